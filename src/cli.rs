@@ -1,0 +1,214 @@
+//! The command line: `candor` opens the desktop app; subcommands work headless on the same
+//! journal. Arguments are parsed loosely by clap, then checked into typed values.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+use chrono::{Local, NaiveDate};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::domain::dates::parse_date;
+use crate::domain::rank::{RankSettings, RankedCustomer, rank};
+use crate::sample::{GenerateOptions, write_demo, write_generated};
+use crate::store::{Store, default_journal_path};
+
+/// Candor: a customer-relationship journal that says who to call first today, and why.
+#[derive(Debug, Parser)]
+#[command(name = "candor", version, about)]
+pub struct Cli {
+    /// The journal file (default: journal.sqlite3 in your data folder).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; without one, the desktop app opens.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a realistic sample journal (about 25 customers, four months) to a new file.
+    Demo {
+        /// The day the sample is dated around (YYYY-MM-DD, "today", "+3d"…).
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
+    /// Write a large synthetic journal, for benchmarks.
+    Generate {
+        /// How many customers.
+        #[arg(long)]
+        customers: usize,
+        /// How many timeline entries.
+        #[arg(long)]
+        entries: usize,
+        /// The random seed (the same seed gives the same journal).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The day the journal is dated around.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
+    /// Print today's "Call them first" list.
+    Rank {
+        /// Rank as of this day instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Print at most this many customers.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RankFormat::Table)]
+        format: RankFormat,
+    },
+}
+
+/// How `candor rank` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RankFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// The journal named by `--db`, or the default one.
+pub fn journal_path(db: Option<PathBuf>) -> Result<PathBuf> {
+    match db {
+        Some(path) => Ok(path),
+        None => default_journal_path()
+            .context("no home folder was found for the journal; pass --db PATH"),
+    }
+}
+
+/// Today on this computer's clock; the only place the CLI reads it.
+pub fn clock_today() -> NaiveDate {
+    Local::now().date_naive()
+}
+
+fn today_from(arg: Option<&str>) -> Result<NaiveDate> {
+    let today = clock_today();
+    match arg {
+        Some(text) => Ok(parse_date(text, today).map_err(|e| anyhow::anyhow!("--today: {e}"))?),
+        None => Ok(today),
+    }
+}
+
+/// Runs a headless subcommand.
+pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
+    let path = journal_path(db)?;
+    match command {
+        Command::Demo { today } => {
+            let today = today_from(today.as_deref())?;
+            let mut store = open_new_or_empty(&path)?;
+            let count = write_demo(&mut store, today)?;
+            println!(
+                "Wrote a demo journal with {count} customers to {}",
+                path.display()
+            );
+        }
+        Command::Generate {
+            customers,
+            entries,
+            seed,
+            today,
+        } => {
+            let today = today_from(today.as_deref())?;
+            if customers == 0 && entries > 0 {
+                bail!("--entries needs at least one customer: pass --customers 1 or more");
+            }
+            let mut store = open_new_or_empty(&path)?;
+            let started = std::time::Instant::now();
+            write_generated(
+                &mut store,
+                GenerateOptions {
+                    customers,
+                    entries,
+                    seed,
+                },
+                today,
+            )?;
+            println!(
+                "Wrote {customers} customers and {entries} entries to {} in {:.1} s",
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Rank {
+            today,
+            limit,
+            format,
+        } => {
+            let today = today_from(today.as_deref())?;
+            let store = open_existing(&path)?;
+            let mut ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
+            if let Some(limit) = limit {
+                ranked.truncate(limit);
+            }
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            match format {
+                RankFormat::Table => write_rank_table(&mut out, &ranked, today)?,
+                RankFormat::Csv => crate::io::rank_report::write_csv(&mut out, &ranked, true)?,
+                RankFormat::Json => crate::io::rank_report::write_json(&mut out, &ranked, today)?,
+            }
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens a journal that must already exist.
+pub fn open_existing(path: &std::path::Path) -> Result<Store> {
+    if !path.exists() {
+        bail!(
+            "there is no journal at {}: check the path, or create one with `candor demo --db {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(Store::open(path)?)
+}
+
+fn open_new_or_empty(path: &std::path::Path) -> Result<Store> {
+    let store = Store::open(path)?;
+    let count = store.customer_count()?;
+    if count > 0 {
+        bail!(
+            "{} already holds {count} customers: choose a new file name so nothing is mixed into your journal",
+            path.display()
+        );
+    }
+    Ok(store)
+}
+
+fn write_rank_table(
+    out: &mut impl std::io::Write,
+    ranked: &[RankedCustomer],
+    today: NaiveDate,
+) -> Result<()> {
+    writeln!(
+        out,
+        "Call them first — {}",
+        crate::domain::dates::format_date(today)
+    )?;
+    if ranked.is_empty() {
+        writeln!(out, "Nobody is waiting on you today.")?;
+    }
+    for customer in ranked {
+        let who = if customer.company.is_empty() {
+            customer.name.clone()
+        } else {
+            format!("{} ({})", customer.name, customer.company)
+        };
+        writeln!(
+            out,
+            "{:>3}. {who} — score {}",
+            customer.rank, customer.score
+        )?;
+        for reason in &customer.reasons {
+            writeln!(out, "       {:>4}  {}", reason.points, reason.text)?;
+        }
+        writeln!(out, "       Say: {}", customer.opener)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! A customer: who they are and how often they should hear from you.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::ValidationError;
+
+/// How often a customer should hear from you when all is well, unless set otherwise.
+pub const DEFAULT_CADENCE_DAYS: u32 = 14;
+
+/// The longest contact cadence Candor accepts (five years).
+pub const MAX_CADENCE_DAYS: u32 = 5 * 366;
+
+/// A customer's row id in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CustomerId(pub i64);
+
+/// A customer as stored in the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub name: String,
+    pub company: String,
+    pub phone: String,
+    pub email: String,
+    pub notes: String,
+    /// Free-form labels ("key account", "north"), trimmed, without duplicates.
+    pub tags: Vec<String>,
+    /// How many days may pass without reaching them before they are overdue for contact.
+    pub cadence_days: u32,
+    pub archived: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Customer {
+    /// The fields a person can edit, for an edit form.
+    pub fn to_draft(&self) -> CustomerDraft {
+        CustomerDraft {
+            name: self.name.clone(),
+            company: self.company.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            notes: self.notes.clone(),
+            tags: self.tags.clone(),
+            cadence_days: self.cadence_days,
+            archived: self.archived,
+        }
+    }
+
+    /// "Name (Company)" or just the name.
+    pub fn display_name(&self) -> String {
+        if self.company.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.company)
+        }
+    }
+}
+
+/// A customer before it is saved (new) or the edited fields of an existing one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDraft {
+    pub name: String,
+    pub company: String,
+    pub phone: String,
+    pub email: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub cadence_days: u32,
+    pub archived: bool,
+}
+
+impl Default for CustomerDraft {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            company: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            notes: String::new(),
+            tags: Vec::new(),
+            cadence_days: DEFAULT_CADENCE_DAYS,
+            archived: false,
+        }
+    }
+}
+
+impl CustomerDraft {
+    /// A draft with just a name, everything else at its default.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Trims every field and checks the rules a customer must meet before it is saved.
+    pub fn validated(mut self) -> Result<Self, ValidationError> {
+        self.name = self.name.trim().to_owned();
+        self.company = self.company.trim().to_owned();
+        self.phone = self.phone.trim().to_owned();
+        self.email = self.email.trim().to_owned();
+        if self.name.is_empty() {
+            return Err(ValidationError::new(
+                "A customer needs a name: type at least one letter in the name field.",
+            ));
+        }
+        if self.cadence_days == 0 || self.cadence_days > MAX_CADENCE_DAYS {
+            return Err(ValidationError::new(format!(
+                "The contact cadence must be between 1 and {MAX_CADENCE_DAYS} days (you entered {}).",
+                self.cadence_days
+            )));
+        }
+        if !self.email.is_empty() && !looks_like_email(&self.email) {
+            return Err(ValidationError::new(format!(
+                "\"{}\" does not look like an email address: use the form name@example.com or leave it empty.",
+                self.email
+            )));
+        }
+        self.tags = normalize_tags(self.tags.iter().map(String::as_str));
+        Ok(self)
+    }
+}
+
+/// Splits "a, b ,c" into tags the way the tag field and CSV imports write them.
+pub fn parse_tags(text: &str) -> Vec<String> {
+    normalize_tags(text.split([',', ';']))
+}
+
+/// Joins tags for display and for the tag field.
+pub fn format_tags(tags: &[String]) -> String {
+    tags.join(", ")
+}
+
+fn normalize_tags<'a>(tags: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim();
+        if !tag.is_empty() && !out.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            out.push(tag.to_owned());
+        }
+    }
+    out
+}
+
+fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !text.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_or_blank_name_is_refused_with_a_sentence() {
+        for name in ["", "   ", "\t\n"] {
+            let err = CustomerDraft::named(name).validated().unwrap_err();
+            assert!(err.0.contains("needs a name"), "{err}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_tags_deduplicated() {
+        let mut draft = CustomerDraft::named("  Ada Lovelace ");
+        draft.tags = parse_tags("key account, North,, north ; vip");
+        let draft = draft.validated().unwrap();
+        assert_eq!(draft.name, "Ada Lovelace");
+        assert_eq!(draft.tags, vec!["key account", "North", "vip"]);
+    }
+
+    #[test]
+    fn a_cadence_of_zero_is_refused() {
+        let mut draft = CustomerDraft::named("Bo");
+        draft.cadence_days = 0;
+        let err = draft.validated().unwrap_err();
+        assert!(err.0.contains("cadence"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_email_is_refused_but_an_empty_one_is_fine() {
+        let mut draft = CustomerDraft::named("Bo");
+        draft.email = "bo at example.com".into();
+        assert!(draft.clone().validated().is_err());
+        draft.email = String::new();
+        assert!(draft.validated().is_ok());
+    }
+}

@@ -1,0 +1,822 @@
+//! "Call them first": who needs an honest update today, and why.
+//!
+//! A pure function from per-customer facts (as of a given day) to a ranked list. The score
+//! is a sum of weighted terms, one per reason, in whole points; broken promises in the last
+//! 90 days then scale the sum up (trust repair), and that extra is shown as a reason of its
+//! own so the numbers on screen always add up to the score.
+//!
+//! Every weight lives in [`weights`], with the reasoning beside it.
+
+use chrono::{Days, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::customer::CustomerId;
+use super::dates::{days_between, format_date};
+use super::entry::{EntryId, OrderStatus, PromiseCategory};
+use super::money::Cents;
+
+/// The weights of the ranking, in points. Read top to bottom, they are Candor's view of
+/// after-sales practice: bad news first, then people waiting on you, then silence.
+pub mod weights {
+    /// A promise slipped (flagged at risk, or past due) and the customer has not heard it
+    /// from us. The strongest signal: "be the bearer of bad news before the customer calls".
+    pub const SLIP_UNTOLD: i64 = 80;
+    /// Extra when the untold slip is imminent: at risk and due within
+    /// [`SLIP_IMMINENT_DAYS`] days ("tell them before Tuesday, not on Tuesday"), or already
+    /// past due.
+    pub const SLIP_UNTOLD_IMMINENT: i64 = 70;
+    /// How close a due date makes an at-risk promise imminent.
+    pub const SLIP_IMMINENT_DAYS: i64 = 2;
+    /// Per day past due while still untold: the longer they wait, the worse it gets.
+    pub const SLIP_UNTOLD_PER_DAY_OVERDUE: i64 = 10;
+    /// Days past due after which the untold slip stops growing (it is already at the top).
+    pub const SLIP_OVERDUE_CAP_DAYS: i64 = 60;
+    /// A slip the customer knows about still matters until it is kept or renegotiated, but
+    /// far less: keep them posted.
+    pub const SLIP_TOLD: i64 = 15;
+    /// Per day past due for a slip they were told about.
+    pub const SLIP_TOLD_PER_DAY_OVERDUE: i64 = 1;
+
+    /// They called or wrote and nobody got back to them: an unanswered call is a debt.
+    pub const CALLBACK_OWED: i64 = 60;
+    /// Per day they have been waiting.
+    pub const CALLBACK_PER_DAY: i64 = 15;
+    /// Days after which the callback weight stops growing.
+    pub const CALLBACK_CAP_DAYS: i64 = 14;
+
+    /// An open problem with no update for longer than the threshold: whoever heard it owns
+    /// it and keeps the customer informed until it is solved.
+    pub const PROBLEM_SILENT: i64 = 40;
+    /// Per day of silence beyond the threshold.
+    pub const PROBLEM_SILENT_PER_DAY: i64 = 8;
+    /// Days of silence after which the weight stops growing.
+    pub const PROBLEM_SILENT_CAP_DAYS: i64 = 30;
+    /// Default threshold: days without an update before an open problem counts as silent.
+    pub const PROBLEM_UPDATE_DAYS: i64 = 3;
+
+    /// A problem was resolved or bad news delivered and nobody checked back.
+    pub const NO_FOLLOW_UP: i64 = 30;
+    /// Per day beyond the follow-up point.
+    pub const NO_FOLLOW_UP_PER_DAY: i64 = 3;
+    /// Days after the event when a follow-up is due.
+    pub const FOLLOW_UP_AFTER_DAYS: i64 = 2;
+    /// Days after the event when a missing follow-up stops being listed (the moment passed;
+    /// cadence takes over).
+    pub const FOLLOW_UP_WINDOW_DAYS: i64 = 30;
+
+    /// A promise due today: confirm it, or warn now.
+    pub const DUE_TODAY: i64 = 35;
+    /// A promise due tomorrow.
+    pub const DUE_TOMORROW: i64 = 25;
+
+    /// Silence beyond the customer's cadence: a base once overdue…
+    pub const CONTACT_OVERDUE: i64 = 10;
+    /// …plus this much per whole cadence beyond the first (in points per cadence, pro rata).
+    pub const CONTACT_OVERDUE_PER_CADENCE: i64 = 20;
+    /// The most silence alone can weigh: it never outranks a real problem.
+    pub const CONTACT_OVERDUE_CAP: i64 = 60;
+
+    /// An unpaid invoice past due: a gentle reminder…
+    pub const PAYMENT_OVERDUE: i64 = 10;
+    /// …a little stronger at 30, 60 and 90 days.
+    pub const PAYMENT_OVERDUE_STEPS: [(i64, i64); 3] = [(30, 10), (60, 10), (90, 15)];
+
+    /// No feedback asked for this many days.
+    pub const FEEDBACK_AFTER_DAYS: i64 = 90;
+    /// Asking how we are doing is worth doing, but never urgent.
+    pub const ASK_FEEDBACK: i64 = 5;
+
+    /// Trust repair: each promise broken in the last [`TRUST_WINDOW_DAYS`] days adds this many
+    /// quarters to the multiplier of everything above (1 broken: ×1.25)…
+    pub const TRUST_QUARTERS_PER_BROKEN: i64 = 1;
+    /// …up to this many quarters (×1.75).
+    pub const TRUST_MAX_QUARTERS: i64 = 3;
+    /// How far back broken promises count.
+    pub const TRUST_WINDOW_DAYS: i64 = 90;
+}
+
+use weights as w;
+
+/// Tunable thresholds of the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankSettings {
+    /// Days without an update before an open problem counts as silent.
+    pub problem_update_days: i64,
+}
+
+impl Default for RankSettings {
+    fn default() -> Self {
+        Self {
+            problem_update_days: w::PROBLEM_UPDATE_DAYS,
+        }
+    }
+}
+
+/// One open item (promise, order, problem, unpaid invoice) the ranking looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenItem {
+    pub entry_id: EntryId,
+    /// The entry's summary: what was promised, ordered, reported or invoiced.
+    pub what: String,
+    pub opened_at: NaiveDateTime,
+    pub detail: OpenDetail,
+}
+
+/// The kind-specific facts of an open item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpenDetail {
+    Promise {
+        due: NaiveDate,
+        category: PromiseCategory,
+        at_risk_since: Option<NaiveDateTime>,
+        risk_reason: String,
+    },
+    Order {
+        due: NaiveDate,
+        status: OrderStatus,
+        status_changed_at: Option<NaiveDateTime>,
+    },
+    Problem {
+        owner: String,
+    },
+    Payment {
+        invoice_ref: String,
+        amount: Cents,
+        due: NaiveDate,
+    },
+}
+
+/// What the ranking needs to know about one customer, as of a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerFacts {
+    pub customer_id: CustomerId,
+    pub name: String,
+    pub company: String,
+    pub phone: String,
+    pub cadence_days: u32,
+    pub archived: bool,
+    pub created_at: NaiveDateTime,
+    /// The last contact, either way, that reached them.
+    pub last_reached_at: Option<NaiveDateTime>,
+    /// The first unanswered inbound contact since they were last reached.
+    pub callback_owed_since: Option<NaiveDateTime>,
+    pub last_bad_news_at: Option<NaiveDateTime>,
+    pub last_problem_resolved_on: Option<NaiveDate>,
+    pub last_feedback_at: Option<NaiveDateTime>,
+    pub snoozed_until: Option<NaiveDate>,
+    /// Promises broken in the last [`weights::TRUST_WINDOW_DAYS`] days before today.
+    pub broken_promises_recent: u32,
+    pub open_items: Vec<OpenItem>,
+}
+
+impl CustomerFacts {
+    /// Facts for a customer with no history, created at `created_at`.
+    pub fn new(
+        customer_id: CustomerId,
+        name: impl Into<String>,
+        created_at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            customer_id,
+            name: name.into(),
+            company: String::new(),
+            phone: String::new(),
+            cadence_days: super::customer::DEFAULT_CADENCE_DAYS,
+            archived: false,
+            created_at,
+            last_reached_at: None,
+            callback_owed_since: None,
+            last_bad_news_at: None,
+            last_problem_resolved_on: None,
+            last_feedback_at: None,
+            snoozed_until: None,
+            broken_promises_recent: 0,
+            open_items: Vec::new(),
+        }
+    }
+
+    /// The last time they heard from us about anything: a contact that reached them, or
+    /// bad news delivered.
+    fn last_told_at(&self) -> Option<NaiveDateTime> {
+        self.last_reached_at.max(self.last_bad_news_at)
+    }
+}
+
+/// Why a customer is on the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonKind {
+    SlippingUntold,
+    CallbackOwed,
+    ProblemSilent,
+    NoFollowUp,
+    DueSoon,
+    SlippingTold,
+    ContactOverdue,
+    PaymentOverdue,
+    AskFeedback,
+    TrustRepair,
+}
+
+impl ReasonKind {
+    /// The stable code used in CSV and JSON output.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SlippingUntold => "slipping_untold",
+            Self::CallbackOwed => "callback_owed",
+            Self::ProblemSilent => "problem_silent",
+            Self::NoFollowUp => "no_follow_up",
+            Self::DueSoon => "due_soon",
+            Self::SlippingTold => "slipping_told",
+            Self::ContactOverdue => "contact_overdue",
+            Self::PaymentOverdue => "payment_overdue",
+            Self::AskFeedback => "ask_feedback",
+            Self::TrustRepair => "trust_repair",
+        }
+    }
+
+    /// A short sentence-case label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SlippingUntold => "Slipping, not told",
+            Self::CallbackOwed => "Callback owed",
+            Self::ProblemSilent => "Problem without update",
+            Self::NoFollowUp => "No follow-up",
+            Self::DueSoon => "Due soon",
+            Self::SlippingTold => "Slipping, told",
+            Self::ContactOverdue => "Overdue for contact",
+            Self::PaymentOverdue => "Overdue payment",
+            Self::AskFeedback => "Ask for feedback",
+            Self::TrustRepair => "Trust repair",
+        }
+    }
+}
+
+/// One reason, with the points it adds and the numbers that triggered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub kind: ReasonKind,
+    pub points: i64,
+    /// A sentence with the numbers ("Promise … is 3 days overdue and they have not been told").
+    pub text: String,
+    /// When the underlying wait began (for ordering: longest-waiting first on ties).
+    pub since: NaiveDate,
+    /// The entry it concerns, if any.
+    pub entry_id: Option<EntryId>,
+    /// What to say when you call.
+    pub opener: String,
+}
+
+/// A customer's place on the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankedCustomer {
+    /// 1 for the first to call.
+    pub rank: usize,
+    pub customer_id: CustomerId,
+    pub name: String,
+    pub company: String,
+    pub phone: String,
+    /// The sum of the reasons' points.
+    pub score: i64,
+    /// Strongest first.
+    pub reasons: Vec<Reason>,
+    /// The suggested opening line, from the top reason.
+    pub opener: String,
+}
+
+impl RankedCustomer {
+    /// The strongest reason that is not trust repair (which only scales the others).
+    pub fn top_reason(&self) -> Option<&Reason> {
+        self.reasons
+            .iter()
+            .find(|reason| reason.kind != ReasonKind::TrustRepair)
+    }
+}
+
+/// Ranks the customers who need a call as of `today`, first to call first. Archived,
+/// snoozed and customers with nothing pending are left out.
+pub fn rank(
+    facts: &[CustomerFacts],
+    today: NaiveDate,
+    settings: &RankSettings,
+) -> Vec<RankedCustomer> {
+    let mut ranked: Vec<RankedCustomer> = facts
+        .iter()
+        .filter(|f| !f.archived && f.snoozed_until.is_none_or(|until| until <= today))
+        .filter_map(|f| score_customer(f, today, settings))
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| waiting_since(a).cmp(&waiting_since(b)))
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.customer_id.cmp(&b.customer_id))
+    });
+    for (index, customer) in ranked.iter_mut().enumerate() {
+        customer.rank = index + 1;
+    }
+    ranked
+}
+
+fn waiting_since(customer: &RankedCustomer) -> NaiveDate {
+    customer
+        .top_reason()
+        .map_or(NaiveDate::MAX, |reason| reason.since)
+}
+
+/// Scores one customer; `None` when nothing is pending.
+pub fn score_customer(
+    facts: &CustomerFacts,
+    today: NaiveDate,
+    settings: &RankSettings,
+) -> Option<RankedCustomer> {
+    let mut reasons = Vec::new();
+    for item in &facts.open_items {
+        open_item_reasons(facts, item, today, settings, &mut reasons);
+    }
+    callback_reason(facts, today, &mut reasons);
+    follow_up_reasons(facts, today, &mut reasons);
+    contact_overdue_reason(facts, today, &mut reasons);
+    feedback_reason(facts, today, &mut reasons);
+    if reasons.is_empty() {
+        return None;
+    }
+    sort_reasons(&mut reasons);
+    let base: i64 = reasons.iter().map(|r| r.points).sum();
+    let opener = reasons[0].opener.clone();
+    if let Some(trust) = trust_reason(facts, base, today) {
+        reasons.push(trust);
+        sort_reasons(&mut reasons);
+    }
+    let score = reasons.iter().map(|r| r.points).sum();
+    Some(RankedCustomer {
+        rank: 0,
+        customer_id: facts.customer_id,
+        name: facts.name.clone(),
+        company: facts.company.clone(),
+        phone: facts.phone.clone(),
+        score,
+        reasons,
+        opener,
+    })
+}
+
+fn sort_reasons(reasons: &mut [Reason]) {
+    reasons.sort_by(|a, b| {
+        b.points
+            .cmp(&a.points)
+            .then_with(|| a.since.cmp(&b.since))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.entry_id.cmp(&b.entry_id))
+    });
+}
+
+/// Shortens an item's text for a reason sentence.
+fn quoted(what: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    let line = what.lines().next().unwrap_or("").trim();
+    if line.chars().count() > MAX_CHARS {
+        let cut: String = line.chars().take(MAX_CHARS - 1).collect();
+        format!("\"{}…\"", cut.trim_end())
+    } else {
+        format!("\"{line}\"")
+    }
+}
+
+fn plural(count: i64, one: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {one}s")
+    }
+}
+
+fn day_name(due: NaiveDate, today: NaiveDate) -> String {
+    match days_between(today, due) {
+        0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        _ => format!("{} ({})", due.format("%A"), format_date(due)),
+    }
+}
+
+fn open_item_reasons(
+    facts: &CustomerFacts,
+    item: &OpenItem,
+    today: NaiveDate,
+    settings: &RankSettings,
+    reasons: &mut Vec<Reason>,
+) {
+    match &item.detail {
+        OpenDetail::Promise {
+            due,
+            at_risk_since,
+            risk_reason,
+            ..
+        } => promise_reasons(
+            facts,
+            item,
+            "Promise",
+            *due,
+            *at_risk_since,
+            risk_reason,
+            today,
+            reasons,
+        ),
+        OpenDetail::Order {
+            due,
+            status,
+            status_changed_at,
+        } => {
+            let flagged = matches!(
+                status,
+                OrderStatus::AtRisk | OrderStatus::Delayed | OrderStatus::BackOrdered
+            );
+            let flagged_at = if flagged {
+                Some(status_changed_at.unwrap_or(item.opened_at))
+            } else {
+                None
+            };
+            let why = if flagged {
+                status.label().to_lowercase()
+            } else {
+                String::new()
+            };
+            promise_reasons(
+                facts,
+                item,
+                "Order delivery",
+                *due,
+                flagged_at,
+                &why,
+                today,
+                reasons,
+            );
+        }
+        OpenDetail::Problem { owner } => {
+            problem_reason(facts, item, owner, today, settings, reasons)
+        }
+        OpenDetail::Payment {
+            invoice_ref,
+            amount,
+            due,
+        } => payment_reason(item, invoice_ref, *amount, *due, today, reasons),
+    }
+}
+
+/// A promise, or an order's delivery date, that may be slipping.
+struct Slip<'a> {
+    noun: &'a str,
+    /// "at risk", "delayed", "back-ordered".
+    flag_word: &'a str,
+    due: NaiveDate,
+    flagged_at: Option<NaiveDateTime>,
+    reason: &'a str,
+}
+
+fn promise_reasons(
+    facts: &CustomerFacts,
+    item: &OpenItem,
+    slip: &Slip<'_>,
+    today: NaiveDate,
+    reasons: &mut Vec<Reason>,
+) {
+    let Slip {
+        noun,
+        flag_word,
+        due,
+        flagged_at,
+        reason: risk_reason,
+    } = *slip;
+    let what = quoted(&item.what);
+    let days_overdue = days_between(due, today);
+    let overdue = days_overdue > 0;
+    if flagged_at.is_none() && !overdue {
+        due_soon_reason(facts, item, noun, due, today, reasons);
+        return;
+    }
+    // The slip began when it was flagged, or when the due date arrived, whichever came first.
+    let due_start = due.and_hms_opt(0, 0, 0).unwrap_or(item.opened_at);
+    let slip_start = match flagged_at {
+        Some(flagged) if overdue => flagged.min(due_start),
+        Some(flagged) => flagged,
+        None => due_start,
+    };
+    let told = facts.last_told_at().is_some_and(|told| told >= slip_start);
+    let when = if overdue {
+        format!(
+            "{} overdue (due {})",
+            plural(days_overdue, "day"),
+            format_date(due)
+        )
+    } else {
+        let days_left = days_between(today, due);
+        format!(
+            "at risk, due {} (in {})",
+            format_date(due),
+            plural(days_left, "day")
+        )
+    };
+    let because = if risk_reason.is_empty() {
+        String::new()
+    } else {
+        format!(" ({risk_reason})")
+    };
+    if told {
+        let points = w::SLIP_TOLD
+            + w::SLIP_TOLD_PER_DAY_OVERDUE * days_overdue.clamp(0, w::SLIP_OVERDUE_CAP_DAYS);
+        reasons.push(Reason {
+            kind: ReasonKind::SlippingTold,
+            points,
+            text: format!(
+                "{noun} {what} is {when}{because}; they know — keep them posted until it is done"
+            ),
+            since: slip_start.date(),
+            entry_id: Some(item.entry_id),
+            opener: format!(
+                "A quick update on {what}: here is where it stands now and when you can expect it."
+            ),
+        });
+        return;
+    }
+    let imminent = overdue || days_between(today, due) <= w::SLIP_IMMINENT_DAYS;
+    let points = w::SLIP_UNTOLD
+        + if imminent { w::SLIP_UNTOLD_IMMINENT } else { 0 }
+        + w::SLIP_UNTOLD_PER_DAY_OVERDUE * days_overdue.clamp(0, w::SLIP_OVERDUE_CAP_DAYS);
+    let opener = if overdue {
+        format!(
+            "I promised you {what} by {}, and I did not keep that. I'd rather you hear it from me: here is where it stands, why, and the new date I can stand behind.",
+            format_date(due)
+        )
+    } else {
+        format!(
+            "I promised you {what} by {}, and I now know it will slip. I'm telling you now so you can plan: here is why, and the new date I can commit to.",
+            day_name(due, today)
+        )
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::SlippingUntold,
+        points,
+        text: format!("{noun} {what} is {when}{because}, and they have not been told"),
+        since: slip_start.date(),
+        entry_id: Some(item.entry_id),
+        opener,
+    });
+}
+
+fn due_soon_reason(
+    facts: &CustomerFacts,
+    item: &OpenItem,
+    noun: &str,
+    due: NaiveDate,
+    today: NaiveDate,
+    reasons: &mut Vec<Reason>,
+) {
+    let days_left = days_between(today, due);
+    let points = match days_left {
+        0 => w::DUE_TODAY,
+        1 => w::DUE_TOMORROW,
+        _ => return,
+    };
+    // Reaching them the day before (or on the day) is the confirmation this asks for.
+    let confirm_from = due.checked_sub_days(Days::new(1)).unwrap_or(due);
+    if facts
+        .last_reached_at
+        .is_some_and(|at| at.date() >= confirm_from)
+    {
+        return;
+    }
+    let what = quoted(&item.what);
+    let when = day_name(due, today);
+    reasons.push(Reason {
+        kind: ReasonKind::DueSoon,
+        points,
+        text: format!("{noun} {what} is due {when}: confirm it, or warn them now"),
+        since: due,
+        entry_id: Some(item.entry_id),
+        opener: format!(
+            "About {what}, due {when}: I'm calling to confirm where it stands before the date, not after."
+        ),
+    });
+}
+
+fn problem_reason(
+    facts: &CustomerFacts,
+    item: &OpenItem,
+    owner: &str,
+    today: NaiveDate,
+    settings: &RankSettings,
+    reasons: &mut Vec<Reason>,
+) {
+    let last_update = facts
+        .last_told_at()
+        .map_or(item.opened_at, |told| told.max(item.opened_at));
+    let silent_days = days_between(last_update.date(), today);
+    if silent_days <= settings.problem_update_days {
+        return;
+    }
+    let beyond = (silent_days - settings.problem_update_days).min(w::PROBLEM_SILENT_CAP_DAYS);
+    let what = quoted(&item.what);
+    let owner_note = if owner.is_empty() || owner.eq_ignore_ascii_case("me") {
+        String::new()
+    } else {
+        format!(" (owner: {owner})")
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::ProblemSilent,
+        points: w::PROBLEM_SILENT + w::PROBLEM_SILENT_PER_DAY * beyond,
+        text: format!(
+            "Open problem {what}{owner_note}: no update for {}",
+            plural(silent_days, "day")
+        ),
+        since: last_update.date(),
+        entry_id: Some(item.entry_id),
+        opener: format!(
+            "An update on {what}: it isn't solved yet, but here is where it stands and what happens next."
+        ),
+    });
+}
+
+fn payment_reason(
+    item: &OpenItem,
+    invoice_ref: &str,
+    amount: Cents,
+    due: NaiveDate,
+    today: NaiveDate,
+    reasons: &mut Vec<Reason>,
+) {
+    let days_overdue = days_between(due, today);
+    if days_overdue <= 0 {
+        return;
+    }
+    let points = w::PAYMENT_OVERDUE
+        + w::PAYMENT_OVERDUE_STEPS
+            .iter()
+            .filter(|(days, _)| days_overdue >= *days)
+            .map(|(_, extra)| extra)
+            .sum::<i64>();
+    let invoice = if invoice_ref.is_empty() {
+        quoted(&item.what)
+    } else {
+        invoice_ref.to_owned()
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::PaymentOverdue,
+        points,
+        text: format!(
+            "Invoice {invoice} ({amount}) is {} overdue",
+            plural(days_overdue, "day")
+        ),
+        since: due,
+        entry_id: Some(item.entry_id),
+        opener: format!(
+            "A quick note on invoice {invoice} for {amount}, due {}: could you check where it stands on your side?",
+            format_date(due)
+        ),
+    });
+}
+
+fn callback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    let Some(since) = facts.callback_owed_since else {
+        return;
+    };
+    let waiting = days_between(since.date(), today).max(0);
+    let waited = match waiting {
+        0 => "since today".to_owned(),
+        days => format!("for {}", plural(days, "day")),
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::CallbackOwed,
+        points: w::CALLBACK_OWED + w::CALLBACK_PER_DAY * waiting.min(w::CALLBACK_CAP_DAYS),
+        text: format!(
+            "They reached out on {} and are still waiting for a call back ({waited})",
+            format_date(since.date())
+        ),
+        since: since.date(),
+        entry_id: None,
+        opener: format!(
+            "You tried to reach me on {} and I didn't get back to you — I'm sorry for the wait. What can I do for you?",
+            since.format("%A %-d %B")
+        ),
+    });
+}
+
+fn follow_up_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    // A follow-up is a contact that reached them on a later day than the event.
+    let followed_up = |event: NaiveDate| facts.last_reached_at.is_some_and(|at| at.date() > event);
+    let mut push = |event: NaiveDate, text: String, opener: String| {
+        let days = days_between(event, today);
+        if days < w::FOLLOW_UP_AFTER_DAYS || days > w::FOLLOW_UP_WINDOW_DAYS || followed_up(event) {
+            return;
+        }
+        reasons.push(Reason {
+            kind: ReasonKind::NoFollowUp,
+            points: w::NO_FOLLOW_UP + w::NO_FOLLOW_UP_PER_DAY * (days - w::FOLLOW_UP_AFTER_DAYS),
+            text: format!(
+                "{text} {} ago and nobody has checked back since",
+                plural(days, "day")
+            ),
+            since: event,
+            entry_id: None,
+            opener,
+        });
+    };
+    if let Some(resolved) = facts.last_problem_resolved_on {
+        push(
+            resolved,
+            "A problem was resolved".to_owned(),
+            "Checking in after we fixed the problem: is everything working as it should now?"
+                .to_owned(),
+        );
+    }
+    if let Some(news) = facts.last_bad_news_at {
+        push(
+            news.date(),
+            "Bad news was delivered".to_owned(),
+            format!(
+                "Following up on what I told you on {}: how is it affecting you, and is there anything I can do?",
+                news.format("%A %-d %B")
+            ),
+        );
+    }
+}
+
+fn contact_overdue_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    let cadence = i64::from(facts.cadence_days.max(1));
+    let (since, never) = match facts.last_reached_at {
+        Some(at) => (at.date(), false),
+        None => (facts.created_at.date(), true),
+    };
+    let days = days_between(since, today);
+    if days <= cadence {
+        return;
+    }
+    // Pro rata per cadence beyond the first, in whole points.
+    let growth = w::CONTACT_OVERDUE_PER_CADENCE * (days - cadence) / cadence;
+    let points = (w::CONTACT_OVERDUE + growth).min(w::CONTACT_OVERDUE_CAP);
+    let text = if never {
+        format!(
+            "Never reached since they were added {} ago (cadence: every {})",
+            plural(days, "day"),
+            plural(cadence, "day")
+        )
+    } else {
+        format!(
+            "Last reached {} ago (cadence: every {})",
+            plural(days, "day"),
+            plural(cadence, "day")
+        )
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::ContactOverdue,
+        points,
+        text,
+        since,
+        entry_id: None,
+        opener: "No particular reason — it's been a while and I wanted to hear how things are going for you.".to_owned(),
+    });
+}
+
+fn feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    let since = facts.last_feedback_at.unwrap_or(facts.created_at).date();
+    let days = days_between(since, today);
+    if days < w::FEEDBACK_AFTER_DAYS {
+        return;
+    }
+    let text = match facts.last_feedback_at {
+        Some(_) => format!("No feedback asked for {}", plural(days, "day")),
+        None => format!("Feedback never asked in {}", plural(days, "day")),
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::AskFeedback,
+        points: w::ASK_FEEDBACK,
+        text,
+        since,
+        entry_id: None,
+        opener: "How are we doing? I'd value an honest score from 1 to 5, and what would make it better.".to_owned(),
+    });
+}
+
+fn trust_reason(facts: &CustomerFacts, base: i64, today: NaiveDate) -> Option<Reason> {
+    let broken = i64::from(facts.broken_promises_recent);
+    let quarters = (broken * w::TRUST_QUARTERS_PER_BROKEN).min(w::TRUST_MAX_QUARTERS);
+    let extra = base * quarters / 4;
+    if extra <= 0 {
+        return None;
+    }
+    Some(Reason {
+        kind: ReasonKind::TrustRepair,
+        points: extra,
+        text: format!(
+            "{} broken in the last {} days: everything above weighs ×{}.{:02}",
+            plural(broken, "promise"),
+            w::TRUST_WINDOW_DAYS,
+            1 + quarters / 4,
+            (quarters % 4) * 25
+        ),
+        since: today,
+        entry_id: None,
+        opener: "I know I let you down recently; I want to make sure it doesn't happen again."
+            .to_owned(),
+    })
+}

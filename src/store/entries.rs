@@ -1,0 +1,341 @@
+//! Timeline entries: add, edit, trash, restore, purge, and the timeline itself.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::entry_row::{CONTENT_COLUMNS, EntryRow, SELECT_COLUMNS, read_entry};
+use super::{Result, Store, StoreError, summary};
+use crate::domain::dates::format_datetime;
+use crate::domain::{Customer, CustomerDraft, CustomerId, Entry, EntryDraft, EntryId};
+
+fn insert_entry(tx: &Transaction<'_>, row: &EntryRow, now: &str) -> rusqlite::Result<i64> {
+    let placeholders: Vec<String> = (1..=super::entry_row::CONTENT_COLUMN_COUNT + 1)
+        .map(|i| format!("?{i}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO entries ({CONTENT_COLUMNS}, created_at, updated_at) VALUES ({}, ?{})",
+        placeholders.join(", "),
+        super::entry_row::CONTENT_COLUMN_COUNT + 1
+    );
+    let mut statement = tx.prepare_cached(&sql)?;
+    row.execute(&mut statement, &[&now])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn customer_exists(tx: &Transaction<'_>, id: CustomerId) -> rusqlite::Result<bool> {
+    tx.prepare_cached("SELECT 1 FROM customers WHERE id = ?1")?
+        .query_row([id.0], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+fn entry_customer(tx: &Transaction<'_>, id: EntryId) -> rusqlite::Result<Option<CustomerId>> {
+    tx.prepare_cached("SELECT customer_id FROM entries WHERE id = ?1")?
+        .query_row([id.0], |row| row.get(0).map(CustomerId))
+        .optional()
+}
+
+impl Store {
+    /// Adds an entry to a customer's timeline; returns it as saved.
+    pub fn add_entry(&mut self, draft: EntryDraft, now: NaiveDateTime) -> Result<Entry> {
+        let draft = draft.validated()?;
+        let row = EntryRow::from_draft(&draft);
+        let id = self.write_checked(|tx| {
+            if !customer_exists(tx, draft.customer_id).map_err(self_fail(tx))? {
+                return Err(StoreError::NotFound { what: "customer" });
+            }
+            let id = insert_entry(tx, &row, &format_datetime(now)).map_err(self_fail(tx))?;
+            summary::refresh(tx, draft.customer_id).map_err(self_fail(tx))?;
+            Ok(id)
+        })?;
+        self.entry(EntryId(id))
+    }
+
+    /// Replaces an entry's content (it may move to another customer).
+    pub fn update_entry(
+        &mut self,
+        id: EntryId,
+        draft: EntryDraft,
+        now: NaiveDateTime,
+    ) -> Result<Entry> {
+        let draft = draft.validated()?;
+        let row = EntryRow::from_draft(&draft);
+        self.write_checked(|tx| {
+            let fail = self_fail(tx);
+            let Some(old_customer) = entry_customer(tx, id).map_err(&fail)? else {
+                return Err(StoreError::NotFound { what: "entry" });
+            };
+            if !customer_exists(tx, draft.customer_id).map_err(&fail)? {
+                return Err(StoreError::NotFound { what: "customer" });
+            }
+            let assignments: Vec<String> = CONTENT_COLUMNS
+                .split(',')
+                .enumerate()
+                .map(|(i, column)| format!("{} = ?{}", column.trim(), i + 1))
+                .collect();
+            let count = super::entry_row::CONTENT_COLUMN_COUNT;
+            let sql = format!(
+                "UPDATE entries SET {}, updated_at = ?{} WHERE id = ?{}",
+                assignments.join(", "),
+                count + 1,
+                count + 2
+            );
+            let mut statement = tx.prepare_cached(&sql).map_err(&fail)?;
+            row.execute(&mut statement, &[&format_datetime(now), &id.0])
+                .map_err(&fail)?;
+            summary::refresh(tx, old_customer).map_err(&fail)?;
+            if old_customer != draft.customer_id {
+                summary::refresh(tx, draft.customer_id).map_err(&fail)?;
+            }
+            Ok(())
+        })?;
+        self.entry(id)
+    }
+
+    /// Moves an entry to the trash (it leaves the timeline and the ranking).
+    pub fn delete_entry(&mut self, id: EntryId, now: NaiveDateTime) -> Result<()> {
+        self.set_deleted(id, Some(now))
+    }
+
+    /// Brings an entry back from the trash.
+    pub fn restore_entry(&mut self, id: EntryId) -> Result<()> {
+        self.set_deleted(id, None)
+    }
+
+    fn set_deleted(&mut self, id: EntryId, deleted_at: Option<NaiveDateTime>) -> Result<()> {
+        self.write_checked(|tx| {
+            let fail = self_fail(tx);
+            let Some(customer) = entry_customer(tx, id).map_err(&fail)? else {
+                return Err(StoreError::NotFound { what: "entry" });
+            };
+            tx.prepare_cached("UPDATE entries SET deleted_at = ?2 WHERE id = ?1")
+                .and_then(|mut s| s.execute(params![id.0, deleted_at.map(format_datetime)]))
+                .map_err(&fail)?;
+            summary::refresh(tx, customer).map_err(&fail)?;
+            Ok(())
+        })
+    }
+
+    /// Deletes an entry for good. Only entries already in the trash can be purged.
+    pub fn purge_entry(&mut self, id: EntryId) -> Result<()> {
+        let entry = self.entry(id)?;
+        if entry.deleted_at.is_none() {
+            return Err(crate::domain::ValidationError::new(
+                "Only entries in the trash can be deleted for good: move it to the trash first.",
+            )
+            .into());
+        }
+        self.write(|tx| {
+            tx.prepare_cached("UPDATE entries SET related_id = NULL WHERE related_id = ?1")?
+                .execute([id.0])?;
+            tx.prepare_cached("DELETE FROM entries WHERE id = ?1 AND deleted_at IS NOT NULL")?
+                .execute([id.0])
+        })?;
+        Ok(())
+    }
+
+    /// One entry, in the trash or not.
+    pub fn entry(&self, id: EntryId) -> Result<Entry> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM entries WHERE id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([id.0], read_entry).optional())
+            .map_err(self.fail())?
+            .ok_or(StoreError::NotFound { what: "entry" })
+    }
+
+    /// A customer's timeline, newest first, without the trash.
+    pub fn timeline(&self, customer: CustomerId) -> Result<Vec<Entry>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM entries WHERE customer_id = ?1 AND deleted_at IS NULL \
+                 ORDER BY occurred_at DESC, id DESC"
+            ))
+            .map_err(self.fail())?;
+        statement
+            .query_map([customer.0], read_entry)
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    /// Everything in the trash, most recently deleted first.
+    pub fn trash(&self) -> Result<Vec<Entry>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM entries WHERE deleted_at IS NOT NULL \
+                 ORDER BY deleted_at DESC, id DESC"
+            ))
+            .map_err(self.fail())?;
+        statement
+            .query_map([], read_entry)
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    /// Visits every entry not in the trash whose time is within `from..=to` (ISO strings
+    /// compare in time order), oldest first, without holding them all in memory.
+    pub fn for_each_entry(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        mut visit: impl FnMut(Entry) -> std::result::Result<(), String>,
+    ) -> Result<std::result::Result<(), String>> {
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SELECT_COLUMNS} FROM entries WHERE deleted_at IS NULL \
+                 AND occurred_at >= ?1 AND occurred_at <= ?2 ORDER BY occurred_at, id"
+            ))
+            .map_err(self.fail())?;
+        let mut rows = statement
+            .query(params![format_datetime(from), format_datetime(to)])
+            .map_err(self.fail())?;
+        while let Some(row) = rows.next().map_err(self.fail())? {
+            let entry = read_entry(row).map_err(self.fail())?;
+            if let Err(message) = visit(entry) {
+                return Ok(Err(message));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Writes many customers and entries in one transaction: all of them, or none.
+    pub fn bulk_write<T>(
+        &mut self,
+        now: NaiveDateTime,
+        work: impl FnOnce(&mut BulkWriter<'_, '_>) -> Result<T>,
+    ) -> Result<T> {
+        let path = self.path.clone();
+        self.write_checked(|tx| {
+            let mut writer = BulkWriter {
+                tx,
+                now: format_datetime(now),
+                touched: BTreeSet::new(),
+                path,
+            };
+            let value = work(&mut writer)?;
+            writer.finish()?;
+            Ok(value)
+        })
+    }
+}
+
+fn self_fail<'a>(tx: &'a Transaction<'_>) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
+    move |e| {
+        let path = tx.path().map(std::path::PathBuf::from).unwrap_or_default();
+        StoreError::from_sqlite(&path, e)
+    }
+}
+
+/// Adds customers and entries inside one open transaction (see [`Store::bulk_write`]).
+pub struct BulkWriter<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    now: String,
+    touched: BTreeSet<CustomerId>,
+    path: std::path::PathBuf,
+}
+
+impl BulkWriter<'_, '_> {
+    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |e| StoreError::from_sqlite(&self.path, e)
+    }
+
+    /// Adds a customer created at `created_at`.
+    pub fn add_customer(
+        &mut self,
+        draft: CustomerDraft,
+        created_at: NaiveDateTime,
+    ) -> Result<CustomerId> {
+        let draft = draft.validated()?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO customers (name, company, phone, email, notes, tags, cadence_days, \
+                 archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    draft.name,
+                    draft.company,
+                    draft.phone,
+                    draft.email,
+                    draft.notes,
+                    serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".to_owned()),
+                    draft.cadence_days,
+                    draft.archived,
+                    format_datetime(created_at),
+                    self.now,
+                ])
+            })
+            .map_err(self.fail())?;
+        let id = CustomerId(self.tx.last_insert_rowid());
+        self.touched.insert(id);
+        Ok(id)
+    }
+
+    /// Updates a customer's fields.
+    pub fn update_customer(&mut self, id: CustomerId, draft: CustomerDraft) -> Result<()> {
+        let draft = draft.validated()?;
+        self.tx
+            .prepare_cached(
+                "UPDATE customers SET name = ?2, company = ?3, phone = ?4, email = ?5, notes = ?6, \
+                 tags = ?7, cadence_days = ?8, archived = ?9, updated_at = ?10 WHERE id = ?1",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    id.0,
+                    draft.name,
+                    draft.company,
+                    draft.phone,
+                    draft.email,
+                    draft.notes,
+                    serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".to_owned()),
+                    draft.cadence_days,
+                    draft.archived,
+                    self.now,
+                ])
+            })
+            .map_err(self.fail())?;
+        Ok(())
+    }
+
+    /// Adds an entry.
+    pub fn add_entry(&mut self, draft: EntryDraft) -> Result<EntryId> {
+        let draft = draft.validated()?;
+        let row = EntryRow::from_draft(&draft);
+        let id = insert_entry(self.tx, &row, &self.now).map_err(self.fail())?;
+        self.touched.insert(draft.customer_id);
+        Ok(EntryId(id))
+    }
+
+    /// Every customer, as the transaction sees it.
+    pub fn customers(&self) -> Result<Vec<Customer>> {
+        let mut statement = self
+            .tx
+            .prepare_cached(
+                "SELECT id, name, company, phone, email, notes, tags, cadence_days, archived, \
+                 created_at, updated_at FROM customers ORDER BY id",
+            )
+            .map_err(self.fail())?;
+        statement
+            .query_map([], super::customers::read_customer)
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    fn finish(self) -> Result<()> {
+        // Past a few thousand customers one set-based pass beats one refresh each.
+        if self.touched.len() > 2_000 {
+            summary::refresh_all(self.tx).map_err(self.fail())?;
+        } else {
+            for customer in &self.touched {
+                summary::refresh(self.tx, *customer).map_err(self.fail())?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,230 @@
+//! The per-customer facts the "Call them first" ranking needs, read in three queries that
+//! touch only customers, their summaries and open items — never the whole history.
+
+use std::collections::HashMap;
+
+use chrono::{Days, NaiveDate, NaiveDateTime};
+use rusqlite::params;
+
+use super::entry_row::{get_datetime, get_opt_datetime};
+use super::{Result, Store};
+use crate::domain::dates::{format_date, parse_stored_date};
+use crate::domain::rank::{CustomerFacts, OpenDetail, OpenItem, weights};
+use crate::domain::{Cents, CustomerId, EntryId, EntryKindTag, OrderStatus, PromiseCategory};
+
+/// A customer's record of promises and contact, for the timeline header and reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerStats {
+    pub promises_kept: u32,
+    pub promises_broken: u32,
+    pub promises_renegotiated: u32,
+    pub entry_count: u32,
+    pub last_reached_at: Option<NaiveDateTime>,
+    pub callback_owed_since: Option<NaiveDateTime>,
+}
+
+fn opt_date(text: Option<String>) -> Option<NaiveDate> {
+    text.as_deref().and_then(parse_stored_date)
+}
+
+impl Store {
+    /// The facts for every customer who is not archived, as of `today`.
+    pub fn rank_facts(&self, today: NaiveDate) -> Result<Vec<CustomerFacts>> {
+        let fail = self.fail();
+        let mut facts: Vec<CustomerFacts> = Vec::new();
+        let mut index: HashMap<i64, usize> = HashMap::new();
+        {
+            let mut statement = self
+                .conn
+                .prepare_cached(
+                    "SELECT c.id, c.name, c.company, c.phone, c.cadence_days, c.created_at, \
+                     s.last_reached_at, s.callback_owed_since, s.last_bad_news_at, \
+                     s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until \
+                     FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
+                     WHERE c.archived = 0 ORDER BY c.id",
+                )
+                .map_err(&fail)?;
+            let mut rows = statement.query([]).map_err(&fail)?;
+            while let Some(row) = rows.next().map_err(&fail)? {
+                let read = || -> rusqlite::Result<CustomerFacts> {
+                    let mut f = CustomerFacts::new(
+                        CustomerId(row.get(0)?),
+                        row.get::<_, String>(1)?,
+                        get_datetime(row, 5)?,
+                    );
+                    f.company = row.get(2)?;
+                    f.phone = row.get(3)?;
+                    f.cadence_days = row.get(4)?;
+                    f.last_reached_at = get_opt_datetime(row, 6)?;
+                    f.callback_owed_since = get_opt_datetime(row, 7)?;
+                    f.last_bad_news_at = get_opt_datetime(row, 8)?;
+                    f.last_problem_resolved_on = opt_date(row.get(9)?);
+                    f.last_feedback_at = get_opt_datetime(row, 10)?;
+                    f.snoozed_until = opt_date(row.get(11)?);
+                    Ok(f)
+                };
+                let f = read().map_err(&fail)?;
+                index.insert(f.customer_id.0, facts.len());
+                facts.push(f);
+            }
+        }
+
+        let window_start = today
+            .checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64))
+            .unwrap_or(today);
+        {
+            let mut statement = self
+                .conn
+                .prepare_cached(
+                    "SELECT customer_id, COUNT(*) FROM entries \
+                     WHERE kind = 'promise' AND status = 'broken' AND deleted_at IS NULL \
+                       AND closed_on > ?1 AND closed_on <= ?2 \
+                     GROUP BY customer_id",
+                )
+                .map_err(&fail)?;
+            let mut rows = statement
+                .query(params![format_date(window_start), format_date(today)])
+                .map_err(&fail)?;
+            while let Some(row) = rows.next().map_err(&fail)? {
+                let customer: i64 = row.get(0).map_err(&fail)?;
+                if let Some(&i) = index.get(&customer) {
+                    facts[i].broken_promises_recent = row.get(1).map_err(&fail)?;
+                }
+            }
+        }
+
+        {
+            let mut statement = self
+                .conn
+                .prepare_cached(
+                    "SELECT id, customer_id, kind, substr(summary, 1, 200), occurred_at, \
+                     due_date, category, at_risk_since, risk_reason, status, status_changed_at, \
+                     owner, invoice_ref, amount_cents \
+                     FROM entries WHERE is_open = 1 AND deleted_at IS NULL",
+                )
+                .map_err(&fail)?;
+            let mut rows = statement.query([]).map_err(&fail)?;
+            while let Some(row) = rows.next().map_err(&fail)? {
+                let customer: i64 = row.get(1).map_err(&fail)?;
+                let Some(&i) = index.get(&customer) else {
+                    continue;
+                };
+                let read = || -> rusqlite::Result<Option<OpenItem>> {
+                    let kind: String = row.get(2)?;
+                    let due = || -> rusqlite::Result<NaiveDate> {
+                        let text: String = row.get(5)?;
+                        parse_stored_date(&text).ok_or_else(|| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                5,
+                                rusqlite::types::Type::Text,
+                                format!("bad date \"{text}\"").into(),
+                            )
+                        })
+                    };
+                    let detail = match EntryKindTag::from_code(&kind) {
+                        Some(EntryKindTag::Promise) => OpenDetail::Promise {
+                            due: due()?,
+                            category: row
+                                .get::<_, Option<String>>(6)?
+                                .as_deref()
+                                .and_then(PromiseCategory::from_code)
+                                .unwrap_or(PromiseCategory::Other),
+                            at_risk_since: get_opt_datetime(row, 7)?,
+                            risk_reason: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                        },
+                        Some(EntryKindTag::Order) => OpenDetail::Order {
+                            due: due()?,
+                            status: row
+                                .get::<_, Option<String>>(9)?
+                                .as_deref()
+                                .and_then(OrderStatus::from_code)
+                                .unwrap_or(OrderStatus::OnTrack),
+                            status_changed_at: get_opt_datetime(row, 10)?,
+                        },
+                        Some(EntryKindTag::Problem) => OpenDetail::Problem {
+                            owner: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                        },
+                        Some(EntryKindTag::Payment) => OpenDetail::Payment {
+                            invoice_ref: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                            amount: Cents(row.get::<_, Option<i64>>(13)?.unwrap_or_default()),
+                            due: due()?,
+                        },
+                        _ => return Ok(None),
+                    };
+                    Ok(Some(OpenItem {
+                        entry_id: EntryId(row.get(0)?),
+                        what: row.get(3)?,
+                        opened_at: get_datetime(row, 4)?,
+                        detail,
+                    }))
+                };
+                if let Some(item) = read().map_err(&fail)? {
+                    facts[i].open_items.push(item);
+                }
+            }
+        }
+        for f in &mut facts {
+            f.open_items.sort_by_key(|item| item.entry_id);
+        }
+        Ok(facts)
+    }
+
+    /// A customer's promise record and last contact.
+    pub fn customer_stats(&self, customer: CustomerId) -> Result<CustomerStats> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT promises_kept, promises_broken, promises_renegotiated, entry_count, \
+                 last_reached_at, callback_owed_since FROM customer_summary WHERE customer_id = ?1",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([customer.0]).map_err(&fail)?;
+        let Some(row) = rows.next().map_err(&fail)? else {
+            return Ok(CustomerStats::default());
+        };
+        let read = || -> rusqlite::Result<CustomerStats> {
+            Ok(CustomerStats {
+                promises_kept: row.get(0)?,
+                promises_broken: row.get(1)?,
+                promises_renegotiated: row.get(2)?,
+                entry_count: row.get(3)?,
+                last_reached_at: get_opt_datetime(row, 4)?,
+                callback_owed_since: get_opt_datetime(row, 5)?,
+            })
+        };
+        read().map_err(&fail)
+    }
+
+    /// Every customer's stats at once (for lists and reports), keyed by customer.
+    pub fn all_customer_stats(&self) -> Result<HashMap<CustomerId, CustomerStats>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT customer_id, promises_kept, promises_broken, promises_renegotiated, \
+                 entry_count, last_reached_at, callback_owed_since FROM customer_summary",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut stats = HashMap::new();
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let read = || -> rusqlite::Result<(CustomerId, CustomerStats)> {
+                Ok((
+                    CustomerId(row.get(0)?),
+                    CustomerStats {
+                        promises_kept: row.get(1)?,
+                        promises_broken: row.get(2)?,
+                        promises_renegotiated: row.get(3)?,
+                        entry_count: row.get(4)?,
+                        last_reached_at: get_opt_datetime(row, 5)?,
+                        callback_owed_since: get_opt_datetime(row, 6)?,
+                    },
+                ))
+            };
+            let (id, s) = read().map_err(&fail)?;
+            stats.insert(id, s);
+        }
+        Ok(stats)
+    }
+}

@@ -1,0 +1,387 @@
+//! The journal file: the only module that speaks SQL.
+//!
+//! One SQLite file per journal, in WAL mode with foreign keys on and `synchronous = FULL`
+//! (a committed write survives a power cut, not just a crash). Every write runs in one
+//! IMMEDIATE transaction and returns only after it committed.
+
+mod customers;
+mod entries;
+mod entry_row;
+mod error;
+mod facts;
+pub mod schema;
+mod summary;
+
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use entries::BulkWriter;
+pub use error::{BUSY_TIMEOUT_SECS, StoreError};
+pub use facts::CustomerStats;
+
+/// The result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The file name of a journal in Candor's data folder.
+pub const DEFAULT_FILE_NAME: &str = "journal.sqlite3";
+
+/// Where the journal lives when no `--db` is given: the platform's data folder
+/// (`~/.local/share/candor` on Linux, `~/Library/Application Support/candor` on macOS,
+/// `%APPDATA%\candor\data` on Windows).
+pub fn default_journal_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "candor")
+        .map(|dirs| dirs.data_dir().join(DEFAULT_FILE_NAME))
+}
+
+/// An open journal.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    read_only: bool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the first bytes of a file say about it.
+enum FileCheck {
+    Missing,
+    LooksLikeSqlite,
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Checks a path before SQLite touches it, so a foreign or truncated file is refused with
+/// its bytes unchanged.
+fn check_file(path: &Path) -> Result<FileCheck> {
+    let not_a_journal = |detail: &str| StoreError::NotAJournal {
+        path: path.to_path_buf(),
+        detail: detail.to_owned(),
+    };
+    let metadata = match fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileCheck::Missing),
+        Err(e) => {
+            return Err(StoreError::CannotOpen {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            });
+        }
+    };
+    if metadata.is_dir() {
+        return Err(not_a_journal("it is a folder"));
+    }
+    if metadata.len() == 0 {
+        return Err(not_a_journal("it is an empty file of 0 bytes"));
+    }
+    let mut header = [0u8; 100];
+    let read = fs::File::open(path)
+        .and_then(|mut file| {
+            let mut total = 0;
+            while total < header.len() {
+                match file.read(&mut header[total..])? {
+                    0 => break,
+                    n => total += n,
+                }
+            }
+            Ok(total)
+        })
+        .map_err(|e| StoreError::CannotOpen {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    if read < header.len() || &header[..16] != SQLITE_MAGIC {
+        return Err(not_a_journal(
+            "it is not a database; perhaps a CSV or another kind of file",
+        ));
+    }
+    // The header records the database size in pages; a shorter file was cut off.
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        size => u64::from(size),
+    };
+    let change_counter = &header[24..28];
+    let valid_for = &header[92..96];
+    let pages = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
+    if change_counter == valid_for && pages > 0 && metadata.len() < pages * page_size {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the file is truncated: {} bytes of the expected {}",
+                metadata.len(),
+                pages * page_size
+            ),
+        });
+    }
+    Ok(FileCheck::LooksLikeSqlite)
+}
+
+impl Store {
+    /// Opens the journal at `path`, creating a new one (and its folder) if nothing is there.
+    ///
+    /// A file that is not a Candor journal, is damaged, or was written by a newer Candor is
+    /// refused with its bytes unchanged.
+    pub fn open(path: &Path) -> Result<Self> {
+        match check_file(path)? {
+            FileCheck::Missing => Self::create(path),
+            FileCheck::LooksLikeSqlite => {
+                let version = Self::inspect(path)?;
+                let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+                if version < schema::CURRENT_VERSION && !store.read_only {
+                    store.write(|tx| schema::upgrade_from(tx, version))?;
+                }
+                Ok(store)
+            }
+        }
+    }
+
+    /// Opens an in-memory journal (for tests and benchmarks of pure logic).
+    pub fn open_in_memory() -> Result<Self> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| StoreError::from_sqlite(&path, e))?;
+        let mut store = Self {
+            conn,
+            path,
+            read_only: false,
+        };
+        store.configure()?;
+        store.write(schema::create_fresh)?;
+        Ok(store)
+    }
+
+    fn create(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(|e| StoreError::CannotOpen {
+                path: path.to_path_buf(),
+                detail: format!("the folder {} cannot be created ({e})", parent.display()),
+            })?;
+        }
+        let mut store = Self::connect(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
+        store.write(|tx| {
+            // Another process may have created it between our check and now.
+            let version: i32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            if version == 0 {
+                schema::create_fresh(tx)?;
+            }
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// Reads the identity of an existing SQLite file without changing a byte of it.
+    fn inspect(path: &Path) -> Result<i32> {
+        let fail = |e| StoreError::from_sqlite(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(fail)?;
+        conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
+            .map_err(fail)?;
+        let application_id: i32 = conn
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .map_err(fail)?;
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(fail)?;
+        let tables: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| row.get(0))
+            .map_err(fail)?;
+        if application_id != schema::APPLICATION_ID {
+            let detail = if tables == 0 {
+                "it is an empty SQLite database".to_owned()
+            } else {
+                "it is an SQLite database of another program".to_owned()
+            };
+            return Err(StoreError::NotAJournal {
+                path: path.to_path_buf(),
+                detail,
+            });
+        }
+        if version > schema::CURRENT_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported: schema::CURRENT_VERSION,
+            });
+        }
+        if version < 1 {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "its version number is missing".to_owned(),
+            });
+        }
+        Ok(version)
+    }
+
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Self> {
+        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| StoreError::from_sqlite(path, e))?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        };
+        store.configure()?;
+        Ok(store)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let fail = |e| StoreError::from_sqlite(&path, e);
+        self.conn
+            .busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
+            .map_err(fail)?;
+        self.read_only = self.conn.is_readonly("main").map_err(fail)?;
+        self.conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
+        if !self.read_only {
+            self.conn
+                .pragma_update(None, "journal_mode", "WAL")
+                .map_err(fail)?;
+            self.conn
+                .pragma_update(None, "synchronous", "FULL")
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    /// The journal's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True when the file could only be opened for reading.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Runs `work` in one IMMEDIATE transaction and commits it; returns only once committed.
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let path = self.path.clone();
+        if self.read_only {
+            return Err(StoreError::ReadOnly { path });
+        }
+        let fail = |e| StoreError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let value = work(&tx).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(value)
+    }
+
+    /// Like [`Self::write`], for work that can also refuse with a domain error.
+    fn write_checked<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        if self.read_only {
+            return Err(StoreError::ReadOnly { path });
+        }
+        let fail = |e| StoreError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let value = work(&tx)?;
+        tx.commit().map_err(fail)?;
+        Ok(value)
+    }
+
+    fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |e| StoreError::from_sqlite(&self.path, e)
+    }
+
+    /// A number that changes whenever another connection (another window) committed a
+    /// change since this one last looked (`PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .map_err(self.fail())
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when the file is sound, else what SQLite found.
+    pub fn integrity_check(&self) -> Result<Result<(), String>> {
+        let mut statement = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(self.fail())?;
+        let lines: Vec<String> = statement
+            .query_map([], |row| row.get(0))
+            .map_err(self.fail())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(self.fail())?;
+        if lines == ["ok"] {
+            Ok(Ok(()))
+        } else {
+            Ok(Err(lines.join("; ")))
+        }
+    }
+
+    /// The schema as SQLite keeps it (type, name, SQL), sorted: for migration tests.
+    pub fn schema_dump(&self) -> Result<Vec<(String, String, String)>> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT type, name, COALESCE(sql, '') FROM sqlite_schema \
+                 WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+            )
+            .map_err(self.fail())?;
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .map_err(self.fail())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(self.fail())
+    }
+
+    /// The schema version and application id stored in the file.
+    pub fn version(&self) -> Result<(i32, i32)> {
+        let version = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(self.fail())?;
+        let application_id = self
+            .conn
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .map_err(self.fail())?;
+        Ok((version, application_id))
+    }
+
+    /// Creates a journal at `path` with the first schema only, as the first Candor wrote it
+    /// (for migration tests).
+    pub fn create_v1_for_tests(path: &Path) -> Result<()> {
+        let mut conn = Connection::open(path).map_err(|e| StoreError::from_sqlite(path, e))?;
+        let tx = conn
+            .transaction()
+            .map_err(|e| StoreError::from_sqlite(path, e))?;
+        tx.execute_batch(schema::SCHEMA_V1)
+            .and_then(|()| tx.pragma_update(None, "application_id", schema::APPLICATION_ID))
+            .and_then(|()| tx.pragma_update(None, "user_version", 1))
+            .and_then(|()| tx.commit())
+            .map_err(|e| StoreError::from_sqlite(path, e))
+    }
+
+    /// Runs raw SQL on the journal (for tests that set up old or odd files).
+    #[doc(hidden)]
+    pub fn execute_batch_for_tests(&self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql).map_err(self.fail())
+    }
+}
