@@ -413,16 +413,16 @@ fn open_item_reasons(
             at_risk_since,
             risk_reason,
             ..
-        } => promise_reasons(
-            facts,
-            item,
-            "Promise",
-            *due,
-            *at_risk_since,
-            risk_reason,
-            today,
-            reasons,
-        ),
+        } => {
+            let slip = Slip {
+                noun: "Promise",
+                flag_word: "at risk",
+                due: *due,
+                flagged_at: *at_risk_since,
+                reason: risk_reason,
+            };
+            promise_reasons(facts, item, &slip, today, reasons);
+        }
         OpenDetail::Order {
             due,
             status,
@@ -437,21 +437,15 @@ fn open_item_reasons(
             } else {
                 None
             };
-            let why = if flagged {
-                status.label().to_lowercase()
-            } else {
-                String::new()
-            };
-            promise_reasons(
-                facts,
-                item,
-                "Order delivery",
-                *due,
+            let flag_word = status.label().to_lowercase();
+            let slip = Slip {
+                noun: "Order delivery",
+                flag_word: &flag_word,
+                due: *due,
                 flagged_at,
-                &why,
-                today,
-                reasons,
-            );
+                reason: "",
+            };
+            promise_reasons(facts, item, &slip, today, reasons);
         }
         OpenDetail::Problem { owner } => {
             problem_reason(facts, item, owner, today, settings, reasons)
@@ -512,7 +506,7 @@ fn promise_reasons(
     } else {
         let days_left = days_between(today, due);
         format!(
-            "at risk, due {} (in {})",
+            "{flag_word}, due {} (in {})",
             format_date(due),
             plural(days_left, "day")
         )
