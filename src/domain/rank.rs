@@ -48,9 +48,9 @@ pub mod weights {
     /// it and keeps the customer informed until it is solved.
     pub const PROBLEM_SILENT: i64 = 40;
     /// Per day of silence beyond the threshold.
-    pub const PROBLEM_SILENT_PER_DAY: i64 = 8;
+    pub const PROBLEM_SILENT_PER_DAY: i64 = 4;
     /// Days of silence after which the weight stops growing.
-    pub const PROBLEM_SILENT_CAP_DAYS: i64 = 30;
+    pub const PROBLEM_SILENT_CAP_DAYS: i64 = 20;
     /// Default threshold: days without an update before an open problem counts as silent.
     pub const PROBLEM_UPDATE_DAYS: i64 = 3;
 
@@ -64,17 +64,18 @@ pub mod weights {
     /// cadence takes over).
     pub const FOLLOW_UP_WINDOW_DAYS: i64 = 30;
 
-    /// A promise due today: confirm it, or warn now.
-    pub const DUE_TODAY: i64 = 35;
+    /// A promise due today: confirm it, or warn now. Today is the last chance to keep it
+    /// honestly, so it outweighs plain silence.
+    pub const DUE_TODAY: i64 = 50;
     /// A promise due tomorrow.
-    pub const DUE_TOMORROW: i64 = 25;
+    pub const DUE_TOMORROW: i64 = 30;
 
     /// Silence beyond the customer's cadence: a base once overdue…
     pub const CONTACT_OVERDUE: i64 = 10;
     /// …plus this much per whole cadence beyond the first (in points per cadence, pro rata).
-    pub const CONTACT_OVERDUE_PER_CADENCE: i64 = 20;
+    pub const CONTACT_OVERDUE_PER_CADENCE: i64 = 10;
     /// The most silence alone can weigh: it never outranks a real problem.
-    pub const CONTACT_OVERDUE_CAP: i64 = 60;
+    pub const CONTACT_OVERDUE_CAP: i64 = 40;
 
     /// An unpaid invoice past due: a gentle reminder…
     pub const PAYMENT_OVERDUE: i64 = 10;
