@@ -1,0 +1,335 @@
+//! The journal store: every kind of entry round-trips, promises keep their history,
+//! callbacks owed are derived as the domain says, and the trash gives everything back.
+
+use candor::domain::entry::{AtRisk, callback_owed_since};
+use candor::domain::{
+    BadNews, BadNewsKind, Cents, Channel, Contact, CustomerDraft, CustomerId, Direction, Entry,
+    EntryDraft, EntryKind, Feedback, Order, OrderStatus, Outcome, Payment, Problem, ProblemStatus,
+    Promise, PromiseCategory, PromiseStatus, RootCause, Snooze,
+};
+use candor::store::{Store, StoreError};
+use chrono::{NaiveDate, NaiveDateTime};
+use proptest::prelude::*;
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+}
+
+fn at(d: u32, h: u32) -> NaiveDateTime {
+    day(d).and_hms_opt(h, 0, 0).unwrap()
+}
+
+fn journal_with_customer() -> (Store, CustomerId) {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut draft = CustomerDraft::named("Maria Keller");
+    draft.company = "Keller Bakeries".into();
+    draft.email = "maria@example.com".into();
+    draft.tags = vec!["key account".into()];
+    let customer = store.add_customer(draft, at(1, 9)).unwrap();
+    (store, customer.id)
+}
+
+fn every_kind() -> Vec<(&'static str, EntryKind)> {
+    let mut promise = Promise::new(day(12), PromiseCategory::Delivery);
+    promise.at_risk = Some(AtRisk {
+        flagged_at: at(9, 14),
+        reason: "Customs".into(),
+    });
+    promise.renegotiations.push(candor::domain::Renegotiation {
+        on: day(8),
+        from_due: day(10),
+        to_due: day(12),
+        told_before_due: true,
+        note: "Truck broke down".into(),
+    });
+    vec![
+        (
+            "Called about the oven",
+            EntryKind::Contact(Contact {
+                channel: Channel::Meeting,
+                direction: Direction::Inbound,
+                outcome: Outcome::Voicemail,
+                duration_mins: Some(12),
+            }),
+        ),
+        ("Oven parts", EntryKind::Promise(promise)),
+        (
+            "Parts late",
+            EntryKind::BadNews(BadNews {
+                about: BadNewsKind::BackOrder,
+                related: None,
+                proactive: false,
+            }),
+        ),
+        (
+            "Labels wrong",
+            EntryKind::Problem(Problem {
+                owner: "Sam".into(),
+                status: ProblemStatus::Resolved {
+                    on: day(11),
+                    root_cause: RootCause::ThirdParty,
+                    prevention: "Check labels".into(),
+                },
+            }),
+        ),
+        ("Open problem", EntryKind::Problem(Problem::default())),
+        (
+            "200 bearings",
+            EntryKind::Order(Order {
+                amount: Some(Cents(123_456)),
+                promised_delivery: day(20),
+                status: OrderStatus::BackOrdered,
+                status_changed_at: Some(at(9, 10)),
+            }),
+        ),
+        (
+            "Order without amount",
+            EntryKind::Order(Order {
+                amount: None,
+                promised_delivery: day(20),
+                status: OrderStatus::Delivered,
+                status_changed_at: None,
+            }),
+        ),
+        (
+            "Supplies",
+            EntryKind::Payment(Payment {
+                invoice_ref: "INV-7".into(),
+                amount: Cents(99),
+                due: day(30),
+                paid_on: Some(day(15)),
+            }),
+        ),
+        (
+            "Unpaid",
+            EntryKind::Payment(Payment {
+                invoice_ref: "INV-8".into(),
+                amount: Cents(1),
+                due: day(30),
+                paid_on: None,
+            }),
+        ),
+        ("Prefers mornings", EntryKind::Note),
+        ("Happy", EntryKind::Feedback(Feedback { rating: Some(4) })),
+        (
+            "Asked, no answer yet",
+            EntryKind::Feedback(Feedback { rating: None }),
+        ),
+        ("On holiday", EntryKind::Snooze(Snooze { until: day(12) })),
+    ]
+}
+
+#[test]
+fn every_kind_of_entry_round_trips_through_the_journal() {
+    let (mut store, customer) = journal_with_customer();
+    for (summary, kind) in every_kind() {
+        let draft = EntryDraft {
+            customer_id: customer,
+            occurred_at: at(9, 9),
+            summary: summary.into(),
+            kind,
+        };
+        let saved = store.add_entry(draft.clone(), at(9, 9)).unwrap();
+        assert_eq!(saved.to_draft(), draft, "{summary}");
+        assert_eq!(store.entry(saved.id).unwrap(), saved);
+    }
+    assert_eq!(store.timeline(customer).unwrap().len(), every_kind().len());
+}
+
+#[test]
+fn customers_are_validated_saved_and_archived() {
+    let (mut store, customer) = journal_with_customer();
+    let err = store
+        .add_customer(CustomerDraft::named("   "), at(1, 9))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    assert!(err.to_string().contains("needs a name"), "{err}");
+    let saved = store.customer(customer).unwrap();
+    assert_eq!(saved.tags, vec!["key account"]);
+    let archived = store.set_archived(customer, true, at(2, 9)).unwrap();
+    assert!(archived.archived);
+    assert!(
+        store.rank_facts(day(2)).unwrap().is_empty(),
+        "archived customers are not ranked"
+    );
+    assert_eq!(
+        store.customers().unwrap().len(),
+        1,
+        "archiving deletes nothing"
+    );
+}
+
+#[test]
+fn a_promise_lifecycle_keeps_every_renegotiation_in_the_journal() {
+    let (mut store, customer) = journal_with_customer();
+    let promise = store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: at(1, 9),
+                summary: "Parts".into(),
+                kind: EntryKind::Promise(Promise::new(day(10), PromiseCategory::Delivery)),
+            },
+            at(1, 9),
+        )
+        .unwrap();
+    let change = |store: &mut Store, f: &dyn Fn(&mut Promise)| {
+        let mut draft = store.entry(promise.id).unwrap().to_draft();
+        let EntryKind::Promise(p) = &mut draft.kind else {
+            unreachable!()
+        };
+        f(p);
+        store.update_entry(promise.id, draft, at(9, 9)).unwrap()
+    };
+    change(&mut store, &|p| {
+        p.flag_at_risk(at(8, 9), "Customs").unwrap()
+    });
+    change(&mut store, &|p| {
+        p.renegotiate(day(14), day(9), "Told on the phone").unwrap()
+    });
+    change(&mut store, &|p| {
+        p.renegotiate(day(18), day(15), "Late again").unwrap()
+    });
+    let saved = change(&mut store, &|p| p.keep(day(17)).unwrap());
+    let EntryKind::Promise(p) = saved.kind else {
+        unreachable!()
+    };
+    assert_eq!(p.status, PromiseStatus::Kept(day(17)));
+    assert_eq!(p.due, day(18));
+    let history: Vec<_> = p
+        .renegotiations
+        .iter()
+        .map(|r| (r.from_due, r.to_due, r.told_before_due))
+        .collect();
+    assert_eq!(
+        history,
+        vec![(day(10), day(14), true), (day(14), day(18), false)]
+    );
+    let stats = store.customer_stats(customer).unwrap();
+    assert_eq!(
+        (
+            stats.promises_kept,
+            stats.promises_broken,
+            stats.promises_renegotiated
+        ),
+        (1, 0, 1)
+    );
+}
+
+#[test]
+fn the_trash_gives_entries_back_and_only_trashed_entries_can_be_purged() {
+    let (mut store, customer) = journal_with_customer();
+    let missed = store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: at(3, 9),
+                summary: "Missed".into(),
+                kind: EntryKind::Contact(Contact {
+                    direction: Direction::Inbound,
+                    outcome: Outcome::NoAnswer,
+                    ..Contact::default()
+                }),
+            },
+            at(3, 9),
+        )
+        .unwrap();
+    assert!(
+        store
+            .customer_stats(customer)
+            .unwrap()
+            .callback_owed_since
+            .is_some()
+    );
+    assert!(
+        store.purge_entry(missed.id).is_err(),
+        "not in the trash yet"
+    );
+    store.delete_entry(missed.id, at(4, 9)).unwrap();
+    assert!(store.timeline(customer).unwrap().is_empty());
+    assert_eq!(store.trash().unwrap().len(), 1);
+    assert!(
+        store
+            .customer_stats(customer)
+            .unwrap()
+            .callback_owed_since
+            .is_none(),
+        "the trash does not count"
+    );
+    store.restore_entry(missed.id).unwrap();
+    assert_eq!(
+        store.timeline(customer).unwrap(),
+        vec![store.entry(missed.id).unwrap()]
+    );
+    assert!(
+        store
+            .customer_stats(customer)
+            .unwrap()
+            .callback_owed_since
+            .is_some()
+    );
+    store.delete_entry(missed.id, at(4, 9)).unwrap();
+    store.purge_entry(missed.id).unwrap();
+    assert!(matches!(
+        store.entry(missed.id),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn entries_for_a_missing_customer_or_entry_are_refused_clearly() {
+    let (mut store, customer) = journal_with_customer();
+    let draft = EntryDraft {
+        customer_id: CustomerId(999),
+        occurred_at: at(1, 9),
+        summary: "x".into(),
+        kind: EntryKind::Note,
+    };
+    let err = store.add_entry(draft, at(1, 9)).unwrap_err();
+    assert!(err.to_string().contains("no longer exists"), "{err}");
+    let draft = EntryDraft {
+        customer_id: customer,
+        occurred_at: at(1, 9),
+        summary: "x".into(),
+        kind: EntryKind::Note,
+    };
+    assert!(matches!(
+        store.update_entry(candor::domain::EntryId(999), draft, at(1, 9)),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+fn contact_strategy() -> impl Strategy<Value = (u32, u32, Contact)> {
+    (1u32..28, 0u32..24, 0usize..2, 0usize..3).prop_map(|(d, h, dir, out)| {
+        let contact = Contact {
+            direction: Direction::ALL[dir],
+            outcome: Outcome::ALL[out],
+            ..Contact::default()
+        };
+        (d, h, contact)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The summary the store keeps current on every write agrees with the domain's rule.
+    #[test]
+    fn the_stored_callback_owed_matches_the_domain_rule(contacts in proptest::collection::vec(contact_strategy(), 0..12), trash in proptest::collection::vec(any::<bool>(), 12)) {
+        let (mut store, customer) = journal_with_customer();
+        let mut kept: Vec<(NaiveDateTime, Contact)> = Vec::new();
+        for (i, (d, h, contact)) in contacts.into_iter().enumerate() {
+            let when = at(d, h);
+            let saved: Entry = store
+                .add_entry(EntryDraft { customer_id: customer, occurred_at: when, summary: String::new(), kind: EntryKind::Contact(contact.clone()) }, when)
+                .unwrap();
+            if trash[i] {
+                store.delete_entry(saved.id, when).unwrap();
+            } else {
+                kept.push((when, contact));
+            }
+        }
+        let expected = callback_owed_since(kept.iter().map(|(when, c)| (*when, c)));
+        prop_assert_eq!(store.customer_stats(customer).unwrap().callback_owed_since, expected);
+    }
+}
