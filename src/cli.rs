@@ -61,6 +61,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RankFormat::Table)]
         format: RankFormat,
     },
+    /// Back up the journal: a consistent copy, taken even while the app is writing.
+    Backup {
+        /// Write the backup to this new file (default: the journal's backups/ folder).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Replace the journal with a backup (the journal as it was is backed up first).
+    Restore {
+        /// The backup to restore (see the journal's backups/ folder).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// How `candor rank` prints.
@@ -152,6 +164,29 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                 RankFormat::Json => crate::io::rank_report::write_json(&mut out, &ranked, today)?,
             }
             out.flush()?;
+        }
+        Command::Backup { out } => {
+            let now = Local::now().naive_local();
+            let info = crate::backups::back_up_now(&path, out.as_deref(), now)?;
+            let count = info.customer_count.unwrap_or(0);
+            println!(
+                "Backed up {} ({count} customers) to {}",
+                path.display(),
+                info.path.display()
+            );
+        }
+        Command::Restore { file } => {
+            let now = Local::now().naive_local();
+            let report = crate::backups::restore(&path, &file, now)?;
+            println!(
+                "Restored {} from {} ({} customers)",
+                path.display(),
+                file.display(),
+                report.customer_count
+            );
+            if let Some(previous) = report.previous {
+                println!("The journal as it was is saved in {}", previous.display());
+            }
         }
     }
     Ok(())

@@ -6,6 +6,7 @@
 //! the command line and [`sample`] makes demo and benchmark journals.
 
 pub mod app;
+pub mod backups;
 pub mod cli;
 pub mod domain;
 pub mod io;

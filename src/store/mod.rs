@@ -4,6 +4,7 @@
 //! (a committed write survives a power cut, not just a crash). Every write runs in one
 //! IMMEDIATE transaction and returns only after it committed.
 
+mod backup;
 mod customers;
 mod entries;
 mod entry_row;
@@ -19,6 +20,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+pub use backup::{
+    BACKUP_DIR_NAME, BackupContents, SnapshotInfo, backup_dir, backup_file_name, free_backup_path,
+    inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
+};
 pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use facts::CustomerStats;
@@ -114,7 +119,13 @@ fn check_file(path: &Path) -> Result<FileCheck> {
     let pages = u64::from(u32::from_be_bytes([
         header[28], header[29], header[30], header[31],
     ]));
-    if change_counter == valid_for && pages > 0 && metadata.len() < pages * page_size {
+    // With a -wal beside it the file may be legitimately short: a checkpoint that ran out
+    // of disk space wrote the header before the pages, which are still in the -wal.
+    if change_counter == valid_for
+        && pages > 0
+        && metadata.len() < pages * page_size
+        && !backup::has_wal(path)
+    {
         return Err(StoreError::Corrupt {
             path: path.to_path_buf(),
             detail: format!(
@@ -139,7 +150,16 @@ impl Store {
                 let version = Self::inspect(path)?;
                 let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
                 if version < schema::CURRENT_VERSION && !store.read_only {
-                    store.write(|tx| schema::upgrade_from(tx, version))?;
+                    store.back_up_before_upgrade(version)?;
+                    store.write(|tx| {
+                        // Another window may have upgraded it since we looked.
+                        let now: i32 =
+                            tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+                        if now < schema::CURRENT_VERSION {
+                            schema::upgrade_from(tx, now)?;
+                        }
+                        Ok(())
+                    })?;
                 }
                 Ok(store)
             }
@@ -280,6 +300,7 @@ impl Store {
         if self.read_only {
             return Err(StoreError::ReadOnly { path });
         }
+        self.check_still_there()?;
         let fail = |e| StoreError::from_sqlite(&path, e);
         let tx = self
             .conn
@@ -296,6 +317,7 @@ impl Store {
         if self.read_only {
             return Err(StoreError::ReadOnly { path });
         }
+        self.check_still_there()?;
         let fail = |e| StoreError::from_sqlite(&path, e);
         let tx = self
             .conn

@@ -1,0 +1,476 @@
+//! Consistent copies of a journal: the SQLite backup API, never a plain file copy (a copy
+//! taken while another window writes, or without the `-wal` file, can be torn).
+//!
+//! A snapshot is written to a hidden `.partial` name beside its destination, checked with
+//! `PRAGMA integrity_check`, synced, and only then renamed into place, so an interrupted
+//! backup never leaves a file that looks like a good one. The backup folder's layout
+//! (`backups/` beside the journal, `candor-YYYY-MM-DD-HHMMSS[-label].sqlite3`) is defined
+//! here because [`Store::open`] takes a backup before it upgrades a journal; when to take
+//! backups and which to keep is decided in [`crate::backups`].
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
+
+use super::{BUSY_TIMEOUT_SECS, FileCheck, Result, Store, StoreError, check_file, schema};
+
+/// The folder, beside the journal, that holds its backups.
+pub const BACKUP_DIR_NAME: &str = "backups";
+
+/// How backup files start; the rest is `YYYY-MM-DD-HHMMSS`, an optional `-label`, and
+/// [`BACKUP_EXTENSION`].
+pub const BACKUP_PREFIX: &str = "candor-";
+
+/// How backup files end.
+pub const BACKUP_EXTENSION: &str = ".sqlite3";
+
+const STAMP_FORMAT: &str = "%Y-%m-%d-%H%M%S";
+
+/// The `backups/` folder beside `journal`.
+pub fn backup_dir(journal: &Path) -> PathBuf {
+    match journal.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(BACKUP_DIR_NAME),
+        _ => PathBuf::from(BACKUP_DIR_NAME),
+    }
+}
+
+/// `candor-YYYY-MM-DD-HHMMSS.sqlite3`, or `candor-YYYY-MM-DD-HHMMSS-label.sqlite3`.
+pub fn backup_file_name(taken_at: NaiveDateTime, label: Option<&str>) -> String {
+    let stamp = taken_at.format(STAMP_FORMAT);
+    match label {
+        Some(label) => format!("{BACKUP_PREFIX}{stamp}-{label}{BACKUP_EXTENSION}"),
+        None => format!("{BACKUP_PREFIX}{stamp}{BACKUP_EXTENSION}"),
+    }
+}
+
+/// Reads a backup file name back: when it was taken, and its label ("" for none).
+pub fn parse_backup_file_name(name: &str) -> Option<(NaiveDateTime, String)> {
+    let rest = name
+        .strip_prefix(BACKUP_PREFIX)?
+        .strip_suffix(BACKUP_EXTENSION)?;
+    let stamp = rest.get(..17)?;
+    let taken_at = NaiveDateTime::parse_from_str(stamp, STAMP_FORMAT).ok()?;
+    let label = match rest.get(17..)? {
+        "" => String::new(),
+        tail => tail.strip_prefix('-')?.to_owned(),
+    };
+    Some((taken_at, label))
+}
+
+/// A free name in `dir` for a backup taken at `taken_at` (`-2`, `-3`… when several are
+/// taken in the same second).
+pub fn free_backup_path(dir: &Path, taken_at: NaiveDateTime, label: Option<&str>) -> PathBuf {
+    let first = dir.join(backup_file_name(taken_at, label));
+    if !first.exists() {
+        return first;
+    }
+    for n in 2..1000 {
+        let numbered = match label {
+            Some(label) => format!("{label}-{n}"),
+            None => n.to_string(),
+        };
+        let candidate = dir.join(backup_file_name(taken_at, Some(&numbered)));
+        if !candidate.exists() {
+            return candidate;
+        }
+    }
+    first
+}
+
+/// What a finished snapshot holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    /// The file written.
+    pub path: PathBuf,
+    /// Customers in it (archived included).
+    pub customer_count: usize,
+    /// Its schema version (`PRAGMA user_version`).
+    pub version: i32,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// What a backup file holds, read without changing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupContents {
+    pub customer_count: usize,
+    pub version: i32,
+}
+
+fn io_error(path: &Path, what: &str, error: &std::io::Error) -> StoreError {
+    if error.raw_os_error() == Some(28) {
+        // ENOSPC
+        return StoreError::DiskFull {
+            path: path.to_path_buf(),
+        };
+    }
+    StoreError::CannotOpen {
+        path: path.to_path_buf(),
+        detail: format!("{what} ({error})"),
+    }
+}
+
+/// The hidden name a snapshot is written under before it is complete.
+fn partial_path(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "backup".to_owned());
+    dest.with_file_name(format!(".{name}.partial"))
+}
+
+/// Syncs a folder so a rename in it survives a power cut (a no-op where folders cannot be
+/// opened, as on Windows).
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+/// Copies every page of `source` into `dest` in one step, so the copy is one consistent
+/// moment of the source, waiting up to the busy timeout for a lock.
+fn copy_pages(source: &Connection, dest: &mut Connection, dest_path: &Path) -> Result<()> {
+    let fail = |e| StoreError::from_sqlite(dest_path, e);
+    let backup = Backup::new(source, dest).map_err(fail)?;
+    let started = Instant::now();
+    loop {
+        match backup.step(-1).map_err(fail)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More | StepResult::Busy | StepResult::Locked => {
+                if started.elapsed() > Duration::from_secs(BUSY_TIMEOUT_SECS) {
+                    return Err(StoreError::Busy {
+                        seconds: BUSY_TIMEOUT_SECS,
+                    });
+                }
+                thread::sleep(Duration::from_millis(25));
+            }
+            _ => thread::sleep(Duration::from_millis(25)),
+        }
+    }
+}
+
+fn integrity(conn: &Connection, path: &Path) -> Result<std::result::Result<(), String>> {
+    let mut statement = conn
+        .prepare("PRAGMA integrity_check")
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    let lines: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    if lines == ["ok"] {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(lines.join("; ")))
+    }
+}
+
+fn contents(conn: &Connection, path: &Path) -> Result<BackupContents> {
+    let fail = |e| StoreError::from_sqlite(path, e);
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(fail)?;
+    let customer_count: i64 = conn
+        .query_row("SELECT COUNT(*) FROM customers", [], |row| row.get(0))
+        .map_err(fail)?;
+    Ok(BackupContents {
+        customer_count: usize::try_from(customer_count).unwrap_or(0),
+        version,
+    })
+}
+
+/// Writes a consistent snapshot of the database behind `source` (the journal at
+/// `source_path`) to `dest`, which must not exist yet. The copy is a standalone file
+/// (rollback-journal mode, no `-wal`), checked with `PRAGMA integrity_check` before it
+/// takes its name; on any failure nothing is left at `dest`.
+pub(crate) fn snapshot_connection(
+    source: &Connection,
+    source_path: &Path,
+    dest: &Path,
+) -> Result<SnapshotInfo> {
+    if dest.exists() {
+        return Err(StoreError::CannotOpen {
+            path: dest.to_path_buf(),
+            detail: "a file of that name already exists and Candor does not overwrite it"
+                .to_owned(),
+        });
+    }
+    let partial = partial_path(dest);
+    let result = write_partial(source, source_path, &partial, dest);
+    match result {
+        Ok(contents) => {
+            let finish = fs::rename(&partial, dest)
+                .map_err(|e| io_error(dest, "the finished backup could not be named", &e));
+            if let Err(error) = finish {
+                let _ = fs::remove_file(&partial);
+                return Err(error);
+            }
+            if let Some(dir) = dest.parent() {
+                sync_dir(dir);
+            }
+            let bytes = fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+            Ok(SnapshotInfo {
+                path: dest.to_path_buf(),
+                customer_count: contents.customer_count,
+                version: contents.version,
+                bytes,
+            })
+        }
+        Err(error) => {
+            let _ = fs::remove_file(&partial);
+            let _ = fs::remove_file(partial.with_extension("partial-journal"));
+            Err(error)
+        }
+    }
+}
+
+fn write_partial(
+    source: &Connection,
+    source_path: &Path,
+    partial: &Path,
+    dest: &Path,
+) -> Result<BackupContents> {
+    // A stale piece of an interrupted backup of the same name.
+    let _ = fs::remove_file(partial);
+    let mut out = Connection::open_with_flags(
+        partial,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::from_sqlite(dest, e))?;
+    let fail = |e| StoreError::from_sqlite(dest, e);
+    out.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
+        .map_err(fail)?;
+    copy_pages(source, &mut out, dest)?;
+    // A standalone file: no -wal beside it, synced on every commit.
+    out.pragma_update_and_check(None, "journal_mode", "DELETE", |_| Ok(()))
+        .map_err(fail)?;
+    if let Err(problem) = integrity(&out, dest)? {
+        return Err(StoreError::Corrupt {
+            path: source_path.to_path_buf(),
+            detail: format!("a fresh copy of it fails SQLite's integrity check: {problem}"),
+        });
+    }
+    let contents = contents(&out, dest)?;
+    out.close().map_err(|(_, e)| fail(e))?;
+    fs::File::open(partial)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| io_error(dest, "the backup could not be written to disk", &e))?;
+    Ok(contents)
+}
+
+/// Opens an existing journal or backup for reading after checking that it is a Candor
+/// journal this version can read, without changing a byte of it.
+fn open_checked_read_only(path: &Path) -> Result<Connection> {
+    match check_file(path)? {
+        FileCheck::Missing => {
+            return Err(StoreError::CannotOpen {
+                path: path.to_path_buf(),
+                detail: "there is no file there".to_owned(),
+            });
+        }
+        FileCheck::LooksLikeSqlite => {}
+    }
+    Store::inspect(path)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::from_sqlite(path, e))?;
+    conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    Ok(conn)
+}
+
+/// Writes a consistent, checked snapshot of the journal file at `journal` to `dest`
+/// (which must not exist), while other windows may keep writing to it.
+///
+/// A file that is not a Candor journal, was written by a newer Candor, or is damaged is
+/// refused with the matching [`StoreError`] and left as it is.
+pub fn snapshot_file(journal: &Path, dest: &Path) -> Result<SnapshotInfo> {
+    let source = open_checked_read_only(journal)?;
+    snapshot_connection(&source, journal, dest)
+}
+
+/// Reads what a backup holds (customer count, schema version) after checking it is a
+/// sound Candor journal, without changing it. `thorough` adds `PRAGMA integrity_check`
+/// (reads every page) to the cheaper header and schema checks.
+pub fn inspect_backup(path: &Path, thorough: bool) -> Result<BackupContents> {
+    let conn = open_checked_read_only(path)?;
+    if thorough && let Err(problem) = integrity(&conn, path)? {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("SQLite's integrity check says: {problem}"),
+        });
+    }
+    contents(&conn, path)
+}
+
+/// Replaces the content of the journal at `journal` with the backup at `backup`, inside
+/// one write transaction of the journal (the SQLite backup API writing into it): other
+/// windows keep their connections and see the restored journal as one change; a crash
+/// midway leaves the journal as it was. Waits up to the busy timeout for other windows'
+/// writes to finish, then gives up with [`StoreError::Busy`].
+///
+/// The backup is checked first (a Candor journal, not newer than this Candor, passing
+/// `PRAGMA integrity_check`). The journal must open as a sound journal; for a damaged one
+/// use [`replace_file`].
+pub fn restore_into(journal: &Path, backup: &Path) -> Result<BackupContents> {
+    let contents = inspect_backup(backup, true)?;
+    let source = open_checked_read_only(backup)?;
+    let mut target = Store::open(journal)?;
+    if target.read_only {
+        return Err(StoreError::ReadOnly {
+            path: journal.to_path_buf(),
+        });
+    }
+    let page_size = |conn: &Connection, path: &Path| -> Result<i64> {
+        conn.pragma_query_value(None, "page_size", |row| row.get(0))
+            .map_err(|e| StoreError::from_sqlite(path, e))
+    };
+    if page_size(&source, backup)? != page_size(&target.conn, journal)? {
+        // The backup API cannot change the page size of a journal in WAL mode.
+        drop(target);
+        drop(source);
+        return replace_file(journal, backup);
+    }
+    copy_pages(&source, &mut target.conn, journal)?;
+    drop(target);
+    // An older backup is upgraded now (with its own pre-upgrade backup), not by the next
+    // window that happens to open it.
+    Store::open(journal)?;
+    Ok(contents)
+}
+
+/// Replaces the journal file at `journal` (missing, damaged or unreadable) with a checked
+/// copy of `backup`: written beside it under a temporary name, synced, then renamed over
+/// it. Any `-wal` and `-shm` files of the old journal are removed first so they cannot
+/// be replayed into the restored one — callers keep a copy of the old files before
+/// calling this (see [`crate::backups::restore`]). No other window may have the journal
+/// open: this is for a journal that cannot be opened anyway.
+pub fn replace_file(journal: &Path, backup: &Path) -> Result<BackupContents> {
+    let source = open_checked_read_only(backup)?;
+    let dir = journal
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| io_error(journal, "its folder cannot be created", &e))?;
+    let staged = partial_path(journal).with_extension("restoring");
+    let _ = fs::remove_file(&staged);
+    let info = snapshot_connection(&source, backup, &staged)?;
+    drop(source);
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = journal.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            fs::remove_file(&side).map_err(|e| {
+                io_error(
+                    journal,
+                    &format!("{} cannot be removed", side.display()),
+                    &e,
+                )
+            })?;
+        }
+    }
+    fs::rename(&info.path, journal).map_err(|e| {
+        let _ = fs::remove_file(&info.path);
+        io_error(journal, "the restored copy could not take its place", &e)
+    })?;
+    sync_dir(dir);
+    Store::open(journal)?;
+    Ok(BackupContents {
+        customer_count: info.customer_count,
+        version: info.version,
+    })
+}
+
+/// True when a non-empty `-wal` file sits beside `path` (writes not yet checkpointed).
+pub(super) fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0)
+}
+
+impl Store {
+    /// Refuses to write when the journal's file is gone (deleted, or its folder deleted or
+    /// moved, while this window had it open): SQLite would write on into the unlinked file
+    /// and lose the change when the window closes. What was saved can still be copied out
+    /// with [`Store::snapshot_to`].
+    pub(super) fn check_still_there(&self) -> Result<()> {
+        if self.path.as_os_str() == ":memory:" {
+            return Ok(());
+        }
+        match fs::metadata(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::CannotOpen {
+                path: self.path.clone(),
+                detail: "the file or its folder was deleted or moved while Candor had it open, \
+                         so nothing was saved (File → Back up now… can still save a copy of \
+                         what it held elsewhere)"
+                    .to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes a consistent, checked copy of this open journal to `dest` (which must not
+    /// exist). Works even when the journal's file or folder was deleted while it was open:
+    /// the copy is read through this connection.
+    pub fn snapshot_to(&self, dest: &Path) -> Result<SnapshotInfo> {
+        snapshot_connection(&self.conn, &self.path, dest)
+    }
+
+    /// Backs up the journal into its `backups/` folder before upgrading it from `version`.
+    pub(super) fn back_up_before_upgrade(&self, version: i32) -> Result<PathBuf> {
+        let dir = backup_dir(&self.path);
+        fs::create_dir_all(&dir).map_err(|e| StoreError::CannotOpen {
+            path: self.path.clone(),
+            detail: format!(
+                "it needs upgrading and the backup folder {} cannot be created first ({e})",
+                dir.display()
+            ),
+        })?;
+        let now = chrono::Local::now().naive_local();
+        let label = format!("before-upgrade-v{version}-to-v{}", schema::CURRENT_VERSION);
+        let dest = free_backup_path(&dir, now, Some(&label));
+        self.snapshot_to(&dest).map(|info| info.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_names_round_trip() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
+            .and_then(|d| d.and_hms_opt(9, 5, 7))
+            .unwrap();
+        assert_eq!(
+            backup_file_name(at, None),
+            "candor-2026-11-22-090507.sqlite3"
+        );
+        assert_eq!(
+            parse_backup_file_name("candor-2026-11-22-090507.sqlite3"),
+            Some((at, String::new()))
+        );
+        assert_eq!(
+            parse_backup_file_name("candor-2026-11-22-090507-before-restore.sqlite3"),
+            Some((at, "before-restore".to_owned()))
+        );
+        for bad in [
+            "candor-2026-11-22.sqlite3",
+            "candor-2026-13-22-090507.sqlite3",
+            "candor-2026-11-22-090507x.sqlite3",
+            ".candor-2026-11-22-090507.sqlite3.partial",
+            "journal.sqlite3",
+        ] {
+            assert_eq!(parse_backup_file_name(bad), None, "{bad}");
+        }
+    }
+}
