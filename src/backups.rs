@@ -126,6 +126,8 @@ pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Re
             path: journal.to_path_buf(),
         });
     }
+    // Refuse a file that is not a sound journal before creating anything for it.
+    store::inspect_backup(journal, false)?;
     let dest = match out {
         Some(out) => {
             if out.exists() {
@@ -179,7 +181,7 @@ pub fn startup_backup(journal: &Path, today: NaiveDate) -> Result<Option<PathBuf
 /// Returns the files deleted. Leftovers of interrupted backups older than a day go too.
 pub fn prune(journal: &Path, today: NaiveDate) -> Result<Vec<PathBuf>> {
     let mut all = scan(journal)?;
-    all.sort_by(|a, b| b.1.cmp(&a.1));
+    all.sort_by_key(|b| std::cmp::Reverse(b.1));
     let keep = chosen_to_keep(
         all.iter()
             .map(|(path, at, label)| (path.as_path(), *at, label_is_regular(label))),
@@ -433,7 +435,7 @@ mod tests {
             true,
         ));
         backups.push((PathBuf::from("label"), at(2026, 1, 1), false));
-        backups.sort_by(|a, b| b.1.cmp(&a.1));
+        backups.sort_by_key(|b| std::cmp::Reverse(b.1));
         let keep = chosen_to_keep(backups.iter().map(|(p, t, r)| (p.as_path(), *t, *r)), today);
         let mut kept: Vec<String> = keep.iter().map(|p| p.display().to_string()).collect();
         kept.sort();

@@ -1049,7 +1049,8 @@ fn restore_refuses_bad_backups_and_leaves_the_journal_alone() {
     let csv = dir.path().join("customers.csv");
     fs::write(&csv, "name\nAda\n").unwrap();
     let before = hash(&path);
-    let cases: Vec<(PathBuf, fn(&BackupError) -> bool)> = vec![
+    type Check = fn(&BackupError) -> bool;
+    let cases: Vec<(PathBuf, Check)> = vec![
         (csv, |e| {
             matches!(e, BackupError::Store(StoreError::NotAJournal { .. }))
         }),

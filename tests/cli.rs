@@ -1,0 +1,431 @@
+//! The command line, malformed one argument at a time: every mistake gives exactly one
+//! line on stderr starting with "candor: " and a non-zero exit, and leaves files alone.
+//! Plus the happy paths of `candor backup` and `candor restore`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use candor::domain::CustomerDraft;
+use candor::store::Store;
+use sha2::{Digest as _, Sha256};
+
+/// A scratch folder with a journal (one customer), a CSV file, a damaged journal and one
+/// from a newer Candor.
+struct Scene {
+    dir: tempfile::TempDir,
+}
+
+impl Scene {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let scene = Self { dir };
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        {
+            let mut store = Store::open(&scene.journal()).unwrap();
+            store
+                .add_customer(CustomerDraft::named("Ada Lovelace"), now)
+                .unwrap();
+        }
+        fs::write(scene.csv(), "name,company\nAda,Engines\n").unwrap();
+        let bytes = fs::read(scene.journal()).unwrap();
+        fs::write(scene.truncated(), &bytes[..bytes.len() / 2]).unwrap();
+        fs::copy(scene.journal(), scene.too_new()).unwrap();
+        {
+            let conn = rusqlite::Connection::open(scene.too_new()).unwrap();
+            conn.pragma_update(None, "user_version", 99).unwrap();
+            conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        }
+        fs::create_dir(scene.path("a-folder")).unwrap();
+        scene
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn journal(&self) -> PathBuf {
+        self.path("journal.sqlite3")
+    }
+
+    fn csv(&self) -> PathBuf {
+        self.path("customers.csv")
+    }
+
+    fn truncated(&self) -> PathBuf {
+        self.path("truncated.sqlite3")
+    }
+
+    fn too_new(&self) -> PathBuf {
+        self.path("newer.sqlite3")
+    }
+
+    fn s(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+
+    fn command(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut command = cargo_bin_cmd!("candor");
+        command
+            .args(args)
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env_remove("RUST_BACKTRACE")
+            .timeout(std::time::Duration::from_secs(60));
+        command
+    }
+
+    /// Runs a command that must fail; returns its one line of stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let output = self.command(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            !output.status.success(),
+            "{args:?} succeeded: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert_ne!(output.status.code(), Some(0), "{args:?}");
+        assert!(
+            stderr.starts_with("candor: "),
+            "{args:?}: stderr does not start with \"candor: \": {stderr:?}"
+        );
+        assert!(
+            stderr.ends_with('\n') && stderr.matches('\n').count() == 1,
+            "{args:?}: stderr is not exactly one line: {stderr:?}"
+        );
+        assert!(stderr.len() > "candor: ".len() + 10, "{args:?}: {stderr:?}");
+        stderr
+    }
+}
+
+fn hash(path: &Path) -> Vec<u8> {
+    Sha256::digest(fs::read(path).unwrap()).to_vec()
+}
+
+/// Each case: the arguments, and a piece of the one line it must say.
+fn check_all(scene: &Scene, cases: &[(Vec<String>, &str)]) {
+    let watched = [
+        scene.journal(),
+        scene.csv(),
+        scene.truncated(),
+        scene.too_new(),
+    ];
+    let before: Vec<_> = watched.iter().map(|p| hash(p)).collect();
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let line = scene.fails(&args);
+        assert!(
+            line.contains(expected),
+            "{args:?}: expected {expected:?} in {line:?}"
+        );
+    }
+    let after: Vec<_> = watched.iter().map(|p| hash(p)).collect();
+    assert_eq!(before, after, "a failed command changed a file");
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn malformed_global_arguments() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    check_all(
+        &scene,
+        &[
+            (args(&["frobnicate"]), "unrecognized subcommand"),
+            (args(&["rank", "--db"]), "--db"),
+            (args(&["rank", "--bogus", "--db", &journal]), "--bogus"),
+            (args(&["--db", &journal, "rank", "extra"]), "extra"),
+            (args(&["rank", "--db", ""]), "--db"),
+        ],
+    );
+}
+
+#[test]
+fn malformed_demo_arguments() {
+    let scene = Scene::new();
+    let new = scene.s("new.sqlite3");
+    check_all(
+        &scene,
+        &[
+            (
+                args(&["demo", "--db", &new, "--today", "someday"]),
+                "--today",
+            ),
+            (
+                args(&["demo", "--db", &new, "--today", "1850-01-01"]),
+                "out of range",
+            ),
+            (args(&["demo", "--db", &new, "--today"]), "--today"),
+            (args(&["demo", "--db", &new, "again"]), "again"),
+            (
+                args(&["demo", "--db", &scene.journal().display().to_string()]),
+                "already holds 1 customers",
+            ),
+            (
+                args(&["demo", "--db", &scene.csv().display().to_string()]),
+                "is not a Candor journal",
+            ),
+            (
+                args(&["demo", "--db", &scene.s("a-folder")]),
+                "is not a Candor journal",
+            ),
+            (
+                args(&["demo", "--db", &scene.truncated().display().to_string()]),
+                "is damaged",
+            ),
+        ],
+    );
+    assert!(!scene.path("new.sqlite3").exists());
+}
+
+#[test]
+fn malformed_generate_arguments() {
+    let scene = Scene::new();
+    let new = scene.s("big.sqlite3");
+    let base = |extra: &[&str]| -> Vec<String> {
+        let mut all = args(&["generate", "--db", &new]);
+        all.extend(extra.iter().map(|s| s.to_string()));
+        all
+    };
+    check_all(
+        &scene,
+        &[
+            (base(&["--entries", "10"]), "required"),
+            (base(&["--customers", "10"]), "required"),
+            (base(&["--customers", "ten", "--entries", "10"]), "ten"),
+            (base(&["--customers", "-1", "--entries", "10"]), "-1"),
+            (base(&["--customers", "1.5", "--entries", "10"]), "1.5"),
+            (base(&["--customers", "10", "--entries", "x"]), "x"),
+            (base(&["--customers", "10", "--entries", "-5"]), "-5"),
+            (
+                base(&["--customers", "99999999999999999999999", "--entries", "1"]),
+                "99999999999999999999999",
+            ),
+            (
+                base(&["--customers", "10", "--entries", "10", "--seed", "s"]),
+                "--seed",
+            ),
+            (
+                base(&["--customers", "10", "--entries", "10", "--seed", "-1"]),
+                "-1",
+            ),
+            (
+                base(&["--customers", "10", "--entries", "10", "--today", "13/13"]),
+                "--today",
+            ),
+            (
+                base(&["--customers", "0", "--entries", "5"]),
+                "needs at least one customer",
+            ),
+            (
+                args(&[
+                    "generate",
+                    "--db",
+                    &scene.journal().display().to_string(),
+                    "--customers",
+                    "1",
+                    "--entries",
+                    "1",
+                ]),
+                "already holds",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn malformed_rank_arguments() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    let on = |extra: &[&str]| -> Vec<String> {
+        let mut all = args(&["rank", "--db", &journal]);
+        all.extend(extra.iter().map(|s| s.to_string()));
+        all
+    };
+    check_all(
+        &scene,
+        &[
+            (on(&["--today", "yesterdayish"]), "--today"),
+            (on(&["--today", "2300-01-01"]), "out of range"),
+            (on(&["--limit", "many"]), "--limit"),
+            (on(&["--limit", "-3"]), "-3"),
+            (on(&["--format", "xml"]), "xml"),
+            (on(&["--format"]), "--format"),
+            (
+                args(&["rank", "--db", &scene.s("missing.sqlite3")]),
+                "there is no journal",
+            ),
+            (
+                args(&["rank", "--db", &scene.csv().display().to_string()]),
+                "is not a Candor journal",
+            ),
+            (
+                args(&["rank", "--db", &scene.s("a-folder")]),
+                "is not a Candor journal",
+            ),
+            (
+                args(&["rank", "--db", &scene.truncated().display().to_string()]),
+                "is damaged",
+            ),
+            (
+                args(&["rank", "--db", &scene.too_new().display().to_string()]),
+                "newer Candor",
+            ),
+        ],
+    );
+    assert!(!scene.path("missing.sqlite3").exists());
+}
+
+#[test]
+fn malformed_backup_arguments() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    check_all(
+        &scene,
+        &[
+            (
+                args(&["backup", "--db", &scene.s("missing.sqlite3")]),
+                "no journal",
+            ),
+            (args(&["backup", "--db", &journal, "--out"]), "--out"),
+            (
+                args(&[
+                    "backup",
+                    "--db",
+                    &journal,
+                    "--out",
+                    &scene.csv().display().to_string(),
+                ]),
+                "already exists",
+            ),
+            (
+                args(&[
+                    "backup",
+                    "--db",
+                    &journal,
+                    "--out",
+                    &scene.s("no-such-folder/copy.sqlite3"),
+                ]),
+                "no-such-folder",
+            ),
+            (args(&["backup", "--db", &journal, "copy.sqlite3"]), "copy"),
+            (
+                args(&["backup", "--db", &scene.csv().display().to_string()]),
+                "is not a Candor journal",
+            ),
+            (
+                args(&["backup", "--db", &scene.truncated().display().to_string()]),
+                "is damaged",
+            ),
+            (
+                args(&["backup", "--db", &scene.too_new().display().to_string()]),
+                "newer Candor",
+            ),
+        ],
+    );
+    assert!(!scene.path("missing.sqlite3").exists());
+    assert!(!scene.path("backups").exists());
+}
+
+#[test]
+fn malformed_restore_arguments() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    let restore = |file: &str| args(&["restore", "--db", &journal, file]);
+    check_all(
+        &scene,
+        &[
+            (args(&["restore", "--db", &journal]), "required"),
+            (restore(&scene.s("missing.sqlite3")), "no backup"),
+            (
+                restore(&scene.csv().display().to_string()),
+                "is not a Candor journal",
+            ),
+            (restore(&journal), "is the journal itself"),
+            (
+                restore(&scene.truncated().display().to_string()),
+                "is damaged",
+            ),
+            (
+                restore(&scene.too_new().display().to_string()),
+                "newer Candor",
+            ),
+            (restore(&scene.s("a-folder")), "is not a Candor journal"),
+            (args(&["restore", "--db", &journal, "one", "two"]), "two"),
+        ],
+    );
+    assert!(!scene.path("backups").exists());
+}
+
+#[test]
+fn backup_and_restore_work_headless() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    let out = scene.s("copy.sqlite3");
+    let assert = scene
+        .command(&["backup", "--db", &journal, "--out", &out])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("1 customers") && stdout.contains(&out),
+        "{stdout}"
+    );
+
+    scene
+        .command(&["backup", "--db", &journal])
+        .assert()
+        .success();
+    let in_folder: Vec<_> = fs::read_dir(scene.path("backups"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(in_folder.len(), 1);
+
+    // A second customer, then back to the copy.
+    {
+        let mut store = Store::open(&scene.journal()).unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 21)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        store.add_customer(CustomerDraft::named("Bo"), now).unwrap();
+    }
+    let assert = scene
+        .command(&["restore", "--db", &journal, &out])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("before-restore"), "{stdout}");
+    let store = Store::open(&scene.journal()).unwrap();
+    assert_eq!(store.customer_count().unwrap(), 1);
+    assert_eq!(store.integrity_check().unwrap(), Ok(()));
+}
+
+/// clap reports a missing argument over several lines and `main` keeps only the first,
+/// "the following required arguments were not provided:", which does not say which one.
+/// The fix is in src/main.rs (not this file's owner's).
+#[test]
+#[ignore = "known bug: the one-line message for a missing argument does not name it"]
+fn a_missing_argument_is_named() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    let cases = [
+        (
+            args(&["generate", "--db", &journal, "--entries", "10"]),
+            "--customers",
+        ),
+        (
+            args(&["generate", "--db", &journal, "--customers", "10"]),
+            "--entries",
+        ),
+        (args(&["restore", "--db", &journal]), "FILE"),
+    ];
+    check_all(&scene, &cases);
+}
