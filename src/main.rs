@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(command) => candor::cli::run_command(cli.db, command),
-        None => candor::cli::journal_path(cli.db).and_then(candor::app::run),
+        None => candor::app::run(cli.db),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

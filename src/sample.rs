@@ -275,7 +275,7 @@ fn routine_history(
                 Some(5 + (day % 20) as u32),
             ),
         ))?;
-        if day % 3 == 0 {
+        if day.is_multiple_of(3) {
             let due = days_ago(today, day - 5);
             let mut promise = Promise::new(due, PromiseCategory::Information);
             promise.status = PromiseStatus::Kept(days_ago(today, day - 4));
@@ -286,7 +286,7 @@ fn routine_history(
                 EntryKind::Promise(promise),
             ))?;
         }
-        if day % 4 == 0 {
+        if day.is_multiple_of(4) {
             let issued = days_ago(today, day);
             w.add_entry(draft(
                 customer,

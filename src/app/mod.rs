@@ -1,16 +1,84 @@
-//! The desktop app.
+//! The desktop app (egui/eframe): customers on the left, the selected customer's timeline
+//! in the centre, "Call them first" on the right. One file per panel or dialog; panels
+//! draw from cached data and send [`Action`]s, which [`CandorApp`] runs at the end of the
+//! frame.
+
+mod call_first_panel;
+mod candor_app;
+mod commands;
+mod customers_panel;
+mod date_field;
+mod dialogs;
+mod entry_form;
+mod file_picker;
+mod journal;
+mod menu_bar;
+mod prefs;
+mod timeline_panel;
 
 use std::path::PathBuf;
 
-/// Opens the desktop window on the journal at `path`.
-pub fn run(path: PathBuf) -> anyhow::Result<()> {
-    let title = format!("Candor — {}", path.display());
-    eframe::run_ui_native(
-        &title,
-        eframe::NativeOptions::default(),
-        move |ui, _frame| {
-            ui.label(format!("Journal: {}", path.display()));
-        },
+use chrono::{Local, NaiveDateTime, Timelike as _};
+
+pub use candor_app::{Action, CandorApp};
+pub use commands::UiCommand;
+pub use entry_form::EntryForm;
+pub use journal::Journal;
+pub use prefs::{Prefs, ThemeChoice};
+
+/// Where "now" comes from: the system clock in the app, a fixed time in tests.
+pub trait Clock {
+    /// The current local date and time, to the second.
+    fn now(&self) -> NaiveDateTime;
+}
+
+/// The computer's local clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> NaiveDateTime {
+        let now = Local::now().naive_local();
+        now.with_nanosecond(0).unwrap_or(now)
+    }
+}
+
+/// A clock that always says the same time (tests).
+pub struct FixedClock(pub NaiveDateTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> NaiveDateTime {
+        self.0
+    }
+}
+
+/// Opens the desktop window. `db` is the journal named on the command line; without one,
+/// the journal used last time, or the default journal.
+pub fn run(db: Option<PathBuf>) -> anyhow::Result<()> {
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png"))
+        .map_err(|e| anyhow::anyhow!("the app icon is unreadable: {e}"))?;
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Candor")
+            .with_app_id("candor")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([720.0, 480.0])
+            .with_icon(icon),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Candor",
+        options,
+        Box::new(move |cc| {
+            let prefs: Prefs = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, prefs::STORAGE_KEY))
+                .unwrap_or_default();
+            let path = db
+                .or_else(|| prefs.last_journal.clone().filter(|p| p.exists()))
+                .or_else(crate::store::default_journal_path)
+                .unwrap_or_else(|| PathBuf::from(crate::store::DEFAULT_FILE_NAME));
+            Ok(Box::new(CandorApp::open(path, prefs, Box::new(SystemClock))))
+        }),
     )
-    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+    .map_err(|e| anyhow::anyhow!("the window could not be opened ({e}); on Linux, check that a desktop session (X11 or Wayland) is running"))
 }

@@ -701,7 +701,9 @@ fn follow_up_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<
     let followed_up = |event: NaiveDate| facts.last_reached_at.is_some_and(|at| at.date() > event);
     let mut push = |event: NaiveDate, text: String, opener: String| {
         let days = days_between(event, today);
-        if days < w::FOLLOW_UP_AFTER_DAYS || days > w::FOLLOW_UP_WINDOW_DAYS || followed_up(event) {
+        if !(w::FOLLOW_UP_AFTER_DAYS..=w::FOLLOW_UP_WINDOW_DAYS).contains(&days)
+            || followed_up(event)
+        {
             return;
         }
         reasons.push(Reason {
@@ -814,4 +816,48 @@ fn trust_reason(facts: &CustomerFacts, base: i64, today: NaiveDate) -> Option<Re
         opener: "I know I let you down recently; I want to make sure it doesn't happen again."
             .to_owned(),
     })
+}
+
+/// The status marks a customer list shows, and its filters use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Badges {
+    /// An open promise or order past due or flagged at risk.
+    pub slipping: bool,
+    pub callback_owed: bool,
+    pub open_problem: bool,
+    pub overdue_payment: bool,
+}
+
+impl Badges {
+    /// True when any mark is set.
+    pub fn any(self) -> bool {
+        self.slipping || self.callback_owed || self.open_problem || self.overdue_payment
+    }
+}
+
+impl CustomerFacts {
+    /// The customer's status marks as of `today`.
+    pub fn badges(&self, today: NaiveDate) -> Badges {
+        let mut badges = Badges {
+            callback_owed: self.callback_owed_since.is_some(),
+            ..Badges::default()
+        };
+        for item in &self.open_items {
+            match &item.detail {
+                OpenDetail::Promise {
+                    due, at_risk_since, ..
+                } => badges.slipping |= at_risk_since.is_some() || *due < today,
+                OpenDetail::Order { due, status, .. } => {
+                    badges.slipping |= *due < today
+                        || matches!(
+                            status,
+                            OrderStatus::AtRisk | OrderStatus::Delayed | OrderStatus::BackOrdered
+                        );
+                }
+                OpenDetail::Problem { .. } => badges.open_problem = true,
+                OpenDetail::Payment { due, .. } => badges.overdue_payment |= *due < today,
+            }
+        }
+        badges
+    }
 }

@@ -1,0 +1,222 @@
+//! Every user action has one place where its label, tooltip and keyboard shortcut live, so
+//! a shortcut cannot drift from its menu entry.
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use crate::domain::EntryKindTag;
+
+/// A user action that menus, buttons and shortcuts all trigger the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UiCommand {
+    LogCall,
+    MakePromise,
+    DeliverBadNews,
+    OpenProblem,
+    LogOrder,
+    LogPayment,
+    AddNote,
+    AddCustomer,
+    EditCustomer,
+    FocusSearch,
+    Undo,
+    NewJournal,
+    OpenJournal,
+    Export,
+    Import,
+    BackupNow,
+    RestoreBackup,
+    ToggleCallFirst,
+    ShowShortcuts,
+    ShowJournalLocation,
+    ShowAbout,
+}
+
+impl UiCommand {
+    /// Every command, in the order the shortcut help lists them.
+    pub const ALL: &'static [Self] = &[
+        Self::LogCall,
+        Self::MakePromise,
+        Self::DeliverBadNews,
+        Self::OpenProblem,
+        Self::LogOrder,
+        Self::LogPayment,
+        Self::AddNote,
+        Self::AddCustomer,
+        Self::EditCustomer,
+        Self::FocusSearch,
+        Self::Undo,
+        Self::NewJournal,
+        Self::OpenJournal,
+        Self::Export,
+        Self::Import,
+        Self::BackupNow,
+        Self::RestoreBackup,
+        Self::ToggleCallFirst,
+        Self::ShowShortcuts,
+        Self::ShowJournalLocation,
+        Self::ShowAbout,
+    ];
+
+    /// The menu and button label (sentence case; "…" when it opens a dialog).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LogCall => "Log call…",
+            Self::MakePromise => "Make promise…",
+            Self::DeliverBadNews => "Deliver bad news…",
+            Self::OpenProblem => "Open problem…",
+            Self::LogOrder => "Log order…",
+            Self::LogPayment => "Log payment…",
+            Self::AddNote => "Add note…",
+            Self::AddCustomer => "Add customer…",
+            Self::EditCustomer => "Edit customer…",
+            Self::FocusSearch => "Search customers",
+            Self::Undo => "Undo",
+            Self::NewJournal => "New journal…",
+            Self::OpenJournal => "Open journal…",
+            Self::Export => "Export…",
+            Self::Import => "Import…",
+            Self::BackupNow => "Back up now…",
+            Self::RestoreBackup => "Restore from backup…",
+            Self::ToggleCallFirst => "Call them first panel",
+            Self::ShowShortcuts => "Keyboard shortcuts",
+            Self::ShowJournalLocation => "Journal location",
+            Self::ShowAbout => "About Candor",
+        }
+    }
+
+    /// A one-line explanation for tooltips.
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            Self::LogCall => "Log a call, email, meeting or message with the selected customer",
+            Self::MakePromise => "Record something you promised, with its due date",
+            Self::DeliverBadNews => "Record bad news you told the customer, before they had to ask",
+            Self::OpenProblem => {
+                "Record a problem the customer reported; you own it until it is solved"
+            }
+            Self::LogOrder => "Record an order and its promised delivery date",
+            Self::LogPayment => "Record an invoice and when it is due",
+            Self::AddNote => "Write down something worth remembering",
+            Self::AddCustomer => "Add a new customer",
+            Self::EditCustomer => "Edit the selected customer's details",
+            Self::FocusSearch => "Jump to the customer search field",
+            Self::Undo => "Undo the last change (deleted entries come back)",
+            Self::NewJournal => "Start a new, empty journal file",
+            Self::OpenJournal => "Open another journal file",
+            Self::Export => "Export a CSV report for a spreadsheet",
+            Self::Import => "Import customers from a CSV or vCard file",
+            Self::BackupNow => "Save a copy of the journal in its backups folder",
+            Self::RestoreBackup => "Replace the journal with one of its backups",
+            Self::ToggleCallFirst => "Show or hide the \"Call them first\" panel",
+            Self::ShowShortcuts => "List every keyboard shortcut",
+            Self::ShowJournalLocation => "Show where this journal is stored",
+            Self::ShowAbout => "About Candor",
+        }
+    }
+
+    /// The keyboard shortcut, if the command has one.
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let cmd = Modifiers::COMMAND;
+        let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        let (modifiers, key) = match self {
+            Self::LogCall => (cmd, Key::L),
+            Self::MakePromise => (cmd, Key::P),
+            Self::DeliverBadNews => (cmd, Key::B),
+            Self::OpenProblem => (cmd_shift, Key::P),
+            Self::LogOrder => (cmd_shift, Key::O),
+            Self::LogPayment => (cmd_shift, Key::I),
+            Self::AddNote => (cmd_shift, Key::N),
+            Self::AddCustomer => (cmd, Key::N),
+            Self::EditCustomer => (cmd_shift, Key::E),
+            Self::FocusSearch => (cmd, Key::F),
+            Self::Undo => (cmd, Key::Z),
+            Self::OpenJournal => (cmd, Key::O),
+            Self::Export => (cmd, Key::E),
+            Self::ToggleCallFirst => (cmd, Key::T),
+            Self::ShowShortcuts => (Modifiers::NONE, Key::F1),
+            Self::NewJournal
+            | Self::Import
+            | Self::BackupNow
+            | Self::RestoreBackup
+            | Self::ShowJournalLocation
+            | Self::ShowAbout => return None,
+        };
+        Some(KeyboardShortcut::new(modifiers, key))
+    }
+
+    /// The entry kind a logging command opens a form for.
+    pub fn entry_kind(self) -> Option<EntryKindTag> {
+        Some(match self {
+            Self::LogCall => EntryKindTag::Contact,
+            Self::MakePromise => EntryKindTag::Promise,
+            Self::DeliverBadNews => EntryKindTag::BadNews,
+            Self::OpenProblem => EntryKindTag::Problem,
+            Self::LogOrder => EntryKindTag::Order,
+            Self::LogPayment => EntryKindTag::Payment,
+            Self::AddNote => EntryKindTag::Note,
+            _ => return None,
+        })
+    }
+
+    /// Whether the command works while a text field has focus (most would eat typing).
+    pub fn works_while_typing(self) -> bool {
+        // All our shortcuts use Ctrl/Cmd or a function key, which typing never produces;
+        // Undo is left to the text field while one has focus.
+        !matches!(self, Self::Undo)
+    }
+
+    /// The command whose shortcut was pressed this frame, consuming it. Shift variants are
+    /// checked first so Ctrl+Shift+P is not taken for Ctrl+P.
+    pub fn from_input(ctx: &egui::Context) -> Option<Self> {
+        let typing = ctx.egui_wants_keyboard_input();
+        let mut commands: Vec<(Self, KeyboardShortcut)> = Self::ALL
+            .iter()
+            .filter_map(|c| c.shortcut().map(|s| (*c, s)))
+            .filter(|(c, _)| !typing || c.works_while_typing())
+            .collect();
+        commands.sort_by_key(|(_, s)| std::cmp::Reverse(s.modifiers.shift));
+        ctx.input_mut(|input| {
+            commands
+                .into_iter()
+                .find(|(_, shortcut)| input.consume_shortcut(shortcut))
+                .map(|(command, _)| command)
+        })
+    }
+
+    /// The shortcut as text for menus and help ("Ctrl+L").
+    pub fn shortcut_text(self, ctx: &egui::Context) -> String {
+        self.shortcut()
+            .map(|s| ctx.format_shortcut(&s))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_two_commands_share_a_shortcut() {
+        let mut seen = std::collections::HashMap::new();
+        for command in UiCommand::ALL {
+            if let Some(shortcut) = command.shortcut() {
+                let key = (
+                    shortcut.modifiers.command,
+                    shortcut.modifiers.shift,
+                    shortcut.modifiers.alt,
+                    shortcut.logical_key,
+                );
+                if let Some(other) = seen.insert(key, *command) {
+                    panic!("{command:?} and {other:?} share a shortcut");
+                }
+            }
+        }
+        assert!(seen.len() >= 10);
+    }
+
+    #[test]
+    fn every_logging_command_has_a_shortcut() {
+        for command in UiCommand::ALL.iter().filter(|c| c.entry_kind().is_some()) {
+            assert!(command.shortcut().is_some(), "{command:?}");
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The customer list: instant search, status filters, a count, and a badge per row.
+
+use super::candor_app::Action;
+use super::commands::UiCommand;
+use super::journal::Journal;
+use crate::domain::CustomerId;
+use crate::domain::rank::Badges;
+
+/// Which customers the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CustomerFilter {
+    #[default]
+    Active,
+    Slipping,
+    CallbackOwed,
+    OpenProblem,
+    OverduePayment,
+    Archived,
+}
+
+impl CustomerFilter {
+    const ALL: [Self; 6] = [
+        Self::Active,
+        Self::Slipping,
+        Self::CallbackOwed,
+        Self::OpenProblem,
+        Self::OverduePayment,
+        Self::Archived,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Active => "All",
+            Self::Slipping => "Slipping",
+            Self::CallbackOwed => "Callback owed",
+            Self::OpenProblem => "Open problem",
+            Self::OverduePayment => "Overdue payment",
+            Self::Archived => "Archived",
+        }
+    }
+
+    fn keeps(self, archived: bool, badges: Badges) -> bool {
+        match self {
+            Self::Active => !archived,
+            Self::Archived => archived,
+            Self::Slipping => !archived && badges.slipping,
+            Self::CallbackOwed => !archived && badges.callback_owed,
+            Self::OpenProblem => !archived && badges.open_problem,
+            Self::OverduePayment => !archived && badges.overdue_payment,
+        }
+    }
+}
+
+/// The list's state: search text, filter, and the matching rows (recomputed only when one
+/// of them or the journal changes).
+#[derive(Default)]
+pub struct CustomerList {
+    pub search: String,
+    pub filter: CustomerFilter,
+    pub focus_search: bool,
+    rows: Vec<usize>,
+    rows_for: Option<(String, CustomerFilter)>,
+}
+
+impl CustomerList {
+    /// Forgets the matching rows (the journal changed).
+    pub fn invalidate(&mut self) {
+        self.rows_for = None;
+    }
+
+    fn refresh(&mut self, journal: &Journal) {
+        let key = (self.search.clone(), self.filter);
+        if self.rows_for.as_ref() == Some(&key) {
+            return;
+        }
+        let needle = self.search.trim().to_lowercase();
+        self.rows = journal
+            .customers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                let badges = journal.badges.get(&c.id).copied().unwrap_or_default();
+                self.filter.keeps(c.archived, badges)
+            })
+            .filter(|(_, c)| {
+                needle.is_empty()
+                    || [&c.name, &c.company, &c.phone, &c.email]
+                        .iter()
+                        .any(|field| field.to_lowercase().contains(&needle))
+                    || c.tags.iter().any(|t| t.to_lowercase().contains(&needle))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        self.rows_for = Some(key);
+    }
+}
+
+fn badge_text(badges: Badges) -> String {
+    let mut marks = Vec::new();
+    if badges.slipping {
+        marks.push("slipping");
+    }
+    if badges.callback_owed {
+        marks.push("callback");
+    }
+    if badges.open_problem {
+        marks.push("problem");
+    }
+    if badges.overdue_payment {
+        marks.push("overdue");
+    }
+    marks.join(" · ")
+}
+
+/// Draws the customer list.
+pub fn ui(
+    ui: &mut egui::Ui,
+    journal: &Journal,
+    list: &mut CustomerList,
+    selected: Option<CustomerId>,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        ui.heading("Customers");
+        if ui
+            .button("Add…")
+            .on_hover_text(UiCommand::AddCustomer.tooltip())
+            .clicked()
+        {
+            actions.push(Action::Command(UiCommand::AddCustomer));
+        }
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Search").id;
+        let search = ui
+            .add(
+                egui::TextEdit::singleline(&mut list.search)
+                    .hint_text("name, company, tag, phone, email")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label);
+        if std::mem::take(&mut list.focus_search) {
+            search.request_focus();
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        for filter in CustomerFilter::ALL {
+            ui.selectable_value(&mut list.filter, filter, filter.label());
+        }
+    });
+    list.refresh(journal);
+    ui.weak(match list.rows.len() {
+        1 => "1 customer".to_owned(),
+        n => format!("{n} customers"),
+    });
+    ui.separator();
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) * 2.0 + 6.0;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, row_height, list.rows.len(), |ui, range| {
+            for &index in &list.rows[range] {
+                let Some(customer) = journal.customers.get(index) else {
+                    continue;
+                };
+                let badges = journal
+                    .badges
+                    .get(&customer.id)
+                    .copied()
+                    .unwrap_or_default();
+                let marks = badge_text(badges);
+                let mut text = egui::text::LayoutJob::default();
+                let style = ui.style();
+                text.append(
+                    &customer.name,
+                    0.0,
+                    egui::TextFormat::simple(
+                        egui::TextStyle::Body.resolve(style),
+                        style.visuals.strong_text_color(),
+                    ),
+                );
+                let second_line = match (customer.company.is_empty(), marks.is_empty()) {
+                    (true, true) => String::new(),
+                    (false, true) => format!("\n{}", customer.company),
+                    (true, false) => format!("\n{marks}"),
+                    (false, false) => format!("\n{} — {marks}", customer.company),
+                };
+                let color = if badges.any() {
+                    style.visuals.warn_fg_color
+                } else {
+                    style.visuals.weak_text_color()
+                };
+                text.append(
+                    &second_line,
+                    0.0,
+                    egui::TextFormat::simple(egui::TextStyle::Small.resolve(style), color),
+                );
+                let response = ui.add_sized(
+                    [ui.available_width(), row_height - 4.0],
+                    egui::Button::selectable(selected == Some(customer.id), text),
+                );
+                if response.clicked() {
+                    actions.push(Action::SelectCustomer(customer.id));
+                }
+            }
+        });
+}

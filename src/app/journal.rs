@@ -1,0 +1,92 @@
+//! The open journal and what the window shows of it, queried once after each change and
+//! drawn from memory every frame.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
+use crate::domain::{Customer, CustomerId, Entry, EntryKindTag};
+use crate::store::{CustomerStats, Result, Store};
+
+/// A journal with its cached views.
+pub struct Journal {
+    pub store: Store,
+    /// Every customer, by name.
+    pub customers: Vec<Customer>,
+    pub badges: HashMap<CustomerId, Badges>,
+    pub stats: HashMap<CustomerId, CustomerStats>,
+    /// Today's "Call them first" list.
+    pub ranking: Vec<RankedCustomer>,
+    /// The selected customer's timeline, newest first.
+    pub timeline: Vec<Entry>,
+    pub timeline_customer: Option<CustomerId>,
+    /// The day the caches were computed for.
+    pub as_of: NaiveDate,
+    /// `PRAGMA data_version` when the caches were filled: a change means another window wrote.
+    data_version: i64,
+}
+
+impl Journal {
+    /// Wraps an open store and fills the caches.
+    pub fn new(store: Store, today: NaiveDate) -> Result<Self> {
+        let mut journal = Self {
+            store,
+            customers: Vec::new(),
+            badges: HashMap::new(),
+            stats: HashMap::new(),
+            ranking: Vec::new(),
+            timeline: Vec::new(),
+            timeline_customer: None,
+            as_of: today,
+            data_version: 0,
+        };
+        journal.reload(today)?;
+        Ok(journal)
+    }
+
+    /// Re-reads everything the window shows.
+    pub fn reload(&mut self, today: NaiveDate) -> Result<()> {
+        self.customers = self.store.customers()?;
+        let facts = self.store.rank_facts(today)?;
+        self.badges = facts
+            .iter()
+            .map(|f| (f.customer_id, f.badges(today)))
+            .collect();
+        self.ranking = rank(&facts, today, &RankSettings::default());
+        self.stats = self.store.all_customer_stats()?;
+        self.as_of = today;
+        if let Some(customer) = self.timeline_customer {
+            self.load_timeline(customer)?;
+        }
+        self.data_version = self.store.data_version()?;
+        Ok(())
+    }
+
+    /// Loads one customer's timeline.
+    pub fn load_timeline(&mut self, customer: CustomerId) -> Result<()> {
+        self.timeline = self.store.timeline(customer)?;
+        self.timeline_customer = Some(customer);
+        Ok(())
+    }
+
+    /// True when another window committed a change since the caches were filled.
+    pub fn changed_elsewhere(&self) -> Result<bool> {
+        Ok(self.store.data_version()? != self.data_version)
+    }
+
+    /// A customer from the cache.
+    pub fn customer(&self, id: CustomerId) -> Option<&Customer> {
+        self.customers.iter().find(|c| c.id == id)
+    }
+
+    /// The indexes of the timeline entries of the given kinds (all when `kinds` is empty).
+    pub fn timeline_indexes(&self, kinds: &[EntryKindTag]) -> Vec<usize> {
+        self.timeline
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| kinds.is_empty() || kinds.contains(&e.kind.tag()))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}

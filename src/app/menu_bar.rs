@@ -1,0 +1,69 @@
+//! File, Edit, View and Help menus. Every entry is a [`UiCommand`], so its shortcut shows
+//! beside it and cannot drift.
+
+use super::candor_app::Action;
+use super::commands::UiCommand;
+use super::prefs::{Prefs, ThemeChoice};
+
+fn item(ui: &mut egui::Ui, command: UiCommand, enabled: bool, actions: &mut Vec<Action>) {
+    let button = egui::Button::new(command.label()).shortcut_text(command.shortcut_text(ui.ctx()));
+    if ui
+        .add_enabled(enabled, button)
+        .on_hover_text(command.tooltip())
+        .clicked()
+    {
+        actions.push(Action::Command(command));
+    }
+}
+
+/// Draws the menu bar. Theme changes apply at once through `prefs` in the caller.
+pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Action>) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            item(ui, UiCommand::NewJournal, true, actions);
+            item(ui, UiCommand::OpenJournal, true, actions);
+            ui.separator();
+            item(ui, UiCommand::Import, true, actions);
+            item(ui, UiCommand::Export, true, actions);
+            ui.separator();
+            item(ui, UiCommand::BackupNow, true, actions);
+            item(ui, UiCommand::RestoreBackup, true, actions);
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        });
+        ui.menu_button("Edit", |ui| {
+            item(ui, UiCommand::Undo, can_undo, actions);
+            ui.separator();
+            item(ui, UiCommand::AddCustomer, true, actions);
+            item(ui, UiCommand::EditCustomer, true, actions);
+            item(ui, UiCommand::FocusSearch, true, actions);
+        });
+        ui.menu_button("Log", |ui| {
+            for command in UiCommand::ALL.iter().filter(|c| c.entry_kind().is_some()) {
+                item(ui, *command, true, actions);
+            }
+        });
+        ui.menu_button("View", |ui| {
+            for theme in ThemeChoice::ALL {
+                if ui.radio(prefs.theme == theme, theme.label()).clicked() {
+                    actions.push(Action::SetTheme(theme));
+                }
+            }
+            ui.separator();
+            let mut shown = prefs.show_call_first;
+            if ui
+                .checkbox(&mut shown, UiCommand::ToggleCallFirst.label())
+                .clicked()
+            {
+                actions.push(Action::Command(UiCommand::ToggleCallFirst));
+            }
+        });
+        ui.menu_button("Help", |ui| {
+            item(ui, UiCommand::ShowShortcuts, true, actions);
+            item(ui, UiCommand::ShowJournalLocation, true, actions);
+            item(ui, UiCommand::ShowAbout, true, actions);
+        });
+    });
+}

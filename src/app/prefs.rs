@@ -1,0 +1,63 @@
+//! UI preferences kept between runs in eframe's storage. The journal itself lives only in
+//! SQLite; nothing here is customer data.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The storage key of [`Prefs`].
+pub const STORAGE_KEY: &str = "candor.prefs";
+
+/// Light, dark, or whatever the system says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    Light,
+    Dark,
+    #[default]
+    FollowSystem,
+}
+
+impl ThemeChoice {
+    /// Every choice, in menu order.
+    pub const ALL: [Self; 3] = [Self::Light, Self::Dark, Self::FollowSystem];
+
+    /// The menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Light => "Light",
+            Self::Dark => "Dark",
+            Self::FollowSystem => "Follow system",
+        }
+    }
+
+    /// egui's equivalent.
+    pub fn to_egui(self) -> egui::ThemePreference {
+        match self {
+            Self::Light => egui::ThemePreference::Light,
+            Self::Dark => egui::ThemePreference::Dark,
+            Self::FollowSystem => egui::ThemePreference::System,
+        }
+    }
+}
+
+/// Preferences that survive a restart. Window size and panel widths are kept by eframe and
+/// egui themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub theme: ThemeChoice,
+    pub show_call_first: bool,
+    pub last_customer: Option<i64>,
+    pub last_journal: Option<PathBuf>,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            theme: ThemeChoice::FollowSystem,
+            show_call_first: true,
+            last_customer: None,
+            last_journal: None,
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! The selected customer: their details and record, quick-log buttons, and the timeline,
+//! newest first, one virtualised row per entry so 10,000 entries scroll smoothly.
+
+use chrono::NaiveDate;
+
+use super::candor_app::Action;
+use super::commands::UiCommand;
+use super::journal::Journal;
+use crate::domain::dates::{days_between, format_date};
+use crate::domain::{
+    CustomerId, Entry, EntryId, EntryKind, EntryKindTag, OrderStatus, ProblemStatus, PromiseStatus,
+};
+
+/// The timeline's own state: the kind filter, the selected entry and the visible rows.
+#[derive(Default)]
+pub struct TimelineView {
+    pub kinds: Vec<EntryKindTag>,
+    pub selected_entry: Option<EntryId>,
+    rows: Vec<usize>,
+    rows_valid: bool,
+}
+
+impl TimelineView {
+    /// Forgets the visible rows (the timeline changed).
+    pub fn invalidate(&mut self) {
+        self.rows_valid = false;
+    }
+}
+
+/// The icon and colour that mark an entry's kind.
+fn kind_mark(kind: EntryKindTag) -> (&'static str, egui::Color32) {
+    use egui::Color32;
+    match kind {
+        EntryKindTag::Contact => ("📞", Color32::from_rgb(70, 130, 200)),
+        EntryKindTag::Promise => ("🤝", Color32::from_rgb(40, 150, 110)),
+        EntryKindTag::BadNews => ("⚠", Color32::from_rgb(220, 120, 30)),
+        EntryKindTag::Problem => ("🔧", Color32::from_rgb(200, 60, 60)),
+        EntryKindTag::Order => ("📦", Color32::from_rgb(130, 100, 190)),
+        EntryKindTag::Payment => ("💰", Color32::from_rgb(170, 140, 30)),
+        EntryKindTag::Note => ("📝", Color32::from_rgb(120, 120, 120)),
+        EntryKindTag::Feedback => ("⭐", Color32::from_rgb(200, 160, 0)),
+        EntryKindTag::Snooze => ("💤", Color32::from_rgb(110, 110, 160)),
+    }
+}
+
+/// A short status for the row ("due 2026-03-01", "kept", "overdue 12 d").
+fn status_text(entry: &Entry, today: NaiveDate) -> String {
+    match &entry.kind {
+        EntryKind::Contact(c) => {
+            let minutes = c
+                .duration_mins
+                .map(|m| format!(", {m} min"))
+                .unwrap_or_default();
+            format!(
+                "{} {} — {}{minutes}",
+                c.direction.label(),
+                c.channel.label().to_lowercase(),
+                c.outcome.label().to_lowercase()
+            )
+        }
+        EntryKind::Promise(p) => {
+            let history = match p.renegotiations.len() {
+                0 => String::new(),
+                n => format!(", renegotiated {n}×"),
+            };
+            match p.status {
+                PromiseStatus::Open if p.at_risk.is_some() => {
+                    format!("AT RISK, due {}{history}", format_date(p.due))
+                }
+                PromiseStatus::Open if p.due < today => {
+                    format!(
+                        "OVERDUE {} d (due {}){history}",
+                        days_between(p.due, today),
+                        format_date(p.due)
+                    )
+                }
+                PromiseStatus::Open => format!("due {}{history}", format_date(p.due)),
+                PromiseStatus::Kept(on) => format!("kept {}{history}", format_date(on)),
+                PromiseStatus::Broken(on) => format!("BROKEN {}{history}", format_date(on)),
+            }
+        }
+        EntryKind::BadNews(b) => format!(
+            "{} — {}",
+            b.about.label(),
+            if b.proactive {
+                "we told them first"
+            } else {
+                "they had to ask"
+            }
+        ),
+        EntryKind::Problem(p) => match &p.status {
+            ProblemStatus::Open => format!("OPEN, owner {}", p.owner),
+            ProblemStatus::Resolved { on, root_cause, .. } => {
+                format!(
+                    "resolved {} ({})",
+                    format_date(*on),
+                    root_cause.label().to_lowercase()
+                )
+            }
+        },
+        EntryKind::Order(o) => {
+            let amount = o.amount.map(|a| format!("{a}, ")).unwrap_or_default();
+            format!(
+                "{amount}{} — delivery {}",
+                o.status.label(),
+                format_date(o.promised_delivery)
+            )
+        }
+        EntryKind::Payment(p) => match p.paid_on {
+            Some(paid) => format!(
+                "{} {} — paid {}",
+                p.invoice_ref,
+                p.amount,
+                format_date(paid)
+            ),
+            None if p.is_overdue(today) => format!(
+                "{} {} — OVERDUE {} d",
+                p.invoice_ref,
+                p.amount,
+                days_between(p.due, today)
+            ),
+            None => format!(
+                "{} {} — due {}",
+                p.invoice_ref,
+                p.amount,
+                format_date(p.due)
+            ),
+        },
+        EntryKind::Note => String::new(),
+        EntryKind::Feedback(f) => match f.rating {
+            Some(r) => format!("{r} of 5"),
+            None => "asked".to_owned(),
+        },
+        EntryKind::Snooze(s) => format!("until {}", format_date(s.until)),
+    }
+}
+
+/// Draws the centre panel.
+pub fn ui(
+    ui: &mut egui::Ui,
+    journal: &Journal,
+    selected: Option<CustomerId>,
+    view: &mut TimelineView,
+    today: NaiveDate,
+    actions: &mut Vec<Action>,
+) {
+    let Some(customer) = selected.and_then(|id| journal.customer(id)) else {
+        ui.vertical_centered(|ui| {
+            ui.add_space(80.0);
+            ui.heading("Pick a customer on the left");
+            ui.label("…or start with the first name in \"Call them first\" on the right.");
+        });
+        return;
+    };
+    let stats = journal.stats.get(&customer.id).cloned().unwrap_or_default();
+
+    ui.horizontal(|ui| {
+        ui.heading(&customer.name);
+        if !customer.company.is_empty() {
+            ui.label(format!("— {}", customer.company));
+        }
+        if customer.archived {
+            ui.colored_label(ui.visuals().warn_fg_color, "archived");
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let (label, archive) = if customer.archived {
+                ("Bring back", false)
+            } else {
+                ("Archive", true)
+            };
+            if ui.button(label).clicked() {
+                actions.push(Action::SetArchived(customer.id, archive));
+            }
+            if ui.button(UiCommand::EditCustomer.label()).clicked() {
+                actions.push(Action::Command(UiCommand::EditCustomer));
+            }
+        });
+    });
+    let contact: Vec<&str> = [customer.phone.as_str(), customer.email.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !contact.is_empty() {
+        ui.label(contact.join("   "));
+    }
+    let promises = stats.promises_kept + stats.promises_broken;
+    let reached = match stats.last_reached_at {
+        Some(at) => match days_between(at.date(), today) {
+            0 => "reached today".to_owned(),
+            1 => "reached yesterday".to_owned(),
+            days => format!("{days} days since last reached"),
+        },
+        None => "never reached yet".to_owned(),
+    };
+    let tags = if customer.tags.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", customer.tags.join(", "))
+    };
+    ui.label(format!(
+        "Kept {} of {promises} promises, {} broken · {reached} · call every {} days{tags}",
+        stats.promises_kept, stats.promises_broken, customer.cadence_days
+    ));
+    if !customer.notes.is_empty() {
+        ui.weak(customer.notes.lines().next().unwrap_or_default());
+    }
+
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        for command in UiCommand::ALL.iter().filter(|c| c.entry_kind().is_some()) {
+            let hover = format!(
+                "{} ({})",
+                command.tooltip(),
+                command.shortcut_text(ui.ctx())
+            );
+            if ui.button(command.label()).on_hover_text(hover).clicked() {
+                actions.push(Action::Command(*command));
+            }
+        }
+    });
+    ui.separator();
+
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Show:");
+        let all = view.kinds.is_empty();
+        if ui.selectable_label(all, "All kinds").clicked() {
+            view.kinds.clear();
+            view.rows_valid = false;
+        }
+        for kind in EntryKindTag::ALL {
+            let on = view.kinds.contains(kind);
+            if ui.selectable_label(on, kind.label()).clicked() {
+                if on {
+                    view.kinds.retain(|k| k != kind);
+                } else {
+                    view.kinds.push(*kind);
+                }
+                view.rows_valid = false;
+            }
+        }
+    });
+    if !view.rows_valid {
+        view.rows = journal.timeline_indexes(&view.kinds);
+        view.rows_valid = true;
+    }
+
+    if let Some(entry) = view
+        .selected_entry
+        .and_then(|id| journal.timeline.iter().find(|e| e.id == id))
+    {
+        selected_entry_actions_ui(ui, entry, actions);
+    }
+
+    ui.weak(match view.rows.len() {
+        1 => "1 entry".to_owned(),
+        n => format!("{n} entries"),
+    });
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, row_height, view.rows.len(), |ui, range| {
+            for &index in &view.rows[range] {
+                let Some(entry) = journal.timeline.get(index) else {
+                    continue;
+                };
+                entry_row_ui(
+                    ui,
+                    entry,
+                    view.selected_entry == Some(entry.id),
+                    today,
+                    row_height,
+                    actions,
+                );
+            }
+        });
+}
+
+fn entry_row_ui(
+    ui: &mut egui::Ui,
+    entry: &Entry,
+    is_selected: bool,
+    today: NaiveDate,
+    row_height: f32,
+    actions: &mut Vec<Action>,
+) {
+    let (icon, color) = kind_mark(entry.kind.tag());
+    let summary = entry.summary.lines().next().unwrap_or_default();
+    let status = status_text(entry, today);
+    let style = ui.style();
+    let mut job = egui::text::LayoutJob::default();
+    let body = egui::TextStyle::Body.resolve(style);
+    job.append(
+        &format!("{icon} "),
+        0.0,
+        egui::TextFormat::simple(body.clone(), color),
+    );
+    job.append(
+        &format!("{}  ", entry.occurred_at.format("%Y-%m-%d %H:%M")),
+        0.0,
+        egui::TextFormat::simple(body.clone(), style.visuals.weak_text_color()),
+    );
+    job.append(
+        &format!("{}  ", entry.kind.tag().label()),
+        0.0,
+        egui::TextFormat::simple(body.clone(), color),
+    );
+    job.append(
+        summary,
+        0.0,
+        egui::TextFormat::simple(body.clone(), style.visuals.strong_text_color()),
+    );
+    if !status.is_empty() {
+        job.append(
+            &format!("   {status}"),
+            0.0,
+            egui::TextFormat::simple(body, style.visuals.text_color()),
+        );
+    }
+    job.wrap = egui::text::TextWrapping::truncate_at_width(ui.available_width());
+    let response = ui.add_sized(
+        [ui.available_width(), row_height - 2.0],
+        egui::Button::selectable(is_selected, job),
+    );
+    if response.clicked() {
+        actions.push(Action::SelectEntry(Some(entry.id)));
+    }
+    if response.double_clicked() {
+        actions.push(Action::EditEntry(entry.id));
+    }
+    if !entry.summary.is_empty() {
+        response.on_hover_text(&entry.summary);
+    }
+}
+
+/// The buttons for the selected entry: what can be done with it now.
+fn selected_entry_actions_ui(ui: &mut egui::Ui, entry: &Entry, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "Selected {}:",
+            entry.kind.tag().label().to_lowercase()
+        ));
+        let id = entry.id;
+        match &entry.kind {
+            EntryKind::Promise(p) if p.status == PromiseStatus::Open => {
+                if ui.button("Mark kept").clicked() {
+                    actions.push(Action::PromiseKept(id));
+                }
+                if ui.button("Mark broken").clicked() {
+                    actions.push(Action::PromiseBroken(id));
+                }
+                if ui.button("Renegotiate…").clicked() {
+                    actions.push(Action::Renegotiate(id));
+                }
+                if p.at_risk.is_none() && ui.button("Flag at risk…").clicked() {
+                    actions.push(Action::FlagAtRisk(id));
+                }
+                if ui.button("Deliver bad news…").clicked() {
+                    actions.push(Action::Command(UiCommand::DeliverBadNews));
+                }
+            }
+            EntryKind::Problem(p)
+                if p.status == ProblemStatus::Open && ui.button("Resolve…").clicked() =>
+            {
+                actions.push(Action::ResolveProblem(id));
+            }
+            EntryKind::Payment(p) if p.paid_on.is_none() && ui.button("Mark paid").clicked() => {
+                actions.push(Action::MarkPaid(id));
+            }
+            EntryKind::Order(o) if o.status != OrderStatus::Delivered => {
+                for status in OrderStatus::ALL.iter().filter(|s| **s != o.status) {
+                    if ui.button(status.label()).clicked() {
+                        actions.push(Action::SetOrderStatus(id, *status));
+                    }
+                }
+                if o.is_flagged_slipping() && ui.button("Deliver bad news…").clicked() {
+                    actions.push(Action::Command(UiCommand::DeliverBadNews));
+                }
+            }
+            _ => {}
+        }
+        if ui.button("Edit…").clicked() {
+            actions.push(Action::EditEntry(id));
+        }
+        if ui
+            .button("Delete")
+            .on_hover_text("Move to the trash (Undo brings it back)")
+            .clicked()
+        {
+            actions.push(Action::DeleteEntry(id));
+        }
+    });
+}
