@@ -429,3 +429,63 @@ fn a_missing_argument_is_named() {
     ];
     check_all(&scene, &cases);
 }
+
+/// Hostile text (right-to-left, emoji, combining marks, a NUL byte, formula triggers)
+/// comes out of `candor rank` exports exactly as it went in.
+#[test]
+fn hostile_text_is_exported_intact() {
+    let scene = Scene::new();
+    let path = scene.path("hostile.sqlite3");
+    let name = "=مرحبا \u{202E}👩‍👩‍👧 e\u{0301} \0 \"quoted\", 'x'";
+    let company = "-Ünïcödé\u{200F} 株式会社\r\n\tLtd";
+    let phone = "+1 (555) ٠١٢٣";
+    {
+        let mut store = Store::open(&path).unwrap();
+        let created = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let mut draft = CustomerDraft::named(name);
+        draft.company = company.to_owned();
+        draft.phone = phone.to_owned();
+        let saved = store.add_customer(draft, created).unwrap();
+        assert_eq!(
+            (saved.name.as_str(), saved.company.as_str()),
+            (name, company.trim())
+        );
+    }
+    let db = path.display().to_string();
+    let run = |format: &str| -> Vec<u8> {
+        let assert = scene
+            .command(&[
+                "rank",
+                "--db",
+                &db,
+                "--today",
+                "2026-11-20",
+                "--format",
+                format,
+            ])
+            .assert()
+            .success();
+        assert.get_output().stdout.clone()
+    };
+    let json: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    let customer = &json["customers"][0];
+    assert_eq!(customer["customer"], name);
+    assert_eq!(customer["company"], company.trim());
+    assert_eq!(customer["phone"], phone);
+
+    let csv_bytes = run("csv");
+    let csv_bytes = csv_bytes.strip_prefix(candor::io::UTF8_BOM).unwrap();
+    let mut reader = csv::Reader::from_reader(csv_bytes);
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |column: &str| {
+        let index = headers.iter().position(|h| h == column).unwrap();
+        candor::io::csv_text::unescape(&row[index]).to_owned()
+    };
+    assert_eq!(cell("customer"), name);
+    assert_eq!(cell("company"), company.trim());
+    assert_eq!(cell("phone"), phone);
+}
