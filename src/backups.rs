@@ -190,8 +190,12 @@ pub fn prune(journal: &Path, today: NaiveDate) -> Result<Vec<PathBuf>> {
     let mut deleted = Vec::new();
     for (path, _, _) in &all {
         if !keep.contains(path.as_path()) {
-            fs::remove_file(path).map_err(|e| folder_error(path, &e))?;
-            deleted.push(path.clone());
+            match fs::remove_file(path) {
+                Ok(()) => deleted.push(path.clone()),
+                // Another window starting at the same time pruned it first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(folder_error(path, &e)),
+            }
         }
     }
     remove_stale_partials(&store::backup_dir(journal));

@@ -895,6 +895,25 @@ fn a_full_disk_says_so_and_keeps_every_entry_already_saved() {
 }
 
 #[test]
+fn a_journal_replaced_under_an_open_window_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let customer = journal_with(&path, 1);
+    let other = dir.path().join("other.sqlite3");
+    journal_with(&other, 3);
+    let mut store = Store::open(&path).unwrap();
+    // Someone copies another journal over it in the file manager while Candor runs.
+    fs::rename(&other, &path).unwrap();
+    let error = store
+        .add_entry(note(customer, "into the replaced file"), now())
+        .unwrap_err();
+    assert!(error.to_string().contains("replaced"), "{error}");
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.timeline(customer).unwrap().len(), 3);
+}
+
+#[test]
 fn a_journal_whose_folder_was_deleted_refuses_writes_and_can_still_be_rescued() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("journals");
@@ -908,7 +927,7 @@ fn a_journal_whose_folder_was_deleted_refuses_writes_and_can_still_be_rescued() 
     assert!(matches!(error, StoreError::CannotOpen { .. }), "{error:?}");
     let message = error.to_string();
     assert!(message.contains("nothing was saved"), "{message}");
-    assert!(message.contains("deleted or moved"), "{message}");
+    assert!(message.contains("deleted"), "{message}");
     eprintln!("folder deleted: {message}");
     // What was saved is still reachable through the open journal: save a copy elsewhere.
     let rescue = dir.path().join("rescued.sqlite3");
@@ -1039,6 +1058,29 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     assert_eq!(listed.len(), 2);
     let store = Store::open(&path).unwrap();
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
+}
+
+#[test]
+fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let customer = journal_with(&path, 1);
+    let backup = backups::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    {
+        let mut store = Store::open(&path).unwrap();
+        store.add_entry(note(customer, "newer"), now()).unwrap();
+    }
+    // Another window is in the middle of a write for longer than the busy timeout.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let error = backups::restore(&path, &backup.path, now()).unwrap_err();
+    assert!(
+        matches!(error, BackupError::Store(StoreError::Busy { .. })),
+        "{error:?}"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.timeline(customer).unwrap().len(), 2);
 }
 
 #[test]

@@ -398,24 +398,47 @@ pub(super) fn has_wal(path: &Path) -> bool {
 }
 
 impl Store {
-    /// Refuses to write when the journal's file is gone (deleted, or its folder deleted or
-    /// moved, while this window had it open): SQLite would write on into the unlinked file
-    /// and lose the change when the window closes. What was saved can still be copied out
-    /// with [`Store::snapshot_to`].
+    /// Refuses to write when the journal's file is gone or is no longer the file this
+    /// connection has open (deleted; its folder deleted or moved; another file copied or
+    /// renamed over it): SQLite would write on into the unlinked file and the change would
+    /// vanish when the window closes. What was saved can still be copied out with
+    /// [`Store::snapshot_to`].
     pub(super) fn check_still_there(&self) -> Result<()> {
         if self.path.as_os_str() == ":memory:" {
             return Ok(());
         }
-        match fs::metadata(&self.path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::CannotOpen {
+        let gone = match fs::metadata(&self.path) {
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            Ok(_) => self.file_has_moved(),
+        };
+        if gone {
+            return Err(StoreError::CannotOpen {
                 path: self.path.clone(),
-                detail: "the file or its folder was deleted or moved while Candor had it open, \
+                detail: "the file was deleted, moved or replaced while Candor had it open, \
                          so nothing was saved (File → Back up now… can still save a copy of \
-                         what it held elsewhere)"
+                         what this window holds elsewhere)"
                     .to_owned(),
-            }),
-            _ => Ok(()),
+            });
         }
+        Ok(())
+    }
+
+    /// SQLite's own test (`SQLITE_FCNTL_HAS_MOVED`): the path no longer leads to the file
+    /// this connection has open.
+    fn file_has_moved(&self) -> bool {
+        let mut moved: std::ffi::c_int = 0;
+        // SAFETY: the handle is this connection's, used on this thread while `self` is
+        // borrowed; HAS_MOVED only writes one int through the pointer, which outlives the
+        // call.
+        let code = unsafe {
+            rusqlite::ffi::sqlite3_file_control(
+                self.conn.handle(),
+                c"main".as_ptr(),
+                rusqlite::ffi::SQLITE_FCNTL_HAS_MOVED,
+                (&raw mut moved).cast(),
+            )
+        };
+        code == rusqlite::ffi::SQLITE_OK && moved != 0
     }
 
     /// Writes a consistent, checked copy of this open journal to `dest` (which must not
