@@ -32,7 +32,7 @@ fn kind_mark(kind: EntryKindTag) -> (&'static str, egui::Color32) {
     use egui::Color32;
     match kind {
         EntryKindTag::Contact => ("📞", Color32::from_rgb(70, 130, 200)),
-        EntryKindTag::Promise => ("🤝", Color32::from_rgb(40, 150, 110)),
+        EntryKindTag::Promise => ("⏰", Color32::from_rgb(40, 150, 110)),
         EntryKindTag::BadNews => ("⚠", Color32::from_rgb(220, 120, 30)),
         EntryKindTag::Problem => ("🔧", Color32::from_rgb(200, 60, 60)),
         EntryKindTag::Order => ("📦", Color32::from_rgb(130, 100, 190)),
@@ -354,7 +354,7 @@ fn selected_entry_actions_ui(ui: &mut egui::Ui, entry: &Entry, actions: &mut Vec
                 if p.at_risk.is_none() && ui.button("Flag at risk…").clicked() {
                     actions.push(Action::FlagAtRisk(id));
                 }
-                if ui.button("Deliver bad news…").clicked() {
+                if ui.button("Deliver bad news about it…").clicked() {
                     actions.push(Action::Command(UiCommand::DeliverBadNews));
                 }
             }
@@ -372,7 +372,7 @@ fn selected_entry_actions_ui(ui: &mut egui::Ui, entry: &Entry, actions: &mut Vec
                         actions.push(Action::SetOrderStatus(id, *status));
                     }
                 }
-                if o.is_flagged_slipping() && ui.button("Deliver bad news…").clicked() {
+                if o.is_flagged_slipping() && ui.button("Deliver bad news about it…").clicked() {
                     actions.push(Action::Command(UiCommand::DeliverBadNews));
                 }
             }

@@ -1,0 +1,395 @@
+//! The desktop app driven as a salesperson would, through egui_kittest: clicks, typing and
+//! shortcuts on the real app state over a real journal file.
+
+use candor::app::{CandorApp, FixedClock, Prefs};
+use candor::domain::rank::ReasonKind;
+use candor::domain::{CustomerDraft, EntryKind, PromiseStatus};
+use candor::store::Store;
+use chrono::{NaiveDate, NaiveDateTime};
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 20)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    harness: Harness<'static, CandorApp>,
+}
+
+impl Fixture {
+    fn harness(&mut self) -> &mut Harness<'static, CandorApp> {
+        &mut self.harness
+    }
+}
+
+/// The app on a new journal, with customers added through the store first.
+fn app_with(customers: &[&str]) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        for name in customers {
+            let mut draft = CustomerDraft::named(*name);
+            draft.company = format!("{name} Ltd");
+            store
+                .add_customer(draft, now() - chrono::Duration::days(3))
+                .unwrap();
+        }
+    }
+    let app = CandorApp::open(path, Prefs::default(), Box::new(FixedClock(now())));
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+    Fixture { _dir: dir, harness }
+}
+
+fn type_into(harness: &mut Harness<'static, CandorApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
+    harness
+        .get_all_by_label_contains(name)
+        .next()
+        .expect("the customer is listed")
+        .click();
+    harness.run();
+}
+
+fn notice(harness: &Harness<'static, CandorApp>) -> String {
+    harness
+        .state()
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_first_run_offers_to_add_the_first_customer_and_saves_it() {
+    let mut fixture = app_with(&[]);
+    let harness = fixture.harness();
+    harness.run();
+    harness.get_by_label("Add your first customer").click();
+    harness.run();
+    type_into(harness, "Name", "Maria Keller");
+    type_into(harness, "Company", "Keller Bakeries");
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert_eq!(notice(harness), "Saved: Maria Keller.");
+    let journal = harness.state().journal.as_ref().unwrap();
+    assert_eq!(journal.customers.len(), 1);
+    assert_eq!(journal.customers[0].company, "Keller Bakeries");
+    assert!(harness.query_by_label("Add your first customer").is_none());
+}
+
+#[test]
+fn an_empty_name_is_refused_and_the_form_keeps_what_was_typed() {
+    let mut fixture = app_with(&["Ann"]);
+    let harness = fixture.harness();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    type_into(harness, "Company", "Nameless Inc");
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains("needs a name");
+    assert_eq!(
+        harness.get_by_label("Company").value().as_deref(),
+        Some("Nameless Inc")
+    );
+    assert_eq!(harness.state().journal.as_ref().unwrap().customers.len(), 1);
+}
+
+#[test]
+fn logging_a_call_from_the_keyboard_takes_seconds() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Maria Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    harness.get_by_label("Log call — Maria Keller");
+    // The summary field has focus already: type and press Enter.
+    harness
+        .get_by_label("What was said")
+        .type_text("Confirmed Tuesday's delivery");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(notice(harness), "Saved: Contact for Maria Keller.");
+    let journal = harness.state().journal.as_ref().unwrap();
+    assert_eq!(journal.timeline.len(), 1);
+    let entry = &journal.timeline[0];
+    assert_eq!(entry.summary, "Confirmed Tuesday's delivery");
+    assert_eq!(entry.occurred_at, now());
+    let EntryKind::Contact(contact) = &entry.kind else {
+        panic!("{entry:?}")
+    };
+    assert!(contact.reached(), "defaults: outbound, reached");
+    assert!(
+        harness.query_by_label("Log call — Maria Keller").is_none(),
+        "the form closed"
+    );
+}
+
+#[test]
+fn every_logging_shortcut_opens_its_form_and_escape_closes_it() {
+    let mut fixture = app_with(&["Bo"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Bo");
+    let shift = Modifiers::COMMAND | Modifiers::SHIFT;
+    for (modifiers, key, title) in [
+        (Modifiers::COMMAND, Key::L, "Log call — Bo"),
+        (Modifiers::COMMAND, Key::P, "Make promise — Bo"),
+        (Modifiers::COMMAND, Key::B, "Deliver bad news — Bo"),
+        (shift, Key::P, "Open problem — Bo"),
+        (shift, Key::O, "Log order — Bo"),
+        (shift, Key::I, "Log payment — Bo"),
+        (shift, Key::N, "Add note — Bo"),
+    ] {
+        harness.key_press_modifiers(modifiers, key);
+        harness.run();
+        harness.get_by_label(title);
+        harness.key_press(Key::Escape);
+        harness.run();
+        assert!(harness.query_by_label(title).is_none(), "{title} closed");
+    }
+    assert!(
+        harness
+            .state()
+            .journal
+            .as_ref()
+            .unwrap()
+            .timeline
+            .is_empty(),
+        "nothing saved"
+    );
+}
+
+#[test]
+fn a_malformed_due_date_is_explained_and_nothing_typed_is_lost() {
+    let mut fixture = app_with(&["Bo"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Bo");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    harness.run();
+    harness
+        .get_by_label("What you promised")
+        .type_text("Send the quote");
+    harness.run();
+    harness.get_by_label("Due").focus();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_label("Due").type_text("2026-13-45");
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains("not a date Candor understands");
+    assert_eq!(
+        harness.get_by_label("What you promised").value().as_deref(),
+        Some("Send the quote")
+    );
+    assert!(
+        harness
+            .state()
+            .journal
+            .as_ref()
+            .unwrap()
+            .timeline
+            .is_empty()
+    );
+}
+
+/// Promise slips → customer tops "Call them first" → bad news delivered → reason gone.
+#[test]
+fn a_promise_flagged_at_risk_tops_the_list_until_the_bad_news_is_delivered() {
+    let mut fixture = app_with(&["Maria Keller", "Tomás Ortega"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Maria Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    harness.run();
+    harness
+        .get_by_label("What you promised")
+        .type_text("Replacement oven parts");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(notice(harness), "Saved: Promise for Maria Keller.");
+
+    // The new promise is selected: flag it at risk.
+    harness.get_by_label("Flag at risk…").click();
+    harness.run();
+    harness
+        .get_by_label("Why it will slip")
+        .type_text("Held at customs");
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    let journal = harness.state().journal.as_ref().unwrap();
+    let top = &journal.ranking[0];
+    assert_eq!(top.name, "Maria Keller");
+    assert_eq!(top.top_reason().unwrap().kind, ReasonKind::SlippingUntold);
+    harness.get_by_label_contains("and they have not been told");
+
+    // Deliver the bad news, from the promise itself (it links to it).
+    harness.get_by_label("Deliver bad news about it…").click();
+    harness.run();
+    harness
+        .get_by_label("What you told them")
+        .type_text("Parts will come Thursday, not Tuesday");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    let journal = harness.state().journal.as_ref().unwrap();
+    let maria = journal
+        .ranking
+        .iter()
+        .find(|r| r.name == "Maria Keller")
+        .unwrap();
+    assert!(
+        maria
+            .reasons
+            .iter()
+            .all(|r| r.kind != ReasonKind::SlippingUntold),
+        "{maria:#?}"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("and they have not been told")
+            .is_none()
+    );
+    let news = journal
+        .timeline
+        .iter()
+        .find(|e| matches!(e.kind, EntryKind::BadNews(_)))
+        .unwrap();
+    let EntryKind::BadNews(bad_news) = &news.kind else {
+        unreachable!()
+    };
+    assert!(bad_news.related.is_some(), "linked to the promise");
+}
+
+#[test]
+fn marking_a_promise_kept_from_the_timeline_records_it() {
+    let mut fixture = app_with(&["Bo"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Bo");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    harness.run();
+    harness
+        .get_by_label("What you promised")
+        .type_text("Call back with prices");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    harness.get_by_label("Mark kept").click();
+    harness.run();
+    let journal = harness.state().journal.as_ref().unwrap();
+    let EntryKind::Promise(promise) = &journal.timeline[0].kind else {
+        panic!()
+    };
+    assert_eq!(promise.status, PromiseStatus::Kept(now().date()));
+    harness.get_by_label_contains("Kept 1 of 1 promises");
+}
+
+#[test]
+fn search_and_filters_narrow_the_customer_list() {
+    let mut fixture = app_with(&["Maria Keller", "Tomás Ortega", "Priya Raman"]);
+    let harness = fixture.harness();
+    harness.run();
+    harness.get_by_label("3 customers");
+    type_into(harness, "Search", "orte");
+    harness.get_by_label("1 customer");
+    assert!(harness.query_by_label_contains("Maria Keller").is_none());
+    harness
+        .get_all_by_label_contains("Tomás Ortega")
+        .next()
+        .unwrap();
+    // Ctrl+F jumps back to the search field.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run();
+    assert!(harness.get_by_label("Search").is_focused());
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.key_press(Key::Backspace);
+    harness.run();
+    harness.get_by_label("3 customers");
+    harness.get_by_label("Callback owed").click();
+    harness.run();
+    harness.get_by_label("0 customers");
+}
+
+#[test]
+fn a_deleted_entry_goes_to_the_trash_and_undo_brings_it_back() {
+    let mut fixture = app_with(&["Bo"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Bo");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    for text in ["First call", "Second call"] {
+        harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+        harness.run();
+        harness.get_by_label("What was said").type_text(text);
+        harness.run();
+        harness.key_press(Key::Enter);
+        harness.run();
+    }
+    harness.get_by_label("2 entries");
+    harness.get_by_label("Delete").click();
+    harness.run();
+    harness.get_by_label("1 entry");
+    assert_eq!(notice(harness), "Moved to the trash. Undo brings it back.");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    harness.get_by_label("2 entries");
+    assert_eq!(notice(harness), "Restored from the trash.");
+}
+
+#[test]
+fn snoozing_from_call_first_hides_the_customer_until_tomorrow() {
+    let mut fixture = app_with(&["Bo"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Bo");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    harness.get_by_label("Inbound").click();
+    harness.get_by_label("No answer").click();
+    harness
+        .get_by_label("What was said")
+        .type_text("Missed their call");
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains("still waiting for a call back");
+    harness.get_by_label("Snooze until tomorrow").click();
+    harness.run();
+    harness
+        .get_by_label("Why not today")
+        .type_text("They are at a trade fair today");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert!(harness.state().journal.as_ref().unwrap().ranking.is_empty());
+    harness.get_by_label("Nobody is waiting on you today. Well done.");
+    harness.get_by_label_contains("They are at a trade fair today");
+}
+
+#[test]
+fn a_journal_that_is_not_candors_is_refused_on_screen_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contacts.csv");
+    std::fs::write(&path, "name,phone\nAnn,123\n").unwrap();
+    let app = CandorApp::open(path.clone(), Prefs::default(), Box::new(FixedClock(now())));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+    harness.run();
+    harness.get_by_label("This journal could not be opened");
+    harness.get_by_label_contains("is not a Candor journal");
+    assert_eq!(std::fs::read(&path).unwrap(), b"name,phone\nAnn,123\n");
+}
