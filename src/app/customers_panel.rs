@@ -194,9 +194,9 @@ pub fn ui(
                     0.0,
                     egui::TextFormat::simple(egui::TextStyle::Small.resolve(style), color),
                 );
-                let response = ui.add_sized(
-                    [ui.available_width(), row_height - 4.0],
-                    egui::Button::selectable(selected == Some(customer.id), text),
+                let response = ui.add(
+                    egui::Button::selectable(selected == Some(customer.id), text)
+                        .min_size(egui::vec2(ui.available_width(), row_height - 4.0)),
                 );
                 if response.clicked() {
                     actions.push(Action::SelectCustomer(customer.id));

@@ -317,9 +317,9 @@ fn entry_row_ui(
         );
     }
     job.wrap = egui::text::TextWrapping::truncate_at_width(ui.available_width());
-    let response = ui.add_sized(
-        [ui.available_width(), row_height - 2.0],
-        egui::Button::selectable(is_selected, job),
+    let response = ui.add(
+        egui::Button::selectable(is_selected, job)
+            .min_size(egui::vec2(ui.available_width(), row_height - 2.0)),
     );
     if response.clicked() {
         actions.push(Action::SelectEntry(Some(entry.id)));
