@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Real-window smoke test: starts the candor binary under Xvfb on a demo journal, takes a
+# screenshot, and fails if the process died or the screenshot is blank.
+# Needs: Xvfb, xdotool, ImageMagick (import, identify). `.ci/run` installs them.
+# Uses the debug binary `cargo test` already built (set CANDOR_BIN to use another).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="${CANDOR_BIN:-$root/target/debug/candor}"
+out_dir="$root/target/smoke"
+shot="$out_dir/candor-window.png"
+mkdir -p "$out_dir"
+
+for tool in Xvfb xdotool import identify; do
+    command -v "$tool" >/dev/null || { echo "smoke test: $tool is missing; run .ci/run or install xvfb, xdotool and imagemagick" >&2; exit 1; }
+done
+[ -x "$bin" ] || { echo "smoke test: $bin is missing; run 'cargo test' (or 'cargo build') first" >&2; exit 1; }
+
+work=$(mktemp -d)
+xvfb_pid=""
+app_pid=""
+cleanup() {
+    [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+    [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin" demo --db "$work/demo.sqlite3" >/dev/null
+
+display=":$((100 + RANDOM % 400))"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+sleep 1
+
+# A private HOME keeps the test away from the user's own preferences and journal.
+env -u WAYLAND_DISPLAY DISPLAY="$display" HOME="$work/home" XDG_DATA_HOME="$work/data" \
+    XDG_CONFIG_HOME="$work/config" "$bin" --db "$work/demo.sqlite3" >"$work/app.log" 2>&1 &
+app_pid=$!
+
+window=""
+for _ in $(seq 1 60); do
+    if ! kill -0 "$app_pid" 2>/dev/null; then
+        echo "smoke test: candor exited before showing a window:" >&2
+        cat "$work/app.log" >&2
+        exit 1
+    fi
+    window=$(DISPLAY="$display" xdotool search --name "^Candor" 2>/dev/null | head -n 1 || true)
+    [ -n "$window" ] && break
+    sleep 0.5
+done
+[ -n "$window" ] || { echo "smoke test: no Candor window appeared within 30 s" >&2; cat "$work/app.log" >&2; exit 1; }
+sleep 3
+
+DISPLAY="$display" import -window root "$shot"
+if ! kill -0 "$app_pid" 2>/dev/null; then
+    echo "smoke test: candor died while drawing:" >&2
+    cat "$work/app.log" >&2
+    exit 1
+fi
+colours=$(identify -format '%k' "$shot")
+if [ "$colours" -lt 50 ]; then
+    echo "smoke test: the screenshot $shot is blank ($colours colours)" >&2
+    exit 1
+fi
+title=$(DISPLAY="$display" xdotool getwindowname "$window")
+echo "smoke test: \"$title\" is up and drawn ($colours colours in $shot)"
