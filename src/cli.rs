@@ -73,6 +73,36 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Export a CSV report (columns: docs/formats.md).
+    Export {
+        /// Which report.
+        #[arg(long, value_enum)]
+        report: crate::io::export::Report,
+        /// The first day of the period (default: the start of the journal).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The last day of the period (default: the end of the journal).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Report as of this day instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Leave out the UTF-8 byte-order mark (Excel needs it; some tools do not want it).
+        #[arg(long)]
+        no_bom: bool,
+        /// The file to write, or - for standard output.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Import customers (CSV, Google or Outlook CSV, vCard) or a Candor timeline CSV.
+    Import {
+        /// The file to import.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Merge customers who share an email or phone with one already in the journal.
+        #[arg(long)]
+        merge_duplicates: bool,
+    },
 }
 
 /// How `candor rank` prints.
@@ -187,6 +217,29 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             if let Some(previous) = report.previous {
                 println!("The journal as it was is saved in {}", previous.display());
             }
+        }
+        Command::Export {
+            report,
+            from,
+            to,
+            today,
+            no_bom,
+            out,
+        } => {
+            let today = today_from(today.as_deref())?;
+            let (from, to) = (from.as_deref(), to.as_deref());
+            let rows = crate::io::export::run_cli(&path, report, from, to, today, !no_bom, &out)?;
+            if out.as_os_str() != "-" {
+                println!("Wrote {rows} rows to {}", out.display());
+            }
+        }
+        Command::Import {
+            file,
+            merge_duplicates,
+        } => {
+            let now = Local::now().naive_local();
+            let summary = crate::io::import::run_cli(&path, &file, merge_duplicates, now)?;
+            print!("{summary}");
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ mod entries;
 mod entry_row;
 mod error;
 mod facts;
+mod reports;
 pub mod schema;
 mod summary;
 
@@ -27,6 +28,7 @@ pub use backup::{
 pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use facts::CustomerStats;
+pub use reports::{EntryCells, OpenTotals};
 
 /// The result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,827 @@
+//! CSV reports: customers, timeline, promises and the call-first list, in the stable formats
+//! documented in docs/formats.md.
+//!
+//! Every report has a header row, RFC 4180 quoting with CRLF line ends, ISO dates, plain
+//! numbers, and (by default) a UTF-8 byte-order mark so Excel shows accented names right.
+//! Every text cell goes through [`neutralise`] so a spreadsheet never runs it as a formula;
+//! numeric columns are written as numbers and left alone. [`export_report`] writes to a
+//! temporary file beside the target and renames it into place, so a failed export never
+//! leaves half a file over a good one.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Serialize;
+
+use super::csv_text::{SafeText, neutralise};
+use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format_datetime};
+use crate::domain::rank::{RankSettings, rank};
+use crate::domain::{Cents, CustomerId, EntryId, EntryKind, Promise, PromiseStatus};
+use crate::store::{EntryCells, Store, StoreError};
+
+/// The four CSV reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Report {
+    /// One row per customer: contact details, promise record, open items, today's score.
+    Customers,
+    /// Every timeline entry in the period, one row each, with every kind's fields.
+    Timeline,
+    /// Every promise made in the period, with its outcome.
+    Promises,
+    /// Today's "Call them first" ranking with reasons and openers.
+    CallFirst,
+}
+
+impl Report {
+    /// Every report, in menu order.
+    pub const ALL: &'static [Self] = &[
+        Self::Customers,
+        Self::Timeline,
+        Self::Promises,
+        Self::CallFirst,
+    ];
+
+    /// The name used on the command line and in default file names.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Customers => "customers",
+            Self::Timeline => "timeline",
+            Self::Promises => "promises",
+            Self::CallFirst => "call-first",
+        }
+    }
+
+    /// The sentence-case label for menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Customers => "Customers",
+            Self::Timeline => "Timeline",
+            Self::Promises => "Promises",
+            Self::CallFirst => "Call them first",
+        }
+    }
+
+    /// Whether the report uses the `from`/`to` period (the call-first list is always today's).
+    pub fn uses_period(self) -> bool {
+        !matches!(self, Self::CallFirst)
+    }
+}
+
+/// How to write a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// The first day of the period (inclusive); `None` for the start of the journal.
+    pub from: Option<NaiveDate>,
+    /// The last day of the period (inclusive); `None` for the end of the journal.
+    pub to: Option<NaiveDate>,
+    /// Start the file with a UTF-8 byte-order mark (for Excel). On by default.
+    pub bom: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        Self {
+            from: None,
+            to: None,
+            bom: true,
+        }
+    }
+}
+
+impl ExportOptions {
+    fn period(&self) -> Result<(NaiveDateTime, NaiveDateTime), ExportError> {
+        let from = self.from.unwrap_or(MIN_DATE);
+        let to = self.to.unwrap_or(MAX_DATE);
+        if from > to {
+            return Err(ExportError::ReversedPeriod { from, to });
+        }
+        let end = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
+        Ok((from.and_time(NaiveTime::MIN), to.and_time(end)))
+    }
+}
+
+/// Why an export failed. A failed export leaves any earlier file at the target unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    #[error(
+        "The period starts on {} but ends on {}: pick a \"from\" date on or before the \"to\" date.",
+        format_date(*from),
+        format_date(*to)
+    )]
+    ReversedPeriod { from: NaiveDate, to: NaiveDate },
+
+    #[error(
+        "Cannot write the export to {}: {source}. Check that the folder exists, that you may write there and that the disk has room; nothing was changed there.",
+        path.display()
+    )]
+    File {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("Cannot write the export ({0}): check where the output goes and try again.")]
+    Output(#[source] io::Error),
+
+    #[error("--{flag}: {error}")]
+    BadDate {
+        flag: &'static str,
+        error: crate::domain::ValidationError,
+    },
+
+    #[error(
+        "There is no journal at {}: check the path, or create one with `candor demo --db {}`.",
+        path.display(),
+        path.display()
+    )]
+    NoJournal { path: PathBuf },
+}
+
+impl From<io::Error> for ExportError {
+    fn from(error: io::Error) -> Self {
+        Self::Output(error)
+    }
+}
+
+impl From<csv::Error> for ExportError {
+    fn from(error: csv::Error) -> Self {
+        Self::Output(io::Error::from(error))
+    }
+}
+
+/// Writes `report` to the file `out` atomically (a temporary file in the same folder,
+/// renamed over the target once complete). Returns the number of data rows written.
+pub fn export_report(
+    store: &Store,
+    report: Report,
+    options: &ExportOptions,
+    today: NaiveDate,
+    out: &Path,
+) -> Result<usize, ExportError> {
+    let file_error = |source| ExportError::File {
+        path: out.to_path_buf(),
+        source,
+    };
+    // Check the period before creating anything.
+    options.period()?;
+    let (temp_path, file) = create_temp_beside(out).map_err(file_error)?;
+    let mut guard = TempGuard(Some(temp_path.clone()));
+    let mut writer = BufWriter::with_capacity(1 << 16, file);
+    let rows = match write_report(store, report, options, today, &mut writer) {
+        Ok(rows) => rows,
+        Err(ExportError::Output(source)) => return Err(file_error(source)),
+        Err(other) => return Err(other),
+    };
+    let file = writer
+        .into_inner()
+        .map_err(|e| file_error(e.into_error()))?;
+    file.sync_all().map_err(file_error)?;
+    drop(file);
+    fs::rename(&temp_path, out).map_err(file_error)?;
+    guard.0 = None;
+    Ok(rows)
+}
+
+/// Writes `report` to any writer (standard output, a buffer). Returns the number of data
+/// rows written.
+pub fn write_report<W: Write>(
+    store: &Store,
+    report: Report,
+    options: &ExportOptions,
+    today: NaiveDate,
+    mut out: W,
+) -> Result<usize, ExportError> {
+    let (from, to) = options.period()?;
+    if options.bom {
+        out.write_all(super::UTF8_BOM)?;
+    }
+    let rows = match report {
+        Report::Customers => write_customers(store, from, to, today, &mut out)?,
+        Report::Timeline => write_timeline(store, from, to, &mut out)?,
+        Report::Promises => write_promises(store, from, to, today, &mut out)?,
+        Report::CallFirst => {
+            let ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
+            super::rank_report::write_csv(&mut out, &ranked, false)?;
+            ranked.len()
+        }
+    };
+    out.flush()?;
+    Ok(rows)
+}
+
+/// `candor export`: opens the journal at `journal` (which must exist), reads `--from` and
+/// `--to` relative to `today`, and writes the report to `out` (`-` for standard output).
+/// Returns the number of data rows written.
+pub fn run_cli(
+    journal: &Path,
+    report: Report,
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+    bom: bool,
+    out: &Path,
+) -> Result<usize, ExportError> {
+    let date = |flag: &'static str, text: Option<&str>| {
+        text.map(|t| {
+            crate::domain::dates::parse_date(t, today)
+                .map_err(|error| ExportError::BadDate { flag, error })
+        })
+        .transpose()
+    };
+    let options = ExportOptions {
+        from: date("from", from)?,
+        to: date("to", to)?,
+        bom,
+    };
+    if !journal.exists() {
+        return Err(ExportError::NoJournal {
+            path: journal.to_path_buf(),
+        });
+    }
+    let store = Store::open(journal)?;
+    if out.as_os_str() == "-" {
+        let stdout = io::stdout();
+        write_report(
+            &store,
+            report,
+            &options,
+            today,
+            BufWriter::new(stdout.lock()),
+        )
+    } else {
+        export_report(&store, report, &options, today, out)
+    }
+}
+
+/// A file name for `report` exported on `today`, e.g. `candor-timeline-2026-11-20.csv`.
+pub fn default_file_name(report: Report, today: NaiveDate) -> String {
+    format!("candor-{}-{}.csv", report.code(), format_date(today))
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Creates a new, empty temporary file in the folder of `target`.
+fn create_temp_beside(target: &Path) -> io::Result<(PathBuf, fs::File)> {
+    let folder = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".to_owned());
+    loop {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = folder.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes the temporary file unless the export completed.
+struct TempGuard(Option<PathBuf>);
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn opt_date(date: Option<NaiveDate>) -> String {
+    date.map(format_date).unwrap_or_default()
+}
+
+fn opt_datetime(datetime: Option<NaiveDateTime>) -> String {
+    datetime.map(format_datetime).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------
+// Customers
+
+/// The columns of the customers report, in order.
+pub const CUSTOMER_COLUMNS: &[&str] = &[
+    "customer_id",
+    "name",
+    "company",
+    "phone",
+    "email",
+    "tags",
+    "notes",
+    "cadence_days",
+    "archived",
+    "created_at",
+    "last_reached_at",
+    "days_since_reached",
+    "open_promises",
+    "promises_kept",
+    "promises_broken",
+    "promises_renegotiated",
+    "promise_kept_rate",
+    "slips_told_before_due",
+    "open_problems",
+    "overdue_amount",
+    "call_first_score",
+    "top_reason",
+];
+
+#[derive(Serialize)]
+struct CustomerRow {
+    customer_id: i64,
+    name: SafeText,
+    company: SafeText,
+    phone: SafeText,
+    email: SafeText,
+    tags: SafeText,
+    notes: SafeText,
+    cadence_days: u32,
+    archived: &'static str,
+    created_at: String,
+    last_reached_at: String,
+    days_since_reached: Option<i64>,
+    open_promises: u32,
+    promises_kept: u32,
+    promises_broken: u32,
+    promises_renegotiated: u32,
+    promise_kept_rate: String,
+    slips_told_before_due: u32,
+    open_problems: u32,
+    overdue_amount: String,
+    call_first_score: i64,
+    top_reason: &'static str,
+}
+
+/// A promise's record for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PromiseFacts {
+    original_due: NaiveDate,
+    days_late: i64,
+    /// It did not happen by the date first agreed: renegotiated, broken, or kept late
+    /// (or still open past its due date).
+    slipped: bool,
+    /// The customer heard of the slip on or before the due date it missed: an honest
+    /// renegotiation, or bad news delivered about it, in time.
+    told_before_due: bool,
+}
+
+fn promise_facts(
+    id: EntryId,
+    promise: &Promise,
+    first_bad_news: &HashMap<EntryId, NaiveDateTime>,
+    today: NaiveDate,
+) -> PromiseFacts {
+    let original_due = promise
+        .renegotiations
+        .first()
+        .map_or(promise.due, |r| r.from_due);
+    let end = promise.status.closed_on().unwrap_or(today);
+    let days_late = days_between(promise.due, end).max(0);
+    let broken = matches!(promise.status, PromiseStatus::Broken(_));
+    let slipped = !promise.renegotiations.is_empty() || broken || days_late > 0;
+    let renegotiated_in_time = promise
+        .renegotiations
+        .first()
+        .is_some_and(|r| r.told_before_due);
+    let news_in_time = first_bad_news
+        .get(&id)
+        .is_some_and(|at| at.date() <= original_due);
+    PromiseFacts {
+        original_due,
+        days_late,
+        slipped,
+        told_before_due: slipped && (renegotiated_in_time || news_in_time),
+    }
+}
+
+#[derive(Default)]
+struct PeriodRecord {
+    kept: u32,
+    broken: u32,
+    renegotiated: u32,
+    told_before_due: u32,
+}
+
+fn write_customers(
+    store: &Store,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    today: NaiveDate,
+    out: &mut impl Write,
+) -> Result<usize, ExportError> {
+    let customers = store.customers()?;
+    let stats = store.all_customer_stats()?;
+    let open = store.open_totals(today)?;
+    let first_bad_news = store.first_bad_news_about()?;
+    let mut record: HashMap<CustomerId, PeriodRecord> = HashMap::new();
+    for entry in store.promises_made(from, to)? {
+        let EntryKind::Promise(promise) = &entry.kind else {
+            continue;
+        };
+        let facts = promise_facts(entry.id, promise, &first_bad_news, today);
+        let r = record.entry(entry.customer_id).or_default();
+        match promise.status {
+            PromiseStatus::Kept(_) => r.kept += 1,
+            PromiseStatus::Broken(_) => r.broken += 1,
+            PromiseStatus::Open => {}
+        }
+        if !promise.renegotiations.is_empty() {
+            r.renegotiated += 1;
+        }
+        if facts.told_before_due {
+            r.told_before_due += 1;
+        }
+    }
+    let ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
+    let scores: HashMap<CustomerId, (i64, &'static str)> = ranked
+        .iter()
+        .map(|c| {
+            (
+                c.customer_id,
+                (c.score, c.top_reason().map_or("", |r| r.kind.code())),
+            )
+        })
+        .collect();
+
+    let mut writer = super::csv_writer_without_header(out);
+    writer.write_record(CUSTOMER_COLUMNS)?;
+    for customer in &customers {
+        let last_reached = stats.get(&customer.id).and_then(|s| s.last_reached_at);
+        let totals = open.get(&customer.id).copied().unwrap_or_default();
+        let period = record.get(&customer.id);
+        let (kept, broken, renegotiated, told) = period.map_or((0, 0, 0, 0), |r| {
+            (r.kept, r.broken, r.renegotiated, r.told_before_due)
+        });
+        let rate = if kept + broken > 0 {
+            format!("{:.2}", f64::from(kept) / f64::from(kept + broken))
+        } else {
+            String::new()
+        };
+        let (score, top_reason) = scores.get(&customer.id).copied().unwrap_or((0, ""));
+        writer.serialize(CustomerRow {
+            customer_id: customer.id.0,
+            name: customer.name.as_str().into(),
+            company: customer.company.as_str().into(),
+            phone: customer.phone.as_str().into(),
+            email: customer.email.as_str().into(),
+            tags: crate::domain::customer::format_tags(&customer.tags).into(),
+            notes: customer.notes.as_str().into(),
+            cadence_days: customer.cadence_days,
+            archived: yes_no(customer.archived),
+            created_at: format_datetime(customer.created_at),
+            last_reached_at: opt_datetime(last_reached),
+            days_since_reached: last_reached.map(|at| days_between(at.date(), today)),
+            open_promises: totals.open_promises,
+            promises_kept: kept,
+            promises_broken: broken,
+            promises_renegotiated: renegotiated,
+            promise_kept_rate: rate,
+            slips_told_before_due: told,
+            open_problems: totals.open_problems,
+            overdue_amount: Cents(totals.overdue_cents).to_string(),
+            call_first_score: score,
+            top_reason,
+        })?;
+    }
+    writer.flush()?;
+    Ok(customers.len())
+}
+
+// ---------------------------------------------------------------------------------------
+// Promises
+
+/// The columns of the promises report, in order.
+pub const PROMISE_COLUMNS: &[&str] = &[
+    "entry_id",
+    "customer_id",
+    "customer",
+    "company",
+    "made_at",
+    "summary",
+    "category",
+    "original_due",
+    "due",
+    "outcome",
+    "closed_on",
+    "days_late",
+    "renegotiations",
+    "slipped",
+    "told_before_due",
+    "at_risk_since",
+    "risk_reason",
+];
+
+#[derive(Serialize)]
+struct PromiseRow {
+    entry_id: i64,
+    customer_id: i64,
+    customer: SafeText,
+    company: SafeText,
+    made_at: String,
+    summary: SafeText,
+    category: &'static str,
+    original_due: String,
+    due: String,
+    outcome: &'static str,
+    closed_on: String,
+    days_late: i64,
+    renegotiations: usize,
+    slipped: &'static str,
+    told_before_due: &'static str,
+    at_risk_since: String,
+    risk_reason: SafeText,
+}
+
+fn write_promises(
+    store: &Store,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    today: NaiveDate,
+    out: &mut impl Write,
+) -> Result<usize, ExportError> {
+    let customers: HashMap<CustomerId, (String, String)> = store
+        .customers()?
+        .into_iter()
+        .map(|c| (c.id, (c.name, c.company)))
+        .collect();
+    let first_bad_news = store.first_bad_news_about()?;
+    let mut writer = super::csv_writer_without_header(out);
+    writer.write_record(PROMISE_COLUMNS)?;
+    let mut rows = 0;
+    for entry in store.promises_made(from, to)? {
+        let EntryKind::Promise(promise) = &entry.kind else {
+            continue;
+        };
+        let facts = promise_facts(entry.id, promise, &first_bad_news, today);
+        let (name, company) = customers
+            .get(&entry.customer_id)
+            .map_or(("", ""), |(n, c)| (n.as_str(), c.as_str()));
+        writer.serialize(PromiseRow {
+            entry_id: entry.id.0,
+            customer_id: entry.customer_id.0,
+            customer: name.into(),
+            company: company.into(),
+            made_at: format_datetime(entry.occurred_at),
+            summary: entry.summary.as_str().into(),
+            category: promise.category.code(),
+            original_due: format_date(facts.original_due),
+            due: format_date(promise.due),
+            outcome: promise.outcome_code(),
+            closed_on: opt_date(promise.status.closed_on()),
+            days_late: facts.days_late,
+            renegotiations: promise.renegotiations.len(),
+            slipped: yes_no(facts.slipped),
+            told_before_due: if facts.slipped {
+                yes_no(facts.told_before_due)
+            } else {
+                ""
+            },
+            at_risk_since: opt_datetime(promise.at_risk.as_ref().map(|r| r.flagged_at)),
+            risk_reason: promise
+                .at_risk
+                .as_ref()
+                .map_or("", |r| r.reason.as_str())
+                .into(),
+        })?;
+        rows += 1;
+    }
+    writer.flush()?;
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------------------------------
+// Timeline
+
+/// The columns of the timeline report, in order. Columns that do not apply to an entry's
+/// kind are empty.
+pub const TIMELINE_COLUMNS: &[&str] = &[
+    "entry_id",
+    "customer_id",
+    "customer",
+    "company",
+    "email",
+    "phone",
+    "kind",
+    "occurred_at",
+    "summary",
+    "due",
+    "status",
+    "closed_on",
+    "channel",
+    "direction",
+    "outcome",
+    "duration_mins",
+    "category",
+    "proactive",
+    "related_entry_id",
+    "owner",
+    "root_cause",
+    "prevention",
+    "amount",
+    "invoice_ref",
+    "rating",
+    "snooze_until",
+    "at_risk_since",
+    "risk_reason",
+    "status_changed_at",
+    "renegotiations",
+];
+
+/// Where one formatted row sits in the buffer, and its sort key.
+struct Placed {
+    /// `occurred_at` as the number YYYYMMDDhhmmss.
+    time: u64,
+    id: i64,
+    start: usize,
+    end: usize,
+}
+
+/// The digits of an ISO date-time as one number, which sorts like the time.
+fn time_key(iso: &str) -> u64 {
+    iso.bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0u64, |acc, d| acc.wrapping_mul(10) + u64::from(d - b'0'))
+}
+
+/// Cells of one customer, neutralised once.
+struct CustomerCells {
+    name: String,
+    company: String,
+    email: String,
+    phone: String,
+}
+
+fn write_timeline(
+    store: &Store,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    out: &mut impl Write,
+) -> Result<usize, ExportError> {
+    let customers: HashMap<i64, CustomerCells> = store
+        .customers()?
+        .into_iter()
+        .map(|c| {
+            (
+                c.id.0,
+                CustomerCells {
+                    name: neutralise(&c.name).into_owned(),
+                    company: neutralise(&c.company).into_owned(),
+                    email: neutralise(&c.email).into_owned(),
+                    phone: neutralise(&c.phone).into_owned(),
+                },
+            )
+        })
+        .collect();
+    let missing = CustomerCells {
+        name: String::new(),
+        company: String::new(),
+        email: String::new(),
+        phone: String::new(),
+    };
+
+    // SQLite streams rows in storage order; sorting a million wide rows inside SQLite
+    // costs more than the export itself, so rows are formatted into one buffer here and
+    // only their small keys are sorted.
+    let mut writer = super::csv_writer(Vec::with_capacity(1 << 20));
+    let mut placed: Vec<Placed> = Vec::new();
+    let mut number = String::with_capacity(32);
+    let mut in_order = true;
+    let mut last = (0u64, i64::MIN);
+    let visited = store.for_each_entry_cells(from, to, |cells: &EntryCells<'_>| {
+        let start = writer.get_ref().len();
+        let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
+        write_timeline_row(&mut writer, cells, customer, &mut number)?;
+        writer.flush()?;
+        let end = writer.get_ref().len();
+        let time = time_key(cells.occurred_at);
+        if (time, cells.id) < last {
+            in_order = false;
+        }
+        last = (time, cells.id);
+        placed.push(Placed {
+            time,
+            id: cells.id,
+            start,
+            end,
+        });
+        Ok::<(), csv::Error>(())
+    })?;
+    visited?;
+    let buffer = writer.into_inner().map_err(|e| e.into_error())?;
+
+    let mut header = super::csv_writer(&mut *out);
+    header.write_record(TIMELINE_COLUMNS)?;
+    header.flush()?;
+    drop(header);
+    if in_order {
+        out.write_all(&buffer)?;
+    } else {
+        placed.sort_unstable_by_key(|p| (p.time, p.id));
+        for p in &placed {
+            out.write_all(&buffer[p.start..p.end])?;
+        }
+    }
+    Ok(placed.len())
+}
+
+fn write_timeline_row<W: Write>(
+    writer: &mut csv::Writer<W>,
+    c: &EntryCells<'_>,
+    customer: &CustomerCells,
+    number: &mut String,
+) -> csv::Result<()> {
+    let text = |writer: &mut csv::Writer<W>, value: Option<&str>| {
+        writer.write_field(neutralise(value.unwrap_or_default()).as_bytes())
+    };
+    let int = |writer: &mut csv::Writer<W>, number: &mut String, value: Option<i64>| {
+        number.clear();
+        if let Some(v) = value {
+            let _ = write!(number, "{v}");
+        }
+        writer.write_field(number.as_bytes())
+    };
+    int(writer, number, Some(c.id))?;
+    int(writer, number, Some(c.customer_id))?;
+    writer.write_field(&customer.name)?;
+    writer.write_field(&customer.company)?;
+    writer.write_field(&customer.email)?;
+    writer.write_field(&customer.phone)?;
+    text(writer, Some(c.kind))?;
+    text(writer, Some(c.occurred_at))?;
+    text(writer, Some(c.summary))?;
+    text(writer, c.due_date)?;
+    text(writer, c.status)?;
+    text(writer, c.closed_on)?;
+    text(writer, c.channel)?;
+    text(writer, c.direction)?;
+    text(writer, c.outcome)?;
+    int(writer, number, c.duration_mins)?;
+    text(writer, c.category)?;
+    text(
+        writer,
+        c.proactive
+            .map(|p| if p { "proactive" } else { "reactive" }),
+    )?;
+    int(writer, number, c.related_id)?;
+    text(writer, c.owner)?;
+    text(writer, c.root_cause)?;
+    text(writer, c.prevention)?;
+    number.clear();
+    if let Some(cents) = c.amount_cents {
+        let _ = write!(number, "{}", Cents(cents));
+    }
+    writer.write_field(number.as_bytes())?;
+    text(writer, c.invoice_ref)?;
+    int(writer, number, c.rating)?;
+    text(writer, c.snooze_until)?;
+    text(writer, c.at_risk_since)?;
+    text(writer, c.risk_reason)?;
+    text(writer, c.status_changed_at)?;
+    let renegotiations = c.renegotiations.filter(|r| *r != "[]");
+    text(writer, renegotiations)?;
+    writer.write_record(None::<&[u8]>)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_keys_sort_like_times() {
+        assert!(time_key("2026-11-20T09:00:00") < time_key("2026-11-20T10:00:00"));
+        assert!(time_key("2025-12-31T23:59:59") < time_key("2026-01-01T00:00:00"));
+    }
+
+    #[test]
+    fn a_reversed_period_is_refused_with_both_dates() {
+        let options = ExportOptions {
+            from: NaiveDate::from_ymd_opt(2026, 5, 1),
+            to: NaiveDate::from_ymd_opt(2026, 4, 1),
+            bom: true,
+        };
+        let err = options.period().unwrap_err().to_string();
+        assert!(
+            err.contains("2026-05-01") && err.contains("2026-04-01"),
+            "{err}"
+        );
+    }
+}

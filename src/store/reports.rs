@@ -1,0 +1,207 @@
+//! Queries for CSV reports and imports: entries streamed as raw cells (no sorting, no
+//! parsing, for the fast timeline export), promises made in a period, open-item totals and
+//! the first bad news delivered about each entry.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::Row;
+use rusqlite::types::ValueRef;
+
+use super::entry_row::{SELECT_COLUMNS, get_datetime, read_entry};
+use super::{Result, Store};
+use crate::domain::dates::{format_datetime, parse_stored_date};
+use crate::domain::{CustomerId, Entry, EntryId, EntryKindTag};
+
+/// One stored entry as the text and numbers of its row, borrowed from SQLite while it is
+/// visited. Codes are the stable codes of the domain enums.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EntryCells<'a> {
+    pub id: i64,
+    pub customer_id: i64,
+    pub kind: &'a str,
+    pub occurred_at: &'a str,
+    pub summary: &'a str,
+    pub channel: Option<&'a str>,
+    pub direction: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub duration_mins: Option<i64>,
+    pub category: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub due_date: Option<&'a str>,
+    pub closed_on: Option<&'a str>,
+    pub at_risk_since: Option<&'a str>,
+    pub risk_reason: Option<&'a str>,
+    pub status_changed_at: Option<&'a str>,
+    /// The renegotiation history as stored (a JSON array), for promises.
+    pub renegotiations: Option<&'a str>,
+    pub related_id: Option<i64>,
+    pub proactive: Option<bool>,
+    pub owner: Option<&'a str>,
+    pub root_cause: Option<&'a str>,
+    pub prevention: Option<&'a str>,
+    pub amount_cents: Option<i64>,
+    pub invoice_ref: Option<&'a str>,
+    pub rating: Option<i64>,
+    pub snooze_until: Option<&'a str>,
+}
+
+fn text<'a>(row: &'a Row<'_>, column: usize) -> rusqlite::Result<Option<&'a str>> {
+    match row.get_ref(column)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                column,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        }),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            column,
+            String::new(),
+            other.data_type(),
+        )),
+    }
+}
+
+fn int(row: &Row<'_>, column: usize) -> rusqlite::Result<Option<i64>> {
+    row.get(column)
+}
+
+fn read_cells<'a>(row: &'a Row<'_>) -> rusqlite::Result<EntryCells<'a>> {
+    Ok(EntryCells {
+        id: row.get(0)?,
+        customer_id: row.get(1)?,
+        kind: text(row, 2)?.unwrap_or_default(),
+        occurred_at: text(row, 3)?.unwrap_or_default(),
+        summary: text(row, 4)?.unwrap_or_default(),
+        channel: text(row, 5)?,
+        direction: text(row, 6)?,
+        outcome: text(row, 7)?,
+        duration_mins: int(row, 8)?,
+        category: text(row, 9)?,
+        status: text(row, 10)?,
+        due_date: text(row, 11)?,
+        closed_on: text(row, 12)?,
+        at_risk_since: text(row, 13)?,
+        risk_reason: text(row, 14)?,
+        status_changed_at: text(row, 15)?,
+        renegotiations: text(row, 16)?,
+        related_id: int(row, 17)?,
+        proactive: int(row, 18)?.map(|v| v != 0),
+        owner: text(row, 19)?,
+        root_cause: text(row, 20)?,
+        prevention: text(row, 21)?,
+        amount_cents: int(row, 22)?,
+        invoice_ref: text(row, 23)?,
+        rating: int(row, 24)?,
+        snooze_until: text(row, 25)?,
+    })
+}
+
+/// Open items of one customer, summed for reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenTotals {
+    pub open_promises: u32,
+    pub open_problems: u32,
+    /// Unpaid invoices past their due date, in cents.
+    pub overdue_cents: i64,
+}
+
+impl Store {
+    /// Visits every entry not in the trash whose time is within `from..=to`, in storage
+    /// order (not time order: sorting a million rows is the caller's choice), as raw cells.
+    /// Stops at the first error `visit` returns and hands it back.
+    pub fn for_each_entry_cells<E>(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        mut visit: impl FnMut(&EntryCells<'_>) -> std::result::Result<(), E>,
+    ) -> Result<std::result::Result<(), E>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT {SELECT_COLUMNS} FROM entries WHERE deleted_at IS NULL \
+                 AND occurred_at >= ?1 AND occurred_at <= ?2"
+            ))
+            .map_err(&fail)?;
+        let mut rows = statement
+            .query([format_datetime(from), format_datetime(to)])
+            .map_err(&fail)?;
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let cells = read_cells(row).map_err(&fail)?;
+            if let Err(e) = visit(&cells) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Every promise made (entered) within `from..=to`, not in the trash, oldest first.
+    pub fn promises_made(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Entry>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SELECT_COLUMNS} FROM entries WHERE kind = 'promise' \
+                 AND deleted_at IS NULL AND occurred_at >= ?1 AND occurred_at <= ?2 \
+                 ORDER BY occurred_at, id"
+            ))
+            .map_err(self.fail())?;
+        statement
+            .query_map([format_datetime(from), format_datetime(to)], read_entry)
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    /// For every entry some bad news was delivered about, when the first such news was
+    /// delivered.
+    pub fn first_bad_news_about(&self) -> Result<HashMap<EntryId, NaiveDateTime>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT related_id, MIN(occurred_at) FROM entries WHERE kind = 'bad_news' \
+                 AND related_id IS NOT NULL AND deleted_at IS NULL GROUP BY related_id",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut out = HashMap::new();
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let id: i64 = row.get(0).map_err(&fail)?;
+            out.insert(EntryId(id), get_datetime(row, 1).map_err(&fail)?);
+        }
+        Ok(out)
+    }
+
+    /// Open promises, open problems and overdue unpaid amounts per customer, as of `today`.
+    pub fn open_totals(&self, today: NaiveDate) -> Result<HashMap<CustomerId, OpenTotals>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT customer_id, kind, due_date, amount_cents FROM entries \
+                 WHERE is_open = 1 AND deleted_at IS NULL",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut out: HashMap<CustomerId, OpenTotals> = HashMap::new();
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let customer = CustomerId(row.get(0).map_err(&fail)?);
+            let kind = text(row, 1).map_err(&fail)?.unwrap_or_default();
+            let totals = out.entry(customer).or_default();
+            match EntryKindTag::from_code(kind) {
+                Some(EntryKindTag::Promise) => totals.open_promises += 1,
+                Some(EntryKindTag::Problem) => totals.open_problems += 1,
+                Some(EntryKindTag::Payment) => {
+                    let due = text(row, 2).map_err(&fail)?.and_then(parse_stored_date);
+                    if due.is_some_and(|due| today > due) {
+                        totals.overdue_cents += int(row, 3).map_err(&fail)?.unwrap_or_default();
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,847 @@
+//! CSV exports and imports: every report reads back with a CSV reader, text cells never
+//! start a formula, the bytes are exactly RFC 4180 with a BOM, Google / Outlook / vCard
+//! files import, and a whole journal exported and imported again is the same journal.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use candor::domain::rank::{RankSettings, rank};
+use candor::domain::{
+    BadNews, BadNewsKind, Cents, CustomerDraft, EntryDraft, EntryKind, Payment, Promise,
+    PromiseCategory,
+};
+use candor::io::export::{
+    CUSTOMER_COLUMNS, ExportError, ExportOptions, PROMISE_COLUMNS, Report, TIMELINE_COLUMNS,
+    export_report, write_report,
+};
+use candor::io::import::{
+    CustomerField, ImportError, ImportOptions, SourceFormat, detect_mapping, import_file, preview,
+};
+use candor::store::Store;
+use chrono::{NaiveDate, NaiveDateTime};
+use proptest::prelude::*;
+
+const TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(h, min, 0)
+        .unwrap()
+}
+
+fn now() -> NaiveDateTime {
+    at(2026, 11, 20, 8, 0)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The demo journal plus what the demo lacks: notes, an archived customer, a formula-like
+/// name, bad news about a promise, and an unpaid invoice.
+fn demo_journal(path: &Path) -> Store {
+    let mut store = Store::open(path).unwrap();
+    candor::sample::write_demo(&mut store, today()).unwrap();
+    let mut draft = CustomerDraft::named("=HYPERLINK(\"http://evil\")");
+    draft.company = "+Plus & Co, \"Quoted\"".into();
+    draft.phone = "+49 30 1234567".into();
+    draft.email = "evil@example.com".into();
+    draft.notes = "Line one\nLine two, with a comma".into();
+    draft.tags = vec!["-minus".into(), "@at".into()];
+    draft.cadence_days = 45;
+    draft.archived = true;
+    let odd = store.add_customer(draft, at(2025, 1, 2, 10, 0)).unwrap();
+    let promise = store
+        .add_entry(
+            EntryDraft {
+                customer_id: odd.id,
+                occurred_at: at(2026, 11, 1, 9, 0),
+                summary: "-5% discount on the next order".into(),
+                kind: EntryKind::Promise(Promise::new(
+                    NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+                    PromiseCategory::Information,
+                )),
+            },
+            now(),
+        )
+        .unwrap();
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: odd.id,
+                occurred_at: at(2026, 11, 9, 16, 30),
+                summary: "Told them the discount needs sign-off".into(),
+                kind: EntryKind::BadNews(BadNews {
+                    about: BadNewsKind::Delay,
+                    related: Some(promise.id),
+                    proactive: true,
+                }),
+            },
+            now(),
+        )
+        .unwrap();
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: odd.id,
+                occurred_at: at(2026, 10, 1, 12, 0),
+                summary: "@invoice\t\"October\"".into(),
+                kind: EntryKind::Payment(Payment {
+                    invoice_ref: "=INV-77".into(),
+                    amount: Cents(123_456),
+                    due: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+                    paid_on: None,
+                }),
+            },
+            now(),
+        )
+        .unwrap();
+    store
+}
+
+fn export_to_string(store: &Store, report: Report, options: &ExportOptions) -> (String, usize) {
+    let mut out = Vec::new();
+    let rows = write_report(store, report, options, today(), &mut out).unwrap();
+    (String::from_utf8(out).unwrap(), rows)
+}
+
+fn read_csv(text: &str) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader.records().map(Result::unwrap).collect();
+    (headers, rows)
+}
+
+fn column(headers: &[String], name: &str) -> usize {
+    headers.iter().position(|h| h == name).unwrap()
+}
+
+fn assert_no_formula_cells(rows: &[csv::StringRecord]) {
+    for row in rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(TRIGGERS),
+                "a cell starts with a formula trigger: {cell:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_report_reads_back_with_a_csv_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_journal(&dir.path().join("j.sqlite3"));
+    let options = ExportOptions::default();
+
+    let (text, rows) = export_to_string(&store, Report::Customers, &options);
+    assert!(text.starts_with('\u{feff}'), "a BOM by default");
+    let (headers, records) = read_csv(&text);
+    assert_eq!(headers, CUSTOMER_COLUMNS);
+    assert_eq!(records.len(), rows);
+    assert_eq!(rows, store.customers().unwrap().len());
+    assert_no_formula_cells(&records);
+    let name = column(&headers, "name");
+    let odd = records
+        .iter()
+        .find(|r| r[column(&headers, "email")] == *"evil@example.com")
+        .unwrap();
+    assert_eq!(&odd[name], "'=HYPERLINK(\"http://evil\")");
+    assert_eq!(&odd[column(&headers, "archived")], "yes");
+    assert_eq!(&odd[column(&headers, "cadence_days")], "45");
+    assert_eq!(&odd[column(&headers, "overdue_amount")], "1234.56");
+    assert_eq!(&odd[column(&headers, "open_promises")], "1");
+    assert_eq!(
+        &odd[column(&headers, "notes")],
+        "Line one\nLine two, with a comma"
+    );
+    assert_eq!(&odd[column(&headers, "tags")], "'-minus, @at");
+
+    let (text, rows) = export_to_string(&store, Report::Timeline, &options);
+    let (headers, records) = read_csv(&text);
+    assert_eq!(headers, TIMELINE_COLUMNS);
+    assert_eq!(records.len(), rows);
+    let entries: usize = store
+        .customers()
+        .unwrap()
+        .iter()
+        .map(|c| store.timeline(c.id).unwrap().len())
+        .sum();
+    assert_eq!(rows, entries);
+    assert_no_formula_cells(&records);
+    let times: Vec<&str> = records
+        .iter()
+        .map(|r| &r[column(&headers, "occurred_at")])
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    let payment = records
+        .iter()
+        .find(|r| {
+            &r[column(&headers, "kind")] == "payment"
+                && r[column(&headers, "invoice_ref")].contains("INV-77")
+        })
+        .unwrap();
+    assert_eq!(&payment[column(&headers, "amount")], "1234.56");
+    assert_eq!(&payment[column(&headers, "invoice_ref")], "'=INV-77");
+    assert_eq!(
+        &payment[column(&headers, "summary")],
+        "'@invoice\t\"October\""
+    );
+
+    let (text, rows) = export_to_string(&store, Report::Promises, &options);
+    let (headers, records) = read_csv(&text);
+    assert_eq!(headers, PROMISE_COLUMNS);
+    assert_eq!(records.len(), rows);
+    assert!(rows > 0);
+    assert_no_formula_cells(&records);
+    let discount = records
+        .iter()
+        .find(|r| r[column(&headers, "summary")].contains("discount"))
+        .unwrap();
+    // Due 2026-11-10, still open on 2026-11-20: 10 days late, and told on the 9th.
+    assert_eq!(&discount[column(&headers, "days_late")], "10");
+    assert_eq!(&discount[column(&headers, "slipped")], "yes");
+    assert_eq!(&discount[column(&headers, "told_before_due")], "yes");
+    assert_eq!(&discount[column(&headers, "outcome")], "open");
+
+    let (text, rows) = export_to_string(&store, Report::CallFirst, &options);
+    let (headers, records) = read_csv(&text);
+    let ranked = rank(
+        &store.rank_facts(today()).unwrap(),
+        today(),
+        &RankSettings::default(),
+    );
+    assert_eq!(rows, ranked.len());
+    assert_eq!(records.len(), ranked.len());
+    assert_eq!(headers[0], "rank");
+    assert_eq!(
+        &records[0][column(&headers, "customer")],
+        ranked[0].name.as_str()
+    );
+    assert_no_formula_cells(&records);
+}
+
+#[test]
+fn the_period_limits_timeline_and_promises() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_journal(&dir.path().join("j.sqlite3"));
+    let options = ExportOptions {
+        from: NaiveDate::from_ymd_opt(2026, 11, 1),
+        to: NaiveDate::from_ymd_opt(2026, 11, 9),
+        bom: false,
+    };
+    let (text, _) = export_to_string(&store, Report::Timeline, &options);
+    assert!(text.starts_with("entry_id,"), "no BOM when switched off");
+    let (headers, records) = read_csv(&text);
+    assert!(!records.is_empty());
+    for r in &records {
+        let when = &r[column(&headers, "occurred_at")];
+        assert!(("2026-11-01".."2026-11-10").contains(&when), "{when}");
+    }
+    let reversed = ExportOptions {
+        from: options.to,
+        to: options.from,
+        bom: true,
+    };
+    let err = write_report(&store, Report::Timeline, &reversed, today(), Vec::new()).unwrap_err();
+    assert!(matches!(err, ExportError::ReversedPeriod { .. }), "{err}");
+}
+
+#[test]
+fn a_small_export_has_exactly_these_bytes() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut draft = CustomerDraft::named("=SUM(A1) Zoë");
+    draft.company = "Café \"Nord\", Ltd".into();
+    draft.phone = "+49 30 1234".into();
+    draft.email = "zoe@example.com".into();
+    let customer = store.add_customer(draft, now()).unwrap();
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer.id,
+                occurred_at: at(2026, 11, 2, 9, 30),
+                summary: "Line one\nline two".into(),
+                kind: EntryKind::Note,
+            },
+            now(),
+        )
+        .unwrap();
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer.id,
+                occurred_at: at(2026, 11, 1, 14, 0),
+                summary: "Invoice".into(),
+                kind: EntryKind::Payment(Payment {
+                    invoice_ref: "INV-1".into(),
+                    amount: Cents(5_000_050),
+                    due: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    paid_on: None,
+                }),
+            },
+            now(),
+        )
+        .unwrap();
+    let (text, rows) = export_to_string(&store, Report::Timeline, &ExportOptions::default());
+    assert_eq!(rows, 2);
+    let expected = concat!(
+        "\u{feff}",
+        "entry_id,customer_id,customer,company,email,phone,kind,occurred_at,summary,due,status,",
+        "closed_on,channel,direction,outcome,duration_mins,category,proactive,related_entry_id,",
+        "owner,root_cause,prevention,amount,invoice_ref,rating,snooze_until,at_risk_since,",
+        "risk_reason,status_changed_at,renegotiations\r\n",
+        "2,1,'=SUM(A1) Zoë,\"Café \"\"Nord\"\", Ltd\",zoe@example.com,'+49 30 1234,payment,",
+        "2026-11-01T14:00:00,Invoice,2026-12-01,unpaid,,,,,,,,,,,,50000.50,INV-1,,,,,,\r\n",
+        "1,1,'=SUM(A1) Zoë,\"Café \"\"Nord\"\", Ltd\",zoe@example.com,'+49 30 1234,note,",
+        "2026-11-02T09:30:00,\"Line one\nline two\",,,,,,,,,,,,,,,,,,,,,\r\n",
+    );
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn an_export_replaces_the_file_only_when_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_journal(&dir.path().join("j.sqlite3"));
+    let target = dir.path().join("customers.csv");
+    std::fs::write(&target, "the good old file").unwrap();
+    let reversed = ExportOptions {
+        from: NaiveDate::from_ymd_opt(2026, 5, 1),
+        to: NaiveDate::from_ymd_opt(2026, 4, 1),
+        bom: true,
+    };
+    assert!(export_report(&store, Report::Customers, &reversed, today(), &target).is_err());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the good old file"
+    );
+
+    let missing_folder = dir.path().join("no such folder").join("out.csv");
+    let err = export_report(
+        &store,
+        Report::Customers,
+        &ExportOptions::default(),
+        today(),
+        &missing_folder,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("Check that the folder exists"),
+        "{err}"
+    );
+
+    let rows = export_report(
+        &store,
+        Report::Customers,
+        &ExportOptions::default(),
+        today(),
+        &target,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(read_csv(&text).1.len(), rows);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A journal's content without ids: customers, and each one's timeline with the related
+/// entry named by its summary.
+type Snapshot = BTreeMap<String, (String, Vec<String>)>;
+
+fn snapshot(store: &Store) -> Snapshot {
+    let mut out = BTreeMap::new();
+    for c in store.customers().unwrap() {
+        let customer = format!(
+            "{}|{}|{}|{}|{:?}|{:?}|{}|{}|{}",
+            c.company,
+            c.phone,
+            c.email,
+            c.notes,
+            c.tags,
+            c.cadence_days,
+            c.archived,
+            c.created_at,
+            c.name
+        );
+        let mut entries = Vec::new();
+        for e in store.timeline(c.id).unwrap() {
+            let mut kind = e.kind.clone();
+            let mut related = String::new();
+            if let EntryKind::BadNews(news) = &mut kind
+                && let Some(id) = news.related.take()
+            {
+                related = store.entry(id).unwrap().summary;
+            }
+            entries.push(format!(
+                "{}|{}|{:?}|{related}",
+                e.occurred_at, e.summary, kind
+            ));
+        }
+        entries.sort();
+        out.insert(c.name.clone(), (customer, entries));
+    }
+    out
+}
+
+fn ranking_text(store: &Store) -> Vec<String> {
+    rank(
+        &store.rank_facts(today()).unwrap(),
+        today(),
+        &RankSettings::default(),
+    )
+    .iter()
+    .map(|c| {
+        let reasons: Vec<&str> = c.reasons.iter().map(|r| r.text.as_str()).collect();
+        format!("{} {} {:?}", c.name, c.score, reasons)
+    })
+    .collect()
+}
+
+#[test]
+fn a_whole_journal_exported_and_imported_again_is_the_same_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = demo_journal(&dir.path().join("a.sqlite3"));
+    let customers_csv = dir.path().join("customers.csv");
+    let timeline_csv = dir.path().join("timeline.csv");
+    let options = ExportOptions::default();
+    export_report(
+        &original,
+        Report::Customers,
+        &options,
+        today(),
+        &customers_csv,
+    )
+    .unwrap();
+    let entries = export_report(
+        &original,
+        Report::Timeline,
+        &options,
+        today(),
+        &timeline_csv,
+    )
+    .unwrap();
+
+    let mut copy = Store::open(&dir.path().join("b.sqlite3")).unwrap();
+    let summary = import_file(&mut copy, &customers_csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.format, SourceFormat::CandorCustomers);
+    assert!(summary.problems.is_empty(), "{summary}");
+    assert_eq!(summary.customers_added, original.customers().unwrap().len());
+    let summary = import_file(&mut copy, &timeline_csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.format, SourceFormat::CandorTimeline);
+    assert!(summary.problems.is_empty(), "{summary}");
+    assert_eq!(summary.customers_added, 0, "every customer matched");
+    assert_eq!(summary.entries_added, entries);
+
+    assert_eq!(snapshot(&copy), snapshot(&original));
+    assert_eq!(ranking_text(&copy), ranking_text(&original));
+
+    // Importing the same timeline again adds nothing: a merge is idempotent.
+    let again = import_file(&mut copy, &timeline_csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(again.entries_added, 0);
+    assert_eq!(again.entries_already_present, entries);
+    assert_eq!(snapshot(&copy), snapshot(&original));
+}
+
+#[test]
+fn a_timeline_alone_brings_its_customers_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = demo_journal(&dir.path().join("a.sqlite3"));
+    let timeline_csv = dir.path().join("timeline.csv");
+    let rows = export_report(
+        &original,
+        Report::Timeline,
+        &ExportOptions::default(),
+        today(),
+        &timeline_csv,
+    )
+    .unwrap();
+    let mut copy = Store::open(&dir.path().join("b.sqlite3")).unwrap();
+    let summary = import_file(&mut copy, &timeline_csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.entries_added, rows);
+    let with_entries = original
+        .customers()
+        .unwrap()
+        .iter()
+        .filter(|c| !original.timeline(c.id).unwrap().is_empty())
+        .count();
+    assert_eq!(summary.customers_added, with_entries);
+    let evil = copy
+        .customers()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.email == "evil@example.com")
+        .unwrap();
+    assert_eq!(evil.name, "=HYPERLINK(\"http://evil\")");
+    assert_eq!(evil.phone, "+49 30 1234567");
+}
+
+#[test]
+fn google_contacts_import_with_duplicates_reported() {
+    let path = fixture("google_contacts.csv");
+    let preview = preview(&path).unwrap();
+    assert_eq!(preview.format, SourceFormat::GoogleContacts);
+    assert_eq!(preview.total_rows, 5);
+    assert_eq!(preview.rows[0][0], "Zoë");
+    assert!(!preview.mapping.get(CustomerField::Email).is_empty());
+
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(&mut store, &path, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.customers_added, 3, "{summary}");
+    assert_eq!(summary.duplicates.len(), 1);
+    let dup = &summary.duplicates[0];
+    assert_eq!((dup.line, dup.matched_by, dup.merged), (6, "email", false));
+    assert_eq!(dup.existing, "Zoë Müller (Müller Bäckerei GmbH)");
+    assert_eq!(summary.problems.len(), 1);
+    assert_eq!(summary.problems[0].line, 7);
+    assert!(summary.problems[0].reason.contains("kim at leeimports.com"));
+
+    let customers = store.customers().unwrap();
+    let zoe = customers.iter().find(|c| c.name == "Zoë Müller").unwrap();
+    assert_eq!(zoe.company, "Müller Bäckerei GmbH");
+    assert_eq!(zoe.email, "zoe@mueller-baeckerei.de");
+    assert_eq!(zoe.phone, "+49 171 5550123", "the first of several numbers");
+    assert_eq!(zoe.tags, vec!["Key accounts"]);
+    assert_eq!(zoe.notes, "Prefers calls before 10");
+    let jose = customers
+        .iter()
+        .find(|c| c.name == "José Luis García")
+        .unwrap();
+    assert_eq!(jose.email, "jose@transportes-garcia.es");
+    assert!(jose.tags.is_empty(), "myContacts is not a tag");
+    let nordic = customers
+        .iter()
+        .find(|c| c.name == "Nordic Fasteners AB")
+        .unwrap();
+    assert_eq!(
+        nordic.company, "Nordic Fasteners AB",
+        "a company without a person"
+    );
+
+    // Again, merging: every row is a duplicate now, and the second Zoë's notes join the first.
+    let merge = ImportOptions {
+        merge_duplicates: true,
+        mapping: None,
+    };
+    let summary = import_file(&mut store, &path, &merge, now()).unwrap();
+    assert_eq!(summary.customers_added, 0);
+    assert_eq!(summary.customers_merged, 4);
+    assert_eq!(store.customers().unwrap().len(), 3);
+    let zoe = store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Zoë Müller")
+        .unwrap();
+    assert!(zoe.notes.contains("personal address book"), "{}", zoe.notes);
+}
+
+#[test]
+fn outlook_contacts_import_and_formula_names_stay_text() {
+    let path = fixture("outlook_contacts.csv");
+    let headers: Vec<String> = {
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    let mapping = detect_mapping(&headers);
+    assert_eq!(mapping.format, SourceFormat::Outlook);
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(&mut store, &path, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.customers_added, 3, "{summary}");
+    assert_eq!(summary.problems.len(), 1);
+    assert_eq!(
+        summary.problems[0].line, 6,
+        "the stray row after a two-line note"
+    );
+    assert!(summary.problems[0].reason.contains("no name"));
+    let customers = store.customers().unwrap();
+    let siobhan = customers
+        .iter()
+        .find(|c| c.name == "Siobhán O'Brien")
+        .unwrap();
+    assert_eq!(siobhan.phone, "+353 87 555 0101", "mobile before business");
+    assert_eq!(siobhan.company, "Harbour Marine");
+    assert_eq!(siobhan.tags, vec!["Key account", "Marine"]);
+    assert!(siobhan.notes.contains("quarterly reviews"));
+    // A formula-looking name is stored as typed and neutralised only on export.
+    let mallory = customers
+        .iter()
+        .find(|c| c.email == "mallory@example.com")
+        .unwrap();
+    assert_eq!(mallory.name, "=cmd|' /C calc'!A0");
+    let (text, _) = export_to_string(&store, Report::Customers, &ExportOptions::default());
+    let (_, records) = read_csv(&text);
+    assert_no_formula_cells(&records);
+}
+
+#[test]
+fn vcard_3_and_4_import() {
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(
+        &mut store,
+        &fixture("contacts_v3.vcf"),
+        &ImportOptions::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(summary.format, SourceFormat::VCard);
+    assert_eq!(summary.customers_added, 3, "{summary}");
+    assert_eq!(summary.problems.len(), 1);
+    assert_eq!(summary.problems[0].line, 22, "the card without END:VCARD");
+    let summary = import_file(
+        &mut store,
+        &fixture("contacts_v4.vcf"),
+        &ImportOptions::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(summary.customers_added, 2, "{summary}");
+    assert!(summary.problems.is_empty());
+
+    let customers = store.customers().unwrap();
+    let find = |name: &str| customers.iter().find(|c| c.name == name).unwrap();
+    let priya = find("Dr. Priya Raman");
+    assert_eq!(priya.company, "Raman Textiles");
+    assert_eq!(priya.phone, "+91 98 5550 2232", "the preferred number");
+    assert_eq!(priya.email, "priya@ramantex.in");
+    assert_eq!(
+        priya.notes,
+        "Ships from Bengaluru, usually on Fridays.\nAsk about the monsoon schedule."
+    );
+    assert_eq!(priya.tags, vec!["key account", "textiles"]);
+    assert_eq!(find("Tomás Ortega").email, "tomas@ortegalog.es");
+    assert_eq!(find("Chloé Martin").company, "Atelier Martin");
+    let samuel = find("Samuel Adeyemi");
+    assert_eq!(samuel.phone, "+234-1-555-0122");
+    assert_eq!(samuel.tags, vec!["food", "west africa"]);
+    let lena = find("Lena Fischer");
+    assert_eq!(lena.email, "lena@fischer-soehne.de");
+    assert_eq!(lena.company, "Fischer & Söhne");
+    assert_eq!(lena.notes, "Family firm; third generation.");
+}
+
+#[test]
+fn malformed_rows_are_reported_by_line_and_the_rest_imports_in_one_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("timeline.csv");
+    std::fs::write(
+        &path,
+        "entry_id,customer,company,email,phone,kind,occurred_at,summary,due,status,closed_on,category,amount\r\n\
+         1,Ada,,ada@example.com,,note,2026-11-01T09:00:00,Remember the cake,,,,,\r\n\
+         2,Ada,,ada@example.com,,promise,2026-11-02T09:00:00,Send quote,2026-13-01,open,,information,\r\n\
+         3,Ada,,ada@example.com,,payment,2026-11-03T09:00:00,Invoice,2026-12-01,,,,-5\r\n\
+         4,Ada,,ada@example.com,,teleport,2026-11-03T09:00:00,Beam,,,,,\r\n\
+         5,,,,,note,2026-11-03T09:00:00,Nobody,,,,,\r\n\
+         6,Ada,,ada@example.com\r\n\
+         7,Ada,,ada@example.com,,payment,2026-11-04T09:00:00,Invoice 2,2026-12-01,,,,\"1,250.00\"\r\n",
+    )
+    .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(&mut store, &path, &ImportOptions::default(), now()).unwrap();
+    let lines: Vec<usize> = summary.problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, vec![3, 4, 5, 6, 7], "{summary}");
+    assert!(summary.problems[0].reason.contains("2026-13-01"));
+    assert!(summary.problems[1].reason.contains("negative"));
+    assert!(summary.problems[2].reason.contains("teleport"));
+    assert!(summary.problems[4].reason.contains("cells"));
+    assert_eq!(summary.entries_added, 2);
+    let ada = store.customers().unwrap();
+    assert_eq!(ada.len(), 1);
+    let timeline = store.timeline(ada[0].id).unwrap();
+    assert_eq!(timeline.len(), 2);
+    assert!(matches!(
+        &timeline[0].kind,
+        EntryKind::Payment(p) if p.amount == Cents(125_000)
+    ));
+}
+
+#[test]
+fn unreadable_files_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin1 = dir.path().join("latin1.csv");
+    std::fs::write(
+        &latin1,
+        b"Name,E-mail Address\r\nZo\xEB,zoe@example.com\r\n",
+    )
+    .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let err = import_file(&mut store, &latin1, &ImportOptions::default(), now()).unwrap_err();
+    assert!(matches!(err, ImportError::NotUtf8 { .. }), "{err}");
+    assert!(err.to_string().contains("UTF-8"));
+    let no_name = dir.path().join("numbers.csv");
+    std::fs::write(&no_name, "amount,date\r\n5,2026-01-01\r\n").unwrap();
+    let err = import_file(&mut store, &no_name, &ImportOptions::default(), now()).unwrap_err();
+    assert!(matches!(err, ImportError::NoNameColumn { .. }), "{err}");
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert!(matches!(
+        import_file(&mut store, &empty, &ImportOptions::default(), now()),
+        Err(ImportError::Empty { .. })
+    ));
+    assert_eq!(store.customers().unwrap().len(), 0);
+}
+
+#[test]
+fn a_semicolon_csv_with_a_chosen_mapping_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.csv");
+    std::fs::write(
+        &path,
+        "Kunde;Firma;Telefon\r\nJörg Weber;Weber KG;+49 40 555 123\r\n",
+    )
+    .unwrap();
+    let preview = preview(&path).unwrap();
+    assert_eq!(preview.headers, vec!["Kunde", "Firma", "Telefon"]);
+    let mut mapping = preview.mapping.clone();
+    mapping.set(CustomerField::Name, Some(0));
+    mapping.set(CustomerField::Company, Some(1));
+    mapping.set(CustomerField::Phone, Some(2));
+    let mut store = Store::open_in_memory().unwrap();
+    let options = ImportOptions {
+        merge_duplicates: false,
+        mapping: Some(mapping),
+    };
+    let summary = import_file(&mut store, &path, &options, now()).unwrap();
+    assert_eq!(summary.customers_added, 1);
+    let c = &store.customers().unwrap()[0];
+    assert_eq!(
+        (c.name.as_str(), c.company.as_str(), c.phone.as_str()),
+        ("Jörg Weber", "Weber KG", "+49 40 555 123")
+    );
+}
+
+#[test]
+fn the_command_line_exports_and_imports() {
+    use candor::cli::{Command, run_command};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.sqlite3");
+    drop(demo_journal(&db));
+    let out = dir.path().join("timeline.csv");
+    run_command(
+        Some(db.clone()),
+        Command::Export {
+            report: Report::Timeline,
+            from: Some("2026-11-01".into()),
+            to: None,
+            today: Some("2026-11-20".into()),
+            no_bom: true,
+            out: out.clone(),
+        },
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("entry_id,"));
+    assert!(read_csv(&text).1.len() > 3);
+    let bad = run_command(
+        Some(db.clone()),
+        Command::Export {
+            report: Report::Customers,
+            from: Some("someday".into()),
+            to: None,
+            today: None,
+            no_bom: false,
+            out: dir.path().join("x.csv"),
+        },
+    )
+    .unwrap_err();
+    assert!(bad.to_string().contains("--from"), "{bad}");
+
+    let other = dir.path().join("other.sqlite3");
+    run_command(
+        Some(other.clone()),
+        Command::Import {
+            file: fixture("contacts_v4.vcf"),
+            merge_duplicates: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(Store::open(&other).unwrap().customers().unwrap().len(), 2);
+}
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    prop_oneof!["[=+\\-@\t\r'a-zA-Zäé😀,\"\n ]{1,12}", any::<String>(),]
+        .prop_filter("non-blank", |s| !s.trim().is_empty())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn no_text_cell_starts_a_formula_and_every_value_round_trips(
+        name in text_strategy(),
+        company in text_strategy(),
+        summary in text_strategy(),
+        invoice in text_strategy(),
+        cents in 1i64..1_000_000_000,
+    ) {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut draft = CustomerDraft::named(name);
+        draft.company = company;
+        let customer = store.add_customer(draft, now()).unwrap();
+        let entry = store.add_entry(EntryDraft {
+            customer_id: customer.id,
+            occurred_at: at(2026, 11, 2, 9, 30),
+            summary,
+            kind: EntryKind::Payment(Payment {
+                invoice_ref: invoice,
+                amount: Cents(cents),
+                due: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                paid_on: None,
+            }),
+        }, now()).unwrap();
+        let EntryKind::Payment(payment) = &entry.kind else { unreachable!() };
+        for report in Report::ALL {
+            let (text, _) = export_to_string(&store, *report, &ExportOptions::default());
+            let (_, records) = read_csv(&text);
+            for row in &records {
+                for cell in row {
+                    prop_assert!(!cell.starts_with(TRIGGERS), "{report:?}: {cell:?}");
+                }
+            }
+        }
+        let (text, _) = export_to_string(&store, Report::Timeline, &ExportOptions::default());
+        let (headers, records) = read_csv(&text);
+        prop_assert_eq!(records.len(), 1);
+        let row = &records[0];
+        let cell = |name: &str| candor::io::csv_text::unescape(&row[column(&headers, name)]).to_owned();
+        prop_assert_eq!(cell("customer"), customer.name.clone());
+        prop_assert_eq!(cell("company"), customer.company.clone());
+        prop_assert_eq!(cell("summary"), entry.summary.clone());
+        prop_assert_eq!(cell("invoice_ref"), payment.invoice_ref.clone());
+        prop_assert_eq!(row[column(&headers, "amount")].to_owned(), Cents(cents).to_string());
+        prop_assert_eq!(row[column(&headers, "entry_id")].to_owned(), entry.id.0.to_string());
+
+        // And the file imports back to the same values.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, &text).unwrap();
+        let mut copy = Store::open_in_memory().unwrap();
+        let summary = import_file(&mut copy, &path, &ImportOptions::default(), now()).unwrap();
+        prop_assert!(summary.problems.is_empty(), "{}", summary);
+        let customers = copy.customers().unwrap();
+        prop_assert_eq!(&customers[0].name, &customer.name);
+        prop_assert_eq!(&customers[0].company, &customer.company);
+        let timeline = copy.timeline(customers[0].id).unwrap();
+        prop_assert_eq!(&timeline[0].summary, &entry.summary);
+        prop_assert_eq!(&timeline[0].kind, &entry.kind);
+    }
+}
