@@ -393,3 +393,90 @@ fn a_journal_that_is_not_candors_is_refused_on_screen_and_left_untouched() {
     harness.get_by_label_contains("is not a Candor journal");
     assert_eq!(std::fs::read(&path).unwrap(), b"name,phone\nAnn,123\n");
 }
+
+fn open_menu_item(harness: &mut Harness<'static, CandorApp>, menu: &str, item: &str) {
+    harness.get_by_label(menu).click();
+    harness.run();
+    harness.get_by_label(item).click();
+    harness.run();
+}
+
+#[test]
+fn backing_up_then_restoring_brings_back_what_was_there() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Back up now…");
+    harness.get_by_label("Back up").click();
+    harness.run();
+    assert!(
+        notice(harness).starts_with("Backed up to "),
+        "{}",
+        notice(harness)
+    );
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    type_into(harness, "Name", "Added after the backup");
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert_eq!(harness.state().journal.as_ref().unwrap().customers.len(), 2);
+
+    open_menu_item(harness, "File", "Restore from backup…");
+    harness.get_by_label_contains("1 customer").click();
+    harness.run();
+    harness.get_by_label("Restore").click();
+    harness.run();
+    assert!(
+        notice(harness).starts_with("Restored 1 customers"),
+        "{}",
+        notice(harness)
+    );
+    let names: Vec<String> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .customers
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(names, ["Maria Keller"]);
+}
+
+#[test]
+fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        store
+            .add_customer(CustomerDraft::named("Maria Keller"), now())
+            .unwrap();
+    }
+    candor::backups::back_up_now(&path, None, now()).unwrap();
+    // Damage the journal: cut it short.
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let damaged = std::fs::read(&path).unwrap();
+
+    let app = CandorApp::open(path.clone(), Prefs::default(), Box::new(FixedClock(now())));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+    harness.run();
+    harness.get_by_label_contains("is damaged");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        damaged,
+        "the file is left as it is"
+    );
+    harness.get_by_label("Restore this backup").click();
+    harness.run();
+    let journal = harness
+        .state()
+        .journal
+        .as_ref()
+        .expect("the journal is back");
+    assert_eq!(journal.customers[0].name, "Maria Keller");
+}

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
+use super::backup_dialog::{BackupDialog, RestoreDialog};
 use super::commands::UiCommand;
 use super::customers_panel::{CustomerFilter, CustomerList};
 use super::dialogs::{ActionDialog, CustomerForm, Dialog, EntryChange, PathDialog, PathPurpose};
@@ -40,6 +41,8 @@ pub enum Action {
     SetArchived(CustomerId, bool),
     OpenSampleJournal,
     OpenJournalAt(PathBuf),
+    /// Restore the newest good backup of a journal that turned out damaged.
+    RestoreNewestGood,
     SetTheme(super::prefs::ThemeChoice),
     DismissError,
 }
@@ -80,6 +83,11 @@ pub struct CandorApp {
     pub notice: Option<Notice>,
     actions: Vec<Action>,
     picker: FilePicker,
+    /// For a damaged journal: the newest backup that passed its integrity check.
+    restore_offer: Option<crate::backups::BackupInfo>,
+    /// The day's start-up backup, running on its own thread.
+    startup_backup: Option<std::sync::mpsc::Receiver<Result<Option<PathBuf>, String>>>,
+    fonts_installed: bool,
     was_focused: bool,
     last_change_check_secs: f64,
     title_shown: String,
@@ -103,6 +111,9 @@ impl CandorApp {
             notice: None,
             actions: Vec::new(),
             picker: FilePicker::default(),
+            restore_offer: None,
+            startup_backup: None,
+            fonts_installed: false,
             was_focused: true,
             last_change_check_secs: 0.0,
             title_shown: String::new(),
@@ -153,8 +164,50 @@ impl CandorApp {
                 } else {
                     self.journal_path = path.to_path_buf();
                     self.open_error = Some(error.to_string());
+                    // A damaged journal is left as it is; offer the newest good backup.
+                    self.restore_offer = if crate::backups::offers_restore(&error) {
+                        crate::backups::newest_good_backup(path).ok().flatten()
+                    } else {
+                        None
+                    };
                 }
             }
+        }
+    }
+
+    /// Starts the day's backup of the journal on a background thread (at most one a day;
+    /// the window stays responsive while a large journal is copied and checked).
+    pub fn start_daily_backup(&mut self) {
+        if self.journal.is_none() {
+            return;
+        }
+        let path = self.journal_path.clone();
+        let today = self.today();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("daily-backup".into())
+            .spawn(move || {
+                let result =
+                    crate::backups::startup_backup(&path, today).map_err(|e| e.to_string());
+                let _ = sender.send(result);
+            });
+        if spawned.is_ok() {
+            self.startup_backup = Some(receiver);
+        }
+    }
+
+    fn poll_daily_backup(&mut self) {
+        let Some(receiver) = self.startup_backup.as_ref() else {
+            return;
+        };
+        match receiver.try_recv() {
+            Ok(Ok(_)) => self.startup_backup = None,
+            Ok(Err(error)) => {
+                self.startup_backup = None;
+                self.fail(format!("Today's automatic backup failed: {error}"));
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => self.startup_backup = None,
         }
     }
 
@@ -211,7 +264,12 @@ impl CandorApp {
     /// Draws one frame. Everything the window shows goes through here (tests call it too).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if !self.fonts_installed {
+            install_fonts(&ctx);
+            self.fonts_installed = true;
+        }
         self.keep_title(&ctx);
+        self.poll_daily_backup();
         self.pick_up_changes_from_other_windows(&ctx);
         if self.dialog.is_none()
             && let Some(command) = UiCommand::from_input(&ctx)
@@ -232,6 +290,7 @@ impl CandorApp {
                         ui,
                         &self.journal_path,
                         self.open_error.as_deref(),
+                        self.restore_offer.as_ref(),
                         &mut actions,
                     );
                 });
@@ -410,6 +469,16 @@ impl CandorApp {
                             _ => actions.push(Action::OpenJournalAt(path)),
                         }
                     }
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
+                Dialog::Backup(backup) => match backup.ui(ui) {
+                    Some(FormOutcome::Save) => keep_open = !self.back_up_now(backup),
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
+                Dialog::Restore(restore) => match restore.ui(ui) {
+                    Some(FormOutcome::Save) => keep_open = !self.restore_backup(restore),
                     Some(FormOutcome::Cancel) => keep_open = false,
                     None => {}
                 },
@@ -692,6 +761,16 @@ impl CandorApp {
                 }
             }
             Action::DismissError => self.notice = None,
+            Action::RestoreNewestGood => {
+                if let Some(backup) = self.restore_offer.clone() {
+                    let mut dialog = RestoreDialog::new(vec![backup]);
+                    if self.restore_backup(&mut dialog) {
+                        self.restore_offer = None;
+                    } else if let Some(error) = dialog.error {
+                        self.open_error = Some(error);
+                    }
+                }
+            }
             Action::SetTheme(theme) => self.prefs.theme = theme,
         }
     }
@@ -729,13 +808,18 @@ impl CandorApp {
                 )))
             }
             UiCommand::ToggleCallFirst => self.prefs.show_call_first = !self.prefs.show_call_first,
+            UiCommand::BackupNow => {
+                self.dialog = Some(Dialog::Backup(BackupDialog::new(&self.journal_path)));
+            }
+            UiCommand::RestoreBackup => match crate::backups::list_backups(&self.journal_path) {
+                Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
+                Err(error) => self.fail(error.to_string()),
+            },
             UiCommand::ShowShortcuts
             | UiCommand::ShowJournalLocation
             | UiCommand::ShowAbout
             | UiCommand::Export
-            | UiCommand::Import
-            | UiCommand::BackupNow
-            | UiCommand::RestoreBackup => {
+            | UiCommand::Import => {
                 self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
                     command,
                     &self.journal_path,
@@ -782,6 +866,53 @@ impl CandorApp {
                     self.undo.push(step);
                 }
                 self.fail(error.to_string());
+            }
+        }
+    }
+
+    fn back_up_now(&mut self, dialog: &mut BackupDialog) -> bool {
+        let now = self.now();
+        match crate::backups::back_up_now(&self.journal_path, dialog.out_path().as_deref(), now) {
+            Ok(info) => {
+                self.say(format!("Backed up to {}.", info.path.display()));
+                true
+            }
+            Err(error) => {
+                dialog.error = Some(error.to_string());
+                false
+            }
+        }
+    }
+
+    /// Restores the chosen backup: this window lets go of the journal, the current journal
+    /// is saved into backups/ first, and the restored one is reopened.
+    fn restore_backup(&mut self, dialog: &mut RestoreDialog) -> bool {
+        let Some(backup) = dialog.chosen_path().map(Path::to_path_buf) else {
+            dialog.error = Some("Choose a backup in the list first.".to_owned());
+            return false;
+        };
+        let now = self.now();
+        let path = self.journal_path.clone();
+        self.journal = None;
+        let result = crate::backups::restore(&path, &backup, now);
+        self.open_error = None;
+        self.switch_journal(&path);
+        match result {
+            Ok(report) => {
+                let kept = report
+                    .previous
+                    .map(|p| format!(" The journal as it was is saved as {}.", p.display()))
+                    .unwrap_or_default();
+                self.say(format!(
+                    "Restored {} customers from {}.{kept}",
+                    report.customer_count,
+                    backup.display()
+                ));
+                true
+            }
+            Err(error) => {
+                dialog.error = Some(error.to_string());
+                false
             }
         }
     }
@@ -838,7 +969,26 @@ impl eframe::App for CandorApp {
     }
 }
 
-fn open_error_ui(ui: &mut egui::Ui, path: &Path, error: Option<&str>, actions: &mut Vec<Action>) {
+/// egui's fonts, with Hack (which has arrows, check marks and box symbols) as a fallback
+/// for proportional text, so messages like "File → Back up now…" never draw boxes.
+fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    if fonts.font_data.contains_key("Hack")
+        && let Some(proportional) = fonts.families.get_mut(&egui::FontFamily::Proportional)
+        && !proportional.iter().any(|name| name == "Hack")
+    {
+        proportional.push("Hack".to_owned());
+    }
+    ctx.set_fonts(fonts);
+}
+
+fn open_error_ui(
+    ui: &mut egui::Ui,
+    path: &Path,
+    error: Option<&str>,
+    restore_offer: Option<&crate::backups::BackupInfo>,
+    actions: &mut Vec<Action>,
+) {
     ui.vertical_centered(|ui| {
         ui.add_space(60.0);
         ui.heading("This journal could not be opened");
@@ -846,6 +996,16 @@ fn open_error_ui(ui: &mut egui::Ui, path: &Path, error: Option<&str>, actions: &
         ui.label(error.unwrap_or("Unknown error."));
         ui.weak(format!("File: {}", path.display()));
         ui.add_space(12.0);
+        if let Some(backup) = restore_offer {
+            ui.label(
+                "The file is left exactly as it is. The newest backup that passes its check is:",
+            );
+            ui.strong(backup.describe());
+            if ui.button("Restore this backup").clicked() {
+                actions.push(Action::RestoreNewestGood);
+            }
+            ui.add_space(8.0);
+        }
         if ui.button(UiCommand::OpenJournal.label()).clicked() {
             actions.push(Action::Command(UiCommand::OpenJournal));
         }

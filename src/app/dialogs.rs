@@ -18,6 +18,8 @@ use crate::domain::{
 /// The one dialog open at a time.
 pub enum Dialog {
     Entry(Box<EntryForm>),
+    Backup(super::backup_dialog::BackupDialog),
+    Restore(super::backup_dialog::RestoreDialog),
     Customer(CustomerForm),
     Action(ActionDialog),
     Path(PathDialog),
@@ -35,6 +37,8 @@ impl Dialog {
             },
             Self::Action(action) => action.title().to_owned(),
             Self::Path(path) => path.purpose.title().to_owned(),
+            Self::Backup(_) => "Back up now".to_owned(),
+            Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
         }
     }
@@ -52,7 +56,11 @@ fn enter_or_escape(ui: &egui::Ui) -> Option<FormOutcome> {
     })
 }
 
-fn save_cancel_ui(ui: &mut egui::Ui, save_label: &str, error: Option<&str>) -> Option<FormOutcome> {
+pub(super) fn save_cancel_ui(
+    ui: &mut egui::Ui,
+    save_label: &str,
+    error: Option<&str>,
+) -> Option<FormOutcome> {
     if let Some(error) = error {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }

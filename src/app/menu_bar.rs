@@ -6,7 +6,11 @@ use super::commands::UiCommand;
 use super::prefs::{Prefs, ThemeChoice};
 
 fn item(ui: &mut egui::Ui, command: UiCommand, enabled: bool, actions: &mut Vec<Action>) {
-    let button = egui::Button::new(command.label()).shortcut_text(command.shortcut_text(ui.ctx()));
+    let shortcut = command.shortcut_text(ui.ctx());
+    let mut button = egui::Button::new(command.label());
+    if !shortcut.is_empty() {
+        button = button.shortcut_text(shortcut);
+    }
     if ui
         .add_enabled(enabled, button)
         .on_hover_text(command.tooltip())

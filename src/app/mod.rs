@@ -3,6 +3,7 @@
 //! draw from cached data and send [`Action`]s, which [`CandorApp`] runs at the end of the
 //! frame.
 
+mod backup_dialog;
 mod call_first_panel;
 mod candor_app;
 mod commands;
@@ -77,7 +78,9 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<()> {
                 .or_else(|| prefs.last_journal.clone().filter(|p| p.exists()))
                 .or_else(crate::store::default_journal_path)
                 .unwrap_or_else(|| PathBuf::from(crate::store::DEFAULT_FILE_NAME));
-            Ok(Box::new(CandorApp::open(path, prefs, Box::new(SystemClock))))
+            let mut app = CandorApp::open(path, prefs, Box::new(SystemClock));
+            app.start_daily_backup();
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened ({e}); on Linux, check that a desktop session (X11 or Wayland) is running"))
