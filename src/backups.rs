@@ -128,22 +128,31 @@ pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Re
     }
     // Refuse a file that is not a sound journal before creating anything for it.
     store::inspect_backup(journal, false)?;
-    let dest = match out {
+    let info = match out {
         Some(out) => {
             if out.exists() {
                 return Err(BackupError::Exists {
                     path: out.to_path_buf(),
                 });
             }
-            out.to_path_buf()
+            store::snapshot_file(journal, out)?
         }
         None => {
             let dir = store::backup_dir(journal);
             ensure_dir(&dir)?;
-            store::free_backup_path(&dir, now, None)
+            // Another window may take the same name in the same second: take the next one.
+            let mut attempt = 0;
+            loop {
+                let dest = store::free_backup_path(&dir, now, None);
+                match store::snapshot_file(journal, &dest) {
+                    Err(StoreError::CannotOpen { .. }) if dest.exists() && attempt < 3 => {
+                        attempt += 1;
+                    }
+                    result => break result?,
+                }
+            }
         }
     };
-    let info = store::snapshot_file(journal, &dest)?;
     Ok(BackupInfo {
         path: info.path,
         taken_at: now,

@@ -221,6 +221,15 @@ fn two_processes_child_adds_entries() {
             }
         }
     }
+    // Each process picks up the other's writes: wait (briefly) for all of them.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while store.timeline(customer).unwrap().len() < 2 * TWO_N {
+        assert!(
+            Instant::now() < deadline,
+            "{tag} never saw the other's entries"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let saw_other = store.data_version().unwrap() != first_version;
     println!("DONE {tag} busy={busy} saw_other={saw_other}");
 }
@@ -244,6 +253,7 @@ fn two_processes_writing_the_same_journal_lose_nothing() {
             .unwrap()
         })
         .collect();
+    let mut saw_other = 0;
     for process in children {
         let output = process.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -252,6 +262,9 @@ fn two_processes_writing_the_same_journal_lose_nothing() {
             "a writer failed: {stdout}\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
+        if stdout.contains("saw_other=true") {
+            saw_other += 1;
+        }
         for line in stdout.lines().filter(|l| l.contains("DONE")) {
             eprintln!("{}", &line[line.find("DONE").unwrap_or(0)..]);
         }
@@ -270,6 +283,8 @@ fn two_processes_writing_the_same_journal_lose_nothing() {
     }
     assert_eq!(summaries.len(), 2 * TWO_N);
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
+    // The one that finished first at least saw the other's later writes.
+    assert!(saw_other >= 1, "neither process saw data_version change");
     eprintln!(
         "two processes: {} entries in {:.1} s",
         2 * TWO_N,
@@ -989,6 +1004,24 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.iter().all(|n| n.starts_with("candor-")), "{names:?}");
+}
+
+#[test]
+fn backups_taken_at_the_same_moment_from_several_threads_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 50);
+    let taken: Vec<PathBuf> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| backups::back_up_now(&path, None, now()).unwrap().path))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let distinct: BTreeSet<&PathBuf> = taken.iter().collect();
+    assert_eq!(distinct.len(), 4, "{taken:?}");
+    let listed = backups::list_backups(&path).unwrap();
+    assert_eq!(listed.len(), 4);
+    assert!(listed.iter().all(|b| b.customer_count == Ok(1)));
 }
 
 #[test]

@@ -10,6 +10,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -115,13 +116,39 @@ fn io_error(path: &Path, what: &str, error: &std::io::Error) -> StoreError {
     }
 }
 
-/// The hidden name a snapshot is written under before it is complete.
+/// The hidden name a snapshot is written under before it is complete: unique to this
+/// process and call, so two windows backing up at the same moment never share one.
 fn partial_path(dest: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "backup".to_owned());
-    dest.with_file_name(format!(".{name}.partial"))
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    dest.with_file_name(format!(".{name}.{}-{n}.partial", std::process::id()))
+}
+
+fn exists_error(dest: &Path) -> StoreError {
+    StoreError::CannotOpen {
+        path: dest.to_path_buf(),
+        detail: "a file of that name already exists and Candor does not overwrite it".to_owned(),
+    }
+}
+
+/// Gives the finished `partial` its name `dest` without ever replacing a file that took
+/// that name meanwhile (a hard link fails if `dest` exists); where the file system has no
+/// hard links, a rename after checking.
+fn publish(partial: &Path, dest: &Path) -> Result<()> {
+    match fs::hard_link(partial, dest) {
+        Ok(()) => {
+            let _ = fs::remove_file(partial);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists_error(dest)),
+        Err(_) if dest.exists() => Err(exists_error(dest)),
+        Err(_) => fs::rename(partial, dest)
+            .map_err(|e| io_error(dest, "the finished backup could not be named", &e)),
+    }
 }
 
 /// Syncs a folder so a rename in it survives a power cut (a no-op where folders cannot be
@@ -193,19 +220,13 @@ pub(crate) fn snapshot_connection(
     dest: &Path,
 ) -> Result<SnapshotInfo> {
     if dest.exists() {
-        return Err(StoreError::CannotOpen {
-            path: dest.to_path_buf(),
-            detail: "a file of that name already exists and Candor does not overwrite it"
-                .to_owned(),
-        });
+        return Err(exists_error(dest));
     }
     let partial = partial_path(dest);
     let result = write_partial(source, source_path, &partial, dest);
     match result {
         Ok(contents) => {
-            let finish = fs::rename(&partial, dest)
-                .map_err(|e| io_error(dest, "the finished backup could not be named", &e));
-            if let Err(error) = finish {
+            if let Err(error) = publish(&partial, dest) {
                 let _ = fs::remove_file(&partial);
                 return Err(error);
             }
@@ -234,8 +255,6 @@ fn write_partial(
     partial: &Path,
     dest: &Path,
 ) -> Result<BackupContents> {
-    // A stale piece of an interrupted backup of the same name.
-    let _ = fs::remove_file(partial);
     let mut out = Connection::open_with_flags(
         partial,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -490,7 +509,7 @@ mod tests {
             "candor-2026-11-22.sqlite3",
             "candor-2026-13-22-090507.sqlite3",
             "candor-2026-11-22-090507x.sqlite3",
-            ".candor-2026-11-22-090507.sqlite3.partial",
+            ".candor-2026-11-22-090507.sqlite3.123-0.partial",
             "journal.sqlite3",
         ] {
             assert_eq!(parse_backup_file_name(bad), None, "{bad}");
