@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Local, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::store::{self, StoreError};
 
@@ -114,10 +114,6 @@ fn ensure_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| folder_error(dir, &e))
 }
 
-fn now_on(today: NaiveDate) -> NaiveDateTime {
-    today.and_time(Local::now().time())
-}
-
 /// File → Back up now…: a consistent backup of the journal into its `backups/` folder, or
 /// to `out` when given (which must not exist). Other windows may keep writing meanwhile.
 pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Result<BackupInfo> {
@@ -170,7 +166,8 @@ pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Re
 /// stays as it is: offer [`newest_good_backup`]. It reads the whole journal twice (copy,
 /// integrity check: about 9 s for 1M entries / 230 MB here), so call it off the UI thread;
 /// windows may keep writing meanwhile.
-pub fn startup_backup(journal: &Path, today: NaiveDate) -> Result<Option<PathBuf>> {
+pub fn startup_backup(journal: &Path, now: NaiveDateTime) -> Result<Option<PathBuf>> {
+    let today = now.date();
     if !journal.exists() {
         return Ok(None);
     }
@@ -181,7 +178,7 @@ pub fn startup_backup(journal: &Path, today: NaiveDate) -> Result<Option<PathBuf
     {
         return Ok(None);
     }
-    let info = back_up_now(journal, None, now_on(today))?;
+    let info = back_up_now(journal, None, now)?;
     prune(journal, today)?;
     Ok(Some(info.path))
 }

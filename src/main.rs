@@ -18,11 +18,23 @@ fn main() -> ExitCode {
                 let _ = error.print();
                 return ExitCode::SUCCESS;
             }
-            // One line: clap's first line, without its usage block.
+            // One line: clap's message and the arguments it names (the indented lines
+            // under it), without its usage block.
             let rendered = error.to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let mut lines = rendered.lines();
+            let first = lines.next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("candor: {first} (see candor --help)");
+            let named: Vec<&str> = lines
+                .take_while(|line| !line.trim().is_empty())
+                .filter(|line| line.starts_with(' '))
+                .map(str::trim)
+                .collect();
+            let message = if named.is_empty() {
+                first.to_owned()
+            } else {
+                format!("{} {}", first, named.join(", "))
+            };
+            eprintln!("candor: {message} (see candor --help)");
             return ExitCode::from(2);
         }
     };

@@ -412,7 +412,6 @@ fn backup_and_restore_work_headless() {
 /// "the following required arguments were not provided:", which does not say which one.
 /// The fix is in src/main.rs (not this file's owner's).
 #[test]
-#[ignore = "known bug: the one-line message for a missing argument does not name it"]
 fn a_missing_argument_is_named() {
     let scene = Scene::new();
     let journal = scene.journal().display().to_string();

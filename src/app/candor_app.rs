@@ -86,7 +86,7 @@ pub struct CandorApp {
     /// For a damaged journal: the newest backup that passed its integrity check.
     restore_offer: Option<crate::backups::BackupInfo>,
     /// The day's start-up backup, running on its own thread.
-    startup_backup: Option<std::sync::mpsc::Receiver<Result<Option<PathBuf>, String>>>,
+    startup_backup: Option<std::sync::mpsc::Receiver<crate::backups::Result<Option<PathBuf>>>>,
     fonts_installed: bool,
     was_focused: bool,
     last_change_check_secs: f64,
@@ -182,13 +182,12 @@ impl CandorApp {
             return;
         }
         let path = self.journal_path.clone();
-        let today = self.today();
+        let now = self.now();
         let (sender, receiver) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("daily-backup".into())
             .spawn(move || {
-                let result =
-                    crate::backups::startup_backup(&path, today).map_err(|e| e.to_string());
+                let result = crate::backups::startup_backup(&path, now);
                 let _ = sender.send(result);
             });
         if spawned.is_ok() {
@@ -204,7 +203,16 @@ impl CandorApp {
             Ok(Ok(_)) => self.startup_backup = None,
             Ok(Err(error)) => {
                 self.startup_backup = None;
-                self.fail(format!("Today's automatic backup failed: {error}"));
+                let damaged = matches!(&error, crate::backups::BackupError::Store(e) if crate::backups::offers_restore(e));
+                if damaged {
+                    // Damage deep in the history passes opening and shows up in the backup's
+                    // full check: say so, and point at the good backups.
+                    self.fail(format!(
+                        "Today's automatic backup found the journal damaged ({error}). File → Restore from backup… lists the good backups."
+                    ));
+                } else {
+                    self.fail(format!("Today's automatic backup failed: {error}"));
+                }
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
             Err(std::sync::mpsc::TryRecvError::Disconnected) => self.startup_backup = None,

@@ -106,6 +106,11 @@ impl CustomerDraft {
                 "A customer needs a name: type at least one letter in the name field.",
             ));
         }
+        if self.name.starts_with(char::is_control) {
+            return Err(ValidationError::new(
+                "The name starts with an invisible control character (perhaps pasted): delete the start of the name and type it again.",
+            ));
+        }
         if self.cadence_days == 0 || self.cadence_days > MAX_CADENCE_DAYS {
             return Err(ValidationError::new(format!(
                 "The contact cadence must be between 1 and {MAX_CADENCE_DAYS} days (you entered {}).",
