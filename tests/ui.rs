@@ -56,6 +56,17 @@ fn type_into(harness: &mut Harness<'static, CandorApp>, label: &str, text: &str)
     harness.run();
 }
 
+/// Selects everything in a field and types over it.
+fn replace_text(harness: &mut Harness<'static, CandorApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+    assert_eq!(harness.get_by_label(label).value().as_deref(), Some(text));
+}
+
 fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
     harness
         .get_all_by_label_contains(name)
@@ -185,10 +196,7 @@ fn a_malformed_due_date_is_explained_and_nothing_typed_is_lost() {
         .get_by_label("What you promised")
         .type_text("Send the quote");
     harness.run();
-    harness.get_by_label("Due").focus();
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.get_by_label("Due").type_text("2026-13-45");
-    harness.run();
+    replace_text(harness, "Due", "2026-13-45");
     harness.get_by_label("Save").click();
     harness.run();
     harness.get_by_label_contains("not a date Candor understands");
@@ -479,4 +487,59 @@ fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
         .as_ref()
         .expect("the journal is back");
     assert_eq!(journal.customers[0].name, "Maria Keller");
+}
+
+#[test]
+fn exporting_a_report_writes_the_file_and_says_how_many_rows() {
+    let mut fixture = app_with(&["Maria Keller", "Tomás Ortega"]);
+    let out = fixture._dir.path().join("customers report.csv");
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    replace_text(harness, "Save to file", &out.display().to_string());
+    harness.get_by_label("Export").click();
+    harness.run();
+    assert_eq!(
+        notice(harness),
+        format!("Exported 2 rows to {}.", out.display())
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with('\u{feff}'), "Excel-friendly by default");
+    assert!(text.contains("Tomás Ortega"));
+}
+
+#[test]
+fn importing_a_vcard_adds_its_customers() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let card = fixture._dir.path().join("contacts.vcf");
+    std::fs::write(
+        &card,
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ingrid Larsen\r\nORG:Nordlys Hotels\r\nEMAIL:ingrid@nordlys.no\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Import…");
+    type_into(harness, "File to import", &card.display().to_string());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    harness.get_by_label_contains("vCard: 1 rows");
+    harness.get_by_label("Import").click();
+    harness.run();
+    assert!(
+        notice(harness).contains("1 customers added"),
+        "{}",
+        notice(harness)
+    );
+    let names: Vec<String> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .customers
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(names, ["Ingrid Larsen", "Maria Keller"]);
 }

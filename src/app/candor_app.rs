@@ -9,7 +9,9 @@ use super::commands::UiCommand;
 use super::customers_panel::{CustomerFilter, CustomerList};
 use super::dialogs::{ActionDialog, CustomerForm, Dialog, EntryChange, PathDialog, PathPurpose};
 use super::entry_form::{EntryForm, FormOutcome};
+use super::export_dialog::ExportDialog;
 use super::file_picker::FilePicker;
+use super::import_dialog::ImportDialog;
 use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
 use super::timeline_panel::TimelineView;
@@ -424,10 +426,17 @@ impl CandorApp {
     }
 
     fn dialog_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if let Some(picked) = self.picker.poll()
-            && let Some(Dialog::Path(dialog)) = self.dialog.as_mut()
-        {
-            dialog.path = picked.display().to_string();
+        if let Some(picked) = self.picker.poll() {
+            let picked_text = picked.display().to_string();
+            match self.dialog.as_mut() {
+                Some(Dialog::Path(dialog)) => dialog.path = picked_text,
+                Some(Dialog::Export(dialog)) => dialog.path = picked_text,
+                Some(Dialog::Import(dialog)) => {
+                    dialog.path = picked_text;
+                    dialog.load_preview();
+                }
+                _ => {}
+            }
         }
         let Some(mut dialog) = self.dialog.take() else {
             return;
@@ -487,6 +496,16 @@ impl CandorApp {
                 },
                 Dialog::Restore(restore) => match restore.ui(ui) {
                     Some(FormOutcome::Save) => keep_open = !self.restore_backup(restore),
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
+                Dialog::Export(export) => match export.ui(ui, &mut self.picker, today) {
+                    Some(FormOutcome::Save) => keep_open = !self.export(export),
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
+                Dialog::Import(import) => match import.ui(ui, &mut self.picker) {
+                    Some(FormOutcome::Save) => self.import(import),
                     Some(FormOutcome::Cancel) => keep_open = false,
                     None => {}
                 },
@@ -816,6 +835,11 @@ impl CandorApp {
                 )))
             }
             UiCommand::ToggleCallFirst => self.prefs.show_call_first = !self.prefs.show_call_first,
+            UiCommand::Export => {
+                let today = self.today();
+                self.dialog = Some(Dialog::Export(ExportDialog::new(&self.journal_path, today)));
+            }
+            UiCommand::Import => self.dialog = Some(Dialog::Import(ImportDialog::new())),
             UiCommand::BackupNow => {
                 self.dialog = Some(Dialog::Backup(BackupDialog::new(&self.journal_path)));
             }
@@ -823,11 +847,7 @@ impl CandorApp {
                 Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
                 Err(error) => self.fail(error.to_string()),
             },
-            UiCommand::ShowShortcuts
-            | UiCommand::ShowJournalLocation
-            | UiCommand::ShowAbout
-            | UiCommand::Export
-            | UiCommand::Import => {
+            UiCommand::ShowShortcuts | UiCommand::ShowJournalLocation | UiCommand::ShowAbout => {
                 self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
                     command,
                     &self.journal_path,
@@ -875,6 +895,56 @@ impl CandorApp {
                 }
                 self.fail(error.to_string());
             }
+        }
+    }
+
+    fn export(&mut self, dialog: &mut ExportDialog) -> bool {
+        let today = self.today();
+        let (report, options, path) = match dialog.request(today) {
+            Ok(request) => request,
+            Err(error) => {
+                dialog.error = Some(error.0);
+                return false;
+            }
+        };
+        let Some(journal) = self.journal.as_ref() else {
+            return false;
+        };
+        match crate::io::export::export_report(&journal.store, report, &options, today, &path) {
+            Ok(rows) => {
+                self.say(format!("Exported {rows} rows to {}.", path.display()));
+                true
+            }
+            Err(error) => {
+                dialog.error = Some(error.to_string());
+                false
+            }
+        }
+    }
+
+    fn import(&mut self, dialog: &mut ImportDialog) {
+        let now = self.now();
+        let options = crate::io::import::ImportOptions {
+            merge_duplicates: dialog.merge_duplicates,
+            mapping: dialog.preview.as_ref().map(|p| p.mapping.clone()),
+        };
+        let path = dialog.path();
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        match crate::io::import::import_file(&mut journal.store, &path, &options, now) {
+            Ok(summary) => {
+                dialog.finished(&summary);
+                self.reload();
+                let first_line = summary
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                self.say(first_line);
+            }
+            Err(error) => dialog.error = Some(error.to_string()),
         }
     }
 

@@ -19,6 +19,8 @@ use crate::domain::{
 pub enum Dialog {
     Entry(Box<EntryForm>),
     Backup(super::backup_dialog::BackupDialog),
+    Export(super::export_dialog::ExportDialog),
+    Import(super::import_dialog::ImportDialog),
     Restore(super::backup_dialog::RestoreDialog),
     Customer(CustomerForm),
     Action(ActionDialog),
@@ -38,6 +40,8 @@ impl Dialog {
             Self::Action(action) => action.title().to_owned(),
             Self::Path(path) => path.purpose.title().to_owned(),
             Self::Backup(_) => "Back up now".to_owned(),
+            Self::Export(_) => "Export a report".to_owned(),
+            Self::Import(_) => "Import customers".to_owned(),
             Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
         }
@@ -355,7 +359,7 @@ impl PathDialog {
     /// Draws the dialog.
     pub fn ui(&mut self, ui: &mut egui::Ui, picker: &mut FilePicker) -> Option<FormOutcome> {
         ui.horizontal(|ui| {
-            let id = ui.label("File").id;
+            let id = ui.label("Journal file").id;
             ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(360.0))
                 .labelled_by(id);
             let browse = ui.add_enabled(!picker.is_open(), egui::Button::new("Browse…"));
