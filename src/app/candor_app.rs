@@ -90,6 +90,8 @@ pub struct CandorApp {
     /// The day's start-up backup, running on its own thread.
     startup_backup: Option<std::sync::mpsc::Receiver<crate::backups::Result<Option<PathBuf>>>>,
     fonts_installed: bool,
+    /// When set, the first frame prints how long start-up took.
+    first_frame_timer: Option<std::time::Instant>,
     was_focused: bool,
     last_change_check_secs: f64,
     title_shown: String,
@@ -116,6 +118,7 @@ impl CandorApp {
             restore_offer: None,
             startup_backup: None,
             fonts_installed: false,
+            first_frame_timer: None,
             was_focused: true,
             last_change_check_secs: 0.0,
             title_shown: String::new(),
@@ -175,6 +178,11 @@ impl CandorApp {
                 }
             }
         }
+    }
+
+    /// Prints, at the end of the first frame, the time since `started` (start-up timing).
+    pub fn report_first_frame_since(&mut self, started: std::time::Instant) {
+        self.first_frame_timer = Some(started);
     }
 
     /// Starts the day's backup of the journal on a background thread (at most one a day;
@@ -348,6 +356,9 @@ impl CandorApp {
         actions.append(&mut self.actions);
         for action in actions {
             self.run(action);
+        }
+        if let Some(started) = self.first_frame_timer.take() {
+            eprintln!("first frame after {} ms", started.elapsed().as_millis());
         }
     }
 

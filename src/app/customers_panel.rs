@@ -196,6 +196,7 @@ pub fn ui(
                 );
                 let response = ui.add(
                     egui::Button::selectable(selected == Some(customer.id), text)
+                        .wrap_mode(egui::TextWrapMode::Extend)
                         .min_size(egui::vec2(ui.available_width(), row_height - 4.0)),
                 );
                 if response.clicked() {

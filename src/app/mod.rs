@@ -57,6 +57,7 @@ impl Clock for FixedClock {
 /// Opens the desktop window. `db` is the journal named on the command line; without one,
 /// the journal used last time, or the default journal.
 pub fn run(db: Option<PathBuf>) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png"))
         .map_err(|e| anyhow::anyhow!("the app icon is unreadable: {e}"))?;
     let options = eframe::NativeOptions {
@@ -81,6 +82,10 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<()> {
                 .or_else(crate::store::default_journal_path)
                 .unwrap_or_else(|| PathBuf::from(crate::store::DEFAULT_FILE_NAME));
             let mut app = CandorApp::open(path, prefs, Box::new(SystemClock));
+            // `CANDOR_STARTUP_TIMING=1` prints the time to the first frame (see BENCHMARKS.md).
+            if std::env::var_os("CANDOR_STARTUP_TIMING").is_some() {
+                app.report_first_frame_since(started);
+            }
             app.start_daily_backup();
             Ok(Box::new(app))
         }),

@@ -316,9 +316,9 @@ fn entry_row_ui(
             egui::TextFormat::simple(body, style.visuals.text_color()),
         );
     }
-    job.wrap = egui::text::TextWrapping::truncate_at_width(ui.available_width());
     let response = ui.add(
         egui::Button::selectable(is_selected, job)
+            .wrap_mode(egui::TextWrapMode::Truncate)
             .min_size(egui::vec2(ui.available_width(), row_height - 2.0)),
     );
     if response.clicked() {
