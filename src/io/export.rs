@@ -9,7 +9,6 @@
 //! leaves half a file over a good one.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -646,14 +645,19 @@ pub const TIMELINE_COLUMNS: &[&str] = &[
     "renegotiations",
 ];
 
-/// Where one formatted row sits in the buffer, and its sort key.
+/// Where one formatted row sits in the buffers, and its sort key.
 struct Placed {
     /// `occurred_at` as the number YYYYMMDDhhmmss.
     time: u64,
     id: i64,
-    start: usize,
-    end: usize,
+    chunk: u32,
+    start: u32,
+    end: u32,
 }
+
+/// Rows are formatted into chunks of about this many bytes (one row may overshoot), so the
+/// buffer never reallocates and copies what it already holds.
+const CHUNK_BYTES: usize = 8 << 20;
 
 /// The digits of an ISO date-time as one number, which sorts like the time.
 fn time_key(iso: &str) -> u64 {
@@ -701,109 +705,196 @@ fn write_timeline(
     // SQLite streams rows in storage order; sorting a million wide rows inside SQLite
     // costs more than the export itself, so rows are formatted into one buffer here and
     // only their small keys are sorted.
-    let mut writer = super::csv_writer(Vec::with_capacity(1 << 20));
+    let mut chunks: Vec<Vec<u8>> = vec![Vec::with_capacity(CHUNK_BYTES)];
     let mut placed: Vec<Placed> = Vec::new();
-    let mut number = String::with_capacity(32);
     let mut in_order = true;
     let mut last = (0u64, i64::MIN);
     let visited = store.for_each_entry_cells(from, to, |cells: &EntryCells<'_>| {
-        let start = writer.get_ref().len();
+        let mut chunk_index = chunks.len() - 1;
+        if chunks[chunk_index].len() >= CHUNK_BYTES {
+            chunks.push(Vec::with_capacity(CHUNK_BYTES));
+            chunk_index += 1;
+        }
+        let buffer = &mut chunks[chunk_index];
+        let start = buffer.len();
         let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
-        write_timeline_row(&mut writer, cells, customer, &mut number)?;
-        writer.flush()?;
-        let end = writer.get_ref().len();
+        write_timeline_row(buffer, cells, customer);
         let time = time_key(cells.occurred_at);
         if (time, cells.id) < last {
             in_order = false;
         }
         last = (time, cells.id);
+        // A chunk holds at most CHUNK_BYTES plus one row (≤ a few MB): offsets fit in u32.
         placed.push(Placed {
             time,
             id: cells.id,
-            start,
-            end,
+            chunk: chunk_index as u32,
+            start: start as u32,
+            end: buffer.len() as u32,
         });
-        Ok::<(), csv::Error>(())
+        Ok::<(), std::convert::Infallible>(())
     })?;
-    visited?;
-    let buffer = writer.into_inner().map_err(|e| e.into_error())?;
+    if let Err(never) = visited {
+        match never {}
+    }
 
     let mut header = super::csv_writer(&mut *out);
     header.write_record(TIMELINE_COLUMNS)?;
     header.flush()?;
     drop(header);
     if in_order {
-        out.write_all(&buffer)?;
+        for chunk in &chunks {
+            out.write_all(chunk)?;
+        }
     } else {
         placed.sort_unstable_by_key(|p| (p.time, p.id));
         for p in &placed {
-            out.write_all(&buffer[p.start..p.end])?;
+            let chunk = &chunks[p.chunk as usize];
+            out.write_all(&chunk[p.start as usize..p.end as usize])?;
         }
     }
     Ok(placed.len())
 }
 
-fn write_timeline_row<W: Write>(
-    writer: &mut csv::Writer<W>,
-    c: &EntryCells<'_>,
-    customer: &CustomerCells,
-    number: &mut String,
-) -> csv::Result<()> {
-    let text = |writer: &mut csv::Writer<W>, value: Option<&str>| {
-        writer.write_field(neutralise(value.unwrap_or_default()).as_bytes())
-    };
-    let int = |writer: &mut csv::Writer<W>, number: &mut String, value: Option<i64>| {
-        number.clear();
-        if let Some(v) = value {
-            let _ = write!(number, "{v}");
+/// Appends one RFC 4180 field as the `csv` crate writes it (quoted only when it holds a
+/// comma, a quote or a line break; quotes doubled). The timeline's hot loop writes fields
+/// itself: a million rows through `csv::Writer` cost more than reading them from SQLite.
+fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    // Without an early exit the compiler turns this into a vector loop.
+    let needs_quotes = field.iter().fold(false, |found, b| {
+        found | (*b == b',') | (*b == b'"') | (*b == b'\r') | (*b == b'\n')
+    });
+    if needs_quotes {
+        out.push(b'"');
+        for part in field.split_inclusive(|b| *b == b'"') {
+            out.extend_from_slice(part);
+            if part.last() == Some(&b'"') {
+                out.push(b'"');
+            }
         }
-        writer.write_field(number.as_bytes())
-    };
-    int(writer, number, Some(c.id))?;
-    int(writer, number, Some(c.customer_id))?;
-    writer.write_field(&customer.name)?;
-    writer.write_field(&customer.company)?;
-    writer.write_field(&customer.email)?;
-    writer.write_field(&customer.phone)?;
-    text(writer, Some(c.kind))?;
-    text(writer, Some(c.occurred_at))?;
-    text(writer, Some(c.summary))?;
-    text(writer, c.due_date)?;
-    text(writer, c.status)?;
-    text(writer, c.closed_on)?;
-    text(writer, c.channel)?;
-    text(writer, c.direction)?;
-    text(writer, c.outcome)?;
-    int(writer, number, c.duration_mins)?;
-    text(writer, c.category)?;
-    text(
-        writer,
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+}
+
+/// Appends a text cell, neutralised against formula injection, then a comma.
+fn push_text(out: &mut Vec<u8>, text: Option<&str>) {
+    push_field(out, neutralise(text.unwrap_or_default()).as_bytes());
+    out.push(b',');
+}
+
+/// Appends a whole number (or nothing), then a comma.
+fn push_int(out: &mut Vec<u8>, value: Option<i64>) {
+    if let Some(value) = value {
+        let mut digits = [0u8; 20];
+        let mut n = value.unsigned_abs();
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if value < 0 {
+            out.push(b'-');
+        }
+        out.extend_from_slice(&digits[i..]);
+    }
+    out.push(b',');
+}
+
+fn write_timeline_row(out: &mut Vec<u8>, c: &EntryCells<'_>, customer: &CustomerCells) {
+    push_int(out, Some(c.id));
+    push_int(out, Some(c.customer_id));
+    for cell in [
+        &customer.name,
+        &customer.company,
+        &customer.email,
+        &customer.phone,
+    ] {
+        push_field(out, cell.as_bytes());
+        out.push(b',');
+    }
+    push_text(out, Some(c.kind));
+    push_text(out, Some(c.occurred_at));
+    push_text(out, Some(c.summary));
+    push_text(out, c.due_date);
+    push_text(out, c.status);
+    push_text(out, c.closed_on);
+    push_text(out, c.channel);
+    push_text(out, c.direction);
+    push_text(out, c.outcome);
+    push_int(out, c.duration_mins);
+    push_text(out, c.category);
+    push_text(
+        out,
         c.proactive
             .map(|p| if p { "proactive" } else { "reactive" }),
-    )?;
-    int(writer, number, c.related_id)?;
-    text(writer, c.owner)?;
-    text(writer, c.root_cause)?;
-    text(writer, c.prevention)?;
-    number.clear();
+    );
+    push_int(out, c.related_id);
+    push_text(out, c.owner);
+    push_text(out, c.root_cause);
+    push_text(out, c.prevention);
     if let Some(cents) = c.amount_cents {
-        let _ = write!(number, "{}", Cents(cents));
+        let _ = write!(out, "{}", Cents(cents));
     }
-    writer.write_field(number.as_bytes())?;
-    text(writer, c.invoice_ref)?;
-    int(writer, number, c.rating)?;
-    text(writer, c.snooze_until)?;
-    text(writer, c.at_risk_since)?;
-    text(writer, c.risk_reason)?;
-    text(writer, c.status_changed_at)?;
+    out.push(b',');
+    push_text(out, c.invoice_ref);
+    push_int(out, c.rating);
+    push_text(out, c.snooze_until);
+    push_text(out, c.at_risk_since);
+    push_text(out, c.risk_reason);
+    push_text(out, c.status_changed_at);
+    // The last cell ends the record instead of a comma.
     let renegotiations = c.renegotiations.filter(|r| *r != "[]");
-    text(writer, renegotiations)?;
-    writer.write_record(None::<&[u8]>)
+    push_field(
+        out,
+        neutralise(renegotiations.unwrap_or_default()).as_bytes(),
+    );
+    out.extend_from_slice(b"\r\n");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_quoted_like_the_csv_crate_does() {
+        for field in [
+            "plain",
+            "",
+            "a,b",
+            "say \"hi\"",
+            "\"",
+            "line\nbreak",
+            "cr\rx",
+            "'=x",
+        ] {
+            let mut ours = Vec::new();
+            push_field(&mut ours, field.as_bytes());
+            ours.extend_from_slice(b"\r\n");
+            let mut theirs = super::super::csv_writer(Vec::new());
+            theirs.write_record([field, field]).unwrap();
+            let theirs = theirs.into_inner().unwrap();
+            let mut two = ours.clone();
+            two.truncate(two.len() - 2);
+            two.push(b',');
+            two.extend_from_slice(&ours);
+            assert_eq!(
+                String::from_utf8(two).unwrap(),
+                String::from_utf8(theirs).unwrap()
+            );
+        }
+        let mut out = Vec::new();
+        for n in [0, 7, -42, i64::MAX, i64::MIN] {
+            out.clear();
+            push_int(&mut out, Some(n));
+            assert_eq!(out, format!("{n},").into_bytes());
+        }
+    }
 
     #[test]
     fn time_keys_sort_like_times() {

@@ -553,11 +553,10 @@ fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
     })
 }
 
-/// Reads the start of a file for the mapping step: its format, headers, guessed mapping and
-/// first rows.
-pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
-    let table = read_table(path)?;
-    let mapping = if table.format == SourceFormat::VCard {
+/// The mapping for a file read into a table: fixed for vCard, guessed from the headers
+/// otherwise.
+fn mapping_for(table: &Table) -> ColumnMapping {
+    if table.format == SourceFormat::VCard {
         ColumnMapping {
             format: SourceFormat::VCard,
             columns: [
@@ -573,7 +572,14 @@ pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
         }
     } else {
         detect_mapping(&table.headers)
-    };
+    }
+}
+
+/// Reads the start of a file for the mapping step: its format, headers, guessed mapping and
+/// first rows.
+pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
+    let table = read_table(path)?;
+    let mapping = mapping_for(&table);
     Ok(ImportPreview {
         format: table.format,
         total_rows: table.rows.len(),
@@ -597,9 +603,11 @@ pub fn import_file(
     options: &ImportOptions,
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
-    let preview_mapping = preview_mapping_for(path)?;
     let table = read_table(path)?;
-    let mapping = options.mapping.clone().unwrap_or(preview_mapping);
+    let mapping = options
+        .mapping
+        .clone()
+        .unwrap_or_else(|| mapping_for(&table));
     let mut summary = ImportSummary::new(mapping.format);
     summary.problems = table.problems.clone();
     if mapping.format == SourceFormat::CandorTimeline {
@@ -629,10 +637,6 @@ pub fn run_cli(
         mapping: None,
     };
     import_file(&mut store, file, &options, now)
-}
-
-fn preview_mapping_for(path: &Path) -> Result<ColumnMapping, ImportError> {
-    Ok(preview(path)?.mapping)
 }
 
 // ---------------------------------------------------------------------------------------

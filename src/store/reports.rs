@@ -46,6 +46,12 @@ pub struct EntryCells<'a> {
     pub snooze_until: Option<&'a str>,
 }
 
+/// The columns [`read_cells`] reads: [`SELECT_COLUMNS`] without the bookkeeping times.
+const CELL_COLUMNS: &str = "id, customer_id, kind, occurred_at, summary, channel, \
+    direction, outcome, duration_mins, category, status, due_date, closed_on, at_risk_since, \
+    risk_reason, status_changed_at, renegotiations, related_id, proactive, owner, root_cause, \
+    prevention, amount_cents, invoice_ref, rating, snooze_until";
+
 fn text<'a>(row: &'a Row<'_>, column: usize) -> rusqlite::Result<Option<&'a str>> {
     match row.get_ref(column)? {
         ValueRef::Null => Ok(None),
@@ -122,7 +128,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare(&format!(
-                "SELECT {SELECT_COLUMNS} FROM entries WHERE deleted_at IS NULL \
+                "SELECT {CELL_COLUMNS} FROM entries WHERE deleted_at IS NULL \
                  AND occurred_at >= ?1 AND occurred_at <= ?2"
             ))
             .map_err(&fail)?;
