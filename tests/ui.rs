@@ -543,3 +543,46 @@ fn importing_a_vcard_adds_its_customers() {
         .collect();
     assert_eq!(names, ["Ingrid Larsen", "Maria Keller"]);
 }
+
+#[test]
+fn the_trash_restores_entries_and_deletes_for_good_only_after_confirmation() {
+    let mut fixture = app_with(&["Bo"]);
+    let harness = fixture.harness();
+    select_customer(harness, "Bo");
+    for text in ["Keep me", "Purge me"] {
+        harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::N);
+        harness.run();
+        harness.get_by_label("What to remember").type_text(text);
+        harness.run();
+        harness.key_press(Key::Enter);
+        harness.run();
+        harness.get_by_label("Delete").click();
+        harness.run();
+    }
+    harness.get_by_label("0 entries");
+    open_menu_item(harness, "Edit", "Trash…");
+    let restore_buttons = harness.get_all_by_label("Restore").count();
+    assert_eq!(restore_buttons, 2);
+    // Newest deleted first: "Purge me", then "Keep me".
+    harness
+        .get_all_by_label("Delete for good…")
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness.get_by_label("Confirm: delete for good").click();
+    harness.run();
+    assert_eq!(notice(harness), "Deleted for good.");
+    harness.get_by_label("Restore").click();
+    harness.run();
+    assert_eq!(notice(harness), "Restored from the trash.");
+    harness.get_by_label("The trash is empty.");
+    let journal = harness.state().journal.as_ref().unwrap();
+    let summaries: Vec<&str> = journal
+        .timeline
+        .iter()
+        .map(|e| e.summary.as_str())
+        .collect();
+    assert_eq!(summaries, ["Keep me"]);
+    assert!(journal.store.trash().unwrap().is_empty());
+}

@@ -15,6 +15,7 @@ use super::import_dialog::ImportDialog;
 use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
 use super::timeline_panel::TimelineView;
+use super::trash_dialog::{TrashChoice, TrashDialog};
 use super::{Clock, call_first_panel, customers_panel, menu_bar, timeline_panel};
 use crate::domain::{
     CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKind, EntryKindTag, OrderStatus,
@@ -520,6 +521,15 @@ impl CandorApp {
                     Some(FormOutcome::Cancel) => keep_open = false,
                     None => {}
                 },
+                Dialog::Trash(trash) => {
+                    let (choice, outcome) = trash.ui(ui);
+                    if let Some(choice) = choice {
+                        self.empty_trash_choice(trash, choice);
+                    }
+                    if outcome.is_some() {
+                        keep_open = false;
+                    }
+                }
                 Dialog::Info(info) => {
                     if info.ui(ui, ctx) {
                         keep_open = false;
@@ -851,6 +861,11 @@ impl CandorApp {
                 self.dialog = Some(Dialog::Export(ExportDialog::new(&self.journal_path, today)));
             }
             UiCommand::Import => self.dialog = Some(Dialog::Import(ImportDialog::new())),
+            UiCommand::ShowTrash => {
+                if let Some(trash) = self.trash_contents() {
+                    self.dialog = Some(Dialog::Trash(TrashDialog::new(trash)));
+                }
+            }
             UiCommand::BackupNow => {
                 self.dialog = Some(Dialog::Backup(BackupDialog::new(&self.journal_path)));
             }
@@ -906,6 +921,58 @@ impl CandorApp {
                 }
                 self.fail(error.to_string());
             }
+        }
+    }
+
+    /// The trash with each entry's customer name, or `None` after reporting a failure.
+    fn trash_contents(&mut self) -> Option<Vec<(crate::domain::Entry, String)>> {
+        let journal = self.journal.as_ref()?;
+        match journal.store.trash() {
+            Ok(entries) => Some(
+                entries
+                    .into_iter()
+                    .map(|entry| {
+                        let name = journal
+                            .customer(entry.customer_id)
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default();
+                        (entry, name)
+                    })
+                    .collect(),
+            ),
+            Err(error) => {
+                self.fail(error.to_string());
+                None
+            }
+        }
+    }
+
+    fn empty_trash_choice(&mut self, dialog: &mut TrashDialog, choice: TrashChoice) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        let result = match choice {
+            TrashChoice::Restore(id) => journal
+                .store
+                .restore_entry(id)
+                .map(|()| "Restored from the trash."),
+            TrashChoice::Purge(id) => journal.store.purge_entry(id).map(|()| "Deleted for good."),
+        };
+        match result {
+            Ok(message) => {
+                let id = match choice {
+                    TrashChoice::Restore(id) | TrashChoice::Purge(id) => id,
+                };
+                // Undo must not try to restore what the trash already settled.
+                self.undo
+                    .retain(|step| !matches!(step, UndoStep::Trashed(trashed) if *trashed == id));
+                self.reload();
+                self.say(message);
+                if let Some(entries) = self.trash_contents() {
+                    *dialog = TrashDialog::new(entries);
+                }
+            }
+            Err(error) => dialog.error = Some(error.to_string()),
         }
     }
 

@@ -19,6 +19,7 @@ pub enum UiCommand {
     EditCustomer,
     FocusSearch,
     Undo,
+    ShowTrash,
     NewJournal,
     OpenJournal,
     Export,
@@ -45,6 +46,7 @@ impl UiCommand {
         Self::EditCustomer,
         Self::FocusSearch,
         Self::Undo,
+        Self::ShowTrash,
         Self::NewJournal,
         Self::OpenJournal,
         Self::Export,
@@ -71,6 +73,7 @@ impl UiCommand {
             Self::EditCustomer => "Edit customer…",
             Self::FocusSearch => "Search customers",
             Self::Undo => "Undo",
+            Self::ShowTrash => "Trash…",
             Self::NewJournal => "New journal…",
             Self::OpenJournal => "Open journal…",
             Self::Export => "Export…",
@@ -100,6 +103,7 @@ impl UiCommand {
             Self::EditCustomer => "Edit the selected customer's details",
             Self::FocusSearch => "Jump to the customer search field",
             Self::Undo => "Undo the last change (deleted entries come back)",
+            Self::ShowTrash => "See deleted entries, restore them or delete them for good",
             Self::NewJournal => "Start a new, empty journal file",
             Self::OpenJournal => "Open another journal file",
             Self::Export => "Export a CSV report for a spreadsheet",
@@ -134,6 +138,7 @@ impl UiCommand {
             Self::ToggleCallFirst => (cmd, Key::T),
             Self::ShowShortcuts => (Modifiers::NONE, Key::F1),
             Self::NewJournal
+            | Self::ShowTrash
             | Self::Import
             | Self::BackupNow
             | Self::RestoreBackup

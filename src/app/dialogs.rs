@@ -21,6 +21,7 @@ pub enum Dialog {
     Backup(super::backup_dialog::BackupDialog),
     Export(super::export_dialog::ExportDialog),
     Import(super::import_dialog::ImportDialog),
+    Trash(super::trash_dialog::TrashDialog),
     Restore(super::backup_dialog::RestoreDialog),
     Customer(CustomerForm),
     Action(ActionDialog),
@@ -42,6 +43,7 @@ impl Dialog {
             Self::Backup(_) => "Back up now".to_owned(),
             Self::Export(_) => "Export a report".to_owned(),
             Self::Import(_) => "Import customers".to_owned(),
+            Self::Trash(_) => "Trash".to_owned(),
             Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
         }

@@ -270,7 +270,7 @@ impl EntryForm {
             EntryKindTag::Problem => "What the problem is",
             EntryKindTag::Order => "What was ordered",
             EntryKindTag::Payment => "Description",
-            EntryKindTag::Note => "Note",
+            EntryKindTag::Note => "What to remember",
             EntryKindTag::Feedback => "Their comment",
             EntryKindTag::Snooze => "Why not today",
         };

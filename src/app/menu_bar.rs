@@ -39,6 +39,7 @@ pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Ac
         });
         ui.menu_button("Edit", |ui| {
             item(ui, UiCommand::Undo, can_undo, actions);
+            item(ui, UiCommand::ShowTrash, true, actions);
             ui.separator();
             item(ui, UiCommand::AddCustomer, true, actions);
             item(ui, UiCommand::EditCustomer, true, actions);

@@ -18,6 +18,7 @@ mod journal;
 mod menu_bar;
 mod prefs;
 mod timeline_panel;
+mod trash_dialog;
 
 use std::path::PathBuf;
 
