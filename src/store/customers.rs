@@ -1,7 +1,7 @@
 //! Customers: add, edit, archive, list.
 
 use chrono::NaiveDateTime;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::entry_row::get_datetime;
 use super::{Result, Store, StoreError};
@@ -35,31 +35,68 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// Inserts a customer row; the caller refreshes its summary.
+pub(super) fn insert_customer(
+    tx: &Transaction<'_>,
+    draft: &CustomerDraft,
+    created_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> rusqlite::Result<CustomerId> {
+    tx.prepare_cached(
+        "INSERT INTO customers (name, company, phone, email, notes, tags, cadence_days, \
+         archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        draft.name,
+        draft.company,
+        draft.phone,
+        draft.email,
+        draft.notes,
+        tags_json(&draft.tags),
+        draft.cadence_days,
+        draft.archived,
+        format_datetime(created_at),
+        format_datetime(now),
+    ])?;
+    Ok(CustomerId(tx.last_insert_rowid()))
+}
+
+/// Overwrites a customer's editable fields; returns how many rows changed (0: no such
+/// customer).
+pub(super) fn update_customer_row(
+    tx: &Transaction<'_>,
+    id: CustomerId,
+    draft: &CustomerDraft,
+    now: NaiveDateTime,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "UPDATE customers SET name = ?2, company = ?3, phone = ?4, email = ?5, notes = ?6, \
+         tags = ?7, cadence_days = ?8, archived = ?9, updated_at = ?10 WHERE id = ?1",
+    )?
+    .execute(params![
+        id.0,
+        draft.name,
+        draft.company,
+        draft.phone,
+        draft.email,
+        draft.notes,
+        tags_json(&draft.tags),
+        draft.cadence_days,
+        draft.archived,
+        format_datetime(now),
+    ])
+}
+
 impl Store {
     /// Adds a customer; returns it as saved.
     pub fn add_customer(&mut self, draft: CustomerDraft, now: NaiveDateTime) -> Result<Customer> {
         let draft = draft.validated()?;
         let id = self.write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO customers (name, company, phone, email, notes, tags, cadence_days, \
-                 archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-            )?
-            .execute(params![
-                draft.name,
-                draft.company,
-                draft.phone,
-                draft.email,
-                draft.notes,
-                tags_json(&draft.tags),
-                draft.cadence_days,
-                draft.archived,
-                format_datetime(now),
-            ])?;
-            let id = tx.last_insert_rowid();
-            super::summary::refresh(tx, CustomerId(id))?;
+            let id = insert_customer(tx, &draft, now, now)?;
+            super::summary::refresh(tx, id)?;
             Ok(id)
         })?;
-        self.customer(CustomerId(id))
+        self.customer(id)
     }
 
     /// Saves the edited fields of a customer.
@@ -70,24 +107,7 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<Customer> {
         let draft = draft.validated()?;
-        let changed = self.write(|tx| {
-            tx.prepare_cached(
-                "UPDATE customers SET name = ?2, company = ?3, phone = ?4, email = ?5, notes = ?6, \
-                 tags = ?7, cadence_days = ?8, archived = ?9, updated_at = ?10 WHERE id = ?1",
-            )?
-            .execute(params![
-                id.0,
-                draft.name,
-                draft.company,
-                draft.phone,
-                draft.email,
-                draft.notes,
-                tags_json(&draft.tags),
-                draft.cadence_days,
-                draft.archived,
-                format_datetime(now),
-            ])
-        })?;
+        let changed = self.write(|tx| update_customer_row(tx, id, &draft, now))?;
         if changed == 0 {
             return Err(StoreError::NotFound { what: "customer" });
         }

@@ -214,7 +214,8 @@ impl Store {
         self.write_checked(|tx| {
             let mut writer = BulkWriter {
                 tx,
-                now: format_datetime(now),
+                now,
+                now_text: format_datetime(now),
                 touched: BTreeSet::new(),
                 path,
             };
@@ -235,7 +236,8 @@ fn self_fail<'a>(tx: &'a Transaction<'_>) -> impl Fn(rusqlite::Error) -> StoreEr
 /// Adds customers and entries inside one open transaction (see [`Store::bulk_write`]).
 pub struct BulkWriter<'t, 'c> {
     tx: &'t Transaction<'c>,
-    now: String,
+    now: NaiveDateTime,
+    now_text: String,
     touched: BTreeSet<CustomerId>,
     path: std::path::PathBuf,
 }
@@ -252,27 +254,8 @@ impl BulkWriter<'_, '_> {
         created_at: NaiveDateTime,
     ) -> Result<CustomerId> {
         let draft = draft.validated()?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO customers (name, company, phone, email, notes, tags, cadence_days, \
-                 archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    draft.name,
-                    draft.company,
-                    draft.phone,
-                    draft.email,
-                    draft.notes,
-                    serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".to_owned()),
-                    draft.cadence_days,
-                    draft.archived,
-                    format_datetime(created_at),
-                    self.now,
-                ])
-            })
+        let id = super::customers::insert_customer(self.tx, &draft, created_at, self.now)
             .map_err(self.fail())?;
-        let id = CustomerId(self.tx.last_insert_rowid());
         self.touched.insert(id);
         Ok(id)
     }
@@ -280,26 +263,9 @@ impl BulkWriter<'_, '_> {
     /// Updates a customer's fields.
     pub fn update_customer(&mut self, id: CustomerId, draft: CustomerDraft) -> Result<()> {
         let draft = draft.validated()?;
-        self.tx
-            .prepare_cached(
-                "UPDATE customers SET name = ?2, company = ?3, phone = ?4, email = ?5, notes = ?6, \
-                 tags = ?7, cadence_days = ?8, archived = ?9, updated_at = ?10 WHERE id = ?1",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    id.0,
-                    draft.name,
-                    draft.company,
-                    draft.phone,
-                    draft.email,
-                    draft.notes,
-                    serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".to_owned()),
-                    draft.cadence_days,
-                    draft.archived,
-                    self.now,
-                ])
-            })
+        super::customers::update_customer_row(self.tx, id, &draft, self.now)
             .map_err(self.fail())?;
+        self.touched.insert(id);
         Ok(())
     }
 
@@ -307,7 +273,7 @@ impl BulkWriter<'_, '_> {
     pub fn add_entry(&mut self, draft: EntryDraft) -> Result<EntryId> {
         let draft = draft.validated()?;
         let row = EntryRow::from_draft(&draft);
-        let id = insert_entry(self.tx, &row, &self.now).map_err(self.fail())?;
+        let id = insert_entry(self.tx, &row, &self.now_text).map_err(self.fail())?;
         self.touched.insert(draft.customer_id);
         Ok(EntryId(id))
     }

@@ -299,18 +299,7 @@ impl Store {
         work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
-        if self.read_only {
-            return Err(StoreError::ReadOnly { path });
-        }
-        self.check_still_there()?;
-        let fail = |e| StoreError::from_sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        let value = work(&tx).map_err(fail)?;
-        tx.commit().map_err(fail)?;
-        Ok(value)
+        self.write_checked(|tx| work(tx).map_err(|e| StoreError::from_sqlite(&path, e)))
     }
 
     /// Like [`Self::write`], for work that can also refuse with a domain error.
