@@ -43,10 +43,17 @@ fn app_with(customers: &[&str]) -> Fixture {
         }
     }
     let app = CandorApp::open(path, Prefs::default(), Box::new(FixedClock(now())));
-    let harness = Harness::builder()
+    Fixture {
+        _dir: dir,
+        harness: harness_for(app),
+    }
+}
+
+/// Drives `app` in a 1400×900 window.
+fn harness_for(app: CandorApp) -> Harness<'static, CandorApp> {
+    Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
-    Fixture { _dir: dir, harness }
+        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app)
 }
 
 fn type_into(harness: &mut Harness<'static, CandorApp>, label: &str, text: &str) {
@@ -393,9 +400,7 @@ fn a_journal_that_is_not_candors_is_refused_on_screen_and_left_untouched() {
     let path = dir.path().join("contacts.csv");
     std::fs::write(&path, "name,phone\nAnn,123\n").unwrap();
     let app = CandorApp::open(path.clone(), Prefs::default(), Box::new(FixedClock(now())));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+    let mut harness = harness_for(app);
     harness.run();
     harness.get_by_label("This journal could not be opened");
     harness.get_by_label_contains("is not a Candor journal");
@@ -469,9 +474,7 @@ fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
     let damaged = std::fs::read(&path).unwrap();
 
     let app = CandorApp::open(path.clone(), Prefs::default(), Box::new(FixedClock(now())));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+    let mut harness = harness_for(app);
     harness.run();
     harness.get_by_label_contains("is damaged");
     assert_eq!(
