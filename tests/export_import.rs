@@ -845,3 +845,66 @@ proptest! {
         prop_assert_eq!(&timeline[0].kind, &entry.kind);
     }
 }
+
+#[test]
+fn the_binary_writes_to_standard_output_and_reports_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.sqlite3");
+    drop(demo_journal(&db));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args([
+            "export",
+            "--report",
+            "call-first",
+            "--today",
+            "2026-11-20",
+            "--out",
+            "-",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("\u{feff}rank,customer_id,customer,"),
+        "{text}"
+    );
+    assert!(text.contains("\r\n"));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(["export", "--report", "everything", "--out", "-", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown report is a usage error"
+    );
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .arg("import")
+        .arg(fixture("google_contacts.csv"))
+        .arg("--db")
+        .arg(dir.path().join("new.sqlite3"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = String::from_utf8(output.stdout).unwrap();
+    assert!(report.contains("3 customers added"), "{report}");
+    assert!(
+        report.contains("line 6: Zoe Mueller has the same email as Zoë Müller"),
+        "{report}"
+    );
+    assert!(report.contains("line 7: "), "{report}");
+}

@@ -332,10 +332,15 @@ impl fmt::Display for ImportSummary {
         let skipped: Vec<&DuplicateCustomer> =
             self.duplicates.iter().filter(|d| !d.merged).collect();
         if !skipped.is_empty() {
+            let count = skipped.len();
+            let were = if count == 1 {
+                "duplicate was"
+            } else {
+                "duplicates were"
+            };
             writeln!(
                 f,
-                "{} duplicates were left out (import again with --merge-duplicates to merge them):",
-                skipped.len()
+                "{count} {were} left out (import again with --merge-duplicates to merge them):"
             )?;
             for d in skipped {
                 writeln!(
@@ -346,7 +351,9 @@ impl fmt::Display for ImportSummary {
             }
         }
         if !self.problems.is_empty() {
-            writeln!(f, "{} rows were not imported:", self.problems.len())?;
+            let count = self.problems.len();
+            let rows = if count == 1 { "row was" } else { "rows were" };
+            writeln!(f, "{count} {rows} not imported:")?;
             for p in &self.problems {
                 writeln!(f, "  line {}: {}", p.line, p.reason)?;
             }
