@@ -908,3 +908,44 @@ fn the_binary_writes_to_standard_output_and_reports_imports() {
     );
     assert!(report.contains("line 7: "), "{report}");
 }
+
+#[test]
+fn twin_entries_stay_twins_and_a_second_import_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut original = Store::open(&dir.path().join("a.sqlite3")).unwrap();
+    let customer = original
+        .add_customer(CustomerDraft::named("Twin Calls"), now())
+        .unwrap();
+    for _ in 0..2 {
+        original
+            .add_entry(
+                EntryDraft {
+                    customer_id: customer.id,
+                    occurred_at: at(2026, 11, 3, 10, 15),
+                    summary: "Call about current orders".into(),
+                    kind: EntryKind::Note,
+                },
+                now(),
+            )
+            .unwrap();
+    }
+    let csv = dir.path().join("timeline.csv");
+    export_report(
+        &original,
+        Report::Timeline,
+        &ExportOptions::default(),
+        today(),
+        &csv,
+    )
+    .unwrap();
+    let mut copy = Store::open(&dir.path().join("b.sqlite3")).unwrap();
+    let first = import_file(&mut copy, &csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!((first.entries_added, first.entries_already_present), (2, 0));
+    let second = import_file(&mut copy, &csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(
+        (second.entries_added, second.entries_already_present),
+        (0, 2)
+    );
+    let twins = &copy.customers().unwrap()[0];
+    assert_eq!(copy.timeline(twins.id).unwrap().len(), 2);
+}

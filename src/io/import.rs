@@ -292,7 +292,8 @@ pub struct ImportSummary {
     pub customers_added: usize,
     pub customers_merged: usize,
     pub entries_added: usize,
-    /// Timeline rows already in the journal (same customer, time, kind and text), skipped.
+    /// Timeline rows already in the journal (same customer, time, kind and text, each
+    /// existing entry matching at most one row), skipped.
     pub entries_already_present: usize,
     pub duplicates: Vec<DuplicateCustomer>,
     pub problems: Vec<RowProblem>,
@@ -424,8 +425,8 @@ pub enum ImportError {
 struct Table {
     format: SourceFormat,
     headers: Vec<String>,
-    /// (line, cells)
-    rows: Vec<(usize, Vec<String>)>,
+    /// (line, cells): one `StringRecord` per row keeps a million-row file compact.
+    rows: Vec<(usize, csv::StringRecord)>,
     problems: Vec<RowProblem>,
 }
 
@@ -456,14 +457,14 @@ fn read_table(path: &Path) -> Result<Table, ImportError> {
             .map(|c| {
                 (
                     c.line,
-                    vec![
+                    csv::StringRecord::from(vec![
                         c.name,
                         c.company,
                         c.phones.first().cloned().unwrap_or_default(),
                         c.emails.first().cloned().unwrap_or_default(),
                         c.notes,
                         c.categories.join(", "),
-                    ],
+                    ]),
                 )
             })
             .collect();
@@ -547,7 +548,7 @@ fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
                     });
                     continue;
                 }
-                rows.push((line, record.iter().map(str::to_owned).collect()));
+                rows.push((line, record.clone()));
             }
             Err(e) => return Err(malformed(e)),
         }
@@ -594,7 +595,7 @@ pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
             .rows
             .iter()
             .take(PREVIEW_ROWS)
-            .map(|(_, cells)| cells.clone())
+            .map(|(_, cells)| cells.iter().map(str::to_owned).collect())
             .collect(),
         headers: table.headers,
         mapping,
@@ -649,7 +650,7 @@ pub fn run_cli(
 // ---------------------------------------------------------------------------------------
 // Customers
 
-fn cell<'a>(cells: &'a [String], columns: &[usize], unescaped: bool) -> &'a str {
+fn cell<'a>(cells: &'a csv::StringRecord, columns: &[usize], unescaped: bool) -> &'a str {
     columns
         .iter()
         .filter_map(|i| cells.get(*i))
@@ -672,7 +673,7 @@ fn parse_yes_no(text: &str) -> Option<bool> {
 
 /// A customer from one row, with its created-at time.
 fn customer_from_row(
-    cells: &[String],
+    cells: &csv::StringRecord,
     mapping: &ColumnMapping,
     now: NaiveDateTime,
 ) -> Result<(CustomerDraft, NaiveDateTime), String> {
@@ -711,7 +712,7 @@ fn customer_from_row(
         .get(CustomerField::Notes)
         .iter()
         .filter_map(|i| cells.get(*i))
-        .map(|c| if own { unescape(c) } else { c.as_str() }.trim())
+        .map(|c| if own { unescape(c) } else { c }.trim())
         .find(|c| !c.is_empty())
         .unwrap_or_default()
         .to_owned();
@@ -720,7 +721,7 @@ fn customer_from_row(
         .iter()
         .filter_map(|i| cells.get(*i))
         .flat_map(|c| {
-            let c = if own { unescape(c) } else { c.as_str() };
+            let c = if own { unescape(c) } else { c };
             c.split(":::")
                 .map(|t| t.trim().trim_start_matches("* ").trim().to_owned())
                 .collect::<Vec<_>>()
@@ -938,7 +939,7 @@ fn import_customers(
 /// The cells of one timeline row, by column name.
 struct TimelineRow<'a> {
     columns: &'a HashMap<String, usize>,
-    cells: &'a [String],
+    cells: &'a csv::StringRecord,
 }
 
 impl<'a> TimelineRow<'a> {
@@ -1159,8 +1160,11 @@ fn import_timeline(
         .unwrap_or_else(|| detect_mapping(&table.headers));
     let mut index = CustomerIndex::new(store.customers()?);
 
-    // What is already in the journal: content key -> entry id.
-    let mut present: HashMap<u64, i64> = HashMap::new();
+    // What is already in the journal: content key -> ids of the entries with that content.
+    // Two entries may share their content (two calls in the same minute), so each row of
+    // the file consumes at most one of them: importing a file twice adds nothing, and twin
+    // rows in a file are both kept.
+    let mut present: HashMap<u64, Vec<i64>> = HashMap::new();
     let (start, end) = (
         crate::domain::dates::MIN_DATE.and_time(NaiveTime::MIN),
         crate::domain::dates::MAX_DATE
@@ -1170,7 +1174,7 @@ fn import_timeline(
     store
         .for_each_entry_cells(start, end, |c| {
             let key = entry_key(CustomerId(c.customer_id), c.occurred_at, c.kind, c.summary);
-            present.insert(key, c.id);
+            present.entry(key).or_default().push(c.id);
             Ok::<(), std::convert::Infallible>(())
         })?
         .unwrap_or_else(|never| match never {});
@@ -1226,15 +1230,13 @@ fn import_timeline(
             draft.kind.tag().code(),
             &draft.summary,
         );
-        if let Some(existing) = present.get(&key) {
+        if let Some(existing) = present.get_mut(&key).and_then(Vec::pop) {
             summary.entries_already_present += 1;
             if let Some(old) = old_id {
-                known.insert(old, EntryId(*existing));
+                known.insert(old, EntryId(existing));
             }
             continue;
         }
-        // Later identical rows in the same file are the same entry.
-        present.insert(key, i64::MIN);
         new_entries.push(NewEntry(old_id, draft, related));
     }
 
