@@ -949,3 +949,91 @@ fn twin_entries_stay_twins_and_a_second_import_adds_nothing() {
     let twins = &copy.customers().unwrap()[0];
     assert_eq!(copy.timeline(twins.id).unwrap().len(), 2);
 }
+
+#[test]
+fn the_period_counts_promises_made_in_it_with_their_outcomes() {
+    let mut store = Store::open_in_memory().unwrap();
+    let customer = store
+        .add_customer(CustomerDraft::named("Record Keeper"), now())
+        .unwrap();
+    let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let mut add = |made: NaiveDate, summary: &str, promise: Promise| {
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: customer.id,
+                    occurred_at: made.and_hms_opt(9, 0, 0).unwrap(),
+                    summary: summary.into(),
+                    kind: EntryKind::Promise(promise),
+                },
+                now(),
+            )
+            .unwrap();
+    };
+    let mut kept = Promise::new(d(10, 5), PromiseCategory::Delivery);
+    kept.keep(d(10, 5)).unwrap();
+    add(d(10, 1), "On time", kept);
+    let mut broken = Promise::new(d(10, 6), PromiseCategory::Fix);
+    broken.break_on(d(10, 8)).unwrap();
+    add(d(10, 2), "Broken", broken);
+    let mut moved = Promise::new(d(10, 7), PromiseCategory::Delivery);
+    moved.renegotiate(d(10, 12), d(10, 6), "Truck").unwrap();
+    moved.keep(d(10, 12)).unwrap();
+    add(d(10, 3), "Moved in time", moved);
+    let mut earlier = Promise::new(d(8, 5), PromiseCategory::Callback);
+    earlier.keep(d(8, 5)).unwrap();
+    add(d(8, 1), "Before the period", earlier);
+
+    let options = ExportOptions {
+        from: Some(d(10, 1)),
+        to: Some(d(10, 31)),
+        bom: false,
+    };
+    let (text, _) = export_to_string(&store, Report::Customers, &options);
+    let (headers, records) = read_csv(&text);
+    let row = &records[0];
+    let get = |name: &str| row[column(&headers, name)].to_owned();
+    assert_eq!(get("promises_kept"), "2");
+    assert_eq!(get("promises_broken"), "1");
+    assert_eq!(get("promises_renegotiated"), "1");
+    assert_eq!(get("promise_kept_rate"), "0.67");
+    assert_eq!(get("slips_told_before_due"), "1");
+    assert_eq!(get("open_promises"), "0");
+
+    let (text, rows) = export_to_string(&store, Report::Promises, &options);
+    assert_eq!(rows, 3, "the promise made in August is outside the period");
+    let (headers, records) = read_csv(&text);
+    let by_summary = |s: &str| {
+        records
+            .iter()
+            .find(|r| &r[column(&headers, "summary")] == s)
+            .unwrap()
+            .clone()
+    };
+    let get = |r: &csv::StringRecord, name: &str| r[column(&headers, name)].to_owned();
+    let on_time = by_summary("On time");
+    assert_eq!(
+        (
+            get(&on_time, "days_late"),
+            get(&on_time, "slipped"),
+            get(&on_time, "told_before_due")
+        ),
+        ("0".into(), "no".into(), String::new())
+    );
+    let broken = by_summary("Broken");
+    assert_eq!(
+        (
+            get(&broken, "outcome"),
+            get(&broken, "days_late"),
+            get(&broken, "told_before_due")
+        ),
+        ("broken".into(), "2".into(), "no".into())
+    );
+    let moved = by_summary("Moved in time");
+    assert_eq!(get(&moved, "original_due"), "2026-10-07");
+    assert_eq!(get(&moved, "due"), "2026-10-12");
+    assert_eq!(get(&moved, "outcome"), "kept");
+    assert_eq!(get(&moved, "renegotiations"), "1");
+    assert_eq!(get(&moved, "days_late"), "0");
+    assert_eq!(get(&moved, "told_before_due"), "yes");
+}
