@@ -715,6 +715,10 @@ fn a_semicolon_csv_with_a_chosen_mapping_imports() {
     mapping.set(CustomerField::Name, Some(0));
     mapping.set(CustomerField::Company, Some(1));
     mapping.set(CustomerField::Phone, Some(2));
+    let shown = candor::io::import::mapped_customers(&preview.rows, &mapping, now());
+    assert_eq!(shown[0].as_ref().unwrap().company, "Weber KG");
+    let unmapped = candor::io::import::mapped_customers(&preview.rows, &preview.mapping, now());
+    assert!(unmapped[0].as_ref().unwrap_err().contains("no name"));
     let mut store = Store::open_in_memory().unwrap();
     let options = ImportOptions {
         merge_duplicates: false,

@@ -603,6 +603,21 @@ pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
     })
 }
 
+/// What each preview row becomes under `mapping`: the customer, or why the row would be
+/// left out. For the mapping step to show the effect of a choice before importing.
+pub fn mapped_customers(
+    rows: &[Vec<String>],
+    mapping: &ColumnMapping,
+    now: NaiveDateTime,
+) -> Vec<Result<CustomerDraft, String>> {
+    rows.iter()
+        .map(|cells| {
+            let record = csv::StringRecord::from(cells.clone());
+            customer_from_row(&record, mapping, now).map(|(draft, _)| draft)
+        })
+        .collect()
+}
+
 /// Imports a CSV or vCard file into the journal in one transaction; `now` stamps what is
 /// created. Malformed rows and duplicates are reported in the summary, not imported.
 pub fn import_file(
