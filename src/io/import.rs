@@ -634,7 +634,7 @@ pub fn import_file(
     let mut summary = ImportSummary::new(mapping.format);
     summary.problems = table.problems.clone();
     if mapping.format == SourceFormat::CandorTimeline {
-        import_timeline(store, &table, options, now, &mut summary)?;
+        import_timeline(store, table, &mapping, now, &mut summary)?;
     } else {
         if !mapping.can_name_customers() {
             return Err(ImportError::NoNameColumn {
@@ -1156,10 +1156,12 @@ fn entry_key(customer: CustomerId, occurred_at: &str, kind: &str, summary: &str)
     hasher.finish()
 }
 
+/// Takes the table by value so each row's text is freed once it became a draft: a
+/// million-row file is never held twice.
 fn import_timeline(
     store: &mut Store,
-    table: &Table,
-    options: &ImportOptions,
+    table: Table,
+    mapping: &ColumnMapping,
     now: NaiveDateTime,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
@@ -1169,10 +1171,6 @@ fn import_timeline(
         .enumerate()
         .map(|(i, h)| (normalise_header(h), i))
         .collect();
-    let mapping = options
-        .mapping
-        .clone()
-        .unwrap_or_else(|| detect_mapping(&table.headers));
     let mut index = CustomerIndex::new(store.customers()?);
 
     // What is already in the journal: content key -> ids of the entries with that content.
@@ -1204,16 +1202,13 @@ fn import_timeline(
     let mut known: HashMap<i64, EntryId> = HashMap::new();
     let mut next_temp_id = -1i64;
 
-    for (line, cells) in &table.rows {
+    for (line, cells) in table.rows {
         let row = TimelineRow {
             columns: &columns,
-            cells,
+            cells: &cells,
         };
-        let problem = |reason: String| RowProblem {
-            line: *line,
-            reason,
-        };
-        let (customer_draft, created_at) = match customer_from_row(cells, &mapping, now) {
+        let problem = |reason: String| RowProblem { line, reason };
+        let (customer_draft, created_at) = match customer_from_row(&cells, mapping, now) {
             Ok(found) => found,
             Err(reason) => {
                 summary.problems.push(problem(reason));
