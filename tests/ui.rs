@@ -503,6 +503,14 @@ fn exporting_a_report_writes_the_file_and_says_how_many_rows() {
     replace_text(harness, "Save to file", &out.display().to_string());
     harness.get_by_label("Export").click();
     harness.run();
+    // The report is written on a background thread.
+    for _ in 0..250 {
+        if notice(harness).starts_with("Exported") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
     assert_eq!(
         notice(harness),
         format!("Exported 2 rows to {}.", out.display())
@@ -588,4 +596,41 @@ fn the_trash_restores_entries_and_deletes_for_good_only_after_confirmation() {
         .collect();
     assert_eq!(summaries, ["Keep me"]);
     assert!(journal.store.trash().unwrap().is_empty());
+}
+
+#[test]
+fn a_failed_export_reopens_its_dialog_with_the_reason_and_the_choices_kept() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let out = fixture
+        ._dir
+        .path()
+        .join("no such folder")
+        .join("report.csv");
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    harness.get_by_label("Timeline").click();
+    harness.run();
+    replace_text(harness, "Save to file", &out.display().to_string());
+    harness.get_by_label("Export").click();
+    harness.run();
+    for _ in 0..250 {
+        if harness.state().notice.as_ref().is_some_and(|n| n.is_error) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run();
+    assert!(
+        notice(harness).starts_with("Cannot write the export"),
+        "{}",
+        notice(harness)
+    );
+    assert_eq!(
+        harness.get_by_label("Save to file").value().as_deref(),
+        Some(out.display().to_string().as_str())
+    );
+    assert!(!out.exists());
 }

@@ -63,6 +63,14 @@ enum UndoStep {
     CustomerEdited(CustomerId, Box<CustomerDraft>),
 }
 
+/// An export being written on a background thread.
+struct ExportJob {
+    receiver: std::sync::mpsc::Receiver<Result<usize, String>>,
+    /// The dialog as it was, to reopen with the reason if the export fails.
+    dialog: ExportDialog,
+    path: PathBuf,
+}
+
 /// The last thing that happened, shown in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -91,6 +99,8 @@ pub struct CandorApp {
     /// The day's start-up backup, running on its own thread.
     startup_backup: Option<std::sync::mpsc::Receiver<crate::backups::Result<Option<PathBuf>>>>,
     fonts_installed: bool,
+    /// An export running on its own thread.
+    export_job: Option<ExportJob>,
     /// When set, the first frame prints how long start-up took.
     first_frame_timer: Option<std::time::Instant>,
     was_focused: bool,
@@ -119,6 +129,7 @@ impl CandorApp {
             restore_offer: None,
             startup_backup: None,
             fonts_installed: false,
+            export_job: None,
             first_frame_timer: None,
             was_focused: true,
             last_change_check_secs: 0.0,
@@ -289,6 +300,7 @@ impl CandorApp {
         }
         self.keep_title(&ctx);
         self.poll_daily_backup();
+        self.poll_export(&ctx);
         self.pick_up_changes_from_other_windows(&ctx);
         if self.dialog.is_none()
             && let Some(command) = UiCommand::from_input(&ctx)
@@ -985,17 +997,68 @@ impl CandorApp {
                 return false;
             }
         };
-        let Some(journal) = self.journal.as_ref() else {
-            return false;
-        };
-        match crate::io::export::export_report(&journal.store, report, &options, today, &path) {
-            Ok(rows) => {
-                self.say(format!("Exported {rows} rows to {}.", path.display()));
+        // A large report takes seconds: write it on a thread with its own read connection
+        // (WAL lets it read while this window keeps working).
+        let journal = self.journal_path.clone();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let target = path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("export".into())
+            .spawn(move || {
+                let result = Store::open(&journal)
+                    .map_err(|e| e.to_string())
+                    .and_then(|store| {
+                        crate::io::export::export_report(&store, report, &options, today, &target)
+                            .map_err(|e| e.to_string())
+                    });
+                let _ = sender.send(result);
+            });
+        match spawned {
+            Ok(_) => {
+                self.say(format!(
+                    "Exporting the {} report to {}…",
+                    report.label().to_lowercase(),
+                    path.display()
+                ));
+                self.export_job = Some(ExportJob {
+                    receiver,
+                    dialog: std::mem::replace(dialog, ExportDialog::new(&self.journal_path, today)),
+                    path,
+                });
                 true
             }
             Err(error) => {
-                dialog.error = Some(error.to_string());
+                dialog.error = Some(format!("The export could not start ({error}); try again."));
                 false
+            }
+        }
+    }
+
+    /// Picks up a finished export; a failed one reopens its dialog with the reason.
+    fn poll_export(&mut self, ctx: &egui::Context) {
+        let Some(job) = self.export_job.as_ref() else {
+            return;
+        };
+        match job.receiver.try_recv() {
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            }
+            finished => {
+                let Some(job) = self.export_job.take() else {
+                    return;
+                };
+                match finished {
+                    Ok(Ok(rows)) => self.say(format!("Exported {rows} rows to {}.", job.path.display())),
+                    Ok(Err(error)) => {
+                        self.fail(error.clone());
+                        let mut dialog = job.dialog;
+                        dialog.error = Some(error);
+                        if self.dialog.is_none() {
+                            self.dialog = Some(Dialog::Export(dialog));
+                        }
+                    }
+                    Err(_) => self.fail("The export stopped unexpectedly: nothing was written over an existing file; try again."),
+                }
             }
         }
     }
