@@ -705,6 +705,7 @@ fn write_timeline(
     // SQLite streams rows in storage order; sorting a million wide rows inside SQLite
     // costs more than the export itself, so rows are formatted into one buffer here and
     // only their small keys are sorted.
+    let mut field_writer = timeline_field_writer();
     let mut chunks: Vec<Vec<u8>> = vec![Vec::with_capacity(CHUNK_BYTES)];
     let mut placed: Vec<Placed> = Vec::new();
     let mut in_order = true;
@@ -718,7 +719,7 @@ fn write_timeline(
         let buffer = &mut chunks[chunk_index];
         let start = buffer.len();
         let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
-        write_timeline_row(buffer, cells, customer);
+        write_timeline_row(&mut field_writer, buffer, cells, customer);
         let time = time_key(cells.occurred_at);
         if (time, cells.id) < last {
             in_order = false;
@@ -756,105 +757,121 @@ fn write_timeline(
     Ok(placed.len())
 }
 
-/// Appends one RFC 4180 field as the `csv` crate writes it (quoted only when it holds a
-/// comma, a quote or a line break; quotes doubled). The timeline's hot loop writes fields
-/// itself: a million rows through `csv::Writer` cost more than reading them from SQLite.
-fn push_field(out: &mut Vec<u8>, field: &[u8]) {
-    // Without an early exit the compiler turns this into a vector loop.
-    let needs_quotes = field.iter().fold(false, |found, b| {
-        found | (*b == b',') | (*b == b'"') | (*b == b'\r') | (*b == b'\n')
-    });
-    if needs_quotes {
-        out.push(b'"');
-        for part in field.split_inclusive(|b| *b == b'"') {
-            out.extend_from_slice(part);
-            if part.last() == Some(&b'"') {
-                out.push(b'"');
-            }
+/// One CSV record written straight into a byte buffer by `csv-core`, the engine under the
+/// `csv` crate (same RFC 4180 quoting: only when needed, quotes doubled, CRLF). The
+/// timeline's hot loop skips `csv::Writer`'s own buffering, which cost more over a million
+/// rows than reading them from SQLite.
+struct RowWriter<'a> {
+    core: &'a mut csv_core::Writer,
+    out: &'a mut Vec<u8>,
+    started: bool,
+}
+
+impl<'a> RowWriter<'a> {
+    fn new(core: &'a mut csv_core::Writer, out: &'a mut Vec<u8>) -> Self {
+        Self {
+            core,
+            out,
+            started: false,
         }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(field);
+    }
+
+    /// Lets `write` fill up to `room` bytes at the end of the buffer.
+    fn with_room(
+        &mut self,
+        room: usize,
+        write: impl FnOnce(&mut csv_core::Writer, &mut [u8]) -> usize,
+    ) {
+        let start = self.out.len();
+        self.out.resize(start + room, 0);
+        let written = write(self.core, &mut self.out[start..]);
+        self.out.truncate(start + written);
+    }
+
+    /// Appends one field as it is (already neutralised where it is text).
+    fn raw(&mut self, field: &[u8]) {
+        if self.started {
+            self.with_room(2, |core, buf| core.delimiter(buf).1);
+        }
+        self.started = true;
+        // csv-core needs at most 2 + 2 × len bytes (every byte a quote, plus the quotes).
+        self.with_room(2 + 2 * field.len(), |core, buf| core.field(field, buf).2);
+    }
+
+    /// Appends a text cell, neutralised against formula injection.
+    fn text(&mut self, text: Option<&str>) {
+        self.raw(neutralise(text.unwrap_or_default()).as_bytes());
+    }
+
+    /// Appends a whole number, or an empty cell.
+    fn int(&mut self, value: Option<i64>) {
+        match value {
+            Some(value) => self.raw(itoa::Buffer::new().format(value).as_bytes()),
+            None => self.raw(b""),
+        }
+    }
+
+    /// Ends the record.
+    fn end(mut self) {
+        self.with_room(3, |core, buf| core.terminator(buf).1);
     }
 }
 
-/// Appends a text cell, neutralised against formula injection, then a comma.
-fn push_text(out: &mut Vec<u8>, text: Option<&str>) {
-    push_field(out, neutralise(text.unwrap_or_default()).as_bytes());
-    out.push(b',');
+/// The csv-core writer the timeline rows share: CRLF line ends, quotes only when needed.
+fn timeline_field_writer() -> csv_core::Writer {
+    csv_core::WriterBuilder::new()
+        .terminator(csv_core::Terminator::CRLF)
+        .build()
 }
 
-/// Appends a whole number (or nothing), then a comma.
-fn push_int(out: &mut Vec<u8>, value: Option<i64>) {
-    if let Some(value) = value {
-        let mut digits = [0u8; 20];
-        let mut n = value.unsigned_abs();
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        if value < 0 {
-            out.push(b'-');
-        }
-        out.extend_from_slice(&digits[i..]);
-    }
-    out.push(b',');
-}
-
-fn write_timeline_row(out: &mut Vec<u8>, c: &EntryCells<'_>, customer: &CustomerCells) {
-    push_int(out, Some(c.id));
-    push_int(out, Some(c.customer_id));
+fn write_timeline_row(
+    core: &mut csv_core::Writer,
+    out: &mut Vec<u8>,
+    c: &EntryCells<'_>,
+    customer: &CustomerCells,
+) {
+    let mut row = RowWriter::new(core, out);
+    row.int(Some(c.id));
+    row.int(Some(c.customer_id));
     for cell in [
         &customer.name,
         &customer.company,
         &customer.email,
         &customer.phone,
     ] {
-        push_field(out, cell.as_bytes());
-        out.push(b',');
+        row.raw(cell.as_bytes());
     }
-    push_text(out, Some(c.kind));
-    push_text(out, Some(c.occurred_at));
-    push_text(out, Some(c.summary));
-    push_text(out, c.due_date);
-    push_text(out, c.status);
-    push_text(out, c.closed_on);
-    push_text(out, c.channel);
-    push_text(out, c.direction);
-    push_text(out, c.outcome);
-    push_int(out, c.duration_mins);
-    push_text(out, c.category);
-    push_text(
-        out,
+    row.text(Some(c.kind));
+    row.text(Some(c.occurred_at));
+    row.text(Some(c.summary));
+    row.text(c.due_date);
+    row.text(c.status);
+    row.text(c.closed_on);
+    row.text(c.channel);
+    row.text(c.direction);
+    row.text(c.outcome);
+    row.int(c.duration_mins);
+    row.text(c.category);
+    row.text(
         c.proactive
             .map(|p| if p { "proactive" } else { "reactive" }),
     );
-    push_int(out, c.related_id);
-    push_text(out, c.owner);
-    push_text(out, c.root_cause);
-    push_text(out, c.prevention);
-    if let Some(cents) = c.amount_cents {
-        let _ = write!(out, "{}", Cents(cents));
+    row.int(c.related_id);
+    row.text(c.owner);
+    row.text(c.root_cause);
+    row.text(c.prevention);
+    match c.amount_cents {
+        Some(cents) => row.raw(Cents(cents).to_string().as_bytes()),
+        None => row.raw(b""),
     }
-    out.push(b',');
-    push_text(out, c.invoice_ref);
-    push_int(out, c.rating);
-    push_text(out, c.snooze_until);
-    push_text(out, c.at_risk_since);
-    push_text(out, c.risk_reason);
-    push_text(out, c.status_changed_at);
-    // The last cell ends the record instead of a comma.
-    let renegotiations = c.renegotiations.filter(|r| *r != "[]");
-    push_field(
-        out,
-        neutralise(renegotiations.unwrap_or_default()).as_bytes(),
-    );
-    out.extend_from_slice(b"\r\n");
+    row.text(c.invoice_ref);
+    row.int(c.rating);
+    row.text(c.snooze_until);
+    row.text(c.at_risk_since);
+    row.text(c.risk_reason);
+    row.text(c.status_changed_at);
+    row.text(c.renegotiations.filter(|r| *r != "[]"));
+    row.end();
 }
 
 #[cfg(test)]
@@ -862,8 +879,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fields_are_quoted_like_the_csv_crate_does() {
-        for field in [
+    fn rows_are_quoted_like_the_csv_crate_does() {
+        let fields = [
             "plain",
             "",
             "a,b",
@@ -872,28 +889,26 @@ mod tests {
             "line\nbreak",
             "cr\rx",
             "'=x",
-        ] {
-            let mut ours = Vec::new();
-            push_field(&mut ours, field.as_bytes());
-            ours.extend_from_slice(b"\r\n");
-            let mut theirs = super::super::csv_writer(Vec::new());
-            theirs.write_record([field, field]).unwrap();
-            let theirs = theirs.into_inner().unwrap();
-            let mut two = ours.clone();
-            two.truncate(two.len() - 2);
-            two.push(b',');
-            two.extend_from_slice(&ours);
-            assert_eq!(
-                String::from_utf8(two).unwrap(),
-                String::from_utf8(theirs).unwrap()
-            );
+            "=1+1",
+        ];
+        let mut core = timeline_field_writer();
+        let mut ours = Vec::new();
+        let mut row = RowWriter::new(&mut core, &mut ours);
+        for field in fields {
+            row.text(Some(field));
         }
-        let mut out = Vec::new();
-        for n in [0, 7, -42, i64::MAX, i64::MIN] {
-            out.clear();
-            push_int(&mut out, Some(n));
-            assert_eq!(out, format!("{n},").into_bytes());
-        }
+        row.int(Some(i64::MIN));
+        row.int(None);
+        row.end();
+        let mut theirs = super::super::csv_writer(Vec::new());
+        let mut expected: Vec<String> = fields.iter().map(|f| neutralise(f).into_owned()).collect();
+        expected.push(i64::MIN.to_string());
+        expected.push(String::new());
+        theirs.write_record(&expected).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs.into_inner().unwrap()).unwrap()
+        );
     }
 
     #[test]
