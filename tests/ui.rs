@@ -74,6 +74,19 @@ fn replace_text(harness: &mut Harness<'static, CandorApp>, label: &str, text: &s
     assert_eq!(harness.get_by_label(label).value().as_deref(), Some(text));
 }
 
+/// Lets a background job (export, import, backup, restore) finish, as the window would.
+fn wait_for_job(harness: &mut Harness<'static, CandorApp>) {
+    for _ in 0..500 {
+        if !harness.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    assert!(!harness.state().is_busy(), "the background job finished");
+    harness.run();
+}
+
 fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
     harness
         .get_all_by_label_contains(name)
@@ -421,7 +434,8 @@ fn backing_up_then_restoring_brings_back_what_was_there() {
     harness.run();
     open_menu_item(harness, "File", "Back up now…");
     harness.get_by_label("Back up").click();
-    harness.run();
+    harness.step();
+    wait_for_job(harness);
     assert!(
         notice(harness).starts_with("Backed up to "),
         "{}",
@@ -439,7 +453,8 @@ fn backing_up_then_restoring_brings_back_what_was_there() {
     harness.get_by_label_contains("1 customer").click();
     harness.run();
     harness.get_by_label("Restore").click();
-    harness.run();
+    harness.step();
+    wait_for_job(harness);
     assert!(
         notice(harness).starts_with("Restored 1 customers"),
         "{}",
@@ -483,7 +498,8 @@ fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
         "the file is left as it is"
     );
     harness.get_by_label("Restore this backup").click();
-    harness.run();
+    harness.step();
+    wait_for_job(&mut harness);
     let journal = harness
         .state()
         .journal
@@ -502,15 +518,9 @@ fn exporting_a_report_writes_the_file_and_says_how_many_rows() {
     harness.run();
     replace_text(harness, "Save to file", &out.display().to_string());
     harness.get_by_label("Export").click();
-    harness.run();
+    harness.step();
     // The report is written on a background thread.
-    for _ in 0..250 {
-        if notice(harness).starts_with("Exported") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        harness.step();
-    }
+    wait_for_job(harness);
     assert_eq!(
         notice(harness),
         format!("Exported 2 rows to {}.", out.display())
@@ -537,7 +547,8 @@ fn importing_a_vcard_adds_its_customers() {
     harness.run();
     harness.get_by_label_contains("vCard: 1 rows");
     harness.get_by_label("Import").click();
-    harness.run();
+    harness.step();
+    wait_for_job(harness);
     assert!(
         notice(harness).contains("1 customers added"),
         "{}",
@@ -614,15 +625,8 @@ fn a_failed_export_reopens_its_dialog_with_the_reason_and_the_choices_kept() {
     harness.run();
     replace_text(harness, "Save to file", &out.display().to_string());
     harness.get_by_label("Export").click();
-    harness.run();
-    for _ in 0..250 {
-        if harness.state().notice.as_ref().is_some_and(|n| n.is_error) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        harness.step();
-    }
-    harness.run();
+    harness.step();
+    wait_for_job(harness);
     assert!(
         notice(harness).starts_with("Cannot write the export"),
         "{}",

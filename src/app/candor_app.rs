@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
+use super::background::{BackgroundJob, JobResult};
 use super::backup_dialog::{BackupDialog, RestoreDialog};
 use super::commands::UiCommand;
 use super::customers_panel::{CustomerFilter, CustomerList};
@@ -63,14 +64,6 @@ enum UndoStep {
     CustomerEdited(CustomerId, Box<CustomerDraft>),
 }
 
-/// An export being written on a background thread.
-struct ExportJob {
-    receiver: std::sync::mpsc::Receiver<Result<usize, String>>,
-    /// The dialog as it was, to reopen with the reason if the export fails.
-    dialog: ExportDialog,
-    path: PathBuf,
-}
-
 /// The last thing that happened, shown in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -99,8 +92,8 @@ pub struct CandorApp {
     /// The day's start-up backup, running on its own thread.
     startup_backup: Option<std::sync::mpsc::Receiver<crate::backups::Result<Option<PathBuf>>>>,
     fonts_installed: bool,
-    /// An export running on its own thread.
-    export_job: Option<ExportJob>,
+    /// An export, import, backup or restore running on its own thread.
+    job: Option<BackgroundJob>,
     /// When set, the first frame prints how long start-up took.
     first_frame_timer: Option<std::time::Instant>,
     was_focused: bool,
@@ -129,7 +122,7 @@ impl CandorApp {
             restore_offer: None,
             startup_backup: None,
             fonts_installed: false,
-            export_job: None,
+            job: None,
             first_frame_timer: None,
             was_focused: true,
             last_change_check_secs: 0.0,
@@ -155,6 +148,11 @@ impl CandorApp {
     /// The journal file the window is on.
     pub fn journal_path(&self) -> &Path {
         &self.journal_path
+    }
+
+    /// True while an export, import, backup or restore runs in the background.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
     }
 
     /// Why the journal could not be opened, if it could not.
@@ -300,7 +298,7 @@ impl CandorApp {
         }
         self.keep_title(&ctx);
         self.poll_daily_backup();
-        self.poll_export(&ctx);
+        self.poll_job(&ctx);
         self.pick_up_changes_from_other_windows(&ctx);
         if self.dialog.is_none()
             && let Some(command) = UiCommand::from_input(&ctx)
@@ -315,6 +313,21 @@ impl CandorApp {
         self.status_bar_ui(ui, &mut actions);
 
         match self.journal.as_ref() {
+            None if self.job.as_ref().is_some_and(|job| job.restoring) => {
+                let what = self
+                    .job
+                    .as_ref()
+                    .map(|job| job.what.clone())
+                    .unwrap_or_default();
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(80.0);
+                        ui.spinner();
+                        ui.heading(what);
+                        ui.label("The journal reopens as soon as the restore is done.");
+                    });
+                });
+            }
             None => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     open_error_ui(
@@ -529,7 +542,7 @@ impl CandorApp {
                     None => {}
                 },
                 Dialog::Import(import) => match import.ui(ui, &mut self.picker) {
-                    Some(FormOutcome::Save) => self.import(import),
+                    Some(FormOutcome::Save) => keep_open = !self.import(import),
                     Some(FormOutcome::Cancel) => keep_open = false,
                     None => {}
                 },
@@ -824,9 +837,9 @@ impl CandorApp {
             Action::RestoreNewestGood => {
                 if let Some(backup) = self.restore_offer.clone() {
                     let mut dialog = RestoreDialog::new(vec![backup]);
-                    if self.restore_backup(&mut dialog) {
-                        self.restore_offer = None;
-                    } else if let Some(error) = dialog.error {
+                    if !self.restore_backup(&mut dialog)
+                        && let Some(error) = dialog.error
+                    {
                         self.open_error = Some(error);
                     }
                 }
@@ -1000,82 +1013,83 @@ impl CandorApp {
         // A large report takes seconds: write it on a thread with its own read connection
         // (WAL lets it read while this window keeps working).
         let journal = self.journal_path.clone();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        let target = path.clone();
-        let spawned = std::thread::Builder::new()
-            .name("export".into())
-            .spawn(move || {
-                let result = Store::open(&journal)
-                    .map_err(|e| e.to_string())
-                    .and_then(|store| {
-                        crate::io::export::export_report(&store, report, &options, today, &target)
-                            .map_err(|e| e.to_string())
-                    });
-                let _ = sender.send(result);
-            });
-        match spawned {
-            Ok(_) => {
-                self.say(format!(
-                    "Exporting the {} report to {}…",
-                    report.label().to_lowercase(),
-                    path.display()
-                ));
-                self.export_job = Some(ExportJob {
-                    receiver,
-                    dialog: std::mem::replace(dialog, ExportDialog::new(&self.journal_path, today)),
-                    path,
-                });
+        let what = format!(
+            "Exporting the {} report to {}…",
+            report.label().to_lowercase(),
+            path.display()
+        );
+        let reopen = Dialog::Export(std::mem::replace(
+            dialog,
+            ExportDialog::new(&self.journal_path, today),
+        ));
+        self.start_job(what, Some(reopen), false, move || {
+            match Store::open(&journal)
+                .map_err(|e| e.to_string())
+                .and_then(|store| {
+                    crate::io::export::export_report(&store, report, &options, today, &path)
+                        .map_err(|e| e.to_string())
+                }) {
+                Ok(rows) => JobResult::Exported { rows, path },
+                Err(error) => JobResult::Failed(error),
+            }
+        })
+    }
+
+    /// Starts a background job unless one is running; `true` when it started (the dialog
+    /// that asked for it may close).
+    fn start_job(
+        &mut self,
+        what: String,
+        reopen: Option<Dialog>,
+        restoring: bool,
+        work: impl FnOnce() -> JobResult + Send + 'static,
+    ) -> bool {
+        if let Some(job) = &self.job {
+            self.fail(format!(
+                "Please wait: {} Try again when it is done.",
+                job.what
+            ));
+            return false;
+        }
+        match BackgroundJob::start(what.clone(), reopen, restoring, work) {
+            Ok(job) => {
+                if restoring {
+                    // The restore replaces the file: let go of it first.
+                    self.journal = None;
+                }
+                self.job = Some(job);
+                self.say(what);
                 true
             }
             Err(error) => {
-                dialog.error = Some(format!("The export could not start ({error}); try again."));
+                self.fail(error);
                 false
             }
         }
     }
 
-    /// Picks up a finished export; a failed one reopens its dialog with the reason.
-    fn poll_export(&mut self, ctx: &egui::Context) {
-        let Some(job) = self.export_job.as_ref() else {
+    /// Picks up a finished job. A failed one reopens its dialog with the reason.
+    fn poll_job(&mut self, ctx: &egui::Context) {
+        let Some(result) = self.job.as_ref().map(BackgroundJob::poll) else {
             return;
         };
-        match job.receiver.try_recv() {
-            Err(std::sync::mpsc::TryRecvError::Empty) => {
-                ctx.request_repaint_after(std::time::Duration::from_millis(100));
-            }
-            finished => {
-                let Some(job) = self.export_job.take() else {
-                    return;
-                };
-                match finished {
-                    Ok(Ok(rows)) => self.say(format!("Exported {rows} rows to {}.", job.path.display())),
-                    Ok(Err(error)) => {
-                        self.fail(error.clone());
-                        let mut dialog = job.dialog;
-                        dialog.error = Some(error);
-                        if self.dialog.is_none() {
-                            self.dialog = Some(Dialog::Export(dialog));
-                        }
-                    }
-                    Err(_) => self.fail("The export stopped unexpectedly: nothing was written over an existing file; try again."),
-                }
-            }
+        let Some(result) = result else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            return;
+        };
+        let Some(job) = self.job.take() else {
+            return;
+        };
+        if job.restoring {
+            let path = self.journal_path.clone();
+            self.open_error = None;
+            self.switch_journal(&path);
         }
-    }
-
-    fn import(&mut self, dialog: &mut ImportDialog) {
-        let now = self.now();
-        let options = crate::io::import::ImportOptions {
-            merge_duplicates: dialog.merge_duplicates,
-            mapping: dialog.preview.as_ref().map(|p| p.mapping.clone()),
-        };
-        let path = dialog.path();
-        let Some(journal) = self.journal.as_mut() else {
-            return;
-        };
-        match crate::io::import::import_file(&mut journal.store, &path, &options, now) {
-            Ok(summary) => {
-                dialog.finished(&summary);
+        match result {
+            JobResult::Exported { rows, path } => {
+                self.say(format!("Exported {rows} rows to {}.", path.display()));
+            }
+            JobResult::Imported(summary) => {
                 self.reload();
                 let first_line = summary
                     .to_string()
@@ -1084,40 +1098,15 @@ impl CandorApp {
                     .unwrap_or_default()
                     .to_owned();
                 self.say(first_line);
+                if self.dialog.is_none() {
+                    let mut dialog = ImportDialog::new();
+                    dialog.finished(&summary);
+                    self.dialog = Some(Dialog::Import(dialog));
+                }
             }
-            Err(error) => dialog.error = Some(error.to_string()),
-        }
-    }
-
-    fn back_up_now(&mut self, dialog: &mut BackupDialog) -> bool {
-        let now = self.now();
-        match crate::backups::back_up_now(&self.journal_path, dialog.out_path().as_deref(), now) {
-            Ok(info) => {
-                self.say(format!("Backed up to {}.", info.path.display()));
-                true
-            }
-            Err(error) => {
-                dialog.error = Some(error.to_string());
-                false
-            }
-        }
-    }
-
-    /// Restores the chosen backup: this window lets go of the journal, the current journal
-    /// is saved into backups/ first, and the restored one is reopened.
-    fn restore_backup(&mut self, dialog: &mut RestoreDialog) -> bool {
-        let Some(backup) = dialog.chosen_path().map(Path::to_path_buf) else {
-            dialog.error = Some("Choose a backup in the list first.".to_owned());
-            return false;
-        };
-        let now = self.now();
-        let path = self.journal_path.clone();
-        self.journal = None;
-        let result = crate::backups::restore(&path, &backup, now);
-        self.open_error = None;
-        self.switch_journal(&path);
-        match result {
-            Ok(report) => {
+            JobResult::BackedUp(info) => self.say(format!("Backed up to {}.", info.path.display())),
+            JobResult::Restored { report, backup } => {
+                self.restore_offer = None;
                 let kept = report
                     .previous
                     .map(|p| format!(" The journal as it was is saved as {}.", p.display()))
@@ -1127,13 +1116,79 @@ impl CandorApp {
                     report.customer_count,
                     backup.display()
                 ));
-                true
             }
-            Err(error) => {
-                dialog.error = Some(error.to_string());
-                false
+            JobResult::Failed(error) => {
+                self.fail(error.clone());
+                if let Some(mut dialog) = job.reopen
+                    && self.dialog.is_none()
+                {
+                    dialog.set_error(error);
+                    self.dialog = Some(dialog);
+                } else if self.journal.is_none() && self.open_error.is_none() {
+                    self.open_error = Some(error);
+                }
             }
         }
+    }
+
+    fn import(&mut self, dialog: &mut ImportDialog) -> bool {
+        let now = self.now();
+        let options = crate::io::import::ImportOptions {
+            merge_duplicates: dialog.merge_duplicates,
+            mapping: dialog.preview.as_ref().map(|p| p.mapping.clone()),
+        };
+        let path = dialog.path();
+        let journal = self.journal_path.clone();
+        let what = format!("Importing {}…", path.display());
+        let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));
+        self.start_job(what, Some(reopen), false, move || {
+            let result = Store::open(&journal)
+                .map_err(|e| e.to_string())
+                .and_then(|mut store| {
+                    crate::io::import::import_file(&mut store, &path, &options, now)
+                        .map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(summary) => JobResult::Imported(Box::new(summary)),
+                Err(error) => JobResult::Failed(error),
+            }
+        })
+    }
+
+    fn back_up_now(&mut self, dialog: &mut BackupDialog) -> bool {
+        let now = self.now();
+        let journal = self.journal_path.clone();
+        let out = dialog.out_path();
+        let reopen = Dialog::Backup(std::mem::replace(dialog, BackupDialog::new(&journal)));
+        let what = "Backing up the journal…".to_owned();
+        self.start_job(
+            what,
+            Some(reopen),
+            false,
+            move || match crate::backups::back_up_now(&journal, out.as_deref(), now) {
+                Ok(info) => JobResult::BackedUp(info),
+                Err(error) => JobResult::Failed(error.to_string()),
+            },
+        )
+    }
+
+    /// Restores the chosen backup on a background thread: this window lets go of the
+    /// journal, the current journal is saved into backups/ first, and the restored one is
+    /// reopened when done.
+    fn restore_backup(&mut self, dialog: &mut RestoreDialog) -> bool {
+        let Some(backup) = dialog.chosen_path().map(Path::to_path_buf) else {
+            dialog.error = Some("Choose a backup in the list first.".to_owned());
+            return false;
+        };
+        let now = self.now();
+        let journal = self.journal_path.clone();
+        let what = format!("Restoring {}…", backup.display());
+        self.start_job(what, None, true, move || {
+            match crate::backups::restore(&journal, &backup, now) {
+                Ok(report) => JobResult::Restored { report, backup },
+                Err(error) => JobResult::Failed(error.to_string()),
+            }
+        })
     }
 
     /// Opens (creating on first use) a sample journal beside the current one.

@@ -30,6 +30,23 @@ pub enum Dialog {
 }
 
 impl Dialog {
+    /// Shows why the last attempt failed, in the dialog itself.
+    pub fn set_error(&mut self, error: String) {
+        let slot = match self {
+            Self::Entry(form) => &mut form.error,
+            Self::Customer(form) => &mut form.error,
+            Self::Action(action) => &mut action.error,
+            Self::Path(path) => &mut path.error,
+            Self::Backup(backup) => &mut backup.error,
+            Self::Restore(restore) => &mut restore.error,
+            Self::Export(export) => &mut export.error,
+            Self::Import(import) => &mut import.error,
+            Self::Trash(trash) => &mut trash.error,
+            Self::Info(_) => return,
+        };
+        *slot = Some(error);
+    }
+
     /// The dialog's heading.
     pub fn title(&self) -> String {
         match self {
