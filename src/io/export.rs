@@ -706,6 +706,7 @@ fn write_timeline(
     // costs more than the export itself, so rows are formatted into one buffer here and
     // only their small keys are sorted.
     let mut field_writer = timeline_field_writer();
+    let mut scratch = vec![0u8; 64 << 10];
     let mut chunks: Vec<Vec<u8>> = vec![Vec::with_capacity(CHUNK_BYTES)];
     let mut placed: Vec<Placed> = Vec::new();
     let mut in_order = true;
@@ -719,7 +720,7 @@ fn write_timeline(
         let buffer = &mut chunks[chunk_index];
         let start = buffer.len();
         let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
-        write_timeline_row(&mut field_writer, buffer, cells, customer);
+        write_timeline_row(&mut field_writer, &mut scratch, buffer, cells, customer);
         let time = time_key(cells.occurred_at);
         if (time, cells.id) < last {
             in_order = false;
@@ -757,35 +758,39 @@ fn write_timeline(
     Ok(placed.len())
 }
 
-/// One CSV record written straight into a byte buffer by `csv-core`, the engine under the
-/// `csv` crate (same RFC 4180 quoting: only when needed, quotes doubled, CRLF). The
-/// timeline's hot loop skips `csv::Writer`'s own buffering, which cost more over a million
-/// rows than reading them from SQLite.
+/// One CSV record formatted by `csv-core`, the engine under the `csv` crate (same RFC 4180
+/// quoting: only when needed, quotes doubled, CRLF), into a reusable scratch buffer, then
+/// appended to the report in one copy. The timeline's hot loop skips `csv::Writer`'s own
+/// buffering, which cost more over a million rows than reading them from SQLite.
 struct RowWriter<'a> {
     core: &'a mut csv_core::Writer,
-    out: &'a mut Vec<u8>,
+    scratch: &'a mut Vec<u8>,
+    len: usize,
     started: bool,
 }
 
 impl<'a> RowWriter<'a> {
-    fn new(core: &'a mut csv_core::Writer, out: &'a mut Vec<u8>) -> Self {
+    fn new(core: &'a mut csv_core::Writer, scratch: &'a mut Vec<u8>) -> Self {
         Self {
             core,
-            out,
+            scratch,
+            len: 0,
             started: false,
         }
     }
 
-    /// Lets `write` fill up to `room` bytes at the end of the buffer.
+    /// Lets `write` fill up to `room` bytes after what the row holds so far.
     fn with_room(
         &mut self,
         room: usize,
         write: impl FnOnce(&mut csv_core::Writer, &mut [u8]) -> usize,
     ) {
-        let start = self.out.len();
-        self.out.resize(start + room, 0);
-        let written = write(self.core, &mut self.out[start..]);
-        self.out.truncate(start + written);
+        let needed = self.len + room;
+        if self.scratch.len() < needed {
+            // Grows rarely (a long note); the buffer is reused for every row after.
+            self.scratch.resize(needed.max(2 * self.scratch.len()), 0);
+        }
+        self.len += write(self.core, &mut self.scratch[self.len..needed]);
     }
 
     /// Appends one field as it is (already neutralised where it is text).
@@ -811,9 +816,10 @@ impl<'a> RowWriter<'a> {
         }
     }
 
-    /// Ends the record.
-    fn end(mut self) {
+    /// Ends the record and appends it to `out`.
+    fn end_into(mut self, out: &mut Vec<u8>) {
         self.with_room(3, |core, buf| core.terminator(buf).1);
+        out.extend_from_slice(&self.scratch[..self.len]);
     }
 }
 
@@ -826,11 +832,12 @@ fn timeline_field_writer() -> csv_core::Writer {
 
 fn write_timeline_row(
     core: &mut csv_core::Writer,
+    scratch: &mut Vec<u8>,
     out: &mut Vec<u8>,
     c: &EntryCells<'_>,
     customer: &CustomerCells,
 ) {
-    let mut row = RowWriter::new(core, out);
+    let mut row = RowWriter::new(core, scratch);
     row.int(Some(c.id));
     row.int(Some(c.customer_id));
     for cell in [
@@ -871,7 +878,7 @@ fn write_timeline_row(
     row.text(c.risk_reason);
     row.text(c.status_changed_at);
     row.text(c.renegotiations.filter(|r| *r != "[]"));
-    row.end();
+    row.end_into(out);
 }
 
 #[cfg(test)]
@@ -892,14 +899,15 @@ mod tests {
             "=1+1",
         ];
         let mut core = timeline_field_writer();
+        let mut scratch = vec![0u8; 8];
         let mut ours = Vec::new();
-        let mut row = RowWriter::new(&mut core, &mut ours);
+        let mut row = RowWriter::new(&mut core, &mut scratch);
         for field in fields {
             row.text(Some(field));
         }
         row.int(Some(i64::MIN));
         row.int(None);
-        row.end();
+        row.end_into(&mut ours);
         let mut theirs = super::super::csv_writer(Vec::new());
         let mut expected: Vec<String> = fields.iter().map(|f| neutralise(f).into_owned()).collect();
         expected.push(i64::MIN.to_string());
