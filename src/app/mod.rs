@@ -7,6 +7,7 @@ mod background;
 mod backup_dialog;
 mod call_first_panel;
 mod candor_app;
+mod command_handling;
 mod commands;
 mod customers_panel;
 mod date_field;

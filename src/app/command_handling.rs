@@ -1,0 +1,663 @@
+//! What the app does when asked: saving forms, running actions and commands, undo, and
+//! the background jobs (export, import, backup, restore). The frame's layout is in
+//! `candor_app.rs`.
+
+use std::path::Path;
+
+use super::background::{BackgroundJob, JobResult};
+use super::backup_dialog::{BackupDialog, RestoreDialog};
+use super::candor_app::{Action, CandorApp, UndoStep};
+use super::commands::UiCommand;
+use super::dialogs::{ActionDialog, CustomerForm, Dialog, EntryChange, PathDialog, PathPurpose};
+use super::entry_form::EntryForm;
+use super::export_dialog::ExportDialog;
+use super::import_dialog::ImportDialog;
+use super::trash_dialog::{TrashChoice, TrashDialog};
+use crate::domain::{CustomerId, EntryId, EntryKind, EntryKindTag};
+use crate::store::{Store, StoreError};
+
+impl CandorApp {
+    /// Saves the entry form; `true` when saved (the dialog may close). On failure the form
+    /// keeps everything typed and shows why.
+    pub(super) fn save_entry_form(&mut self, form: &mut EntryForm) -> bool {
+        let now = self.now();
+        let draft = match form.to_draft(now) {
+            Ok(draft) => draft,
+            Err(error) => {
+                form.error = Some(error.0);
+                return false;
+            }
+        };
+        let Some(journal) = self.journal.as_mut() else {
+            form.error = Some("No journal is open: open one from the File menu first.".to_owned());
+            return false;
+        };
+        let result = match form.editing {
+            Some(id) => journal.store.entry(id).and_then(|old| {
+                journal
+                    .store
+                    .update_entry(id, draft, now)
+                    .map(|saved| (saved, Some(old)))
+            }),
+            None => journal
+                .store
+                .add_entry(draft, now)
+                .map(|saved| (saved, None)),
+        };
+        match result {
+            Ok((saved, old)) => {
+                self.undo.push(match old {
+                    Some(old) => UndoStep::Edited(saved.id, Box::new(old.to_draft())),
+                    None => UndoStep::Added(saved.id),
+                });
+                let what = saved.kind.tag().label();
+                self.reload();
+                self.select_customer(saved.customer_id);
+                self.timeline.selected_entry = Some(saved.id);
+                self.say(format!(
+                    "Saved: {what} for {}.",
+                    self.customer_name(saved.customer_id)
+                ));
+                true
+            }
+            Err(error) => {
+                form.error = Some(error.to_string());
+                false
+            }
+        }
+    }
+
+    pub(super) fn save_customer_form(&mut self, form: &mut CustomerForm) -> bool {
+        let now = self.now();
+        let draft = match form.to_draft() {
+            Ok(draft) => draft,
+            Err(error) => {
+                form.error = Some(error.0);
+                return false;
+            }
+        };
+        let Some(journal) = self.journal.as_mut() else {
+            return false;
+        };
+        let result = match form.editing {
+            Some(id) => journal.store.customer(id).and_then(|old| {
+                journal
+                    .store
+                    .update_customer(id, draft, now)
+                    .map(|saved| (saved, Some(old)))
+            }),
+            None => journal
+                .store
+                .add_customer(draft, now)
+                .map(|saved| (saved, None)),
+        };
+        match result {
+            Ok((saved, old)) => {
+                if let Some(old) = old {
+                    self.undo
+                        .push(UndoStep::CustomerEdited(saved.id, Box::new(old.to_draft())));
+                }
+                self.reload();
+                self.select_customer(saved.id);
+                self.say(format!("Saved: {}.", saved.name));
+                true
+            }
+            Err(error) => {
+                form.error = Some(error.to_string());
+                false
+            }
+        }
+    }
+
+    /// Applies a promise/problem/payment action dialog.
+    pub(super) fn save_action(&mut self, dialog: &mut ActionDialog) -> bool {
+        let now = self.now();
+        match dialog.apply(now) {
+            Ok((id, change)) => match self.change_entry(id, change) {
+                Ok(()) => true,
+                Err(error) => {
+                    dialog.error = Some(error);
+                    false
+                }
+            },
+            Err(error) => {
+                dialog.error = Some(error.0);
+                false
+            }
+        }
+    }
+
+    /// Changes an entry's kind-specific state through the domain and saves it.
+    fn change_entry(&mut self, id: EntryId, change: EntryChange) -> Result<(), String> {
+        let now = self.now();
+        let Some(journal) = self.journal.as_mut() else {
+            return Err("No journal is open.".to_owned());
+        };
+        let entry = journal.store.entry(id).map_err(|e| e.to_string())?;
+        let mut draft = entry.to_draft();
+        change(&mut draft.kind).map_err(|e| e.0)?;
+        let saved = journal
+            .store
+            .update_entry(id, draft, now)
+            .map_err(|e| e.to_string())?;
+        self.undo
+            .push(UndoStep::Edited(id, Box::new(entry.to_draft())));
+        self.reload();
+        self.timeline.selected_entry = Some(id);
+        self.say(format!("Saved: {} updated.", saved.kind.tag().label()));
+        Ok(())
+    }
+
+    fn quick_change(&mut self, id: EntryId, change: EntryChange) {
+        if let Err(error) = self.change_entry(id, change) {
+            self.fail(error);
+        }
+    }
+
+    fn open_entry_form(&mut self, kind: EntryKindTag, customer: Option<CustomerId>) {
+        let Some(customer) = customer.or(self.selected) else {
+            self.fail("Select a customer first (click one on the left), then log again.");
+            return;
+        };
+        let mut form = EntryForm::new(kind, customer, &self.customer_name(customer));
+        if kind == EntryKindTag::BadNews {
+            // Link the bad news to the slipping promise or order the timeline has selected.
+            form.related = self.timeline.selected_entry;
+        }
+        self.dialog = Some(Dialog::Entry(Box::new(form)));
+    }
+
+    pub(super) fn run(&mut self, action: Action) {
+        let today = self.today();
+        match action {
+            Action::Command(command) => self.run_command(command),
+            Action::SelectCustomer(id) => self.select_customer(id),
+            Action::SelectEntry(id) => self.timeline.selected_entry = id,
+            Action::LogFor(customer, kind) => {
+                self.select_customer(customer);
+                self.open_entry_form(kind, Some(customer));
+            }
+            Action::SnoozeUntilTomorrow(customer) => {
+                self.select_customer(customer);
+                let mut form = EntryForm::new(
+                    EntryKindTag::Snooze,
+                    customer,
+                    &self.customer_name(customer),
+                );
+                form.due = "tomorrow".to_owned();
+                self.dialog = Some(Dialog::Entry(Box::new(form)));
+            }
+            Action::EditEntry(id) => {
+                if let Some(journal) = self.journal.as_ref() {
+                    match journal.store.entry(id) {
+                        Ok(entry) => {
+                            let name = self.customer_name(entry.customer_id);
+                            self.dialog =
+                                Some(Dialog::Entry(Box::new(EntryForm::edit(&entry, &name))));
+                        }
+                        Err(error) => self.fail(error.to_string()),
+                    }
+                }
+            }
+            Action::DeleteEntry(id) => {
+                let now = self.now();
+                if let Some(journal) = self.journal.as_mut() {
+                    match journal.store.delete_entry(id, now) {
+                        Ok(()) => {
+                            self.undo.push(UndoStep::Trashed(id));
+                            self.timeline.selected_entry = None;
+                            self.reload();
+                            self.say("Moved to the trash. Undo brings it back.");
+                        }
+                        Err(error) => self.fail(error.to_string()),
+                    }
+                }
+            }
+            Action::PromiseKept(id) => self.quick_change(
+                id,
+                Box::new(move |kind| match kind {
+                    EntryKind::Promise(p) => p.keep(today),
+                    _ => Ok(()),
+                }),
+            ),
+            Action::PromiseBroken(id) => self.quick_change(
+                id,
+                Box::new(move |kind| match kind {
+                    EntryKind::Promise(p) => p.break_on(today),
+                    _ => Ok(()),
+                }),
+            ),
+            Action::MarkPaid(id) => self.quick_change(
+                id,
+                Box::new(move |kind| {
+                    if let EntryKind::Payment(p) = kind {
+                        p.paid_on = Some(today);
+                    }
+                    Ok(())
+                }),
+            ),
+            Action::SetOrderStatus(id, status) => {
+                let now = self.now();
+                self.quick_change(
+                    id,
+                    Box::new(move |kind| {
+                        if let EntryKind::Order(o) = kind {
+                            o.set_status(status, now);
+                        }
+                        Ok(())
+                    }),
+                );
+            }
+            Action::Renegotiate(id) => {
+                self.dialog = Some(Dialog::Action(ActionDialog::renegotiate(id)))
+            }
+            Action::FlagAtRisk(id) => {
+                self.dialog = Some(Dialog::Action(ActionDialog::flag_at_risk(id)))
+            }
+            Action::ResolveProblem(id) => {
+                self.dialog = Some(Dialog::Action(ActionDialog::resolve(id)))
+            }
+            Action::SetArchived(id, archived) => {
+                let now = self.now();
+                if let Some(journal) = self.journal.as_mut() {
+                    match journal.store.set_archived(id, archived, now) {
+                        Ok(customer) => {
+                            let mut old = customer.to_draft();
+                            old.archived = !archived;
+                            self.undo.push(UndoStep::CustomerEdited(id, Box::new(old)));
+                            self.reload();
+                            let verb = if archived { "Archived" } else { "Brought back" };
+                            self.say(format!("{verb}: {}.", customer.name));
+                        }
+                        Err(error) => self.fail(error.to_string()),
+                    }
+                }
+            }
+            Action::OpenSampleJournal => self.open_sample_journal(),
+            Action::OpenJournalAt(path) => {
+                self.switch_journal(&path);
+                if self.journal_path == path && self.open_error.is_none() {
+                    self.say(format!("Opened {}.", path.display()));
+                }
+            }
+            Action::DismissError => self.notice = None,
+            Action::RestoreNewestGood => {
+                if let Some(backup) = self.restore_offer.clone() {
+                    let mut dialog = RestoreDialog::new(vec![backup]);
+                    if !self.restore_backup(&mut dialog)
+                        && let Some(error) = dialog.error
+                    {
+                        self.open_error = Some(error);
+                    }
+                }
+            }
+            Action::SetTheme(theme) => self.prefs.theme = theme,
+        }
+    }
+
+    fn run_command(&mut self, command: UiCommand) {
+        if let Some(kind) = command.entry_kind() {
+            self.open_entry_form(kind, None);
+            return;
+        }
+        match command {
+            UiCommand::AddCustomer => self.dialog = Some(Dialog::Customer(CustomerForm::new())),
+            UiCommand::EditCustomer => {
+                let customer = self
+                    .selected
+                    .and_then(|id| self.journal.as_ref()?.customer(id).cloned());
+                match customer {
+                    Some(customer) => {
+                        self.dialog = Some(Dialog::Customer(CustomerForm::edit(&customer)))
+                    }
+                    None => self.fail("Select a customer first, then edit."),
+                }
+            }
+            UiCommand::FocusSearch => self.customer_list.focus_search = true,
+            UiCommand::Undo => self.undo_last(),
+            UiCommand::NewJournal => {
+                self.dialog = Some(Dialog::Path(PathDialog::new(
+                    PathPurpose::NewJournal,
+                    &self.journal_path,
+                )))
+            }
+            UiCommand::OpenJournal => {
+                self.dialog = Some(Dialog::Path(PathDialog::new(
+                    PathPurpose::OpenJournal,
+                    &self.journal_path,
+                )))
+            }
+            UiCommand::ToggleCallFirst => self.prefs.show_call_first = !self.prefs.show_call_first,
+            UiCommand::Export => {
+                let today = self.today();
+                self.dialog = Some(Dialog::Export(ExportDialog::new(&self.journal_path, today)));
+            }
+            UiCommand::Import => self.dialog = Some(Dialog::Import(ImportDialog::new())),
+            UiCommand::ShowTrash => {
+                if let Some(trash) = self.trash_contents() {
+                    self.dialog = Some(Dialog::Trash(TrashDialog::new(trash)));
+                }
+            }
+            UiCommand::BackupNow => {
+                self.dialog = Some(Dialog::Backup(BackupDialog::new(&self.journal_path)));
+            }
+            UiCommand::RestoreBackup => match crate::backups::list_backups(&self.journal_path) {
+                Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
+                Err(error) => self.fail(error.to_string()),
+            },
+            UiCommand::ShowShortcuts | UiCommand::ShowJournalLocation | UiCommand::ShowAbout => {
+                self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
+                    command,
+                    &self.journal_path,
+                )));
+            }
+            _ => {}
+        }
+    }
+
+    fn undo_last(&mut self) {
+        let now = self.now();
+        let Some(step) = self.undo.pop() else {
+            self.say("Nothing to undo.");
+            return;
+        };
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        let result = match &step {
+            UndoStep::Trashed(id) => journal
+                .store
+                .restore_entry(*id)
+                .map(|()| "Restored from the trash."),
+            UndoStep::Added(id) => journal
+                .store
+                .delete_entry(*id, now)
+                .map(|()| "Undone: the new entry is in the trash."),
+            UndoStep::Edited(id, old) => journal
+                .store
+                .update_entry(*id, (**old).clone(), now)
+                .map(|_| "Undone: the entry is as it was."),
+            UndoStep::CustomerEdited(id, old) => journal
+                .store
+                .update_customer(*id, (**old).clone(), now)
+                .map(|_| "Undone: the customer is as they were."),
+        };
+        match result {
+            Ok(message) => {
+                self.reload();
+                self.say(message);
+            }
+            Err(error) => {
+                if !matches!(error, StoreError::NotFound { .. }) {
+                    self.undo.push(step);
+                }
+                self.fail(error.to_string());
+            }
+        }
+    }
+
+    /// The trash with each entry's customer name, or `None` after reporting a failure.
+    fn trash_contents(&mut self) -> Option<Vec<(crate::domain::Entry, String)>> {
+        let journal = self.journal.as_ref()?;
+        match journal.store.trash() {
+            Ok(entries) => Some(
+                entries
+                    .into_iter()
+                    .map(|entry| {
+                        let name = journal
+                            .customer(entry.customer_id)
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default();
+                        (entry, name)
+                    })
+                    .collect(),
+            ),
+            Err(error) => {
+                self.fail(error.to_string());
+                None
+            }
+        }
+    }
+
+    pub(super) fn empty_trash_choice(&mut self, dialog: &mut TrashDialog, choice: TrashChoice) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        let result = match choice {
+            TrashChoice::Restore(id) => journal
+                .store
+                .restore_entry(id)
+                .map(|()| "Restored from the trash."),
+            TrashChoice::Purge(id) => journal.store.purge_entry(id).map(|()| "Deleted for good."),
+        };
+        match result {
+            Ok(message) => {
+                let id = match choice {
+                    TrashChoice::Restore(id) | TrashChoice::Purge(id) => id,
+                };
+                // Undo must not try to restore what the trash already settled.
+                self.undo
+                    .retain(|step| !matches!(step, UndoStep::Trashed(trashed) if *trashed == id));
+                self.reload();
+                self.say(message);
+                if let Some(entries) = self.trash_contents() {
+                    *dialog = TrashDialog::new(entries);
+                }
+            }
+            Err(error) => dialog.error = Some(error.to_string()),
+        }
+    }
+
+    pub(super) fn export(&mut self, dialog: &mut ExportDialog) -> bool {
+        let today = self.today();
+        let (report, options, path) = match dialog.request(today) {
+            Ok(request) => request,
+            Err(error) => {
+                dialog.error = Some(error.0);
+                return false;
+            }
+        };
+        // A large report takes seconds: write it on a thread with its own read connection
+        // (WAL lets it read while this window keeps working).
+        let journal = self.journal_path.clone();
+        let what = format!(
+            "Exporting the {} report to {}…",
+            report.label().to_lowercase(),
+            path.display()
+        );
+        let reopen = Dialog::Export(std::mem::replace(
+            dialog,
+            ExportDialog::new(&self.journal_path, today),
+        ));
+        self.start_job(what, Some(reopen), false, move || {
+            match Store::open(&journal)
+                .map_err(|e| e.to_string())
+                .and_then(|store| {
+                    crate::io::export::export_report(&store, report, &options, today, &path)
+                        .map_err(|e| e.to_string())
+                }) {
+                Ok(rows) => JobResult::Exported { rows, path },
+                Err(error) => JobResult::Failed(error),
+            }
+        })
+    }
+
+    /// Starts a background job unless one is running; `true` when it started (the dialog
+    /// that asked for it may close).
+    fn start_job(
+        &mut self,
+        what: String,
+        reopen: Option<Dialog>,
+        restoring: bool,
+        work: impl FnOnce() -> JobResult + Send + 'static,
+    ) -> bool {
+        if let Some(job) = &self.job {
+            self.fail(format!(
+                "Please wait: {} Try again when it is done.",
+                job.what
+            ));
+            return false;
+        }
+        match BackgroundJob::start(what.clone(), reopen, restoring, work) {
+            Ok(job) => {
+                if restoring {
+                    // The restore replaces the file: let go of it first.
+                    self.journal = None;
+                }
+                self.job = Some(job);
+                self.say(what);
+                true
+            }
+            Err(error) => {
+                self.fail(error);
+                false
+            }
+        }
+    }
+
+    /// Picks up a finished job. A failed one reopens its dialog with the reason.
+    pub(super) fn poll_job(&mut self, ctx: &egui::Context) {
+        let Some(result) = self.job.as_ref().map(BackgroundJob::poll) else {
+            return;
+        };
+        let Some(result) = result else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            return;
+        };
+        let Some(job) = self.job.take() else {
+            return;
+        };
+        if job.restoring {
+            let path = self.journal_path.clone();
+            self.open_error = None;
+            self.switch_journal(&path);
+        }
+        match result {
+            JobResult::Exported { rows, path } => {
+                self.say(format!("Exported {rows} rows to {}.", path.display()));
+            }
+            JobResult::Imported(summary) => {
+                self.reload();
+                let first_line = summary
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                self.say(first_line);
+                if self.dialog.is_none() {
+                    let mut dialog = ImportDialog::new();
+                    dialog.finished(&summary);
+                    self.dialog = Some(Dialog::Import(dialog));
+                }
+            }
+            JobResult::BackedUp(info) => self.say(format!("Backed up to {}.", info.path.display())),
+            JobResult::Restored { report, backup } => {
+                self.restore_offer = None;
+                let kept = report
+                    .previous
+                    .map(|p| format!(" The journal as it was is saved as {}.", p.display()))
+                    .unwrap_or_default();
+                self.say(format!(
+                    "Restored {} customers from {}.{kept}",
+                    report.customer_count,
+                    backup.display()
+                ));
+            }
+            JobResult::Failed(error) => {
+                self.fail(error.clone());
+                if let Some(mut dialog) = job.reopen
+                    && self.dialog.is_none()
+                {
+                    dialog.set_error(error);
+                    self.dialog = Some(dialog);
+                } else if self.journal.is_none() && self.open_error.is_none() {
+                    self.open_error = Some(error);
+                }
+            }
+        }
+    }
+
+    pub(super) fn import(&mut self, dialog: &mut ImportDialog) -> bool {
+        let now = self.now();
+        let options = crate::io::import::ImportOptions {
+            merge_duplicates: dialog.merge_duplicates,
+            mapping: dialog.preview.as_ref().map(|p| p.mapping.clone()),
+        };
+        let path = dialog.path();
+        let journal = self.journal_path.clone();
+        let what = format!("Importing {}…", path.display());
+        let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));
+        self.start_job(what, Some(reopen), false, move || {
+            let result = Store::open(&journal)
+                .map_err(|e| e.to_string())
+                .and_then(|mut store| {
+                    crate::io::import::import_file(&mut store, &path, &options, now)
+                        .map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(summary) => JobResult::Imported(Box::new(summary)),
+                Err(error) => JobResult::Failed(error),
+            }
+        })
+    }
+
+    pub(super) fn back_up_now(&mut self, dialog: &mut BackupDialog) -> bool {
+        let now = self.now();
+        let journal = self.journal_path.clone();
+        let out = dialog.out_path();
+        let reopen = Dialog::Backup(std::mem::replace(dialog, BackupDialog::new(&journal)));
+        let what = "Backing up the journal…".to_owned();
+        self.start_job(
+            what,
+            Some(reopen),
+            false,
+            move || match crate::backups::back_up_now(&journal, out.as_deref(), now) {
+                Ok(info) => JobResult::BackedUp(info),
+                Err(error) => JobResult::Failed(error.to_string()),
+            },
+        )
+    }
+
+    /// Restores the chosen backup on a background thread: this window lets go of the
+    /// journal, the current journal is saved into backups/ first, and the restored one is
+    /// reopened when done.
+    pub(super) fn restore_backup(&mut self, dialog: &mut RestoreDialog) -> bool {
+        let Some(backup) = dialog.chosen_path().map(Path::to_path_buf) else {
+            dialog.error = Some("Choose a backup in the list first.".to_owned());
+            return false;
+        };
+        let now = self.now();
+        let journal = self.journal_path.clone();
+        let what = format!("Restoring {}…", backup.display());
+        self.start_job(what, None, true, move || {
+            match crate::backups::restore(&journal, &backup, now) {
+                Ok(report) => JobResult::Restored { report, backup },
+                Err(error) => JobResult::Failed(error.to_string()),
+            }
+        })
+    }
+
+    /// Opens (creating on first use) a sample journal beside the current one.
+    pub(super) fn open_sample_journal(&mut self) {
+        let folder = self
+            .journal_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = folder.join("candor-sample.sqlite3");
+        if !path.exists() {
+            let today = self.today();
+            let created = Store::open(&path)
+                .and_then(|mut store| crate::sample::write_demo(&mut store, today));
+            if let Err(error) = created {
+                self.fail(format!("The sample journal could not be created: {error}"));
+                return;
+            }
+        }
+        self.switch_journal(&path);
+        if self.open_error.is_none() && self.journal_path == path {
+            self.say(format!("Opened the sample journal at {}.", path.display()));
+        }
+    }
+}
