@@ -19,6 +19,10 @@ pub fn ui(
 ) {
     ui.heading("Call them first today");
     match journal.ranking.len() {
+        0 if journal.customers.is_empty() => {
+            ui.label("Each morning, the customers who need an honest update will be listed here, with why.");
+            return;
+        }
         0 => {
             ui.label("Nobody is waiting on you today. Well done.");
             return;

@@ -23,8 +23,8 @@ fn from_jiff(date: jiff::civil::Date) -> Option<NaiveDate> {
     )
 }
 
-/// Draws "label [text] [calendar]" and a hint showing what the text means. Returns the
-/// text field's response.
+/// Draws "label [text] [calendar]" on one line, with a hint showing what the text means.
+/// Returns the text field's response.
 pub fn date_field_ui(
     ui: &mut egui::Ui,
     label: &str,
@@ -34,47 +34,76 @@ pub fn date_field_ui(
 ) -> egui::Response {
     ui.horizontal(|ui| {
         let label_id = ui.label(label).id;
-        let response = ui.add(
+        date_input_ui(ui, label_id, text, today, id_salt)
+    })
+    .inner
+}
+
+/// The same as one row of a two-column [`egui::Grid`]: the label in the first column, the
+/// field in the second.
+pub fn date_row_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    text: &mut String,
+    today: NaiveDate,
+    id_salt: &str,
+) -> egui::Response {
+    let label_id = ui.label(label).id;
+    let response = ui
+        .horizontal(|ui| date_input_ui(ui, label_id, text, today, id_salt))
+        .inner;
+    ui.end_row();
+    response
+}
+
+/// The text field, calendar button and hint, named by the label `label_id`.
+fn date_input_ui(
+    ui: &mut egui::Ui,
+    label_id: egui::Id,
+    text: &mut String,
+    today: NaiveDate,
+    id_salt: &str,
+) -> egui::Response {
+    let response = ui
+        .add(
             egui::TextEdit::singleline(text)
                 .desired_width(110.0)
                 .hint_text("YYYY-MM-DD")
                 .id_salt(id_salt),
+        )
+        .labelled_by(label_id);
+    let parsed = parse_date(text, today);
+    let mut picked = parsed
+        .as_ref()
+        .ok()
+        .and_then(|d| to_jiff(*d))
+        .or_else(|| to_jiff(today));
+    if let Some(date) = picked.as_mut() {
+        let before = *date;
+        ui.add(
+            egui_extras::DatePickerButton::new(date)
+                .id_salt(id_salt)
+                .show_icon(false)
+                .calendar_week(false)
+                .format("Pick…"),
         );
-        let response = response.labelled_by(label_id);
-        let parsed = parse_date(text, today);
-        let mut picked = parsed
-            .as_ref()
-            .ok()
-            .and_then(|d| to_jiff(*d))
-            .or_else(|| to_jiff(today));
-        if let Some(date) = picked.as_mut() {
-            let before = *date;
-            ui.add(
-                egui_extras::DatePickerButton::new(date)
-                    .id_salt(id_salt)
-                    .show_icon(false)
-                    .calendar_week(false)
-                    .format("Pick…"),
-            );
-            if *date != before
-                && let Some(date) = from_jiff(*date)
-            {
-                *text = format_date(date);
-            }
+        if *date != before
+            && let Some(date) = from_jiff(*date)
+        {
+            *text = format_date(date);
         }
-        match parse_date(text, today) {
-            Ok(date) if text.trim() != format_date(date) => {
-                ui.weak(date.format("%a %-d %b %Y").to_string());
-            }
-            Ok(_) => {}
-            Err(_) if text.trim().is_empty() => {}
-            Err(_) => {
-                ui.colored_label(ui.visuals().error_fg_color, "?");
-            }
+    }
+    match parse_date(text, today) {
+        Ok(date) if text.trim() != format_date(date) => {
+            ui.weak(date.format("%a %-d %b %Y").to_string());
         }
-        response
-    })
-    .inner
+        Ok(_) => {}
+        Err(_) if text.trim().is_empty() => {}
+        Err(_) => {
+            ui.colored_label(ui.visuals().error_fg_color, "?");
+        }
+    }
+    response
 }
 
 #[cfg(test)]

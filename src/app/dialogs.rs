@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::commands::UiCommand;
-use super::date_field::date_field_ui;
+use super::date_field::date_row_ui;
 use super::entry_form::{EntryForm, FormOutcome};
 use super::file_picker::{FilePicker, PickKind};
 use crate::domain::customer::{format_tags, parse_tags};
@@ -313,16 +313,12 @@ impl ActionDialog {
             .spacing([8.0, 6.0])
             .show(ui, |ui| match self.kind {
                 ActionKind::Renegotiate => {
-                    ui.label("");
-                    date_field_ui(ui, "New date", &mut self.date, today, "renegotiate_date");
-                    ui.end_row();
+                    date_row_ui(ui, "New date", &mut self.date, today, "renegotiate_date");
                     field(ui, "What you told them", &mut self.text, false);
                 }
                 ActionKind::FlagAtRisk => field(ui, "Why it will slip", &mut self.text, true),
                 ActionKind::Resolve => {
-                    ui.label("");
-                    date_field_ui(ui, "Resolved on", &mut self.date, today, "resolved_on");
-                    ui.end_row();
+                    date_row_ui(ui, "Resolved on", &mut self.date, today, "resolved_on");
                     ui.label("Root cause");
                     ui.horizontal(|ui| {
                         for cause in RootCause::ALL {

@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::date_field::date_field_ui;
+use super::date_field::date_row_ui;
 use crate::domain::dates::{format_date, parse_date, parse_datetime};
 use crate::domain::{
     BadNews, BadNewsKind, Cents, Channel, Contact, CustomerId, Direction, Entry, EntryDraft,
@@ -333,9 +333,7 @@ impl EntryForm {
                 text_row(ui, "Minutes", &mut self.duration_mins);
             }
             EntryKindTag::Promise => {
-                ui.label("");
-                date_field_ui(ui, "Due", &mut self.due, today, "form_due");
-                ui.end_row();
+                date_row_ui(ui, "Due", &mut self.due, today, "form_due");
                 choice_row(ui, "Category", &mut self.category, PromiseCategory::ALL);
             }
             EntryKindTag::BadNews => {
@@ -347,23 +345,19 @@ impl EntryForm {
             EntryKindTag::Problem => text_row(ui, "Owner", &mut self.owner),
             EntryKindTag::Order => {
                 text_row(ui, "Amount", &mut self.amount);
-                ui.label("");
-                date_field_ui(
+                date_row_ui(
                     ui,
                     "Promised delivery",
                     &mut self.due,
                     today,
                     "form_delivery",
                 );
-                ui.end_row();
                 choice_row(ui, "Status", &mut self.order_status, OrderStatus::ALL);
             }
             EntryKindTag::Payment => {
                 text_row(ui, "Invoice", &mut self.invoice_ref);
                 text_row(ui, "Amount", &mut self.amount);
-                ui.label("");
-                date_field_ui(ui, "Due", &mut self.due, today, "form_payment_due");
-                ui.end_row();
+                date_row_ui(ui, "Due", &mut self.due, today, "form_payment_due");
                 text_row(ui, "Paid on", &mut self.paid_on);
             }
             EntryKindTag::Note => {}
@@ -378,9 +372,7 @@ impl EntryForm {
                 ui.end_row();
             }
             EntryKindTag::Snooze => {
-                ui.label("");
-                date_field_ui(ui, "Until", &mut self.due, today, "form_snooze_until");
-                ui.end_row();
+                date_row_ui(ui, "Until", &mut self.due, today, "form_snooze_until");
             }
         }
     }
