@@ -477,9 +477,14 @@ impl Store {
                 dir.display()
             ),
         })?;
-        let now = chrono::Local::now().naive_local();
+        // Named after the journal's last write (the state it preserves), so opening a file
+        // never reads the clock.
+        let written_at = fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .map(|t| chrono::DateTime::<chrono::Local>::from(t).naive_local())
+            .unwrap_or_default();
         let label = format!("before-upgrade-v{version}-to-v{}", schema::CURRENT_VERSION);
-        let dest = free_backup_path(&dir, now, Some(&label));
+        let dest = free_backup_path(&dir, written_at, Some(&label));
         self.snapshot_to(&dest).map(|info| info.path)
     }
 }
