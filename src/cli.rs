@@ -122,9 +122,16 @@ pub fn journal_path(db: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-/// Today on this computer's clock; the only place the CLI reads it.
+/// Now on this computer's clock, to the second; with [`clock_today`], the only place the
+/// CLI reads the clock.
+pub fn clock_now() -> chrono::NaiveDateTime {
+    let now = Local::now().naive_local();
+    chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now)
+}
+
+/// Today on this computer's clock.
 pub fn clock_today() -> NaiveDate {
-    Local::now().date_naive()
+    clock_now().date()
 }
 
 fn today_from(arg: Option<&str>) -> Result<NaiveDate> {
@@ -196,7 +203,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             out.flush()?;
         }
         Command::Backup { out } => {
-            let now = Local::now().naive_local();
+            let now = clock_now();
             let info = crate::backups::back_up_now(&path, out.as_deref(), now)?;
             let count = info.customer_count.unwrap_or(0);
             println!(
@@ -206,7 +213,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             );
         }
         Command::Restore { file } => {
-            let now = Local::now().naive_local();
+            let now = clock_now();
             let report = crate::backups::restore(&path, &file, now)?;
             println!(
                 "Restored {} from {} ({} customers)",
@@ -237,7 +244,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             file,
             merge_duplicates,
         } => {
-            let now = Local::now().naive_local();
+            let now = clock_now();
             let summary = crate::io::import::run_cli(&path, &file, merge_duplicates, now)?;
             print!("{summary}");
         }
