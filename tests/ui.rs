@@ -96,6 +96,11 @@ fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
     harness.run();
 }
 
+fn customer_names(harness: &Harness<'static, CandorApp>) -> Vec<String> {
+    let journal = harness.state().journal.as_ref().expect("a journal is open");
+    journal.customers.iter().map(|c| c.name.clone()).collect()
+}
+
 fn notice(harness: &Harness<'static, CandorApp>) -> String {
     harness
         .state()
@@ -460,15 +465,7 @@ fn backing_up_then_restoring_brings_back_what_was_there() {
         "{}",
         notice(harness)
     );
-    let names: Vec<String> = harness
-        .state()
-        .journal
-        .as_ref()
-        .unwrap()
-        .customers
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
+    let names = customer_names(harness);
     assert_eq!(names, ["Maria Keller"]);
 }
 
@@ -554,15 +551,7 @@ fn importing_a_vcard_adds_its_customers() {
         "{}",
         notice(harness)
     );
-    let names: Vec<String> = harness
-        .state()
-        .journal
-        .as_ref()
-        .unwrap()
-        .customers
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
+    let names = customer_names(harness);
     assert_eq!(names, ["Ingrid Larsen", "Maria Keller"]);
 }
 
