@@ -627,3 +627,41 @@ fn a_failed_export_reopens_its_dialog_with_the_reason_and_the_choices_kept() {
     );
     assert!(!out.exists());
 }
+
+/// Two windows on one journal: each saves, and each picks up the other's changes without
+/// being restarted.
+#[test]
+fn two_windows_on_one_journal_both_save_and_see_each_others_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let open = || {
+        harness_for(CandorApp::open(
+            path.clone(),
+            Prefs::default(),
+            Box::new(FixedClock(now())),
+        ))
+    };
+    let mut first = open();
+    let mut second = open();
+    first.run();
+    second.run();
+
+    first.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    first.run();
+    type_into(&mut first, "Name", "Added in the first window");
+    first.get_by_label("Save").click();
+    first.run();
+    second.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    second.run();
+    type_into(&mut second, "Name", "Added in the second window");
+    second.get_by_label("Save").click();
+    second.run();
+    assert_eq!(notice(&second), "Saved: Added in the second window.");
+
+    // A few seconds pass (the windows look for each other's changes every 3 s).
+    first.run_steps(240);
+    second.run_steps(240);
+    let both = ["Added in the first window", "Added in the second window"];
+    assert_eq!(customer_names(&first), both);
+    assert_eq!(customer_names(&second), both);
+}
