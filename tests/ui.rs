@@ -87,6 +87,22 @@ fn wait_for_job(harness: &mut Harness<'static, CandorApp>) {
     harness.run();
 }
 
+/// Opens a logging form with its shortcut, types into its first field and presses Enter.
+fn log_from_keyboard(
+    harness: &mut Harness<'static, CandorApp>,
+    modifiers: Modifiers,
+    key: Key,
+    field: &str,
+    text: &str,
+) {
+    harness.key_press_modifiers(modifiers, key);
+    harness.run();
+    harness.get_by_label(field).type_text(text);
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+}
+
 fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
     harness
         .get_all_by_label_contains(name)
@@ -246,14 +262,13 @@ fn a_promise_flagged_at_risk_tops_the_list_until_the_bad_news_is_delivered() {
     let mut fixture = app_with(&["Maria Keller", "Tomás Ortega"]);
     let harness = fixture.harness();
     select_customer(harness, "Maria Keller");
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
-    harness.run();
-    harness
-        .get_by_label("What you promised")
-        .type_text("Replacement oven parts");
-    harness.run();
-    harness.key_press(Key::Enter);
-    harness.run();
+    log_from_keyboard(
+        harness,
+        Modifiers::COMMAND,
+        Key::P,
+        "What you promised",
+        "Replacement oven parts",
+    );
     assert_eq!(notice(harness), "Saved: Promise for Maria Keller.");
 
     // The new promise is selected: flag it at risk.
@@ -314,14 +329,13 @@ fn marking_a_promise_kept_from_the_timeline_records_it() {
     let mut fixture = app_with(&["Bo"]);
     let harness = fixture.harness();
     select_customer(harness, "Bo");
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
-    harness.run();
-    harness
-        .get_by_label("What you promised")
-        .type_text("Call back with prices");
-    harness.run();
-    harness.key_press(Key::Enter);
-    harness.run();
+    log_from_keyboard(
+        harness,
+        Modifiers::COMMAND,
+        Key::P,
+        "What you promised",
+        "Call back with prices",
+    );
     harness.get_by_label("Mark kept").click();
     harness.run();
     let journal = harness.state().journal.as_ref().unwrap();
@@ -365,12 +379,7 @@ fn a_deleted_entry_goes_to_the_trash_and_undo_brings_it_back() {
     select_customer(harness, "Bo");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     for text in ["First call", "Second call"] {
-        harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
-        harness.run();
-        harness.get_by_label("What was said").type_text(text);
-        harness.run();
-        harness.key_press(Key::Enter);
-        harness.run();
+        log_from_keyboard(harness, Modifiers::COMMAND, Key::L, "What was said", text);
     }
     harness.get_by_label("2 entries");
     harness.get_by_label("Delete").click();
@@ -561,12 +570,13 @@ fn the_trash_restores_entries_and_deletes_for_good_only_after_confirmation() {
     let harness = fixture.harness();
     select_customer(harness, "Bo");
     for text in ["Keep me", "Purge me"] {
-        harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::N);
-        harness.run();
-        harness.get_by_label("What to remember").type_text(text);
-        harness.run();
-        harness.key_press(Key::Enter);
-        harness.run();
+        log_from_keyboard(
+            harness,
+            Modifiers::COMMAND | Modifiers::SHIFT,
+            Key::N,
+            "What to remember",
+            text,
+        );
         harness.get_by_label("Delete").click();
         harness.run();
     }
