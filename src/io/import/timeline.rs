@@ -1,0 +1,370 @@
+//! Candor's own timeline report read back into a journal.
+
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::domain::dates::{parse_datetime, parse_stored_date, parse_stored_datetime};
+use crate::domain::entry::AtRisk;
+use crate::domain::{
+    BadNews, BadNewsKind, Cents, Channel, Contact, CustomerDraft, CustomerId, Direction,
+    EntryDraft, EntryId, EntryKind, EntryKindTag, Feedback, Order, OrderStatus, Outcome, Payment,
+    Problem, ProblemStatus, Promise, PromiseCategory, PromiseStatus, Renegotiation, RootCause,
+    Snooze,
+};
+use crate::io::csv_text::unescape;
+use crate::store::{BulkWriter, Store, StoreError};
+
+use super::contacts::{CustomerIndex, customer_from_row, parse_yes_no, saved};
+use super::mapping::{ColumnMapping, normalise_header};
+use super::table::Table;
+use super::{ImportError, ImportSummary, RowProblem};
+
+/// The cells of one timeline row, by column name.
+struct TimelineRow<'a> {
+    columns: &'a HashMap<String, usize>,
+    cells: &'a csv::StringRecord,
+}
+
+impl<'a> TimelineRow<'a> {
+    /// The cell under `name`, unescaped and trimmed ("" when the column is absent).
+    fn get(&self, name: &str) -> &'a str {
+        self.columns
+            .get(name)
+            .and_then(|i| self.cells.get(*i))
+            .map_or("", |c| unescape(c).trim())
+    }
+
+    fn opt(&self, name: &str) -> Option<&'a str> {
+        Some(self.get(name)).filter(|v| !v.is_empty())
+    }
+
+    fn date(&self, name: &str) -> Result<NaiveDate, String> {
+        match self.opt(name) {
+            Some(v) => parse_stored_date(v)
+                .ok_or_else(|| format!("the {name} \"{v}\" is not a date of the form 2026-03-01")),
+            None => Err(format!(
+                "the {name} column is empty but a {} needs it",
+                self.get("kind")
+            )),
+        }
+    }
+
+    fn opt_date(&self, name: &str) -> Result<Option<NaiveDate>, String> {
+        self.opt(name).map(|_| self.date(name)).transpose()
+    }
+
+    fn opt_datetime(&self, name: &str) -> Result<Option<NaiveDateTime>, String> {
+        self.opt(name)
+            .map(|v| {
+                parse_stored_datetime(v).ok_or_else(|| {
+                    format!("the {name} \"{v}\" is not a time of the form 2026-03-01T09:30:00")
+                })
+            })
+            .transpose()
+    }
+
+    fn code<T>(&self, name: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
+        let value = self.get(name);
+        parse(value).ok_or_else(|| {
+            if value.is_empty() {
+                format!(
+                    "the {name} column is empty but a {} needs it",
+                    self.get("kind")
+                )
+            } else {
+                format!("\"{value}\" is not a {name} Candor knows")
+            }
+        })
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
+        self.opt(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| format!("the {name} \"{v}\" is not a whole number"))
+            })
+            .transpose()
+    }
+
+    fn amount(&self) -> Result<Option<Cents>, String> {
+        self.opt("amount")
+            .map(|v| Cents::parse(v).map_err(|e| e.0))
+            .transpose()
+    }
+}
+
+/// An entry from a timeline row, and the old id of the entry it relates to.
+fn entry_from_row(
+    row: &TimelineRow<'_>,
+    customer_id: CustomerId,
+    now: NaiveDateTime,
+) -> Result<(EntryDraft, Option<i64>), String> {
+    let kind_code = row.get("kind");
+    let tag = EntryKindTag::from_code(kind_code)
+        .ok_or_else(|| format!("\"{kind_code}\" is not a kind of entry Candor knows"))?;
+    let when = row.get("occurred_at");
+    let occurred_at = parse_stored_datetime(when)
+        .or_else(|| {
+            let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN);
+            parse_datetime(when, now.date(), nine).ok()
+        })
+        .ok_or_else(|| {
+            format!("the occurred_at time \"{when}\" is not of the form 2026-03-01T09:30:00")
+        })?;
+    let mut related = None;
+    let kind = match tag {
+        EntryKindTag::Contact => EntryKind::Contact(Contact {
+            channel: row.code("channel", Channel::from_code)?,
+            direction: row.code("direction", Direction::from_code)?,
+            outcome: row.code("outcome", Outcome::from_code)?,
+            duration_mins: row.number("duration_mins")?,
+        }),
+        EntryKindTag::Promise => {
+            let status = match row.get("status") {
+                "" | "open" | "renegotiated" => PromiseStatus::Open,
+                "kept" => PromiseStatus::Kept(row.date("closed_on")?),
+                "broken" => PromiseStatus::Broken(row.date("closed_on")?),
+                other => {
+                    return Err(format!(
+                        "\"{other}\" is not a promise status (open, kept or broken)"
+                    ));
+                }
+            };
+            let at_risk = row.opt_datetime("at_risk_since")?.map(|flagged_at| AtRisk {
+                flagged_at,
+                reason: row.get("risk_reason").to_owned(),
+            });
+            let renegotiations: Vec<Renegotiation> = match row.opt("renegotiations") {
+                Some(json) => serde_json::from_str(json).map_err(|e| {
+                    format!(
+                        "the renegotiations cell cannot be read ({e}): keep it as Candor wrote it"
+                    )
+                })?,
+                None => Vec::new(),
+            };
+            EntryKind::Promise(Promise {
+                due: row.date("due")?,
+                category: row.code("category", PromiseCategory::from_code)?,
+                status,
+                at_risk,
+                renegotiations,
+            })
+        }
+        EntryKindTag::BadNews => {
+            related = row.number::<i64>("related_entry_id")?;
+            let proactive = match row.get("proactive").to_ascii_lowercase().as_str() {
+                "proactive" => true,
+                "reactive" => false,
+                other => parse_yes_no(other).ok_or_else(|| {
+                    format!("\"{other}\" in the proactive column is neither proactive nor reactive")
+                })?,
+            };
+            EntryKind::BadNews(BadNews {
+                about: row.code("category", BadNewsKind::from_code)?,
+                related: None,
+                proactive,
+            })
+        }
+        EntryKindTag::Problem => {
+            let status = match row.get("status") {
+                "" | "open" => ProblemStatus::Open,
+                "resolved" => ProblemStatus::Resolved {
+                    on: row.date("closed_on")?,
+                    root_cause: row.code("root_cause", RootCause::from_code)?,
+                    prevention: row.get("prevention").to_owned(),
+                },
+                other => {
+                    return Err(format!(
+                        "\"{other}\" is not a problem status (open or resolved)"
+                    ));
+                }
+            };
+            EntryKind::Problem(Problem {
+                owner: row.get("owner").to_owned(),
+                status,
+            })
+        }
+        EntryKindTag::Order => EntryKind::Order(Order {
+            amount: row.amount()?,
+            promised_delivery: row.date("due")?,
+            status: row.code("status", OrderStatus::from_code)?,
+            status_changed_at: row.opt_datetime("status_changed_at")?,
+        }),
+        EntryKindTag::Payment => EntryKind::Payment(Payment {
+            invoice_ref: row.get("invoice_ref").to_owned(),
+            amount: row
+                .amount()?
+                .ok_or_else(|| "the amount column is empty but an invoice needs it".to_owned())?,
+            due: row.date("due")?,
+            paid_on: row.opt_date("closed_on")?,
+        }),
+        EntryKindTag::Note => EntryKind::Note,
+        EntryKindTag::Feedback => EntryKind::Feedback(Feedback {
+            rating: row.number("rating")?,
+        }),
+        EntryKindTag::Snooze => EntryKind::Snooze(Snooze {
+            until: row.date("snooze_until")?,
+        }),
+    };
+    let draft = EntryDraft {
+        customer_id,
+        occurred_at,
+        summary: row.get("summary").to_owned(),
+        kind,
+    }
+    .validated()
+    .map_err(|e| e.0)?;
+    Ok((draft, related))
+}
+
+/// Identifies an entry's content, to skip entries already in the journal.
+fn entry_key(customer: CustomerId, occurred_at: &str, kind: &str, summary: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (customer.0, occurred_at, kind, summary).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Takes the table by value so each row's text is freed once it became a draft: a
+/// million-row file is never held twice.
+pub(super) fn import_timeline(
+    store: &mut Store,
+    table: Table,
+    mapping: &ColumnMapping,
+    now: NaiveDateTime,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let columns: HashMap<String, usize> = table
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (normalise_header(h), i))
+        .collect();
+    let mut index = CustomerIndex::new(store.customers()?);
+
+    // What is already in the journal: content key -> ids of the entries with that content.
+    // Two entries may share their content (two calls in the same minute), so each row of
+    // the file consumes at most one of them: importing a file twice adds nothing, and twin
+    // rows in a file are both kept.
+    let mut present: HashMap<u64, Vec<i64>> = HashMap::new();
+    let (start, end) = (
+        crate::domain::dates::MIN_DATE.and_time(NaiveTime::MIN),
+        crate::domain::dates::MAX_DATE
+            .and_hms_opt(23, 59, 59)
+            .unwrap_or(NaiveDateTime::MAX),
+    );
+    store
+        .for_each_entry_cells(start, end, |c| {
+            let key = entry_key(CustomerId(c.customer_id), c.occurred_at, c.kind, c.summary);
+            present.entry(key).or_default().push(c.id);
+            Ok::<(), std::convert::Infallible>(())
+        })?
+        .unwrap_or_else(|never| match never {});
+
+    /// A customer this file introduces: temporary id, draft, created-at.
+    struct NewCustomer(CustomerId, CustomerDraft, NaiveDateTime);
+    /// An entry to add: the row's old id, its draft, the old id it relates to.
+    struct NewEntry(Option<i64>, EntryDraft, Option<i64>);
+    let mut new_customers: Vec<NewCustomer> = Vec::new();
+    let mut new_entries: Vec<NewEntry> = Vec::new();
+    // Old entry id -> id in this journal, for rows already present.
+    let mut known: HashMap<i64, EntryId> = HashMap::new();
+    let mut next_temp_id = -1i64;
+
+    for (line, cells) in table.rows {
+        let row = TimelineRow {
+            columns: &columns,
+            cells: &cells,
+        };
+        let problem = |reason: String| RowProblem { line, reason };
+        let (customer_draft, created_at) = match customer_from_row(&cells, mapping, now) {
+            Ok(found) => found,
+            Err(reason) => {
+                summary.problems.push(problem(reason));
+                continue;
+            }
+        };
+        let customer_id = match index.find(&customer_draft) {
+            Some(id) => id,
+            None => {
+                let temp = CustomerId(next_temp_id);
+                next_temp_id -= 1;
+                index.insert(saved(temp, &customer_draft, created_at));
+                new_customers.push(NewCustomer(temp, customer_draft, created_at));
+                summary.customers_added += 1;
+                temp
+            }
+        };
+        let (draft, related) = match entry_from_row(&row, customer_id, now) {
+            Ok(found) => found,
+            Err(reason) => {
+                summary.problems.push(problem(reason));
+                continue;
+            }
+        };
+        let old_id = row.number::<i64>("entry_id").ok().flatten();
+        let key = entry_key(
+            customer_id,
+            &crate::domain::dates::format_datetime(draft.occurred_at),
+            draft.kind.tag().code(),
+            &draft.summary,
+        );
+        if let Some(existing) = present.get_mut(&key).and_then(Vec::pop) {
+            summary.entries_already_present += 1;
+            if let Some(old) = old_id {
+                known.insert(old, EntryId(existing));
+            }
+            continue;
+        }
+        new_entries.push(NewEntry(old_id, draft, related));
+    }
+
+    let added = store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
+        let mut real: HashMap<CustomerId, CustomerId> = HashMap::new();
+        for NewCustomer(temp, draft, created_at) in new_customers {
+            real.insert(temp, w.add_customer(draft, created_at)?);
+        }
+        let resolve = |id: CustomerId| real.get(&id).copied().unwrap_or(id);
+        let in_file: std::collections::HashSet<i64> =
+            new_entries.iter().filter_map(|e| e.0).collect();
+        let mut ids = known;
+        let mut deferred = Vec::new();
+        let mut added = 0usize;
+        for entry in new_entries {
+            let NewEntry(_, _, Some(related)) = &entry else {
+                added += add_entry(w, entry, &resolve, &mut ids)?;
+                continue;
+            };
+            if !ids.contains_key(related) && in_file.contains(related) {
+                deferred.push(entry);
+            } else {
+                added += add_entry(w, entry, &resolve, &mut ids)?;
+            }
+        }
+        for entry in deferred {
+            added += add_entry(w, entry, &resolve, &mut ids)?;
+        }
+        Ok(added)
+    })?;
+    summary.entries_added = added;
+
+    fn add_entry(
+        w: &mut BulkWriter<'_, '_>,
+        NewEntry(old_id, mut draft, related): NewEntry,
+        resolve: &impl Fn(CustomerId) -> CustomerId,
+        ids: &mut HashMap<i64, EntryId>,
+    ) -> Result<usize, StoreError> {
+        draft.customer_id = resolve(draft.customer_id);
+        if let EntryKind::BadNews(news) = &mut draft.kind {
+            news.related = related.and_then(|old| ids.get(&old).copied());
+        }
+        let id = w.add_entry(draft)?;
+        if let Some(old) = old_id {
+            ids.insert(old, id);
+        }
+        Ok(1)
+    }
+    Ok(())
+}
