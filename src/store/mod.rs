@@ -10,6 +10,7 @@ mod entries;
 mod entry_row;
 mod error;
 mod facts;
+pub mod private_files;
 mod reports;
 pub mod schema;
 mod summary;
@@ -26,7 +27,7 @@ pub use backup::{
     inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
 };
 pub use entries::BulkWriter;
-pub use error::{BUSY_TIMEOUT_SECS, StoreError};
+pub use error::{BUSY_TIMEOUT_SECS, StoreError, folder_is_writable, write_problem};
 pub use facts::CustomerStats;
 pub use reports::{EntryCells, OpenTotals};
 
@@ -56,6 +57,14 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store")
             .field("path", &self.path)
             .finish_non_exhaustive()
+    }
+}
+
+/// Removes folders created for a journal that could not be made, deepest first; a folder
+/// that is not empty (something else was put there meanwhile) stays.
+fn remove_dirs(dirs: &[PathBuf]) {
+    for dir in dirs {
+        let _ = fs::remove_dir(dir);
     }
 }
 
@@ -150,6 +159,7 @@ impl Store {
             FileCheck::Missing => Self::create(path),
             FileCheck::LooksLikeSqlite => {
                 let version = Self::inspect(path)?;
+                private_files::tighten_existing(path);
                 let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
                 if version < schema::CURRENT_VERSION && !store.read_only {
                     store.back_up_before_upgrade(version)?;
@@ -182,26 +192,55 @@ impl Store {
         Ok(store)
     }
 
+    /// Creates a new journal, readable by its owner only (its folder too, if it creates
+    /// it). When that fails, whatever it created is removed again: a refused start leaves
+    /// no empty journal, `-wal`/`-shm` file or folder behind.
     fn create(path: &Path) -> Result<Self> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|e| StoreError::CannotOpen {
-                path: path.to_path_buf(),
-                detail: format!("the folder {} cannot be created ({e})", parent.display()),
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let new_dirs = parent.map(private_files::missing_dirs).unwrap_or_default();
+        if let Some(parent) = parent {
+            private_files::create_dir_all(parent).map_err(|e| {
+                StoreError::from_io(
+                    path,
+                    &format!("the folder {} cannot be created", parent.display()),
+                    &e,
+                )
             })?;
         }
-        let mut store = Self::connect(
+        // SQLite gives the -wal and -shm files the mode of the journal: create it private
+        // before SQLite opens it. Another window may have created it a moment ago.
+        let created = match private_files::create_new_file(path) {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(e) => {
+                remove_dirs(&new_dirs);
+                return Err(StoreError::from_io(path, "the file cannot be created", &e));
+            }
+        };
+        let result = Self::connect(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )?;
-        store.write(|tx| {
-            // Another process may have created it between our check and now.
-            let version: i32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-            if version == 0 {
-                schema::create_fresh(tx)?;
+        )
+        .and_then(|mut store| {
+            store.write(|tx| {
+                // Another process may have created it between our check and now.
+                let version: i32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+                if version == 0 {
+                    schema::create_fresh(tx)?;
+                }
+                Ok(())
+            })?;
+            Ok(store)
+        });
+        if result.is_err() && created {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                let _ = fs::remove_file(PathBuf::from(file));
             }
-            Ok(())
-        })?;
-        Ok(store)
+            remove_dirs(&new_dirs);
+        }
+        result
     }
 
     /// Reads the identity of an existing SQLite file without changing a byte of it.
@@ -306,7 +345,7 @@ impl Store {
     fn write_checked<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
         if self.read_only {
-            return Err(StoreError::ReadOnly { path });
+            return Err(StoreError::read_only(path));
         }
         self.check_still_there()?;
         let fail = |e| StoreError::from_sqlite(&path, e);
