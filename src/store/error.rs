@@ -44,7 +44,12 @@ pub enum StoreError {
     ReadOnly { path: PathBuf },
 
     #[error(
-        "The folder {folder} holding the journal is read-only (the journal file itself is not), so Candor cannot write its working files (-wal, -shm) beside it: nothing was saved; ask for write access to the folder or move the journal to a folder you may write to."
+        "The journal {path} is on a read-only disk: nothing was saved; copy it to a disk you may write to, or make this one writable, and open it again."
+    )]
+    ReadOnlyDisk { path: PathBuf },
+
+    #[error(
+        "The folder {folder} holding the journal {path} is read-only (the journal file itself is not), so Candor cannot write its working files (-wal, -shm) beside it: nothing was saved; ask for write access to the folder or move the journal to a folder you may write to."
     )]
     ReadOnlyFolder { path: PathBuf, folder: PathBuf },
 
@@ -125,9 +130,11 @@ impl StoreError {
     /// The journal at `path` cannot be written: says whether the file or its folder is to
     /// blame (a writable journal in a read-only folder cannot create its -wal file).
     pub fn read_only(path: PathBuf) -> Self {
-        let file_writable = std::fs::metadata(&path).is_ok_and(|m| !m.permissions().readonly());
+        let on_read_only_disk =
+            write_access(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::ReadOnlyFilesystem);
         match folder_of(&path) {
-            Some(folder) if file_writable && !folder_is_writable(&path) => {
+            _ if on_read_only_disk => Self::ReadOnlyDisk { path },
+            Some(folder) if is_writable(&path) && !folder_is_writable(&path) => {
                 Self::ReadOnlyFolder { path, folder }
             }
             _ => Self::ReadOnly { path },
@@ -157,6 +164,7 @@ impl StoreError {
         let reason = match &self {
             Self::DiskFull { path } if path == dest => "the disk is full".to_owned(),
             Self::ReadOnly { path } if path == dest => "the file is read-only".to_owned(),
+            Self::ReadOnlyDisk { path } if path == dest => "the disk is read-only".to_owned(),
             Self::ReadOnlyFolder { path, folder } if path == dest => {
                 format!("the folder {} is read-only", folder.display())
             }
@@ -219,22 +227,39 @@ fn folder_of(path: &Path) -> Option<PathBuf> {
 /// Whether files may be created in the folder of `path` (permissions and read-only
 /// mounts both count). Where the system cannot say, assumes it may.
 pub fn folder_is_writable(path: &Path) -> bool {
-    let Some(folder) = folder_of(path) else {
-        return true;
-    };
+    folder_of(path).is_none_or(|folder| is_writable(&folder))
+}
+
+/// Whether this process may write to the file or folder at `path` (permissions and
+/// read-only mounts both count). Where the system cannot say, assumes it may.
+fn is_writable(path: &Path) -> bool {
+    write_access(path).is_ok()
+}
+
+/// Asks the system whether this process may write to `path`, and why not.
+fn write_access(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt as _;
-        let Ok(c_path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
-            return true;
+        let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+            return Ok(());
         };
         // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call;
         // access(2) only reads it.
-        unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+        if unsafe { libc::access(c_path.as_ptr(), libc::W_OK) } == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
     }
     #[cfg(not(unix))]
     {
-        std::fs::metadata(&folder).map_or(true, |m| !m.permissions().readonly())
+        match std::fs::metadata(path) {
+            Ok(m) if m.permissions().readonly() => {
+                Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -68,6 +68,39 @@ fn remove_dirs(dirs: &[PathBuf]) {
     }
 }
 
+/// The `-wal`, `-shm` or `-journal` file beside a journal.
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// A `file:` URI that opens `path` immutable (read as it is, no locks, nothing created
+/// beside it). Unix only: elsewhere the plain read-only open is used.
+fn immutable_uri(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        let absolute = std::path::absolute(path).ok()?;
+        let text = absolute.to_str()?;
+        let mut uri = String::from("file:");
+        for c in text.chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str("?immutable=1");
+        Some(uri)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// What the first bytes of a file say about it.
 enum FileCheck {
     Missing,
@@ -85,7 +118,16 @@ fn check_file(path: &Path) -> Result<FileCheck> {
     };
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileCheck::Missing),
+        // Missing, or a file where a folder of the path should be: creating it will say
+        // which folder cannot be made.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(FileCheck::Missing);
+        }
         Err(e) => {
             return Err(StoreError::CannotOpen {
                 path: path.to_path_buf(),
@@ -161,6 +203,16 @@ impl Store {
                 let version = Self::inspect(path)?;
                 private_files::tighten_existing(path);
                 let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+                if store.read_only {
+                    // Read once now: a WAL journal on a read-only disk or in a read-only
+                    // folder cannot be read either, and that is said at open, not later.
+                    store
+                        .conn
+                        .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| {
+                            row.get::<_, i64>(0)
+                        })
+                        .map_err(|e| StoreError::from_sqlite(path, e))?;
+                }
                 if version < schema::CURRENT_VERSION && !store.read_only {
                     store.back_up_before_upgrade(version)?;
                     store.write(|tx| {
@@ -234,22 +286,26 @@ impl Store {
         });
         if result.is_err() && created {
             for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut file = path.as_os_str().to_owned();
-                file.push(suffix);
-                let _ = fs::remove_file(PathBuf::from(file));
+                let _ = fs::remove_file(sidecar(path, suffix));
             }
             remove_dirs(&new_dirs);
         }
         result
     }
 
-    /// Reads the identity of an existing SQLite file without changing a byte of it.
+    /// Reads the identity of an existing SQLite file without changing a byte of it, and
+    /// without creating anything beside it: a file that is refused gets no `-wal` or `-shm`.
     fn inspect(path: &Path) -> Result<i32> {
         let fail = |e| StoreError::from_sqlite(path, e);
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match immutable_uri(path) {
+            // With no -wal beside it, the file alone holds the header: read it as it is,
+            // so SQLite takes no lock and creates no -wal or -shm for a WAL-mode file.
+            Some(uri) if !sidecar(path, "-wal").exists() => {
+                Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+            }
+            _ => Connection::open_with_flags(path, flags),
+        }
         .map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
             .map_err(fail)?;
