@@ -755,7 +755,7 @@ fn several_errors_are_shown_together_and_each_disappears_once_fixed() {
     assert!(errors[0].contains("copy.sqlite3"), "{errors:?}");
     assert_eq!(
         harness
-            .get_all_by_label_contains("⚠ Cannot write the export")
+            .query_all_by_label_contains("⚠ Cannot write the export")
             .count(),
         0
     );
@@ -764,5 +764,5 @@ fn several_errors_are_shown_together_and_each_disappears_once_fixed() {
     harness.get_by_label("Dismiss").click();
     harness.run();
     assert!(errors_shown(harness).is_empty());
-    assert_eq!(harness.get_all_by_label_contains("⚠").count(), 0);
+    assert_eq!(harness.query_all_by_label_contains("⚠").count(), 0);
 }
