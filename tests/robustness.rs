@@ -1435,3 +1435,68 @@ fn a_read_only_folder_is_not_called_a_read_only_journal() {
         "{message}"
     );
 }
+
+#[test]
+fn an_export_or_backup_that_cannot_be_written_says_where_and_why() {
+    use candor::io::export::{ExportOptions, Report, export_report};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 3);
+    let store = Store::open(&path).unwrap();
+    let options = ExportOptions {
+        from: None,
+        to: None,
+        bom: true,
+    };
+    // Into a folder that does not exist.
+    let nowhere = dir.path().join("gone").join("report.csv");
+    let error = export_report(
+        &store,
+        Report::Timeline,
+        &options,
+        day(2026, 11, 20),
+        &nowhere,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "Cannot write the export to {}: the folder {} does not exist; nothing was changed there.",
+            nowhere.display(),
+            dir.path().join("gone").display()
+        )
+    );
+    let Some(mount) = Tmpfs::mount(&dir.path().join("disk"), "1m") else {
+        return;
+    };
+    mount.remount("ro");
+    let report = mount.dir.join("report.csv");
+    let error = export_report(
+        &store,
+        Report::Timeline,
+        &options,
+        day(2026, 11, 20),
+        &report,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "Cannot write the export to {}: the disk is read-only; nothing was changed there.",
+            report.display()
+        )
+    );
+    let copy = mount.dir.join("copy.sqlite3");
+    let error = backups::back_up_now(&path, Some(&copy), now())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "Cannot write the backup to {}: the disk is read-only; nothing was written there.",
+            copy.display()
+        )
+    );
+}
