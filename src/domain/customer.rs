@@ -224,7 +224,8 @@ mod tests {
                 .starts_with("The name holds an invisible control character (U+0000, character 1)"),
             "{err}"
         );
-        let cases: [(fn(&mut CustomerDraft), &str); 6] = [
+        type Change = fn(&mut CustomerDraft);
+        let cases: [(Change, &str); 6] = [
             (|d| d.company = "Acme\u{1}".into(), "The company holds"),
             (|d| d.phone = "+49\u{7}".into(), "The phone number holds"),
             (|d| d.email = "a@b.c\u{0}".into(), "The email address holds"),

@@ -281,6 +281,8 @@ fn disk_is_full(path: &Path) -> bool {
         if unsafe { libc::statvfs(c_path.as_ptr(), &raw mut stats) } != 0 {
             return false;
         }
+        // The field types differ between systems (32 bits on macOS, 64 on Linux).
+        #[allow(clippy::useless_conversion)]
         let free_bytes = u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize));
         free_bytes < 64 * 1024
     }
