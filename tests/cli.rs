@@ -692,3 +692,61 @@ fn the_data_folder_and_journal_are_private_and_an_old_open_one_is_tightened() {
     assert_eq!(mode(&journal), 0o600);
     assert_eq!(hash(&journal), before);
 }
+
+#[test]
+fn a_formula_behind_invisible_characters_is_quoted_in_every_export() {
+    let scene = Scene::new();
+    let path = scene.path("legacy.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let created = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        store
+            .add_customer(CustomerDraft::named("placeholder"), created)
+            .unwrap();
+    }
+    // Written by a Candor from before control characters were refused.
+    // (The schema's CHECK keeps a NUL from starting a name; a company may start with one.)
+    let name = "\u{1}=HYPERLINK(\"http://evil.example\",\"Invoice\")";
+    let company = "\u{0}=HYPERLINK(\"http://evil.example\",\"Invoice\")";
+    let phone = "\u{feff} =1+1";
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE customers SET name = ?1, company = ?2, phone = ?3",
+            (name, company, phone),
+        )
+        .unwrap();
+    }
+    let db = path.display().to_string();
+    let output = scene
+        .command(&[
+            "export",
+            "--db",
+            &db,
+            "--report",
+            "customers",
+            "--today",
+            "2026-11-20",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let raw = |column: &str| row[headers.iter().position(|h| h == column).unwrap()].to_owned();
+    assert_eq!(raw("name"), format!("'{name}"));
+    assert_eq!(raw("company"), format!("'{company}"));
+    assert_eq!(raw("phone"), format!("'{phone}"));
+    assert_eq!(candor::io::csv_text::unescape(&raw("name")), name);
+}

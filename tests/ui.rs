@@ -766,3 +766,24 @@ fn several_errors_are_shown_together_and_each_disappears_once_fixed() {
     assert!(errors_shown(harness).is_empty());
     assert_eq!(harness.query_all_by_label_contains("⚠").count(), 0);
 }
+
+#[test]
+fn an_overlong_name_in_the_form_is_refused_naming_the_limit_and_kept() {
+    let mut fixture = app_with(&["Ann"]);
+    let harness = fixture.harness();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    let long = "Pasted ".repeat(30);
+    type_into(harness, "Name", &long);
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains(&format!(
+        "The name is {} characters long; the limit is 200: shorten it.",
+        long.trim().chars().count()
+    ));
+    assert_eq!(
+        harness.get_by_label("Name").value().as_deref(),
+        Some(long.as_str())
+    );
+    assert_eq!(harness.state().journal.as_ref().unwrap().customers.len(), 1);
+}
