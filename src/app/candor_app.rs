@@ -74,9 +74,13 @@ pub enum ErrorTopic {
     Journal,
     /// A change to the journal (a form, a quick action, undo, the trash).
     Save,
+    /// File → Export….
     Export,
+    /// File → Import….
     Import,
+    /// File → Back up now….
     Backup,
+    /// File → Restore from backup… (and the list of backups it shows).
     Restore,
     /// Today's automatic backup.
     DailyBackup,
@@ -88,7 +92,9 @@ pub enum ErrorTopic {
 /// One error shown in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorNotice {
+    /// What it is about, so it goes once that works again.
     pub topic: ErrorTopic,
+    /// One sentence saying what went wrong and what to do.
     pub text: String,
 }
 

@@ -226,7 +226,7 @@ fn folder_of(path: &Path) -> Option<PathBuf> {
 
 /// Whether files may be created in the folder of `path` (permissions and read-only
 /// mounts both count). Where the system cannot say, assumes it may.
-pub fn folder_is_writable(path: &Path) -> bool {
+fn folder_is_writable(path: &Path) -> bool {
     folder_of(path).is_none_or(|folder| is_writable(&folder))
 }
 

@@ -27,7 +27,7 @@ pub use backup::{
     inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
 };
 pub use entries::BulkWriter;
-pub use error::{BUSY_TIMEOUT_SECS, StoreError, folder_is_writable, write_problem};
+pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
 pub use reports::{EntryCells, OpenTotals};
 
