@@ -875,7 +875,10 @@ fn a_journal_on_a_read_only_disk_says_so_and_keeps_everything() {
             let error = store
                 .add_customer(CustomerDraft::named("Grace"), now())
                 .unwrap_err();
-            assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+            assert!(
+                matches!(error, StoreError::ReadOnlyDisk { .. }),
+                "{error:?}"
+            );
             assert!(error.to_string().contains("nothing was saved"), "{error}");
         }
         Err(error) => {
@@ -1498,5 +1501,95 @@ fn an_export_or_backup_that_cannot_be_written_says_where_and_why() {
             "Cannot write the backup to {}: the disk is read-only; nothing was written there.",
             copy.display()
         )
+    );
+}
+
+/// The folder the read-only child works in.
+const PERMISSIONS_DIR: &str = "CANDOR_TEST_PERMISSIONS_DIR";
+
+#[cfg(unix)]
+#[test]
+#[ignore = "child process of a_read_only_file_and_a_read_only_folder_each_say_which"]
+fn read_only_child_as_a_regular_user() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Ok(dir) = std::env::var(PERMISSIONS_DIR) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let set_mode =
+        |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    // A read-only journal in a folder that may be written.
+    let file_dir = dir.join("file");
+    fs::create_dir(&file_dir).unwrap();
+    let journal = file_dir.join("journal.sqlite3");
+    let customer = journal_with(&journal, 1);
+    set_mode(&journal, 0o444);
+    let error = Store::open(&journal)
+        .and_then(|mut store| store.add_entry(note(customer, "into a read-only file"), now()))
+        .unwrap_err();
+    println!("read-only file: {error}");
+    assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("The journal {} is read-only", journal.display())),
+        "{error}"
+    );
+    // A journal that may be written, in a folder that may not.
+    let folder = dir.join("folder");
+    fs::create_dir(&folder).unwrap();
+    let journal = folder.join("journal.sqlite3");
+    let customer = journal_with(&journal, 1);
+    set_mode(&folder, 0o555);
+    let error = Store::open(&journal)
+        .and_then(|mut store| store.add_entry(note(customer, "into a read-only folder"), now()))
+        .unwrap_err();
+    println!("read-only folder: {error}");
+    assert!(
+        matches!(error, StoreError::ReadOnlyFolder { .. }),
+        "{error:?}"
+    );
+    // A new journal there: the folder is named, nothing is created.
+    let before = listing(&folder);
+    let error = Store::open(&folder.join("new.sqlite3")).unwrap_err();
+    println!("new journal in a read-only folder: {error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("the folder {} is read-only", folder.display())),
+        "{error}"
+    );
+    assert_eq!(listing(&folder), before);
+    set_mode(&folder, 0o755);
+    println!("CHILD OK");
+}
+
+/// Permissions bind everyone but root: as root, the checks run in a child process as the
+/// user `nobody`.
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_and_a_read_only_folder_each_say_which() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::CommandExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    fs::create_dir(&work).unwrap();
+    let mut command = child(
+        "read_only_child_as_a_regular_user",
+        &[(PERMISSIONS_DIR, work.to_str().unwrap())],
+    );
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        const NOBODY: u32 = 65534;
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::chown(&work, Some(NOBODY), Some(NOBODY)).unwrap();
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("CHILD OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }
