@@ -959,7 +959,7 @@ fn a_full_disk_says_so_and_keeps_every_entry_already_saved() {
         backup_message.starts_with(&format!(
             "Cannot write the backup to {}",
             mount.dir.join("backups").display()
-        )) && backup_message.contains(": the disk is full; nothing was written there."),
+        )) && backup_message.contains(": the disk is full; nothing was written there"),
         "{backup_message}"
     );
     assert!(!backup_message.contains("os error"), "{backup_message}");
@@ -1465,7 +1465,7 @@ fn an_export_or_backup_that_cannot_be_written_says_where_and_why() {
     assert_eq!(
         error,
         format!(
-            "Cannot write the export to {}: the folder {} does not exist; nothing was changed there.",
+            "Cannot write the export to {}: the folder {} does not exist; nothing was changed there: choose another file or folder and export again.",
             nowhere.display(),
             dir.path().join("gone").display()
         )
@@ -1487,7 +1487,7 @@ fn an_export_or_backup_that_cannot_be_written_says_where_and_why() {
     assert_eq!(
         error,
         format!(
-            "Cannot write the export to {}: the disk is read-only; nothing was changed there.",
+            "Cannot write the export to {}: the disk is read-only; nothing was changed there: choose another file or folder and export again.",
             report.display()
         )
     );
@@ -1498,7 +1498,7 @@ fn an_export_or_backup_that_cannot_be_written_says_where_and_why() {
     assert_eq!(
         error,
         format!(
-            "Cannot write the backup to {}: the disk is read-only; nothing was written there.",
+            "Cannot write the backup to {}: the disk is read-only; nothing was written there: choose another place and try again.",
             copy.display()
         )
     );

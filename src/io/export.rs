@@ -118,7 +118,7 @@ pub enum ExportError {
     ReversedPeriod { from: NaiveDate, to: NaiveDate },
 
     #[error(
-        "Cannot write the export to {}: {}; nothing was changed there.",
+        "Cannot write the export to {}: {}; nothing was changed there: choose another file or folder and export again.",
         path.display(),
         crate::store::write_problem(path, cause)
     )]

@@ -58,7 +58,9 @@ pub enum StoreError {
     )]
     DiskFull { path: PathBuf },
 
-    #[error("Cannot write {what} to {path}: {reason}; nothing was written there.")]
+    #[error(
+        "Cannot write {what} to {path}: {reason}; nothing was written there: choose another place and try again."
+    )]
     CannotWrite {
         what: &'static str,
         path: PathBuf,
@@ -325,7 +327,7 @@ mod tests {
         .for_output("the backup", dest);
         assert_eq!(
             error.to_string(),
-            "Cannot write the backup to /x/backups/b.sqlite3: the disk is full; nothing was written there."
+            "Cannot write the backup to /x/backups/b.sqlite3: the disk is full; nothing was written there: choose another place and try again."
         );
         let journal_error = StoreError::DiskFull {
             path: PathBuf::from("/x/j.sqlite3"),
