@@ -106,12 +106,12 @@ pub struct RestoreReport {
 fn folder_error(path: &Path, error: &std::io::Error) -> BackupError {
     BackupError::Folder {
         path: path.to_path_buf(),
-        detail: error.to_string(),
+        detail: store::write_problem(path, error),
     }
 }
 
 fn ensure_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| folder_error(dir, &e))
+    store::private_files::create_dir_all(dir).map_err(|e| folder_error(dir, &e))
 }
 
 /// File → Back up now…: a consistent backup of the journal into its `backups/` folder, or

@@ -142,6 +142,76 @@ fn today_from(arg: Option<&str>) -> Result<NaiveDate> {
     }
 }
 
+/// Refuses arguments that hold control characters (a pasted NUL, an escape sequence, a
+/// line break), before anything is opened or created: every other entrance refuses them
+/// too, and a path or date with one in it is never what was meant.
+pub fn check_arguments(cli: &Cli) -> Result<()> {
+    use std::ffi::OsStr;
+    let mut arguments: Vec<(&str, &OsStr)> = Vec::new();
+    if let Some(db) = &cli.db {
+        arguments.push(("--db", db.as_os_str()));
+    }
+    if let Some(command) = &cli.command {
+        for (flag, text) in date_arguments(command) {
+            if let Some(text) = text {
+                arguments.push((flag, OsStr::new(text.as_str())));
+            }
+        }
+    }
+    match &cli.command {
+        Some(Command::Backup { out: Some(out) }) => arguments.push(("--out", out.as_os_str())),
+        Some(Command::Export { out, .. }) => arguments.push(("--out", out.as_os_str())),
+        Some(Command::Restore { file } | Command::Import { file, .. }) => {
+            arguments.push(("FILE", file.as_os_str()));
+        }
+        _ => {}
+    }
+    for (name, value) in arguments {
+        let text = value.to_string_lossy();
+        if let Some((position, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
+            bail!(
+                "{name} holds an invisible control character (U+{:04X}, character {}): type it again without it",
+                u32::from(c),
+                position + 1
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The date arguments of `command`, by flag.
+fn date_arguments(command: &Command) -> Vec<(&'static str, Option<&String>)> {
+    match command {
+        Command::Demo { today } | Command::Generate { today, .. } | Command::Rank { today, .. } => {
+            vec![("--today", today.as_ref())]
+        }
+        Command::Export {
+            from, to, today, ..
+        } => vec![
+            ("--from", from.as_ref()),
+            ("--to", to.as_ref()),
+            ("--today", today.as_ref()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// An error and its causes as one line, each cause's text once: a message that already
+/// quotes its cause (as "… (disk I/O error) …") does not repeat it.
+pub fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain().map(ToString::to_string) {
+        if line.contains(&cause) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&cause);
+    }
+    line.replace(['\n', '\r'], " ")
+}
+
 /// Runs a headless subcommand.
 pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
     let path = journal_path(db)?;
@@ -193,14 +263,24 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             if let Some(limit) = limit {
                 ranked.truncate(limit);
             }
+            let mut report = Vec::new();
+            match format {
+                RankFormat::Table => write_rank_table(&mut report, &ranked, today)?,
+                RankFormat::Csv => crate::io::rank_report::write_csv(&mut report, &ranked, true)?,
+                RankFormat::Json => {
+                    crate::io::rank_report::write_json(&mut report, &ranked, today)?;
+                }
+            }
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            match format {
-                RankFormat::Table => write_rank_table(&mut out, &ranked, today)?,
-                RankFormat::Csv => crate::io::rank_report::write_csv(&mut out, &ranked, true)?,
-                RankFormat::Json => crate::io::rank_report::write_json(&mut out, &ranked, today)?,
-            }
-            out.flush()?;
+            out.write_all(&report)
+                .and_then(|()| out.flush())
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot write the ranking to standard output: {}",
+                        crate::store::write_problem(std::path::Path::new("-"), &e)
+                    )
+                })?;
         }
         Command::Backup { out } => {
             let now = clock_now();
@@ -306,4 +386,20 @@ fn write_rank_table(
         writeln!(out, "       Say: {}", customer.opener)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_that_quotes_its_cause_prints_the_cause_once() {
+        let os = std::io::Error::from_raw_os_error(28);
+        let os_text = os.to_string();
+        let error = anyhow::Error::new(os).context(format!("Cannot write the export ({os_text})"));
+        let line = one_line(&error);
+        assert_eq!(line.matches(&os_text).count(), 1, "{line}");
+        let error = anyhow::anyhow!("first").context("second\nline");
+        assert_eq!(one_line(&error), "second line: first");
+    }
 }

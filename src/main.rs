@@ -38,15 +38,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command {
+    let result = candor::cli::check_arguments(&cli).and_then(|()| match cli.command {
         Some(command) => candor::cli::run_command(cli.db, command),
         None => candor::app::run(cli.db),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-            eprintln!("candor: {}", chain.join(": "));
+            eprintln!("candor: {}", candor::cli::one_line(&error));
             ExitCode::FAILURE
         }
     }

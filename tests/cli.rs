@@ -444,14 +444,19 @@ fn hostile_text_is_exported_intact() {
             .unwrap()
             .and_hms_opt(9, 0, 0)
             .unwrap();
-        let mut draft = CustomerDraft::named(name);
-        draft.company = company.to_owned();
+        let mut draft = CustomerDraft::named("placeholder");
         draft.phone = phone.to_owned();
-        let saved = store.add_customer(draft, created).unwrap();
-        assert_eq!(
-            (saved.name.as_str(), saved.company.as_str()),
-            (name, company.trim())
-        );
+        store.add_customer(draft, created).unwrap();
+    }
+    // Control characters are refused at every entrance now; a journal from before that
+    // rule may still hold them, and they must come out intact.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE customers SET name = ?1, company = ?2",
+            (name, company.trim()),
+        )
+        .unwrap();
     }
     let db = path.display().to_string();
     let run = |format: &str| -> Vec<u8> {
@@ -487,4 +492,261 @@ fn hostile_text_is_exported_intact() {
     assert_eq!(cell("customer"), name);
     assert_eq!(cell("company"), company.trim());
     assert_eq!(cell("phone"), phone);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile arguments and files; refusals leave no trace; private files
+
+/// The names in `dir`, to compare before and after.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn arguments_with_control_characters_are_refused_in_one_line() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    let before = listing(scene.dir.path());
+    check_all(
+        &scene,
+        &[
+            (
+                args(&["rank", "--db", &journal, "--today", "\u{1}2026-11-20"]),
+                "--today holds an invisible control character (U+0001, character 1)",
+            ),
+            (
+                args(&["rank", "--db", &scene.s("new\njournal.sqlite3")]),
+                "--db holds an invisible control character (U+000A",
+            ),
+            (
+                args(&[
+                    "export",
+                    "--db",
+                    &journal,
+                    "--report",
+                    "timeline",
+                    "--out",
+                    &scene.s("report\u{1b}[2J.csv"),
+                ]),
+                "--out holds an invisible control character (U+001B",
+            ),
+            (
+                args(&["import", "--db", &journal, &scene.s("x\u{7}.csv")]),
+                "FILE holds an invisible control character (U+0007",
+            ),
+            (
+                args(&[
+                    "demo",
+                    "--db",
+                    &scene.s("demo.sqlite3"),
+                    "--today",
+                    "today\r",
+                ]),
+                "--today holds an invisible control character (U+000D",
+            ),
+        ],
+    );
+    assert_eq!(listing(scene.dir.path()), before, "nothing was created");
+}
+
+#[test]
+fn a_refused_import_or_a_missing_journal_leaves_no_trace() {
+    let scene = Scene::new();
+    let no_names = scene.path("no-names.csv");
+    fs::write(&no_names, "phone,city\n123,Berlin\n").unwrap();
+    let binary = scene.path("photo.csv");
+    fs::write(&binary, [0xFFu8, 0xD8, 0xFF, 0xE0, 0, 0, 0, 1, 2, 3]).unwrap();
+    let new = scene.s("new.sqlite3");
+    let missing = scene.s("missing.sqlite3");
+    let before = listing(scene.dir.path());
+    let hashes: Vec<_> = [&no_names, &binary].iter().map(|p| hash(p)).collect();
+    for (arguments, expected) in [
+        (
+            vec!["import", "--db", &new, no_names.to_str().unwrap()],
+            "name",
+        ),
+        (
+            vec!["import", "--db", &new, binary.to_str().unwrap()],
+            "photo.csv",
+        ),
+        (
+            vec!["import", "--db", &new, &scene.s("absent.csv")],
+            "absent.csv",
+        ),
+        (vec!["rank", "--db", &missing], "there is no journal"),
+        (
+            vec![
+                "export",
+                "--db",
+                &missing,
+                "--report",
+                "customers",
+                "--out",
+                &scene.s("out.csv"),
+            ],
+            "There is no journal",
+        ),
+        (vec!["backup", "--db", &missing], "There is no journal"),
+    ] {
+        let line = scene.fails(&arguments);
+        assert!(line.contains(expected), "{arguments:?}: {line}");
+        assert_eq!(
+            listing(scene.dir.path()),
+            before,
+            "{arguments:?} left something behind"
+        );
+    }
+    let after: Vec<_> = [&no_names, &binary].iter().map(|p| hash(p)).collect();
+    assert_eq!(hashes, after);
+}
+
+#[test]
+fn an_import_leaves_out_rows_with_huge_fields_or_control_characters_and_says_which() {
+    let scene = Scene::new();
+    let file = scene.path("contacts.csv");
+    let huge = "x".repeat(10 * 1024 * 1024);
+    fs::write(
+        &file,
+        format!(
+            "name,company,phone\nAda,Engines,1\n{huge},Big,2\n\"Bob\u{8}=HYPERLINK(1)\",Ltd,3\nCy,\"Acme\u{1b}\",4\nDee,Co,5\n"
+        ),
+    )
+    .unwrap();
+    let new = scene.path("new.sqlite3");
+    let output = scene
+        .command(&[
+            "import",
+            "--db",
+            new.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("2 customers added"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "line 3: The name is 10,485,760 characters long; the limit is 200: shorten it."
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 4: The name holds an invisible control character (U+0008"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 5: The company holds an invisible control character (U+001B"),
+        "{stdout}"
+    );
+    assert!(stdout.len() < 10_000, "the huge field is not echoed back");
+    let store = Store::open(&new).unwrap();
+    let mut names: Vec<String> = store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Ada", "Dee"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_data_folder_and_journal_are_private_and_an_old_open_one_is_tightened() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let scene = Scene::new();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // No --db: the journal goes to the data folder ($XDG_DATA_HOME/candor).
+    scene
+        .command(&["demo", "--today", "2026-11-20"])
+        .assert()
+        .success();
+    let folder = scene.path("data").join("candor");
+    let journal = folder.join("journal.sqlite3");
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&journal), 0o600);
+    scene.command(&["backup"]).assert().success();
+    assert_eq!(mode(&folder.join("backups")), 0o700);
+    for backup in fs::read_dir(folder.join("backups")).unwrap() {
+        assert_eq!(mode(&backup.unwrap().path()), 0o600);
+    }
+    // As an older Candor left them: readable by everyone. Opening tightens, data unchanged.
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(&journal, fs::Permissions::from_mode(0o644)).unwrap();
+    let before = hash(&journal);
+    scene
+        .command(&["rank", "--today", "2026-11-20"])
+        .assert()
+        .success();
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&journal), 0o600);
+    assert_eq!(hash(&journal), before);
+}
+
+#[test]
+fn a_formula_behind_invisible_characters_is_quoted_in_every_export() {
+    let scene = Scene::new();
+    let path = scene.path("legacy.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let created = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        store
+            .add_customer(CustomerDraft::named("placeholder"), created)
+            .unwrap();
+    }
+    // Written by a Candor from before control characters were refused.
+    // (The schema's CHECK keeps a NUL from starting a name; a company may start with one.)
+    let name = "\u{1}=HYPERLINK(\"http://evil.example\",\"Invoice\")";
+    let company = "\u{0}=HYPERLINK(\"http://evil.example\",\"Invoice\")";
+    let phone = "\u{feff} =1+1";
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE customers SET name = ?1, company = ?2, phone = ?3",
+            (name, company, phone),
+        )
+        .unwrap();
+    }
+    let db = path.display().to_string();
+    let output = scene
+        .command(&[
+            "export",
+            "--db",
+            &db,
+            "--report",
+            "customers",
+            "--today",
+            "2026-11-20",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let raw = |column: &str| row[headers.iter().position(|h| h == column).unwrap()].to_owned();
+    assert_eq!(raw("name"), format!("'{name}"));
+    assert_eq!(raw("company"), format!("'{company}"));
+    assert_eq!(raw("phone"), format!("'{phone}"));
+    assert_eq!(candor::io::csv_text::unescape(&raw("name")), name);
 }

@@ -337,7 +337,7 @@ fn an_export_replaces_the_file_only_when_complete() {
     )
     .unwrap_err();
     assert!(
-        err.to_string().contains("Check that the folder exists"),
+        err.to_string().contains("no such folder does not exist"),
         "{err}"
     );
 
@@ -797,6 +797,16 @@ proptest! {
         invoice in text_strategy(),
         cents in 1i64..1_000_000_000,
     ) {
+        // One-line fields refuse control characters; free text keeps tab and newline.
+        let line = |s: String| -> String {
+            let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+            if clean.trim().is_empty() { "x".to_owned() } else { clean }
+        };
+        let (name, company, invoice) = (line(name), line(company), line(invoice));
+        let summary: String = summary
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+            .collect();
         let mut store = Store::open_in_memory().unwrap();
         let mut draft = CustomerDraft::named(name);
         draft.company = company;

@@ -604,13 +604,26 @@ fn any_unicode_round_trips_exactly_through_the_store() {
         .run(
             &fields,
             |(name, company, phone, notes, tags, summary, email_parts)| {
+                // Control characters are refused (one-line fields) or only tab and newline
+                // kept (free text): see control_characters_are_refused_at_the_store.
+                let line =
+                    |s: String| -> String { s.chars().filter(|c| !c.is_control()).collect() };
+                let text = |s: String| -> String {
+                    s.chars()
+                        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+                        .collect()
+                };
+                let unix_lines = |s: &str| s.replace("\r\n", "\n").replace('\r', "\n");
+                let (company, phone, notes, summary) =
+                    (line(company), line(phone), text(notes), text(summary));
+                let tags: Vec<String> = tags.into_iter().map(line).collect();
                 // A leading letter: see a_name_starting_with_a_nul_byte_is_refused_clearly.
-                let name = format!("x{name}");
+                let name = format!("x{}", line(name));
                 let email = match email_parts {
                     Some((local, domain)) => {
                         let clean = |s: String| -> String {
                             s.chars()
-                                .filter(|c| !c.is_whitespace() && *c != '@')
+                                .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '@')
                                 .collect()
                         };
                         format!("{}a@{}b", clean(local), clean(domain))
@@ -631,7 +644,7 @@ fn any_unicode_round_trips_exactly_through_the_store() {
                 prop_assert_eq!(&expected.company, company.trim());
                 prop_assert_eq!(&expected.phone, phone.trim());
                 prop_assert_eq!(&expected.email, email.trim());
-                prop_assert_eq!(&expected.notes, &notes);
+                prop_assert_eq!(&expected.notes, &unix_lines(&notes));
                 let mut store = store.borrow_mut();
                 let saved = store.add_customer(draft, now()).unwrap();
                 let read = store.customer(saved.id).unwrap();
@@ -643,10 +656,11 @@ fn any_unicode_round_trips_exactly_through_the_store() {
                     .add_entry(note(saved.id, summary.clone()), now())
                     .unwrap();
                 let read = store.entry(entry.id).unwrap();
-                prop_assert_eq!(&read.summary, summary.trim());
+                let expected_summary = unix_lines(summary.trim());
+                prop_assert_eq!(&read.summary, &expected_summary);
                 prop_assert_eq!(
                     &store.timeline(saved.id).unwrap()[0].summary,
-                    summary.trim()
+                    &expected_summary
                 );
                 Ok(())
             },
@@ -673,13 +687,20 @@ fn a_name_starting_with_a_nul_byte_is_refused_clearly() {
 fn a_100_kb_note_with_every_kind_of_hostile_character_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("journal.sqlite3")).unwrap();
-    let block: String = HOSTILE.iter().chain(['x', 'y'].iter()).collect();
+    // Every hostile character free text may hold (a NUL or a lone carriage return may
+    // not: see control_characters_are_refused_at_the_store), up to the 100 KB limit.
+    let block: String = HOSTILE
+        .iter()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .chain(['x', 'y'].iter())
+        .collect();
     let mut long = String::new();
-    while long.len() < 100 * 1024 {
+    while long.len() + block.len() + "startend".len() <= 100 * 1024 {
         long.push_str(&block);
     }
     let long = format!("start{long}end");
-    let mut draft = CustomerDraft::named("مرحبا 👩‍👩‍👧 e\u{0301}\0 نام");
+    assert!(long.len() > 100 * 1024 - block.len(), "{}", long.len());
+    let mut draft = CustomerDraft::named("مرحبا 👩‍👩‍👧 e\u{0301}\u{200D} نام");
     draft.notes = long.clone();
     let customer = store.add_customer(draft.clone(), now()).unwrap();
     assert_eq!(customer.name, draft.name);
@@ -854,20 +875,48 @@ fn a_journal_on_a_read_only_disk_says_so_and_keeps_everything() {
             let error = store
                 .add_customer(CustomerDraft::named("Grace"), now())
                 .unwrap_err();
-            assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+            assert!(
+                matches!(error, StoreError::ReadOnlyDisk { .. }),
+                "{error:?}"
+            );
             assert!(error.to_string().contains("nothing was saved"), "{error}");
         }
         Err(error) => {
             // SQLite cannot open a WAL journal where it may not create the -shm file.
             let message = error.to_string();
-            assert!(message.contains(&path.display().to_string()), "{message}");
-            assert!(message.ends_with('.'), "{message}");
+            assert!(
+                matches!(error, StoreError::ReadOnlyDisk { .. }),
+                "{error:?}"
+            );
+            assert!(
+                message.starts_with(&format!(
+                    "The journal {} is on a read-only disk: nothing was saved",
+                    path.display()
+                )),
+                "{message}"
+            );
             eprintln!("read-only disk: {message}");
         }
     }
-    // A backup onto the read-only disk fails cleanly too.
+    // A backup onto the read-only disk fails cleanly too, saying why.
     let error = backups::back_up_now(&path, None, now()).unwrap_err();
     eprintln!("backup onto a read-only disk: {error}");
+    assert!(error.to_string().contains("read-only disk"), "{error}");
+    // A new journal cannot be started there: the message says the disk is read-only, and
+    // nothing is left behind.
+    let listing = |dir: &Path| -> BTreeSet<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let before_listing = listing(&mount.dir);
+    let error = Store::open(&mount.dir.join("new").join("journal.sqlite3")).unwrap_err();
+    assert!(
+        error.to_string().contains("the disk is read-only"),
+        "{error}"
+    );
+    assert_eq!(listing(&mount.dir), before_listing);
     mount.remount("rw");
     assert_eq!(hash(&path), before);
     let store = Store::open(&path).unwrap();
@@ -894,13 +943,26 @@ fn a_full_disk_says_so_and_keeps_every_entry_already_saved() {
     };
     assert!(matches!(error, StoreError::DiskFull { .. }), "{error:?}");
     let message = error.to_string();
-    assert!(
-        message.contains("full") && message.contains("nothing was saved"),
-        "{message}"
+    assert_eq!(
+        message,
+        format!(
+            "The disk holding the journal is full; nothing was saved ({}): free some space and try again.",
+            path.display()
+        )
     );
-    // A backup onto the full disk fails without leaving a half-written file.
+    // A backup onto the full disk fails without leaving a half-written file, and says
+    // where it could not go and why.
     let backup_error = backups::back_up_now(&path, None, now()).unwrap_err();
-    eprintln!("full disk: {message} / backup: {backup_error}");
+    let backup_message = backup_error.to_string();
+    eprintln!("full disk: {message} / backup: {backup_message}");
+    assert!(
+        backup_message.starts_with(&format!(
+            "Cannot write the backup to {}",
+            mount.dir.join("backups").display()
+        )) && backup_message.contains(": the disk is full; nothing was written there"),
+        "{backup_message}"
+    );
+    assert!(!backup_message.contains("os error"), "{backup_message}");
     let leftovers: Vec<_> = fs::read_dir(mount.dir.join("backups"))
         .map(|read| read.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
@@ -1150,4 +1212,384 @@ fn restore_refuses_bad_backups_and_leaves_the_journal_alone() {
     }
     assert_eq!(hash(&path), before);
     assert!(backups::list_backups(&path).unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile input at the store's door, refusals without a trace, private files
+
+#[test]
+fn control_characters_and_oversized_fields_are_refused_at_the_store_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("journal.sqlite3")).unwrap();
+    let ten_mb = "x".repeat(10 * 1024 * 1024);
+    let error = store
+        .add_customer(CustomerDraft::named(ten_mb.clone()), now())
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "The name is 10,485,760 characters long; the limit is 200: shorten it."
+    );
+    let mut draft = CustomerDraft::named("Ada");
+    draft.company = "\u{0}=HYPERLINK(\"http://evil\",\"click\")".into();
+    let error = store.add_customer(draft, now()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("The company holds an invisible control character (U+0000, character 1)"),
+        "{error}"
+    );
+    let mut draft = CustomerDraft::named("Ada");
+    draft.notes = ten_mb;
+    let error = store.add_customer(draft, now()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("The notes field is 10,240 KB long; the limit is 100 KB"),
+        "{error}"
+    );
+    assert_eq!(store.customer_count().unwrap(), 0);
+
+    let customer = store
+        .add_customer(CustomerDraft::named("Ada"), now())
+        .unwrap()
+        .id;
+    let error = store
+        .add_entry(note(customer, "call back \u{7}today"), now())
+        .unwrap_err();
+    assert!(error.to_string().starts_with("The text holds"), "{error}");
+    // Windows line ends in a note become plain newlines; tabs stay.
+    let saved = store
+        .add_entry(note(customer, "line 1\r\n\tline 2"), now())
+        .unwrap();
+    assert_eq!(saved.summary, "line 1\n\tline 2");
+    assert_eq!(store.timeline(customer).unwrap().len(), 1);
+}
+
+/// The names in `dir`, to compare before and after.
+fn listing(dir: &Path) -> BTreeSet<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn a_refused_open_leaves_no_wal_shm_or_backup_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("customers.csv");
+    fs::write(&csv, "name,company\nAda,Engines\n").unwrap();
+    // A foreign database in WAL mode: SQLite would create -wal and -shm to read it.
+    let foreign = dir.path().join("photos.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&foreign).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.execute_batch(
+            "CREATE TABLE photos (id INTEGER PRIMARY KEY); INSERT INTO photos DEFAULT VALUES;",
+        )
+        .unwrap();
+    }
+    let newer = dir.path().join("newer.sqlite3");
+    journal_with(&newer, 1);
+    {
+        let conn = rusqlite::Connection::open(&newer).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = listing(dir.path());
+    assert!(
+        !before
+            .iter()
+            .any(|n| n.ends_with("-wal") || n.ends_with("-shm")),
+        "{before:?}"
+    );
+    for path in [&csv, &foreign, &newer] {
+        let bytes = hash(path);
+        Store::open(path).unwrap_err();
+        assert_eq!(hash(path), bytes, "{}", path.display());
+        assert_eq!(
+            listing(dir.path()),
+            before,
+            "after opening {}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_journal_that_cannot_be_created_leaves_no_file_or_folder_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where a folder should be: the folder cannot be made.
+    fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let before = listing(dir.path());
+    let error =
+        Store::open(&dir.path().join("notes.txt").join("sub").join("j.sqlite3")).unwrap_err();
+    assert!(error.to_string().contains("cannot be created"), "{error}");
+    assert_eq!(listing(dir.path()), before);
+    // Folders made for a journal SQLite then cannot write are removed again.
+    let Some(mount) = Tmpfs::mount(&dir.path().join("disk"), "1m") else {
+        return;
+    };
+    let filler = mount.dir.join("filler");
+    fs::write(&filler, vec![0u8; 1024 * 1024]).unwrap_or(());
+    let error = Store::open(&mount.dir.join("a").join("b").join("journal.sqlite3")).unwrap_err();
+    eprintln!("journal on a full disk: {error}");
+    assert!(error.to_string().contains("full"), "{error}");
+    assert_eq!(listing(&mount.dir), BTreeSet::from(["filler".to_owned()]));
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_journal_its_working_files_and_its_backups_are_private_to_their_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("candor").join("data");
+    let path = folder.join("journal.sqlite3");
+    let customer = journal_with(&path, 1);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.timeline(customer).unwrap().len(), 1);
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    assert_eq!(mode(&dir.path().join("candor")), 0o700);
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(Path::new(&wal)), 0o600, "the -wal file");
+    assert_eq!(mode(Path::new(&shm)), 0o600, "the -shm file");
+    let info = backups::back_up_now(&path, None, now()).unwrap();
+    assert_eq!(mode(&folder.join("backups")), 0o700);
+    assert_eq!(mode(&info.path), 0o600);
+    let chosen = dir.path().join("copy.sqlite3");
+    let info = backups::back_up_now(&path, Some(&chosen), now()).unwrap();
+    assert_eq!(mode(&info.path), 0o600);
+}
+
+#[cfg(unix)]
+#[test]
+fn opening_an_old_journal_tightens_its_backups_but_not_a_folder_the_person_chose() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let customer = journal_with(&path, 2);
+    let backup = backups::back_up_now(&path, None, now()).unwrap().path;
+    // As an older Candor left them: readable by everyone.
+    let open_up = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    open_up(dir.path(), 0o755);
+    open_up(&path, 0o644);
+    open_up(&dir.path().join("backups"), 0o755);
+    open_up(&backup, 0o644);
+    let before = hash(&path);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.timeline(customer).unwrap().len(), 2);
+    drop(store);
+    assert_eq!(mode(&dir.path().join("backups")), 0o700);
+    assert_eq!(mode(&backup), 0o600);
+    // The journal's own folder and file were chosen by the person (here a temporary
+    // folder, not Candor's data folder): left as they are, data untouched.
+    assert_eq!(mode(dir.path()), 0o755);
+    assert_eq!(mode(&path), 0o644);
+    assert_eq!(hash(&path), before);
+}
+
+/// A journal file that may be written, in a folder that may not (a read-only mount with
+/// the journal bind-mounted writable into it), as when a folder's write permission is
+/// taken away.
+#[test]
+fn a_read_only_folder_is_not_called_a_read_only_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(writable) = Tmpfs::mount(&dir.path().join("rw"), "8m") else {
+        return;
+    };
+    let Some(folder) = Tmpfs::mount(&dir.path().join("ro"), "1m") else {
+        return;
+    };
+    let real = writable.dir.join("journal.sqlite3");
+    let customer = journal_with(&real, 1);
+    let path = folder.dir.join("journal.sqlite3");
+    fs::write(&path, b"").unwrap();
+    folder.remount("ro");
+    let bound = Command::new("mount")
+        .arg("--bind")
+        .arg(&real)
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(bound.success());
+    let result = Store::open(&path)
+        .and_then(|mut store| store.add_entry(note(customer, "into a read-only folder"), now()));
+    let _ = Command::new("umount").arg(&path).status();
+    let error = result.unwrap_err();
+    let message = error.to_string();
+    eprintln!("read-only folder: {message}");
+    assert!(
+        matches!(error, StoreError::ReadOnlyFolder { .. }),
+        "{error:?}"
+    );
+    assert!(
+        message.starts_with(&format!(
+            "The folder {} holding the journal {} is read-only (the journal file itself is not)",
+            folder.dir.display(),
+            path.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_export_or_backup_that_cannot_be_written_says_where_and_why() {
+    use candor::io::export::{ExportOptions, Report, export_report};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 3);
+    let store = Store::open(&path).unwrap();
+    let options = ExportOptions {
+        from: None,
+        to: None,
+        bom: true,
+    };
+    // Into a folder that does not exist.
+    let nowhere = dir.path().join("gone").join("report.csv");
+    let error = export_report(
+        &store,
+        Report::Timeline,
+        &options,
+        day(2026, 11, 20),
+        &nowhere,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "Cannot write the export to {}: the folder {} does not exist; nothing was changed there: choose another file or folder and export again.",
+            nowhere.display(),
+            dir.path().join("gone").display()
+        )
+    );
+    let Some(mount) = Tmpfs::mount(&dir.path().join("disk"), "1m") else {
+        return;
+    };
+    mount.remount("ro");
+    let report = mount.dir.join("report.csv");
+    let error = export_report(
+        &store,
+        Report::Timeline,
+        &options,
+        day(2026, 11, 20),
+        &report,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "Cannot write the export to {}: the disk is read-only; nothing was changed there: choose another file or folder and export again.",
+            report.display()
+        )
+    );
+    let copy = mount.dir.join("copy.sqlite3");
+    let error = backups::back_up_now(&path, Some(&copy), now())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "Cannot write the backup to {}: the disk is read-only; nothing was written there: choose another place and try again.",
+            copy.display()
+        )
+    );
+}
+
+/// The folder the read-only child works in.
+const PERMISSIONS_DIR: &str = "CANDOR_TEST_PERMISSIONS_DIR";
+
+#[cfg(unix)]
+#[test]
+#[ignore = "child process of a_read_only_file_and_a_read_only_folder_each_say_which"]
+fn read_only_child_as_a_regular_user() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Ok(dir) = std::env::var(PERMISSIONS_DIR) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let set_mode =
+        |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    // A read-only journal in a folder that may be written.
+    let file_dir = dir.join("file");
+    fs::create_dir(&file_dir).unwrap();
+    let journal = file_dir.join("journal.sqlite3");
+    let customer = journal_with(&journal, 1);
+    set_mode(&journal, 0o444);
+    let error = Store::open(&journal)
+        .and_then(|mut store| store.add_entry(note(customer, "into a read-only file"), now()))
+        .unwrap_err();
+    println!("read-only file: {error}");
+    assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("The journal {} is read-only", journal.display())),
+        "{error}"
+    );
+    // A journal that may be written, in a folder that may not.
+    let folder = dir.join("folder");
+    fs::create_dir(&folder).unwrap();
+    let journal = folder.join("journal.sqlite3");
+    let customer = journal_with(&journal, 1);
+    set_mode(&folder, 0o555);
+    let error = Store::open(&journal)
+        .and_then(|mut store| store.add_entry(note(customer, "into a read-only folder"), now()))
+        .unwrap_err();
+    println!("read-only folder: {error}");
+    assert!(
+        matches!(error, StoreError::ReadOnlyFolder { .. }),
+        "{error:?}"
+    );
+    // A new journal there: the folder is named, nothing is created.
+    let before = listing(&folder);
+    let error = Store::open(&folder.join("new.sqlite3")).unwrap_err();
+    println!("new journal in a read-only folder: {error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("the folder {} is read-only", folder.display())),
+        "{error}"
+    );
+    assert_eq!(listing(&folder), before);
+    set_mode(&folder, 0o755);
+    println!("CHILD OK");
+}
+
+/// Permissions bind everyone but root: as root, the checks run in a child process as the
+/// user `nobody`.
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_and_a_read_only_folder_each_say_which() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::CommandExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    fs::create_dir(&work).unwrap();
+    let mut command = child(
+        "read_only_child_as_a_regular_user",
+        &[(PERMISSIONS_DIR, work.to_str().unwrap())],
+    );
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        const NOBODY: u32 = 65534;
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::chown(&work, Some(NOBODY), Some(NOBODY)).unwrap();
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("CHILD OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -675,3 +675,115 @@ fn two_windows_on_one_journal_both_save_and_see_each_others_changes() {
     assert_eq!(customer_names(&first), both);
     assert_eq!(customer_names(&second), both);
 }
+
+/// The errors listed in the status bar, oldest first.
+fn errors_shown(harness: &Harness<'static, CandorApp>) -> Vec<String> {
+    harness
+        .state()
+        .errors
+        .iter()
+        .map(|e| e.text.clone())
+        .collect()
+}
+
+#[test]
+fn several_errors_are_shown_together_and_each_disappears_once_fixed() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let folder = fixture._dir.path().to_path_buf();
+    let missing = folder.join("no such folder");
+    let harness = fixture.harness();
+    harness.run();
+
+    // An export into a folder that does not exist fails…
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    let report = missing.join("report.csv");
+    replace_text(harness, "Save to file", &report.display().to_string());
+    harness.get_by_label("Export").click();
+    harness.step();
+    wait_for_job(harness);
+    harness.key_press(Key::Escape);
+    harness.run();
+    // …and so does a backup into it.
+    open_menu_item(harness, "File", "Back up now…");
+    let backup = missing.join("copy.sqlite3");
+    type_into(harness, "Or to this file", &backup.display().to_string());
+    harness.get_by_label("Back up").click();
+    harness.step();
+    wait_for_job(harness);
+    harness.key_press(Key::Escape);
+    harness.run();
+
+    let errors = errors_shown(harness);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].starts_with(&format!(
+            "Cannot write the export to {}: the folder {} does not exist",
+            report.display(),
+            missing.display()
+        )),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("copy.sqlite3"), "{errors:?}");
+    // Both are on screen, each once.
+    assert_eq!(
+        harness
+            .get_all_by_label_contains("⚠ Cannot write the export")
+            .count(),
+        1
+    );
+    assert_eq!(harness.get_all_by_label_contains("copy.sqlite3").count(), 1);
+
+    // The export succeeds into the right folder: its error goes, the backup's stays.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    replace_text(
+        harness,
+        "Save to file",
+        &folder.join("report.csv").display().to_string(),
+    );
+    harness.get_by_label("Export").click();
+    harness.step();
+    wait_for_job(harness);
+    assert!(
+        notice(harness).starts_with("Exported "),
+        "{}",
+        notice(harness)
+    );
+    let errors = errors_shown(harness);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("copy.sqlite3"), "{errors:?}");
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("⚠ Cannot write the export")
+            .count(),
+        0
+    );
+
+    // Dismissing the backup's error clears the status bar.
+    harness.get_by_label("Dismiss").click();
+    harness.run();
+    assert!(errors_shown(harness).is_empty());
+    assert_eq!(harness.query_all_by_label_contains("⚠").count(), 0);
+}
+
+#[test]
+fn an_overlong_name_in_the_form_is_refused_naming_the_limit_and_kept() {
+    let mut fixture = app_with(&["Ann"]);
+    let harness = fixture.harness();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    let long = "Pasted ".repeat(30);
+    type_into(harness, "Name", &long);
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains(&format!(
+        "The name is {} characters long; the limit is 200: shorten it.",
+        long.trim().chars().count()
+    ));
+    assert_eq!(
+        harness.get_by_label("Name").value().as_deref(),
+        Some(long.as_str())
+    );
+    assert_eq!(harness.state().journal.as_ref().unwrap().customers.len(), 1);
+}

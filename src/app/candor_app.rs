@@ -42,7 +42,8 @@ pub enum Action {
     /// Restore the newest good backup of a journal that turned out damaged.
     RestoreNewestGood,
     SetTheme(super::prefs::ThemeChoice),
-    DismissError,
+    /// Hides one error of the status bar (by its place in [`CandorApp::errors`]).
+    DismissError(usize),
 }
 
 /// A change that Edit → Undo takes back.
@@ -65,6 +66,41 @@ pub struct Notice {
     pub is_error: bool,
 }
 
+/// What an error is about: it stays on screen until that works again (or is dismissed),
+/// so a fixed problem disappears and an unrelated success does not hide a real one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorTopic {
+    /// Reading the journal (opening, reloading, picking up other windows' changes).
+    Journal,
+    /// A change to the journal (a form, a quick action, undo, the trash).
+    Save,
+    /// File → Export….
+    Export,
+    /// File → Import….
+    Import,
+    /// File → Back up now….
+    Backup,
+    /// File → Restore from backup… (and the list of backups it shows).
+    Restore,
+    /// Today's automatic backup.
+    DailyBackup,
+    /// A hint about what to do first ("Select a customer first"): gone with the next
+    /// success.
+    Hint,
+}
+
+/// One error shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorNotice {
+    /// What it is about, so it goes once that works again.
+    pub topic: ErrorTopic,
+    /// One sentence saying what went wrong and what to do.
+    pub text: String,
+}
+
+/// At most this many errors are listed at once; older ones give way to newer ones.
+const MAX_ERRORS_SHOWN: usize = 5;
+
 /// Candor's window.
 pub struct CandorApp {
     pub journal: Option<Journal>,
@@ -79,6 +115,8 @@ pub struct CandorApp {
     pub(super) dialog: Option<Dialog>,
     pub(super) undo: Vec<UndoStep>,
     pub notice: Option<Notice>,
+    /// Every error not yet fixed, oldest first, each shown in the status bar.
+    pub errors: Vec<ErrorNotice>,
     pub(super) actions: Vec<Action>,
     pub(super) picker: FilePicker,
     /// For a damaged journal: the newest backup that passed its integrity check.
@@ -112,6 +150,7 @@ impl CandorApp {
             dialog: None,
             undo: Vec::new(),
             notice: None,
+            errors: Vec::new(),
             actions: Vec::new(),
             picker: FilePicker::default(),
             restore_offer: None,
@@ -170,7 +209,7 @@ impl CandorApp {
             }
             Err(error) => {
                 if self.journal.is_some() {
-                    self.fail(error.to_string());
+                    self.fail_about(ErrorTopic::Journal, error.to_string());
                 } else {
                     self.journal_path = path.to_path_buf();
                     self.open_error = Some(error.to_string());
@@ -215,18 +254,24 @@ impl CandorApp {
             return;
         };
         match receiver.try_recv() {
-            Ok(Ok(_)) => self.startup_backup = None,
+            Ok(Ok(_)) => {
+                self.startup_backup = None;
+                self.resolved(ErrorTopic::DailyBackup);
+            }
             Ok(Err(error)) => {
                 self.startup_backup = None;
                 let damaged = matches!(&error, crate::backups::BackupError::Store(e) if crate::backups::offers_restore(e));
                 if damaged {
                     // Damage deep in the history passes opening and shows up in the backup's
                     // full check: say so, and point at the good backups.
-                    self.fail(format!(
+                    self.fail_about(ErrorTopic::DailyBackup, format!(
                         "Today's automatic backup found the journal damaged ({error}). File → Restore from backup… lists the good backups."
                     ));
                 } else {
-                    self.fail(format!("Today's automatic backup failed: {error}"));
+                    self.fail_about(
+                        ErrorTopic::DailyBackup,
+                        format!("Today's automatic backup failed: {error}"),
+                    );
                 }
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
@@ -234,18 +279,73 @@ impl CandorApp {
         }
     }
 
+    /// Shows what just happened. A success also clears the hints ("Select a customer
+    /// first") it makes obsolete.
     pub(super) fn say(&mut self, text: impl Into<String>) {
+        self.resolved(ErrorTopic::Hint);
         self.notice = Some(Notice {
             text: text.into(),
             is_error: false,
         });
     }
 
+    /// Shows a hint about what to do first; gone with the next success.
     pub(super) fn fail(&mut self, text: impl Into<String>) {
+        self.fail_about(ErrorTopic::Hint, text);
+    }
+
+    /// Shows an error about `topic`, beside any other errors still unfixed; it replaces an
+    /// earlier error about the same topic, and stays until [`Self::resolved`] says that
+    /// topic works again or it is dismissed.
+    pub(super) fn fail_about(&mut self, topic: ErrorTopic, text: impl Into<String>) {
+        let text = text.into();
+        self.errors
+            .retain(|e| e.topic != topic || (topic == ErrorTopic::Hint && e.text != text));
+        self.errors.push(ErrorNotice {
+            topic,
+            text: text.clone(),
+        });
+        if self.errors.len() > MAX_ERRORS_SHOWN {
+            self.errors.remove(0);
+        }
         self.notice = Some(Notice {
-            text: text.into(),
+            text,
             is_error: true,
         });
+    }
+
+    /// `topic` works again: its error disappears.
+    pub(super) fn resolved(&mut self, topic: ErrorTopic) {
+        let before = self.errors.len();
+        self.errors.retain(|e| e.topic != topic);
+        if self.errors.len() != before
+            && self
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.is_error && !self.errors.iter().any(|e| e.text == n.text))
+        {
+            self.notice = None;
+        }
+    }
+
+    /// A change was saved: says so, and clears an earlier failure to save.
+    pub(super) fn saved(&mut self, text: impl Into<String>) {
+        self.resolved(ErrorTopic::Save);
+        self.say(text);
+    }
+
+    /// Hides the error at `index` of [`Self::errors`].
+    pub(super) fn dismiss_error(&mut self, index: usize) {
+        if index < self.errors.len() {
+            let removed = self.errors.remove(index);
+            if self
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.is_error && n.text == removed.text)
+            {
+                self.notice = None;
+            }
+        }
     }
 
     /// Re-reads the caches after a change; reports a failure instead of panicking.
@@ -254,8 +354,9 @@ impl CandorApp {
         let Some(journal) = self.journal.as_mut() else {
             return;
         };
-        if let Err(error) = journal.reload(today) {
-            self.fail(error.to_string());
+        match journal.reload(today) {
+            Ok(()) => self.resolved(ErrorTopic::Journal),
+            Err(error) => self.fail_about(ErrorTopic::Journal, error.to_string()),
         }
         self.customer_list.invalidate();
         self.timeline.invalidate();
@@ -272,7 +373,7 @@ impl CandorApp {
                 self.timeline.invalidate();
                 self.timeline.selected_entry = None;
             }
-            Err(error) => self.fail(error.to_string()),
+            Err(error) => self.fail_about(ErrorTopic::Journal, error.to_string()),
         }
     }
 
@@ -411,7 +512,7 @@ impl CandorApp {
         let changed = match self.journal.as_ref().map(Journal::changed_elsewhere) {
             Some(Ok(changed)) => changed,
             Some(Err(error)) => {
-                self.fail(error.to_string());
+                self.fail_about(ErrorTopic::Journal, error.to_string());
                 false
             }
             None => false,
@@ -427,18 +528,21 @@ impl CandorApp {
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         egui::Panel::bottom("status_bar").show(ui, |ui| {
+            // Every unfixed error on its own line, so two problems at once are both seen.
+            for (index, error) in self.errors.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {}", error.text));
+                    if ui.small_button("Dismiss").clicked() {
+                        actions.push(Action::DismissError(index));
+                    }
+                });
+            }
             ui.horizontal(|ui| {
                 match &self.notice {
-                    Some(notice) if notice.is_error => {
-                        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {}", notice.text));
-                        if ui.small_button("Dismiss").clicked() {
-                            actions.push(Action::DismissError);
-                        }
-                    }
-                    Some(notice) => {
+                    Some(notice) if !notice.is_error => {
                         ui.label(&notice.text);
                     }
-                    None => {
+                    _ => {
                         ui.weak(format!("Journal: {}", self.journal_path.display()));
                     }
                 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::background::{BackgroundJob, JobResult};
 use super::backup_dialog::{BackupDialog, RestoreDialog};
-use super::candor_app::{Action, CandorApp, UndoStep};
+use super::candor_app::{Action, CandorApp, ErrorTopic, UndoStep};
 use super::commands::UiCommand;
 use super::dialogs::{ActionDialog, CustomerForm, Dialog, EntryChange, PathDialog, PathPurpose};
 use super::entry_form::EntryForm;
@@ -54,7 +54,7 @@ impl CandorApp {
                 self.reload();
                 self.select_customer(saved.customer_id);
                 self.timeline.selected_entry = Some(saved.id);
-                self.say(format!(
+                self.saved(format!(
                     "Saved: {what} for {}.",
                     self.customer_name(saved.customer_id)
                 ));
@@ -99,7 +99,7 @@ impl CandorApp {
                 }
                 self.reload();
                 self.select_customer(saved.id);
-                self.say(format!("Saved: {}.", saved.name));
+                self.saved(format!("Saved: {}.", saved.name));
                 true
             }
             Err(error) => {
@@ -144,13 +144,13 @@ impl CandorApp {
             .push(UndoStep::Edited(id, Box::new(entry.to_draft())));
         self.reload();
         self.timeline.selected_entry = Some(id);
-        self.say(format!("Saved: {} updated.", saved.kind.tag().label()));
+        self.saved(format!("Saved: {} updated.", saved.kind.tag().label()));
         Ok(())
     }
 
     fn quick_change(&mut self, id: EntryId, change: EntryChange) {
         if let Err(error) = self.change_entry(id, change) {
-            self.fail(error);
+            self.fail_about(ErrorTopic::Save, error);
         }
     }
 
@@ -195,7 +195,7 @@ impl CandorApp {
                             self.dialog =
                                 Some(Dialog::Entry(Box::new(EntryForm::edit(&entry, &name))));
                         }
-                        Err(error) => self.fail(error.to_string()),
+                        Err(error) => self.fail_about(ErrorTopic::Journal, error.to_string()),
                     }
                 }
             }
@@ -207,9 +207,9 @@ impl CandorApp {
                             self.undo.push(UndoStep::Trashed(id));
                             self.timeline.selected_entry = None;
                             self.reload();
-                            self.say("Moved to the trash. Undo brings it back.");
+                            self.saved("Moved to the trash. Undo brings it back.");
                         }
-                        Err(error) => self.fail(error.to_string()),
+                        Err(error) => self.fail_about(ErrorTopic::Save, error.to_string()),
                     }
                 }
             }
@@ -267,9 +267,9 @@ impl CandorApp {
                             self.undo.push(UndoStep::CustomerEdited(id, Box::new(old)));
                             self.reload();
                             let verb = if archived { "Archived" } else { "Brought back" };
-                            self.say(format!("{verb}: {}.", customer.name));
+                            self.saved(format!("{verb}: {}.", customer.name));
                         }
-                        Err(error) => self.fail(error.to_string()),
+                        Err(error) => self.fail_about(ErrorTopic::Save, error.to_string()),
                     }
                 }
             }
@@ -280,7 +280,7 @@ impl CandorApp {
                     self.say(format!("Opened {}.", path.display()));
                 }
             }
-            Action::DismissError => self.notice = None,
+            Action::DismissError(index) => self.dismiss_error(index),
             Action::RestoreNewestGood => {
                 if let Some(backup) = self.restore_offer.clone() {
                     let mut dialog = RestoreDialog::new(vec![backup]);
@@ -343,7 +343,7 @@ impl CandorApp {
             }
             UiCommand::RestoreBackup => match crate::backups::list_backups(&self.journal_path) {
                 Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
-                Err(error) => self.fail(error.to_string()),
+                Err(error) => self.fail_about(ErrorTopic::Restore, error.to_string()),
             },
             UiCommand::ShowShortcuts | UiCommand::ShowJournalLocation | UiCommand::ShowAbout => {
                 self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
@@ -385,13 +385,13 @@ impl CandorApp {
         match result {
             Ok(message) => {
                 self.reload();
-                self.say(message);
+                self.saved(message);
             }
             Err(error) => {
                 if !matches!(error, StoreError::NotFound { .. }) {
                     self.undo.push(step);
                 }
-                self.fail(error.to_string());
+                self.fail_about(ErrorTopic::Save, error.to_string());
             }
         }
     }
@@ -413,7 +413,7 @@ impl CandorApp {
                     .collect(),
             ),
             Err(error) => {
-                self.fail(error.to_string());
+                self.fail_about(ErrorTopic::Journal, error.to_string());
                 None
             }
         }
@@ -439,7 +439,7 @@ impl CandorApp {
                 self.undo
                     .retain(|step| !matches!(step, UndoStep::Trashed(trashed) if *trashed == id));
                 self.reload();
-                self.say(message);
+                self.saved(message);
                 if let Some(entries) = self.trash_contents() {
                     *dialog = TrashDialog::new(entries);
                 }
@@ -534,9 +534,11 @@ impl CandorApp {
         }
         match result {
             JobResult::Exported { rows, path } => {
+                self.resolved(ErrorTopic::Export);
                 self.say(format!("Exported {rows} rows to {}.", path.display()));
             }
             JobResult::Imported(summary) => {
+                self.resolved(ErrorTopic::Import);
                 self.reload();
                 let first_line = summary
                     .to_string()
@@ -551,8 +553,12 @@ impl CandorApp {
                     self.dialog = Some(Dialog::Import(dialog));
                 }
             }
-            JobResult::BackedUp(info) => self.say(format!("Backed up to {}.", info.path.display())),
+            JobResult::BackedUp(info) => {
+                self.resolved(ErrorTopic::Backup);
+                self.say(format!("Backed up to {}.", info.path.display()));
+            }
             JobResult::Restored { report, backup } => {
+                self.resolved(ErrorTopic::Restore);
                 self.restore_offer = None;
                 let kept = report
                     .previous
@@ -565,7 +571,13 @@ impl CandorApp {
                 ));
             }
             JobResult::Failed(error) => {
-                self.fail(error.clone());
+                let topic = match (&job.reopen, job.restoring) {
+                    (Some(Dialog::Export(_)), _) => ErrorTopic::Export,
+                    (Some(Dialog::Import(_)), _) => ErrorTopic::Import,
+                    (Some(Dialog::Backup(_)), _) => ErrorTopic::Backup,
+                    _ => ErrorTopic::Restore,
+                };
+                self.fail_about(topic, error.clone());
                 if let Some(mut dialog) = job.reopen
                     && self.dialog.is_none()
                 {

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 
 use chrono::{Local, NaiveDateTime, Timelike as _};
 
-pub use candor_app::{Action, CandorApp};
+pub use candor_app::{Action, CandorApp, ErrorNotice, ErrorTopic};
 pub use commands::UiCommand;
 pub use entry_form::EntryForm;
 pub use journal::Journal;

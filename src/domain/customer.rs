@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::ValidationError;
+use super::{ValidationError, limits};
 
 /// How often a customer should hear from you when all is well, unless set otherwise.
 pub const DEFAULT_CADENCE_DAYS: u32 = 14;
@@ -95,7 +95,8 @@ impl CustomerDraft {
         }
     }
 
-    /// Trims every field and checks the rules a customer must meet before it is saved.
+    /// Trims every field and checks the rules a customer must meet before it is saved:
+    /// each field's length and characters ([`limits`]), a name, a cadence, an email's form.
     pub fn validated(mut self) -> Result<Self, ValidationError> {
         self.name = self.name.trim().to_owned();
         self.company = self.company.trim().to_owned();
@@ -106,11 +107,11 @@ impl CustomerDraft {
                 "A customer needs a name: type at least one letter in the name field.",
             ));
         }
-        if self.name.starts_with(char::is_control) {
-            return Err(ValidationError::new(
-                "The name starts with an invisible control character (perhaps pasted): delete the start of the name and type it again.",
-            ));
-        }
+        limits::check_line("name", &self.name, limits::MAX_NAME_CHARS)?;
+        limits::check_line("company", &self.company, limits::MAX_COMPANY_CHARS)?;
+        limits::check_line("phone number", &self.phone, limits::MAX_PHONE_CHARS)?;
+        limits::check_line("email address", &self.email, limits::MAX_EMAIL_CHARS)?;
+        self.notes = limits::clean_text("notes field", &self.notes)?;
         if self.cadence_days == 0 || self.cadence_days > MAX_CADENCE_DAYS {
             return Err(ValidationError::new(format!(
                 "The contact cadence must be between 1 and {MAX_CADENCE_DAYS} days (you entered {}).",
@@ -124,6 +125,16 @@ impl CustomerDraft {
             )));
         }
         self.tags = normalize_tags(self.tags.iter().map(String::as_str));
+        for tag in &self.tags {
+            limits::check_line("tag", tag, limits::MAX_TAG_CHARS)?;
+        }
+        if self.tags.len() > limits::MAX_TAGS {
+            return Err(ValidationError::new(format!(
+                "The customer has {} tags; the limit is {}: remove some.",
+                self.tags.len(),
+                limits::MAX_TAGS
+            )));
+        }
         Ok(self)
     }
 }
@@ -194,5 +205,52 @@ mod tests {
         assert!(draft.clone().validated().is_err());
         draft.email = String::new();
         assert!(draft.validated().is_ok());
+    }
+
+    #[test]
+    fn every_field_is_checked_for_length_and_control_characters_naming_the_field() {
+        let err = CustomerDraft::named("a".repeat(10 * 1024 * 1024))
+            .validated()
+            .unwrap_err();
+        assert_eq!(
+            err.0,
+            "The name is 10,485,760 characters long; the limit is 200: shorten it."
+        );
+        let err = CustomerDraft::named("\u{0}=HYPERLINK(\"http://x\")")
+            .validated()
+            .unwrap_err();
+        assert!(
+            err.0
+                .starts_with("The name holds an invisible control character (U+0000, character 1)"),
+            "{err}"
+        );
+        type Change = fn(&mut CustomerDraft);
+        let cases: [(Change, &str); 6] = [
+            (|d| d.company = "Acme\u{1}".into(), "The company holds"),
+            (|d| d.phone = "+49\u{7}".into(), "The phone number holds"),
+            (|d| d.email = "a@b.c\u{0}".into(), "The email address holds"),
+            (
+                |d| d.phone = "1".repeat(51),
+                "The phone number is 51 characters long; the limit is 50",
+            ),
+            (
+                |d| d.notes = "n".repeat(200 * 1024),
+                "The notes field is 200 KB long; the limit is 100 KB",
+            ),
+            (|d| d.tags = vec!["t\u{1b}".into()], "The tag holds"),
+        ];
+        for (change, expected) in cases {
+            let mut draft = CustomerDraft::named("Bo");
+            change(&mut draft);
+            let err = draft.validated().unwrap_err();
+            assert!(err.0.starts_with(expected), "{expected}: {err}");
+        }
+    }
+
+    #[test]
+    fn notes_keep_tabs_and_newlines_and_get_unix_line_ends() {
+        let mut draft = CustomerDraft::named("Bo");
+        draft.notes = "line 1\r\n\tline 2\r".into();
+        assert_eq!(draft.validated().unwrap().notes, "line 1\n\tline 2\n");
     }
 }

@@ -4,10 +4,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::ValidationError;
 use super::customer::CustomerId;
 use super::dates::format_date;
 use super::money::Cents;
+use super::{ValidationError, limits};
 
 /// Defines a fieldless enum stored and exported as a stable lowercase code, shown to people
 /// with a sentence-case label.
@@ -500,9 +500,8 @@ impl Entry {
     }
 }
 
-/// The largest summary Candor stores (1 MiB): generous for pasted notes, small enough that
-/// a slip of the clipboard cannot bloat the journal.
-pub const MAX_SUMMARY_BYTES: usize = 1 << 20;
+/// The largest entry text Candor stores ([`limits::MAX_TEXT_BYTES`]).
+pub const MAX_SUMMARY_BYTES: usize = limits::MAX_TEXT_BYTES;
 
 /// An entry to create, or the new content of an existing one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -514,16 +513,10 @@ pub struct EntryDraft {
 }
 
 impl EntryDraft {
-    /// Trims the summary and checks the rules of the entry's kind.
+    /// Trims the text, checks every text field's length and characters ([`limits`]) and
+    /// the rules of the entry's kind.
     pub fn validated(mut self) -> Result<Self, ValidationError> {
-        self.summary = self.summary.trim().to_owned();
-        if self.summary.len() > MAX_SUMMARY_BYTES {
-            return Err(ValidationError::new(format!(
-                "The text is {} KB long; Candor keeps up to {} KB per entry: attach the rest as a file elsewhere.",
-                self.summary.len() / 1024,
-                MAX_SUMMARY_BYTES / 1024
-            )));
-        }
+        self.summary = limits::clean_text("text", self.summary.trim())?;
         super::dates::check_range(self.occurred_at.date())?;
         let started = self.occurred_at.date();
         let needs_summary = |what: &str| -> Result<(), ValidationError> {
@@ -553,18 +546,23 @@ impl EntryDraft {
                     )));
                 }
                 if let Some(risk) = &mut promise.at_risk {
-                    risk.reason = risk.reason.trim().to_owned();
+                    risk.reason = limits::clean_text("at-risk reason", risk.reason.trim())?;
+                }
+                for renegotiation in &mut promise.renegotiations {
+                    renegotiation.note =
+                        limits::clean_text("renegotiation note", renegotiation.note.trim())?;
                 }
             }
             EntryKind::BadNews(_) => needs_summary("what bad news you delivered")?,
             EntryKind::Problem(problem) => {
                 needs_summary("what the problem is")?;
                 problem.owner = problem.owner.trim().to_owned();
+                limits::check_line("problem owner", &problem.owner, limits::MAX_LABEL_CHARS)?;
                 if problem.owner.is_empty() {
                     problem.owner = "me".to_owned();
                 }
                 if let ProblemStatus::Resolved { on, prevention, .. } = &mut problem.status {
-                    *prevention = prevention.trim().to_owned();
+                    *prevention = limits::clean_text("prevention note", prevention.trim())?;
                     if *on < started {
                         return Err(ValidationError::new(format!(
                             "The problem cannot be resolved on {}, before it was reported ({}).",
@@ -586,6 +584,11 @@ impl EntryDraft {
             }
             EntryKind::Payment(payment) => {
                 payment.invoice_ref = payment.invoice_ref.trim().to_owned();
+                limits::check_line(
+                    "invoice reference",
+                    &payment.invoice_ref,
+                    limits::MAX_LABEL_CHARS,
+                )?;
                 if payment.invoice_ref.is_empty() && self.summary.is_empty() {
                     return Err(ValidationError::new(
                         "Give the invoice a reference (or a description) so you can find it later.",
@@ -762,5 +765,58 @@ mod tests {
         let mut empty = draft(EntryKind::Note);
         empty.summary = "   ".into();
         assert!(empty.validated().unwrap_err().0.contains("empty"));
+    }
+
+    #[test]
+    fn entry_texts_are_checked_for_length_and_control_characters() {
+        let draft = |summary: &str, kind| EntryDraft {
+            customer_id: CustomerId(1),
+            occurred_at: at(10, 9),
+            summary: summary.into(),
+            kind,
+        };
+        let err = draft(&"x".repeat(10 << 20), EntryKind::Note)
+            .validated()
+            .unwrap_err();
+        assert_eq!(
+            err.0,
+            "The text is 10,240 KB long; the limit is 100 KB: shorten it."
+        );
+        let err = draft("\u{0}=HYPERLINK(\"x\")", EntryKind::Note)
+            .validated()
+            .unwrap_err();
+        assert!(
+            err.0
+                .starts_with("The text holds an invisible control character (U+0000"),
+            "{err}"
+        );
+        let kept = draft("a\r\n\tb", EntryKind::Note).validated().unwrap();
+        assert_eq!(kept.summary, "a\n\tb");
+        let err = draft(
+            "Invoice",
+            EntryKind::Payment(Payment {
+                invoice_ref: "INV\u{8}1".into(),
+                amount: Cents(100),
+                due: day(20),
+                paid_on: None,
+            }),
+        )
+        .validated()
+        .unwrap_err();
+        assert!(err.0.starts_with("The invoice reference holds"), "{err}");
+        let err = draft(
+            "Broken pump",
+            EntryKind::Problem(Problem {
+                owner: "o".repeat(201),
+                status: ProblemStatus::Open,
+            }),
+        )
+        .validated()
+        .unwrap_err();
+        assert!(
+            err.0
+                .starts_with("The problem owner is 201 characters long; the limit is 200"),
+            "{err}"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Text cells that are safe to open in a spreadsheet.
 //!
 //! A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return can be run as a
-//! formula by Excel, LibreOffice or Google Sheets (OWASP, "CSV Injection"). Every text
+//! formula by Excel, LibreOffice or Google Sheets (OWASP, "CSV Injection"), and so can one
+//! whose first *visible* character is one of those after characters a spreadsheet skips
+//! (a NUL, spaces, a zero-width space or a byte-order mark). Every text
 //! cell Candor writes goes through [`SafeText`], which prefixes such a cell with a single
 //! quote; numeric columns are written as numbers and never touched. [`unescape`] undoes it
 //! when Candor reads its own files back.
@@ -33,28 +35,49 @@ impl Serialize for SafeText {
     }
 }
 
-/// Prefixes a cell that a spreadsheet would run as a formula with `'`. A cell that already
-/// starts with `'` gets one more, so [`unescape`] restores every value exactly.
-pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+/// Characters a spreadsheet skips or strips before it decides whether a cell is a
+/// formula: control characters (a NUL that LibreOffice drops), whitespace, and zero-width
+/// or byte-order-mark characters that are invisible in any view.
+fn ignored_by_spreadsheets(c: char) -> bool {
+    c.is_control()
+        || c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}'
+        )
+}
+
+/// True when a spreadsheet could run `text` as a formula: its first character is a
+/// trigger (or the quote that marks an escaped cell), or the first character a spreadsheet
+/// sees after the ones it ignores is.
+fn needs_quote(text: &str) -> bool {
+    let is_trigger = |c: char| FORMULA_TRIGGERS.contains(&c) || c == '\'';
     match text.chars().next() {
-        Some(first) if FORMULA_TRIGGERS.contains(&first) || first == '\'' => {
-            std::borrow::Cow::Owned(format!("'{text}"))
-        }
-        _ => std::borrow::Cow::Borrowed(text),
+        None => false,
+        Some(first) if is_trigger(first) => true,
+        Some(_) => text
+            .chars()
+            .find(|c| !ignored_by_spreadsheets(*c))
+            .is_some_and(is_trigger),
+    }
+}
+
+/// Prefixes a cell that a spreadsheet would run as a formula with `'`, looking past the
+/// invisible characters a spreadsheet ignores (so `"\u{0}=HYPERLINK(…)"` is caught). A
+/// cell that already starts with `'` gets one more, so [`unescape`] restores every value
+/// exactly.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    if needs_quote(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
 /// Undoes [`neutralise`] for a cell Candor wrote.
 pub fn unescape(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest)
-            if rest
-                .chars()
-                .next()
-                .is_some_and(|c| FORMULA_TRIGGERS.contains(&c) || c == '\'') =>
-        {
-            rest
-        }
+        Some(rest) if needs_quote(rest) => rest,
         _ => cell,
     }
 }
@@ -83,5 +106,27 @@ mod tests {
             assert_eq!(unescape(&neutralise(text)), text);
         }
         assert_eq!(neutralise("plain"), "plain");
+    }
+
+    #[test]
+    fn the_guard_looks_at_the_first_character_a_spreadsheet_sees() {
+        for text in [
+            "\u{0}=HYPERLINK(\"http://x\",\"y\")",
+            " =1+1",
+            "\t=1",
+            "\u{feff}=1",
+            "\u{200b}@SUM(A1)",
+            "\n\r -2+3",
+            "\u{1}\u{2} +1",
+            " 'x",
+        ] {
+            let safe = neutralise(text);
+            assert_eq!(safe, format!("'{text}"), "{text:?}");
+            assert_eq!(unescape(&safe), text, "{text:?}");
+        }
+        for text in [" plain", "\u{feff}Ada", "x=1", " ", "\u{0}"] {
+            assert_eq!(neutralise(text), text, "{text:?}");
+            assert_eq!(unescape(text), text, "{text:?}");
+        }
     }
 }

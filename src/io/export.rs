@@ -118,14 +118,11 @@ pub enum ExportError {
     ReversedPeriod { from: NaiveDate, to: NaiveDate },
 
     #[error(
-        "Cannot write the export to {}: {source}. Check that the folder exists, that you may write there and that the disk has room; nothing was changed there.",
-        path.display()
+        "Cannot write the export to {}: {}; nothing was changed there: choose another file or folder and export again.",
+        path.display(),
+        crate::store::write_problem(path, cause)
     )]
-    File {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    File { path: PathBuf, cause: io::Error },
 
     #[error("Cannot write the export ({0}): check where the output goes and try again.")]
     Output(#[source] io::Error),
@@ -165,9 +162,9 @@ pub fn export_report(
     today: NaiveDate,
     out: &Path,
 ) -> Result<usize, ExportError> {
-    let file_error = |source| ExportError::File {
+    let file_error = |cause| ExportError::File {
         path: out.to_path_buf(),
-        source,
+        cause,
     };
     // Check the period before creating anything.
     options.period()?;
@@ -176,7 +173,7 @@ pub fn export_report(
     let mut writer = BufWriter::with_capacity(1 << 16, file);
     let rows = match write_report(store, report, options, today, &mut writer) {
         Ok(rows) => rows,
-        Err(ExportError::Output(source)) => return Err(file_error(source)),
+        Err(ExportError::Output(cause)) => return Err(file_error(cause)),
         Err(other) => return Err(other),
     };
     let file = writer

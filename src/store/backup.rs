@@ -104,16 +104,7 @@ pub struct BackupContents {
 }
 
 fn io_error(path: &Path, what: &str, error: &std::io::Error) -> StoreError {
-    if error.raw_os_error() == Some(28) {
-        // ENOSPC
-        return StoreError::DiskFull {
-            path: path.to_path_buf(),
-        };
-    }
-    StoreError::CannotOpen {
-        path: path.to_path_buf(),
-        detail: format!("{what} ({error})"),
-    }
+    StoreError::from_io(path, what, error)
 }
 
 /// The hidden name a snapshot is written under before it is complete: unique to this
@@ -244,7 +235,7 @@ pub(crate) fn snapshot_connection(
         Err(error) => {
             let _ = fs::remove_file(&partial);
             let _ = fs::remove_file(partial.with_extension("partial-journal"));
-            Err(error)
+            Err(error.for_output("the backup", dest))
         }
     }
 }
@@ -255,6 +246,9 @@ fn write_partial(
     partial: &Path,
     dest: &Path,
 ) -> Result<BackupContents> {
+    // Readable by its owner only, like the journal: created before SQLite opens it.
+    super::private_files::create_new_file(partial)
+        .map_err(|e| io_error(dest, "the backup cannot be created", &e))?;
     let mut out = Connection::open_with_flags(
         partial,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -344,9 +338,7 @@ pub fn restore_into(journal: &Path, backup: &Path) -> Result<BackupContents> {
     let source = open_checked_read_only(backup)?;
     let mut target = Store::open(journal)?;
     if target.read_only {
-        return Err(StoreError::ReadOnly {
-            path: journal.to_path_buf(),
-        });
+        return Err(StoreError::read_only(journal.to_path_buf()));
     }
     let page_size = |conn: &Connection, path: &Path| -> Result<i64> {
         conn.pragma_query_value(None, "page_size", |row| row.get(0))
@@ -378,7 +370,8 @@ pub fn replace_file(journal: &Path, backup: &Path) -> Result<BackupContents> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| io_error(journal, "its folder cannot be created", &e))?;
+    super::private_files::create_dir_all(dir)
+        .map_err(|e| io_error(journal, "its folder cannot be created", &e))?;
     let staged = partial_path(journal).with_extension("restoring");
     let _ = fs::remove_file(&staged);
     let info = snapshot_connection(&source, backup, &staged)?;
@@ -470,7 +463,7 @@ impl Store {
     /// Backs up the journal into its `backups/` folder before upgrading it from `version`.
     pub(super) fn back_up_before_upgrade(&self, version: i32) -> Result<PathBuf> {
         let dir = backup_dir(&self.path);
-        fs::create_dir_all(&dir).map_err(|e| StoreError::CannotOpen {
+        super::private_files::create_dir_all(&dir).map_err(|e| StoreError::CannotOpen {
             path: self.path.clone(),
             detail: format!(
                 "it needs upgrading and the backup folder {} cannot be created first ({e})",

@@ -10,6 +10,7 @@ mod entries;
 mod entry_row;
 mod error;
 mod facts;
+pub mod private_files;
 mod reports;
 pub mod schema;
 mod summary;
@@ -26,7 +27,7 @@ pub use backup::{
     inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
 };
 pub use entries::BulkWriter;
-pub use error::{BUSY_TIMEOUT_SECS, StoreError};
+pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
 pub use reports::{EntryCells, OpenTotals};
 
@@ -59,6 +60,47 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Removes folders created for a journal that could not be made, deepest first; a folder
+/// that is not empty (something else was put there meanwhile) stays.
+fn remove_dirs(dirs: &[PathBuf]) {
+    for dir in dirs {
+        let _ = fs::remove_dir(dir);
+    }
+}
+
+/// The `-wal`, `-shm` or `-journal` file beside a journal.
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// A `file:` URI that opens `path` immutable (read as it is, no locks, nothing created
+/// beside it). Unix only: elsewhere the plain read-only open is used.
+fn immutable_uri(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        let absolute = std::path::absolute(path).ok()?;
+        let text = absolute.to_str()?;
+        let mut uri = String::from("file:");
+        for c in text.chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str("?immutable=1");
+        Some(uri)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// What the first bytes of a file say about it.
 enum FileCheck {
     Missing,
@@ -76,7 +118,16 @@ fn check_file(path: &Path) -> Result<FileCheck> {
     };
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileCheck::Missing),
+        // Missing, or a file where a folder of the path should be: creating it will say
+        // which folder cannot be made.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(FileCheck::Missing);
+        }
         Err(e) => {
             return Err(StoreError::CannotOpen {
                 path: path.to_path_buf(),
@@ -150,7 +201,18 @@ impl Store {
             FileCheck::Missing => Self::create(path),
             FileCheck::LooksLikeSqlite => {
                 let version = Self::inspect(path)?;
+                private_files::tighten_existing(path);
                 let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+                if store.read_only {
+                    // Read once now: a WAL journal on a read-only disk or in a read-only
+                    // folder cannot be read either, and that is said at open, not later.
+                    store
+                        .conn
+                        .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| {
+                            row.get::<_, i64>(0)
+                        })
+                        .map_err(|e| StoreError::from_sqlite(path, e))?;
+                }
                 if version < schema::CURRENT_VERSION && !store.read_only {
                     store.back_up_before_upgrade(version)?;
                     store.write(|tx| {
@@ -182,35 +244,68 @@ impl Store {
         Ok(store)
     }
 
+    /// Creates a new journal, readable by its owner only (its folder too, if it creates
+    /// it). When that fails, whatever it created is removed again: a refused start leaves
+    /// no empty journal, `-wal`/`-shm` file or folder behind.
     fn create(path: &Path) -> Result<Self> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|e| StoreError::CannotOpen {
-                path: path.to_path_buf(),
-                detail: format!("the folder {} cannot be created ({e})", parent.display()),
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let new_dirs = parent.map(private_files::missing_dirs).unwrap_or_default();
+        if let Some(parent) = parent {
+            private_files::create_dir_all(parent).map_err(|e| {
+                StoreError::from_io(
+                    path,
+                    &format!("the folder {} cannot be created", parent.display()),
+                    &e,
+                )
             })?;
         }
-        let mut store = Self::connect(
+        // SQLite gives the -wal and -shm files the mode of the journal: create it private
+        // before SQLite opens it. Another window may have created it a moment ago.
+        let created = match private_files::create_new_file(path) {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(e) => {
+                remove_dirs(&new_dirs);
+                return Err(StoreError::from_io(path, "the file cannot be created", &e));
+            }
+        };
+        let result = Self::connect(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )?;
-        store.write(|tx| {
-            // Another process may have created it between our check and now.
-            let version: i32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-            if version == 0 {
-                schema::create_fresh(tx)?;
+        )
+        .and_then(|mut store| {
+            store.write(|tx| {
+                // Another process may have created it between our check and now.
+                let version: i32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+                if version == 0 {
+                    schema::create_fresh(tx)?;
+                }
+                Ok(())
+            })?;
+            Ok(store)
+        });
+        if result.is_err() && created {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = fs::remove_file(sidecar(path, suffix));
             }
-            Ok(())
-        })?;
-        Ok(store)
+            remove_dirs(&new_dirs);
+        }
+        result
     }
 
-    /// Reads the identity of an existing SQLite file without changing a byte of it.
+    /// Reads the identity of an existing SQLite file without changing a byte of it, and
+    /// without creating anything beside it: a file that is refused gets no `-wal` or `-shm`.
     fn inspect(path: &Path) -> Result<i32> {
         let fail = |e| StoreError::from_sqlite(path, e);
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match immutable_uri(path) {
+            // With no -wal beside it, the file alone holds the header: read it as it is,
+            // so SQLite takes no lock and creates no -wal or -shm for a WAL-mode file.
+            Some(uri) if !sidecar(path, "-wal").exists() => {
+                Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+            }
+            _ => Connection::open_with_flags(path, flags),
+        }
         .map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
             .map_err(fail)?;
@@ -306,7 +401,7 @@ impl Store {
     fn write_checked<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
         if self.read_only {
-            return Err(StoreError::ReadOnly { path });
+            return Err(StoreError::read_only(path));
         }
         self.check_still_there()?;
         let fail = |e| StoreError::from_sqlite(&path, e);

@@ -289,37 +289,60 @@ pub fn import_file(
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
     let table = read_table(path)?;
+    let mapping = checked_mapping(path, &table, options)?;
+    import_table(store, table, mapping, options, now)
+}
+
+/// The mapping to import `table` with; refuses a customer file without a name column.
+fn checked_mapping(
+    path: &Path,
+    table: &Table,
+    options: &ImportOptions,
+) -> Result<ColumnMapping, ImportError> {
     let mapping = options
         .mapping
         .clone()
-        .unwrap_or_else(|| mapping_for(&table));
+        .unwrap_or_else(|| mapping_for(table));
+    if mapping.format != SourceFormat::CandorTimeline && !mapping.can_name_customers() {
+        return Err(ImportError::NoNameColumn {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(mapping)
+}
+
+fn import_table(
+    store: &mut Store,
+    table: Table,
+    mapping: ColumnMapping,
+    options: &ImportOptions,
+    now: NaiveDateTime,
+) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::new(mapping.format);
     summary.problems = table.problems.clone();
     if mapping.format == SourceFormat::CandorTimeline {
         import_timeline(store, table, &mapping, now, &mut summary)?;
     } else {
-        if !mapping.can_name_customers() {
-            return Err(ImportError::NoNameColumn {
-                path: path.to_path_buf(),
-            });
-        }
         import_customers(store, &table, &mapping, options, now, &mut summary)?;
     }
     summary.problems.sort_by_key(|p| p.line);
     Ok(summary)
 }
 
-/// `candor import`: opens (or creates) the journal at `journal` and imports `file` into it.
+/// `candor import`: reads and checks `file` first, then opens (or creates) the journal at
+/// `journal` and imports into it; a file that is refused leaves no journal behind.
 pub fn run_cli(
     journal: &Path,
     file: &Path,
     merge_duplicates: bool,
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
-    let mut store = Store::open(journal)?;
     let options = ImportOptions {
         merge_duplicates,
         mapping: None,
     };
-    import_file(&mut store, file, &options, now)
+    let table = read_table(file)?;
+    let mapping = checked_mapping(file, &table, &options)?;
+    let mut store = Store::open(journal)?;
+    import_table(&mut store, table, mapping, &options, now)
 }
