@@ -1,11 +1,12 @@
 //! vCard 2.1, 3.0 and 4.0 address books (.vcf, one or many cards), mapped onto customer
 //! fields.
 //!
-//! Candor reads content lines itself rather than through a vCard crate: the crates that
-//! read 3.0/4.0 refuse what phones and Outlook still write in 2.1 (bare type parameters
-//! such as `TEL;CELL;PREF:`, quoted-printable soft line breaks, `CHARSET=` on raw 8-bit
-//! values), and the ones that read 2.1 bring a calendar or mail stack along. The format of
-//! a content line is small; what matters is being forgiving about it.
+//! Candor reads content lines itself rather than through a vCard crate: `ical` (used
+//! before) refuses what phones and Outlook still write in 2.1 (bare type parameters such
+//! as `TEL;CELL;PREF:`, quoted-printable soft line breaks, `CHARSET=` on raw 8-bit values);
+//! `calcard` reads 2.1 but brings a time-zone database and a mail parser along, and
+//! `vcard-rs` was months old with a breaking release each month. A content line is a small
+//! format; what matters is being forgiving about it and saying which card failed.
 //!
 //! Reading goes in three steps:
 //! 1. The bytes are cut into physical lines, which are joined into content lines: 3.0/4.0
@@ -98,7 +99,9 @@ pub fn looks_like_vcard_bytes(bytes: &[u8]) -> bool {
 /// Reads every card of a vCard file that is already text: the contacts, and the cards
 /// that could not be read.
 pub fn parse_vcards(text: &str) -> (Vec<VCardContact>, Vec<CardProblem>) {
-    parse_vcard_bytes(text.as_bytes(), UTF_8)
+    // Raw values of a text are UTF-8; only a quoted-printable or base64 value without
+    // CHARSET= can need the fallback, and Outlook writes those in Windows-1252.
+    parse_vcard_bytes(text.as_bytes(), encoding_rs::WINDOWS_1252)
 }
 
 /// Reads every card of a vCard file from its bytes: the contacts, and the cards that could
@@ -684,12 +687,13 @@ mod tests {
             "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=B6rg;;;\n\
              FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=B6rg M=\n=C3=BCller\n\
              ORG;CHARSET=ISO-8859-1;QUOTED-PRINTABLE:B=E4ckerei Gr=FCn;Verkauf\n\
-             NOTE;ENCODING=QUOTED-PRINTABLE:First line=0D=0A=\nsecond line\nEND:VCARD\n",
+             NOTE;ENCODING=QUOTED-PRINTABLE:First line=0D=0A=\nsecond line\n\
+             NOTE;ENCODING=QUOTED-PRINTABLE:Sch=F6ne Gr=FC=DFe\nEND:VCARD\n",
         );
         assert_eq!(contact.name, "Jörg Müller");
         assert_eq!(contact.named_from, None);
         assert_eq!(contact.company, "Bäckerei Grün");
-        assert_eq!(contact.notes, "First line\nsecond line");
+        assert_eq!(contact.notes, "First line\nsecond line\nSchöne Grüße");
     }
 
     #[test]
@@ -795,6 +799,37 @@ mod tests {
             let (contacts, problems) = parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252);
             assert!(problems.is_empty());
             assert_eq!(contacts[0].name, "Zoë Lefèvre");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_are_read_without_panicking(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)
+        ) {
+            let _ = parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252);
+        }
+
+        #[test]
+        fn card_like_text_is_read_without_panicking(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "BEGIN:VCARD", "END:VCARD", "\r\n", "\n", " ", "\t", "=", "=C3", "=9", ";",
+                    ":", ",", "\"", "\\", "FN", "N", "TEL", "EMAIL", "ORG", "PHOTO",
+                    "ENCODING=QUOTED-PRINTABLE", "QUOTED-PRINTABLE", "BASE64", "ENCODING=b",
+                    "CHARSET=SHIFT_JIS", "CHARSET=bogus", "PREF", "PREF=x", "item1.", "ü", "\u{feff}",
+                ]),
+                0..80,
+            )
+        ) {
+            let text = pieces.concat();
+            let (contacts, problems) = parse_vcards(&text);
+            // Nothing is invented: every contact and card problem starts at a real line.
+            let lines = text.split('\n').count();
+            proptest::prop_assert!(contacts.iter().all(|c| (1..=lines).contains(&c.line)));
+            proptest::prop_assert!(problems.iter().all(|p| (1..=lines).contains(&p.line)));
         }
     }
 }
