@@ -167,8 +167,12 @@ struct ContentLine {
 
 fn content_lines(bytes: &[u8]) -> Vec<ContentLine> {
     let mut lines: Vec<ContentLine> = Vec::new();
-    for (index, physical) in bytes.split(|b| *b == b'\n').enumerate() {
+    // Classic Mac OS programs end lines with a lone CR.
+    let line_end = if bytes.contains(&b'\n') { b'\n' } else { b'\r' };
+    for (index, physical) in bytes.split(|b| *b == line_end).enumerate() {
         let physical = physical.strip_suffix(b"\r").unwrap_or(physical);
+        // Files joined with `copy *.vcf all.vcf` keep each file's byte-order mark.
+        let physical = physical.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(physical);
         if let Some(last) = lines.last_mut().filter(|l| l.open) {
             if last.quoted_printable && last.bytes.ends_with(b"=") && !is_card_boundary(physical) {
                 // The continuation is taken as it is: a leading space is part of the text.
@@ -371,7 +375,7 @@ fn parse_property(line: &[u8]) -> Option<Property<'_>> {
             // vCard 2.1 writes types and the encoding bare: `TEL;CELL;PREF`, `;BASE64`.
             None => (String::new(), parameter.as_ref()),
         };
-        let values = values.split(',').map(|v| v.trim().trim_matches('"').trim());
+        let mut values = values.split(',').map(|v| v.trim().trim_matches('"').trim());
         match key.as_str() {
             "" | "TYPE" => {
                 for value in values {
@@ -396,7 +400,7 @@ fn parse_property(line: &[u8]) -> Option<Property<'_>> {
                     };
                 }
             }
-            "CHARSET" => property.charset = values.last().map(str::to_owned),
+            "CHARSET" => property.charset = values.next().map(str::to_owned),
             "PREF" => property.pref = values.filter_map(|v| v.parse().ok()).min(),
             _ => {}
         }
@@ -800,6 +804,23 @@ mod tests {
             assert!(problems.is_empty());
             assert_eq!(contacts[0].name, "Zoë Lefèvre");
         }
+    }
+
+    #[test]
+    fn files_joined_with_their_byte_order_marks_lose_no_card() {
+        let card = |name: &str| {
+            format!("\u{feff}BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\nEND:VCARD\r\n")
+        };
+        let (contacts, problems) = parse_vcards(&(card("Ana Lima") + &card("Rui Costa")));
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<&str> = contacts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Ana Lima", "Rui Costa"]);
+    }
+
+    #[test]
+    fn classic_mac_line_ends_are_read() {
+        let contact = only_contact("BEGIN:VCARD\rVERSION:3.0\rFN:Élodie Roux\rEND:VCARD\r");
+        assert_eq!(contact.name, "Élodie Roux");
     }
 
     proptest::proptest! {
