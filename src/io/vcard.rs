@@ -1,30 +1,81 @@
-//! vCard 3.0 and 4.0 address books (.vcf, one or many cards), read with the `ical` crate's
-//! vCard parser (line unfolding, parameters) and mapped onto customer fields here.
+//! vCard 2.1, 3.0 and 4.0 address books (.vcf, one or many cards), mapped onto customer
+//! fields.
 //!
-//! The file is first cut into cards at `BEGIN:VCARD` / `END:VCARD` so that one malformed
-//! card is reported with its line number and the others still import.
+//! Candor reads content lines itself rather than through a vCard crate: `ical` (used
+//! before) refuses what phones and Outlook still write in 2.1 (bare type parameters such
+//! as `TEL;CELL;PREF:`, quoted-printable soft line breaks, `CHARSET=` on raw 8-bit values);
+//! `calcard` reads 2.1 but brings a time-zone database and a mail parser along, and
+//! `vcard-rs` was months old with a breaking release each month. A content line is a small
+//! format; what matters is being forgiving about it and saying which card failed.
+//!
+//! Reading goes in three steps:
+//! 1. The bytes are cut into physical lines, which are joined into content lines: 3.0/4.0
+//!    folds (a line starting with a space or tab continues the previous one), 2.1
+//!    quoted-printable soft breaks (a value ending in `=` continues on the next line, which
+//!    need not be indented) and 2.1 base64 blocks (continuation lines until a blank line).
+//! 2. Content lines are grouped into cards at `BEGIN:VCARD` / `END:VCARD`, so one
+//!    malformed card is reported with its line number and the others still import. Every
+//!    card becomes either a contact or a [`CardProblem`]; text outside cards is reported.
+//! 3. Each value is decoded (quoted-printable or base64, then its `CHARSET=`) and mapped.
+//!    Photos, logos, sounds and keys are skipped without being decoded.
 
-use std::io::Cursor;
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
 /// The customer fields found in one card, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VCardContact {
     /// The line of the card's `BEGIN:VCARD`, counting from 1.
     pub line: usize,
+    /// `FN`, else the name built from `N`, else what [`VCardContact::named_from`] says.
     pub name: String,
+    /// Set when the card has neither `FN` nor a usable `N` and the name was made from
+    /// something else, so the import can say so.
+    pub named_from: Option<NameSource>,
+    /// The first component of the first `ORG`.
     pub company: String,
     /// Preferred number first.
     pub phones: Vec<String>,
     /// Preferred address first.
     pub emails: Vec<String>,
+    /// Every `NOTE`, one per line.
     pub notes: String,
+    /// `CATEGORIES`, in file order.
     pub categories: Vec<String>,
 }
 
-/// A card that could not be read.
+/// What a contact's name was made from when its card has no `FN` or `N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameSource {
+    /// The first `NICKNAME`.
+    Nickname,
+    /// The company (`ORG`).
+    Company,
+    /// The part of the first e-mail address before the `@`.
+    Email,
+    /// The first phone number.
+    Phone,
+}
+
+impl NameSource {
+    /// How the import explains the made-up name to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Nickname => "nickname",
+            Self::Company => "company",
+            Self::Email => "e-mail address",
+            Self::Phone => "phone number",
+        }
+    }
+}
+
+/// A card (or text outside any card) that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardProblem {
+    /// The line where the card (or the stray text) starts, counting from 1.
     pub line: usize,
+    /// Why, in words about vCards.
     pub reason: String,
 }
 
@@ -37,123 +88,434 @@ pub fn looks_like_vcard(text: &str) -> bool {
         .is_some_and(|line| line.eq_ignore_ascii_case("BEGIN:VCARD"))
 }
 
-/// Reads every card of a vCard file: the contacts, and the cards that could not be read.
+/// True when the bytes of a file look like a vCard file, in UTF-8, a legacy code page or
+/// UTF-16 (with or without a byte-order mark).
+pub fn looks_like_vcard_bytes(bytes: &[u8]) -> bool {
+    let text = to_utf8(bytes);
+    let head = &text[..text.len().min(4096)];
+    looks_like_vcard(&String::from_utf8_lossy(head))
+}
+
+/// Reads every card of a vCard file that is already text: the contacts, and the cards
+/// that could not be read.
 pub fn parse_vcards(text: &str) -> (Vec<VCardContact>, Vec<CardProblem>) {
-    let text = text.trim_start_matches('\u{feff}');
+    // Raw values of a text are UTF-8; only a quoted-printable or base64 value without
+    // CHARSET= can need the fallback, and Outlook writes those in Windows-1252.
+    parse_vcard_bytes(text.as_bytes(), encoding_rs::WINDOWS_1252)
+}
+
+/// Reads every card of a vCard file from its bytes: the contacts, and the cards that could
+/// not be read.
+///
+/// A UTF-16 file (with or without a byte-order mark) is decoded first. Each value is then
+/// decoded on its own, as vCard 2.1 allows one file to mix character sets: by its
+/// `CHARSET=`, as UTF-8 when it is valid UTF-8, else as `fallback` (the code page a
+/// program without `CHARSET=` most likely wrote, e.g. Windows-1252).
+pub fn parse_vcard_bytes(
+    bytes: &[u8],
+    fallback: &'static Encoding,
+) -> (Vec<VCardContact>, Vec<CardProblem>) {
+    let bytes = to_utf8(bytes);
     let mut contacts = Vec::new();
     let mut problems = Vec::new();
-    let mut card: Option<(usize, String)> = None;
-    for (index, raw) in text.lines().enumerate() {
-        let number = index + 1;
-        let line = raw.trim_end_matches('\r');
-        let trimmed = line.trim();
-        if trimmed.eq_ignore_ascii_case("BEGIN:VCARD") {
-            if let Some((start, _)) = card.take() {
-                problems.push(CardProblem {
-                    line: start,
-                    reason: "the card has no END:VCARD before the next card begins".to_owned(),
-                });
-            }
-            card = Some((number, String::from("BEGIN:VCARD\n")));
-        } else if trimmed.eq_ignore_ascii_case("END:VCARD") {
-            match card.take() {
-                Some((start, mut body)) => {
-                    body.push_str("END:VCARD\n");
-                    match parse_card(&body, start) {
-                        Ok(contact) => contacts.push(contact),
-                        Err(reason) => problems.push(CardProblem {
-                            line: start,
-                            reason,
-                        }),
-                    }
+    for block in split_cards(content_lines(&bytes)) {
+        match block {
+            Block::Card { line, properties } => {
+                match contact_from_card(line, &properties, fallback) {
+                    Ok(contact) => contacts.push(contact),
+                    Err(reason) => problems.push(CardProblem { line, reason }),
                 }
-                None => problems.push(CardProblem {
-                    line: number,
-                    reason: "END:VCARD without a BEGIN:VCARD".to_owned(),
-                }),
             }
-        } else if let Some((_, body)) = card.as_mut() {
-            body.push_str(line);
-            body.push('\n');
-        } else if !trimmed.is_empty() {
-            problems.push(CardProblem {
-                line: number,
-                reason: "text outside any BEGIN:VCARD … END:VCARD card".to_owned(),
-            });
+            Block::Problem(problem) => problems.push(problem),
         }
     }
-    if let Some((start, _)) = card {
-        problems.push(CardProblem {
-            line: start,
-            reason: "the card is cut off: END:VCARD is missing".to_owned(),
-        });
-    }
+    problems.sort_by_key(|p| p.line);
     (contacts, problems)
 }
 
-fn parse_card(body: &str, line: usize) -> Result<VCardContact, String> {
-    let mut parser = ical::VcardParser::new(Cursor::new(body.as_bytes()));
-    let card = match parser.next() {
-        Some(Ok(card)) => card,
-        Some(Err(e)) => return Err(format!("the card cannot be read ({e})")),
-        None => return Err("the card is empty".to_owned()),
+/// The file as UTF-8 bytes when it is UTF-16, without a UTF-8 byte-order mark otherwise.
+/// Other code pages stay as they are: their values are decoded one by one.
+fn to_utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let (encoding, body) = match Encoding::for_bom(bytes) {
+        Some((encoding, bom_length)) => (encoding, &bytes[bom_length..]),
+        // Without a byte-order mark, UTF-16 shows in the first letters of "BEGIN".
+        None if bytes.starts_with(b"B\0E\0") => (UTF_16LE, bytes),
+        None if bytes.starts_with(b"\0B\0E") => (UTF_16BE, bytes),
+        None => (UTF_8, bytes),
     };
+    if encoding == UTF_8 {
+        Cow::Borrowed(body)
+    } else {
+        let (text, _) = encoding.decode_without_bom_handling(body);
+        Cow::Owned(text.into_owned().into_bytes())
+    }
+}
+
+/// One content line, `[group.]NAME;PARAM…:value`, with its folds and soft breaks joined.
+#[derive(Debug)]
+struct ContentLine {
+    /// The physical line it starts on, counting from 1.
+    line: usize,
+    bytes: Vec<u8>,
+    /// A 2.1 quoted-printable value: a trailing `=` is a soft line break.
+    quoted_printable: bool,
+    /// A 2.1 base64 value: unindented continuation lines until a blank line.
+    base64: bool,
+    /// False once a blank line (or a new content line) closed it.
+    open: bool,
+}
+
+fn content_lines(bytes: &[u8]) -> Vec<ContentLine> {
+    let mut lines: Vec<ContentLine> = Vec::new();
+    // Classic Mac OS programs end lines with a lone CR.
+    let line_end = if bytes.contains(&b'\n') { b'\n' } else { b'\r' };
+    for (index, physical) in bytes.split(|b| *b == line_end).enumerate() {
+        let physical = physical.strip_suffix(b"\r").unwrap_or(physical);
+        // Files joined with `copy *.vcf all.vcf` keep each file's byte-order mark.
+        let physical = physical.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(physical);
+        if let Some(last) = lines.last_mut().filter(|l| l.open) {
+            if last.quoted_printable && last.bytes.ends_with(b"=") && !is_card_boundary(physical) {
+                // The continuation is taken as it is: a leading space is part of the text.
+                last.bytes.pop();
+                last.bytes.extend_from_slice(physical);
+                continue;
+            }
+            if let Some(rest) = physical
+                .strip_prefix(b" ")
+                .or_else(|| physical.strip_prefix(b"\t"))
+            {
+                last.bytes.extend_from_slice(rest);
+                continue;
+            }
+            // Base64 never contains a colon, so a line without one still belongs to it.
+            if last.base64 && !physical.is_empty() && !physical.contains(&b':') {
+                last.bytes.extend_from_slice(physical);
+                continue;
+            }
+            last.open = false;
+        }
+        if physical.trim_ascii().is_empty() {
+            continue;
+        }
+        let physical = physical.trim_ascii_start();
+        let head = head_of(physical).to_ascii_uppercase();
+        lines.push(ContentLine {
+            line: index + 1,
+            bytes: physical.to_vec(),
+            quoted_printable: contains(&head, b"QUOTED-PRINTABLE"),
+            base64: contains(&head, b"BASE64"),
+            open: true,
+        });
+    }
+    lines
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn is_card_boundary(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    line.eq_ignore_ascii_case(b"BEGIN:VCARD") || line.eq_ignore_ascii_case(b"END:VCARD")
+}
+
+/// The name and parameters of a content line: everything before the first colon outside
+/// double quotes (a 4.0 parameter value may quote a colon).
+fn head_of(line: &[u8]) -> &[u8] {
+    let mut quoted = false;
+    for (i, b) in line.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b':' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+enum Block {
+    Card {
+        line: usize,
+        properties: Vec<ContentLine>,
+    },
+    Problem(CardProblem),
+}
+
+fn split_cards(lines: Vec<ContentLine>) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut card: Option<(usize, Vec<ContentLine>)> = None;
+    // Stray text is reported once per run of lines, not once per line.
+    let mut stray: Option<(usize, usize)> = None;
+    let flush_stray = |stray: &mut Option<(usize, usize)>, blocks: &mut Vec<Block>| {
+        if let Some((line, count)) = stray.take() {
+            let what = if count == 1 {
+                "a line".to_owned()
+            } else {
+                format!("{count} lines")
+            };
+            blocks.push(Block::Problem(CardProblem {
+                line,
+                reason: format!(
+                    "{what} of text outside any BEGIN:VCARD … END:VCARD card: it is not a contact and was not imported"
+                ),
+            }));
+        }
+    };
+    for content in lines {
+        let text = content.bytes.trim_ascii();
+        if text.eq_ignore_ascii_case(b"BEGIN:VCARD") {
+            flush_stray(&mut stray, &mut blocks);
+            if let Some((start, _)) = card.take() {
+                blocks.push(Block::Problem(CardProblem {
+                    line: start,
+                    reason: "the card has no END:VCARD before the next BEGIN:VCARD, so it is cut off: export it again".to_owned(),
+                }));
+            }
+            card = Some((content.line, Vec::new()));
+        } else if text.eq_ignore_ascii_case(b"END:VCARD") {
+            match card.take() {
+                Some((line, properties)) => blocks.push(Block::Card { line, properties }),
+                None => {
+                    flush_stray(&mut stray, &mut blocks);
+                    blocks.push(Block::Problem(CardProblem {
+                        line: content.line,
+                        reason: "END:VCARD without a BEGIN:VCARD before it".to_owned(),
+                    }));
+                }
+            }
+        } else if let Some((_, properties)) = card.as_mut() {
+            properties.push(content);
+        } else {
+            match stray.as_mut() {
+                Some((_, count)) => *count += 1,
+                None => stray = Some((content.line, 1)),
+            }
+        }
+    }
+    flush_stray(&mut stray, &mut blocks);
+    if let Some((line, _)) = card {
+        blocks.push(Block::Problem(CardProblem {
+            line,
+            reason: "the card is cut off: the file ends before its END:VCARD".to_owned(),
+        }));
+    }
+    blocks
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueEncoding {
+    QuotedPrintable,
+    Base64,
+}
+
+/// A property's name and the parameters Candor uses.
+#[derive(Debug, Default)]
+struct Property<'a> {
+    /// Upper case, without an Apple group prefix (`item1.EMAIL` is `EMAIL`).
+    name: String,
+    /// Upper case; vCard 2.1's bare parameters (`TEL;CELL;PREF:`) land here too.
+    types: Vec<String>,
+    encoding: Option<ValueEncoding>,
+    charset: Option<String>,
+    /// vCard 4.0's `PREF=1` (1 is the most preferred).
+    pref: Option<u32>,
+    value: &'a [u8],
+}
+
+impl Property<'_> {
+    /// Lower ranks sort first: `PREF=n` is n, a `PREF` type is 1, anything else last.
+    fn preference_rank(&self) -> u32 {
+        match self.pref {
+            Some(rank) => rank,
+            None if self.types.iter().any(|t| t == "PREF") => 1,
+            None => u32::MAX,
+        }
+    }
+
+    fn text(&self, fallback: &'static Encoding) -> String {
+        let decoded: Cow<'_, [u8]> = match self.encoding {
+            Some(ValueEncoding::QuotedPrintable) => Cow::Owned(decode_quoted_printable(self.value)),
+            Some(ValueEncoding::Base64) => decode_base64(self.value)
+                .map(Cow::Owned)
+                .unwrap_or(Cow::Borrowed(self.value)),
+            None => Cow::Borrowed(self.value),
+        };
+        let charset = self
+            .charset
+            .as_deref()
+            .and_then(|label| Encoding::for_label(label.trim().as_bytes()));
+        let text = match (self.encoding, charset, std::str::from_utf8(&decoded)) {
+            // An encoded value's bytes are in its CHARSET, whatever they look like.
+            (Some(_), Some(charset), _) => charset.decode_without_bom_handling(&decoded).0,
+            // A raw value that is valid UTF-8 was written (or already decoded) as UTF-8.
+            (_, _, Ok(text)) => Cow::Borrowed(text),
+            (_, Some(charset), Err(_)) => charset.decode_without_bom_handling(&decoded).0,
+            (_, None, Err(_)) => fallback.decode_without_bom_handling(&decoded).0,
+        };
+        // Quoted-printable notes carry Windows line ends (=0D=0A).
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    }
+}
+
+fn parse_property(line: &[u8]) -> Option<Property<'_>> {
+    let head = head_of(line);
+    let value = line.get(head.len() + 1..)?;
+    let mut parts = split_outside_quotes(head, b';').into_iter();
+    let name = String::from_utf8_lossy(parts.next()?.trim_ascii()).to_ascii_uppercase();
+    let name = name.rsplit('.').next().unwrap_or_default().to_owned();
+    let mut property = Property {
+        name,
+        value,
+        ..Property::default()
+    };
+    for parameter in parts {
+        let parameter = String::from_utf8_lossy(parameter);
+        let (key, values) = match parameter.split_once('=') {
+            Some((key, values)) => (key.trim().to_ascii_uppercase(), values),
+            // vCard 2.1 writes types and the encoding bare: `TEL;CELL;PREF`, `;BASE64`.
+            None => (String::new(), parameter.as_ref()),
+        };
+        let mut values = values.split(',').map(|v| v.trim().trim_matches('"').trim());
+        match key.as_str() {
+            "" | "TYPE" => {
+                for value in values {
+                    let value = value.to_ascii_uppercase();
+                    match (key.as_str(), value.as_str()) {
+                        ("", "QUOTED-PRINTABLE") => {
+                            property.encoding = Some(ValueEncoding::QuotedPrintable);
+                        }
+                        ("", "BASE64") => property.encoding = Some(ValueEncoding::Base64),
+                        ("", "7BIT" | "8BIT") => {}
+                        _ if !value.is_empty() => property.types.push(value),
+                        _ => {}
+                    }
+                }
+            }
+            "ENCODING" => {
+                for value in values {
+                    property.encoding = match value.to_ascii_uppercase().as_str() {
+                        "QUOTED-PRINTABLE" => Some(ValueEncoding::QuotedPrintable),
+                        "BASE64" | "B" => Some(ValueEncoding::Base64),
+                        _ => property.encoding,
+                    };
+                }
+            }
+            "CHARSET" => property.charset = values.next().map(str::to_owned),
+            "PREF" => property.pref = values.filter_map(|v| v.parse().ok()).min(),
+            _ => {}
+        }
+    }
+    Some(property)
+}
+
+/// Splits at `separator`s outside double quotes.
+fn split_outside_quotes(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'"' {
+            quoted = !quoted;
+        } else if *b == separator && !quoted {
+            parts.push(&bytes[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&bytes[start..]);
+    parts
+}
+
+/// `=XX` becomes byte XX; an `=` not followed by two hex digits stays as it is (Outlook
+/// writes such values), except a trailing soft break.
+fn decode_quoted_printable(value: &[u8]) -> Vec<u8> {
+    let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        if value[i] == b'=' {
+            if let (Some(high), Some(low)) = (hex(value.get(i + 1)), hex(value.get(i + 2))) {
+                // Two hex digits are at most 0xFF.
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                i += 3;
+                continue;
+            }
+            if i + 1 == value.len() {
+                break;
+            }
+        }
+        out.push(value[i]);
+        i += 1;
+    }
+    out
+}
+
+fn decode_base64(value: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let compact: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(&compact)
+        .ok()
+}
+
+fn contact_from_card(
+    line: usize,
+    content_lines: &[ContentLine],
+    fallback: &'static Encoding,
+) -> Result<VCardContact, String> {
     let mut contact = VCardContact {
         line,
         ..VCardContact::default()
     };
+    let mut formatted_name = String::new();
     let mut structured_name = String::new();
-    let mut phones: Vec<(bool, String)> = Vec::new();
-    let mut emails: Vec<(bool, String)> = Vec::new();
+    let mut nickname = String::new();
+    let mut phones: Vec<(u32, String)> = Vec::new();
+    let mut emails: Vec<(u32, String)> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    for property in &card.properties {
-        // "item1.EMAIL" (Apple's groups) is EMAIL.
-        let name = property
-            .name
-            .rsplit('.')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_uppercase();
-        let Some(value) = property.value.as_deref() else {
+    for content in content_lines {
+        let Some(property) = parse_property(&content.bytes) else {
+            // A line without a colon (a comment some phones write) holds nothing to import.
             continue;
         };
-        let preferred = is_preferred(property.params.as_deref());
-        match name.as_str() {
-            "FN" => contact.name = unescape(value).trim().to_owned(),
-            "N" => {
-                // Family; Given; Additional; Prefixes; Suffixes
-                let parts = split_unescaped(value, ';');
-                let part = |i: usize| parts.get(i).map(|s| s.trim()).unwrap_or_default();
-                structured_name = [part(3), part(1), part(2), part(0), part(4)]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+        // Photos, logos, sounds and keys are large and not customer fields: never decoded.
+        let text = || property.text(fallback);
+        match property.name.as_str() {
+            "FN" if formatted_name.is_empty() => {
+                formatted_name = unescape(&text()).trim().to_owned()
             }
-            "ORG" => {
-                contact.company = split_unescaped(value, ';')
+            "N" if structured_name.is_empty() => structured_name = name_from_parts(&text()),
+            "NICKNAME" if nickname.is_empty() => {
+                nickname = first_of_list(&text());
+            }
+            "ORG" if contact.company.is_empty() => {
+                contact.company = split_unescaped(&text(), ';')
                     .first()
                     .map(|s| s.trim().to_owned())
                     .unwrap_or_default();
             }
             "TEL" => {
-                let number = unescape(value);
-                let number = number.strip_prefix("tel:").unwrap_or(&number).trim();
+                let number = unescape(&text());
+                let number = number.trim();
+                let number = number.strip_prefix("tel:").unwrap_or(number).trim();
                 if !number.is_empty() {
-                    phones.push((preferred, number.to_owned()));
+                    phones.push((property.preference_rank(), number.to_owned()));
                 }
             }
             "EMAIL" => {
-                let address = unescape(value);
-                let address = address.strip_prefix("mailto:").unwrap_or(&address).trim();
+                let address = unescape(&text());
+                let address = address.trim();
+                let address = address.strip_prefix("mailto:").unwrap_or(address).trim();
                 if !address.is_empty() {
-                    emails.push((preferred, address.to_owned()));
+                    emails.push((property.preference_rank(), address.to_owned()));
                 }
             }
-            "NOTE" => notes.push(unescape(value).trim().to_owned()),
+            "NOTE" => notes.push(unescape(&text()).trim().to_owned()),
             "CATEGORIES" => contact.categories.extend(
-                split_unescaped(value, ',')
+                split_unescaped(&text(), ',')
                     .into_iter()
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty()),
@@ -161,12 +523,9 @@ fn parse_card(body: &str, line: usize) -> Result<VCardContact, String> {
             _ => {}
         }
     }
-    if contact.name.is_empty() {
-        contact.name = structured_name;
-    }
     // Stable: preferred first, otherwise file order.
-    phones.sort_by_key(|(preferred, _)| !preferred);
-    emails.sort_by_key(|(preferred, _)| !preferred);
+    phones.sort_by_key(|(rank, _)| *rank);
+    emails.sort_by_key(|(rank, _)| *rank);
     contact.phones = phones.into_iter().map(|(_, p)| p).collect();
     contact.emails = emails.into_iter().map(|(_, e)| e).collect();
     contact.notes = notes
@@ -174,19 +533,61 @@ fn parse_card(body: &str, line: usize) -> Result<VCardContact, String> {
         .filter(|n| !n.is_empty())
         .collect::<Vec<_>>()
         .join("\n");
+    let email_name = contact
+        .emails
+        .first()
+        .map(|e| e.split('@').next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    let phone_name = contact.phones.first().cloned().unwrap_or_default();
+    let candidates = [
+        (formatted_name, None),
+        (structured_name, None),
+        (nickname, Some(NameSource::Nickname)),
+        (contact.company.clone(), Some(NameSource::Company)),
+        (email_name, Some(NameSource::Email)),
+        (phone_name, Some(NameSource::Phone)),
+    ];
+    let Some((name, source)) = candidates.into_iter().find(|(name, _)| !name.is_empty()) else {
+        return Err(
+            "the card has no name, company, e-mail address or phone number, so there is nothing to import it under"
+                .to_owned(),
+        );
+    };
+    contact.name = name;
+    contact.named_from = source;
     Ok(contact)
 }
 
-/// `TYPE=pref` (vCard 3) or `PREF=1` (vCard 4).
-fn is_preferred(params: Option<&[(String, Vec<String>)]>) -> bool {
-    params.unwrap_or_default().iter().any(|(key, values)| {
-        (key.eq_ignore_ascii_case("TYPE")
-            && values
-                .iter()
-                .flat_map(|v| v.split(','))
-                .any(|v| v.trim().eq_ignore_ascii_case("pref")))
-            || (key.eq_ignore_ascii_case("PREF") && values.iter().any(|v| v.trim() == "1"))
-    })
+/// `N` is Family; Given; Additional; Prefixes; Suffixes. A person is called
+/// "Prefix Given Additional Family Suffix"; a component may list several names with commas.
+fn name_from_parts(value: &str) -> String {
+    let parts = split_unescaped_raw(value, ';');
+    let part = |i: usize| {
+        parts
+            .get(i)
+            .map(|p| {
+                split_unescaped(p, ',')
+                    .iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    };
+    [part(3), part(1), part(2), part(0), part(4)]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn first_of_list(value: &str) -> String {
+    split_unescaped(value, ',')
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
 }
 
 /// Undoes vCard text escapes: `\n`, `\,`, `\;`, `\\`.
@@ -209,6 +610,14 @@ fn unescape(value: &str) -> String {
 
 /// Splits a structured value at unescaped `separator`s and unescapes each part.
 fn split_unescaped(value: &str, separator: char) -> Vec<String> {
+    split_unescaped_raw(value, separator)
+        .iter()
+        .map(|part| unescape(part))
+        .collect()
+}
+
+/// Splits at unescaped `separator`s, keeping the escapes so a part can be split again.
+fn split_unescaped_raw(value: &str, separator: char) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut escaped = false;
@@ -220,8 +629,7 @@ fn split_unescaped(value: &str, separator: char) -> Vec<String> {
         } else if c == '\\' {
             escaped = true;
         } else if c == separator {
-            parts.push(unescape(&current));
-            current.clear();
+            parts.push(std::mem::take(&mut current));
         } else {
             current.push(c);
         }
@@ -229,7 +637,7 @@ fn split_unescaped(value: &str, separator: char) -> Vec<String> {
     if escaped {
         current.push('\\');
     }
-    parts.push(unescape(&current));
+    parts.push(current);
     parts
 }
 
@@ -257,5 +665,192 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, 1);
         assert!(problems[0].reason.contains("END:VCARD"));
+    }
+
+    fn only_contact(text: &str) -> VCardContact {
+        let (contacts, problems) = parse_vcards(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(contacts.len(), 1, "{contacts:?}");
+        contacts.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn bare_2_1_parameters_pick_the_preferred_phone_and_email() {
+        let contact = only_contact(
+            "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Anna Berg\r\nTEL;HOME;VOICE:+46 8 555 0101\r\n\
+             TEL;CELL;PREF:+46 70 555 0102\r\nEMAIL;INTERNET:anna@home.se\r\n\
+             EMAIL;PREF;INTERNET:anna@berg-ab.se\r\nEND:VCARD\r\n",
+        );
+        assert_eq!(contact.phones, ["+46 70 555 0102", "+46 8 555 0101"]);
+        assert_eq!(contact.emails, ["anna@berg-ab.se", "anna@home.se"]);
+    }
+
+    #[test]
+    fn quoted_printable_with_soft_breaks_and_charset_is_decoded() {
+        let contact = only_contact(
+            "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=B6rg;;;\n\
+             FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=B6rg M=\n=C3=BCller\n\
+             ORG;CHARSET=ISO-8859-1;QUOTED-PRINTABLE:B=E4ckerei Gr=FCn;Verkauf\n\
+             NOTE;ENCODING=QUOTED-PRINTABLE:First line=0D=0A=\nsecond line\n\
+             NOTE;ENCODING=QUOTED-PRINTABLE:Sch=F6ne Gr=FC=DFe\nEND:VCARD\n",
+        );
+        assert_eq!(contact.name, "Jörg Müller");
+        assert_eq!(contact.named_from, None);
+        assert_eq!(contact.company, "Bäckerei Grün");
+        assert_eq!(contact.notes, "First line\nsecond line\nSchöne Grüße");
+    }
+
+    #[test]
+    fn raw_values_are_decoded_by_their_charset_or_the_fallback() {
+        let mut bytes = b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=SHIFT_JIS:".to_vec();
+        bytes.extend(encoding_rs::SHIFT_JIS.encode("安藤;ロイド").0.iter());
+        bytes.extend(b";;;\r\nORG:".iter());
+        bytes.extend(
+            encoding_rs::WINDOWS_1252
+                .encode("Société Générale")
+                .0
+                .iter(),
+        );
+        bytes.extend(b"\r\nEND:VCARD\r\n".iter());
+        let (contacts, problems) = parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(contacts[0].name, "ロイド 安藤");
+        assert_eq!(contacts[0].company, "Société Générale");
+    }
+
+    #[test]
+    fn base64_text_values_are_decoded_and_photos_skipped() {
+        let contact = only_contact(
+            "BEGIN:VCARD\nVERSION:3.0\nFN;ENCODING=b;CHARSET=UTF-8:SsO2cmcgTcO8bGxlcg==\n\
+             PHOTO;BASE64:\n  /9j/4AAQSkZJRgABAQAAAQABAAD/4QBARXhpZgAATU0AKgAA\n  AqACAAQAAAABAAABAKADAAQAAAAB\n\
+             EMAIL:joerg@example.de\nEND:VCARD\n",
+        );
+        assert_eq!(contact.name, "Jörg Müller");
+        assert_eq!(contact.emails, ["joerg@example.de"]);
+    }
+
+    #[test]
+    fn a_2_1_base64_block_ends_at_a_blank_line() {
+        let contact = only_contact(
+            "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Kari Nordmann\r\nPHOTO;ENCODING=BASE64;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD\r\n\
+             2wBDAAIBAQEBAQIBAQECAgICAgQDAgICAgUEBAMEBgUGBgYF\r\nBgYGBwkIBgcJBwYGCAsICQoKCgoKBggL==\r\n\r\n\
+             TEL;WORK:+47 22 55 50 00\r\nEND:VCARD\r\n",
+        );
+        assert_eq!(contact.name, "Kari Nordmann");
+        assert_eq!(contact.phones, ["+47 22 55 50 00"]);
+    }
+
+    #[test]
+    fn the_name_falls_back_to_nickname_company_email_then_phone() {
+        let named = |body: &str| {
+            let contact = only_contact(&format!("BEGIN:VCARD\nVERSION:3.0\n{body}END:VCARD\n"));
+            (contact.name, contact.named_from)
+        };
+        assert_eq!(
+            named("N:Okafor;Ngozi;Ada;Dr.;PhD\n"),
+            ("Dr. Ngozi Ada Okafor PhD".to_owned(), None)
+        );
+        assert_eq!(
+            named("NICKNAME:Nene,Ngo\nORG:Okafor Foods\n"),
+            ("Nene".to_owned(), Some(NameSource::Nickname))
+        );
+        assert_eq!(
+            named("ORG:Okafor Foods;Lagos\nEMAIL:ngozi@okafor.ng\n"),
+            ("Okafor Foods".to_owned(), Some(NameSource::Company))
+        );
+        assert_eq!(
+            named("EMAIL:ngozi.okafor@okafor.ng\n"),
+            ("ngozi.okafor".to_owned(), Some(NameSource::Email))
+        );
+        assert_eq!(
+            named("TEL:+234 1 555 0199\n"),
+            ("+234 1 555 0199".to_owned(), Some(NameSource::Phone))
+        );
+    }
+
+    #[test]
+    fn every_card_is_a_contact_or_a_problem_with_its_line() {
+        let text = "stray text\nmore stray text\n\
+                    BEGIN:VCARD\nVERSION:3.0\nNOTE:nothing else\nEND:VCARD\n\
+                    END:VCARD\n\
+                    BEGIN:VCARD\nVERSION:3.0\nFN:Kept\nEND:VCARD\n\
+                    BEGIN:VCARD\nVERSION:3.0\nFN:Cut at the end\n";
+        let (contacts, problems) = parse_vcards(text);
+        assert_eq!(contacts.len(), 1);
+        assert_eq!(contacts[0].name, "Kept");
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [1, 3, 7, 12], "{problems:?}");
+        assert!(problems[0].reason.contains("2 lines of text outside"));
+        assert!(
+            problems[1]
+                .reason
+                .contains("no name, company, e-mail address or phone")
+        );
+        assert!(problems[2].reason.contains("without a BEGIN:VCARD"));
+        assert!(problems[3].reason.contains("cut off"));
+        assert!(problems.iter().all(|p| !p.reason.contains("CSV")));
+    }
+
+    #[test]
+    fn utf_16_files_with_or_without_a_byte_order_mark_are_read() {
+        let text = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë Lefèvre\r\nEND:VCARD\r\n";
+        let little_endian: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut with_bom = vec![0xFF, 0xFE];
+        with_bom.extend(&little_endian);
+        let big_endian: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for bytes in [with_bom, little_endian, big_endian] {
+            assert!(looks_like_vcard_bytes(&bytes));
+            let (contacts, problems) = parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252);
+            assert!(problems.is_empty());
+            assert_eq!(contacts[0].name, "Zoë Lefèvre");
+        }
+    }
+
+    #[test]
+    fn files_joined_with_their_byte_order_marks_lose_no_card() {
+        let card = |name: &str| {
+            format!("\u{feff}BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\nEND:VCARD\r\n")
+        };
+        let (contacts, problems) = parse_vcards(&(card("Ana Lima") + &card("Rui Costa")));
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<&str> = contacts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Ana Lima", "Rui Costa"]);
+    }
+
+    #[test]
+    fn classic_mac_line_ends_are_read() {
+        let contact = only_contact("BEGIN:VCARD\rVERSION:3.0\rFN:Élodie Roux\rEND:VCARD\r");
+        assert_eq!(contact.name, "Élodie Roux");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_are_read_without_panicking(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)
+        ) {
+            let _ = parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252);
+        }
+
+        #[test]
+        fn card_like_text_is_read_without_panicking(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "BEGIN:VCARD", "END:VCARD", "\r\n", "\n", " ", "\t", "=", "=C3", "=9", ";",
+                    ":", ",", "\"", "\\", "FN", "N", "TEL", "EMAIL", "ORG", "PHOTO",
+                    "ENCODING=QUOTED-PRINTABLE", "QUOTED-PRINTABLE", "BASE64", "ENCODING=b",
+                    "CHARSET=SHIFT_JIS", "CHARSET=bogus", "PREF", "PREF=x", "item1.", "ü", "\u{feff}",
+                ]),
+                0..80,
+            )
+        ) {
+            let text = pieces.concat();
+            let (contacts, problems) = parse_vcards(&text);
+            // Nothing is invented: every contact and card problem starts at a real line.
+            let lines = text.split('\n').count();
+            proptest::prop_assert!(contacts.iter().all(|c| (1..=lines).contains(&c.line)));
+            proptest::prop_assert!(problems.iter().all(|p| (1..=lines).contains(&p.line)));
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Imports: customers from CSV (Candor's own customers report, Google Contacts, Outlook or
-//! any CSV with a column mapping) and vCard 3.0/4.0, and Candor's own timeline report back
+//! any CSV with a column mapping) and vCard 2.1/3.0/4.0, and Candor's own timeline report back
 //! into a journal (to move a journal or merge two).
 //!
 //! An import reads the whole file first; malformed rows are reported with their line
@@ -38,7 +38,7 @@ pub enum SourceFormat {
     Outlook,
     /// Any other CSV of customers: the mapping is guessed from the headers.
     GenericCsv,
-    /// A vCard 3.0/4.0 file.
+    /// A vCard 2.1, 3.0 or 4.0 file.
     VCard,
 }
 
@@ -155,8 +155,28 @@ impl fmt::Display for ImportSummary {
         }
         if !self.problems.is_empty() {
             let count = self.problems.len();
-            let rows = if count == 1 { "row was" } else { "rows were" };
-            writeln!(f, "{count} {rows} not imported:")?;
+            let (row, rows) = if self.format == SourceFormat::VCard {
+                ("card", "cards")
+            } else {
+                ("row", "rows")
+            };
+            let nothing_read = self.customers_added
+                + self.customers_merged
+                + self.entries_added
+                + self.entries_already_present
+                + self.duplicates.len()
+                == 0;
+            // A file of which nothing could be read must not pass for a quiet success.
+            if nothing_read {
+                writeln!(
+                    f,
+                    "Nothing was imported: not one {row} in the file could be read:"
+                )?;
+            } else if count == 1 {
+                writeln!(f, "1 {row} was not imported:")?;
+            } else {
+                writeln!(f, "{count} {rows} were not imported:")?;
+            }
             for p in &self.problems {
                 writeln!(f, "  line {}: {}", p.line, p.reason)?;
             }

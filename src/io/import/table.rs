@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::mapping::detect_mapping;
 use super::{ImportError, RowProblem, SourceFormat};
-use crate::io::vcard::{looks_like_vcard, parse_vcards};
+use crate::io::vcard::{looks_like_vcard_bytes, parse_vcard_bytes};
 
 /// A file read into rows of text.
 pub(super) struct Table {
@@ -22,6 +22,14 @@ pub(super) fn read_table(path: &Path) -> Result<Table, ImportError> {
         path: path.to_path_buf(),
         source,
     })?;
+    let is_vcard_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
+    // vCards are read from their bytes: each value carries its own CHARSET.
+    if is_vcard_name || looks_like_vcard_bytes(&bytes) {
+        return read_vcards(path, &bytes);
+    }
     let text = String::from_utf8(bytes).map_err(|_| ImportError::NotUtf8 {
         path: path.to_path_buf(),
     })?;
@@ -31,42 +39,46 @@ pub(super) fn read_table(path: &Path) -> Result<Table, ImportError> {
             path: path.to_path_buf(),
         });
     }
-    let is_vcard_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
-    if is_vcard_name || looks_like_vcard(text) {
-        let (contacts, card_problems) = parse_vcards(text);
-        let rows = contacts
-            .into_iter()
-            .map(|c| {
-                (
-                    c.line,
-                    csv::StringRecord::from(vec![
-                        c.name,
-                        c.company,
-                        c.phones.first().cloned().unwrap_or_default(),
-                        c.emails.first().cloned().unwrap_or_default(),
-                        c.notes,
-                        c.categories.join(", "),
-                    ]),
-                )
-            })
-            .collect();
-        return Ok(Table {
-            format: SourceFormat::VCard,
-            headers: VCARD_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
-            rows,
-            problems: card_problems
-                .into_iter()
-                .map(|p| RowProblem {
-                    line: p.line,
-                    reason: p.reason,
-                })
-                .collect(),
+    read_csv(path, text)
+}
+
+fn read_vcards(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
+    // A value without CHARSET= that is not UTF-8 was most likely written by a Windows
+    // program (Outlook, The Bat!) in the Western code page.
+    let (contacts, card_problems) = parse_vcard_bytes(bytes, encoding_rs::WINDOWS_1252);
+    if contacts.is_empty() && card_problems.is_empty() {
+        return Err(ImportError::Empty {
+            path: path.to_path_buf(),
         });
     }
-    read_csv(path, text)
+    let rows = contacts
+        .into_iter()
+        .map(|c| {
+            (
+                c.line,
+                csv::StringRecord::from(vec![
+                    c.name,
+                    c.company,
+                    c.phones.first().cloned().unwrap_or_default(),
+                    c.emails.first().cloned().unwrap_or_default(),
+                    c.notes,
+                    c.categories.join(", "),
+                ]),
+            )
+        })
+        .collect();
+    Ok(Table {
+        format: SourceFormat::VCard,
+        headers: VCARD_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+        rows,
+        problems: card_problems
+            .into_iter()
+            .map(|p| RowProblem {
+                line: p.line,
+                reason: p.reason,
+            })
+            .collect(),
+    })
 }
 
 /// The delimiter the header line uses most: `,`, `;` (European Excel) or tab.
