@@ -45,6 +45,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(left_out) = error.downcast_ref::<candor::cli::RowsLeftOut>() {
+                eprintln!("candor: {left_out}");
+                return ExitCode::from(candor::cli::RowsLeftOut::EXIT_CODE);
+            }
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
             eprintln!("candor: {}", chain.join(": "));
             ExitCode::FAILURE
