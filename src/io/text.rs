@@ -217,10 +217,15 @@ fn field_counts(bytes: &[u8], separator: u8, limit: usize) -> Vec<usize> {
     let mut record_has_text = false;
     // A quote right after a closing quote is an escaped quote: the field goes on.
     let mut just_closed = false;
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
         if counts.len() >= limit {
             break;
         }
+        let b = if b == b'\r' && is_line_end(bytes, i, b) {
+            b'\n'
+        } else {
+            b
+        };
         if in_quotes {
             if b == b'"' {
                 in_quotes = false;
@@ -259,6 +264,11 @@ fn field_counts(bytes: &[u8], separator: u8, limit: usize) -> Vec<usize> {
         counts.push(fields);
     }
     counts
+}
+
+/// True when byte `b` at `i` ends a line: LF, or CR not followed by LF.
+pub fn is_line_end(bytes: &[u8], i: usize, b: u8) -> bool {
+    b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// Where a quoted field opens that never closes properly.
@@ -300,6 +310,11 @@ pub fn find_runaway_quote(text: &str, separator: u8, columns: usize) -> Option<R
     // of its lines would look like rows.
     let row_like = |separators: usize| columns >= 3 && separators + 1 >= columns;
     for (i, &b) in bytes.iter().enumerate() {
+        // Lines end at LF or at a CR alone; the CR of a CRLF is skipped.
+        let b = match b {
+            b'\r' if is_line_end(bytes, i, b) => b'\n',
+            other => other,
+        };
         match state {
             State::FieldStart | State::Unquoted => match b {
                 b'"' if state == State::FieldStart => {
@@ -424,6 +439,10 @@ mod tests {
             b';'
         );
         assert_eq!(detect_separator("Name\nAda\n").byte, b',');
+        assert_eq!(
+            detect_separator("Name;Company\rAda;X, Y\rBo;Z, W\r").byte,
+            b';'
+        );
     }
 
     #[test]
@@ -432,6 +451,9 @@ mod tests {
         let found = find_runaway_quote(text, b',', 2).unwrap();
         assert_eq!((found.line, found.record_line), (3, 3));
         assert_eq!(&text[found.record_start..found.record_start + 4], "\"Bob");
+        // Old Mac line ends count as lines too.
+        let mac = "Name,Email\rAda,a@x\r\"Bob,b@x\rCy,c@x\r";
+        assert_eq!(find_runaway_quote(mac, b',', 2).unwrap().line, 3);
         // Notes over several lines are fine.
         let notes = "Name,Notes\nAda,\"line one\nline two\"\nBob,x\n";
         assert_eq!(find_runaway_quote(notes, b',', 2), None);

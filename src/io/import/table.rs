@@ -7,7 +7,7 @@ use encoding_rs::Encoding;
 use super::mapping::detect_mapping;
 use super::{ImportError, RowProblem, SourceFormat};
 use crate::io::text::{
-    Detection, decode, detect_separator, find_runaway_quote, first_record_fields,
+    Detection, decode, detect_separator, find_runaway_quote, first_record_fields, is_line_end,
 };
 use crate::io::vcard::{looks_like_vcard, parse_vcards};
 
@@ -179,11 +179,12 @@ fn read_csv(
         .map(str::to_owned)
         .collect();
     let mapping = detect_mapping(&headers);
-    // Line numbers from byte offsets: the reader's own count lags on CRLF files.
+    // Line numbers from byte offsets: the reader's own count lags on CRLF files. A line ends
+    // at LF, or at a CR alone (old Mac Excel ends lines so).
     let newlines: Vec<usize> = text
         .bytes()
         .enumerate()
-        .filter(|(_, b)| *b == b'\n')
+        .filter(|(i, b)| is_line_end(text.as_bytes(), *i, *b))
         .map(|(i, _)| i)
         .collect();
     let line_at = |byte: usize| {
