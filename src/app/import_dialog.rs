@@ -23,6 +23,8 @@ pub struct ImportDialog {
     pub import_rows_before_runaway: bool,
     /// After the import: every row left out, with its line and reason.
     pub left_out: Vec<RowProblem>,
+    /// The file the preview was read from: a chosen encoding belongs to that file only.
+    previewed_path: Option<PathBuf>,
 }
 
 impl ImportDialog {
@@ -37,6 +39,7 @@ impl ImportDialog {
             encoding: None,
             import_rows_before_runaway: false,
             left_out: Vec::new(),
+            previewed_path: None,
         }
     }
 
@@ -54,6 +57,12 @@ impl ImportDialog {
 
     /// Reads the file's start and guesses the mapping.
     pub fn load_preview(&mut self) {
+        let path = self.path();
+        if self.previewed_path.as_ref() != Some(&path) {
+            self.encoding = None;
+            self.import_rows_before_runaway = false;
+            self.previewed_path = Some(path);
+        }
         let options = ImportOptions {
             encoding: self.encoding,
             ..ImportOptions::default()
@@ -194,16 +203,13 @@ fn encoding_ui(
     let mut changed = false;
     ui.horizontal(|ui| {
         let mut selected = preview.encoding;
-        let label = ui.label("Encoding").id;
-        egui::ComboBox::from_id_salt("import_encoding")
+        egui::ComboBox::from_label("Encoding")
             .selected_text(encoding_label(preview.encoding))
             .show_ui(ui, |ui| {
                 for encoding in ENCODING_CHOICES {
                     ui.selectable_value(&mut selected, *encoding, encoding_label(encoding));
                 }
-            })
-            .response
-            .labelled_by(label);
+            });
         ui.weak(format!("({})", preview.how_detected.label()));
         if selected != preview.encoding {
             *chosen = Some(selected);
@@ -214,7 +220,7 @@ fn encoding_ui(
         ui.colored_label(
             ui.visuals().warn_fg_color,
             format!(
-                "{} characters cannot be read as {} and show as \u{fffd}: choose the encoding the file was saved in.",
+                "{} characters cannot be read as {}: choose the encoding the file was saved in.",
                 preview.undecodable,
                 preview.encoding.name()
             ),
