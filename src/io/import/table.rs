@@ -169,7 +169,7 @@ fn read_csv(
         .from_reader(text.as_bytes());
     let malformed = |e: csv::Error| ImportError::Malformed {
         path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line() as usize),
+        line: e.position().map_or(1, |p| p.line() as usize) + line_offset,
         detail: e.to_string(),
     };
     let headers: Vec<String> = reader
