@@ -296,6 +296,7 @@ impl RowsLeftOut {
 /// Where `candor import` lists the rows it left out: `<stem>-not-imported.csv` next to the
 /// imported file (`-2`, `-3`… rather than overwrite one), or in the journal's folder when
 /// the file's folder cannot be written to.
+#[derive(Debug)]
 struct LeftOutList {
     path: PathBuf,
 }
@@ -406,4 +407,44 @@ fn write_rank_table(
         writeln!(out, "       Say: {}", customer.opener)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod left_out_list_tests {
+    use super::LeftOutList;
+
+    #[test]
+    fn the_list_goes_next_to_the_file_never_over_an_earlier_one_else_beside_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("contacts.csv");
+        let journal = dir.path().join("journal").join("j.sqlite3");
+        let first = LeftOutList::reserve(&file, &journal).unwrap();
+        assert_eq!(first.path, dir.path().join("contacts-not-imported.csv"));
+        let second = LeftOutList::reserve(&file, &journal).unwrap();
+        assert_eq!(second.path, dir.path().join("contacts-not-imported-2.csv"));
+        second.discard();
+        assert!(!second.path.exists());
+
+        // A folder that cannot be written to (here: one that is not there) falls back to
+        // the journal's folder; when neither can be written, nothing is imported.
+        std::fs::create_dir(dir.path().join("journal")).unwrap();
+        let elsewhere = dir.path().join("gone").join("contacts.csv");
+        let fallback = LeftOutList::reserve(&elsewhere, &journal).unwrap();
+        assert_eq!(
+            fallback.path,
+            dir.path().join("journal").join("contacts-not-imported.csv")
+        );
+        let nowhere = dir.path().join("missing").join("j.sqlite3");
+        let error = LeftOutList::reserve(&elsewhere, &nowhere).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot write the list of rows left out next to"),
+            "{error}"
+        );
+        assert!(
+            error.to_string().ends_with("nothing was imported"),
+            "{error}"
+        );
+    }
 }

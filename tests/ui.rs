@@ -806,6 +806,9 @@ fn a_stray_quote_is_explained_in_the_preview_and_only_the_rows_before_it_import_
         notice(harness)
     );
     assert_eq!(customer_names(harness), ["Ada Lovelace", "Cy Young"]);
-    // The summary lists the row left out.
+    // The summary says what was not read and lists the row left out.
+    harness.get_by_label(
+        "As agreed, only the rows before line 5 were read: fix the quote on line 5 and import the rest.",
+    );
     harness.get_by_label_contains("Line 3: the row has 3 cells");
 }

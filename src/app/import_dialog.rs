@@ -81,7 +81,9 @@ impl ImportDialog {
 
     /// Records what an import did, to show before closing.
     pub fn finished(&mut self, summary: &ImportSummary) {
-        self.summary = Some(summary.to_string());
+        let mut shown = vec![summary.counts_line()];
+        shown.extend(summary.notes());
+        self.summary = Some(shown.join("\n"));
         self.left_out.clone_from(&summary.left_out);
         self.error = None;
     }
@@ -89,8 +91,9 @@ impl ImportDialog {
     /// Draws the dialog. `Save` means "import now".
     pub fn ui(&mut self, ui: &mut egui::Ui, picker: &mut FilePicker) -> Option<FormOutcome> {
         if let Some(summary) = &self.summary {
-            let first = summary.lines().next().unwrap_or_default();
-            ui.label(first);
+            for line in summary.lines() {
+                ui.label(line);
+            }
             if !self.left_out.is_empty() {
                 left_out_ui(ui, "Rows left out", &self.left_out);
             }

@@ -162,6 +162,31 @@ impl ImportSummary {
         }
     }
 
+    /// What else a person must know besides the counts: empty rows skipped, characters
+    /// the encoding could not read, rows not read as agreed.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.empty_rows > 0 {
+            notes.push(format!(
+                "{} empty rows (every cell blank) were skipped and not counted.",
+                self.empty_rows
+            ));
+        }
+        if self.undecodable > 0 {
+            notes.push(format!(
+                "{} characters could not be read as {} and show as \u{fffd}: import again choosing the file's encoding.",
+                self.undecodable,
+                self.encoding.name()
+            ));
+        }
+        if let Some(line) = self.stopped_before_line {
+            notes.push(format!(
+                "As agreed, only the rows before line {line} were read: fix the quote on line {line} and import the rest."
+            ));
+        }
+        notes
+    }
+
     /// The first line of the summary: the count of rows read and where each went, e.g.
     /// "12 rows read: 9 customers added, 1 merged, 2 left out".
     pub fn counts_line(&self) -> String {
@@ -194,26 +219,8 @@ impl ImportSummary {
 impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.counts_line())?;
-        if self.empty_rows > 0 {
-            writeln!(
-                f,
-                "{} empty rows (every cell blank) were skipped and not counted.",
-                self.empty_rows
-            )?;
-        }
-        if self.undecodable > 0 {
-            writeln!(
-                f,
-                "{} characters could not be read as {} and show as \u{fffd}: import again choosing the file's encoding.",
-                self.undecodable,
-                self.encoding.name()
-            )?;
-        }
-        if let Some(line) = self.stopped_before_line {
-            writeln!(
-                f,
-                "As agreed, only the rows before line {line} were read: fix the quote on line {line} and import the rest."
-            )?;
+        for note in self.notes() {
+            writeln!(f, "{note}")?;
         }
         let skipped: Vec<&DuplicateCustomer> =
             self.duplicates.iter().filter(|d| !d.merged).collect();

@@ -7,7 +7,7 @@ use encoding_rs::Encoding;
 use super::mapping::detect_mapping;
 use super::{ImportError, RowProblem, SourceFormat};
 use crate::io::text::{
-    Detection, decode, detect_separator, find_runaway_quote, first_record_fields, is_line_end,
+    Detection, decode_owned, detect_separator, find_runaway_quote, first_record_fields, is_line_end,
 };
 use crate::io::vcard::{looks_like_vcard, parse_vcards};
 
@@ -59,8 +59,7 @@ pub(super) fn read_table(
         path: path.to_path_buf(),
         source,
     })?;
-    let decoded = decode(&bytes, encoding);
-    drop(bytes);
+    let decoded = decode_owned(bytes, encoding);
     let text = decoded.text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
         return Err(ImportError::Empty {
