@@ -1180,6 +1180,12 @@ fn legacy_code_pages_and_utf16_files_import_with_their_names_intact() {
     let mut store = Store::open_in_memory().unwrap();
     let summary = import_file(&mut store, &path, &ImportOptions::default(), now()).unwrap();
     assert_eq!(summary.customers_added, 1, "{summary}");
+    assert!(
+        summary
+            .to_string()
+            .starts_with("Imported a vCard: 1 card read: 1 customers added, 0 merged, 0 left out."),
+        "{summary}"
+    );
     assert_eq!(store.customers().unwrap()[0].company, "Bäckerei Müller");
 }
 
@@ -1392,6 +1398,20 @@ fn every_summary_adds_up_and_lists_each_row_left_out_with_its_line() {
             .to_string()
             .starts_with("Imported a CSV: 5 rows read: 2 customers added, 0 merged, 3 left out."),
         "{summary}"
+    );
+
+    // The list of rows left out gives back each row's own cells, padded to the header.
+    let list = dir.path().join("mixed-not-imported.csv");
+    let written =
+        candor::io::import::write_left_out(&path, &ImportOptions::default(), &summary, &list)
+            .unwrap();
+    assert_eq!(written, 3);
+    assert_eq!(
+        std::fs::read_to_string(&list).unwrap(),
+        "\u{feff}Name,Email,Cadence,line,reason\r\n\
+         Bob Stone,bob@example.com,often,4,\"the cadence \"\"often\"\" is not a whole number of days: write e.g. 14\"\r\n\
+         Ada L.,ADA@example.com,,5,Ada L. has the same email as Ada Lovelace: import again merging duplicates to merge them\r\n\
+         Cy Young,cy@example.com,,6,the row has 2 cells but the header has 3: check for a missing or extra comma or an unclosed quote\r\n"
     );
 
     // Merging moves the duplicate from "left out" to "merged".

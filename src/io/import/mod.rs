@@ -190,7 +190,12 @@ impl ImportSummary {
     /// The first line of the summary: the count of rows read and where each went, e.g.
     /// "12 rows read: 9 customers added, 1 merged, 2 left out".
     pub fn counts_line(&self) -> String {
-        let rows = |n: usize| if n == 1 { "row" } else { "rows" };
+        let rows = |n: usize| match (self.format, n) {
+            (SourceFormat::VCard, 1) => "card",
+            (SourceFormat::VCard, _) => "cards",
+            (_, 1) => "row",
+            _ => "rows",
+        };
         let what = if self.format == SourceFormat::CandorTimeline {
             "entries"
         } else {
@@ -546,7 +551,15 @@ pub fn write_left_out(
         path: out_path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     };
+    // A row with more cells than the header widens the list, so `line` and `reason` stay
+    // in one column each.
+    let width = summary
+        .left_out
+        .iter()
+        .filter_map(|p| cells.get(&p.line).map(|r| r.len()))
+        .fold(table.headers.len(), usize::max);
     let mut header: Vec<String> = table.headers.clone();
+    header.resize(width, String::new());
     header.extend(["line".to_owned(), "reason".to_owned()]);
     writer.write_record(&header).map_err(csv_error)?;
     for problem in &summary.left_out {
@@ -554,7 +567,7 @@ pub fn write_left_out(
             Some(record) => record.iter().map(str::to_owned).collect(),
             None => Vec::new(),
         };
-        row.resize(table.headers.len().max(row.len()), String::new());
+        row.resize(width, String::new());
         row.push(problem.line.to_string());
         row.push(problem.reason.clone());
         writer.write_record(&row).map_err(csv_error)?;
