@@ -325,11 +325,112 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             merge_duplicates,
         } => {
             let now = clock_now();
-            let summary = crate::io::import::run_cli(&path, &file, merge_duplicates, now)?;
+            // The list of rows left out gets its place before anything is imported, so an
+            // import never happens without a way to say what it left out.
+            let list = LeftOutList::reserve(&file, &path)?;
+            let summary = match crate::io::import::run_cli(&path, &file, merge_duplicates, now) {
+                Ok(summary) => summary,
+                Err(error) => {
+                    list.discard();
+                    return Err(error.into());
+                }
+            };
             print!("{summary}");
+            if summary.left_out.is_empty() {
+                list.discard();
+            } else {
+                let options = crate::io::import::ImportOptions {
+                    merge_duplicates,
+                    ..Default::default()
+                };
+                crate::io::import::write_left_out(&file, &options, &summary, &list.path)?;
+                println!(
+                    "The rows left out are in {}: fix them there and import that file.",
+                    list.path.display()
+                );
+                return Err(RowsLeftOut {
+                    count: summary.left_out.len(),
+                    path: list.path,
+                }
+                .into());
+            }
         }
     }
     Ok(())
+}
+
+/// `candor import` left rows out: the import itself was written, but a script must notice.
+/// `main` turns it into exit status [`RowsLeftOut::EXIT_CODE`].
+#[derive(Debug, thiserror::Error)]
+#[error("{count} rows were left out; they are listed in {}", path.display())]
+pub struct RowsLeftOut {
+    pub count: usize,
+    pub path: PathBuf,
+}
+
+impl RowsLeftOut {
+    /// The exit status of an import that left rows out (documented in the README).
+    pub const EXIT_CODE: u8 = 3;
+}
+
+/// Where `candor import` lists the rows it left out: `<stem>-not-imported.csv` next to the
+/// imported file (`-2`, `-3`… rather than overwrite one), or in the journal's folder when
+/// the file's folder cannot be written to.
+#[derive(Debug)]
+struct LeftOutList {
+    path: PathBuf,
+}
+
+impl LeftOutList {
+    fn reserve(file: &std::path::Path, journal: &std::path::Path) -> Result<Self> {
+        let stem = file
+            .file_stem()
+            .map_or_else(|| "import".to_owned(), |s| s.to_string_lossy().into_owned());
+        let beside = file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let journal_folder = journal
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let mut last_error = None;
+        for folder in [&beside, &journal_folder] {
+            for n in 1..1000 {
+                let name = if n == 1 {
+                    format!("{stem}-not-imported.csv")
+                } else {
+                    format!("{stem}-not-imported-{n}.csv")
+                };
+                let path = folder.join(name);
+                match std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&path)
+                {
+                    Ok(_) => return Ok(Self { path }),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => {
+                        last_error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        let reason =
+            last_error.map_or_else(|| "too many earlier lists".to_owned(), |e| e.to_string());
+        bail!(
+            "cannot write the list of rows left out next to {} or in {} ({reason}): copy the file to a folder you may write to and import it from there; nothing was imported",
+            file.display(),
+            journal_folder.display()
+        )
+    }
+
+    /// Removes the reserved file when nothing was left out (or nothing imported).
+    fn discard(&self) {
+        // A leftover empty file is harmless; failing to remove it is not worth an error.
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Opens a journal that must already exist.
@@ -401,5 +502,45 @@ mod tests {
         assert_eq!(line.matches(&os_text).count(), 1, "{line}");
         let error = anyhow::anyhow!("first").context("second\nline");
         assert_eq!(one_line(&error), "second line: first");
+    }
+}
+
+#[cfg(test)]
+mod left_out_list_tests {
+    use super::LeftOutList;
+
+    #[test]
+    fn the_list_goes_next_to_the_file_never_over_an_earlier_one_else_beside_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("contacts.csv");
+        let journal = dir.path().join("journal").join("j.sqlite3");
+        let first = LeftOutList::reserve(&file, &journal).unwrap();
+        assert_eq!(first.path, dir.path().join("contacts-not-imported.csv"));
+        let second = LeftOutList::reserve(&file, &journal).unwrap();
+        assert_eq!(second.path, dir.path().join("contacts-not-imported-2.csv"));
+        second.discard();
+        assert!(!second.path.exists());
+
+        // A folder that cannot be written to (here: one that is not there) falls back to
+        // the journal's folder; when neither can be written, nothing is imported.
+        std::fs::create_dir(dir.path().join("journal")).unwrap();
+        let elsewhere = dir.path().join("gone").join("contacts.csv");
+        let fallback = LeftOutList::reserve(&elsewhere, &journal).unwrap();
+        assert_eq!(
+            fallback.path,
+            dir.path().join("journal").join("contacts-not-imported.csv")
+        );
+        let nowhere = dir.path().join("missing").join("j.sqlite3");
+        let error = LeftOutList::reserve(&elsewhere, &nowhere).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot write the list of rows left out next to"),
+            "{error}"
+        );
+        assert!(
+            error.to_string().ends_with("nothing was imported"),
+            "{error}"
+        );
     }
 }

@@ -45,6 +45,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(left_out) = error.downcast_ref::<candor::cli::RowsLeftOut>() {
+                eprintln!("candor: {left_out}");
+                return ExitCode::from(candor::cli::RowsLeftOut::EXIT_CODE);
+            }
             eprintln!("candor: {}", candor::cli::one_line(&error));
             ExitCode::FAILURE
         }

@@ -1593,3 +1593,106 @@ fn a_read_only_file_and_a_read_only_folder_each_say_which() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Pieces of CSV-ish and vCard-ish files: quotes, separators, line breaks, NUL, byte-order
+/// marks, bytes that are not UTF-8, and words that make headers and rows.
+const IMPORT_PIECES: &[&[u8]] = &[
+    b"\"",
+    b",",
+    b";",
+    b"\t",
+    b"|",
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b"\0",
+    b"\xEF\xBB\xBF",
+    b"\xFF\xFE",
+    b"\xFE\xFF",
+    b"\xE9",
+    b"\x81",
+    b"\xC3\xA9",
+    b"Name",
+    b"Email",
+    b"Company",
+    b"Ada",
+    b"a@b.example",
+    b"sep=;\r\n",
+    b"Name,Email\r\n",
+    b"BEGIN:VCARD\r\n",
+    b"FN:Zo\xEB\r\n",
+    b"END:VCARD\r\n",
+    b"=1+1",
+    b"  ",
+];
+
+/// Issue 10, "show it": whatever bytes are imported, the import never panics, a refused
+/// import leaves the journal exactly as it was, and an accepted one's counts add up.
+#[test]
+fn any_bytes_imported_never_panic_never_change_a_refusing_journal_and_always_add_up() {
+    use candor::io::import::{ImportOptions, import_file};
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    journal_with(&journal, 1);
+    let store = std::cell::RefCell::new(Store::open(&journal).unwrap());
+    let file_bytes = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..300),
+        proptest::collection::vec(proptest::sample::select(IMPORT_PIECES), 0..60)
+            .prop_map(|pieces| pieces.concat()),
+    ];
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(
+            &(file_bytes, any::<bool>(), any::<bool>()),
+            |(bytes, as_vcard, merge)| {
+                let file = dir.path().join(if as_vcard {
+                    "contacts.vcf"
+                } else {
+                    "contacts.csv"
+                });
+                fs::write(&file, &bytes).unwrap();
+                let mut store = store.borrow_mut();
+                let before = (
+                    store.customers().unwrap(),
+                    hash(&journal),
+                    fs::read(journal.with_extension("sqlite3-wal")).unwrap_or_default(),
+                );
+                let options = ImportOptions {
+                    merge_duplicates: merge,
+                    ..ImportOptions::default()
+                };
+                match import_file(&mut store, &file, &options, now()) {
+                    Ok(summary) => {
+                        prop_assert_eq!(
+                            summary.rows_read,
+                            summary.added() + summary.merged() + summary.left_out.len(),
+                            "{}",
+                            summary
+                        );
+                        let mut lines: Vec<usize> =
+                            summary.left_out.iter().map(|p| p.line).collect();
+                        lines.dedup();
+                        prop_assert_eq!(lines.len(), summary.left_out.len(), "one reason a row");
+                    }
+                    Err(error) => {
+                        let after = (
+                            store.customers().unwrap(),
+                            hash(&journal),
+                            fs::read(journal.with_extension("sqlite3-wal")).unwrap_or_default(),
+                        );
+                        prop_assert!(after == before, "{} changed the journal", error);
+                        prop_assert!(error.to_string().ends_with('.'), "{}", error);
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}

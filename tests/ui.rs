@@ -787,3 +787,140 @@ fn an_overlong_name_in_the_form_is_refused_naming_the_limit_and_kept() {
     );
     assert_eq!(harness.state().journal.as_ref().unwrap().customers.len(), 1);
 }
+
+#[test]
+fn the_import_preview_shows_the_encoding_and_changing_it_changes_the_names() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    // U+FFFD has no glyph in egui's fonts: the app draws a box, as here (kittest panics by
+    // default).
+    let app = std::mem::replace(
+        fixture.harness.state_mut(),
+        CandorApp::open(
+            fixture._dir.path().join("other.sqlite3"),
+            Prefs::default(),
+            Box::new(FixedClock(now())),
+        ),
+    );
+    fixture.harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .allow_missing_glyphs()
+        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+    let file = fixture._dir.path().join("excel-windows.csv");
+    // Windows-1252, as Excel on Windows saves "CSV" (generated: see tests/fixtures/README.md).
+    std::fs::write(
+        &file,
+        b"Name,Company\r\nZo\xEB M\xFCller,B\xE4ckerei M\xFCller\r\nFran\xE7ois L\xE9ger,Caf\xE9 Cr\xE8me\r\n",
+    )
+    .unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Import…");
+    type_into(harness, "File to import", &file.display().to_string());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    let encoding = |harness: &Harness<'static, CandorApp>| {
+        harness
+            .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Encoding")
+            .value()
+            .unwrap_or_default()
+    };
+    assert_eq!(encoding(harness), "windows-1252 (Western Europe, Americas)");
+    harness.get_by_label_contains("guessed from the text");
+    harness.get_by_label("Zoë Müller");
+
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Encoding")
+        .click();
+    harness.run();
+    harness.get_by_label("UTF-8").click();
+    harness.run();
+    assert_eq!(encoding(harness), "UTF-8");
+    harness.get_by_label("Zo\u{fffd} M\u{fffd}ller");
+    harness.get_by_label(
+        "8 characters cannot be read as UTF-8: choose the encoding the file was saved in.",
+    );
+    assert!(harness.query_by_label("Zoë Müller").is_none());
+
+    // Back to the right one, and import: the names arrive intact.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Encoding")
+        .click();
+    harness.run();
+    harness
+        .get_by_label("windows-1252 (Western Europe, Americas)")
+        .click();
+    harness.run();
+    harness.get_by_label("Zoë Müller");
+    harness.get_by_label("Import").click();
+    harness.step();
+    wait_for_job(harness);
+    assert!(
+        notice(harness)
+            .starts_with("Imported a CSV: 2 rows read: 2 customers added, 0 merged, 0 left out."),
+        "{}",
+        notice(harness)
+    );
+    assert_eq!(
+        customer_names(harness),
+        ["François Léger", "Maria Keller", "Zoë Müller"]
+    );
+}
+
+#[test]
+fn a_stray_quote_is_explained_in_the_preview_and_only_the_rows_before_it_import_when_agreed() {
+    let mut fixture = app_with(&[]);
+    let file = fixture._dir.path().join("contacts.csv");
+    let mut text = String::from(
+        "Name,Email\r\nAda Lovelace,ada@example.com\r\nBob,bob@example.com,extra\r\nCy Young,cy@example.com\r\n",
+    );
+    text.push_str("\"Di Prince,di@example.com\r\n");
+    for i in 0..50 {
+        text.push_str(&format!("Customer {i},c{i}@example.com\r\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Import…");
+    type_into(harness, "File to import", &file.display().to_string());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    harness.get_by_label_contains(
+        "Line 5 opens a quoted field that never closes, so every row after it would be swallowed",
+    );
+    // The row that cannot be read is listed before importing, with its line.
+    harness.get_by_label("Line 3: the row has 3 cells but the header has 2: check for a missing or extra comma or an unclosed quote");
+
+    // Without agreement nothing is imported and the dialog says why.
+    harness.get_by_label("Import").click();
+    harness.step();
+    wait_for_job(harness);
+    assert!(
+        harness
+            .get_all_by_label_contains(
+                "Line 5 of contacts.csv opens a quoted field that never closes"
+            )
+            .count()
+            >= 1
+    );
+    assert!(customer_names(harness).is_empty());
+
+    harness
+        .get_by_label("Import only the 3 rows before line 5")
+        .click();
+    harness.run();
+    harness.get_by_label("Import").click();
+    harness.step();
+    wait_for_job(harness);
+    assert!(
+        notice(harness)
+            .starts_with("Imported a CSV: 3 rows read: 2 customers added, 0 merged, 1 left out."),
+        "{}",
+        notice(harness)
+    );
+    assert_eq!(customer_names(harness), ["Ada Lovelace", "Cy Young"]);
+    // The summary says what was not read and lists the row left out.
+    harness.get_by_label(
+        "As agreed, only the rows before line 5 were read: fix the quote on line 5 and import the rest.",
+    );
+    harness.get_by_label_contains("Line 3: the row has 3 cells");
+}

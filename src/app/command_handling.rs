@@ -595,6 +595,8 @@ impl CandorApp {
         let options = crate::io::import::ImportOptions {
             merge_duplicates: dialog.merge_duplicates,
             mapping: dialog.preview.as_ref().map(|p| p.mapping.clone()),
+            encoding: dialog.encoding,
+            stop_before_line: dialog.agreed_stop_line(),
         };
         let path = dialog.path();
         let journal = self.journal_path.clone();

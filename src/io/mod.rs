@@ -4,6 +4,7 @@ pub mod csv_text;
 pub mod export;
 pub mod import;
 pub mod rank_report;
+pub mod text;
 pub mod vcard;
 
 /// The byte-order mark that makes Excel read a CSV file as UTF-8.

@@ -251,6 +251,11 @@ pub(super) fn import_customers(
             continue;
         };
         let Some(existing) = index.customers.get(&id) else {
+            // The index always holds the customers it finds; say so rather than lose a row.
+            summary.problems.push(RowProblem {
+                line: *line,
+                reason: "the customer it matches could not be found: import it again".to_owned(),
+            });
             continue;
         };
         summary.duplicates.push(DuplicateCustomer {

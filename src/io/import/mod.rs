@@ -16,11 +16,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
+use encoding_rs::Encoding;
 
 pub use mapping::{ColumnMapping, CustomerField, detect_mapping};
 
 use crate::domain::CustomerDraft;
 use crate::store::{Store, StoreError};
+
+pub use crate::io::text::{Detection, ENCODING_CHOICES};
 use contacts::{customer_from_row, import_customers};
 use table::{Table, read_table};
 use timeline::import_timeline;
@@ -64,6 +67,12 @@ pub struct ImportOptions {
     pub merge_duplicates: bool,
     /// The mapping chosen in the mapping step; `None` uses [`detect_mapping`].
     pub mapping: Option<ColumnMapping>,
+    /// The encoding chosen in the preview; `None` uses the one detected.
+    pub encoding: Option<&'static Encoding>,
+    /// The person agreed in the preview to import only the rows before this line, where
+    /// a quoted field opens that never closes ([`ImportPreview::runaway_quote`]). Without
+    /// that agreement such a file is refused whole.
+    pub stop_before_line: Option<usize>,
 }
 
 /// A row that was left out, and why.
@@ -87,7 +96,8 @@ pub struct DuplicateCustomer {
     pub merged: bool,
 }
 
-/// What an import did.
+/// What an import did. Every row read is added, merged or left out:
+/// `rows_read == added() + merged() + left_out.len()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
     pub format: SourceFormat,
@@ -99,6 +109,20 @@ pub struct ImportSummary {
     pub entries_already_present: usize,
     pub duplicates: Vec<DuplicateCustomer>,
     pub problems: Vec<RowProblem>,
+    /// Rows (cards for vCard, entries for a timeline) read from the file. Rows whose cells
+    /// are all empty are not rows: they are counted in `empty_rows` instead.
+    pub rows_read: usize,
+    /// Every row read and not written, by line, with the reason: rows that cannot be read,
+    /// duplicates not merged, timeline entries already in the journal.
+    pub left_out: Vec<RowProblem>,
+    /// Rows whose cells were all empty, skipped (and said so).
+    pub empty_rows: usize,
+    /// The encoding the file was read in.
+    pub encoding: &'static Encoding,
+    /// Bytes that were not valid in that encoding and were read as U+FFFD.
+    pub undecodable: usize,
+    /// Set when, as agreed in the preview, only the rows before this line were read.
+    pub stopped_before_line: Option<usize>,
 }
 
 impl ImportSummary {
@@ -111,27 +135,98 @@ impl ImportSummary {
             entries_already_present: 0,
             duplicates: Vec::new(),
             problems: Vec::new(),
+            rows_read: 0,
+            left_out: Vec::new(),
+            empty_rows: 0,
+            encoding: encoding_rs::UTF_8,
+            undecodable: 0,
+            stopped_before_line: None,
         }
+    }
+
+    /// Rows written as new: timeline entries for a timeline, customers otherwise.
+    pub fn added(&self) -> usize {
+        if self.format == SourceFormat::CandorTimeline {
+            self.entries_added
+        } else {
+            self.customers_added
+        }
+    }
+
+    /// Rows merged into a customer already in the journal.
+    pub fn merged(&self) -> usize {
+        if self.format == SourceFormat::CandorTimeline {
+            0
+        } else {
+            self.customers_merged
+        }
+    }
+
+    /// What else a person must know besides the counts: empty rows skipped, characters
+    /// the encoding could not read, rows not read as agreed.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.empty_rows > 0 {
+            notes.push(format!(
+                "{} empty rows (every cell blank) were skipped and not counted.",
+                self.empty_rows
+            ));
+        }
+        if self.undecodable > 0 {
+            notes.push(format!(
+                "{} characters could not be read as {} and show as \u{fffd}: import again choosing the file's encoding.",
+                self.undecodable,
+                self.encoding.name()
+            ));
+        }
+        if let Some(line) = self.stopped_before_line {
+            notes.push(format!(
+                "As agreed, only the rows before line {line} were read: fix the quote on line {line} and import the rest."
+            ));
+        }
+        notes
+    }
+
+    /// The first line of the summary: the count of rows read and where each went, e.g.
+    /// "12 rows read: 9 customers added, 1 merged, 2 left out".
+    pub fn counts_line(&self) -> String {
+        let rows = |n: usize| match (self.format, n) {
+            (SourceFormat::VCard, 1) => "card",
+            (SourceFormat::VCard, _) => "cards",
+            (_, 1) => "row",
+            _ => "rows",
+        };
+        let what = if self.format == SourceFormat::CandorTimeline {
+            "entries"
+        } else {
+            "customers"
+        };
+        let mut line = format!(
+            "Imported a {}: {} {} read: {} {what} added, {} merged, {} left out",
+            self.format.label(),
+            self.rows_read,
+            rows(self.rows_read),
+            self.added(),
+            self.merged(),
+            self.left_out.len()
+        );
+        if self.format == SourceFormat::CandorTimeline {
+            line.push_str(&format!(
+                " ({} already present); {} customers added",
+                self.entries_already_present, self.customers_added
+            ));
+        }
+        line.push('.');
+        line
     }
 }
 
 impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Imported a {}: {} customers added, {} merged",
-            self.format.label(),
-            self.customers_added,
-            self.customers_merged
-        )?;
-        if self.format == SourceFormat::CandorTimeline {
-            write!(
-                f,
-                ", {} entries added, {} already present",
-                self.entries_added, self.entries_already_present
-            )?;
+        writeln!(f, "{}", self.counts_line())?;
+        for note in self.notes() {
+            writeln!(f, "{note}")?;
         }
-        writeln!(f, ".")?;
         let skipped: Vec<&DuplicateCustomer> =
             self.duplicates.iter().filter(|d| !d.merged).collect();
         if !skipped.is_empty() {
@@ -181,6 +276,13 @@ impl fmt::Display for ImportSummary {
                 writeln!(f, "  line {}: {}", p.line, p.reason)?;
             }
         }
+        if self.entries_already_present > 0 {
+            writeln!(
+                f,
+                "{} entries were left out because they are already in the journal.",
+                self.entries_already_present
+            )?;
+        }
         Ok(())
     }
 }
@@ -197,6 +299,31 @@ pub struct ImportPreview {
     pub total_rows: usize,
     /// Rows or cards that cannot be read at all, already known at preview time.
     pub problems: Vec<RowProblem>,
+    /// The encoding the file was read in, and how it was found.
+    pub encoding: &'static Encoding,
+    pub how_detected: Detection,
+    /// Bytes not valid in that encoding, shown as U+FFFD: a sign to choose another.
+    pub undecodable: usize,
+    /// The separator of a CSV file (`None` for vCard).
+    pub separator: Option<u8>,
+    /// Rows whose cells are all empty: skipped, not counted.
+    pub empty_rows: usize,
+    /// A quoted field that never closes. `total_rows` and `rows` then hold only the rows
+    /// before it, which are imported only when the person agrees
+    /// ([`ImportOptions::stop_before_line`]).
+    pub runaway_quote: Option<RunawayQuote>,
+}
+
+/// A quoted field that opens and never closes, so every row after it would be swallowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunawayQuote {
+    /// The line of the opening quote.
+    pub line: usize,
+    /// The line where the row holding it starts: the rows before it are intact. Pass it as
+    /// [`ImportOptions::stop_before_line`] to import them.
+    pub row_line: usize,
+    /// How many rows come before it.
+    pub rows_before: usize,
 }
 
 /// How many rows a preview shows.
@@ -216,10 +343,17 @@ pub enum ImportError {
     },
 
     #[error(
-        "{} is not UTF-8 text: save it again as \"CSV UTF-8\" (Excel) or UTF-8 (other programs) and import that.",
-        path.display()
+        "Line {line} of {} opens a quoted field that never closes, so every row after it would be swallowed: fix the quote on line {line} (or remove it) and import again.",
+        file_name(path)
     )]
-    NotUtf8 { path: PathBuf },
+    RunawayQuote {
+        path: PathBuf,
+        line: usize,
+        /// The line where the row holding the quote starts.
+        row_line: usize,
+        /// Rows before that line, which the preview offers to import alone.
+        rows_before: usize,
+    },
 
     #[error("{} is empty: choose the file you exported your contacts to.", path.display())]
     Empty { path: PathBuf },
@@ -239,8 +373,26 @@ pub enum ImportError {
         detail: String,
     },
 
+    #[error(
+        "Cannot write the list of rows left out to {}: {source}. Check that you may write in that folder.",
+        path.display()
+    )]
+    LeftOutList {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The file's name without its folder, as people name it.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The mapping for a file read into a table: fixed for vCard, guessed from the headers
@@ -266,10 +418,20 @@ fn mapping_for(table: &Table) -> ColumnMapping {
 }
 
 /// Reads the start of a file for the mapping step: its format, headers, guessed mapping and
-/// first rows.
+/// first rows, in the encoding Candor detects.
 pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
-    let table = read_table(path)?;
+    preview_with(path, &ImportOptions::default())
+}
+
+/// Like [`preview`], read in `options.encoding` when the person chose one.
+pub fn preview_with(path: &Path, options: &ImportOptions) -> Result<ImportPreview, ImportError> {
+    let table = read_table(path, options.encoding, options.stop_before_line)?;
     let mapping = mapping_for(&table);
+    let runaway_quote = table.runaway.map(|r| RunawayQuote {
+        line: r.line,
+        row_line: r.row_line,
+        rows_before: table.rows.len() + table.problems.len(),
+    });
     Ok(ImportPreview {
         format: table.format,
         total_rows: table.rows.len(),
@@ -282,6 +444,12 @@ pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
         headers: table.headers,
         mapping,
         problems: table.problems,
+        encoding: table.encoding,
+        how_detected: table.how_detected,
+        undecodable: table.undecodable,
+        separator: table.separator,
+        empty_rows: table.empty_rows,
+        runaway_quote,
     })
 }
 
@@ -308,17 +476,31 @@ pub fn import_file(
     options: &ImportOptions,
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
-    let table = read_table(path)?;
-    let mapping = checked_mapping(path, &table, options)?;
-    import_table(store, table, mapping, options, now)
+    let table = read_table(path, options.encoding, options.stop_before_line)?;
+    let (mapping, stopped_before_line) = checked_mapping(path, &table, options)?;
+    import_table(store, table, mapping, stopped_before_line, options, now)
 }
 
-/// The mapping to import `table` with; refuses a customer file without a name column.
+/// Checks a file read into `table` before anything is written: a runaway quote the user
+/// did not agree to stop at refuses it, as does a customer file without a name column.
+/// Returns the mapping to import with, and the line the import stops before.
 fn checked_mapping(
     path: &Path,
     table: &Table,
     options: &ImportOptions,
-) -> Result<ColumnMapping, ImportError> {
+) -> Result<(ColumnMapping, Option<usize>), ImportError> {
+    let mut stopped_before_line = None;
+    if let Some(runaway) = &table.runaway {
+        if !runaway.agreed {
+            return Err(ImportError::RunawayQuote {
+                path: path.to_path_buf(),
+                line: runaway.line,
+                row_line: runaway.row_line,
+                rows_before: table.rows.len() + table.problems.len(),
+            });
+        }
+        stopped_before_line = Some(runaway.row_line);
+    }
     let mapping = options
         .mapping
         .clone()
@@ -328,24 +510,45 @@ fn checked_mapping(
             path: path.to_path_buf(),
         });
     }
-    Ok(mapping)
+    Ok((mapping, stopped_before_line))
 }
 
 fn import_table(
     store: &mut Store,
     table: Table,
     mapping: ColumnMapping,
+    stopped_before_line: Option<usize>,
     options: &ImportOptions,
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::new(mapping.format);
+    summary.stopped_before_line = stopped_before_line;
     summary.problems = table.problems.clone();
+    summary.rows_read = table.rows.len() + table.problems.len();
+    summary.empty_rows = table.empty_rows;
+    summary.encoding = table.encoding;
+    summary.undecodable = table.undecodable;
     if mapping.format == SourceFormat::CandorTimeline {
         import_timeline(store, table, &mapping, now, &mut summary)?;
     } else {
         import_customers(store, &table, &mapping, options, now, &mut summary)?;
     }
     summary.problems.sort_by_key(|p| p.line);
+    let unmerged = summary
+        .duplicates
+        .iter()
+        .filter(|d| !d.merged)
+        .map(|d| RowProblem {
+            line: d.line,
+            reason: format!(
+                "{} has the same {} as {}: import again merging duplicates to merge them",
+                d.name, d.matched_by, d.existing
+            ),
+        });
+    let mut left_out: Vec<RowProblem> = summary.problems.iter().cloned().chain(unmerged).collect();
+    left_out.append(&mut summary.left_out);
+    left_out.sort_by_key(|p| p.line);
+    summary.left_out = left_out;
     Ok(summary)
 }
 
@@ -359,10 +562,72 @@ pub fn run_cli(
 ) -> Result<ImportSummary, ImportError> {
     let options = ImportOptions {
         merge_duplicates,
-        mapping: None,
+        ..ImportOptions::default()
     };
-    let table = read_table(file)?;
-    let mapping = checked_mapping(file, &table, &options)?;
+    let table = read_table(file, options.encoding, options.stop_before_line)?;
+    let (mapping, stopped_before_line) = checked_mapping(file, &table, &options)?;
     let mut store = Store::open(journal)?;
-    import_table(&mut store, table, mapping, &options, now)
+    import_table(
+        &mut store,
+        table,
+        mapping,
+        stopped_before_line,
+        &options,
+        now,
+    )
+}
+
+/// Writes the rows an import left out to `out` so they can be fixed and imported again:
+/// the file's own columns with the original cells, then `line` and `reason`; UTF-8 with a
+/// byte-order mark and CRLF, as Excel expects. `file` is read again (with the same
+/// options) for the cells. Returns how many rows were written.
+pub fn write_left_out(
+    file: &Path,
+    options: &ImportOptions,
+    summary: &ImportSummary,
+    out_path: &Path,
+) -> Result<usize, ImportError> {
+    let table = read_table(file, options.encoding, options.stop_before_line)?;
+    let cells: std::collections::HashMap<usize, &csv::StringRecord> = table
+        .rows
+        .iter()
+        .chain(table.problem_cells.iter())
+        .map(|(line, cells)| (*line, cells))
+        .collect();
+    let write_error = |source: std::io::Error| ImportError::LeftOutList {
+        path: out_path.to_path_buf(),
+        source,
+    };
+    let mut out = std::io::BufWriter::new(std::fs::File::create(out_path).map_err(write_error)?);
+    std::io::Write::write_all(&mut out, crate::io::UTF8_BOM).map_err(write_error)?;
+    let mut writer = crate::io::csv_writer_without_header(out);
+    let csv_error = |e: csv::Error| ImportError::LeftOutList {
+        path: out_path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    // A row with more cells than the header widens the list, so `line` and `reason` stay
+    // in one column each.
+    let width = summary
+        .left_out
+        .iter()
+        .filter_map(|p| cells.get(&p.line).map(|r| r.len()))
+        .fold(table.headers.len(), usize::max);
+    let mut header: Vec<String> = table.headers.clone();
+    header.resize(width, String::new());
+    header.extend(["line".to_owned(), "reason".to_owned()]);
+    writer.write_record(&header).map_err(csv_error)?;
+    for problem in &summary.left_out {
+        let mut row: Vec<String> = match cells.get(&problem.line) {
+            Some(record) => record.iter().map(str::to_owned).collect(),
+            None => Vec::new(),
+        };
+        row.resize(width, String::new());
+        row.push(problem.line.to_string());
+        row.push(problem.reason.clone());
+        writer.write_record(&row).map_err(csv_error)?;
+    }
+    writer
+        .flush()
+        .map_err(|e| write_error(std::io::Error::other(e.to_string())))?;
+    Ok(summary.left_out.len())
 }

@@ -2,8 +2,14 @@
 
 use std::path::Path;
 
+use encoding_rs::Encoding;
+
 use super::mapping::detect_mapping;
 use super::{ImportError, RowProblem, SourceFormat};
+use crate::io::text::{
+    Detection, decode, decode_owned, detect_separator, find_runaway_quote, first_record_fields,
+    is_line_end,
+};
 use crate::io::vcard::{looks_like_vcard_bytes, parse_vcard_bytes};
 
 /// A file read into rows of text.
@@ -13,11 +19,43 @@ pub(super) struct Table {
     /// (line, cells): one `StringRecord` per row keeps a million-row file compact.
     pub(super) rows: Vec<(usize, csv::StringRecord)>,
     pub(super) problems: Vec<RowProblem>,
+    /// The cells of rows left out while reading (wrong number of cells), by line, so the
+    /// list of rows left out can give them back as they were.
+    pub(super) problem_cells: Vec<(usize, csv::StringRecord)>,
+    /// The encoding the text was read in.
+    pub(super) encoding: &'static Encoding,
+    pub(super) how_detected: Detection,
+    /// Bytes that were not valid in `encoding` (shown as U+FFFD).
+    pub(super) undecodable: usize,
+    /// The separator of a CSV file; `None` for vCard.
+    pub(super) separator: Option<u8>,
+    /// Rows whose cells are all empty: not counted as rows, but reported.
+    pub(super) empty_rows: usize,
+    /// A quoted field that never closes; when set, `rows` holds only the rows before it.
+    pub(super) runaway: Option<Runaway>,
+}
+
+/// Where a runaway quoted field opens, in the file's line numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Runaway {
+    /// The line of the opening quote.
+    pub(super) line: usize,
+    /// The line where the row holding it starts: rows before it are intact.
+    pub(super) row_line: usize,
+    /// True when the person agreed to import only the rows before `row_line`.
+    pub(super) agreed: bool,
 }
 
 const VCARD_HEADERS: &[&str] = &["name", "company", "phone", "email", "notes", "tags"];
 
-pub(super) fn read_table(path: &Path) -> Result<Table, ImportError> {
+/// Reads a file into rows: decoded in `encoding` (detected when `None`); a runaway
+/// quoted field cuts the rows short at the row where it opens, and is marked agreed when
+/// `stop_before_line` names that row.
+pub(super) fn read_table(
+    path: &Path,
+    encoding: Option<&'static Encoding>,
+    stop_before_line: Option<usize>,
+) -> Result<Table, ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
         source,
@@ -26,26 +64,45 @@ pub(super) fn read_table(path: &Path) -> Result<Table, ImportError> {
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
-    // vCards are read from their bytes: each value carries its own CHARSET.
+    // vCards are read from their bytes: in vCard 2.1 each value may carry its own CHARSET.
     if is_vcard_name || looks_like_vcard_bytes(&bytes) {
-        return read_vcards(path, &bytes);
+        return read_vcards(path, &bytes, encoding);
     }
-    let text = String::from_utf8(bytes).map_err(|_| ImportError::NotUtf8 {
-        path: path.to_path_buf(),
-    })?;
-    let text = text.trim_start_matches('\u{feff}');
+    let decoded = decode_owned(bytes, encoding);
+    let text = decoded.text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
         return Err(ImportError::Empty {
             path: path.to_path_buf(),
         });
     }
-    read_csv(path, text)
+    let mut table = read_csv(path, text, stop_before_line)?;
+    table.encoding = decoded.encoding;
+    table.how_detected = decoded.how_detected;
+    table.undecodable = decoded.undecodable;
+    Ok(table)
 }
 
-fn read_vcards(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
-    // A value without CHARSET= that is not UTF-8 was most likely written by a Windows
-    // program (Outlook, The Bat!) in the Western code page.
-    let (contacts, card_problems) = parse_vcard_bytes(bytes, encoding_rs::WINDOWS_1252);
+/// Reads a vCard file. Values without a `CHARSET=` that are not UTF-8 are read in the
+/// chosen encoding, else in the one detected for the whole file, else in Windows-1252 (what
+/// Outlook and The Bat! write); a chosen encoding decodes the whole file first.
+fn read_vcards(
+    path: &Path,
+    bytes: &[u8],
+    chosen: Option<&'static Encoding>,
+) -> Result<Table, ImportError> {
+    let detected = decode(bytes, chosen);
+    let is_unicode = |e: &'static Encoding| {
+        e == encoding_rs::UTF_8 || e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE
+    };
+    let fallback = if is_unicode(detected.encoding) {
+        encoding_rs::WINDOWS_1252
+    } else {
+        detected.encoding
+    };
+    let (contacts, card_problems) = match chosen {
+        Some(_) => parse_vcard_bytes(detected.text.as_bytes(), fallback),
+        None => parse_vcard_bytes(bytes, fallback),
+    };
     if contacts.is_empty() && card_problems.is_empty() {
         return Err(ImportError::Empty {
             path: path.to_path_buf(),
@@ -78,27 +135,69 @@ fn read_vcards(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
                 reason: p.reason,
             })
             .collect(),
+        problem_cells: Vec::new(),
+        encoding: detected.encoding,
+        how_detected: detected.how_detected,
+        undecodable: 0,
+        separator: None,
+        empty_rows: 0,
+        runaway: None,
     })
 }
 
-/// The delimiter the header line uses most: `,`, `;` (European Excel) or tab.
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or_default();
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
-}
-
-fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
+/// Reads CSV text: the separator detected (a `sep=` line skipped but counted in line
+/// numbers), rows cut short before a runaway quoted field.
+fn read_csv(
+    path: &Path,
+    text: &str,
+    stop_before_line: Option<usize>,
+) -> Result<Table, ImportError> {
+    let separator = detect_separator(text);
+    let body = &text[separator.skip..];
+    let line_offset = usize::from(separator.from_sep_line);
+    let columns = first_record_fields(body, separator.byte);
+    let runaway = find_runaway_quote(body, separator.byte, columns).map(|found| {
+        let row_line = found.record_line + line_offset;
+        (
+            Runaway {
+                line: found.line + line_offset,
+                row_line,
+                agreed: stop_before_line == Some(row_line),
+            },
+            found.record_start,
+        )
+    });
+    // Rows before a runaway quote are read either way: the preview shows them, and they are
+    // imported when the person agrees.
+    let body = match runaway {
+        Some((_, start)) => &body[..start],
+        None => body,
+    };
+    let runaway = runaway.map(|(r, _)| r);
+    if runaway.is_some_and(|r| r.row_line <= 1 + line_offset) {
+        return Ok(Table {
+            format: SourceFormat::GenericCsv,
+            headers: Vec::new(),
+            rows: Vec::new(),
+            problems: Vec::new(),
+            problem_cells: Vec::new(),
+            encoding: encoding_rs::UTF_8,
+            how_detected: Detection::ValidUtf8,
+            undecodable: 0,
+            separator: Some(separator.byte),
+            empty_rows: 0,
+            runaway,
+        });
+    }
+    let text = body;
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
+        .delimiter(separator.byte)
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
     let malformed = |e: csv::Error| ImportError::Malformed {
         path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line() as usize),
+        line: e.position().map_or(1, |p| p.line() as usize) + line_offset,
         detail: e.to_string(),
     };
     let headers: Vec<String> = reader
@@ -108,11 +207,12 @@ fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
         .map(str::to_owned)
         .collect();
     let mapping = detect_mapping(&headers);
-    // Line numbers from byte offsets: the reader's own count lags on CRLF files.
+    // Line numbers from byte offsets: the reader's own count lags on CRLF files. A line ends
+    // at LF, or at a CR alone (old Mac Excel ends lines so).
     let newlines: Vec<usize> = text
         .bytes()
         .enumerate()
-        .filter(|(_, b)| *b == b'\n')
+        .filter(|(i, b)| is_line_end(text.as_bytes(), *i, *b))
         .map(|(i, _)| i)
         .collect();
     let line_at = |byte: usize| {
@@ -121,10 +221,12 @@ fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
             .take_while(|b| **b == b'\r' || **b == b'\n')
             .count()
             + byte;
-        newlines.partition_point(|&n| n < start) + 1
+        newlines.partition_point(|&n| n < start) + 1 + line_offset
     };
     let mut rows = Vec::new();
     let mut problems = Vec::new();
+    let mut problem_cells = Vec::new();
+    let mut empty_rows = 0;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -132,6 +234,7 @@ fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
             Ok(true) => {
                 let line = record.position().map_or(0, |p| line_at(p.byte() as usize));
                 if record.iter().all(|cell| cell.trim().is_empty()) {
+                    empty_rows += 1;
                     continue;
                 }
                 if record.len() != headers.len() {
@@ -143,6 +246,7 @@ fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
                             headers.len()
                         ),
                     });
+                    problem_cells.push((line, record.clone()));
                     continue;
                 }
                 rows.push((line, record.clone()));
@@ -155,5 +259,12 @@ fn read_csv(path: &Path, text: &str) -> Result<Table, ImportError> {
         headers,
         rows,
         problems,
+        problem_cells,
+        encoding: encoding_rs::UTF_8,
+        how_detected: Detection::ValidUtf8,
+        undecodable: 0,
+        separator: Some(separator.byte),
+        empty_rows,
+        runaway,
     })
 }

@@ -313,6 +313,10 @@ pub(super) fn import_timeline(
         );
         if let Some(existing) = present.get_mut(&key).and_then(Vec::pop) {
             summary.entries_already_present += 1;
+            summary.left_out.push(RowProblem {
+                line,
+                reason: "the entry is already in the journal".to_owned(),
+            });
             if let Some(old) = old_id {
                 known.insert(old, EntryId(existing));
             }
