@@ -104,8 +104,11 @@ fn log_from_keyboard(
 }
 
 fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
+    // A row's label starts with the customer's name; "contains" could match the status
+    // bar's temporary journal path instead.
+    let owned = name.to_owned();
     harness
-        .get_all_by_label_contains(name)
+        .get_all_by(move |node| node.label().is_some_and(|label| label.starts_with(&owned)))
         .next()
         .expect("the customer is listed")
         .click();
