@@ -8,6 +8,7 @@
 //! one already in the journal are reported as duplicates and merged only when asked.
 
 mod contacts;
+mod header_maps;
 mod mapping;
 mod table;
 mod timeline;
@@ -17,11 +18,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
-pub use mapping::{ColumnMapping, CustomerField, detect_mapping};
+pub use contacts::MappedCustomer;
+pub use header_maps::header_key;
+pub use mapping::{ColumnMapping, CustomerField, DuplicateHeader, UnmappedColumn, detect_mapping};
 
 use crate::domain::CustomerDraft;
 use crate::store::{Store, StoreError};
-use contacts::{customer_from_row, import_customers};
+use contacts::{customer_from_row, import_customers, read_customer};
+use mapping::filled_cells;
 use table::{Table, read_table};
 use timeline::import_timeline;
 
@@ -34,8 +38,10 @@ pub enum SourceFormat {
     CandorTimeline,
     /// A Google Contacts CSV export.
     GoogleContacts,
-    /// An Outlook CSV export.
+    /// An Outlook CSV export, in any of the languages Candor knows.
     Outlook,
+    /// A Thunderbird address book exported as CSV.
+    Thunderbird,
     /// Any other CSV of customers: the mapping is guessed from the headers.
     GenericCsv,
     /// A vCard 3.0/4.0 file.
@@ -50,6 +56,7 @@ impl SourceFormat {
             Self::CandorTimeline => "Candor timeline report",
             Self::GoogleContacts => "Google Contacts CSV",
             Self::Outlook => "Outlook CSV",
+            Self::Thunderbird => "Thunderbird CSV",
             Self::GenericCsv => "CSV",
             Self::VCard => "vCard",
         }
@@ -87,6 +94,16 @@ pub struct DuplicateCustomer {
     pub merged: bool,
 }
 
+/// A customer whose row had no person's name, named from what it had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedCustomer {
+    pub line: usize,
+    /// The name they were given.
+    pub name: String,
+    /// "nickname", "e-mail address" or "phone number".
+    pub named_from: &'static str,
+}
+
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -99,6 +116,12 @@ pub struct ImportSummary {
     pub entries_already_present: usize,
     pub duplicates: Vec<DuplicateCustomer>,
     pub problems: Vec<RowProblem>,
+    /// Customers added under a name made from their nickname, e-mail address or phone.
+    pub named: Vec<NamedCustomer>,
+    /// Columns with values that fill no field and were not added to the notes.
+    pub columns_not_imported: Vec<UnmappedColumn>,
+    /// Headers the file has more than once, with what happened to their columns.
+    pub duplicate_headers: Vec<String>,
 }
 
 impl ImportSummary {
@@ -111,6 +134,9 @@ impl ImportSummary {
             entries_already_present: 0,
             duplicates: Vec::new(),
             problems: Vec::new(),
+            named: Vec::new(),
+            columns_not_imported: Vec::new(),
+            duplicate_headers: Vec::new(),
         }
     }
 }
@@ -153,6 +179,51 @@ impl fmt::Display for ImportSummary {
                 )?;
             }
         }
+        for source in ["nickname", "e-mail address", "phone number"] {
+            let named: Vec<&NamedCustomer> = self
+                .named
+                .iter()
+                .filter(|n| n.named_from == source)
+                .collect();
+            if named.is_empty() {
+                continue;
+            }
+            let count = match named.len() {
+                1 => "1 customer had no name and was".to_owned(),
+                n => format!("{n} customers had no name and were"),
+            };
+            writeln!(
+                f,
+                "{count} named from their {source} (check the name in the journal):"
+            )?;
+            for n in named {
+                writeln!(f, "  line {}: {}", n.line, n.name)?;
+            }
+        }
+        let (technical, not_imported): (Vec<&UnmappedColumn>, Vec<&UnmappedColumn>) = self
+            .columns_not_imported
+            .iter()
+            .filter(|c| c.values > 0)
+            .partition(|c| c.technical);
+        if !not_imported.is_empty() {
+            let listed: Vec<String> = not_imported.iter().map(|c| c.describe()).collect();
+            writeln!(
+                f,
+                "Columns not imported: {}. The import dialog can add them to the notes.",
+                listed.join(", ")
+            )?;
+        }
+        if !technical.is_empty() {
+            let listed: Vec<&str> = technical.iter().map(|c| c.header.as_str()).collect();
+            writeln!(
+                f,
+                "Outlook's own bookkeeping columns were not imported either: {}.",
+                listed.join(", ")
+            )?;
+        }
+        for duplicate in &self.duplicate_headers {
+            writeln!(f, "{duplicate}")?;
+        }
         if !self.problems.is_empty() {
             let count = self.problems.len();
             let rows = if count == 1 { "row was" } else { "rows were" };
@@ -177,6 +248,26 @@ pub struct ImportPreview {
     pub total_rows: usize,
     /// Rows or cards that cannot be read at all, already known at preview time.
     pub problems: Vec<RowProblem>,
+    /// How many cells of each column hold something, over the whole file.
+    pub filled_cells: Vec<usize>,
+}
+
+impl ImportPreview {
+    /// The columns the current mapping leaves out (neither a field nor added to the notes),
+    /// with how many values each holds, for the mapping step to show.
+    pub fn columns_not_imported(&self) -> Vec<UnmappedColumn> {
+        self.mapping.columns_not_imported(&self.filled_cells)
+    }
+
+    /// Headers the file has more than once, each with what happens to its columns under the
+    /// current mapping.
+    pub fn duplicate_headers(&self) -> Vec<String> {
+        self.mapping
+            .duplicate_headers()
+            .iter()
+            .map(|d| self.mapping.describe_duplicate(d))
+            .collect()
+    }
 }
 
 /// How many rows a preview shows.
@@ -205,7 +296,7 @@ pub enum ImportError {
     Empty { path: PathBuf },
 
     #[error(
-        "{} has no column Candor can take a customer's name from: map a column to the name, first or last name, or company."
+        "{} has no column Candor can take a customer's name from: map a column to the name, nickname, company, email or phone."
     , path.display())]
     NoNameColumn { path: PathBuf },
 
@@ -227,9 +318,10 @@ pub enum ImportError {
 /// otherwise.
 fn mapping_for(table: &Table) -> ColumnMapping {
     if table.format == SourceFormat::VCard {
-        ColumnMapping {
-            format: SourceFormat::VCard,
-            columns: [
+        ColumnMapping::new(
+            SourceFormat::VCard,
+            table.headers.clone(),
+            [
                 (CustomerField::Name, vec![0]),
                 (CustomerField::Company, vec![1]),
                 (CustomerField::Phone, vec![2]),
@@ -239,7 +331,7 @@ fn mapping_for(table: &Table) -> ColumnMapping {
             ]
             .into_iter()
             .collect(),
-        }
+        )
     } else {
         detect_mapping(&table.headers)
     }
@@ -250,6 +342,7 @@ fn mapping_for(table: &Table) -> ColumnMapping {
 pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
     let table = read_table(path)?;
     let mapping = mapping_for(&table);
+    let filled_cells = filled_cells(table.rows.iter().map(|(_, r)| r), table.headers.len());
     Ok(ImportPreview {
         format: table.format,
         total_rows: table.rows.len(),
@@ -262,6 +355,7 @@ pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
         headers: table.headers,
         mapping,
         problems: table.problems,
+        filled_cells,
     })
 }
 
@@ -276,6 +370,25 @@ pub fn mapped_customers(
         .map(|cells| {
             let record = csv::StringRecord::from(cells.clone());
             customer_from_row(&record, mapping, now).map(|(draft, _)| draft)
+        })
+        .collect()
+}
+
+/// What each preview row becomes under `mapping`, with where its name came from when the
+/// row had none; or why the row would be left out.
+pub fn preview_customers(
+    rows: &[Vec<String>],
+    mapping: &ColumnMapping,
+) -> Vec<Result<MappedCustomer, String>> {
+    // The created-at time is not shown; any time does.
+    let now = NaiveDateTime::default();
+    rows.iter()
+        .map(|cells| {
+            let record = csv::StringRecord::from(cells.clone());
+            read_customer(&record, mapping, now).map(|c| MappedCustomer {
+                customer: c.draft,
+                named_from: c.named_from,
+            })
         })
         .collect()
 }
@@ -303,6 +416,17 @@ pub fn import_file(
                 path: path.to_path_buf(),
             });
         }
+        let filled = filled_cells(table.rows.iter().map(|(_, r)| r), table.headers.len());
+        summary.columns_not_imported = mapping
+            .columns_not_imported(&filled)
+            .into_iter()
+            .filter(|c| c.values > 0)
+            .collect();
+        summary.duplicate_headers = mapping
+            .duplicate_headers()
+            .iter()
+            .map(|d| mapping.describe_duplicate(d))
+            .collect();
         import_customers(store, &table, &mapping, options, now, &mut summary)?;
     }
     summary.problems.sort_by_key(|p| p.line);
