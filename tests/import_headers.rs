@@ -112,7 +112,11 @@ fn a_german_outlook_export_imports_like_an_english_one() {
     );
     assert_eq!(
         not_imported(&summary, false),
-        ["Position (1 value)", "Geburtstag (1 value)", "Initialen (2 values)"],
+        [
+            "Position (1 value)",
+            "Geburtstag (1 value)",
+            "Initialen (2 values)"
+        ],
         "Outlook's 0.0.00 for no date is no value"
     );
     assert_eq!(
@@ -135,7 +139,9 @@ fn a_german_outlook_export_imports_like_an_english_one() {
     );
     assert!(text.contains("line 4: Anna Berg"), "{text}");
     assert!(
-        text.contains("Columns not imported: Position (1 value), Geburtstag (1 value), Initialen (2 values)."),
+        text.contains(
+            "Columns not imported: Position (1 value), Geburtstag (1 value), Initialen (2 values)."
+        ),
         "{text}"
     );
     assert!(text.contains("bookkeeping columns"), "{text}");
@@ -170,7 +176,9 @@ fn french_spanish_and_japanese_outlook_exports_import_like_english_ones() {
     // French Outlook calls both the courtesy title and the job title "Titre".
     assert_eq!(
         summary.duplicate_headers,
-        ["Columns 1 and 9 are both called \"Titre\": none is imported unless you add it to the notes."]
+        [
+            "Columns 1 and 9 are both called \"Titre\": none is imported unless you add it to the notes."
+        ]
     );
 
     let (summary, customers) = import(&fixture("outlook_es.csv"));
@@ -528,7 +536,11 @@ fn unknown_columns_are_listed_and_can_be_added_to_the_notes() {
         .count();
     assert_eq!(empty, 21, "empty columns are counted, not listed");
     let mut mapping = preview.mapping.clone();
-    let job_title = preview.headers.iter().position(|h| h == "Job Title").unwrap();
+    let job_title = preview
+        .headers
+        .iter()
+        .position(|h| h == "Job Title")
+        .unwrap();
     mapping.set_to_notes(job_title, true);
     let (summary, customers) = import_with(
         &path,
@@ -546,5 +558,10 @@ fn unknown_columns_are_listed_and_can_be_added_to_the_notes() {
     // Or mapped to a field, as before: the nickname field is new.
     let mut mapping = preview.mapping.clone();
     mapping.set(CustomerField::Nickname, Some(job_title));
-    assert!(mapping.columns_not_imported(&preview.filled_cells).iter().all(|c| c.column != job_title));
+    assert!(
+        mapping
+            .columns_not_imported(&preview.filled_cells)
+            .iter()
+            .all(|c| c.column != job_title)
+    );
 }

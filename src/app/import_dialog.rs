@@ -5,7 +5,22 @@ use std::path::PathBuf;
 
 use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
-use crate::io::import::{CustomerField, ImportPreview, ImportSummary, SourceFormat, preview};
+use crate::io::import::{
+    ColumnMapping, CustomerField, ImportPreview, ImportSummary, MappedCustomer, SourceFormat,
+    preview, preview_customers,
+};
+
+/// How many rows the mapping step shows as customers.
+const SHOWN_ROWS: usize = 5;
+
+/// How many "add to the notes" choices fit before they scroll.
+const CHOICES_UNSCROLLED: usize = 6;
+
+/// What the preview rows become under a mapping, kept until the mapping changes.
+struct ShownRows {
+    mapping: ColumnMapping,
+    rows: Vec<Result<MappedCustomer, String>>,
+}
 
 /// The import dialog: choose a file, check the mapping, import, read the summary.
 pub struct ImportDialog {
@@ -14,6 +29,7 @@ pub struct ImportDialog {
     pub merge_duplicates: bool,
     pub summary: Option<String>,
     pub error: Option<String>,
+    shown: Option<ShownRows>,
 }
 
 impl ImportDialog {
@@ -25,6 +41,7 @@ impl ImportDialog {
             merge_duplicates: false,
             summary: None,
             error: None,
+            shown: None,
         }
     }
 
@@ -88,7 +105,32 @@ impl ImportDialog {
                 SourceFormat::VCard | SourceFormat::CandorTimeline
             );
             if needs_mapping {
-                mapping_ui(ui, preview);
+                // No scroll area around the whole step: inside a modal it settles its size over
+                // many frames, and the dialog would creep up the screen.
+                ui.scope(|ui| {
+                    let stale = self
+                        .shown
+                        .as_ref()
+                        .is_none_or(|shown| shown.mapping != preview.mapping);
+                    if stale {
+                        self.shown = Some(ShownRows {
+                            mapping: preview.mapping.clone(),
+                            rows: preview_customers(
+                                &preview.rows[..preview.rows.len().min(SHOWN_ROWS)],
+                                &preview.mapping,
+                            ),
+                        });
+                    }
+                    if let Some(shown) = &self.shown {
+                        rows_ui(ui, &shown.rows);
+                    }
+                    columns_ui(ui, preview);
+                    ui.add_space(6.0);
+                    // A recognised program's mapping rarely needs changing.
+                    egui::CollapsingHeader::new("Which column fills which field")
+                        .default_open(preview.format == SourceFormat::GenericCsv)
+                        .show(ui, |ui| mapping_ui(ui, preview));
+                });
             }
             if !preview.problems.is_empty() {
                 ui.colored_label(
@@ -109,7 +151,6 @@ impl ImportDialog {
 }
 
 fn mapping_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
-    ui.label("Which column fills which field:");
     egui::Grid::new("import_mapping")
         .num_columns(2)
         .show(ui, |ui| {
@@ -139,4 +180,101 @@ fn mapping_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
                 ui.end_row();
             }
         });
+}
+
+/// What the first rows become: the customer, flagged when the name was made from something
+/// else, or why the row would be left out.
+fn rows_ui(ui: &mut egui::Ui, rows: &[Result<MappedCustomer, String>]) {
+    if rows.is_empty() {
+        return;
+    }
+    ui.label(format!("The first {} rows become:", rows.len()));
+    for (i, row) in rows.iter().enumerate() {
+        match row {
+            Ok(mapped) => {
+                let c = &mapped.customer;
+                let details: Vec<&str> = [c.company.as_str(), c.phone.as_str(), c.email.as_str()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let text = if details.is_empty() {
+                    c.name.clone()
+                } else {
+                    format!("{} · {}", c.name, details.join(" · "))
+                };
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(text);
+                    if let Some(source) = mapped.named_from {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!("(name made from the {source})"),
+                        );
+                    }
+                });
+            }
+            Err(reason) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("Row {} is left out: {reason}.", i + 1),
+                );
+            }
+        }
+    }
+}
+
+/// The columns that fill no field, with a choice to keep each in the notes; Outlook's
+/// bookkeeping columns and empty columns in one line each; headers the file has twice.
+fn columns_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
+    let choices = preview.note_choices();
+    let not_imported = preview.columns_not_imported();
+    let left_out: Vec<String> = choices
+        .iter()
+        .filter(|(_, to_notes)| !to_notes)
+        .map(|(column, _)| column.describe())
+        .collect();
+    if !left_out.is_empty() {
+        ui.add_space(6.0);
+        ui.label(format!("Not imported: {}.", left_out.join(", ")));
+    }
+    let mut choices_ui = |ui: &mut egui::Ui| {
+        for (column, to_notes) in &choices {
+            let mut add = *to_notes;
+            let label = format!("Add {} to the notes", column.describe());
+            if ui.checkbox(&mut add, label).changed() {
+                preview.mapping.set_to_notes(column.column, add);
+            }
+        }
+    };
+    if choices.len() > CHOICES_UNSCROLLED {
+        // A fixed height: a scroll area that fits its content keeps resizing in a modal.
+        let height = 23.0 * CHOICES_UNSCROLLED as f32;
+        egui::ScrollArea::vertical()
+            .id_salt("import_note_choices")
+            .min_scrolled_height(height)
+            .max_height(height)
+            .show(ui, choices_ui);
+    } else {
+        choices_ui(ui);
+    }
+    let technical: Vec<&str> = not_imported
+        .iter()
+        .filter(|c| c.technical && c.values > 0)
+        .map(|c| c.header.as_str())
+        .collect();
+    if !technical.is_empty() {
+        ui.weak(format!(
+            "Outlook's own bookkeeping columns are not imported either: {}.",
+            technical.join(", ")
+        ));
+    }
+    let empty = not_imported.iter().filter(|c| c.values == 0).count();
+    if empty > 0 {
+        ui.weak(match empty {
+            1 => "1 empty column is left out.".to_owned(),
+            n => format!("{n} empty columns are left out."),
+        });
+    }
+    for duplicate in preview.duplicate_headers() {
+        ui.colored_label(ui.visuals().warn_fg_color, duplicate);
+    }
 }

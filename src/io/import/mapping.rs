@@ -319,10 +319,7 @@ impl ColumnMapping {
             .iter()
             .filter_map(|c| self.field_of(*c))
             .collect();
-        let start = format!(
-            "Columns {numbers} are all called \"{}\"",
-            duplicate.header
-        );
+        let start = format!("Columns {numbers} are all called \"{}\"", duplicate.header);
         let start = if duplicate.columns.len() == 2 {
             start.replace("are all called", "are both called")
         } else {
@@ -377,8 +374,7 @@ pub fn detect_mapping(headers: &[String]) -> ColumnMapping {
         SourceFormat::CandorTimeline
     } else if has("customer_id") && has("name") && has("cadence_days") {
         SourceFormat::CandorCustomers
-    } else if keys.iter().any(|k| numbered_google_field(k).is_some()) || has("group membership")
-    {
+    } else if keys.iter().any(|k| numbered_google_field(k).is_some()) || has("group membership") {
         SourceFormat::GoogleContacts
     } else if THUNDERBIRD_MARKERS.iter().any(|(a, b)| has(a) && has(b)) {
         SourceFormat::Thunderbird
@@ -436,7 +432,10 @@ mod tests {
             for header in known_headers(*field) {
                 let key = header_key(header);
                 if let Some(other) = seen.insert(key.clone(), *field) {
-                    assert_eq!(other, *field, "{header} is listed for {other:?} and {field:?}");
+                    assert_eq!(
+                        other, *field,
+                        "{header} is listed for {other:?} and {field:?}"
+                    );
                 }
             }
         }
@@ -445,13 +444,19 @@ mod tests {
     #[test]
     fn keys_ignore_case_spacing_punctuation_and_unicode_form() {
         assert_eq!(header_key("E-Mail-Adresse"), header_key("e-mail adresse"));
-        assert_eq!(header_key("\u{feff}Telefon (privat)"), header_key("Telefon privat"));
+        assert_eq!(
+            header_key("\u{feff}Telefon (privat)"),
+            header_key("Telefon privat")
+        );
         assert_eq!(header_key("Société "), header_key("Société"));
         // "é" written as "e" and a combining accent, as macOS files sometimes do.
         assert_eq!(header_key("Pre\u{301}nom"), header_key("Prénom"));
         assert_ne!(header_key("Societe"), header_key("Société"));
         // Full-width letters and the ideographic space of Japanese Windows.
-        assert_eq!(header_key("電子メール\u{3000}アドレス"), header_key("電子メール アドレス"));
+        assert_eq!(
+            header_key("電子メール\u{3000}アドレス"),
+            header_key("電子メール アドレス")
+        );
     }
 
     #[test]
@@ -515,7 +520,11 @@ mod tests {
         assert_eq!(mapping.get(CustomerField::Phone), [4, 2]);
         assert_eq!(mapping.get(CustomerField::Email), [6]);
         assert_eq!(mapping.get(CustomerField::Company), [7]);
-        assert_eq!(mapping.unmapped_columns(), [8], "the type columns label values");
+        assert_eq!(
+            mapping.unmapped_columns(),
+            [8],
+            "the type columns label values"
+        );
         let row = csv::StringRecord::from(vec!["", "* Work", "1", "", "2", "", "", "", ""]);
         assert_eq!(mapping.label(2, &row), "Work phone");
         assert_eq!(mapping.label(4, &row), "Phone 1");
@@ -543,7 +552,10 @@ mod tests {
         mapping.set_to_notes(5, true);
         assert_eq!(mapping.unmapped_columns(), [4, 6, 7]);
         mapping.set(CustomerField::Notes, Some(5));
-        assert!(mapping.to_notes.is_empty(), "a mapped column is not an extra note");
+        assert!(
+            mapping.to_notes.is_empty(),
+            "a mapped column is not an extra note"
+        );
         let row = csv::StringRecord::from(vec![""; 8]);
         assert_eq!(mapping.label(6, &row), "Column 7");
     }
