@@ -108,7 +108,6 @@ fn split_phones(cell: &str) -> Vec<&str> {
 /// Lines "Label: value, value" for values that were not used, one per column, in order.
 fn notes_lines(row: &Row<'_>, unused: &[Value<'_>], lines: &mut Vec<String>) {
     let mut columns: Vec<usize> = unused.iter().map(|v| v.column).collect();
-    columns.dedup();
     let mut seen = std::collections::HashSet::new();
     columns.retain(|c| seen.insert(*c));
     for column in columns {
@@ -125,21 +124,20 @@ fn notes_lines(row: &Row<'_>, unused: &[Value<'_>], lines: &mut Vec<String>) {
     }
 }
 
-/// The first value, and the others that say something else (compared by `key`).
-fn first_and_rest<'a, K: PartialEq>(
+/// The value at `chosen`, and the others that say something else (compared by `key`).
+fn chosen_and_rest<'a, K: PartialEq>(
     values: Vec<Value<'a>>,
-    chosen: Option<usize>,
+    chosen: usize,
     key: impl Fn(&str) -> K,
 ) -> (&'a str, Vec<Value<'a>>) {
-    let Some(index) = chosen.or(if values.is_empty() { None } else { Some(0) }) else {
+    let Some(first) = values.get(chosen).map(|v| v.text) else {
         return ("", Vec::new());
     };
-    let first = values[index].text;
     let mut kept: Vec<K> = vec![key(first)];
     let mut rest = Vec::new();
     for (i, value) in values.into_iter().enumerate() {
         let k = key(value.text);
-        if i != index && !kept.contains(&k) {
+        if i != chosen && !kept.contains(&k) {
             kept.push(k);
             rest.push(value);
         }
@@ -219,7 +217,7 @@ pub(super) fn read_customer(
     let same_text = |s: &str| s.to_lowercase();
     let mut extra_lines: Vec<String> = Vec::new();
     let single = |field: CustomerField, lines: &mut Vec<String>| {
-        let (first, rest) = first_and_rest(row.values(field, split_google), None, same_text);
+        let (first, rest) = chosen_and_rest(row.values(field, split_google), 0, same_text);
         notes_lines(&row, &rest, lines);
         first
     };
@@ -231,7 +229,7 @@ pub(super) fn read_customer(
     let company = single(CustomerField::Company, &mut extra_lines);
 
     let phones = row.values(CustomerField::Phone, split_phones);
-    let (phone, other_phones) = first_and_rest(phones, None, |p| {
+    let (phone, other_phones) = chosen_and_rest(phones, 0, |p| {
         let digits: String = p.chars().filter(char::is_ascii_digit).collect();
         if digits.is_empty() {
             p.to_lowercase()
@@ -242,8 +240,11 @@ pub(super) fn read_customer(
     let emails = row.values(CustomerField::Email, split_emails);
     // The first address that is one; an odd cell beside it goes to the notes. With no
     // address at all, the first text stays and the row is refused with its reason.
-    let valid = emails.iter().position(|e| looks_like_email(e.text));
-    let (email, other_emails) = first_and_rest(emails, valid, same_text);
+    let valid = emails
+        .iter()
+        .position(|e| looks_like_email(e.text))
+        .unwrap_or(0);
+    let (email, other_emails) = chosen_and_rest(emails, valid, same_text);
 
     let mut named_from = None;
     let mut name = name.to_owned();
