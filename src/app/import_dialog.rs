@@ -7,7 +7,7 @@ use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
 use crate::io::import::{
     ColumnMapping, CustomerField, ImportPreview, ImportSummary, MappedCustomer, SourceFormat,
-    preview, preview_customers,
+    UnmappedColumn, preview, preview_customers,
 };
 
 /// How many rows the mapping step shows as customers.
@@ -16,10 +16,27 @@ const SHOWN_ROWS: usize = 5;
 /// How many "add to the notes" choices fit before they scroll.
 const CHOICES_UNSCROLLED: usize = 6;
 
-/// What the preview rows become under a mapping, kept until the mapping changes.
+/// What the mapping step shows for a mapping, worked out once and kept until the mapping
+/// changes: what the first rows become and what happens to the other columns.
 struct ShownRows {
     mapping: ColumnMapping,
     rows: Vec<Result<MappedCustomer, String>>,
+    choices: Vec<(UnmappedColumn, bool)>,
+    not_imported: Vec<UnmappedColumn>,
+    duplicates: Vec<String>,
+}
+
+impl ShownRows {
+    fn new(preview: &ImportPreview) -> Self {
+        let shown = &preview.rows[..preview.rows.len().min(SHOWN_ROWS)];
+        Self {
+            mapping: preview.mapping.clone(),
+            rows: preview_customers(shown, &preview.mapping),
+            choices: preview.note_choices(),
+            not_imported: preview.columns_not_imported(),
+            duplicates: preview.duplicate_headers(),
+        }
+    }
 }
 
 /// The import dialog: choose a file, check the mapping, import, read the summary.
@@ -52,6 +69,7 @@ impl ImportDialog {
 
     /// Reads the file's start and guesses the mapping.
     pub fn load_preview(&mut self) {
+        self.shown = None;
         match preview(&self.path()) {
             Ok(preview) => {
                 self.preview = Some(preview);
@@ -113,18 +131,12 @@ impl ImportDialog {
                         .as_ref()
                         .is_none_or(|shown| shown.mapping != preview.mapping);
                     if stale {
-                        self.shown = Some(ShownRows {
-                            mapping: preview.mapping.clone(),
-                            rows: preview_customers(
-                                &preview.rows[..preview.rows.len().min(SHOWN_ROWS)],
-                                &preview.mapping,
-                            ),
-                        });
+                        self.shown = Some(ShownRows::new(preview));
                     }
                     if let Some(shown) = &self.shown {
                         rows_ui(ui, &shown.rows);
+                        columns_ui(ui, shown, &mut preview.mapping);
                     }
-                    columns_ui(ui, preview);
                     ui.add_space(6.0);
                     // A recognised program's mapping rarely needs changing.
                     egui::CollapsingHeader::new("Which column fills which field")
@@ -224,9 +236,9 @@ fn rows_ui(ui: &mut egui::Ui, rows: &[Result<MappedCustomer, String>]) {
 
 /// The columns that fill no field, with a choice to keep each in the notes; Outlook's
 /// bookkeeping columns and empty columns in one line each; headers the file has twice.
-fn columns_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
-    let choices = preview.note_choices();
-    let not_imported = preview.columns_not_imported();
+fn columns_ui(ui: &mut egui::Ui, shown: &ShownRows, mapping: &mut ColumnMapping) {
+    let choices = &shown.choices;
+    let not_imported = &shown.not_imported;
     let left_out: Vec<String> = choices
         .iter()
         .filter(|(_, to_notes)| !to_notes)
@@ -237,11 +249,11 @@ fn columns_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
         ui.label(format!("Not imported: {}.", left_out.join(", ")));
     }
     let mut choices_ui = |ui: &mut egui::Ui| {
-        for (column, to_notes) in &choices {
+        for (column, to_notes) in choices {
             let mut add = *to_notes;
             let label = format!("Add {} to the notes", column.describe());
             if ui.checkbox(&mut add, label).changed() {
-                preview.mapping.set_to_notes(column.column, add);
+                mapping.set_to_notes(column.column, add);
             }
         }
     };
@@ -274,7 +286,7 @@ fn columns_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
             n => format!("{n} empty columns are left out."),
         });
     }
-    for duplicate in preview.duplicate_headers() {
+    for duplicate in &shown.duplicates {
         ui.colored_label(ui.visuals().warn_fg_color, duplicate);
     }
 }

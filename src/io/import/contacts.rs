@@ -225,7 +225,12 @@ pub(super) fn read_customer(
     let first_name = single(CustomerField::FirstName, &mut extra_lines);
     let middle_name = single(CustomerField::MiddleName, &mut extra_lines);
     let last_name = single(CustomerField::LastName, &mut extra_lines);
-    let nickname = single(CustomerField::Nickname, &mut extra_lines);
+    // The nickname's own lines wait: they go to the notes only when it is not the name.
+    let mut nickname_lines = Vec::new();
+    let nicknames = row.values(CustomerField::Nickname, split_google);
+    let nickname_column = nicknames.first().map(|v| v.column);
+    let (nickname, other_nicknames) = chosen_and_rest(nicknames, 0, same_text);
+    notes_lines(&row, &other_nicknames, &mut nickname_lines);
     let company = single(CustomerField::Company, &mut extra_lines);
 
     let phones = row.values(CustomerField::Phone, split_phones);
@@ -300,11 +305,12 @@ pub(super) fn read_customer(
         }
     }
     let mut lines: Vec<String> = notes.iter().map(|n| (*n).to_owned()).collect();
-    if !nickname.is_empty() && !nickname_used {
-        if let Some(column) = mapping.get(CustomerField::Nickname).first() {
-            lines.push(format!("{}: {nickname}", mapping.label(*column, cells)));
-        }
+    if let Some(column) = nickname_column
+        && !nickname_used
+    {
+        lines.push(format!("{}: {nickname}", mapping.label(column, cells)));
     }
+    lines.append(&mut nickname_lines);
     lines.append(&mut extra_lines);
     notes_lines(&row, &other_phones, &mut lines);
     notes_lines(&row, &other_emails, &mut lines);

@@ -368,7 +368,7 @@ pub fn detect_mapping(headers: &[String]) -> ColumnMapping {
     let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
     let has = |name: &str| {
         let wanted = header_key(name);
-        keys.iter().any(|k| *k == wanted)
+        keys.contains(&wanted)
     };
     let format = if has("entry_id") && has("kind") && has("occurred_at") {
         SourceFormat::CandorTimeline
