@@ -565,3 +565,36 @@ fn unknown_columns_are_listed_and_can_be_added_to_the_notes() {
             .all(|c| c.column != job_title)
     );
 }
+
+#[test]
+fn candors_own_reports_read_back_without_notes_or_column_warnings() {
+    use candor::domain::CustomerDraft;
+    use candor::io::export::{ExportOptions, Report, export_report};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let mut draft = CustomerDraft::named("Ada Moss");
+    draft.phone = "+44 20 555 0101; +44 7700 555 0102".into();
+    draft.notes = "Two numbers in one field, as typed.".into();
+    store.add_customer(draft, now()).unwrap();
+    let path = dir.path().join("customers.csv");
+    export_report(
+        &store,
+        Report::Customers,
+        &ExportOptions::default(),
+        now().date(),
+        &path,
+    )
+    .unwrap();
+    let (summary, customers) = import(&path);
+    assert_eq!(summary.format, SourceFormat::CandorCustomers);
+    assert!(summary.columns_not_imported.is_empty(), "{summary}");
+    assert!(summary.named.is_empty(), "{summary}");
+    assert_eq!(
+        (customers[0].phone.as_str(), customers[0].notes.as_str()),
+        (
+            "+44 20 555 0101; +44 7700 555 0102",
+            "Two numbers in one field, as typed."
+        ),
+        "Candor's own cells are never split"
+    );
+}
