@@ -2,11 +2,12 @@
 //! or phone, and all are written in one transaction.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use chrono::NaiveDateTime;
 
 use super::header_maps::is_placeholder;
-use super::mapping::{ColumnMapping, CustomerField};
+use super::mapping::{ColumnMapping, CustomerField, UnmappedColumn};
 use super::table::Table;
 use super::{
     DuplicateCustomer, ImportError, ImportOptions, ImportSummary, NamedCustomer, RowProblem,
@@ -551,5 +552,77 @@ pub(super) fn import_customers(
         }
         Ok(())
     })?;
+    Ok(())
+}
+/// What each preview row becomes under `mapping`, with where its name came from when the
+/// row had none; or why the row would be left out.
+pub fn preview_customers(
+    rows: &[Vec<String>],
+    mapping: &ColumnMapping,
+) -> Vec<Result<MappedCustomer, String>> {
+    // The created-at time is not shown; any time does.
+    let now = NaiveDateTime::default();
+    rows.iter()
+        .map(|cells| {
+            let record = csv::StringRecord::from(cells.clone());
+            read_customer(&record, mapping, now).map(|c| MappedCustomer {
+                customer: c.draft,
+                named_from: c.named_from,
+            })
+        })
+        .collect()
+}
+
+/// The summary's lines on customers named from what they had, columns not imported and
+/// headers the file has twice.
+pub(super) fn write_names_and_columns(
+    summary: &ImportSummary,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    for source in ["nickname", "e-mail address", "phone number"] {
+        let named: Vec<&NamedCustomer> = summary
+            .named
+            .iter()
+            .filter(|n| n.named_from == source)
+            .collect();
+        if named.is_empty() {
+            continue;
+        }
+        let count = match named.len() {
+            1 => "1 customer had no name and was".to_owned(),
+            n => format!("{n} customers had no name and were"),
+        };
+        writeln!(
+            f,
+            "{count} named from their {source} (check the name in the journal):"
+        )?;
+        for n in named {
+            writeln!(f, "  line {}: {}", n.line, n.name)?;
+        }
+    }
+    let (technical, not_imported): (Vec<&UnmappedColumn>, Vec<&UnmappedColumn>) = summary
+        .columns_not_imported
+        .iter()
+        .filter(|c| c.values > 0)
+        .partition(|c| c.technical);
+    if !not_imported.is_empty() {
+        let listed: Vec<String> = not_imported.iter().map(|c| c.describe()).collect();
+        writeln!(
+            f,
+            "Columns not imported: {}. The import dialog can add them to the notes.",
+            listed.join(", ")
+        )?;
+    }
+    if !technical.is_empty() {
+        let listed: Vec<&str> = technical.iter().map(|c| c.header.as_str()).collect();
+        writeln!(
+            f,
+            "Outlook's own bookkeeping columns were not imported either: {}.",
+            listed.join(", ")
+        )?;
+    }
+    for duplicate in &summary.duplicate_headers {
+        writeln!(f, "{duplicate}")?;
+    }
     Ok(())
 }

@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::SourceFormat;
 use super::header_maps::{
     OUTLOOK_MARKERS, TECHNICAL_HEADERS, THUNDERBIRD_MARKERS, header_key, is_placeholder,
     known_headers, numbered_google_field,
 };
+use super::{ImportPreview, SourceFormat};
 
 /// A customer field a CSV column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -337,6 +337,55 @@ impl ColumnMapping {
             }
             None => format!("{start}: none is imported unless you add it to the notes."),
         }
+    }
+}
+
+impl ImportPreview {
+    /// The columns the current mapping leaves out (neither a field nor added to the notes),
+    /// with how many values each holds, for the mapping step to show.
+    pub fn columns_not_imported(&self) -> Vec<UnmappedColumn> {
+        self.mapping.columns_not_imported(&self.filled_cells)
+    }
+
+    /// The columns that fill no field and hold something, each with whether it goes to the
+    /// notes: the mapping step's "add to the notes" choices. Outlook's bookkeeping columns
+    /// ([`UnmappedColumn::technical`]) are left out; [`Self::columns_not_imported`] has them.
+    pub fn note_choices(&self) -> Vec<(UnmappedColumn, bool)> {
+        let mut choices: Vec<(UnmappedColumn, bool)> = self
+            .columns_not_imported()
+            .into_iter()
+            .filter(|c| c.values > 0 && !c.technical)
+            .map(|c| (c, false))
+            .collect();
+        for column in &self.mapping.to_notes {
+            let Some(header) = self.headers.get(*column) else {
+                continue;
+            };
+            let header = match header.trim() {
+                "" => format!("Column {}", column + 1),
+                header => header.to_owned(),
+            };
+            let values = self.filled_cells.get(*column).copied().unwrap_or_default();
+            let column = UnmappedColumn {
+                column: *column,
+                header,
+                values,
+                technical: false,
+            };
+            choices.push((column, true));
+        }
+        choices.sort_by_key(|(c, _)| c.column);
+        choices
+    }
+
+    /// Headers the file has more than once, each with what happens to its columns under the
+    /// current mapping.
+    pub fn duplicate_headers(&self) -> Vec<String> {
+        self.mapping
+            .duplicate_headers()
+            .iter()
+            .map(|d| self.mapping.describe_duplicate(d))
+            .collect()
     }
 }
 

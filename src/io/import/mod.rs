@@ -18,13 +18,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
-pub use contacts::MappedCustomer;
+pub use contacts::{MappedCustomer, preview_customers};
 pub use header_maps::header_key;
 pub use mapping::{ColumnMapping, CustomerField, DuplicateHeader, UnmappedColumn, detect_mapping};
 
 use crate::domain::CustomerDraft;
 use crate::store::{Store, StoreError};
-use contacts::{customer_from_row, import_customers, read_customer};
+use contacts::{customer_from_row, import_customers};
 use mapping::filled_cells;
 use table::{Table, read_table};
 use timeline::import_timeline;
@@ -179,51 +179,7 @@ impl fmt::Display for ImportSummary {
                 )?;
             }
         }
-        for source in ["nickname", "e-mail address", "phone number"] {
-            let named: Vec<&NamedCustomer> = self
-                .named
-                .iter()
-                .filter(|n| n.named_from == source)
-                .collect();
-            if named.is_empty() {
-                continue;
-            }
-            let count = match named.len() {
-                1 => "1 customer had no name and was".to_owned(),
-                n => format!("{n} customers had no name and were"),
-            };
-            writeln!(
-                f,
-                "{count} named from their {source} (check the name in the journal):"
-            )?;
-            for n in named {
-                writeln!(f, "  line {}: {}", n.line, n.name)?;
-            }
-        }
-        let (technical, not_imported): (Vec<&UnmappedColumn>, Vec<&UnmappedColumn>) = self
-            .columns_not_imported
-            .iter()
-            .filter(|c| c.values > 0)
-            .partition(|c| c.technical);
-        if !not_imported.is_empty() {
-            let listed: Vec<String> = not_imported.iter().map(|c| c.describe()).collect();
-            writeln!(
-                f,
-                "Columns not imported: {}. The import dialog can add them to the notes.",
-                listed.join(", ")
-            )?;
-        }
-        if !technical.is_empty() {
-            let listed: Vec<&str> = technical.iter().map(|c| c.header.as_str()).collect();
-            writeln!(
-                f,
-                "Outlook's own bookkeeping columns were not imported either: {}.",
-                listed.join(", ")
-            )?;
-        }
-        for duplicate in &self.duplicate_headers {
-            writeln!(f, "{duplicate}")?;
-        }
+        contacts::write_names_and_columns(self, f)?;
         if !self.problems.is_empty() {
             let count = self.problems.len();
             let rows = if count == 1 { "row was" } else { "rows were" };
@@ -250,55 +206,6 @@ pub struct ImportPreview {
     pub problems: Vec<RowProblem>,
     /// How many cells of each column hold something, over the whole file.
     pub filled_cells: Vec<usize>,
-}
-
-impl ImportPreview {
-    /// The columns the current mapping leaves out (neither a field nor added to the notes),
-    /// with how many values each holds, for the mapping step to show.
-    pub fn columns_not_imported(&self) -> Vec<UnmappedColumn> {
-        self.mapping.columns_not_imported(&self.filled_cells)
-    }
-
-    /// The columns that fill no field and hold something, each with whether it goes to the
-    /// notes: the mapping step's "add to the notes" choices. Outlook's bookkeeping columns
-    /// ([`UnmappedColumn::technical`]) are left out; [`Self::columns_not_imported`] has them.
-    pub fn note_choices(&self) -> Vec<(UnmappedColumn, bool)> {
-        let mut choices: Vec<(UnmappedColumn, bool)> = self
-            .columns_not_imported()
-            .into_iter()
-            .filter(|c| c.values > 0 && !c.technical)
-            .map(|c| (c, false))
-            .collect();
-        for column in &self.mapping.to_notes {
-            let Some(header) = self.headers.get(*column) else {
-                continue;
-            };
-            let header = match header.trim() {
-                "" => format!("Column {}", column + 1),
-                header => header.to_owned(),
-            };
-            let values = self.filled_cells.get(*column).copied().unwrap_or_default();
-            let column = UnmappedColumn {
-                column: *column,
-                header,
-                values,
-                technical: false,
-            };
-            choices.push((column, true));
-        }
-        choices.sort_by_key(|(c, _)| c.column);
-        choices
-    }
-
-    /// Headers the file has more than once, each with what happens to its columns under the
-    /// current mapping.
-    pub fn duplicate_headers(&self) -> Vec<String> {
-        self.mapping
-            .duplicate_headers()
-            .iter()
-            .map(|d| self.mapping.describe_duplicate(d))
-            .collect()
-    }
 }
 
 /// How many rows a preview shows.
@@ -401,25 +308,6 @@ pub fn mapped_customers(
         .map(|cells| {
             let record = csv::StringRecord::from(cells.clone());
             customer_from_row(&record, mapping, now).map(|(draft, _)| draft)
-        })
-        .collect()
-}
-
-/// What each preview row becomes under `mapping`, with where its name came from when the
-/// row had none; or why the row would be left out.
-pub fn preview_customers(
-    rows: &[Vec<String>],
-    mapping: &ColumnMapping,
-) -> Vec<Result<MappedCustomer, String>> {
-    // The created-at time is not shown; any time does.
-    let now = NaiveDateTime::default();
-    rows.iter()
-        .map(|cells| {
-            let record = csv::StringRecord::from(cells.clone());
-            read_customer(&record, mapping, now).map(|c| MappedCustomer {
-                customer: c.draft,
-                named_from: c.named_from,
-            })
         })
         .collect()
 }
