@@ -46,7 +46,8 @@ pub struct ImportDialog {
     pub merge_duplicates: bool,
     pub summary: Option<String>,
     pub error: Option<String>,
-    shown: Option<ShownRows>,
+    /// Boxed: kept small, as every dialog lives in one enum.
+    shown: Option<Box<ShownRows>>,
 }
 
 impl ImportDialog {
@@ -131,7 +132,7 @@ impl ImportDialog {
                         .as_ref()
                         .is_none_or(|shown| shown.mapping != preview.mapping);
                     if stale {
-                        self.shown = Some(ShownRows::new(preview));
+                        self.shown = Some(Box::new(ShownRows::new(preview)));
                     }
                     if let Some(shown) = &self.shown {
                         rows_ui(ui, &shown.rows);
