@@ -174,8 +174,13 @@ fn mapping_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
                     Some(i) => preview.headers.get(i).cloned().unwrap_or_default(),
                     None => "(none)".to_owned(),
                 };
+                // Outlook's phones fill one field from several columns: say so.
+                let selected = match preview.mapping.get(*field).len() {
+                    0 | 1 => shown(current),
+                    n => format!("{} + {} more", shown(current), n - 1),
+                };
                 egui::ComboBox::from_label(field.label())
-                    .selected_text(shown(current))
+                    .selected_text(selected)
                     .show_ui(ui, |ui| {
                         ui.selectable_value(&mut chosen, None, "(none)");
                         for (i, header) in preview.headers.iter().enumerate() {

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 
 pub use contacts::{MappedCustomer, preview_customers};
-pub use header_maps::header_key;
 pub use mapping::{ColumnMapping, CustomerField, DuplicateHeader, UnmappedColumn, detect_mapping};
 
 use crate::domain::CustomerDraft;
