@@ -516,12 +516,17 @@ fn google_contacts_import_with_duplicates_reported() {
     assert_eq!(zoe.email, "zoe@mueller-baeckerei.de");
     assert_eq!(zoe.phone, "+49 171 5550123", "the first of several numbers");
     assert_eq!(zoe.tags, vec!["Key accounts"]);
-    assert_eq!(zoe.notes, "Prefers calls before 10");
+    assert_eq!(
+        zoe.notes,
+        "Prefers calls before 10\nMobile phone: +49 30 5550100\nWork phone: +49 30 5550199",
+        "the other numbers are kept, labelled as Google labels them"
+    );
     let jose = customers
         .iter()
         .find(|c| c.name == "José Luis García")
         .unwrap();
     assert_eq!(jose.email, "jose@transportes-garcia.es");
+    assert_eq!(jose.notes, "Home e-mail: jlg@example.com");
     assert!(jose.tags.is_empty(), "myContacts is not a tag");
     let nordic = customers
         .iter()
@@ -704,14 +709,22 @@ fn a_semicolon_csv_with_a_chosen_mapping_imports() {
     .unwrap();
     let preview = preview(&path).unwrap();
     assert_eq!(preview.headers, vec!["Kunde", "Firma", "Telefon"]);
+    // German headers are known; "Kunde" (customer) is not a header any program writes.
+    assert_eq!(preview.mapping.get(CustomerField::Company), [1]);
+    assert_eq!(preview.mapping.get(CustomerField::Phone), [2]);
+    assert!(preview.mapping.get(CustomerField::Name).is_empty());
     let mut mapping = preview.mapping.clone();
     mapping.set(CustomerField::Name, Some(0));
     mapping.set(CustomerField::Company, Some(1));
     mapping.set(CustomerField::Phone, Some(2));
     let shown = candor::io::import::mapped_customers(&preview.rows, &mapping, now());
     assert_eq!(shown[0].as_ref().unwrap().company, "Weber KG");
-    let unmapped = candor::io::import::mapped_customers(&preview.rows, &preview.mapping, now());
-    assert!(unmapped[0].as_ref().unwrap_err().contains("no name"));
+    let guessed = candor::io::import::mapped_customers(&preview.rows, &preview.mapping, now());
+    assert_eq!(
+        guessed[0].as_ref().unwrap().name,
+        "Weber KG",
+        "named after the company until a name column is chosen"
+    );
     let mut store = Store::open_in_memory().unwrap();
     let options = ImportOptions {
         mapping: Some(mapping),

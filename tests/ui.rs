@@ -568,6 +568,101 @@ fn importing_a_vcard_adds_its_customers() {
 }
 
 #[test]
+fn the_import_mapping_step_shows_made_up_names_and_columns_left_out_and_keeps_chosen_ones() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let file = fixture._dir.path().join("address book.csv");
+    std::fs::write(
+        &file,
+        "Name,Email,Phone,Birthday,Phone,Fax\r\n\
+         ,anna.berg@example.se,,1970-01-01,,\r\n\
+         Per Holm,per@holm.se,+46 8 555 0200,,+46 70 555 0201,+46 8 555 0299\r\n",
+    )
+    .unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Import…");
+    type_into(harness, "File to import", &file.display().to_string());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    harness.get_by_label("Anna Berg · anna.berg@example.se");
+    harness.get_by_label("(name made from the e-mail address)");
+    harness.get_by_label("Per Holm · +46 8 555 0200 · per@holm.se");
+    harness.get_by_label("Not imported: Birthday (1 value), Fax (1 value).");
+    harness.get_by_label_contains("Columns 3 and 5 are both called \"Phone\"");
+    // The dialog has found its size: it does not creep across the screen frame by frame.
+    let settled = harness.get_by_label("File to import").rect();
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert_eq!(harness.get_by_label("File to import").rect(), settled);
+    harness
+        .get_by_label("Add Birthday (1 value) to the notes")
+        .click();
+    harness.run();
+    harness.get_by_label("Not imported: Fax (1 value).");
+    harness.get_by_label("Import").click();
+    harness.step();
+    wait_for_job(harness);
+    assert!(
+        notice(harness).contains("2 customers added"),
+        "{}",
+        notice(harness)
+    );
+    let journal = harness.state().journal.as_ref().expect("a journal is open");
+    let notes: Vec<(&str, &str)> = journal
+        .customers
+        .iter()
+        .map(|c| (c.name.as_str(), c.notes.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("Anna Berg", "Birthday: 1970-01-01"),
+            ("Maria Keller", ""),
+            ("Per Holm", "Phone: +46 70 555 0201"),
+        ]
+    );
+}
+
+#[test]
+fn many_columns_left_out_scroll_inside_a_dialog_that_stays_put() {
+    let mut fixture = app_with(&[]);
+    let file = fixture._dir.path().join("wide.csv");
+    let extra: Vec<String> = (1..=9).map(|i| format!("Field {i}")).collect();
+    let values: Vec<String> = (1..=9).map(|i| format!("v{i}")).collect();
+    std::fs::write(
+        &file,
+        format!(
+            "Name,{}\r\nIda Berg,{}\r\n",
+            extra.join(","),
+            values.join(",")
+        ),
+    )
+    .unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Import…");
+    type_into(harness, "File to import", &file.display().to_string());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    let settled = harness.get_by_label("File to import").rect();
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert_eq!(harness.get_by_label("File to import").rect(), settled);
+    harness
+        .get_by_label("Add Field 2 (1 value) to the notes")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Not imported: Field 1 (1 value), Field 3 (1 value),");
+    harness.get_by_label("Import").click();
+    harness.step();
+    wait_for_job(harness);
+    let journal = harness.state().journal.as_ref().expect("a journal is open");
+    assert_eq!(journal.customers[0].notes, "Field 2: v2");
+}
+
+#[test]
 fn the_trash_restores_entries_and_deletes_for_good_only_after_confirmation() {
     let mut fixture = app_with(&["Bo"]);
     let harness = fixture.harness();

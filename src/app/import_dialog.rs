@@ -6,9 +6,38 @@ use std::path::PathBuf;
 use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
 use crate::io::import::{
-    CustomerField, ENCODING_CHOICES, ImportOptions, ImportPreview, ImportSummary, RowProblem,
-    SourceFormat, preview_with,
+    ColumnMapping, CustomerField, ENCODING_CHOICES, ImportOptions, ImportPreview, ImportSummary,
+    MappedCustomer, RowProblem, SourceFormat, UnmappedColumn, preview_customers, preview_with,
 };
+
+/// How many rows the mapping step shows as customers.
+const SHOWN_ROWS: usize = 5;
+
+/// How many "add to the notes" choices fit before they scroll.
+const CHOICES_UNSCROLLED: usize = 6;
+
+/// What the mapping step shows for a mapping, worked out once and kept until the mapping
+/// changes: what the first rows become and what happens to the other columns.
+struct ShownRows {
+    mapping: ColumnMapping,
+    rows: Vec<Result<MappedCustomer, String>>,
+    choices: Vec<(UnmappedColumn, bool)>,
+    not_imported: Vec<UnmappedColumn>,
+    duplicates: Vec<String>,
+}
+
+impl ShownRows {
+    fn new(preview: &ImportPreview) -> Self {
+        let shown = &preview.rows[..preview.rows.len().min(SHOWN_ROWS)];
+        Self {
+            mapping: preview.mapping.clone(),
+            rows: preview_customers(shown, &preview.mapping),
+            choices: preview.note_choices(),
+            not_imported: preview.columns_not_imported(),
+            duplicates: preview.duplicate_headers(),
+        }
+    }
+}
 
 /// The import dialog: choose a file, check the mapping, import, read the summary.
 pub struct ImportDialog {
@@ -25,6 +54,8 @@ pub struct ImportDialog {
     pub left_out: Vec<RowProblem>,
     /// The file the preview was read from: a chosen encoding belongs to that file only.
     previewed_path: Option<PathBuf>,
+    /// Boxed: kept small, as every dialog lives in one enum.
+    shown: Option<Box<ShownRows>>,
 }
 
 impl ImportDialog {
@@ -40,6 +71,7 @@ impl ImportDialog {
             import_rows_before_runaway: false,
             left_out: Vec::new(),
             previewed_path: None,
+            shown: None,
         }
     }
 
@@ -57,6 +89,7 @@ impl ImportDialog {
 
     /// Reads the file's start and guesses the mapping.
     pub fn load_preview(&mut self) {
+        self.shown = None;
         let path = self.path();
         if self.previewed_path.as_ref() != Some(&path) {
             self.encoding = None;
@@ -148,7 +181,26 @@ impl ImportDialog {
                 SourceFormat::VCard | SourceFormat::CandorTimeline
             );
             if needs_mapping {
-                mapping_ui(ui, preview);
+                // No scroll area around the whole step: inside a modal it settles its size over
+                // many frames, and the dialog would creep up the screen.
+                ui.scope(|ui| {
+                    let stale = self
+                        .shown
+                        .as_ref()
+                        .is_none_or(|shown| shown.mapping != preview.mapping);
+                    if stale {
+                        self.shown = Some(Box::new(ShownRows::new(preview)));
+                    }
+                    if let Some(shown) = &self.shown {
+                        rows_ui(ui, &shown.rows);
+                        columns_ui(ui, shown, &mut preview.mapping);
+                    }
+                    ui.add_space(6.0);
+                    // A recognised program's mapping rarely needs changing.
+                    egui::CollapsingHeader::new("Which column fills which field")
+                        .default_open(preview.format == SourceFormat::GenericCsv)
+                        .show(ui, |ui| mapping_ui(ui, preview));
+                });
             }
             if preview.empty_rows > 0 {
                 ui.weak(format!(
@@ -250,7 +302,6 @@ fn left_out_ui(ui: &mut egui::Ui, id: &str, rows: &[RowProblem]) {
 }
 
 fn mapping_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
-    ui.label("Which column fills which field:");
     egui::Grid::new("import_mapping")
         .num_columns(2)
         .show(ui, |ui| {
@@ -261,8 +312,13 @@ fn mapping_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
                     Some(i) => preview.headers.get(i).cloned().unwrap_or_default(),
                     None => "(none)".to_owned(),
                 };
+                // Outlook's phones fill one field from several columns: say so.
+                let selected = match preview.mapping.get(*field).len() {
+                    0 | 1 => shown(current),
+                    n => format!("{} + {} more", shown(current), n - 1),
+                };
                 egui::ComboBox::from_label(field.label())
-                    .selected_text(shown(current))
+                    .selected_text(selected)
                     .show_ui(ui, |ui| {
                         ui.selectable_value(&mut chosen, None, "(none)");
                         for (i, header) in preview.headers.iter().enumerate() {
@@ -280,4 +336,101 @@ fn mapping_ui(ui: &mut egui::Ui, preview: &mut ImportPreview) {
                 ui.end_row();
             }
         });
+}
+
+/// What the first rows become: the customer, flagged when the name was made from something
+/// else, or why the row would be left out.
+fn rows_ui(ui: &mut egui::Ui, rows: &[Result<MappedCustomer, String>]) {
+    if rows.is_empty() {
+        return;
+    }
+    ui.label(format!("The first {} rows become:", rows.len()));
+    for (i, row) in rows.iter().enumerate() {
+        match row {
+            Ok(mapped) => {
+                let c = &mapped.customer;
+                let details: Vec<&str> = [c.company.as_str(), c.phone.as_str(), c.email.as_str()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let text = if details.is_empty() {
+                    c.name.clone()
+                } else {
+                    format!("{} · {}", c.name, details.join(" · "))
+                };
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(text);
+                    if let Some(source) = mapped.named_from {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!("(name made from the {source})"),
+                        );
+                    }
+                });
+            }
+            Err(reason) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("Row {} is left out: {reason}.", i + 1),
+                );
+            }
+        }
+    }
+}
+
+/// The columns that fill no field, with a choice to keep each in the notes; Outlook's
+/// bookkeeping columns and empty columns in one line each; headers the file has twice.
+fn columns_ui(ui: &mut egui::Ui, shown: &ShownRows, mapping: &mut ColumnMapping) {
+    let choices = &shown.choices;
+    let not_imported = &shown.not_imported;
+    let left_out: Vec<String> = choices
+        .iter()
+        .filter(|(_, to_notes)| !to_notes)
+        .map(|(column, _)| column.describe())
+        .collect();
+    if !left_out.is_empty() {
+        ui.add_space(6.0);
+        ui.label(format!("Not imported: {}.", left_out.join(", ")));
+    }
+    let mut choices_ui = |ui: &mut egui::Ui| {
+        for (column, to_notes) in choices {
+            let mut add = *to_notes;
+            let label = format!("Add {} to the notes", column.describe());
+            if ui.checkbox(&mut add, label).changed() {
+                mapping.set_to_notes(column.column, add);
+            }
+        }
+    };
+    if choices.len() > CHOICES_UNSCROLLED {
+        // A fixed height: a scroll area that fits its content keeps resizing in a modal.
+        let height = 23.0 * CHOICES_UNSCROLLED as f32;
+        egui::ScrollArea::vertical()
+            .id_salt("import_note_choices")
+            .min_scrolled_height(height)
+            .max_height(height)
+            .show(ui, choices_ui);
+    } else {
+        choices_ui(ui);
+    }
+    let technical: Vec<&str> = not_imported
+        .iter()
+        .filter(|c| c.technical && c.values > 0)
+        .map(|c| c.header.as_str())
+        .collect();
+    if !technical.is_empty() {
+        ui.weak(format!(
+            "Outlook's own bookkeeping columns are not imported either: {}.",
+            technical.join(", ")
+        ));
+    }
+    let empty = not_imported.iter().filter(|c| c.values == 0).count();
+    if empty > 0 {
+        ui.weak(match empty {
+            1 => "1 empty column is left out.".to_owned(),
+            n => format!("{n} empty columns are left out."),
+        });
+    }
+    for duplicate in &shown.duplicates {
+        ui.colored_label(ui.visuals().warn_fg_color, duplicate);
+    }
 }

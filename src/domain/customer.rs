@@ -160,7 +160,8 @@ fn normalize_tags<'a>(tags: impl Iterator<Item = &'a str>) -> Vec<String> {
     out
 }
 
-fn looks_like_email(text: &str) -> bool {
+/// Whether `text` has the shape of an email address: something, an @, something, no spaces.
+pub fn looks_like_email(text: &str) -> bool {
     match text.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty() && !domain.is_empty() && !text.chars().any(char::is_whitespace)

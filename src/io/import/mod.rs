@@ -8,6 +8,7 @@
 //! one already in the journal are reported as duplicates and merged only when asked.
 
 mod contacts;
+mod header_maps;
 mod mapping;
 mod table;
 mod timeline;
@@ -18,13 +19,15 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use encoding_rs::Encoding;
 
-pub use mapping::{ColumnMapping, CustomerField, detect_mapping};
+pub use contacts::{MappedCustomer, preview_customers};
+pub use mapping::{ColumnMapping, CustomerField, DuplicateHeader, UnmappedColumn, detect_mapping};
 
 use crate::domain::CustomerDraft;
 use crate::store::{Store, StoreError};
 
 pub use crate::io::text::{Detection, ENCODING_CHOICES};
 use contacts::{customer_from_row, import_customers};
+use mapping::filled_cells;
 use table::{Table, read_table};
 use timeline::import_timeline;
 
@@ -37,8 +40,10 @@ pub enum SourceFormat {
     CandorTimeline,
     /// A Google Contacts CSV export.
     GoogleContacts,
-    /// An Outlook CSV export.
+    /// An Outlook CSV export, in any of the languages Candor knows.
     Outlook,
+    /// A Thunderbird address book exported as CSV.
+    Thunderbird,
     /// Any other CSV of customers: the mapping is guessed from the headers.
     GenericCsv,
     /// A vCard 2.1, 3.0 or 4.0 file.
@@ -53,6 +58,7 @@ impl SourceFormat {
             Self::CandorTimeline => "Candor timeline report",
             Self::GoogleContacts => "Google Contacts CSV",
             Self::Outlook => "Outlook CSV",
+            Self::Thunderbird => "Thunderbird CSV",
             Self::GenericCsv => "CSV",
             Self::VCard => "vCard",
         }
@@ -96,6 +102,16 @@ pub struct DuplicateCustomer {
     pub merged: bool,
 }
 
+/// A customer whose row had no person's name, named from what it had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedCustomer {
+    pub line: usize,
+    /// The name they were given.
+    pub name: String,
+    /// "nickname", "e-mail address" or "phone number".
+    pub named_from: &'static str,
+}
+
 /// What an import did. Every row read is added, merged or left out:
 /// `rows_read == added() + merged() + left_out.len()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +139,12 @@ pub struct ImportSummary {
     pub undecodable: usize,
     /// Set when, as agreed in the preview, only the rows before this line were read.
     pub stopped_before_line: Option<usize>,
+    /// Customers added under a name made from their nickname, e-mail address or phone.
+    pub named: Vec<NamedCustomer>,
+    /// Columns with values that fill no field and were not added to the notes.
+    pub columns_not_imported: Vec<UnmappedColumn>,
+    /// Headers the file has more than once, with what happened to their columns.
+    pub duplicate_headers: Vec<String>,
 }
 
 impl ImportSummary {
@@ -141,6 +163,9 @@ impl ImportSummary {
             encoding: encoding_rs::UTF_8,
             undecodable: 0,
             stopped_before_line: None,
+            named: Vec::new(),
+            columns_not_imported: Vec::new(),
+            duplicate_headers: Vec::new(),
         }
     }
 
@@ -248,6 +273,7 @@ impl fmt::Display for ImportSummary {
                 )?;
             }
         }
+        contacts::write_names_and_columns(self, f)?;
         if !self.problems.is_empty() {
             let count = self.problems.len();
             let (row, rows) = if self.format == SourceFormat::VCard {
@@ -312,6 +338,8 @@ pub struct ImportPreview {
     /// before it, which are imported only when the person agrees
     /// ([`ImportOptions::stop_before_line`]).
     pub runaway_quote: Option<RunawayQuote>,
+    /// How many cells of each column hold something, over the whole file.
+    pub filled_cells: Vec<usize>,
 }
 
 /// A quoted field that opens and never closes, so every row after it would be swallowed.
@@ -359,7 +387,7 @@ pub enum ImportError {
     Empty { path: PathBuf },
 
     #[error(
-        "{} has no column Candor can take a customer's name from: map a column to the name, first or last name, or company."
+        "{} has no column Candor can take a customer's name from: map a column to the name, nickname, company, email or phone."
     , path.display())]
     NoNameColumn { path: PathBuf },
 
@@ -399,9 +427,10 @@ fn file_name(path: &Path) -> String {
 /// otherwise.
 fn mapping_for(table: &Table) -> ColumnMapping {
     if table.format == SourceFormat::VCard {
-        ColumnMapping {
-            format: SourceFormat::VCard,
-            columns: [
+        ColumnMapping::new(
+            SourceFormat::VCard,
+            table.headers.clone(),
+            [
                 (CustomerField::Name, vec![0]),
                 (CustomerField::Company, vec![1]),
                 (CustomerField::Phone, vec![2]),
@@ -411,7 +440,7 @@ fn mapping_for(table: &Table) -> ColumnMapping {
             ]
             .into_iter()
             .collect(),
-        }
+        )
     } else {
         detect_mapping(&table.headers)
     }
@@ -432,6 +461,7 @@ pub fn preview_with(path: &Path, options: &ImportOptions) -> Result<ImportPrevie
         row_line: r.row_line,
         rows_before: table.rows.len() + table.problems.len(),
     });
+    let filled_cells = filled_cells(table.rows.iter().map(|(_, r)| r), table.headers.len());
     Ok(ImportPreview {
         format: table.format,
         total_rows: table.rows.len(),
@@ -450,6 +480,7 @@ pub fn preview_with(path: &Path, options: &ImportOptions) -> Result<ImportPrevie
         separator: table.separator,
         empty_rows: table.empty_rows,
         runaway_quote,
+        filled_cells,
     })
 }
 
@@ -531,6 +562,17 @@ fn import_table(
     if mapping.format == SourceFormat::CandorTimeline {
         import_timeline(store, table, &mapping, now, &mut summary)?;
     } else {
+        let filled = filled_cells(table.rows.iter().map(|(_, r)| r), table.headers.len());
+        summary.columns_not_imported = mapping
+            .columns_not_imported(&filled)
+            .into_iter()
+            .filter(|c| c.values > 0)
+            .collect();
+        summary.duplicate_headers = mapping
+            .duplicate_headers()
+            .iter()
+            .map(|d| mapping.describe_duplicate(d))
+            .collect();
         import_customers(store, &table, &mapping, options, now, &mut summary)?;
     }
     summary.problems.sort_by_key(|p| p.line);
