@@ -97,6 +97,7 @@ coded_enum!(
         PriceIncrease => "price_increase", "Price increase";
         ChangeOfTerms => "change_of_terms", "Change of terms";
         ChangeOfRepresentative => "change_of_representative", "Change of representative";
+        DiscontinuedProduct => "discontinued_product", "Discontinued product";
         OurMistake => "our_mistake", "Our mistake";
         Other => "other", "Other";
     }
@@ -764,3 +765,6 @@ mod tests {
         assert!(empty.validated().unwrap_err().0.contains("empty"));
     }
 }
+
+// Announcements (src/domain/announcement.rs) use the same coded enums.
+pub(crate) use coded_enum;
