@@ -366,7 +366,10 @@ mod tests {
         assert_eq!((p.told, p.told_late, p.not_told, p.days_left), (1, 0, 1, 5));
         assert_eq!(p.affected[0].customer_id, CustomerId(2), "not told first");
         let p = progress(&a, &customers, &[telling(2, 8, 11)], day(12));
-        assert_eq!((p.told, p.told_late, p.not_told, p.days_left), (0, 1, 1, -2));
+        assert_eq!(
+            (p.told, p.told_late, p.not_told, p.days_left),
+            (0, 1, 1, -2)
+        );
     }
 
     #[test]
@@ -379,12 +382,26 @@ mod tests {
             audience,
         };
         assert!(draft("  ", Audience::All).validated().is_err());
-        assert!(draft("New carrier", Audience::Tag(" ".into())).validated().is_err());
-        assert!(draft("New carrier", Audience::Picked(vec![])).validated().is_err());
-        let ok = draft(" New carrier ", Audience::Picked(vec![CustomerId(2), CustomerId(1), CustomerId(2)]))
-            .validated()
-            .unwrap();
+        assert!(
+            draft("New carrier", Audience::Tag(" ".into()))
+                .validated()
+                .is_err()
+        );
+        assert!(
+            draft("New carrier", Audience::Picked(vec![]))
+                .validated()
+                .is_err()
+        );
+        let ok = draft(
+            " New carrier ",
+            Audience::Picked(vec![CustomerId(2), CustomerId(1), CustomerId(2)]),
+        )
+        .validated()
+        .unwrap();
         assert_eq!(ok.title, "New carrier");
-        assert_eq!(ok.audience, Audience::Picked(vec![CustomerId(1), CustomerId(2)]));
+        assert_eq!(
+            ok.audience,
+            Audience::Picked(vec![CustomerId(1), CustomerId(2)])
+        );
     }
 }

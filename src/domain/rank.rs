@@ -736,7 +736,11 @@ fn announcement_reason(
         return;
     }
     let stake = if facts.orders_last_year.0 > 0 {
-        w::ANNOUNCEMENT_STAKE_MAX * facts.orders_last_year.0.min(w::ANNOUNCEMENT_STAKE_FULL_CENTS)
+        w::ANNOUNCEMENT_STAKE_MAX
+            * facts
+                .orders_last_year
+                .0
+                .min(w::ANNOUNCEMENT_STAKE_FULL_CENTS)
             / w::ANNOUNCEMENT_STAKE_FULL_CENTS
     } else {
         0
@@ -760,10 +764,7 @@ fn announcement_reason(
         ),
     };
     let at_stake = if facts.orders_last_year.0 > 0 {
-        format!(
-            " ({} ordered in the last year)",
-            facts.orders_last_year
-        )
+        format!(" ({} ordered in the last year)", facts.orders_last_year)
     } else {
         String::new()
     };
@@ -805,7 +806,9 @@ pub fn announcement_opener(pending: &PendingAnnouncement, today: NaiveDate) -> S
         ),
     };
     if pending.effective < today {
-        format!("I should have told you this before {on}, and I'm sorry if you found out another way. {core}")
+        format!(
+            "I should have told you this before {on}, and I'm sorry if you found out another way. {core}"
+        )
     } else {
         core
     }
