@@ -97,7 +97,6 @@ pub enum Command {
     /// Make an announcement (a price increase, new terms, a new representative…) that every
     /// affected customer should hear from you in person before it takes effect.
     /// `candor announce status` shows who has heard it.
-    #[command(args_conflicts_with_subcommands = true)]
     Announce {
         #[command(subcommand)]
         action: Option<AnnounceCommand>,
@@ -143,8 +142,8 @@ pub struct AnnounceArgs {
     #[arg(long, value_name = "DATE")]
     pub effective: Option<String>,
     /// The reason to give the customer.
-    #[arg(long, value_name = "TEXT", default_value = "")]
-    pub reason: String,
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
     /// It affects every customer.
     #[arg(long)]
     pub all: bool,
@@ -157,6 +156,20 @@ pub struct AnnounceArgs {
     /// It affects these customers (by name or id; repeat, or list several).
     #[arg(long = "customer", value_name = "NAME_OR_ID", num_args = 1..)]
     pub customers: Vec<String>,
+}
+
+impl AnnounceArgs {
+    /// True when none of a new announcement's arguments were given.
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_none()
+            && self.title.is_none()
+            && self.effective.is_none()
+            && self.reason.is_none()
+            && !self.all
+            && self.tag.is_none()
+            && self.company.is_none()
+            && self.customers.is_empty()
+    }
 }
 
 /// How `candor announce status` prints.
@@ -303,6 +316,11 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         }
         Command::Announce { action, new } => match action {
             Some(AnnounceCommand::Status { today, format }) => {
+                if !new.is_empty() {
+                    bail!(
+                        "`announce status` only reports: make the announcement first with `candor announce --kind … --title … --effective … --all`, then ask for its status"
+                    );
+                }
                 let today = today_from(today.as_deref())?;
                 let store = open_existing(&path)?;
                 let progress = store.announcement_progress(today)?;
@@ -441,7 +459,7 @@ fn announcement_draft(
     Ok(AnnouncementDraft {
         kind,
         title,
-        reason: args.reason,
+        reason: args.reason.unwrap_or_default(),
         effective,
         audience,
     }
