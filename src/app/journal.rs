@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use crate::domain::announcement::Progress;
 use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
 use crate::domain::{Customer, CustomerId, Entry, EntryKindTag};
 use crate::store::{CustomerStats, Result, Store};
@@ -18,6 +19,8 @@ pub struct Journal {
     pub stats: HashMap<CustomerId, CustomerStats>,
     /// Today's "Call them first" list.
     pub ranking: Vec<RankedCustomer>,
+    /// Every announcement's progress, nearest effective day first.
+    pub announcements: Vec<Progress>,
     /// The selected customer's timeline, newest first.
     pub timeline: Vec<Entry>,
     pub timeline_customer: Option<CustomerId>,
@@ -36,6 +39,7 @@ impl Journal {
             badges: HashMap::new(),
             stats: HashMap::new(),
             ranking: Vec::new(),
+            announcements: Vec::new(),
             timeline: Vec::new(),
             timeline_customer: None,
             as_of: today,
@@ -55,6 +59,7 @@ impl Journal {
             .collect();
         self.ranking = rank(&facts, today, &RankSettings::default());
         self.stats = self.store.all_customer_stats()?;
+        self.announcements = self.store.announcement_progress(today)?;
         self.as_of = today;
         if let Some(customer) = self.timeline_customer {
             self.load_timeline(customer)?;
