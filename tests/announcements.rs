@@ -445,6 +445,38 @@ fn the_audience_is_live_for_tags_fixed_for_picked_and_never_archived_or_newer_cu
 }
 
 #[test]
+fn deleting_an_announcement_made_by_mistake_takes_its_customers_off_the_list_only() {
+    let mut s = scene();
+    let wrong = announce(
+        &mut s.store,
+        "Prices rise 40%",
+        day(3, 1),
+        Audience::Tag("north".into()),
+    );
+    let told = s
+        .store
+        .tell_announcement(
+            wrong,
+            bad_news(s.ann, at(today(), 11)),
+            Reaction::Badly,
+            at(today(), 11),
+        )
+        .unwrap();
+    assert_eq!(told_nothing_yet(&ranking(&s.store, today())), ["Bob", "Cy"]);
+    s.store.delete_announcement(wrong).unwrap();
+    assert!(told_nothing_yet(&ranking(&s.store, today())).is_empty());
+    assert!(s.store.announcements().unwrap().is_empty());
+    assert!(s.store.announcement_tellings().unwrap().is_empty());
+    assert_eq!(
+        s.store.entry(told.id).unwrap().deleted_at,
+        None,
+        "what was said stays said"
+    );
+    let error = s.store.delete_announcement(wrong).unwrap_err().to_string();
+    assert!(error.contains("announcement"), "{error}");
+}
+
+#[test]
 fn an_announcement_needs_a_title_and_picked_customers_that_exist() {
     let mut store = Store::open_in_memory().unwrap();
     let draft = |title: &str, audience| AnnouncementDraft {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::date_field::date_row_ui;
 use crate::domain::announcement::{
-    AnnouncementDraft, AnnouncementKind, Audience, MAX_TITLE_CHARS, Progress,
+    AnnouncementDraft, AnnouncementId, AnnouncementKind, Audience, MAX_TITLE_CHARS, Progress,
 };
 use crate::domain::dates::{format_date, parse_date};
 use crate::domain::{Customer, CustomerId, ValidationError};
@@ -23,6 +23,8 @@ pub enum AnnouncementsOutcome {
     Announce,
     /// Open this customer's timeline (to tell them).
     OpenCustomer(CustomerId),
+    /// Delete this announcement (asked and confirmed).
+    Delete(AnnouncementId),
     Close,
 }
 
@@ -47,6 +49,8 @@ pub struct AnnouncementsDialog {
     pub picked: BTreeSet<CustomerId>,
     pub pick_filter: String,
     pub error: Option<String>,
+    /// The announcement whose "Delete…" was clicked, waiting for a confirmation.
+    pub confirm_delete: Option<AnnouncementId>,
     /// Customers who can be picked (not archived), by name.
     customers: Vec<(CustomerId, String)>,
     /// Every announcement's progress, nearest effective day first.
@@ -67,6 +71,7 @@ impl AnnouncementsDialog {
             picked: BTreeSet::new(),
             pick_filter: String::new(),
             error: None,
+            confirm_delete: None,
             customers: Vec::new(),
             progress: Vec::new(),
         };
@@ -82,6 +87,7 @@ impl AnnouncementsDialog {
             .map(|c| (c.id, c.display_name()))
             .collect();
         self.progress = progress.to_vec();
+        self.confirm_delete = None;
     }
 
     /// Clears the form after an announcement was made.
@@ -256,7 +262,7 @@ impl AnnouncementsDialog {
             });
     }
 
-    fn progress_ui(&self, ui: &mut egui::Ui, outcome: &mut Option<AnnouncementsOutcome>) {
+    fn progress_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Option<AnnouncementsOutcome>) {
         if self.progress.is_empty() {
             ui.weak("No announcements yet.");
             return;
@@ -280,6 +286,23 @@ impl AnnouncementsDialog {
                 if affected > 0 {
                     let done = (progress.told + progress.told_late) as f32 / affected as f32;
                     ui.add(egui::ProgressBar::new(done).desired_width(300.0));
+                }
+                if self.confirm_delete == Some(a.id) {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label("Delete it? Customers already told keep the bad news on their timelines.");
+                        if ui.button("Delete announcement").clicked() {
+                            *outcome = Some(AnnouncementsOutcome::Delete(a.id));
+                        }
+                        if ui.button("Keep it").clicked() {
+                            self.confirm_delete = None;
+                        }
+                    });
+                } else if ui
+                    .small_button("Delete…")
+                    .on_hover_text("Made by mistake? Delete it; nobody's timeline changes")
+                    .clicked()
+                {
+                    self.confirm_delete = Some(a.id);
                 }
                 if progress.not_told > 0 {
                     ui.horizontal_wrapped(|ui| {

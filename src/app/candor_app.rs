@@ -567,6 +567,9 @@ impl CandorApp {
                             keep_open = false;
                             actions.push(Action::SelectCustomer(id));
                         }
+                        Some(AnnouncementsOutcome::Delete(id)) => {
+                            self.delete_announcement(announcements, id);
+                        }
                         Some(AnnouncementsOutcome::Close) => keep_open = false,
                         None => {}
                     }

@@ -417,6 +417,33 @@ impl CandorApp {
         }
     }
 
+    /// Deletes an announcement made by mistake (confirmed in the dialog, which stays open).
+    pub(super) fn delete_announcement(
+        &mut self,
+        dialog: &mut AnnouncementsDialog,
+        id: AnnouncementId,
+    ) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        let title = journal
+            .announcements
+            .iter()
+            .find(|p| p.announcement.id == id)
+            .map(|p| p.announcement.title.clone())
+            .unwrap_or_default();
+        match journal.store.delete_announcement(id) {
+            Ok(()) => {
+                self.reload();
+                if let Some(journal) = self.journal.as_ref() {
+                    dialog.refresh(&journal.customers, &journal.announcements);
+                }
+                self.say(format!("Deleted the announcement \"{title}\"."));
+            }
+            Err(error) => dialog.error = Some(error.to_string()),
+        }
+    }
+
     /// Opens the bad news form for telling `customer` about an announcement: its kind,
     /// what changes and the reason filled in, linked to it.
     fn tell_about(&mut self, customer: CustomerId, announcement: AnnouncementId) {

@@ -790,19 +790,19 @@ pub fn announcement_opener(pending: &PendingAnnouncement, today: NaiveDate) -> S
     };
     let core = match pending.kind {
         Kind::PriceIncrease => format!(
-            "I wanted to tell you myself, before it reaches you on an invoice: from {on}, {title}.{why} I know that is not welcome news. Let's look together at how you still get a good deal — for instance by ordering before then."
+            "I wanted to tell you myself, before it reaches you on an invoice. {title}, from {on}.{why} I know that is not welcome news. Let's look together at how you still get a good deal — for instance by ordering before then."
         ),
         Kind::ChangeOfTerms => format!(
-            "Before it takes effect on {on}, I'd like to walk you through a change: {title}.{why} Could you try it and tell me how it works for you?"
+            "Before it takes effect on {on}, I'd like to walk you through a change. {title}.{why} Could you try it and tell me how it works for you?"
         ),
         Kind::ChangeOfRepresentative => format!(
-            "I wanted to tell you in person: {title}, from {on}.{why} Take the time you need with it — I'm glad to be working with you, and I want to hear what mattered most to you until now."
+            "I wanted to tell you in person. {title}, from {on}.{why} Take the time you need with it — I'm glad to be working with you, and I want to hear what mattered most to you until now."
         ),
         Kind::DiscontinuedProduct => format!(
-            "I'd rather you hear it from me than when you next reorder: {title}, from {on}.{why} Let's look at what can replace it for you, and whether you want to stock up before then."
+            "I'd rather you hear it from me than when you next reorder. {title}, from {on}.{why} Let's look at what can replace it for you, and whether you want to stock up before then."
         ),
         Kind::Other => format!(
-            "I wanted to tell you myself before {on}: {title}.{why} What does it change for you, and how can I help?"
+            "I wanted to tell you myself before {on}. {title}.{why} What does it change for you, and how can I help?"
         ),
     };
     if pending.effective < today {

@@ -248,6 +248,21 @@ impl Store {
         self.entry(EntryId(id))
     }
 
+    /// Deletes an announcement made by mistake. Its customers leave the list; those already
+    /// told keep the bad news on their timelines (it happened), no longer linked.
+    pub fn delete_announcement(&mut self, id: AnnouncementId) -> Result<()> {
+        let deleted = self.write(|tx| {
+            tx.prepare_cached("DELETE FROM announcements WHERE id = ?1")?
+                .execute([id.0])
+        })?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound {
+                what: "announcement",
+            });
+        }
+        Ok(())
+    }
+
     /// Changes how a customer took the news, for a telling already recorded.
     pub fn set_telling_reaction(&mut self, entry: EntryId, reaction: Reaction) -> Result<()> {
         let changed = self.write(|tx| {
