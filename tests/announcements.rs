@@ -24,6 +24,11 @@ fn at(date: NaiveDate, hour: u32) -> NaiveDateTime {
     date.and_hms_opt(hour, 0, 0).unwrap()
 }
 
+/// Whole units of money, in cents.
+fn money(units: i64) -> i64 {
+    units * 100
+}
+
 /// The day the salesperson looks: nine days before prices rise on 1 March.
 fn today() -> NaiveDate {
     day(2, 20)
@@ -157,11 +162,11 @@ struct Scene {
 
 fn scene() -> Scene {
     let mut store = Store::open_in_memory().unwrap();
-    let ann = calm_customer(&mut store, "Ann", &["north"], 25_000_00);
-    let bob = calm_customer(&mut store, "Bob", &["North", "vip"], 2_000_00);
+    let ann = calm_customer(&mut store, "Ann", &["north"], money(25_000));
+    let bob = calm_customer(&mut store, "Bob", &["North", "vip"], money(2_000));
     let cy = calm_customer(&mut store, "Cy", &["north"], 0);
-    let dee = calm_customer(&mut store, "Dee", &["south"], 50_000_00);
-    let eve = calm_customer(&mut store, "Eve", &["north"], 90_000_00);
+    let dee = calm_customer(&mut store, "Dee", &["south"], money(50_000));
+    let eve = calm_customer(&mut store, "Eve", &["north"], money(90_000));
     calm_customer(&mut store, "Fay", &["south"], 0);
     store.set_archived(eve, true, at(day(2, 1), 9)).unwrap();
     assert!(ranking(&store, today()).is_empty(), "a calm morning");
@@ -193,7 +198,9 @@ fn an_announcement_for_a_tag_lists_exactly_those_customers_nearest_day_and_most_
         ranked.iter().map(|r| r.score).collect::<Vec<_>>(),
         [
             run_up + weights::ANNOUNCEMENT_STAKE_MAX,
-            run_up + weights::ANNOUNCEMENT_STAKE_MAX * 2_000_00 / 20_000_00,
+            run_up
+                + weights::ANNOUNCEMENT_STAKE_MAX * money(2_000)
+                    / weights::ANNOUNCEMENT_STAKE_FULL_CENTS,
             run_up
         ]
     );
@@ -511,7 +518,7 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
     let path = dir.path().join("v2.sqlite3");
     {
         let mut store = Store::open(&path).unwrap();
-        calm_customer(&mut store, "Ann", &["north"], 100_00);
+        calm_customer(&mut store, "Ann", &["north"], money(100));
         // Take the journal back to version 2 as it shipped: without the announcement tables.
         store
             .execute_batch_for_tests(
@@ -668,7 +675,7 @@ impl CliScene {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("journal.sqlite3")).unwrap();
-        calm_customer(&mut store, "Ann", &["north"], 100_00);
+        calm_customer(&mut store, "Ann", &["north"], money(100));
         calm_customer(&mut store, "Bob", &["north"], 0);
         calm_customer(&mut store, "Dee", &["south"], 0);
         Self { dir }

@@ -51,6 +51,9 @@ macro_rules! coded_enum {
     };
 }
 
+// Announcements (src/domain/announcement.rs) use the same coded enums.
+pub(crate) use coded_enum;
+
 coded_enum!(
     /// How a contact happened.
     Channel {
@@ -765,6 +768,3 @@ mod tests {
         assert!(empty.validated().unwrap_err().0.contains("empty"));
     }
 }
-
-// Announcements (src/domain/announcement.rs) use the same coded enums.
-pub(crate) use coded_enum;

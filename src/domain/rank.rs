@@ -117,10 +117,10 @@ pub mod weights {
     /// customers facing the same day. Up to this many extra points…
     pub const ANNOUNCEMENT_STAKE_MAX: i64 = 20;
     /// …reached at this much ordered in the last [`ANNOUNCEMENT_STAKE_WINDOW_DAYS`] days
-    /// (in cents; pro rata below it). The most it adds is worth five days of the run-up:
+    /// (in cents: 20,000.00; pro rata below it). The most it adds is worth five days of the run-up:
     /// it orders customers facing the same day, and a customer whose effective day is a
     /// week nearer still comes first.
-    pub const ANNOUNCEMENT_STAKE_FULL_CENTS: i64 = 20_000_00;
+    pub const ANNOUNCEMENT_STAKE_FULL_CENTS: i64 = 2_000_000;
     /// How far back orders count toward the stake.
     pub const ANNOUNCEMENT_STAKE_WINDOW_DAYS: i64 = 365;
 }
