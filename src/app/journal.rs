@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::announcement::Progress;
+use crate::domain::announcement::{Progress, progress};
 use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
 use crate::domain::{Customer, CustomerId, Entry, EntryKindTag};
 use crate::store::{CustomerStats, Result, Store};
@@ -59,7 +59,14 @@ impl Journal {
             .collect();
         self.ranking = rank(&facts, today, &RankSettings::default());
         self.stats = self.store.all_customer_stats()?;
-        self.announcements = self.store.announcement_progress(today)?;
+        // The customers are already in memory: only the announcements and tellings are read.
+        let tellings = self.store.announcement_tellings()?;
+        self.announcements = self
+            .store
+            .announcements()?
+            .iter()
+            .map(|a| progress(a, &self.customers, &tellings, today))
+            .collect();
         self.as_of = today;
         if let Some(customer) = self.timeline_customer {
             self.load_timeline(customer)?;
