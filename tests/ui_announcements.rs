@@ -10,7 +10,7 @@ use candor::store::Store;
 use chrono::{NaiveDate, NaiveDateTime};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 
 fn now() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 11, 20)
@@ -204,4 +204,58 @@ fn making_an_announcement_and_telling_two_customers_from_their_timelines() {
         harness.state().notice.as_ref().map(|n| n.text.as_str()),
         Some("Deleted the announcement \"Prices rise 4%\".")
     );
+}
+
+#[test]
+fn a_customer_on_call_them_first_for_an_announcement_is_told_in_one_click_after_the_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let mut draft = CustomerDraft::named("Dora");
+        draft.company = "Dora GmbH".into();
+        let dora = store
+            .add_customer(draft, now() - chrono::Duration::days(30))
+            .unwrap()
+            .id;
+        store
+            .add_announcement(
+                candor::domain::announcement::AnnouncementDraft {
+                    kind: candor::domain::announcement::AnnouncementKind::ChangeOfRepresentative,
+                    title: "Jo takes over from Sam".into(),
+                    reason: "Sam retires".into(),
+                    effective: NaiveDate::from_ymd_opt(2026, 11, 16).unwrap(),
+                    audience: candor::domain::announcement::Audience::Picked(vec![dora]),
+                },
+                now() - chrono::Duration::days(20),
+            )
+            .unwrap();
+    }
+    let app = CandorApp::open(path, Prefs::default(), Box::new(FixedClock(now())));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(12)
+        .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+    harness.run();
+    harness.get_by_label_contains("took effect on 16 November, 4 days ago");
+    click(&mut harness, "Tell…");
+    harness.get_by_label("Tell about announcement — Dora");
+    assert_eq!(
+        harness
+            .get_by_label("We told them first (proactive)")
+            .accesskit_node()
+            .toggled(),
+        Some(egui::accesskit::Toggled::False),
+        "after the day they did not hear it from us first"
+    );
+    click(&mut harness, "Took it well");
+    click(&mut harness, "Save");
+    let journal = harness.state().journal.as_ref().unwrap();
+    let progress = &journal.announcements[0];
+    assert_eq!(
+        (progress.told, progress.told_late, progress.not_told),
+        (0, 1, 0)
+    );
+    assert!(not_told_on_the_list(&harness).is_empty());
+    assert!(harness.query_by_label("Tell…").is_none());
 }

@@ -340,11 +340,7 @@ fn announcements_to_tell_ui(
     customer: CustomerId,
     actions: &mut Vec<Action>,
 ) {
-    let pending: Vec<_> = journal
-        .announcements
-        .iter()
-        .filter(|p| p.not_told_customers().any(|c| c.customer_id == customer))
-        .collect();
+    let pending: Vec<_> = journal.not_told_announcements(customer).collect();
     if pending.is_empty() {
         return;
     }
