@@ -94,6 +94,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Make an announcement (a price increase, new terms, a new representative…) that every
+    /// affected customer should hear from you in person before it takes effect.
+    /// `candor announce status` shows who has heard it.
+    Announce {
+        #[command(subcommand)]
+        action: Option<AnnounceCommand>,
+        #[command(flatten)]
+        new: AnnounceArgs,
+    },
     /// Import customers (CSV, Google or Outlook CSV, vCard) or a Candor timeline CSV.
     Import {
         /// The file to import.
@@ -103,6 +112,71 @@ pub enum Command {
         #[arg(long)]
         merge_duplicates: bool,
     },
+}
+
+/// What `candor announce` does besides making a new announcement.
+#[derive(Debug, Subcommand)]
+pub enum AnnounceCommand {
+    /// Print every announcement's progress: told, told late, not told, days left.
+    Status {
+        /// Report as of this day instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+        format: StatusFormat,
+    },
+}
+
+/// The announcement `candor announce` makes.
+#[derive(Debug, clap::Args)]
+pub struct AnnounceArgs {
+    /// What it is about: price-increase, change-of-terms, change-of-representative,
+    /// discontinued-product or other.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// What changes, in a few words ("Prices rise 4%").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// The day it takes effect (YYYY-MM-DD, "+30d"…).
+    #[arg(long, value_name = "DATE")]
+    pub effective: Option<String>,
+    /// The reason to give the customer.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// It affects every customer.
+    #[arg(long)]
+    pub all: bool,
+    /// It affects every customer with this tag (including ones tagged later).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// It affects every customer of this company.
+    #[arg(long, value_name = "NAME")]
+    pub company: Option<String>,
+    /// It affects these customers (by name or id; repeat, or list several).
+    #[arg(long = "customer", value_name = "NAME_OR_ID", num_args = 1..)]
+    pub customers: Vec<String>,
+}
+
+impl AnnounceArgs {
+    /// True when none of a new announcement's arguments were given.
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_none()
+            && self.title.is_none()
+            && self.effective.is_none()
+            && self.reason.is_none()
+            && !self.all
+            && self.tag.is_none()
+            && self.company.is_none()
+            && self.customers.is_empty()
+    }
+}
+
+/// How `candor announce status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
 }
 
 /// How `candor rank` prints.
@@ -320,6 +394,50 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                 println!("Wrote {rows} rows to {}", out.display());
             }
         }
+        Command::Announce { action, new } => match action {
+            Some(AnnounceCommand::Status { today, format }) => {
+                if !new.is_empty() {
+                    bail!(
+                        "`announce status` only reports: make the announcement first with `candor announce --kind … --title … --effective … --all`, then ask for its status"
+                    );
+                }
+                let today = today_from(today.as_deref())?;
+                let store = open_existing(&path)?;
+                let progress = store.announcement_progress(today)?;
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                match format {
+                    StatusFormat::Table => {
+                        crate::io::announce_report::write_table(&mut out, &progress, today)?
+                    }
+                    StatusFormat::Json => {
+                        crate::io::announce_report::write_json(&mut out, &progress)?
+                    }
+                }
+                out.flush()?;
+            }
+            None => {
+                let now = clock_now();
+                let mut store = open_existing(&path)?;
+                let draft = announcement_draft(&store, new, now.date())?;
+                let announcement = store.add_announcement(draft, now)?;
+                let progress = crate::domain::announcement::progress(
+                    &announcement,
+                    &store.customers()?,
+                    &store.announcement_tellings()?,
+                    now.date(),
+                );
+                println!(
+                    "Announced #{} \"{}\" ({}, effective {}) to {}: {} affected, none told yet. `candor announce status` shows who has heard it.",
+                    announcement.id.0,
+                    announcement.title,
+                    announcement.kind.label().to_lowercase(),
+                    crate::domain::dates::format_date(announcement.effective),
+                    announcement.audience.describe(),
+                    progress.affected.len()
+                );
+            }
+        },
         Command::Import {
             file,
             merge_duplicates,
@@ -431,6 +549,102 @@ impl LeftOutList {
         // A leftover empty file is harmless; failing to remove it is not worth an error.
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// Checks `candor announce`'s arguments into an announcement, resolving customers named
+/// by id or name.
+fn announcement_draft(
+    store: &Store,
+    args: AnnounceArgs,
+    today: NaiveDate,
+) -> Result<crate::domain::announcement::AnnouncementDraft> {
+    use crate::domain::announcement::{AnnouncementDraft, AnnouncementKind, Audience};
+    let kinds = || {
+        AnnouncementKind::ALL
+            .iter()
+            .map(|k| k.code().replace('_', "-"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(kind_text) = args.kind else {
+        bail!(
+            "--kind is missing: say what the announcement is about ({})",
+            kinds()
+        );
+    };
+    let Some(kind) = AnnouncementKind::from_code(&kind_text.replace('-', "_")) else {
+        bail!(
+            "--kind: \"{kind_text}\" is not a kind of announcement: use one of {}",
+            kinds()
+        );
+    };
+    let Some(title) = args.title else {
+        bail!(
+            "--title is missing: say what changes in a few words, e.g. --title \"Prices rise 4%\""
+        );
+    };
+    let Some(effective) = args.effective else {
+        bail!("--effective is missing: give the day it takes effect, e.g. --effective 2026-03-01");
+    };
+    let effective =
+        parse_date(&effective, today).map_err(|e| anyhow::anyhow!("--effective: {e}"))?;
+    let chosen = usize::from(args.all)
+        + usize::from(args.tag.is_some())
+        + usize::from(args.company.is_some())
+        + usize::from(!args.customers.is_empty());
+    if chosen != 1 {
+        bail!(
+            "say who it affects with exactly one of --all, --tag TAG, --company NAME or --customer NAME_OR_ID"
+        );
+    }
+    let audience = if args.all {
+        Audience::All
+    } else if let Some(tag) = args.tag {
+        Audience::Tag(tag)
+    } else if let Some(company) = args.company {
+        Audience::Company(company)
+    } else {
+        let customers = store.customers()?;
+        let mut ids = Vec::new();
+        for wanted in &args.customers {
+            let wanted = wanted.trim();
+            let by_id = wanted
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| customers.iter().find(|c| c.id.0 == id));
+            let matches: Vec<_> = match by_id {
+                Some(customer) => vec![customer],
+                None => customers
+                    .iter()
+                    .filter(|c| c.name.trim().to_lowercase() == wanted.to_lowercase())
+                    .collect(),
+            };
+            match matches.as_slice() {
+                [customer] => ids.push(customer.id),
+                [] => bail!(
+                    "--customer: there is no customer named \"{wanted}\": check the spelling, or give their id (first column of `candor export --report customers`)"
+                ),
+                several => bail!(
+                    "--customer: {} customers are named \"{wanted}\" (ids {}): give the id of the one you mean",
+                    several.len(),
+                    several
+                        .iter()
+                        .map(|c| c.id.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        Audience::Picked(ids)
+    };
+    Ok(AnnouncementDraft {
+        kind,
+        title,
+        reason: args.reason.unwrap_or_default(),
+        effective,
+        audience,
+    }
+    .validated()?)
 }
 
 /// Opens a journal that must already exist.

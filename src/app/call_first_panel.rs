@@ -70,6 +70,21 @@ pub fn ui(
                         if ui.button("Snooze until tomorrow").clicked() {
                             actions.push(Action::SnoozeUntilTomorrow(ranked.customer_id));
                         }
+                        // The nearest announcement they have not heard: tell them in one click.
+                        if let Some(news) =
+                            journal.not_told_announcements(ranked.customer_id).next()
+                            && ui
+                                .button("Tell…")
+                                .on_hover_text(format!(
+                                    "Tell them about \"{}\" ({})",
+                                    news.announcement.title,
+                                    news.days_left_text()
+                                ))
+                                .clicked()
+                        {
+                            actions
+                                .push(Action::TellAbout(ranked.customer_id, news.announcement.id));
+                        }
                     });
                 });
             }

@@ -26,6 +26,8 @@ pub enum Action {
     SelectCustomer(CustomerId),
     SelectEntry(Option<EntryId>),
     LogFor(CustomerId, EntryKindTag),
+    /// Tell a customer about an announcement: the bad news form, filled in and linked.
+    TellAbout(CustomerId, crate::domain::announcement::AnnouncementId),
     SnoozeUntilTomorrow(CustomerId),
     EditEntry(EntryId),
     DeleteEntry(EntryId),
@@ -657,6 +659,23 @@ impl CandorApp {
                 Dialog::Info(info) => {
                     if info.ui(ui, ctx) {
                         keep_open = false;
+                    }
+                }
+                Dialog::Announcements(announcements) => {
+                    use super::announcements_dialog::AnnouncementsOutcome;
+                    match announcements.ui(ui, today) {
+                        Some(AnnouncementsOutcome::Announce) => {
+                            self.create_announcement(announcements);
+                        }
+                        Some(AnnouncementsOutcome::OpenCustomer(id)) => {
+                            keep_open = false;
+                            actions.push(Action::SelectCustomer(id));
+                        }
+                        Some(AnnouncementsOutcome::Delete(id)) => {
+                            self.delete_announcement(announcements, id);
+                        }
+                        Some(AnnouncementsOutcome::Close) => keep_open = false,
+                        None => {}
                     }
                 }
             }

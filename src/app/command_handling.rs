@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::announcements_dialog::AnnouncementsDialog;
 use super::background::{BackgroundJob, JobResult};
 use super::backup_dialog::{BackupDialog, RestoreDialog};
 use super::candor_app::{Action, CandorApp, ErrorTopic, UndoStep};
@@ -13,6 +14,7 @@ use super::entry_form::EntryForm;
 use super::export_dialog::ExportDialog;
 use super::import_dialog::ImportDialog;
 use super::trash_dialog::{TrashChoice, TrashDialog};
+use crate::domain::announcement::AnnouncementId;
 use crate::domain::{CustomerId, EntryId, EntryKind, EntryKindTag};
 use crate::store::{Store, StoreError};
 
@@ -32,14 +34,20 @@ impl CandorApp {
             form.error = Some("No journal is open: open one from the File menu first.".to_owned());
             return false;
         };
-        let result = match form.editing {
-            Some(id) => journal.store.entry(id).and_then(|old| {
-                journal
-                    .store
-                    .update_entry(id, draft, now)
-                    .map(|saved| (saved, Some(old)))
+        let result = match (form.editing, form.announcement) {
+            (Some(id), announcement) => journal.store.entry(id).and_then(|old| {
+                let saved = journal.store.update_entry(id, draft, now)?;
+                if announcement.is_some() {
+                    journal.store.set_telling_reaction(id, form.reaction)?;
+                }
+                Ok((saved, Some(old)))
             }),
-            None => journal
+            // Telling a customer about an announcement: the bad news and its link together.
+            (None, Some(announcement)) => journal
+                .store
+                .tell_announcement(announcement, draft, form.reaction, now)
+                .map(|saved| (saved, None)),
+            (None, None) => journal
                 .store
                 .add_entry(draft, now)
                 .map(|saved| (saved, None)),
@@ -177,6 +185,7 @@ impl CandorApp {
                 self.select_customer(customer);
                 self.open_entry_form(kind, Some(customer));
             }
+            Action::TellAbout(customer, announcement) => self.tell_about(customer, announcement),
             Action::SnoozeUntilTomorrow(customer) => {
                 self.select_customer(customer);
                 let mut form = EntryForm::new(
@@ -192,8 +201,16 @@ impl CandorApp {
                     match journal.store.entry(id) {
                         Ok(entry) => {
                             let name = self.customer_name(entry.customer_id);
-                            self.dialog =
-                                Some(Dialog::Entry(Box::new(EntryForm::edit(&entry, &name))));
+                            let mut form = EntryForm::edit(&entry, &name);
+                            match journal.store.telling_of(id) {
+                                Ok(Some((announcement, reaction))) => {
+                                    form.announcement = Some(announcement);
+                                    form.reaction = reaction;
+                                }
+                                Ok(None) => {}
+                                Err(error) => form.error = Some(error.to_string()),
+                            }
+                            self.dialog = Some(Dialog::Entry(Box::new(form)));
                         }
                         Err(error) => self.fail_about(ErrorTopic::Journal, error.to_string()),
                     }
@@ -314,6 +331,14 @@ impl CandorApp {
                 }
             }
             UiCommand::FocusSearch => self.customer_list.focus_search = true,
+            UiCommand::Announcements => {
+                if let Some(journal) = self.journal.as_ref() {
+                    self.dialog = Some(Dialog::Announcements(Box::new(AnnouncementsDialog::new(
+                        &journal.customers,
+                        &journal.announcements,
+                    ))));
+                }
+            }
             UiCommand::Undo => self.undo_last(),
             UiCommand::NewJournal => {
                 self.dialog = Some(Dialog::Path(PathDialog::new(
@@ -353,6 +378,102 @@ impl CandorApp {
             }
             _ => {}
         }
+    }
+
+    /// Saves the announcement in the dialog, which stays open to show its progress.
+    pub(super) fn create_announcement(&mut self, dialog: &mut AnnouncementsDialog) {
+        let now = self.now();
+        let draft = match dialog.to_draft(now.date()) {
+            Ok(draft) => draft,
+            Err(error) => {
+                dialog.error = Some(error.0);
+                return;
+            }
+        };
+        let Some(journal) = self.journal.as_mut() else {
+            dialog.error = Some("No journal is open: open one from the File menu first.".into());
+            return;
+        };
+        match journal.store.add_announcement(draft, now) {
+            Ok(announcement) => {
+                self.reload();
+                let Some(journal) = self.journal.as_ref() else {
+                    return;
+                };
+                let affected = journal
+                    .announcements
+                    .iter()
+                    .find(|p| p.announcement.id == announcement.id)
+                    .map_or(0, |p| p.affected.len());
+                dialog.refresh(&journal.customers, &journal.announcements);
+                dialog.clear_form();
+                self.say(format!(
+                    "Announced \"{}\": {affected} customers to tell before {}.",
+                    announcement.title,
+                    crate::domain::dates::format_date(announcement.effective)
+                ));
+            }
+            Err(error) => dialog.error = Some(error.to_string()),
+        }
+    }
+
+    /// Deletes an announcement made by mistake (confirmed in the dialog, which stays open).
+    pub(super) fn delete_announcement(
+        &mut self,
+        dialog: &mut AnnouncementsDialog,
+        id: AnnouncementId,
+    ) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        let title = journal
+            .announcements
+            .iter()
+            .find(|p| p.announcement.id == id)
+            .map(|p| p.announcement.title.clone())
+            .unwrap_or_default();
+        match journal.store.delete_announcement(id) {
+            Ok(()) => {
+                self.reload();
+                if let Some(journal) = self.journal.as_ref() {
+                    dialog.refresh(&journal.customers, &journal.announcements);
+                }
+                self.say(format!("Deleted the announcement \"{title}\"."));
+            }
+            Err(error) => dialog.error = Some(error.to_string()),
+        }
+    }
+
+    /// Opens the bad news form for telling `customer` about an announcement: its kind,
+    /// what changes and the reason filled in, linked to it.
+    fn tell_about(&mut self, customer: CustomerId, announcement: AnnouncementId) {
+        let today = self.today();
+        let Some(progress) = self.journal.as_ref().and_then(|j| {
+            j.announcements
+                .iter()
+                .find(|p| p.announcement.id == announcement)
+        }) else {
+            self.fail("That announcement is no longer in the journal.");
+            return;
+        };
+        let a = progress.announcement.clone();
+        self.select_customer(customer);
+        let mut form = EntryForm::new(
+            EntryKindTag::BadNews,
+            customer,
+            &self.customer_name(customer),
+        );
+        form.about = a.kind.bad_news_kind();
+        let on = crate::domain::dates::format_date(a.effective);
+        form.summary = if a.reason.is_empty() {
+            format!("{} (from {on})", a.title)
+        } else {
+            format!("{} (from {on}). Why: {}", a.title, a.reason)
+        };
+        // Heard after the day it took effect, they did not hear it from us first.
+        form.proactive = today <= a.effective;
+        form.announcement = Some(a.id);
+        self.dialog = Some(Dialog::Entry(Box::new(form)));
     }
 
     fn undo_last(&mut self) {

@@ -18,6 +18,7 @@ pub enum UiCommand {
     AddCustomer,
     EditCustomer,
     FocusSearch,
+    Announcements,
     Undo,
     ShowTrash,
     NewJournal,
@@ -45,6 +46,7 @@ impl UiCommand {
         Self::AddCustomer,
         Self::EditCustomer,
         Self::FocusSearch,
+        Self::Announcements,
         Self::Undo,
         Self::ShowTrash,
         Self::NewJournal,
@@ -72,6 +74,7 @@ impl UiCommand {
             Self::AddCustomer => "Add customer…",
             Self::EditCustomer => "Edit customer…",
             Self::FocusSearch => "Search customers",
+            Self::Announcements => "Announcements…",
             Self::Undo => "Undo",
             Self::ShowTrash => "Trash…",
             Self::NewJournal => "New journal…",
@@ -102,6 +105,9 @@ impl UiCommand {
             Self::AddCustomer => "Add a new customer",
             Self::EditCustomer => "Edit the selected customer's details",
             Self::FocusSearch => "Jump to the customer search field",
+            Self::Announcements => {
+                "Announce a price increase or change, and see who has heard it from you"
+            }
             Self::Undo => "Undo the last change (deleted entries come back)",
             Self::ShowTrash => "See deleted entries, restore them or delete them for good",
             Self::NewJournal => "Start a new, empty journal file",
@@ -132,6 +138,7 @@ impl UiCommand {
             Self::AddCustomer => (cmd, Key::N),
             Self::EditCustomer => (cmd_shift, Key::E),
             Self::FocusSearch => (cmd, Key::F),
+            Self::Announcements => (cmd_shift, Key::A),
             Self::Undo => (cmd, Key::Z),
             Self::OpenJournal => (cmd, Key::O),
             Self::Export => (cmd, Key::E),

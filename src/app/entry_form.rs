@@ -45,6 +45,10 @@ pub struct EntryForm {
     pub paid_on: String,
     pub rating: u8,
     pub rated: bool,
+    /// The announcement this bad news tells the customer about, if any.
+    pub announcement: Option<crate::domain::announcement::AnnouncementId>,
+    /// How they took it (for an announcement).
+    pub reaction: crate::domain::announcement::Reaction,
     /// The entry as it was, so fields the form does not show (a promise's history, a
     /// problem's resolution) survive an edit.
     pub original: Option<EntryKind>,
@@ -84,6 +88,8 @@ impl EntryForm {
             paid_on: String::new(),
             rating: 5,
             rated: false,
+            announcement: None,
+            reaction: crate::domain::announcement::Reaction::Neutral,
             original: None,
             error: None,
         }
@@ -146,6 +152,11 @@ impl EntryForm {
             EntryKindTag::Note => "Add note",
             EntryKindTag::Feedback => "Ask for feedback",
             EntryKindTag::Snooze => "Snooze",
+        };
+        let what = if self.announcement.is_some() {
+            "Tell about announcement"
+        } else {
+            what
         };
         match self.editing {
             Some(_) => format!(
@@ -341,6 +352,14 @@ impl EntryForm {
                 ui.label("");
                 ui.checkbox(&mut self.proactive, "We told them first (proactive)");
                 ui.end_row();
+                if self.announcement.is_some() {
+                    choice_row(
+                        ui,
+                        "How they took it",
+                        &mut self.reaction,
+                        crate::domain::announcement::Reaction::ALL,
+                    );
+                }
             }
             EntryKindTag::Problem => text_row(ui, "Owner", &mut self.owner),
             EntryKindTag::Order => {

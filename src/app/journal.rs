@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use crate::domain::announcement::{Progress, progress};
 use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
 use crate::domain::{Customer, CustomerId, Entry, EntryKindTag};
 use crate::store::{CustomerStats, Result, Store};
@@ -18,6 +19,11 @@ pub struct Journal {
     pub stats: HashMap<CustomerId, CustomerStats>,
     /// Today's "Call them first" list.
     pub ranking: Vec<RankedCustomer>,
+    /// Every announcement's progress, nearest effective day first.
+    pub announcements: Vec<Progress>,
+    /// For each customer, the announcements they have not been told about (indexes into
+    /// [`Self::announcements`], nearest effective day first), so panels need no search.
+    pub not_told: HashMap<CustomerId, Vec<usize>>,
     /// The selected customer's timeline, newest first.
     pub timeline: Vec<Entry>,
     pub timeline_customer: Option<CustomerId>,
@@ -36,6 +42,8 @@ impl Journal {
             badges: HashMap::new(),
             stats: HashMap::new(),
             ranking: Vec::new(),
+            announcements: Vec::new(),
+            not_told: HashMap::new(),
             timeline: Vec::new(),
             timeline_customer: None,
             as_of: today,
@@ -55,6 +63,23 @@ impl Journal {
             .collect();
         self.ranking = rank(&facts, today, &RankSettings::default());
         self.stats = self.store.all_customer_stats()?;
+        // The customers are already in memory: only the announcements and tellings are read.
+        let tellings = self.store.announcement_tellings()?;
+        self.announcements = self
+            .store
+            .announcements()?
+            .iter()
+            .map(|a| progress(a, &self.customers, &tellings, today))
+            .collect();
+        self.not_told.clear();
+        for (index, announcement) in self.announcements.iter().enumerate() {
+            for customer in announcement.not_told_customers() {
+                self.not_told
+                    .entry(customer.customer_id)
+                    .or_default()
+                    .push(index);
+            }
+        }
         self.as_of = today;
         if let Some(customer) = self.timeline_customer {
             self.load_timeline(customer)?;
@@ -78,6 +103,15 @@ impl Journal {
     /// A customer from the cache.
     pub fn customer(&self, id: CustomerId) -> Option<&Customer> {
         self.customers.iter().find(|c| c.id == id)
+    }
+
+    /// The announcements `customer` has not been told about, nearest effective day first.
+    pub fn not_told_announcements(&self, customer: CustomerId) -> impl Iterator<Item = &Progress> {
+        self.not_told
+            .get(&customer)
+            .into_iter()
+            .flatten()
+            .filter_map(|&index| self.announcements.get(index))
     }
 
     /// The indexes of the timeline entries of the given kinds (all when `kinds` is empty).

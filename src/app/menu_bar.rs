@@ -49,6 +49,8 @@ pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Ac
             for command in UiCommand::ALL.iter().filter(|c| c.entry_kind().is_some()) {
                 item(ui, *command, true, actions);
             }
+            ui.separator();
+            item(ui, UiCommand::Announcements, true, actions);
         });
         ui.menu_button("View", |ui| {
             for theme in ThemeChoice::ALL {

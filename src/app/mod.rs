@@ -3,6 +3,7 @@
 //! draw from cached data and send [`Action`]s, which [`CandorApp`] runs at the end of the
 //! frame.
 
+mod announcements_dialog;
 mod background;
 mod backup_dialog;
 mod call_first_panel;

@@ -218,6 +218,7 @@ pub fn ui(
             }
         }
     });
+    announcements_to_tell_ui(ui, journal, customer.id, actions);
     ui.separator();
 
     ui.horizontal_wrapped(|ui| {
@@ -330,6 +331,36 @@ fn entry_row_ui(
     if !entry.summary.is_empty() {
         response.on_hover_text(&entry.summary);
     }
+}
+
+/// One button per announcement this customer has not been told about yet.
+fn announcements_to_tell_ui(
+    ui: &mut egui::Ui,
+    journal: &Journal,
+    customer: CustomerId,
+    actions: &mut Vec<Action>,
+) {
+    let pending: Vec<_> = journal.not_told_announcements(customer).collect();
+    if pending.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Not told yet:");
+        for progress in pending {
+            let a = &progress.announcement;
+            if ui
+                .button(format!("Tell about \"{}\"…", a.title))
+                .on_hover_text(format!(
+                    "{}, {} — record that you told them, and how they took it",
+                    a.kind.label(),
+                    progress.days_left_text()
+                ))
+                .clicked()
+            {
+                actions.push(Action::TellAbout(customer, a.id));
+            }
+        }
+    });
 }
 
 /// The buttons for the selected entry: what can be done with it now.

@@ -51,6 +51,9 @@ macro_rules! coded_enum {
     };
 }
 
+// Announcements (src/domain/announcement.rs) use the same coded enums.
+pub(crate) use coded_enum;
+
 coded_enum!(
     /// How a contact happened.
     Channel {
@@ -97,6 +100,7 @@ coded_enum!(
         PriceIncrease => "price_increase", "Price increase";
         ChangeOfTerms => "change_of_terms", "Change of terms";
         ChangeOfRepresentative => "change_of_representative", "Change of representative";
+        DiscontinuedProduct => "discontinued_product", "Discontinued product";
         OurMistake => "our_mistake", "Our mistake";
         Other => "other", "Other";
     }

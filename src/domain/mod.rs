@@ -1,6 +1,7 @@
 //! The journal's vocabulary in plain Rust: customers, timeline entries, typed dates and
 //! amounts, and the "Call them first" ranking. Nothing here knows SQL or egui.
 
+pub mod announcement;
 pub mod customer;
 pub mod dates;
 pub mod entry;

@@ -94,6 +94,35 @@ pub mod weights {
     pub const TRUST_MAX_QUARTERS: i64 = 3;
     /// How far back broken promises count.
     pub const TRUST_WINDOW_DAYS: i64 = 90;
+
+    /// An announcement (a price increase, new terms, a new representative) that this
+    /// customer has not heard from us yet. It is on the list from the day it is made, but
+    /// low at first — below plain silence — so 140 affected customers do not bury today's
+    /// slips: there is time to tell them well ("give them time to absorb it").
+    pub const ANNOUNCEMENT_UNTOLD: i64 = 30;
+    /// The run-up: within this many days of the effective day the weight grows every day.
+    pub const ANNOUNCEMENT_RUN_UP_DAYS: i64 = 28;
+    /// Per day inside the run-up, so on the effective day itself an untold customer weighs
+    /// 30 + 4 × 28 = 142 points: just under an imminent untold slip (150), far above
+    /// silence.
+    pub const ANNOUNCEMENT_PER_DAY: i64 = 4;
+    /// Past the effective day and still not told: they found out from the invoice. As
+    /// strong as a promise broken without a word, and it no longer grows.
+    pub const ANNOUNCEMENT_PAST_EFFECTIVE: i64 = 160;
+    /// Days after the effective day when an untold announcement leaves the list: by then
+    /// the news has reached them anyway; the announcement's progress still shows them as
+    /// not told.
+    pub const ANNOUNCEMENT_PAST_WINDOW_DAYS: i64 = 60;
+    /// "Most at stake": customers who ordered more in the last year come first among
+    /// customers facing the same day. Up to this many extra points…
+    pub const ANNOUNCEMENT_STAKE_MAX: i64 = 20;
+    /// …reached at this much ordered in the last [`ANNOUNCEMENT_STAKE_WINDOW_DAYS`] days
+    /// (in cents: 20,000.00; pro rata below it). The most it adds is worth five days of the run-up:
+    /// it orders customers facing the same day, and a customer whose effective day is a
+    /// week nearer still comes first.
+    pub const ANNOUNCEMENT_STAKE_FULL_CENTS: i64 = 2_000_000;
+    /// How far back orders count toward the stake.
+    pub const ANNOUNCEMENT_STAKE_WINDOW_DAYS: i64 = 365;
 }
 
 use weights as w;
@@ -147,6 +176,17 @@ pub enum OpenDetail {
     },
 }
 
+/// An announcement that affects a customer who has not been told yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAnnouncement {
+    pub announcement_id: super::announcement::AnnouncementId,
+    pub kind: super::announcement::AnnouncementKind,
+    pub title: String,
+    /// The reason to give.
+    pub reason: String,
+    pub effective: NaiveDate,
+}
+
 /// What the ranking needs to know about one customer, as of a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerFacts {
@@ -168,6 +208,12 @@ pub struct CustomerFacts {
     /// Promises broken in the last [`weights::TRUST_WINDOW_DAYS`] days before today.
     pub broken_promises_recent: u32,
     pub open_items: Vec<OpenItem>,
+    /// Announcements affecting them that they have not been told about.
+    pub pending_announcements: Vec<PendingAnnouncement>,
+    /// What they ordered in the last [`weights::ANNOUNCEMENT_STAKE_WINDOW_DAYS`] days: what
+    /// is at stake. Read only while an announcement is pending for them (the one reason
+    /// that uses it), so the store fills it only then.
+    pub orders_last_year: Cents,
 }
 
 impl CustomerFacts {
@@ -193,6 +239,8 @@ impl CustomerFacts {
             snoozed_until: None,
             broken_promises_recent: 0,
             open_items: Vec::new(),
+            pending_announcements: Vec::new(),
+            orders_last_year: Cents(0),
         }
     }
 
@@ -217,6 +265,7 @@ pub enum ReasonKind {
     PaymentOverdue,
     AskFeedback,
     TrustRepair,
+    AnnouncementUntold,
 }
 
 impl ReasonKind {
@@ -233,6 +282,7 @@ impl ReasonKind {
             Self::PaymentOverdue => "payment_overdue",
             Self::AskFeedback => "ask_feedback",
             Self::TrustRepair => "trust_repair",
+            Self::AnnouncementUntold => "announcement_untold",
         }
     }
 
@@ -249,6 +299,7 @@ impl ReasonKind {
             Self::PaymentOverdue => "Overdue payment",
             Self::AskFeedback => "Ask for feedback",
             Self::TrustRepair => "Trust repair",
+            Self::AnnouncementUntold => "Announcement, not told",
         }
     }
 }
@@ -335,6 +386,9 @@ pub fn score_customer(
     let mut reasons = Vec::new();
     for item in &facts.open_items {
         open_item_reasons(facts, item, today, settings, &mut reasons);
+    }
+    for pending in &facts.pending_announcements {
+        announcement_reason(facts, pending, today, &mut reasons);
     }
     callback_reason(facts, today, &mut reasons);
     follow_up_reasons(facts, today, &mut reasons);
@@ -669,6 +723,95 @@ fn payment_reason(
             format_date(due)
         ),
     });
+}
+
+fn announcement_reason(
+    facts: &CustomerFacts,
+    pending: &PendingAnnouncement,
+    today: NaiveDate,
+    reasons: &mut Vec<Reason>,
+) {
+    let days_left = days_between(today, pending.effective);
+    if -days_left > w::ANNOUNCEMENT_PAST_WINDOW_DAYS {
+        return;
+    }
+    let stake = if facts.orders_last_year.0 > 0 {
+        w::ANNOUNCEMENT_STAKE_MAX
+            * facts
+                .orders_last_year
+                .0
+                .min(w::ANNOUNCEMENT_STAKE_FULL_CENTS)
+            / w::ANNOUNCEMENT_STAKE_FULL_CENTS
+    } else {
+        0
+    };
+    let points = if days_left < 0 {
+        w::ANNOUNCEMENT_PAST_EFFECTIVE
+    } else {
+        w::ANNOUNCEMENT_UNTOLD
+            + w::ANNOUNCEMENT_PER_DAY
+                * (w::ANNOUNCEMENT_RUN_UP_DAYS - days_left).clamp(0, w::ANNOUNCEMENT_RUN_UP_DAYS)
+    } + stake;
+    let title = quoted(&pending.title);
+    let on = pending.effective.format("%-d %B");
+    let when = match days_left {
+        0 => format!("{title} takes effect today ({on}), not told yet"),
+        1 => format!("{title} takes effect tomorrow ({on}) — 1 day left, not told yet"),
+        n if n > 1 => format!("{title} takes effect on {on} — {n} days left, not told yet"),
+        n => format!(
+            "{title} took effect on {on}, {} ago, and they have not been told: they may have found out from the invoice",
+            plural(-n, "day")
+        ),
+    };
+    let at_stake = if facts.orders_last_year.0 > 0 {
+        format!(" ({} ordered in the last year)", facts.orders_last_year)
+    } else {
+        String::new()
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::AnnouncementUntold,
+        points,
+        text: format!("{when}{at_stake}"),
+        since: pending.effective,
+        entry_id: None,
+        opener: announcement_opener(pending, today),
+    });
+}
+
+/// What to say for each kind of news, with the reason filled in: present it in person,
+/// explain why, and look for a way both sides still do well.
+pub fn announcement_opener(pending: &PendingAnnouncement, today: NaiveDate) -> String {
+    use super::announcement::AnnouncementKind as Kind;
+    let title = pending.title.trim().trim_end_matches('.');
+    let on = pending.effective.format("%-d %B");
+    let why = match pending.reason.trim().trim_end_matches('.') {
+        "" => String::new(),
+        reason => format!(" The reason: {reason}."),
+    };
+    let core = match pending.kind {
+        Kind::PriceIncrease => format!(
+            "I wanted to tell you myself, before it reaches you on an invoice. {title}, from {on}.{why} I know that is not welcome news. Let's look together at how you still get a good deal — for instance by ordering before then."
+        ),
+        Kind::ChangeOfTerms => format!(
+            "Before it takes effect on {on}, I'd like to walk you through a change. {title}.{why} Could you try it and tell me how it works for you?"
+        ),
+        Kind::ChangeOfRepresentative => format!(
+            "I wanted to tell you in person. {title}, from {on}.{why} Take the time you need with it — I'm glad to be working with you, and I want to hear what mattered most to you until now."
+        ),
+        Kind::DiscontinuedProduct => format!(
+            "I'd rather you hear it from me than when you next reorder. {title}, from {on}.{why} Let's look at what can replace it for you, and whether you want to stock up before then."
+        ),
+        Kind::Other => format!(
+            "I wanted to tell you myself before {on}. {title}.{why} What does it change for you, and how can I help?"
+        ),
+    };
+    if pending.effective < today {
+        format!(
+            "I should have told you this before {on}, and I'm sorry if you found out another way. {core}"
+        )
+    } else {
+        core
+    }
 }
 
 fn callback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::csv_text::{SafeText, neutralise};
 use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format_datetime};
-use crate::domain::rank::{RankSettings, rank};
+use crate::domain::rank::{RankSettings, rank, weights};
 use crate::domain::{Cents, CustomerId, EntryId, EntryKind, Promise, PromiseStatus};
 use crate::store::{EntryCells, Store, StoreError};
 
@@ -34,6 +34,8 @@ pub enum Report {
     Promises,
     /// Today's "Call them first" ranking with reasons and openers.
     CallFirst,
+    /// Every customer each announcement affects: who was told when, and how they took it.
+    Announcements,
 }
 
 impl Report {
@@ -43,6 +45,7 @@ impl Report {
         Self::Timeline,
         Self::Promises,
         Self::CallFirst,
+        Self::Announcements,
     ];
 
     /// The name used on the command line and in default file names.
@@ -52,6 +55,7 @@ impl Report {
             Self::Timeline => "timeline",
             Self::Promises => "promises",
             Self::CallFirst => "call-first",
+            Self::Announcements => "announcements",
         }
     }
 
@@ -62,6 +66,7 @@ impl Report {
             Self::Timeline => "Timeline",
             Self::Promises => "Promises",
             Self::CallFirst => "Call them first",
+            Self::Announcements => "Announcements",
         }
     }
 
@@ -208,6 +213,7 @@ pub fn write_report<W: Write>(
             super::rank_report::write_csv(&mut out, &ranked, false)?;
             ranked.len()
         }
+        Report::Announcements => write_announcements(store, from, to, today, &mut out)?,
     };
     out.flush()?;
     Ok(rows)
@@ -339,6 +345,12 @@ pub const CUSTOMER_COLUMNS: &[&str] = &[
     "overdue_amount",
     "call_first_score",
     "top_reason",
+    "announcements_affecting",
+    "announcements_told",
+    "announcements_told_late",
+    "announcements_not_told",
+    "next_announcement_not_told",
+    "next_announcement_effective",
 ];
 
 #[derive(Serialize)]
@@ -365,6 +377,57 @@ struct CustomerRow {
     overdue_amount: String,
     call_first_score: i64,
     top_reason: &'static str,
+    announcements_affecting: u32,
+    announcements_told: u32,
+    announcements_told_late: u32,
+    announcements_not_told: u32,
+    next_announcement_not_told: SafeText,
+    next_announcement_effective: String,
+}
+
+/// One customer's standing on the current announcements (see [`current_announcements`]).
+#[derive(Default)]
+struct AnnouncementRecord {
+    affecting: u32,
+    told: u32,
+    told_late: u32,
+    not_told: u32,
+    /// The nearest one they have not been told about: title and effective day.
+    next_not_told: Option<(String, NaiveDate)>,
+}
+
+/// The announcements the customers report counts: the ones still on the "Call them first"
+/// list's horizon (effective today or later, or at most
+/// [`weights::ANNOUNCEMENT_PAST_WINDOW_DAYS`] days ago). Older ones are history, in the
+/// announcements report.
+fn current_announcements(
+    store: &Store,
+    today: NaiveDate,
+) -> Result<HashMap<CustomerId, AnnouncementRecord>, ExportError> {
+    let mut records: HashMap<CustomerId, AnnouncementRecord> = HashMap::new();
+    for progress in store.announcement_progress(today)? {
+        if -progress.days_left > weights::ANNOUNCEMENT_PAST_WINDOW_DAYS {
+            continue;
+        }
+        for affected in &progress.affected {
+            let record = records.entry(affected.customer_id).or_default();
+            record.affecting += 1;
+            match (&affected.told, affected.told_late) {
+                (Some(_), true) => record.told_late += 1,
+                (Some(_), false) => record.told += 1,
+                (None, _) => {
+                    record.not_told += 1;
+                    let effective = progress.announcement.effective;
+                    // Progress comes nearest effective day first: keep the first.
+                    if record.next_not_told.is_none() {
+                        record.next_not_told =
+                            Some((progress.announcement.title.clone(), effective));
+                    }
+                }
+            }
+        }
+    }
+    Ok(records)
 }
 
 /// A promise's record for reports.
@@ -458,6 +521,9 @@ fn write_customers(
         })
         .collect();
 
+    let announcements = current_announcements(store, today)?;
+    let no_announcements = AnnouncementRecord::default();
+
     let mut writer = super::csv_writer_without_header(out);
     writer.write_record(CUSTOMER_COLUMNS)?;
     for customer in &customers {
@@ -473,6 +539,7 @@ fn write_customers(
             String::new()
         };
         let (score, top_reason) = scores.get(&customer.id).copied().unwrap_or((0, ""));
+        let news = announcements.get(&customer.id).unwrap_or(&no_announcements);
         writer.serialize(CustomerRow {
             customer_id: customer.id.0,
             name: customer.name.as_str().into(),
@@ -496,10 +563,107 @@ fn write_customers(
             overdue_amount: Cents(totals.overdue_cents).to_string(),
             call_first_score: score,
             top_reason,
+            announcements_affecting: news.affecting,
+            announcements_told: news.told,
+            announcements_told_late: news.told_late,
+            announcements_not_told: news.not_told,
+            next_announcement_not_told: news
+                .next_not_told
+                .as_ref()
+                .map_or("", |(title, _)| title.as_str())
+                .into(),
+            next_announcement_effective: opt_date(news.next_not_told.as_ref().map(|(_, on)| *on)),
         })?;
     }
     writer.flush()?;
     Ok(customers.len())
+}
+
+// ---------------------------------------------------------------------------------------
+// Announcements
+
+/// The columns of the announcements report, in order.
+pub const ANNOUNCEMENT_COLUMNS: &[&str] = &[
+    "announcement_id",
+    "announcement",
+    "kind",
+    "reason",
+    "effective",
+    "audience",
+    "customer_id",
+    "customer",
+    "company",
+    "status",
+    "told_at",
+    "told_late",
+    "reaction",
+    "entry_id",
+];
+
+#[derive(Serialize)]
+struct AnnouncementRow {
+    announcement_id: i64,
+    announcement: SafeText,
+    kind: &'static str,
+    reason: SafeText,
+    effective: String,
+    audience: SafeText,
+    customer_id: i64,
+    customer: SafeText,
+    company: SafeText,
+    status: &'static str,
+    told_at: String,
+    told_late: &'static str,
+    reaction: &'static str,
+    entry_id: Option<i64>,
+}
+
+fn write_announcements(
+    store: &Store,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    today: NaiveDate,
+    out: &mut impl Write,
+) -> Result<usize, ExportError> {
+    let mut writer = super::csv_writer_without_header(out);
+    writer.write_record(ANNOUNCEMENT_COLUMNS)?;
+    let mut rows = 0;
+    for progress in store.announcement_progress(today)? {
+        let a = &progress.announcement;
+        if a.effective < from.date() || a.effective > to.date() {
+            continue;
+        }
+        for affected in &progress.affected {
+            let told = affected.told.as_ref();
+            writer.serialize(AnnouncementRow {
+                announcement_id: a.id.0,
+                announcement: a.title.as_str().into(),
+                kind: a.kind.code(),
+                reason: a.reason.as_str().into(),
+                effective: format_date(a.effective),
+                audience: a.audience.describe().into(),
+                customer_id: affected.customer_id.0,
+                customer: affected.name.as_str().into(),
+                company: affected.company.as_str().into(),
+                status: match (told, affected.told_late) {
+                    (None, _) => "not_told",
+                    (Some(_), true) => "told_late",
+                    (Some(_), false) => "told",
+                },
+                told_at: opt_datetime(told.map(|t| t.told_at)),
+                told_late: if told.is_some() {
+                    yes_no(affected.told_late)
+                } else {
+                    ""
+                },
+                reaction: told.map_or("", |t| t.reaction.code()),
+                entry_id: told.map(|t| t.entry_id.0),
+            })?;
+            rows += 1;
+        }
+    }
+    writer.flush()?;
+    Ok(rows)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,7 +10,11 @@ use super::{Result, Store, StoreError, summary};
 use crate::domain::dates::format_datetime;
 use crate::domain::{Customer, CustomerDraft, CustomerId, Entry, EntryDraft, EntryId};
 
-fn insert_entry(tx: &Transaction<'_>, row: &EntryRow, now: &str) -> rusqlite::Result<i64> {
+pub(super) fn insert_entry(
+    tx: &Transaction<'_>,
+    row: &EntryRow,
+    now: &str,
+) -> rusqlite::Result<i64> {
     let placeholders: Vec<String> = (1..=super::entry_row::CONTENT_COLUMN_COUNT + 1)
         .map(|i| format!("?{i}"))
         .collect();
@@ -226,7 +230,9 @@ impl Store {
     }
 }
 
-fn self_fail<'a>(tx: &'a Transaction<'_>) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
+pub(super) fn self_fail<'a>(
+    tx: &'a Transaction<'_>,
+) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
     move |e| {
         let path = tx.path().map(std::path::PathBuf::from).unwrap_or_default();
         StoreError::from_sqlite(&path, e)

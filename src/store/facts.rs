@@ -166,6 +166,7 @@ impl Store {
         for f in &mut facts {
             f.open_items.sort_by_key(|item| item.entry_id);
         }
+        self.attach_pending_announcements(&mut facts, &index, today)?;
         Ok(facts)
     }
 

@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 2;
+pub const CURRENT_VERSION: i32 = 3;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -92,6 +92,42 @@ CREATE INDEX entries_by_customer_kind_time ON entries(customer_id, kind, occurre
 CREATE INDEX entries_in_trash ON entries(deleted_at) WHERE deleted_at IS NOT NULL;
 "#;
 
+/// Version 3: announcements. News that affects many customers at once (a price increase,
+/// new terms, a new representative) has to reach each of them in person before it takes
+/// effect, so it gets its own table, and each customer's telling is the bad news entry on
+/// their timeline, linked here.
+const UPGRADE_2_TO_3: &str = r#"
+-- The audience is resolved when asked (all, tag, company: live), except picked customers,
+-- who are listed in announcement_customers.
+CREATE TABLE announcements (
+    id             INTEGER PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    title          TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    reason         TEXT NOT NULL DEFAULT '',
+    effective_on   TEXT NOT NULL,
+    audience       TEXT NOT NULL CHECK (audience IN ('all', 'tag', 'company', 'picked')),
+    audience_value TEXT NOT NULL DEFAULT '',
+    created_at     TEXT NOT NULL
+);
+
+CREATE TABLE announcement_customers (
+    announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE CASCADE,
+    customer_id     INTEGER NOT NULL REFERENCES customers(id),
+    PRIMARY KEY (announcement_id, customer_id)
+) WITHOUT ROWID;
+
+-- A link table rather than a column on entries: the wide entries row stays as every other
+-- kind uses it, a trashed entry makes the customer untold again (the entry's deleted_at
+-- decides), and purging the entry removes its link.
+CREATE TABLE announcement_tellings (
+    entry_id        INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+    announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE CASCADE,
+    reaction        TEXT NOT NULL
+);
+
+CREATE INDEX announcement_tellings_by_announcement ON announcement_tellings(announcement_id);
+"#;
+
 /// Builds a fresh journal at the current version.
 pub fn create_fresh(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA_V1)?;
@@ -106,6 +142,7 @@ pub fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::R
                 tx.execute_batch(UPGRADE_1_TO_2)?;
                 super::summary::refresh_all(tx)?;
             }
+            2 => tx.execute_batch(UPGRADE_2_TO_3)?,
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "no upgrade step from schema version {step}"
