@@ -204,7 +204,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         }
         Command::Backup { out } => {
             let now = clock_now();
-            let info = crate::backups::back_up_now(&path, out.as_deref(), now)?;
+            let info = crate::backup_policy::back_up_now(&path, out.as_deref(), now)?;
             let count = info.customer_count.unwrap_or(0);
             println!(
                 "Backed up {} ({count} customers) to {}",
@@ -214,7 +214,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         }
         Command::Restore { file } => {
             let now = clock_now();
-            let report = crate::backups::restore(&path, &file, now)?;
+            let report = crate::backup_policy::restore(&path, &file, now)?;
             println!(
                 "Restored {} from {} ({} customers)",
                 path.display(),

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use candor::backups::{self, BackupError};
+use candor::backup_policy::{self, BackupError};
 use candor::domain::{
     Cents, CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKind, Payment, Promise,
     PromiseCategory,
@@ -428,9 +428,10 @@ fn a_journal_from_a_newer_candor_is_refused_untouched() {
 fn damage_inside_the_history_is_found_at_startup_and_a_good_backup_offered() {
     let dir = tempfile::tempdir().unwrap();
     let path = closed_journal(dir.path(), "journal.sqlite3");
-    let good = backups::startup_backup(&path, day(2026, 11, 19).and_hms_opt(9, 0, 0).unwrap())
-        .unwrap()
-        .unwrap();
+    let good =
+        backup_policy::startup_backup(&path, day(2026, 11, 19).and_hms_opt(9, 0, 0).unwrap())
+            .unwrap()
+            .unwrap();
     let mut bytes = fs::read(&path).unwrap();
     let page = 4096;
     let last_page = bytes.len() / page - 1;
@@ -440,18 +441,19 @@ fn damage_inside_the_history_is_found_at_startup_and_a_good_backup_offered() {
     fs::write(&path, &bytes).unwrap();
     let before = hash(&path);
     let error =
-        match backups::startup_backup(&path, day(2026, 11, 20).and_hms_opt(9, 0, 0).unwrap()) {
+        match backup_policy::startup_backup(&path, day(2026, 11, 20).and_hms_opt(9, 0, 0).unwrap())
+        {
             Err(BackupError::Store(error)) => error,
             other => panic!("the damage went unnoticed: {other:?}"),
         };
-    assert!(backups::offers_restore(&error), "{error:?}");
+    assert!(backup_policy::offers_restore(&error), "{error:?}");
     assert!(error.to_string().contains(&path.display().to_string()));
     assert_eq!(hash(&path), before);
-    let offered = backups::newest_good_backup(&path).unwrap().unwrap();
+    let offered = backup_policy::newest_good_backup(&path).unwrap().unwrap();
     assert_eq!(offered.path, good);
     assert_eq!(offered.customer_count, Ok(1));
     // Restoring keeps the damaged file byte for byte and brings the history back.
-    let report = backups::restore(&path, &offered.path, now()).unwrap();
+    let report = backup_policy::restore(&path, &offered.path, now()).unwrap();
     let kept = report.previous.unwrap();
     assert_eq!(hash(&kept), before);
     let store = Store::open(&path).unwrap();
@@ -518,7 +520,7 @@ fn a_version_1_journal_is_backed_up_then_upgraded_to_the_current_schema() {
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
 
     // The version-1 file as it was is in backups/, labelled.
-    let listed = backups::list_backups(&path).unwrap();
+    let listed = backup_policy::list_backups(&path).unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert!(
         listed[0].label.starts_with("before-upgrade-v1"),
@@ -533,7 +535,7 @@ fn a_version_1_journal_is_backed_up_then_upgraded_to_the_current_schema() {
     drop(store);
     // Opening again upgrades nothing and backs up nothing more.
     Store::open(&path).unwrap();
-    assert_eq!(backups::list_backups(&path).unwrap().len(), 1);
+    assert_eq!(backup_policy::list_backups(&path).unwrap().len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -691,13 +693,13 @@ fn a_100_kb_note_with_every_kind_of_hostile_character_round_trips() {
     // And it survives a backup and a restore byte for byte.
     let path = store.path().to_path_buf();
     drop(store);
-    let info = backups::back_up_now(&path, None, now()).unwrap();
+    let info = backup_policy::back_up_now(&path, None, now()).unwrap();
     let mut store = Store::open(&path).unwrap();
     store
         .add_entry(note(customer.id, "after the backup"), now())
         .unwrap();
     drop(store);
-    backups::restore(&path, &info.path, at(2026, 11, 21)).unwrap();
+    backup_policy::restore(&path, &info.path, at(2026, 11, 21)).unwrap();
     let store = Store::open(&path).unwrap();
     let timeline = store.timeline(customer.id).unwrap();
     assert_eq!(timeline.len(), 1);
@@ -866,7 +868,7 @@ fn a_journal_on_a_read_only_disk_says_so_and_keeps_everything() {
         }
     }
     // A backup onto the read-only disk fails cleanly too.
-    let error = backups::back_up_now(&path, None, now()).unwrap_err();
+    let error = backup_policy::back_up_now(&path, None, now()).unwrap_err();
     eprintln!("backup onto a read-only disk: {error}");
     mount.remount("rw");
     assert_eq!(hash(&path), before);
@@ -899,7 +901,7 @@ fn a_full_disk_says_so_and_keeps_every_entry_already_saved() {
         "{message}"
     );
     // A backup onto the full disk fails without leaving a half-written file.
-    let backup_error = backups::back_up_now(&path, None, now()).unwrap_err();
+    let backup_error = backup_policy::back_up_now(&path, None, now()).unwrap_err();
     eprintln!("full disk: {message} / backup: {backup_error}");
     let leftovers: Vec<_> = fs::read_dir(mount.dir.join("backups"))
         .map(|read| read.flatten().map(|e| e.file_name()).collect())
@@ -966,11 +968,12 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     assert_eq!(
-        backups::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap()).unwrap(),
+        backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+            .unwrap(),
         None
     );
     journal_with(&path, 3);
-    let first = backups::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+    let first = backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
         .unwrap()
         .unwrap();
     assert!(
@@ -982,7 +985,8 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
     );
     // At most one a day.
     assert_eq!(
-        backups::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap()).unwrap(),
+        backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+            .unwrap(),
         None
     );
     // Sixty days of start-ups.
@@ -990,7 +994,7 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
     for offset in 1..60 {
         let today = day(2026, 1, 1) + chrono::Duration::days(offset);
         assert!(
-            backups::startup_backup(&path, today.and_hms_opt(9, 0, 0).unwrap())
+            backup_policy::startup_backup(&path, today.and_hms_opt(9, 0, 0).unwrap())
                 .unwrap()
                 .is_some()
         );
@@ -999,8 +1003,11 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
         "60 start-up backups with rotation: {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    let listed = backups::list_backups(&path).unwrap();
-    assert_eq!(listed.len(), backups::KEEP_DAILY + backups::KEEP_WEEKLY);
+    let listed = backup_policy::list_backups(&path).unwrap();
+    assert_eq!(
+        listed.len(),
+        backup_policy::KEEP_DAILY + backup_policy::KEEP_WEEKLY
+    );
     assert!(listed.iter().all(|b| b.customer_count == Ok(1)));
     assert!(listed.windows(2).all(|w| w[0].taken_at > w[1].taken_at));
     assert_eq!(listed[0].taken_at.date(), day(2026, 3, 1));
@@ -1021,13 +1028,13 @@ fn backups_taken_at_the_same_moment_from_several_threads_all_succeed() {
     journal_with(&path, 50);
     let taken: Vec<PathBuf> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..4)
-            .map(|_| scope.spawn(|| backups::back_up_now(&path, None, now()).unwrap().path))
+            .map(|_| scope.spawn(|| backup_policy::back_up_now(&path, None, now()).unwrap().path))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let distinct: BTreeSet<&PathBuf> = taken.iter().collect();
     assert_eq!(distinct.len(), 4, "{taken:?}");
-    let listed = backups::list_backups(&path).unwrap();
+    let listed = backup_policy::list_backups(&path).unwrap();
     assert_eq!(listed.len(), 4);
     assert!(listed.iter().all(|b| b.customer_count == Ok(1)));
 }
@@ -1049,7 +1056,7 @@ fn a_backup_taken_while_another_process_writes_is_consistent() {
     let mut taken = Vec::new();
     for i in 0..5 {
         let out = dir.path().join(format!("copy-{i}.sqlite3"));
-        taken.push(backups::back_up_now(&db, Some(&out), now()).unwrap());
+        taken.push(backup_policy::back_up_now(&db, Some(&out), now()).unwrap());
         std::thread::sleep(Duration::from_millis(30));
     }
     writer.kill().unwrap();
@@ -1070,7 +1077,7 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     let customer = journal_with(&path, 2);
-    let backup = backups::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
     assert_eq!(backup.customer_count, Ok(1));
     {
         let mut store = Store::open(&path).unwrap();
@@ -1084,7 +1091,7 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     // Another window has the journal open during the restore.
     let other_window = Store::open(&path).unwrap();
     let seen = other_window.data_version().unwrap();
-    let report = backups::restore(&path, &backup.path, now()).unwrap();
+    let report = backup_policy::restore(&path, &backup.path, now()).unwrap();
     assert_eq!(report.customer_count, 1);
     assert_ne!(other_window.data_version().unwrap(), seen);
     assert_eq!(other_window.customer_count().unwrap(), 1);
@@ -1096,7 +1103,7 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     let before = Store::open(&previous).unwrap();
     assert_eq!(before.customer_count().unwrap(), 2);
     assert_eq!(before.timeline(customer).unwrap().len(), 3);
-    let listed = backups::list_backups(&path).unwrap();
+    let listed = backup_policy::list_backups(&path).unwrap();
     assert_eq!(listed.len(), 2);
     let store = Store::open(&path).unwrap();
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
@@ -1107,7 +1114,7 @@ fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     let customer = journal_with(&path, 1);
-    let backup = backups::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
     {
         let mut store = Store::open(&path).unwrap();
         store.add_entry(note(customer, "newer"), now()).unwrap();
@@ -1115,7 +1122,7 @@ fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
     // Another window is in the middle of a write for longer than the busy timeout.
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let error = backups::restore(&path, &backup.path, now()).unwrap_err();
+    let error = backup_policy::restore(&path, &backup.path, now()).unwrap_err();
     assert!(
         matches!(error, BackupError::Store(StoreError::Busy { .. })),
         "{error:?}"
@@ -1144,10 +1151,10 @@ fn restore_refuses_bad_backups_and_leaves_the_journal_alone() {
         (path.clone(), |e| matches!(e, BackupError::SameFile { .. })),
     ];
     for (backup, expected) in cases {
-        let error = backups::restore(&path, &backup, now()).unwrap_err();
+        let error = backup_policy::restore(&path, &backup, now()).unwrap_err();
         assert!(expected(&error), "{}: {error:?}", backup.display());
         assert!(error.to_string().ends_with('.'), "{error}");
     }
     assert_eq!(hash(&path), before);
-    assert!(backups::list_backups(&path).unwrap().is_empty());
+    assert!(backup_policy::list_backups(&path).unwrap().is_empty());
 }

@@ -488,7 +488,7 @@ fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
             .add_customer(CustomerDraft::named("Maria Keller"), now())
             .unwrap();
     }
-    candor::backups::back_up_now(&path, None, now()).unwrap();
+    candor::backup_policy::back_up_now(&path, None, now()).unwrap();
     // Damage the journal: cut it short.
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();

@@ -82,10 +82,10 @@ pub struct CandorApp {
     pub(super) actions: Vec<Action>,
     pub(super) picker: FilePicker,
     /// For a damaged journal: the newest backup that passed its integrity check.
-    pub(super) restore_offer: Option<crate::backups::BackupInfo>,
+    pub(super) restore_offer: Option<crate::backup_policy::BackupInfo>,
     /// The day's start-up backup, running on its own thread.
     pub(super) startup_backup:
-        Option<std::sync::mpsc::Receiver<crate::backups::Result<Option<PathBuf>>>>,
+        Option<std::sync::mpsc::Receiver<crate::backup_policy::Result<Option<PathBuf>>>>,
     pub(super) fonts_installed: bool,
     /// An export, import, backup or restore running on its own thread.
     pub(super) job: Option<BackgroundJob>,
@@ -175,8 +175,10 @@ impl CandorApp {
                     self.journal_path = path.to_path_buf();
                     self.open_error = Some(error.to_string());
                     // A damaged journal is left as it is; offer the newest good backup.
-                    self.restore_offer = if crate::backups::offers_restore(&error) {
-                        crate::backups::newest_good_backup(path).ok().flatten()
+                    self.restore_offer = if crate::backup_policy::offers_restore(&error) {
+                        crate::backup_policy::newest_good_backup(path)
+                            .ok()
+                            .flatten()
                     } else {
                         None
                     };
@@ -202,7 +204,7 @@ impl CandorApp {
         let spawned = std::thread::Builder::new()
             .name("daily-backup".into())
             .spawn(move || {
-                let result = crate::backups::startup_backup(&path, now);
+                let result = crate::backup_policy::startup_backup(&path, now);
                 let _ = sender.send(result);
             });
         if spawned.is_ok() {
@@ -218,7 +220,7 @@ impl CandorApp {
             Ok(Ok(_)) => self.startup_backup = None,
             Ok(Err(error)) => {
                 self.startup_backup = None;
-                let damaged = matches!(&error, crate::backups::BackupError::Store(e) if crate::backups::offers_restore(e));
+                let damaged = matches!(&error, crate::backup_policy::BackupError::Store(e) if crate::backup_policy::offers_restore(e));
                 if damaged {
                     // Damage deep in the history passes opening and shows up in the backup's
                     // full check: say so, and point at the good backups.
@@ -599,7 +601,7 @@ fn open_error_ui(
     ui: &mut egui::Ui,
     path: &Path,
     error: Option<&str>,
-    restore_offer: Option<&crate::backups::BackupInfo>,
+    restore_offer: Option<&crate::backup_policy::BackupInfo>,
     actions: &mut Vec<Action>,
 ) {
     ui.vertical_centered(|ui| {

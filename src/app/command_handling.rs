@@ -341,10 +341,12 @@ impl CandorApp {
             UiCommand::BackupNow => {
                 self.dialog = Some(Dialog::Backup(BackupDialog::new(&self.journal_path)));
             }
-            UiCommand::RestoreBackup => match crate::backups::list_backups(&self.journal_path) {
-                Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
-                Err(error) => self.fail(error.to_string()),
-            },
+            UiCommand::RestoreBackup => {
+                match crate::backup_policy::list_backups(&self.journal_path) {
+                    Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
+                    Err(error) => self.fail(error.to_string()),
+                }
+            }
             UiCommand::ShowShortcuts | UiCommand::ShowJournalLocation | UiCommand::ShowAbout => {
                 self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
                     command,
@@ -612,7 +614,7 @@ impl CandorApp {
             what,
             Some(reopen),
             false,
-            move || match crate::backups::back_up_now(&journal, out.as_deref(), now) {
+            move || match crate::backup_policy::back_up_now(&journal, out.as_deref(), now) {
                 Ok(info) => JobResult::BackedUp(info),
                 Err(error) => JobResult::Failed(error.to_string()),
             },
@@ -630,12 +632,15 @@ impl CandorApp {
         let now = self.now();
         let journal = self.journal_path.clone();
         let what = format!("Restoring {}…", backup.display());
-        self.start_job(what, None, true, move || {
-            match crate::backups::restore(&journal, &backup, now) {
+        self.start_job(
+            what,
+            None,
+            true,
+            move || match crate::backup_policy::restore(&journal, &backup, now) {
                 Ok(report) => JobResult::Restored { report, backup },
                 Err(error) => JobResult::Failed(error.to_string()),
-            }
-        })
+            },
+        )
     }
 
     /// Opens (creating on first use) a sample journal beside the current one.

@@ -4,7 +4,6 @@
 //! (a committed write survives a power cut, not just a crash). Every write runs in one
 //! IMMEDIATE transaction and returns only after it committed.
 
-mod backup;
 mod customers;
 mod entries;
 mod entry_row;
@@ -12,6 +11,7 @@ mod error;
 mod facts;
 mod reports;
 pub mod schema;
+mod snapshot;
 mod summary;
 
 use std::fs;
@@ -21,14 +21,14 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use backup::{
-    BACKUP_DIR_NAME, BackupContents, SnapshotInfo, backup_dir, backup_file_name, free_backup_path,
-    inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
-};
 pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use facts::CustomerStats;
 pub use reports::{EntryCells, OpenTotals};
+pub use snapshot::{
+    BACKUP_DIR_NAME, BackupContents, SnapshotInfo, backup_dir, backup_file_name, free_backup_path,
+    inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
+};
 
 /// The result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -126,7 +126,7 @@ fn check_file(path: &Path) -> Result<FileCheck> {
     if change_counter == valid_for
         && pages > 0
         && metadata.len() < pages * page_size
-        && !backup::has_wal(path)
+        && !snapshot::has_wal(path)
     {
         return Err(StoreError::Corrupt {
             path: path.to_path_buf(),

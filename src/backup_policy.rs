@@ -1,6 +1,7 @@
-//! Backups of a journal: when to take them, which to keep, how to list and restore them.
-//! The copying itself (the SQLite backup API, checked and renamed into place) lives in
-//! [`crate::store`].
+//! Backup policy: when to take a journal's backups, which to keep, how to list them, and
+//! how a restore is carried out. The copying itself (the SQLite backup API, checked and
+//! renamed into place) is the store's snapshot mechanics (`store/snapshot.rs`, reached
+//! through [`crate::store`]).
 //!
 //! Backups go to a `backups/` folder beside the journal, named
 //! `candor-YYYY-MM-DD-HHMMSS.sqlite3` (local time). Labelled ones

@@ -1,4 +1,4 @@
-//! Consistent copies of a journal: the SQLite backup API, never a plain file copy (a copy
+//! Snapshot mechanics: consistent copies of a journal through the SQLite backup API, never a plain file copy (a copy
 //! taken while another window writes, or without the `-wal` file, can be torn).
 //!
 //! A snapshot is written to a hidden `.partial` name beside its destination, checked with
@@ -6,7 +6,7 @@
 //! backup never leaves a file that looks like a good one. The backup folder's layout
 //! (`backups/` beside the journal, `candor-YYYY-MM-DD-HHMMSS[-label].sqlite3`) is defined
 //! here because [`Store::open`] takes a backup before it upgrades a journal; when to take
-//! backups and which to keep is decided in [`crate::backups`].
+//! backups and which to keep is decided in [`crate::backup_policy`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -370,7 +370,7 @@ pub fn restore_into(journal: &Path, backup: &Path) -> Result<BackupContents> {
 /// copy of `backup`: written beside it under a temporary name, synced, then renamed over
 /// it. Any `-wal` and `-shm` files of the old journal are removed first so they cannot
 /// be replayed into the restored one — callers keep a copy of the old files before
-/// calling this (see [`crate::backups::restore`]). No other window may have the journal
+/// calling this (see [`crate::backup_policy::restore`]). No other window may have the journal
 /// open: this is for a journal that cannot be opened anyway.
 pub fn replace_file(journal: &Path, backup: &Path) -> Result<BackupContents> {
     let source = open_checked_read_only(backup)?;
