@@ -3,10 +3,14 @@
 //! renamed into place) is the store's snapshot mechanics (`store/snapshot.rs`, reached
 //! through [`crate::store`]).
 //!
-//! Backups go to a `backups/` folder beside the journal, named
-//! `candor-YYYY-MM-DD-HHMMSS.sqlite3` (local time). Labelled ones
-//! (`…-before-restore.sqlite3`, `…-before-upgrade-v1-to-v2.sqlite3`) are taken before a
-//! restore or a schema upgrade and kept apart from the daily rotation.
+//! Backups go to a `backups/` folder beside the journal, named after the journal and the
+//! moment they were taken (local time): `work-backup-YYYY-MM-DD-HHMMSS.sqlite3` for
+//! `work.sqlite3`. Everything here is per journal: two journals in one folder each get
+//! their daily backup, their own rotation and their own list; the unnamed
+//! `candor-YYYY-MM-DD-HHMMSS.sqlite3` backups of Candor's first versions count as the
+//! default journal's (`journal.sqlite3`). Labelled ones (`…-before-restore.sqlite3`,
+//! `…-before-upgrade-v1-to-v2.sqlite3`) are taken before a restore or a schema upgrade
+//! and kept apart from the daily rotation.
 //!
 //! Limits: a backup is as good as the disk it is on (the folder sits beside the journal,
 //! so copy it elsewhere too); restoring replaces the journal for every open window at
@@ -140,7 +144,7 @@ pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Re
             // Another window may take the same name in the same second: take the next one.
             let mut attempt = 0;
             loop {
-                let dest = store::free_backup_path(&dir, now, None);
+                let dest = store::free_backup_path(journal, now, None);
                 match store::snapshot_file(journal, &dest) {
                     Err(StoreError::CannotOpen { .. }) if dest.exists() && attempt < 3 => {
                         attempt += 1;
@@ -288,7 +292,7 @@ fn scan(journal: &Path) -> Result<Vec<(PathBuf, NaiveDateTime, String)>> {
         let item = item.map_err(|e| folder_error(&dir, &e))?;
         let name = item.file_name();
         let Some(name) = name.to_str() else { continue };
-        if let Some((at, label)) = store::parse_backup_file_name(name)
+        if let Some((at, label)) = store::parse_backup_file_name(journal, name)
             && label != DAMAGED
             && !label.starts_with("damaged-")
         {
@@ -387,7 +391,7 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
     }
     let dir = store::backup_dir(journal);
     ensure_dir(&dir)?;
-    let safety = store::free_backup_path(&dir, now, Some(BEFORE_RESTORE));
+    let safety = store::free_backup_path(journal, now, Some(BEFORE_RESTORE));
     match store::snapshot_file(journal, &safety) {
         Ok(_) => {
             let contents = store::restore_into(journal, backup)?;
@@ -397,7 +401,7 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
             })
         }
         Err(StoreError::Corrupt { .. } | StoreError::NotAJournal { .. }) => {
-            let kept = keep_damaged_copy(journal, &dir, now)?;
+            let kept = keep_damaged_copy(journal, now)?;
             let contents = store::replace_file(journal, backup)?;
             Ok(RestoreReport {
                 customer_count: contents.customer_count,
@@ -410,8 +414,8 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
 
 /// Copies a damaged journal (and its `-wal`, which may hold the last writes) byte for byte
 /// into the backup folder; returns the copy of the main file.
-fn keep_damaged_copy(journal: &Path, dir: &Path, now: NaiveDateTime) -> Result<PathBuf> {
-    let dest = store::free_backup_path(dir, now, Some(DAMAGED));
+fn keep_damaged_copy(journal: &Path, now: NaiveDateTime) -> Result<PathBuf> {
+    let dest = store::free_backup_path(journal, now, Some(DAMAGED));
     fs::copy(journal, &dest).map_err(|e| folder_error(&dest, &e))?;
     let mut wal = journal.as_os_str().to_owned();
     wal.push("-wal");

@@ -981,7 +981,7 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
             .file_name()
             .unwrap()
             .to_string_lossy()
-            .starts_with("candor-2026-01-01-")
+            .starts_with("journal-backup-2026-01-01-")
     );
     // At most one a day.
     assert_eq!(
@@ -1018,7 +1018,112 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().all(|n| n.starts_with("candor-")), "{names:?}");
+    assert!(
+        names.iter().all(|n| n.starts_with("journal-backup-")),
+        "{names:?}"
+    );
+}
+
+/// A journal with `customers` customers at `path`.
+fn journal_of(path: &Path, customers: usize) {
+    let mut store = Store::open(path).unwrap();
+    for i in 0..customers {
+        store
+            .add_customer(CustomerDraft::named(format!("Customer {i}")), now())
+            .unwrap();
+    }
+}
+
+#[test]
+fn two_journals_in_one_folder_each_get_their_own_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    let work = dir.path().join("work.sqlite3");
+    journal_of(&journal, 1);
+    journal_of(&work, 3);
+    // Candor's first versions named backups without the journal: they are the default
+    // journal's.
+    let old_style = dir.path().join("backups/candor-2025-12-20-090000.sqlite3");
+    fs::create_dir_all(old_style.parent().unwrap()).unwrap();
+    backup_policy::back_up_now(&journal, Some(&old_style), now()).unwrap();
+
+    // Both journals start on the same day: each gets its daily backup.
+    let first_day = day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap();
+    let of_journal = backup_policy::startup_backup(&journal, first_day)
+        .unwrap()
+        .expect("the journal's daily backup");
+    let of_work = backup_policy::startup_backup(&work, first_day)
+        .unwrap()
+        .expect("the second journal's daily backup is not skipped");
+    assert_ne!(of_journal, of_work);
+    assert!(
+        of_work
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("work-backup-2026-01-01-"),
+        "{}",
+        of_work.display()
+    );
+    assert_eq!(
+        backup_policy::startup_backup(&work, first_day).unwrap(),
+        None
+    );
+
+    // Each lists only its own (the old-style one under the default journal).
+    let listed = |path: &Path| -> Vec<(PathBuf, Result<usize, String>)> {
+        backup_policy::list_backups(path)
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.path, b.customer_count))
+            .collect()
+    };
+    assert_eq!(
+        listed(&journal),
+        [(of_journal.clone(), Ok(1)), (old_style.clone(), Ok(1))]
+    );
+    assert_eq!(listed(&work), [(of_work.clone(), Ok(3))]);
+    assert_eq!(
+        backup_policy::newest_good_backup(&work)
+            .unwrap()
+            .unwrap()
+            .path,
+        of_work
+    );
+
+    // Six weeks of start-ups of both: each journal's rotation keeps its own 7 daily and
+    // 4 weekly, and never deletes the other's.
+    for offset in 1..42 {
+        let at = (day(2026, 1, 1) + chrono::Duration::days(offset))
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        assert!(
+            backup_policy::startup_backup(&journal, at)
+                .unwrap()
+                .is_some()
+        );
+        assert!(backup_policy::startup_backup(&work, at).unwrap().is_some());
+    }
+    let kept = backup_policy::KEEP_DAILY + backup_policy::KEEP_WEEKLY;
+    assert_eq!(listed(&journal).len(), kept);
+    assert_eq!(listed(&work).len(), kept);
+    assert!(listed(&work).iter().all(|(_, count)| *count == Ok(3)));
+    assert!(listed(&journal).iter().all(|(_, count)| *count == Ok(1)));
+    let files = fs::read_dir(dir.path().join("backups")).unwrap().count();
+    assert_eq!(files, 2 * kept);
+
+    // Restoring the work journal's newest backup saves it first as a work backup.
+    let newest = listed(&work)[0].0.clone();
+    let report = backup_policy::restore(&work, &newest, now()).unwrap();
+    let previous = report.previous.unwrap();
+    let previous_name = previous.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        previous_name.starts_with("work-backup-")
+            && previous_name.ends_with("-before-restore.sqlite3"),
+        "{previous_name}"
+    );
+    assert!(listed(&work).iter().any(|(path, _)| *path == previous));
+    assert!(listed(&journal).iter().all(|(path, _)| *path != previous));
 }
 
 #[test]

@@ -479,6 +479,44 @@ fn backing_up_then_restoring_brings_back_what_was_there() {
 }
 
 #[test]
+fn the_restore_dialog_lists_only_the_open_journals_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    let work = dir.path().join("work.sqlite3");
+    for (path, names) in [
+        (&journal, &["Maria Keller"][..]),
+        (&work, &["Tomás Ortega", "Ana Silva", "Lee Chen"][..]),
+    ] {
+        let mut store = Store::open(path).unwrap();
+        for name in names {
+            store
+                .add_customer(CustomerDraft::named(*name), now())
+                .unwrap();
+        }
+        drop(store);
+        candor::backup_policy::back_up_now(path, None, now()).unwrap();
+    }
+    let app = CandorApp::open(work.clone(), Prefs::default(), Box::new(FixedClock(now())));
+    let mut harness = harness_for(app);
+    harness.run();
+    open_menu_item(&mut harness, "File", "Restore from backup…");
+    assert_eq!(
+        harness
+            .get_all_by_label_contains("2026-11-20 10:00 —")
+            .count(),
+        1,
+        "one backup listed"
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("2026-11-20 10:00 — 3 customers")
+            .next()
+            .is_some()
+    );
+    assert!(harness.query_by_label_contains("— 1 customer").is_none());
+}
+
+#[test]
 fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");

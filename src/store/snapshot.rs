@@ -4,7 +4,7 @@
 //! A snapshot is written to a hidden `.partial` name beside its destination, checked with
 //! `PRAGMA integrity_check`, synced, and only then renamed into place, so an interrupted
 //! backup never leaves a file that looks like a good one. The backup folder's layout
-//! (`backups/` beside the journal, `candor-YYYY-MM-DD-HHMMSS[-label].sqlite3`) is defined
+//! (`backups/` beside the journal, `<journal>-backup-YYYY-MM-DD-HHMMSS[-label].sqlite3`) is defined
 //! here because [`Store::open`] takes a backup before it upgrades a journal; when to take
 //! backups and which to keep is decided in [`crate::backup_policy`].
 
@@ -23,9 +23,14 @@ use super::{BUSY_TIMEOUT_SECS, FileCheck, Result, Store, StoreError, check_file,
 /// The folder, beside the journal, that holds its backups.
 pub const BACKUP_DIR_NAME: &str = "backups";
 
-/// How backup files start; the rest is `YYYY-MM-DD-HHMMSS`, an optional `-label`, and
-/// [`BACKUP_EXTENSION`].
-pub const BACKUP_PREFIX: &str = "candor-";
+/// What follows the journal's name in its backups' names; then `YYYY-MM-DD-HHMMSS`, an
+/// optional `-label`, and [`BACKUP_EXTENSION`].
+pub const BACKUP_INFIX: &str = "-backup-";
+
+/// How the backups of Candor's first versions start (`candor-YYYY-MM-DD-HHMMSS….sqlite3`):
+/// they do not say whose they are and are read as backups of the default journal,
+/// `journal.sqlite3`.
+pub const OLD_BACKUP_PREFIX: &str = "candor-";
 
 /// How backup files end.
 pub const BACKUP_EXTENSION: &str = ".sqlite3";
@@ -40,20 +45,57 @@ pub fn backup_dir(journal: &Path) -> PathBuf {
     }
 }
 
-/// `candor-YYYY-MM-DD-HHMMSS.sqlite3`, or `candor-YYYY-MM-DD-HHMMSS-label.sqlite3`.
-pub fn backup_file_name(taken_at: NaiveDateTime, label: Option<&str>) -> String {
-    let stamp = taken_at.format(STAMP_FORMAT);
-    match label {
-        Some(label) => format!("{BACKUP_PREFIX}{stamp}-{label}{BACKUP_EXTENSION}"),
-        None => format!("{BACKUP_PREFIX}{stamp}{BACKUP_EXTENSION}"),
+/// The journal's part of its backups' names: its file name without `.sqlite3`, so two
+/// journals in one folder never share backups (`work.sqlite3` → `work`, `crm.db` →
+/// `crm.db`).
+fn journal_key(journal: &Path) -> String {
+    let name = journal
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "journal".to_owned());
+    match name.strip_suffix(BACKUP_EXTENSION) {
+        Some(stem) if !stem.is_empty() => stem.to_owned(),
+        _ => name,
     }
 }
 
-/// Reads a backup file name back: when it was taken, and its label ("" for none).
-pub fn parse_backup_file_name(name: &str) -> Option<(NaiveDateTime, String)> {
-    let rest = name
-        .strip_prefix(BACKUP_PREFIX)?
-        .strip_suffix(BACKUP_EXTENSION)?;
+/// True when a name's journal part is `key`: exactly where file names are case-sensitive,
+/// ignoring ASCII case on Windows and macOS, where `Journal.sqlite3` is `journal.sqlite3`.
+fn same_key(found: &str, key: &str) -> bool {
+    if cfg!(any(windows, target_os = "macos")) {
+        found.eq_ignore_ascii_case(key)
+    } else {
+        found == key
+    }
+}
+
+/// `journal-backup-YYYY-MM-DD-HHMMSS.sqlite3` for the journal `journal.sqlite3`, or
+/// `journal-backup-YYYY-MM-DD-HHMMSS-label.sqlite3`.
+pub fn backup_file_name(journal: &Path, taken_at: NaiveDateTime, label: Option<&str>) -> String {
+    let key = journal_key(journal);
+    let stamp = taken_at.format(STAMP_FORMAT);
+    match label {
+        Some(label) => format!("{key}{BACKUP_INFIX}{stamp}-{label}{BACKUP_EXTENSION}"),
+        None => format!("{key}{BACKUP_INFIX}{stamp}{BACKUP_EXTENSION}"),
+    }
+}
+
+/// Reads the name of a file in the backup folder: when it is a backup of `journal`, when
+/// it was taken and its label ("" for none). Another journal's backups give `None`; the
+/// unnamed backups of Candor's first versions belong to the default journal.
+pub fn parse_backup_file_name(journal: &Path, name: &str) -> Option<(NaiveDateTime, String)> {
+    let key = journal_key(journal);
+    let rest = name.strip_suffix(BACKUP_EXTENSION)?;
+    let own = rest
+        .rfind(BACKUP_INFIX)
+        .filter(|&at| same_key(&rest[..at], &key))
+        .map(|at| &rest[at + BACKUP_INFIX.len()..]);
+    let default_key = journal_key(Path::new(super::DEFAULT_FILE_NAME));
+    let rest = match own {
+        Some(rest) => rest,
+        None if same_key(&key, &default_key) => rest.strip_prefix(OLD_BACKUP_PREFIX)?,
+        None => return None,
+    };
     let stamp = rest.get(..17)?;
     let taken_at = NaiveDateTime::parse_from_str(stamp, STAMP_FORMAT).ok()?;
     let label = match rest.get(17..)? {
@@ -63,10 +105,11 @@ pub fn parse_backup_file_name(name: &str) -> Option<(NaiveDateTime, String)> {
     Some((taken_at, label))
 }
 
-/// A free name in `dir` for a backup taken at `taken_at` (`-2`, `-3`… when several are
-/// taken in the same second).
-pub fn free_backup_path(dir: &Path, taken_at: NaiveDateTime, label: Option<&str>) -> PathBuf {
-    let first = dir.join(backup_file_name(taken_at, label));
+/// A free name in `journal`'s backup folder for a backup taken at `taken_at` (`-2`, `-3`…
+/// when several are taken in the same second).
+pub fn free_backup_path(journal: &Path, taken_at: NaiveDateTime, label: Option<&str>) -> PathBuf {
+    let dir = backup_dir(journal);
+    let first = dir.join(backup_file_name(journal, taken_at, label));
     if !first.exists() {
         return first;
     }
@@ -75,7 +118,7 @@ pub fn free_backup_path(dir: &Path, taken_at: NaiveDateTime, label: Option<&str>
             Some(label) => format!("{label}-{n}"),
             None => n.to_string(),
         };
-        let candidate = dir.join(backup_file_name(taken_at, Some(&numbered)));
+        let candidate = dir.join(backup_file_name(journal, taken_at, Some(&numbered)));
         if !candidate.exists() {
             return candidate;
         }
@@ -484,7 +527,7 @@ impl Store {
             .map(|t| chrono::DateTime::<chrono::Local>::from(t).naive_local())
             .unwrap_or_default();
         let label = format!("before-upgrade-v{version}-to-v{}", schema::CURRENT_VERSION);
-        let dest = free_backup_path(&dir, written_at, Some(&label));
+        let dest = free_backup_path(&self.path, written_at, Some(&label));
         self.snapshot_to(&dest).map(|info| info.path)
     }
 }
@@ -498,26 +541,54 @@ mod tests {
         let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
             .and_then(|d| d.and_hms_opt(9, 5, 7))
             .unwrap();
+        let journal = Path::new("/data/journal.sqlite3");
+        let work = Path::new("/data/work-2026.sqlite3");
         assert_eq!(
-            backup_file_name(at, None),
-            "candor-2026-11-22-090507.sqlite3"
+            backup_file_name(journal, at, None),
+            "journal-backup-2026-11-22-090507.sqlite3"
         );
         assert_eq!(
-            parse_backup_file_name("candor-2026-11-22-090507.sqlite3"),
+            backup_file_name(work, at, Some("before-restore")),
+            "work-2026-backup-2026-11-22-090507-before-restore.sqlite3"
+        );
+        assert_eq!(
+            parse_backup_file_name(journal, "journal-backup-2026-11-22-090507.sqlite3"),
             Some((at, String::new()))
         );
         assert_eq!(
-            parse_backup_file_name("candor-2026-11-22-090507-before-restore.sqlite3"),
+            parse_backup_file_name(
+                work,
+                "work-2026-backup-2026-11-22-090507-before-restore.sqlite3"
+            ),
             Some((at, "before-restore".to_owned()))
         );
+        // The unnamed backups of the first versions belong to the default journal only.
+        assert_eq!(
+            parse_backup_file_name(journal, "candor-2026-11-22-090507-before-restore.sqlite3"),
+            Some((at, "before-restore".to_owned()))
+        );
+        assert_eq!(
+            parse_backup_file_name(work, "candor-2026-11-22-090507.sqlite3"),
+            None
+        );
+        // Another journal's backups are not this one's.
+        assert_eq!(
+            parse_backup_file_name(journal, "work-2026-backup-2026-11-22-090507.sqlite3"),
+            None
+        );
+        assert_eq!(
+            parse_backup_file_name(work, "journal-backup-2026-11-22-090507.sqlite3"),
+            None
+        );
         for bad in [
+            "journal-backup-2026-11-22.sqlite3",
+            "journal-backup-2026-13-22-090507.sqlite3",
+            "journal-backup-2026-11-22-090507x.sqlite3",
+            ".journal-backup-2026-11-22-090507.sqlite3.123-0.partial",
             "candor-2026-11-22.sqlite3",
-            "candor-2026-13-22-090507.sqlite3",
-            "candor-2026-11-22-090507x.sqlite3",
-            ".candor-2026-11-22-090507.sqlite3.123-0.partial",
             "journal.sqlite3",
         ] {
-            assert_eq!(parse_backup_file_name(bad), None, "{bad}");
+            assert_eq!(parse_backup_file_name(journal, bad), None, "{bad}");
         }
     }
 }
