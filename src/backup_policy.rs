@@ -13,9 +13,9 @@
 //! and kept apart from the daily rotation.
 //!
 //! Limits: a backup is as good as the disk it is on (the folder sits beside the journal,
-//! so copy it elsewhere too); restoring replaces the journal for every open window at
-//! once, and a window in the middle of editing keeps its form but saves into the restored
-//! journal.
+//! so copy it elsewhere too). Restoring replaces the journal's content for every open
+//! window at once; a window in the middle of editing keeps its form and saves into the
+//! restored journal.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -359,15 +359,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// `backups/` (labelled "before-restore"; a damaged journal is kept byte for byte,
 /// labelled "damaged"). The backup is checked thoroughly before anything changes.
 ///
-/// A sound journal is replaced inside one of its own write transactions, so other windows
-/// see the restore as one change and a crash midway changes nothing; a missing or damaged
-/// one is replaced by renaming a checked copy over it, and must not be open elsewhere.
-/// The desktop app drops its own `Store` before calling this and reopens it after.
+/// A sound journal keeps its file: the safety copy and the restore happen inside one of
+/// its own write transactions, so other windows see the restore as one change, their next
+/// writes land in the restored journal, a write they commit just before it is in the
+/// safety copy, and a crash midway changes nothing. A missing, unreadable or damaged
+/// journal is replaced by renaming a checked copy over it; other windows that still have
+/// the old file open then refuse to write, saying it was replaced. The desktop app drops
+/// its own `Store` before calling this and reopens it after.
 ///
-/// Limit: a write another window commits in the few milliseconds between the safety
-/// backup and the restore is in neither; the restore itself waits for (never interleaves
-/// with) other windows' writes. Takes seconds on a journal of a million entries (three
-/// full passes: safety copy, integrity check, copy in): call it off the UI thread.
+/// Takes seconds on a journal of a million entries (safety copy and its integrity check,
+/// the backup's integrity check, copy in; other windows' writes wait meanwhile and give up
+/// after the busy timeout with their forms intact): call it off the UI thread.
 pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<RestoreReport> {
     if !backup.exists() {
         return Err(BackupError::NoBackup {
@@ -389,18 +391,14 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
             previous: None,
         });
     }
-    let dir = store::backup_dir(journal);
-    ensure_dir(&dir)?;
+    ensure_dir(&store::backup_dir(journal))?;
     let safety = store::free_backup_path(journal, now, Some(BEFORE_RESTORE));
-    match store::snapshot_file(journal, &safety) {
-        Ok(_) => {
-            let contents = store::restore_into(journal, backup)?;
-            Ok(RestoreReport {
-                customer_count: contents.customer_count,
-                previous: Some(safety),
-            })
-        }
-        Err(StoreError::Corrupt { .. } | StoreError::NotAJournal { .. }) => {
+    match store::restore_into(journal, backup, &safety) {
+        Ok(contents) => Ok(RestoreReport {
+            customer_count: contents.customer_count,
+            previous: Some(safety),
+        }),
+        Err(error) if is_unsound(&error, journal) => {
             let kept = keep_damaged_copy(journal, now)?;
             let contents = store::replace_file(journal, backup)?;
             Ok(RestoreReport {
@@ -409,6 +407,15 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
             })
         }
         Err(other) => Err(other.into()),
+    }
+}
+
+/// True when `error` says the journal itself (not the backup) is damaged or is not a
+/// journal, so it cannot be restored in place.
+fn is_unsound(error: &StoreError, journal: &Path) -> bool {
+    match error {
+        StoreError::Corrupt { path, .. } | StoreError::NotAJournal { path, .. } => path == journal,
+        _ => false,
     }
 }
 

@@ -1214,6 +1214,217 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
 }
 
+// ---------------------------------------------------------------------------------------
+// A restore while another process has the journal open
+
+const HOLD_DB: &str = "CANDOR_TEST_HOLD_DB";
+
+#[test]
+#[ignore = "child process of the restore-while-another-window-is-open test"]
+fn restore_child_holds_the_journal_open_then_saves() {
+    let Ok(db) = std::env::var(HOLD_DB) else {
+        return;
+    };
+    let mut store = Store::open(Path::new(&db)).unwrap();
+    println!("READY {}", store.customer_count().unwrap());
+    std::io::stdout().flush().unwrap();
+    let mut go = String::new();
+    std::io::stdin().read_line(&mut go).unwrap();
+    // The other window saves its customer form after the restore.
+    match store.add_customer(CustomerDraft::named("Saved by the other window"), now()) {
+        Ok(customer) => println!(
+            "SAVED {} customers={}",
+            customer.id.0,
+            store.customer_count().unwrap()
+        ),
+        Err(error) => println!("REFUSED {error}"),
+    }
+}
+
+fn page_size(path: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap()
+}
+
+/// The files in `dir` (not in its subfolders), by name.
+fn file_names(dir: &Path) -> BTreeSet<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn a_restore_with_another_page_size_leaves_the_other_windows_saves_in_the_restored_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let customer = journal_with(&path, 5);
+    // A backup from a journal made with 8 KiB pages (the journal has SQLite's 4 KiB).
+    let backup = dir.path().join("big-pages.sqlite3");
+    journal_of(&backup, 2);
+    {
+        let conn = rusqlite::Connection::open(&backup).unwrap();
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM;")
+            .unwrap();
+    }
+    assert_eq!(page_size(&backup), 8192);
+    let journal_page_size = page_size(&path);
+    assert_ne!(journal_page_size, 8192);
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap());
+
+    let mut other_window = child(
+        "restore_child_holds_the_journal_open_then_saves",
+        &[(HOLD_DB, path.to_str().unwrap())],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = std::io::BufReader::new(other_window.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert_ne!(
+            std::io::BufRead::read_line(&mut stdout, &mut line).unwrap(),
+            0,
+            "the other window stopped before it was ready"
+        );
+        if line.contains("READY") {
+            break;
+        }
+    }
+    assert!(line.contains("READY 1"), "{line}");
+
+    let report = backup_policy::restore(&path, &backup, now()).unwrap();
+    assert_eq!(report.customer_count, 2);
+
+    let mut stdin = other_window.stdin.take().unwrap();
+    stdin.write_all(b"GO\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = other_window.wait().unwrap();
+    assert!(status.success(), "{rest}");
+    // The other window's save landed in the restored journal, which it now sees.
+    assert!(
+        rest.contains("SAVED") && rest.contains("customers=3"),
+        "{rest}"
+    );
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), Ok(()));
+    let names: BTreeSet<String> = store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let expected: BTreeSet<String> = ["Customer 0", "Customer 1", "Saved by the other window"]
+        .map(String::from)
+        .into();
+    assert_eq!(names, expected);
+    drop(store);
+    // The journal is the same file, with its own page size.
+    assert_eq!(page_size(&path), journal_page_size);
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap()),
+        inode
+    );
+    // Nothing temporary is left: only the journal (with its WAL files), the backup, and
+    // the journal as it was before, in backups/.
+    let left: BTreeSet<String> = file_names(dir.path())
+        .into_iter()
+        .filter(|name| !name.ends_with("-wal") && !name.ends_with("-shm"))
+        .collect();
+    assert_eq!(
+        left,
+        ["big-pages.sqlite3", "journal.sqlite3"]
+            .map(String::from)
+            .into()
+    );
+    let previous = report.previous.unwrap();
+    assert_eq!(
+        file_names(&dir.path().join("backups")),
+        [previous.file_name().unwrap().to_string_lossy().into_owned()].into()
+    );
+    let before = Store::open(&previous).unwrap();
+    assert_eq!(before.timeline(customer).unwrap().len(), 5);
+}
+
+/// Every write another process committed before the restore is in the journal as it was
+/// saved just before the restore: the safety copy and the restore happen under one lock.
+#[test]
+fn a_restore_while_another_process_writes_loses_none_of_its_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 2000);
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let mut writer = child(
+        "kill_child_adds_entries_until_killed",
+        &[(KILL_DB, path.to_str().unwrap())],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let stdout = writer.stdout.take().unwrap();
+    let acknowledged = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::BufReader::new(stdout).read_to_string(&mut text);
+        text
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let mut safety_copies = Vec::new();
+    for round in 0..3 {
+        let started = Instant::now();
+        let report = backup_policy::restore(&path, &backup.path, at(2026, 11, 20 + round));
+        eprintln!(
+            "restore {round} under a writing process: {} ms",
+            started.elapsed().as_millis()
+        );
+        let report = report.unwrap();
+        safety_copies.push(report.previous.unwrap());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    let text = acknowledged.join().unwrap();
+    let mut summaries = BTreeSet::new();
+    for file in safety_copies.iter().chain([&path]) {
+        let store = Store::open(file).unwrap();
+        let customer = store.customers().unwrap()[0].id;
+        summaries.extend(
+            store
+                .timeline(customer)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.summary),
+        );
+    }
+    let acked: Vec<&str> = text.lines().filter(|l| l.starts_with("ACK ")).collect();
+    assert!(
+        acked.len() > 20,
+        "the writer wrote too little: {}",
+        acked.len()
+    );
+    // The ACK lines carry entry ids; the summaries carry the writer's counter.
+    let written = acked.len();
+    let lost: Vec<usize> = (0..written)
+        .filter(|i| !summaries.contains(&format!("written before the kill {i}")))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {written} acknowledged writes are in neither the safety copies nor the journal: {lost:?}",
+        lost.len()
+    );
+}
+
 #[test]
 fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();

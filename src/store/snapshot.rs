@@ -202,26 +202,17 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Copies every page of `source` into `dest` in one step, so the copy is one consistent
-/// moment of the source, waiting up to the busy timeout for a lock.
-fn copy_pages(source: &Connection, dest: &mut Connection, dest_path: &Path) -> Result<()> {
-    let fail = |e| StoreError::from_sqlite(dest_path, e);
-    let backup = Backup::new(source, dest).map_err(fail)?;
-    let started = Instant::now();
-    loop {
-        match backup.step(-1).map_err(fail)? {
-            StepResult::Done => return Ok(()),
-            StepResult::More | StepResult::Busy | StepResult::Locked => {
-                if started.elapsed() > Duration::from_secs(BUSY_TIMEOUT_SECS) {
-                    return Err(StoreError::Busy {
-                        seconds: BUSY_TIMEOUT_SECS,
-                    });
-                }
-                thread::sleep(Duration::from_millis(25));
-            }
-            _ => thread::sleep(Duration::from_millis(25)),
-        }
-    }
+/// Copies every page of `source` (the file at `source_path`) into `dest` in one step, so
+/// the copy is one consistent moment of the source, waiting up to the busy timeout for a
+/// lock.
+fn copy_pages(
+    source: &Connection,
+    source_path: &Path,
+    dest: &mut Connection,
+    dest_path: &Path,
+) -> Result<()> {
+    let backup = Backup::new(source, dest).map_err(|e| StoreError::from_sqlite(dest_path, e))?;
+    step_waiting(&backup, -1, source_path, dest_path)
 }
 
 fn integrity(conn: &Connection, path: &Path) -> Result<std::result::Result<(), String>> {
@@ -308,7 +299,7 @@ fn write_partial(
     let fail = |e| StoreError::from_sqlite(dest, e);
     out.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
         .map_err(fail)?;
-    copy_pages(source, &mut out, dest)?;
+    copy_pages(source, source_path, &mut out, dest)?;
     // A standalone file: no -wal beside it, synced on every commit.
     out.pragma_update_and_check(None, "journal_mode", "DELETE", |_| Ok(()))
         .map_err(fail)?;
@@ -374,39 +365,154 @@ pub fn inspect_backup(path: &Path, thorough: bool) -> Result<BackupContents> {
 }
 
 /// Replaces the content of the journal at `journal` with the backup at `backup`, inside
-/// one write transaction of the journal (the SQLite backup API writing into it): other
-/// windows keep their connections and see the restored journal as one change; a crash
-/// midway leaves the journal as it was. Waits up to the busy timeout for other windows'
-/// writes to finish, then gives up with [`StoreError::Busy`].
+/// one write transaction of the journal (the SQLite backup API writing into it), and saves
+/// the journal as it was to `safety` (a checked snapshot, which must not exist yet) under
+/// the same write lock, so a write another window commits just before the restore is in
+/// that copy and never lost between the two.
+///
+/// The journal keeps its file and page size: other windows keep their connections, see
+/// the restored journal as one change, and their next writes land in it. A backup of
+/// another page size or an older schema is first turned into a checked temporary copy
+/// beside the journal with the journal's page size and schema (removed again whatever
+/// happens). A crash midway leaves the journal as it was. Waits up to the busy timeout for
+/// other windows' writes to finish, then gives up with [`StoreError::Busy`]; other
+/// windows' writes wait meanwhile (and give up the same way after the busy timeout, their
+/// forms keeping what was typed).
 ///
 /// The backup is checked first (a Candor journal, not newer than this Candor, passing
-/// `PRAGMA integrity_check`). The journal must open as a sound journal; for a damaged one
-/// use [`replace_file`].
-pub fn restore_into(journal: &Path, backup: &Path) -> Result<BackupContents> {
+/// `PRAGMA integrity_check`). The journal must open as a sound journal: when it does not,
+/// or its snapshot fails the integrity check, the error is a [`StoreError::Corrupt`] or
+/// [`StoreError::NotAJournal`] naming the journal, nothing has changed, and
+/// [`replace_file`] is the way to restore it.
+pub fn restore_into(journal: &Path, backup: &Path, safety: &Path) -> Result<BackupContents> {
     let contents = inspect_backup(backup, true)?;
-    let source = open_checked_read_only(backup)?;
     let mut target = Store::open(journal)?;
     if target.read_only {
         return Err(StoreError::ReadOnly {
             path: journal.to_path_buf(),
         });
     }
-    let page_size = |conn: &Connection, path: &Path| -> Result<i64> {
-        conn.pragma_query_value(None, "page_size", |row| row.get(0))
-            .map_err(|e| StoreError::from_sqlite(path, e))
+    let journal_page_size = page_size(&target.conn, journal)?;
+    let backup_conn = open_checked_read_only(backup)?;
+    let needs_staging = page_size(&backup_conn, backup)? != journal_page_size
+        || contents.version < schema::CURRENT_VERSION;
+    // Removed when this function returns, whichever way.
+    let staged = TempFile(partial_path(journal).with_extension("restoring"));
+    let (source, source_path) = if needs_staging {
+        stage_for(journal, journal_page_size, backup, &backup_conn, &staged.0)?;
+        drop(backup_conn);
+        (open_checked_read_only(&staged.0)?, staged.0.as_path())
+    } else {
+        (backup_conn, backup)
     };
-    if page_size(&source, backup)? != page_size(&target.conn, journal)? {
-        // The backup API cannot change the page size of a journal in WAL mode.
-        drop(target);
-        drop(source);
-        return replace_file(journal, backup);
-    }
-    copy_pages(&source, &mut target.conn, journal)?;
-    drop(target);
-    // An older backup is upgraded now (with its own pre-upgrade backup), not by the next
-    // window that happens to open it.
-    Store::open(journal)?;
+    let copy =
+        Backup::new(&source, &mut target.conn).map_err(|e| StoreError::from_sqlite(journal, e))?;
+    // Zero pages copied: this only takes the journal's write lock, held from here until
+    // the copy is done (or rolled back when `copy` is dropped on an error).
+    step_waiting(&copy, 0, source_path, journal)?;
+    snapshot_file(journal, safety)?;
+    step_waiting(&copy, -1, source_path, journal)?;
     Ok(contents)
+}
+
+/// A temporary file (and its rollback journal) removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+        let mut side = self.0.as_os_str().to_owned();
+        side.push("-journal");
+        let _ = fs::remove_file(PathBuf::from(side));
+    }
+}
+
+fn page_size(conn: &Connection, path: &Path) -> Result<i64> {
+    conn.pragma_query_value(None, "page_size", |row| row.get(0))
+        .map_err(|e| StoreError::from_sqlite(path, e))
+}
+
+/// Writes to `staged` a checked copy of the backup with the journal's page size (the
+/// backup API cannot change the page size of a journal in WAL mode) and the current
+/// schema (so the journal is never, even for a moment, older than the windows using it).
+fn stage_for(
+    journal: &Path,
+    journal_page_size: i64,
+    backup: &Path,
+    backup_conn: &Connection,
+    staged: &Path,
+) -> Result<()> {
+    let info = snapshot_connection(backup_conn, backup, staged)?;
+    let mut conn = Connection::open_with_flags(
+        staged,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::from_sqlite(journal, e))?;
+    let fail = |e| StoreError::from_sqlite(journal, e);
+    conn.execute_batch(&format!("PRAGMA page_size = {journal_page_size}; VACUUM;"))
+        .map_err(fail)?;
+    let converted = page_size(&conn, journal)?;
+    if converted != journal_page_size {
+        return Err(StoreError::CannotOpen {
+            path: journal.to_path_buf(),
+            detail: format!(
+                "the backup's pages of {converted} bytes could not be converted to the journal's {journal_page_size}"
+            ),
+        });
+    }
+    if info.version < schema::CURRENT_VERSION {
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
+        let tx = conn.transaction().map_err(fail)?;
+        schema::upgrade_from(&tx, info.version).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    if let Err(problem) = integrity(&conn, staged)? {
+        return Err(StoreError::Corrupt {
+            path: backup.to_path_buf(),
+            detail: format!("a converted copy of it fails SQLite's integrity check: {problem}"),
+        });
+    }
+    conn.close().map_err(|(_, e)| fail(e))?;
+    Ok(())
+}
+
+/// One `sqlite3_backup_step` of `pages` pages (-1: all), retried while the destination is
+/// locked by another window, up to the busy timeout.
+fn step_waiting(
+    copy: &Backup<'_, '_>,
+    pages: std::ffi::c_int,
+    source: &Path,
+    dest: &Path,
+) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        match copy.step(pages).map_err(|e| copy_error(source, dest, e))? {
+            StepResult::Done => return Ok(()),
+            StepResult::More if pages >= 0 => return Ok(()),
+            StepResult::More | StepResult::Busy | StepResult::Locked => {
+                if started.elapsed() > Duration::from_secs(BUSY_TIMEOUT_SECS) {
+                    return Err(StoreError::Busy {
+                        seconds: BUSY_TIMEOUT_SECS,
+                    });
+                }
+                thread::sleep(Duration::from_millis(25));
+            }
+            _ => thread::sleep(Duration::from_millis(25)),
+        }
+    }
+}
+
+/// An error of the backup API: damage found while reading is the source's (the copy being
+/// written is fresh or only overwritten), anything else is about the destination.
+fn copy_error(source: &Path, dest: &Path, error: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            StoreError::from_sqlite(source, error)
+        }
+        _ => StoreError::from_sqlite(dest, error),
+    }
 }
 
 /// Replaces the journal file at `journal` (missing, damaged or unreadable) with a checked
