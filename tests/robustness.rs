@@ -1449,6 +1449,36 @@ fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
 }
 
 #[test]
+fn a_restore_of_another_page_size_that_fails_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let customer = journal_with(&path, 3);
+    let backup = dir.path().join("small-pages.sqlite3");
+    journal_of(&backup, 2);
+    {
+        let conn = rusqlite::Connection::open(&backup).unwrap();
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA page_size=1024; VACUUM;")
+            .unwrap();
+    }
+    let before = file_names(dir.path());
+    // Another window is in the middle of a long write.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let error = backup_policy::restore(&path, &backup, now()).unwrap_err();
+    assert!(
+        matches!(error, BackupError::Store(StoreError::Busy { .. })),
+        "{error:?}"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    assert_eq!(file_names(dir.path()), before);
+    assert_eq!(file_names(&dir.path().join("backups")), BTreeSet::new());
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.timeline(customer).unwrap().len(), 3);
+    assert_eq!(store.customer_count().unwrap(), 1);
+}
+
+#[test]
 fn restore_refuses_bad_backups_and_leaves_the_journal_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
