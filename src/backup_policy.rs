@@ -61,6 +61,16 @@ pub enum BackupError {
     )]
     Folder { path: PathBuf, detail: String },
 
+    #[error("{path} is damaged ({detail}), so {consequence}: {advice}.")]
+    Damaged {
+        path: PathBuf,
+        detail: String,
+        /// What that means for what was asked ("nothing was imported into it").
+        consequence: String,
+        /// Which backup to restore, and how.
+        advice: String,
+    },
+
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -345,7 +355,49 @@ pub fn newest_good_backup(journal: &Path) -> Result<Option<BackupInfo>> {
 /// True when `error` from opening a journal means it is damaged and a backup should be
 /// offered (the file itself is left as it is).
 pub fn offers_restore(error: &StoreError) -> bool {
-    matches!(error, StoreError::Corrupt { .. })
+    matches!(
+        error,
+        StoreError::Corrupt { .. } | StoreError::Damaged { .. }
+    )
+}
+
+/// SQLite's quick check of `journal` before a bulk write (an import) or a report read
+/// from it: `Ok(())` when it is sound; else [`BackupError::Damaged`], one sentence naming
+/// the journal, `consequence` ("nothing was imported into it") and its newest good backup
+/// with how to restore it. Reads the whole journal (and, when damaged, checks its
+/// backups): call it off the UI thread.
+pub fn check_journal(journal: &Path, consequence: &str) -> Result<()> {
+    let detail = match store::quick_check(journal) {
+        Ok(()) => return Ok(()),
+        Err(StoreError::Corrupt { detail, .. } | StoreError::Damaged { detail, .. }) => detail,
+        Err(other) => return Err(other.into()),
+    };
+    Err(BackupError::Damaged {
+        path: journal.to_path_buf(),
+        detail,
+        consequence: consequence.to_owned(),
+        advice: restore_advice(journal, newest_good_backup(journal).ok().flatten().as_ref()),
+    })
+}
+
+/// "restore its newest good backup, FILE (…)", or what to do when there is none.
+pub fn restore_advice(journal: &Path, newest_good: Option<&BackupInfo>) -> String {
+    let has_backups = list_backups(journal).is_ok_and(|all| !all.is_empty());
+    match newest_good {
+        Some(backup) => format!(
+            "restore its newest good backup, {} ({}), with File → Restore from backup… or `candor restore --db {} {}`",
+            backup
+                .path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            backup.describe(),
+            journal.display(),
+            backup.path.display()
+        ),
+        None if has_backups => "none of its backups passes SQLite's check, so keep a copy of the file as it is before trying anything else".to_owned(),
+        None => "it has no backup yet, so keep a copy of the file as it is before trying anything else".to_owned(),
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

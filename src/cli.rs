@@ -189,6 +189,12 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let store = open_existing(&path)?;
+            // A damaged journal still gets its ranking (it may be all a salesperson has
+            // this morning), then the warning and a failing exit code.
+            let damage = crate::backup_policy::check_journal(
+                &path,
+                "the ranking above was read from it and may be incomplete or wrong",
+            );
             let mut ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
             if let Some(limit) = limit {
                 ranked.truncate(limit);
@@ -201,6 +207,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                 RankFormat::Json => crate::io::rank_report::write_json(&mut out, &ranked, today)?,
             }
             out.flush()?;
+            damage?;
         }
         Command::Backup { out } => {
             let now = clock_now();
@@ -235,16 +242,29 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let (from, to) = (from.as_deref(), to.as_deref());
+            let damage = if path.exists() {
+                crate::backup_policy::check_journal(
+                    &path,
+                    "the report was written from it and may be incomplete or wrong",
+                )
+            } else {
+                Ok(())
+            };
             let rows = crate::io::export::run_cli(&path, report, from, to, today, !no_bom, &out)?;
             if out.as_os_str() != "-" {
                 println!("Wrote {rows} rows to {}", out.display());
             }
+            damage?;
         }
         Command::Import {
             file,
             merge_duplicates,
         } => {
             let now = clock_now();
+            // Writing into a damaged journal can spread the damage.
+            if path.exists() {
+                crate::backup_policy::check_journal(&path, "nothing was imported into it")?;
+            }
             let summary = crate::io::import::run_cli(&path, &file, merge_duplicates, now)?;
             print!("{summary}");
         }

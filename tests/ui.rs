@@ -552,6 +552,150 @@ fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
     assert_eq!(journal.customers[0].name, "Maria Keller");
 }
 
+/// A demo journal at `path`, backed up, then damaged in one page in the middle that the
+/// window does not read when it opens (so it opens) but SQLite's quick check does.
+fn journal_damaged_deep_inside(path: &std::path::Path) -> std::path::PathBuf {
+    {
+        let mut store = Store::open(path).unwrap();
+        candor::sample::write_demo(&mut store, now().date()).unwrap();
+    }
+    let good = candor::backup_policy::back_up_now(path, None, now())
+        .unwrap()
+        .path;
+    let sound = std::fs::read(path).unwrap();
+    let page_size = usize::from(u16::from_be_bytes([sound[16], sound[17]]));
+    let pages = sound.len() / page_size;
+    for page in (pages / 2..pages).chain(1..pages / 2) {
+        let mut bytes = sound.clone();
+        for byte in &mut bytes[page * page_size..page * page_size + 200] {
+            *byte = 0x5A;
+        }
+        std::fs::write(path, &bytes).unwrap();
+        let opens = Store::open(path)
+            .and_then(|store| candor::app::Journal::new(store, now().date()))
+            .is_ok();
+        if opens && candor::store::quick_check(path).is_err() {
+            return good;
+        }
+    }
+    panic!("no page of the demo journal could be damaged without stopping it from opening");
+}
+
+#[test]
+fn a_journal_found_damaged_after_opening_turns_read_only_and_offers_the_newest_good_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let good = journal_damaged_deep_inside(&path);
+    let damaged = std::fs::read(&path).unwrap();
+
+    let app = CandorApp::open(path.clone(), Prefs::default(), Box::new(FixedClock(now())));
+    assert!(
+        app.journal.is_some(),
+        "the window opens without waiting for the check"
+    );
+    let mut harness = harness_for(app);
+    harness.run();
+    for _ in 0..500 {
+        if !harness.state().is_checking() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run();
+    let damage = harness
+        .state()
+        .damage()
+        .expect("the check found the damage")
+        .clone();
+    assert_eq!(
+        damage.newest_good.as_ref().map(|b| b.path.clone()),
+        Some(good.clone())
+    );
+    harness.get_by_label_contains("This journal is damaged");
+
+    // A save is refused with a clear sentence, and the form keeps what was typed.
+    let customers = harness.state().journal.as_ref().unwrap().customers.len();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    type_into(&mut harness, "Name", "Written into the damage");
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains("Nothing was saved");
+    assert_eq!(
+        harness.get_by_label("Name").value().as_deref(),
+        Some("Written into the damage")
+    );
+    assert_eq!(
+        harness.state().journal.as_ref().unwrap().customers.len(),
+        customers
+    );
+    harness.get_by_label("Cancel").click();
+    harness.run();
+
+    // An import is refused before it writes, naming the newest good backup.
+    let card = dir.path().join("contacts.vcf");
+    std::fs::write(
+        &card,
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ingrid Larsen\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    open_menu_item(&mut harness, "File", "Import…");
+    type_into(&mut harness, "File to import", &card.display().to_string());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    harness.get_by_label("Import").click();
+    harness.step();
+    wait_for_job(&mut harness);
+    let refused = notice(&harness);
+    assert!(
+        refused.contains("is damaged") && refused.contains("nothing was imported"),
+        "{refused}"
+    );
+    let good_name = good.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(refused.contains(&good_name), "{refused}");
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    assert_eq!(
+        Store::open(&path).unwrap().customer_count().unwrap(),
+        customers,
+        "nothing was written"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), damaged);
+
+    // The banner's button shows the newest good backup in the restore dialog.
+    harness.get_by_label("Restore newest good backup…").click();
+    harness.run();
+    harness.get_by_label("Restore").click();
+    harness.step();
+    wait_for_job(&mut harness);
+    assert!(
+        notice(&harness).starts_with(&format!("Restored {customers} customers")),
+        "{}",
+        notice(&harness)
+    );
+    assert!(harness.state().damage().is_none());
+    assert!(
+        harness
+            .query_by_label_contains("This journal is damaged")
+            .is_none()
+    );
+    assert_eq!(
+        Store::open(&path)
+            .unwrap()
+            .quick_check()
+            .map_err(|e| e.to_string()),
+        Ok(())
+    );
+    // Writing works again.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    type_into(&mut harness, "Name", "Saved after the restore");
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert_eq!(notice(&harness), "Saved: Saved after the restore.");
+}
+
 #[test]
 fn exporting_a_report_writes_the_file_and_says_how_many_rows() {
     let mut fixture = app_with(&["Maria Keller", "Tomás Ortega"]);

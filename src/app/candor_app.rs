@@ -7,13 +7,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::background::BackgroundJob;
 use super::commands::UiCommand;
 use super::customers_panel::CustomerList;
+use super::damage_banner::{Damage, JournalCheck};
 use super::dialogs::{Dialog, PathPurpose};
 use super::entry_form::FormOutcome;
 use super::file_picker::FilePicker;
 use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
 use super::timeline_panel::TimelineView;
-use super::{Clock, call_first_panel, customers_panel, menu_bar, timeline_panel};
+use super::{Clock, call_first_panel, customers_panel, damage_banner, menu_bar, timeline_panel};
 use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKindTag, OrderStatus};
 use crate::store::Store;
 
@@ -41,6 +42,9 @@ pub enum Action {
     OpenJournalAt(PathBuf),
     /// Restore the newest good backup of a journal that turned out damaged.
     RestoreNewestGood,
+    /// Show the newest good backup of the open journal, found damaged, in the restore
+    /// dialog.
+    OfferNewestGoodBackup,
     SetTheme(super::prefs::ThemeChoice),
     DismissError,
 }
@@ -83,6 +87,10 @@ pub struct CandorApp {
     pub(super) picker: FilePicker,
     /// For a damaged journal: the newest backup that passed its integrity check.
     pub(super) restore_offer: Option<crate::backup_policy::BackupInfo>,
+    /// SQLite's quick check of the journal just opened, running on its own thread.
+    pub(super) journal_check: Option<JournalCheck>,
+    /// What the check found when the open journal is damaged: it is then read-only.
+    pub(super) damage: Option<Damage>,
     /// The day's start-up backup, running on its own thread.
     pub(super) startup_backup:
         Option<std::sync::mpsc::Receiver<crate::backup_policy::Result<Option<PathBuf>>>>,
@@ -115,6 +123,8 @@ impl CandorApp {
             actions: Vec::new(),
             picker: FilePicker::default(),
             restore_offer: None,
+            journal_check: None,
+            damage: None,
             startup_backup: None,
             fonts_installed: false,
             job: None,
@@ -167,6 +177,8 @@ impl CandorApp {
                 self.customer_list.invalidate();
                 self.undo.clear();
                 self.prefs.last_journal = Some(path.to_path_buf());
+                self.damage = None;
+                self.start_journal_check();
             }
             Err(error) => {
                 if self.journal.is_some() {
@@ -184,6 +196,53 @@ impl CandorApp {
                     };
                 }
             }
+        }
+    }
+
+    /// What the check found when the open journal turned out damaged (it is then
+    /// read-only).
+    pub fn damage(&self) -> Option<&Damage> {
+        self.damage.as_ref()
+    }
+
+    /// True while the check of the journal just opened runs.
+    pub fn is_checking(&self) -> bool {
+        self.journal_check.is_some()
+    }
+
+    /// Starts SQLite's quick check of the open journal on its own thread (it reads the
+    /// whole file: about a second for a million entries), so the window opens at once.
+    fn start_journal_check(&mut self) {
+        match JournalCheck::start(&self.journal_path) {
+            Ok(check) => self.journal_check = Some(check),
+            Err(error) => self.fail(error),
+        }
+    }
+
+    fn poll_journal_check(&mut self, ctx: &egui::Context) {
+        let Some(check) = self.journal_check.as_ref() else {
+            return;
+        };
+        let Some(result) = check.poll() else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            return;
+        };
+        let checked = check.path.clone();
+        self.journal_check = None;
+        if checked != self.journal_path {
+            return;
+        }
+        match result {
+            Ok(None) => {}
+            Ok(Some(damage)) => {
+                if let Some(journal) = self.journal.as_mut() {
+                    journal
+                        .store
+                        .refuse_writes_as_damaged(damage.detail.clone());
+                    self.damage = Some(damage);
+                }
+            }
+            Err(error) => self.fail(error),
         }
     }
 
@@ -295,6 +354,7 @@ impl CandorApp {
         }
         self.keep_title(&ctx);
         self.poll_daily_backup();
+        self.poll_journal_check(&ctx);
         self.poll_job(&ctx);
         self.pick_up_changes_from_other_windows(&ctx);
         if self.dialog.is_none()
@@ -307,6 +367,11 @@ impl CandorApp {
         egui::Panel::top("menu_bar").show(ui, |ui| {
             menu_bar::ui(ui, &self.prefs, self.undo.last().is_some(), &mut actions);
         });
+        if let (Some(damage), Some(_)) = (&self.damage, &self.journal) {
+            egui::Panel::top("damage_banner").show(ui, |ui| {
+                damage_banner::ui(ui, damage, &mut actions);
+            });
+        }
         self.status_bar_ui(ui, &mut actions);
 
         match self.journal.as_ref() {

@@ -291,6 +291,11 @@ impl CandorApp {
                     }
                 }
             }
+            Action::OfferNewestGoodBackup => {
+                if let Some(backup) = self.damage.as_ref().and_then(|d| d.newest_good.clone()) {
+                    self.dialog = Some(Dialog::Restore(RestoreDialog::new(vec![backup])));
+                }
+            }
             Action::SetTheme(theme) => self.prefs.theme = theme,
         }
     }
@@ -591,12 +596,15 @@ impl CandorApp {
         let what = format!("Importing {}…", path.display());
         let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));
         self.start_job(what, Some(reopen), false, move || {
-            let result = Store::open(&journal)
-                .map_err(|e| e.to_string())
-                .and_then(|mut store| {
-                    crate::io::import::import_file(&mut store, &path, &options, now)
-                        .map_err(|e| e.to_string())
-                });
+            // Writing into a damaged journal can spread the damage: check it first.
+            let result =
+                crate::backup_policy::check_journal(&journal, "nothing was imported into it")
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| Store::open(&journal).map_err(|e| e.to_string()))
+                    .and_then(|mut store| {
+                        crate::io::import::import_file(&mut store, &path, &options, now)
+                            .map_err(|e| e.to_string())
+                    });
             match result {
                 Ok(summary) => JobResult::Imported(Box::new(summary)),
                 Err(error) => JobResult::Failed(error),

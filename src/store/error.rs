@@ -43,6 +43,11 @@ pub enum StoreError {
     )]
     ReadOnly { path: PathBuf },
 
+    #[error(
+        "Nothing was saved: {path} is damaged ({detail}), so Candor keeps it read-only to stop the damage spreading; restore its newest good backup (File → Restore from backup…)."
+    )]
+    Damaged { path: PathBuf, detail: String },
+
     #[error("The disk holding {path} is full: nothing was saved; free some space and try again.")]
     DiskFull { path: PathBuf },
 

@@ -302,14 +302,16 @@ fn write_partial(
     copy_pages(source, source_path, &mut out, dest)?;
     // A standalone file: no -wal beside it, synced on every commit.
     out.pragma_update_and_check(None, "journal_mode", "DELETE", |_| Ok(()))
-        .map_err(fail)?;
-    if let Err(problem) = integrity(&out, dest)? {
+        .map_err(|e| copy_error(source_path, dest, e))?;
+    // From here on, SQLite finding the copy malformed means the source is damaged: name
+    // it, not the copy (which is removed).
+    if let Err(problem) = integrity(&out, source_path)? {
         return Err(StoreError::Corrupt {
             path: source_path.to_path_buf(),
             detail: format!("a fresh copy of it fails SQLite's integrity check: {problem}"),
         });
     }
-    let contents = contents(&out, dest)?;
+    let contents = contents(&out, source_path)?;
     out.close().map_err(|(_, e)| fail(e))?;
     fs::File::open(partial)
         .and_then(|file| file.sync_all())
@@ -319,7 +321,7 @@ fn write_partial(
 
 /// Opens an existing journal or backup for reading after checking that it is a Candor
 /// journal this version can read, without changing a byte of it.
-fn open_checked_read_only(path: &Path) -> Result<Connection> {
+pub(super) fn open_checked_read_only(path: &Path) -> Result<Connection> {
     match check_file(path)? {
         FileCheck::Missing => {
             return Err(StoreError::CannotOpen {
