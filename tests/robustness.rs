@@ -1357,6 +1357,64 @@ fn a_restore_with_another_page_size_leaves_the_other_windows_saves_in_the_restor
     assert_eq!(before.timeline(customer).unwrap().len(), 5);
 }
 
+#[test]
+fn a_restore_over_a_damaged_journal_refuses_the_other_windows_next_save_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 5);
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let mut other_window = child(
+        "restore_child_holds_the_journal_open_then_saves",
+        &[(HOLD_DB, path.to_str().unwrap())],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = std::io::BufReader::new(other_window.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("READY") {
+        line.clear();
+        assert_ne!(
+            std::io::BufRead::read_line(&mut stdout, &mut line).unwrap(),
+            0,
+            "the other window stopped before it was ready"
+        );
+    }
+    // The journal's schema page is damaged under the open window: it cannot be restored in
+    // place, so a checked copy of the backup takes its name.
+    let mut bytes = fs::read(&path).unwrap();
+    for byte in &mut bytes[100..400] {
+        *byte = 0xA5;
+    }
+    fs::write(&path, &bytes).unwrap();
+    let report = backup_policy::restore(&path, &backup.path, now()).unwrap();
+    assert!(
+        report
+            .previous
+            .unwrap()
+            .to_string_lossy()
+            .contains("damaged")
+    );
+
+    let mut stdin = other_window.stdin.take().unwrap();
+    stdin.write_all(b"GO\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(other_window.wait().unwrap().success(), "{rest}");
+    // Its save is refused with a sentence, not written into the replaced file.
+    assert!(rest.contains("REFUSED"), "{rest}");
+    assert!(
+        rest.contains("nothing was saved") && rest.contains("restored"),
+        "{rest}"
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.customer_count().unwrap(), 1);
+    assert_eq!(store.integrity_check().unwrap(), Ok(()));
+}
+
 /// Every write another process committed before the restore is in the journal as it was
 /// saved just before the restore: the safety copy and the restore happen under one lock.
 #[test]

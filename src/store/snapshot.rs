@@ -584,9 +584,11 @@ impl Store {
         if gone {
             return Err(StoreError::CannotOpen {
                 path: self.path.clone(),
-                detail: "the file was deleted, moved or replaced while Candor had it open, \
-                         so nothing was saved (File → Back up now… can still save a copy of \
-                         what this window holds elsewhere)"
+                detail: "the file was deleted, moved or replaced (perhaps restored from a \
+                         backup in another window) while Candor had it open, so nothing was \
+                         saved (File → Open journal… opens the file now at that place; File → \
+                         Back up now… can still save a copy of what this window holds \
+                         elsewhere)"
                     .to_owned(),
             });
         }
