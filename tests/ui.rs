@@ -697,6 +697,55 @@ fn a_journal_found_damaged_after_opening_turns_read_only_and_offers_the_newest_g
 }
 
 #[test]
+fn a_window_on_a_damaged_journal_saves_into_the_journal_another_window_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let good = journal_damaged_deep_inside(&path);
+    let mut window = harness_for(CandorApp::open(
+        path.clone(),
+        Prefs::default(),
+        Box::new(FixedClock(now())),
+    ));
+    window.run();
+    for _ in 0..500 {
+        if !window.state().is_checking() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        window.step();
+    }
+    window.run();
+    assert!(window.state().damage().is_some());
+
+    // The other window restores the newest good backup (the journal is damaged, so a
+    // checked copy of the backup takes its place).
+    let report = candor::backup_policy::restore(&path, &good, now()).unwrap();
+    // A few seconds pass: this window notices and opens the restored journal.
+    window.run_steps(240);
+    assert!(window.state().damage().is_none());
+    assert!(
+        notice(&window).contains("is open again"),
+        "{}",
+        notice(&window)
+    );
+    assert_eq!(
+        window.state().journal.as_ref().unwrap().customers.len(),
+        report.customer_count
+    );
+    window.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    window.run();
+    type_into(&mut window, "Name", "Saved after the other window restored");
+    window.get_by_label("Save").click();
+    window.run();
+    assert_eq!(
+        notice(&window),
+        "Saved: Saved after the other window restored."
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.customer_count().unwrap(), report.customer_count + 1);
+}
+
+#[test]
 fn exporting_a_report_writes_the_file_and_says_how_many_rows() {
     let mut fixture = app_with(&["Maria Keller", "Tomás Ortega"]);
     let out = fixture._dir.path().join("customers report.csv");

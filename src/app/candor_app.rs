@@ -475,6 +475,20 @@ impl CandorApp {
         }
         self.last_change_check_secs = time;
         ctx.request_repaint_after(std::time::Duration::from_secs_f64(CHECK_EVERY_SECS));
+        // Another window restored a damaged journal by putting a new file in its place:
+        // open that one, so what is saved next goes into the restored journal.
+        let replaced = self
+            .journal
+            .as_ref()
+            .is_some_and(|j| !j.store.is_file_still_there());
+        if replaced && self.journal_path.exists() && self.job.is_none() {
+            let path = self.journal_path.clone();
+            self.switch_journal(&path);
+            if self.journal_path == path && self.open_error.is_none() {
+                self.say("The journal file was replaced (restored from a backup in another window?) and is open again.");
+            }
+            return;
+        }
         let changed = match self.journal.as_ref().map(Journal::changed_elsewhere) {
             Some(Ok(changed)) => changed,
             Some(Err(error)) => {

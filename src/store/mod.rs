@@ -411,6 +411,14 @@ impl Store {
         self.damaged = Some(detail);
     }
 
+    /// False when the journal's file was deleted, moved or replaced (a restore of a
+    /// damaged journal from another window renames a new file over it) since this
+    /// connection opened it: writes are then refused, and the file at the path should be
+    /// opened again.
+    pub fn is_file_still_there(&self) -> bool {
+        self.check_still_there().is_ok()
+    }
+
     /// What the check found when writes were stopped with
     /// [`Self::refuse_writes_as_damaged`].
     pub fn damage(&self) -> Option<&str> {
