@@ -4,9 +4,9 @@
 //! A snapshot is written to a hidden `.partial` name beside its destination, checked with
 //! `PRAGMA integrity_check`, synced, and only then renamed into place, so an interrupted
 //! backup never leaves a file that looks like a good one. The backup folder's layout
-//! (`backups/` beside the journal, `<journal>-backup-YYYY-MM-DD-HHMMSS[-label].sqlite3`) is defined
-//! here because [`Store::open`] takes a backup before it upgrades a journal; when to take
-//! backups and which to keep is decided in [`crate::backup_policy`].
+//! (`backups/` beside the journal, `<journal>-backup-YYYY-MM-DD-HHMMSS[-label].sqlite3`)
+//! is defined here because [`Store::open`] takes a backup before it upgrades a journal;
+//! when to take backups and which to keep is decided in [`crate::backup_policy`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
