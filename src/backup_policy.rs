@@ -221,7 +221,25 @@ pub fn prune(journal: &Path, today: NaiveDate) -> Result<Vec<PathBuf>> {
             }
         }
     }
-    remove_stale_partials(&store::backup_dir(journal));
+    remove_stale_partials(&store::backup_dir(journal), |name| {
+        name.starts_with('.') && name.contains(".partial")
+    });
+    // A restore interrupted by a crash leaves its temporary copy beside the journal.
+    if let (Some(folder), Some(name)) = (journal.parent(), journal.file_name()) {
+        // `.journal.sqlite3.PID-N.restoring`, and the `.partial` it is written through:
+        // `..journal.sqlite3.PID-N.restoring.PID-M.partial`.
+        let ours = format!(".{}.", name.to_string_lossy());
+        let ours_partial = format!(".{ours}");
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        remove_stale_partials(folder, |name| {
+            (name.starts_with(&ours) || name.starts_with(&ours_partial))
+                && (name.ends_with(".restoring") || name.ends_with(".partial"))
+        });
+    }
     Ok(deleted)
 }
 
@@ -271,19 +289,24 @@ fn label_is_regular(label: &str) -> bool {
     label.chars().all(|c| c.is_ascii_digit())
 }
 
-fn remove_stale_partials(dir: &Path) {
+/// Deletes the files in `dir` older than a day whose names `leftover` recognises as
+/// pieces of an interrupted backup or restore.
+fn remove_stale_partials(dir: &Path, leftover: impl Fn(&str) -> bool) {
     let Ok(read) = fs::read_dir(dir) else {
         return;
     };
     for item in read.flatten() {
         let name = item.file_name().to_string_lossy().into_owned();
+        if !leftover(&name) {
+            continue;
+        }
         let old = item
             .metadata()
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age.as_secs() > 24 * 3600);
-        if name.starts_with('.') && name.contains(".partial") && old {
+        if old {
             let _ = fs::remove_file(item.path());
         }
     }

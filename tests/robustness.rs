@@ -1127,6 +1127,42 @@ fn two_journals_in_one_folder_each_get_their_own_backups() {
 }
 
 #[test]
+fn leftovers_of_a_restore_interrupted_by_a_crash_are_removed_a_day_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 1);
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    let leftover = |name: &str, age: Option<std::time::SystemTime>| {
+        let file = dir.path().join(name);
+        fs::write(&file, b"half a copy").unwrap();
+        if let Some(modified) = age {
+            fs::File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_modified(modified)
+                .unwrap();
+        }
+        file
+    };
+    let stale = leftover(".journal.sqlite3.4242-0.restoring", Some(two_days_ago));
+    let stale_partial = leftover(
+        "..journal.sqlite3.4242-0.restoring.4242-1.partial",
+        Some(two_days_ago),
+    );
+    // Another restore may be under way right now, and another journal's are its own.
+    let fresh = leftover(".journal.sqlite3.4243-0.restoring", None);
+    let someone_elses = leftover(".other.sqlite3.1-0.restoring", Some(two_days_ago));
+    backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(!stale.exists());
+    assert!(fresh.exists());
+    assert!(someone_elses.exists());
+    assert!(!stale_partial.exists());
+}
+
+#[test]
 fn backups_taken_at_the_same_moment_from_several_threads_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
