@@ -434,12 +434,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// `backups/` (labelled "before-restore"; a damaged journal is kept byte for byte,
 /// labelled "damaged"). The backup is checked thoroughly before anything changes.
 ///
-/// A sound journal keeps its file: the safety copy and the restore happen inside one of
-/// its own write transactions, so other windows see the restore as one change, their next
-/// writes land in the restored journal, a write they commit just before it is in the
-/// safety copy, and a crash midway changes nothing. A missing, unreadable or damaged
-/// journal is replaced by renaming a checked copy over it; other windows that still have
-/// the old file open then refuse to write, saying it was replaced. The desktop app drops
+/// A journal that opens keeps its file: the safety copy and the restore happen inside one
+/// of its own write transactions, so other windows see the restore as one change, their
+/// next writes land in the restored journal, a write they commit just before it is in the
+/// safety copy, and a crash midway changes nothing. A missing journal, or one too damaged
+/// to open, is replaced by renaming a checked copy over it; other windows that still have
+/// the old file open then refuse to write, saying it was replaced (the desktop app opens
+/// the new file by itself). The desktop app drops
 /// its own `Store` before calling this and reopens it after.
 ///
 /// Takes seconds on a journal of a million entries (safety copy and its integrity check,
@@ -467,11 +468,14 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
         });
     }
     ensure_dir(&store::backup_dir(journal))?;
-    let safety = store::free_backup_path(journal, now, Some(BEFORE_RESTORE));
-    match store::restore_into(journal, backup, &safety) {
-        Ok(contents) => Ok(RestoreReport {
-            customer_count: contents.customer_count,
-            previous: Some(safety),
+    let keep = store::KeepPrevious {
+        snapshot: &store::free_backup_path(journal, now, Some(BEFORE_RESTORE)),
+        damaged_copy: &store::free_backup_path(journal, now, Some(DAMAGED)),
+    };
+    match store::restore_into(journal, backup, &keep) {
+        Ok(done) => Ok(RestoreReport {
+            customer_count: done.contents.customer_count,
+            previous: Some(done.previous),
         }),
         Err(error) if is_unsound(&error, journal) => {
             let kept = keep_damaged_copy(journal, now)?;
@@ -498,18 +502,7 @@ fn is_unsound(error: &StoreError, journal: &Path) -> bool {
 /// into the backup folder; returns the copy of the main file.
 fn keep_damaged_copy(journal: &Path, now: NaiveDateTime) -> Result<PathBuf> {
     let dest = store::free_backup_path(journal, now, Some(DAMAGED));
-    fs::copy(journal, &dest).map_err(|e| folder_error(&dest, &e))?;
-    let mut wal = journal.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal = PathBuf::from(wal);
-    if wal.exists() {
-        let mut wal_copy = dest.as_os_str().to_owned();
-        wal_copy.push("-wal");
-        fs::copy(&wal, PathBuf::from(wal_copy)).map_err(|e| folder_error(&dest, &e))?;
-    }
-    if let Ok(file) = fs::File::open(&dest) {
-        let _ = file.sync_all();
-    }
+    store::keep_raw_copy(journal, &dest)?;
     Ok(dest)
 }
 

@@ -1451,6 +1451,72 @@ fn a_restore_over_a_damaged_journal_refuses_the_other_windows_next_save_clearly(
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
 }
 
+#[test]
+fn a_restore_over_a_journal_damaged_deep_inside_keeps_it_byte_for_byte_and_the_other_window_saves()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let path = closed_journal(dir.path(), "journal.sqlite3");
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let mut other_window = child(
+        "restore_child_holds_the_journal_open_then_saves",
+        &[(HOLD_DB, path.to_str().unwrap())],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = std::io::BufReader::new(other_window.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("READY") {
+        line.clear();
+        assert_ne!(
+            std::io::BufRead::read_line(&mut stdout, &mut line).unwrap(),
+            0,
+            "the other window stopped before it was ready"
+        );
+    }
+    // A page deep in the history goes bad while the other window has the journal open.
+    let mut bytes = fs::read(&path).unwrap();
+    let page = 4096;
+    let last_page = bytes.len() / page - 1;
+    for byte in &mut bytes[last_page * page + 8..last_page * page + 600] {
+        *byte = 0x5A;
+    }
+    fs::write(&path, &bytes).unwrap();
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap());
+
+    let report = backup_policy::restore(&path, &backup.path, now()).unwrap();
+    let kept = report.previous.unwrap();
+    assert!(
+        kept.to_string_lossy().contains("-damaged"),
+        "{}",
+        kept.display()
+    );
+    assert_eq!(fs::read(&kept).unwrap(), bytes, "kept byte for byte");
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap()),
+        inode,
+        "restored in place"
+    );
+
+    let mut stdin = other_window.stdin.take().unwrap();
+    stdin.write_all(b"GO\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(other_window.wait().unwrap().success(), "{rest}");
+    assert!(
+        rest.contains("SAVED") && rest.contains("customers=2"),
+        "{rest}"
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), Ok(()));
+    assert_eq!(store.customer_count().unwrap(), 2);
+}
+
 /// Every write another process committed before the restore is in the journal as it was
 /// saved just before the restore: the safety copy and the restore happen under one lock.
 #[test]

@@ -717,14 +717,26 @@ fn a_window_on_a_damaged_journal_saves_into_the_journal_another_window_restored(
     window.run();
     assert!(window.state().damage().is_some());
 
-    // The other window restores the newest good backup (the journal is damaged, so a
-    // checked copy of the backup takes its place).
+    // The other window restores the newest good backup into the same file.
     let report = candor::backup_policy::restore(&path, &good, now()).unwrap();
-    // A few seconds pass: this window notices and opens the restored journal.
-    window.run_steps(240);
+    assert!(
+        report
+            .previous
+            .unwrap()
+            .to_string_lossy()
+            .contains("damaged")
+    );
+    // A few seconds pass: this window notices, checks the journal again, and takes saves.
+    for _ in 0..100 {
+        window.run_steps(60);
+        if window.state().damage().is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert!(window.state().damage().is_none());
     assert!(
-        notice(&window).contains("is open again"),
+        notice(&window).contains("saving works again"),
         "{}",
         notice(&window)
     );
@@ -743,6 +755,49 @@ fn a_window_on_a_damaged_journal_saves_into_the_journal_another_window_restored(
     );
     let store = Store::open(&path).unwrap();
     assert_eq!(store.customer_count().unwrap(), report.customer_count + 1);
+}
+
+#[test]
+fn a_window_whose_journal_file_is_replaced_opens_the_new_file_and_saves_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let other = dir.path().join("copied-in.sqlite3");
+    for (file, name) in [(&path, "Maria Keller"), (&other, "Tomás Ortega")] {
+        let mut store = Store::open(file).unwrap();
+        store
+            .add_customer(CustomerDraft::named(name), now())
+            .unwrap();
+    }
+    let mut window = harness_for(CandorApp::open(
+        path.clone(),
+        Prefs::default(),
+        Box::new(FixedClock(now())),
+    ));
+    window.run();
+    // Someone puts another journal in its place (a restore from a damaged state, a copy
+    // in the file manager).
+    std::fs::rename(&other, &path).unwrap();
+    window.run_steps(240);
+    assert!(
+        notice(&window).contains("is open again"),
+        "{}",
+        notice(&window)
+    );
+    assert_eq!(customer_names(&window), ["Tomás Ortega"]);
+    window.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    window.run();
+    type_into(&mut window, "Name", "Saved into the new file");
+    window.get_by_label("Save").click();
+    window.run();
+    assert_eq!(notice(&window), "Saved: Saved into the new file.");
+    let names: Vec<String> = Store::open(&path)
+        .unwrap()
+        .customers()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["Saved into the new file", "Tomás Ortega"]);
 }
 
 #[test]

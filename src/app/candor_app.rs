@@ -233,7 +233,15 @@ impl CandorApp {
             return;
         }
         match result {
-            Ok(None) => {}
+            Ok(None) => {
+                // Restored in place from another window: writable again.
+                if self.damage.take().is_some()
+                    && let Some(journal) = self.journal.as_mut()
+                {
+                    journal.store.accept_writes_again();
+                    self.say("The journal passes its check again (restored from a backup in another window?): saving works again.");
+                }
+            }
             Ok(Some(damage)) => {
                 if let Some(journal) = self.journal.as_mut() {
                     journal
@@ -503,6 +511,10 @@ impl CandorApp {
             .is_some_and(|j| j.as_of != self.today());
         if changed || day_changed {
             self.reload();
+        }
+        // Another window may have restored the damaged journal in place: check it again.
+        if changed && self.damage.is_some() && self.journal_check.is_none() {
+            self.start_journal_check();
         }
     }
 

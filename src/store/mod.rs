@@ -26,8 +26,9 @@ pub use error::{BUSY_TIMEOUT_SECS, StoreError};
 pub use facts::CustomerStats;
 pub use reports::{EntryCells, OpenTotals};
 pub use snapshot::{
-    BACKUP_DIR_NAME, BackupContents, SnapshotInfo, backup_dir, backup_file_name, free_backup_path,
-    inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
+    BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotInfo, backup_dir,
+    backup_file_name, free_backup_path, inspect_backup, keep_raw_copy, parse_backup_file_name,
+    replace_file, restore_into, snapshot_file,
 };
 
 /// The result of a store operation.
@@ -409,6 +410,12 @@ impl Store {
     /// found): every write is refused with [`StoreError::Damaged`], reads go on.
     pub fn refuse_writes_as_damaged(&mut self, detail: String) {
         self.damaged = Some(detail);
+    }
+
+    /// Takes writes again, after a new check found the journal sound (restored in place
+    /// from another window).
+    pub fn accept_writes_again(&mut self) {
+        self.damaged = None;
     }
 
     /// False when the journal's file was deleted, moved or replaced (a restore of a

@@ -382,11 +382,16 @@ pub fn inspect_backup(path: &Path, thorough: bool) -> Result<BackupContents> {
 /// forms keeping what was typed).
 ///
 /// The backup is checked first (a Candor journal, not newer than this Candor, passing
-/// `PRAGMA integrity_check`). The journal must open as a sound journal: when it does not,
-/// or its snapshot fails the integrity check, the error is a [`StoreError::Corrupt`] or
-/// [`StoreError::NotAJournal`] naming the journal, nothing has changed, and
-/// [`replace_file`] is the way to restore it.
-pub fn restore_into(journal: &Path, backup: &Path, safety: &Path) -> Result<BackupContents> {
+/// `PRAGMA integrity_check`). A journal whose snapshot fails the integrity check (damaged
+/// deep inside) is kept byte for byte at `keep.damaged_copy` instead, and restored in place
+/// all the same. A journal that does not open at all gives a [`StoreError::Corrupt`] or
+/// [`StoreError::NotAJournal`] naming it, with nothing changed: [`replace_file`] is the
+/// way to restore that one.
+pub fn restore_into(
+    journal: &Path,
+    backup: &Path,
+    keep: &KeepPrevious<'_>,
+) -> Result<RestoredInto> {
     let contents = inspect_backup(backup, true)?;
     let mut target = Store::open(journal)?;
     if target.read_only {
@@ -412,9 +417,71 @@ pub fn restore_into(journal: &Path, backup: &Path, safety: &Path) -> Result<Back
     // Zero pages copied: this only takes the journal's write lock, held from here until
     // the copy is done (or rolled back when `copy` is dropped on an error).
     step_waiting(&copy, 0, source_path, journal)?;
-    snapshot_file(journal, safety)?;
+    let previous = match snapshot_file(journal, keep.snapshot) {
+        Ok(_) => keep.snapshot,
+        // Damaged deep inside: kept byte for byte instead, still under the lock.
+        Err(StoreError::Corrupt { path, .. }) if path == journal => {
+            keep_raw_copy(journal, keep.damaged_copy)?;
+            keep.damaged_copy
+        }
+        Err(error) => return Err(error),
+    };
     step_waiting(&copy, -1, source_path, journal)?;
-    Ok(contents)
+    Ok(RestoredInto {
+        contents,
+        previous: previous.to_path_buf(),
+    })
+}
+
+/// Where [`restore_into`] keeps the journal as it was before the restore.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepPrevious<'a> {
+    /// For a sound journal: a checked snapshot (must not exist yet).
+    pub snapshot: &'a Path,
+    /// For a journal that opens but fails SQLite's integrity check: a byte-for-byte copy,
+    /// with its `-wal` beside it (must not exist yet).
+    pub damaged_copy: &'a Path,
+}
+
+/// What [`restore_into`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredInto {
+    /// What the restored backup holds.
+    pub contents: BackupContents,
+    /// Where the journal as it was is kept: one of the [`KeepPrevious`] paths.
+    pub previous: PathBuf,
+}
+
+/// Copies a journal byte for byte to `dest` (which must not exist), with its `-wal` (which
+/// may hold the last writes) beside the copy: for a damaged journal, whose pages SQLite
+/// cannot be trusted to read.
+pub fn keep_raw_copy(journal: &Path, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(exists_error(dest));
+    }
+    let copy = |from: &Path, to: &Path| {
+        fs::copy(from, to)
+            .and_then(|_| fs::File::open(to))
+            .and_then(|file| file.sync_all())
+            .map_err(|e| io_error(to, "a copy of the damaged journal could not be written", &e))
+    };
+    copy(journal, dest)?;
+    let side = |path: &Path| {
+        let mut name = path.as_os_str().to_owned();
+        name.push("-wal");
+        PathBuf::from(name)
+    };
+    let wal = side(journal);
+    if wal.exists()
+        && let Err(error) = copy(&wal, &side(dest))
+    {
+        let _ = fs::remove_file(dest);
+        return Err(error);
+    }
+    if let Some(dir) = dest.parent() {
+        sync_dir(dir);
+    }
+    Ok(())
 }
 
 /// A temporary file (and its rollback journal) removed when dropped.
