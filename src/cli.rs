@@ -189,9 +189,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let store = open_existing(&path)?;
-            // A damaged journal still gets its ranking (it may be all a salesperson has
-            // this morning), then the warning and a failing exit code.
-            let damage = crate::backup_policy::check_journal(
+            let damage = damage_warning(
                 &path,
                 "the ranking above was read from it and may be incomplete or wrong",
             );
@@ -242,14 +240,10 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let (from, to) = (from.as_deref(), to.as_deref());
-            let damage = if path.exists() {
-                crate::backup_policy::check_journal(
-                    &path,
-                    "the report was written from it and may be incomplete or wrong",
-                )
-            } else {
-                Ok(())
-            };
+            let damage = damage_warning(
+                &path,
+                "the report was written from it and may be incomplete or wrong",
+            );
             let rows = crate::io::export::run_cli(&path, report, from, to, today, !no_bom, &out)?;
             if out.as_os_str() != "-" {
                 println!("Wrote {rows} rows to {}", out.display());
@@ -270,6 +264,19 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// For a report read from `path`: the error to end with when SQLite's quick check finds
+/// the journal damaged (after the report is out: it may be all a salesperson has this
+/// morning). Any other problem is the report's own to say when it reads the file.
+fn damage_warning(path: &std::path::Path, consequence: &str) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    match crate::backup_policy::check_journal(path, consequence) {
+        Err(damaged @ crate::backup_policy::BackupError::Damaged { .. }) => Err(damaged.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Opens a journal that must already exist.
