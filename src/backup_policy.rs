@@ -175,7 +175,7 @@ pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Re
 
 /// The start-up backup: at most one a day, into `backups/` beside the journal, then the
 /// rotation (7 daily, 4 weekly). Returns the new backup, or `None` when there is no journal
-/// yet or today's backup exists.
+/// yet or today's backup of this journal exists (each journal in a folder gets its own).
 ///
 /// A damaged journal gives [`StoreError::Corrupt`] (inside [`BackupError::Store`]) and
 /// stays as it is: offer [`newest_good_backup`]. It reads the whole journal twice (copy,
