@@ -3,10 +3,12 @@
 //!
 //! Layers, top to bottom: [`app`] (egui, one file per panel), [`io`] (CSV and vCard files),
 //! [`store`] (the SQLite journal, all SQL), [`domain`] (plain Rust rules). [`cli`] parses
-//! the command line and [`sample`] makes demo and benchmark journals.
+//! the command line and [`sample`] makes demo and benchmark journals. [`backup_policy`]
+//! decides when backups are taken, which are kept, and carries out restores, on top of the
+//! store's snapshot copies.
 
 pub mod app;
-pub mod backups;
+pub mod backup_policy;
 pub mod cli;
 pub mod domain;
 pub mod io;

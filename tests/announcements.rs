@@ -536,7 +536,7 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
     assert_eq!(store.customers().unwrap().len(), 1);
     announce(&mut store, "Prices rise 4%", day(3, 1), Audience::All);
     assert_eq!(names(&ranking(&store, today())), ["Ann"]);
-    let backups = candor::backups::list_backups(&path).unwrap();
+    let backups = candor::backup_policy::list_backups(&path).unwrap();
     assert!(
         backups
             .iter()

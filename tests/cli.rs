@@ -753,3 +753,76 @@ fn a_formula_behind_invisible_characters_is_quoted_in_every_export() {
     assert_eq!(raw("phone"), format!("'{phone}"));
     assert_eq!(candor::io::csv_text::unescape(&raw("name")), name);
 }
+
+/// Writes garbage over the start of a page in the middle of `path` (its b-tree header),
+/// the way a failing disk or a crashed copy tool damages a file.
+fn damage_a_middle_page(path: &Path) {
+    let mut bytes = fs::read(path).unwrap();
+    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    let middle = bytes.len() / page_size / 2 * page_size;
+    for byte in &mut bytes[middle..middle + 200] {
+        *byte = 0x5A;
+    }
+    fs::write(path, &bytes).unwrap();
+}
+
+#[test]
+fn a_damaged_journal_takes_no_import_warns_with_its_ranking_and_is_named_by_backup() {
+    let scene = Scene::new();
+    let journal = scene.s("demo.sqlite3");
+    scene
+        .command(&["demo", "--db", &journal, "--today", "2026-11-20"])
+        .assert()
+        .success();
+    scene
+        .command(&["backup", "--db", &journal])
+        .assert()
+        .success();
+    let good = fs::read_dir(scene.path("backups"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    damage_a_middle_page(&scene.path("demo.sqlite3"));
+    let error = candor::store::quick_check(&scene.path("demo.sqlite3")).unwrap_err();
+    assert!(
+        matches!(error, candor::store::StoreError::Corrupt { .. }),
+        "the quick check finds the damage: {error:?}"
+    );
+    let damaged = hash(&scene.path("demo.sqlite3"));
+
+    // An import is refused before it writes anything, naming the journal and the backup.
+    let line = scene.fails(&["import", "--db", &journal, &scene.s("customers.csv")]);
+    assert!(line.contains(&format!("{journal} is damaged")), "{line}");
+    assert!(line.contains("nothing was imported"), "{line}");
+    assert!(line.contains(&good), "names the newest good backup: {line}");
+    assert_eq!(hash(&scene.path("demo.sqlite3")), damaged);
+
+    // The ranking is still printed, with one warning line and a failing exit code.
+    let output = scene
+        .command(&["rank", "--db", &journal, "--today", "2026-11-20"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.starts_with("Call them first"), "{stdout}");
+    assert!(!output.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("candor: {journal} is damaged"))
+            && stderr.contains("may be incomplete or wrong")
+            && stderr.contains(&good),
+        "{stderr}"
+    );
+
+    // A backup of it names the journal as the damaged one, not the copy it was making.
+    let out = scene.s("b2.sqlite3");
+    let line = scene.fails(&["backup", "--db", &journal, "--out", &out]);
+    assert!(line.contains(&format!("{journal} is damaged")), "{line}");
+    assert!(!line.contains("b2.sqlite3"), "{line}");
+    assert!(!scene.path("b2.sqlite3").exists());
+    assert_eq!(hash(&scene.path("demo.sqlite3")), damaged);
+}

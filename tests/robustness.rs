@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use candor::backups::{self, BackupError};
+use candor::backup_policy::{self, BackupError};
 use candor::domain::{
     Cents, CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKind, Payment, Promise,
     PromiseCategory,
@@ -428,9 +428,10 @@ fn a_journal_from_a_newer_candor_is_refused_untouched() {
 fn damage_inside_the_history_is_found_at_startup_and_a_good_backup_offered() {
     let dir = tempfile::tempdir().unwrap();
     let path = closed_journal(dir.path(), "journal.sqlite3");
-    let good = backups::startup_backup(&path, day(2026, 11, 19).and_hms_opt(9, 0, 0).unwrap())
-        .unwrap()
-        .unwrap();
+    let good =
+        backup_policy::startup_backup(&path, day(2026, 11, 19).and_hms_opt(9, 0, 0).unwrap())
+            .unwrap()
+            .unwrap();
     let mut bytes = fs::read(&path).unwrap();
     let page = 4096;
     let last_page = bytes.len() / page - 1;
@@ -440,18 +441,19 @@ fn damage_inside_the_history_is_found_at_startup_and_a_good_backup_offered() {
     fs::write(&path, &bytes).unwrap();
     let before = hash(&path);
     let error =
-        match backups::startup_backup(&path, day(2026, 11, 20).and_hms_opt(9, 0, 0).unwrap()) {
+        match backup_policy::startup_backup(&path, day(2026, 11, 20).and_hms_opt(9, 0, 0).unwrap())
+        {
             Err(BackupError::Store(error)) => error,
             other => panic!("the damage went unnoticed: {other:?}"),
         };
-    assert!(backups::offers_restore(&error), "{error:?}");
+    assert!(backup_policy::offers_restore(&error), "{error:?}");
     assert!(error.to_string().contains(&path.display().to_string()));
     assert_eq!(hash(&path), before);
-    let offered = backups::newest_good_backup(&path).unwrap().unwrap();
+    let offered = backup_policy::newest_good_backup(&path).unwrap().unwrap();
     assert_eq!(offered.path, good);
     assert_eq!(offered.customer_count, Ok(1));
     // Restoring keeps the damaged file byte for byte and brings the history back.
-    let report = backups::restore(&path, &offered.path, now()).unwrap();
+    let report = backup_policy::restore(&path, &offered.path, now()).unwrap();
     let kept = report.previous.unwrap();
     assert_eq!(hash(&kept), before);
     let store = Store::open(&path).unwrap();
@@ -518,7 +520,7 @@ fn a_version_1_journal_is_backed_up_then_upgraded_to_the_current_schema() {
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
 
     // The version-1 file as it was is in backups/, labelled.
-    let listed = backups::list_backups(&path).unwrap();
+    let listed = backup_policy::list_backups(&path).unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert!(
         listed[0].label.starts_with("before-upgrade-v1"),
@@ -533,7 +535,7 @@ fn a_version_1_journal_is_backed_up_then_upgraded_to_the_current_schema() {
     drop(store);
     // Opening again upgrades nothing and backs up nothing more.
     Store::open(&path).unwrap();
-    assert_eq!(backups::list_backups(&path).unwrap().len(), 1);
+    assert_eq!(backup_policy::list_backups(&path).unwrap().len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -712,13 +714,13 @@ fn a_100_kb_note_with_every_kind_of_hostile_character_round_trips() {
     // And it survives a backup and a restore byte for byte.
     let path = store.path().to_path_buf();
     drop(store);
-    let info = backups::back_up_now(&path, None, now()).unwrap();
+    let info = backup_policy::back_up_now(&path, None, now()).unwrap();
     let mut store = Store::open(&path).unwrap();
     store
         .add_entry(note(customer.id, "after the backup"), now())
         .unwrap();
     drop(store);
-    backups::restore(&path, &info.path, at(2026, 11, 21)).unwrap();
+    backup_policy::restore(&path, &info.path, at(2026, 11, 21)).unwrap();
     let store = Store::open(&path).unwrap();
     let timeline = store.timeline(customer.id).unwrap();
     assert_eq!(timeline.len(), 1);
@@ -899,7 +901,7 @@ fn a_journal_on_a_read_only_disk_says_so_and_keeps_everything() {
         }
     }
     // A backup onto the read-only disk fails cleanly too, saying why.
-    let error = backups::back_up_now(&path, None, now()).unwrap_err();
+    let error = backup_policy::back_up_now(&path, None, now()).unwrap_err();
     eprintln!("backup onto a read-only disk: {error}");
     assert!(error.to_string().contains("read-only disk"), "{error}");
     // A new journal cannot be started there: the message says the disk is read-only, and
@@ -952,7 +954,7 @@ fn a_full_disk_says_so_and_keeps_every_entry_already_saved() {
     );
     // A backup onto the full disk fails without leaving a half-written file, and says
     // where it could not go and why.
-    let backup_error = backups::back_up_now(&path, None, now()).unwrap_err();
+    let backup_error = backup_policy::back_up_now(&path, None, now()).unwrap_err();
     let backup_message = backup_error.to_string();
     eprintln!("full disk: {message} / backup: {backup_message}");
     assert!(
@@ -963,6 +965,9 @@ fn a_full_disk_says_so_and_keeps_every_entry_already_saved() {
         "{backup_message}"
     );
     assert!(!backup_message.contains("os error"), "{backup_message}");
+    // A backup onto the full disk fails without leaving a half-written file.
+    let backup_error = backup_policy::back_up_now(&path, None, now()).unwrap_err();
+    eprintln!("full disk: {message} / backup: {backup_error}");
     let leftovers: Vec<_> = fs::read_dir(mount.dir.join("backups"))
         .map(|read| read.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
@@ -1028,11 +1033,12 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     assert_eq!(
-        backups::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap()).unwrap(),
+        backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+            .unwrap(),
         None
     );
     journal_with(&path, 3);
-    let first = backups::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+    let first = backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
         .unwrap()
         .unwrap();
     assert!(
@@ -1040,11 +1046,12 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
             .file_name()
             .unwrap()
             .to_string_lossy()
-            .starts_with("candor-2026-01-01-")
+            .starts_with("journal-backup-2026-01-01-")
     );
     // At most one a day.
     assert_eq!(
-        backups::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap()).unwrap(),
+        backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+            .unwrap(),
         None
     );
     // Sixty days of start-ups.
@@ -1052,7 +1059,7 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
     for offset in 1..60 {
         let today = day(2026, 1, 1) + chrono::Duration::days(offset);
         assert!(
-            backups::startup_backup(&path, today.and_hms_opt(9, 0, 0).unwrap())
+            backup_policy::startup_backup(&path, today.and_hms_opt(9, 0, 0).unwrap())
                 .unwrap()
                 .is_some()
         );
@@ -1061,8 +1068,11 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
         "60 start-up backups with rotation: {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    let listed = backups::list_backups(&path).unwrap();
-    assert_eq!(listed.len(), backups::KEEP_DAILY + backups::KEEP_WEEKLY);
+    let listed = backup_policy::list_backups(&path).unwrap();
+    assert_eq!(
+        listed.len(),
+        backup_policy::KEEP_DAILY + backup_policy::KEEP_WEEKLY
+    );
     assert!(listed.iter().all(|b| b.customer_count == Ok(1)));
     assert!(listed.windows(2).all(|w| w[0].taken_at > w[1].taken_at));
     assert_eq!(listed[0].taken_at.date(), day(2026, 3, 1));
@@ -1073,7 +1083,148 @@ fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().all(|n| n.starts_with("candor-")), "{names:?}");
+    assert!(
+        names.iter().all(|n| n.starts_with("journal-backup-")),
+        "{names:?}"
+    );
+}
+
+/// A journal with `customers` customers at `path`.
+fn journal_of(path: &Path, customers: usize) {
+    let mut store = Store::open(path).unwrap();
+    for i in 0..customers {
+        store
+            .add_customer(CustomerDraft::named(format!("Customer {i}")), now())
+            .unwrap();
+    }
+}
+
+#[test]
+fn two_journals_in_one_folder_each_get_their_own_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    let work = dir.path().join("work.sqlite3");
+    journal_of(&journal, 1);
+    journal_of(&work, 3);
+    // Candor's first versions named backups without the journal: they are the default
+    // journal's.
+    let old_style = dir.path().join("backups/candor-2025-12-20-090000.sqlite3");
+    fs::create_dir_all(old_style.parent().unwrap()).unwrap();
+    backup_policy::back_up_now(&journal, Some(&old_style), now()).unwrap();
+
+    // Both journals start on the same day: each gets its daily backup.
+    let first_day = day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap();
+    let of_journal = backup_policy::startup_backup(&journal, first_day)
+        .unwrap()
+        .expect("the journal's daily backup");
+    let of_work = backup_policy::startup_backup(&work, first_day)
+        .unwrap()
+        .expect("the second journal's daily backup is not skipped");
+    assert_ne!(of_journal, of_work);
+    assert!(
+        of_work
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("work-backup-2026-01-01-"),
+        "{}",
+        of_work.display()
+    );
+    assert_eq!(
+        backup_policy::startup_backup(&work, first_day).unwrap(),
+        None
+    );
+
+    // Each lists only its own (the old-style one under the default journal).
+    let listed = |path: &Path| -> Vec<(PathBuf, Result<usize, String>)> {
+        backup_policy::list_backups(path)
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.path, b.customer_count))
+            .collect()
+    };
+    assert_eq!(
+        listed(&journal),
+        [(of_journal.clone(), Ok(1)), (old_style.clone(), Ok(1))]
+    );
+    assert_eq!(listed(&work), [(of_work.clone(), Ok(3))]);
+    assert_eq!(
+        backup_policy::newest_good_backup(&work)
+            .unwrap()
+            .unwrap()
+            .path,
+        of_work
+    );
+
+    // Six weeks of start-ups of both: each journal's rotation keeps its own 7 daily and
+    // 4 weekly, and never deletes the other's.
+    for offset in 1..42 {
+        let at = (day(2026, 1, 1) + chrono::Duration::days(offset))
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        assert!(
+            backup_policy::startup_backup(&journal, at)
+                .unwrap()
+                .is_some()
+        );
+        assert!(backup_policy::startup_backup(&work, at).unwrap().is_some());
+    }
+    let kept = backup_policy::KEEP_DAILY + backup_policy::KEEP_WEEKLY;
+    assert_eq!(listed(&journal).len(), kept);
+    assert_eq!(listed(&work).len(), kept);
+    assert!(listed(&work).iter().all(|(_, count)| *count == Ok(3)));
+    assert!(listed(&journal).iter().all(|(_, count)| *count == Ok(1)));
+    let files = fs::read_dir(dir.path().join("backups")).unwrap().count();
+    assert_eq!(files, 2 * kept);
+
+    // Restoring the work journal's newest backup saves it first as a work backup.
+    let newest = listed(&work)[0].0.clone();
+    let report = backup_policy::restore(&work, &newest, now()).unwrap();
+    let previous = report.previous.unwrap();
+    let previous_name = previous.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        previous_name.starts_with("work-backup-")
+            && previous_name.ends_with("-before-restore.sqlite3"),
+        "{previous_name}"
+    );
+    assert!(listed(&work).iter().any(|(path, _)| *path == previous));
+    assert!(listed(&journal).iter().all(|(path, _)| *path != previous));
+}
+
+#[test]
+fn leftovers_of_a_restore_interrupted_by_a_crash_are_removed_a_day_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 1);
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    let leftover = |name: &str, age: Option<std::time::SystemTime>| {
+        let file = dir.path().join(name);
+        fs::write(&file, b"half a copy").unwrap();
+        if let Some(modified) = age {
+            fs::File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_modified(modified)
+                .unwrap();
+        }
+        file
+    };
+    let stale = leftover(".journal.sqlite3.4242-0.restoring", Some(two_days_ago));
+    let stale_partial = leftover(
+        "..journal.sqlite3.4242-0.restoring.4242-1.partial",
+        Some(two_days_ago),
+    );
+    // Another restore may be under way right now, and another journal's are its own.
+    let fresh = leftover(".journal.sqlite3.4243-0.restoring", None);
+    let someone_elses = leftover(".other.sqlite3.1-0.restoring", Some(two_days_ago));
+    backup_policy::startup_backup(&path, day(2026, 1, 1).and_hms_opt(9, 0, 0).unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(!stale.exists());
+    assert!(fresh.exists());
+    assert!(someone_elses.exists());
+    assert!(!stale_partial.exists());
 }
 
 #[test]
@@ -1083,13 +1234,13 @@ fn backups_taken_at_the_same_moment_from_several_threads_all_succeed() {
     journal_with(&path, 50);
     let taken: Vec<PathBuf> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..4)
-            .map(|_| scope.spawn(|| backups::back_up_now(&path, None, now()).unwrap().path))
+            .map(|_| scope.spawn(|| backup_policy::back_up_now(&path, None, now()).unwrap().path))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let distinct: BTreeSet<&PathBuf> = taken.iter().collect();
     assert_eq!(distinct.len(), 4, "{taken:?}");
-    let listed = backups::list_backups(&path).unwrap();
+    let listed = backup_policy::list_backups(&path).unwrap();
     assert_eq!(listed.len(), 4);
     assert!(listed.iter().all(|b| b.customer_count == Ok(1)));
 }
@@ -1111,7 +1262,7 @@ fn a_backup_taken_while_another_process_writes_is_consistent() {
     let mut taken = Vec::new();
     for i in 0..5 {
         let out = dir.path().join(format!("copy-{i}.sqlite3"));
-        taken.push(backups::back_up_now(&db, Some(&out), now()).unwrap());
+        taken.push(backup_policy::back_up_now(&db, Some(&out), now()).unwrap());
         std::thread::sleep(Duration::from_millis(30));
     }
     writer.kill().unwrap();
@@ -1132,7 +1283,7 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     let customer = journal_with(&path, 2);
-    let backup = backups::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
     assert_eq!(backup.customer_count, Ok(1));
     {
         let mut store = Store::open(&path).unwrap();
@@ -1146,7 +1297,7 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     // Another window has the journal open during the restore.
     let other_window = Store::open(&path).unwrap();
     let seen = other_window.data_version().unwrap();
-    let report = backups::restore(&path, &backup.path, now()).unwrap();
+    let report = backup_policy::restore(&path, &backup.path, now()).unwrap();
     assert_eq!(report.customer_count, 1);
     assert_ne!(other_window.data_version().unwrap(), seen);
     assert_eq!(other_window.customer_count().unwrap(), 1);
@@ -1158,10 +1309,345 @@ fn restore_backs_up_the_current_journal_first_and_other_windows_see_it() {
     let before = Store::open(&previous).unwrap();
     assert_eq!(before.customer_count().unwrap(), 2);
     assert_eq!(before.timeline(customer).unwrap().len(), 3);
-    let listed = backups::list_backups(&path).unwrap();
+    let listed = backup_policy::list_backups(&path).unwrap();
     assert_eq!(listed.len(), 2);
     let store = Store::open(&path).unwrap();
     assert_eq!(store.integrity_check().unwrap(), Ok(()));
+}
+
+// ---------------------------------------------------------------------------------------
+// A restore while another process has the journal open
+
+const HOLD_DB: &str = "CANDOR_TEST_HOLD_DB";
+
+#[test]
+#[ignore = "child process of the restore-while-another-window-is-open test"]
+fn restore_child_holds_the_journal_open_then_saves() {
+    let Ok(db) = std::env::var(HOLD_DB) else {
+        return;
+    };
+    let mut store = Store::open(Path::new(&db)).unwrap();
+    println!("READY {}", store.customer_count().unwrap());
+    std::io::stdout().flush().unwrap();
+    let mut go = String::new();
+    std::io::stdin().read_line(&mut go).unwrap();
+    // The other window saves its customer form after the restore.
+    match store.add_customer(CustomerDraft::named("Saved by the other window"), now()) {
+        Ok(customer) => println!(
+            "SAVED {} customers={}",
+            customer.id.0,
+            store.customer_count().unwrap()
+        ),
+        Err(error) => println!("REFUSED {error}"),
+    }
+}
+
+fn page_size(path: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap()
+}
+
+/// The files in `dir` (not in its subfolders), by name.
+fn file_names(dir: &Path) -> BTreeSet<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn a_restore_with_another_page_size_leaves_the_other_windows_saves_in_the_restored_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let customer = journal_with(&path, 5);
+    // A backup from a journal made with 8 KiB pages (the journal has SQLite's 4 KiB).
+    let backup = dir.path().join("big-pages.sqlite3");
+    journal_of(&backup, 2);
+    {
+        let conn = rusqlite::Connection::open(&backup).unwrap();
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM;")
+            .unwrap();
+    }
+    assert_eq!(page_size(&backup), 8192);
+    let journal_page_size = page_size(&path);
+    assert_ne!(journal_page_size, 8192);
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap());
+
+    let mut other_window = child(
+        "restore_child_holds_the_journal_open_then_saves",
+        &[(HOLD_DB, path.to_str().unwrap())],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = std::io::BufReader::new(other_window.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert_ne!(
+            std::io::BufRead::read_line(&mut stdout, &mut line).unwrap(),
+            0,
+            "the other window stopped before it was ready"
+        );
+        if line.contains("READY") {
+            break;
+        }
+    }
+    assert!(line.contains("READY 1"), "{line}");
+
+    let report = backup_policy::restore(&path, &backup, now()).unwrap();
+    assert_eq!(report.customer_count, 2);
+
+    let mut stdin = other_window.stdin.take().unwrap();
+    stdin.write_all(b"GO\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = other_window.wait().unwrap();
+    assert!(status.success(), "{rest}");
+    // The other window's save landed in the restored journal, which it now sees.
+    assert!(
+        rest.contains("SAVED") && rest.contains("customers=3"),
+        "{rest}"
+    );
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), Ok(()));
+    let names: BTreeSet<String> = store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let expected: BTreeSet<String> = ["Customer 0", "Customer 1", "Saved by the other window"]
+        .map(String::from)
+        .into();
+    assert_eq!(names, expected);
+    drop(store);
+    // The journal is the same file, with its own page size.
+    assert_eq!(page_size(&path), journal_page_size);
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap()),
+        inode
+    );
+    // Nothing temporary is left: only the journal (with its WAL files), the backup, and
+    // the journal as it was before, in backups/.
+    let left: BTreeSet<String> = file_names(dir.path())
+        .into_iter()
+        .filter(|name| !name.ends_with("-wal") && !name.ends_with("-shm"))
+        .collect();
+    assert_eq!(
+        left,
+        ["big-pages.sqlite3", "journal.sqlite3"]
+            .map(String::from)
+            .into()
+    );
+    let previous = report.previous.unwrap();
+    assert_eq!(
+        file_names(&dir.path().join("backups")),
+        [previous.file_name().unwrap().to_string_lossy().into_owned()].into()
+    );
+    let before = Store::open(&previous).unwrap();
+    assert_eq!(before.timeline(customer).unwrap().len(), 5);
+}
+
+#[test]
+fn a_restore_over_a_damaged_journal_refuses_the_other_windows_next_save_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 5);
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let mut other_window = child(
+        "restore_child_holds_the_journal_open_then_saves",
+        &[(HOLD_DB, path.to_str().unwrap())],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = std::io::BufReader::new(other_window.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("READY") {
+        line.clear();
+        assert_ne!(
+            std::io::BufRead::read_line(&mut stdout, &mut line).unwrap(),
+            0,
+            "the other window stopped before it was ready"
+        );
+    }
+    // The journal's schema page is damaged under the open window: it cannot be restored in
+    // place, so a checked copy of the backup takes its name.
+    let mut bytes = fs::read(&path).unwrap();
+    for byte in &mut bytes[100..400] {
+        *byte = 0xA5;
+    }
+    fs::write(&path, &bytes).unwrap();
+    let report = backup_policy::restore(&path, &backup.path, now()).unwrap();
+    assert!(
+        report
+            .previous
+            .unwrap()
+            .to_string_lossy()
+            .contains("damaged")
+    );
+
+    let mut stdin = other_window.stdin.take().unwrap();
+    stdin.write_all(b"GO\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(other_window.wait().unwrap().success(), "{rest}");
+    // Its save is refused with a sentence, not written into the replaced file.
+    assert!(rest.contains("REFUSED"), "{rest}");
+    assert!(
+        rest.contains("nothing was saved") && rest.contains("restored"),
+        "{rest}"
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.customer_count().unwrap(), 1);
+    assert_eq!(store.integrity_check().unwrap(), Ok(()));
+}
+
+#[test]
+fn a_restore_over_a_journal_damaged_deep_inside_keeps_it_byte_for_byte_and_the_other_window_saves()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let path = closed_journal(dir.path(), "journal.sqlite3");
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let mut other_window = child(
+        "restore_child_holds_the_journal_open_then_saves",
+        &[(HOLD_DB, path.to_str().unwrap())],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stdout = std::io::BufReader::new(other_window.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("READY") {
+        line.clear();
+        assert_ne!(
+            std::io::BufRead::read_line(&mut stdout, &mut line).unwrap(),
+            0,
+            "the other window stopped before it was ready"
+        );
+    }
+    // A page deep in the history goes bad while the other window has the journal open.
+    let mut bytes = fs::read(&path).unwrap();
+    let page = 4096;
+    let last_page = bytes.len() / page - 1;
+    for byte in &mut bytes[last_page * page + 8..last_page * page + 600] {
+        *byte = 0x5A;
+    }
+    fs::write(&path, &bytes).unwrap();
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap());
+
+    let report = backup_policy::restore(&path, &backup.path, now()).unwrap();
+    let kept = report.previous.unwrap();
+    assert!(
+        kept.to_string_lossy().contains("-damaged"),
+        "{}",
+        kept.display()
+    );
+    assert_eq!(fs::read(&kept).unwrap(), bytes, "kept byte for byte");
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(&path).unwrap()),
+        inode,
+        "restored in place"
+    );
+
+    let mut stdin = other_window.stdin.take().unwrap();
+    stdin.write_all(b"GO\n").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(other_window.wait().unwrap().success(), "{rest}");
+    assert!(
+        rest.contains("SAVED") && rest.contains("customers=2"),
+        "{rest}"
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), Ok(()));
+    assert_eq!(store.customer_count().unwrap(), 2);
+}
+
+/// Every write another process committed before the restore is in the journal as it was
+/// saved just before the restore: the safety copy and the restore happen under one lock.
+#[test]
+fn a_restore_while_another_process_writes_loses_none_of_its_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 2000);
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let mut writer = child(
+        "kill_child_adds_entries_until_killed",
+        &[(KILL_DB, path.to_str().unwrap())],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let stdout = writer.stdout.take().unwrap();
+    let acknowledged = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::BufReader::new(stdout).read_to_string(&mut text);
+        text
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let mut safety_copies = Vec::new();
+    for round in 0..3 {
+        let started = Instant::now();
+        let report = backup_policy::restore(&path, &backup.path, at(2026, 11, 20 + round));
+        eprintln!(
+            "restore {round} under a writing process: {} ms",
+            started.elapsed().as_millis()
+        );
+        let report = report.unwrap();
+        safety_copies.push(report.previous.unwrap());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    let text = acknowledged.join().unwrap();
+    let mut summaries = BTreeSet::new();
+    for file in safety_copies.iter().chain([&path]) {
+        let store = Store::open(file).unwrap();
+        let customer = store.customers().unwrap()[0].id;
+        summaries.extend(
+            store
+                .timeline(customer)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.summary),
+        );
+    }
+    let acked: Vec<&str> = text.lines().filter(|l| l.starts_with("ACK ")).collect();
+    assert!(
+        acked.len() > 20,
+        "the writer wrote too little: {}",
+        acked.len()
+    );
+    // The ACK lines carry entry ids; the summaries carry the writer's counter.
+    let written = acked.len();
+    let lost: Vec<usize> = (0..written)
+        .filter(|i| !summaries.contains(&format!("written before the kill {i}")))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {written} acknowledged writes are in neither the safety copies nor the journal: {lost:?}",
+        lost.len()
+    );
 }
 
 #[test]
@@ -1169,7 +1655,7 @@ fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     let customer = journal_with(&path, 1);
-    let backup = backups::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
     {
         let mut store = Store::open(&path).unwrap();
         store.add_entry(note(customer, "newer"), now()).unwrap();
@@ -1177,7 +1663,7 @@ fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
     // Another window is in the middle of a write for longer than the busy timeout.
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let error = backups::restore(&path, &backup.path, now()).unwrap_err();
+    let error = backup_policy::restore(&path, &backup.path, now()).unwrap_err();
     assert!(
         matches!(error, BackupError::Store(StoreError::Busy { .. })),
         "{error:?}"
@@ -1185,6 +1671,36 @@ fn a_restore_that_cannot_get_the_lock_says_so_and_changes_nothing() {
     other.execute_batch("ROLLBACK").unwrap();
     let store = Store::open(&path).unwrap();
     assert_eq!(store.timeline(customer).unwrap().len(), 2);
+}
+
+#[test]
+fn a_restore_of_another_page_size_that_fails_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let customer = journal_with(&path, 3);
+    let backup = dir.path().join("small-pages.sqlite3");
+    journal_of(&backup, 2);
+    {
+        let conn = rusqlite::Connection::open(&backup).unwrap();
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA page_size=1024; VACUUM;")
+            .unwrap();
+    }
+    let before = file_names(dir.path());
+    // Another window is in the middle of a long write.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let error = backup_policy::restore(&path, &backup, now()).unwrap_err();
+    assert!(
+        matches!(error, BackupError::Store(StoreError::Busy { .. })),
+        "{error:?}"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    assert_eq!(file_names(dir.path()), before);
+    assert_eq!(file_names(&dir.path().join("backups")), BTreeSet::new());
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.timeline(customer).unwrap().len(), 3);
+    assert_eq!(store.customer_count().unwrap(), 1);
 }
 
 #[test]
@@ -1206,12 +1722,12 @@ fn restore_refuses_bad_backups_and_leaves_the_journal_alone() {
         (path.clone(), |e| matches!(e, BackupError::SameFile { .. })),
     ];
     for (backup, expected) in cases {
-        let error = backups::restore(&path, &backup, now()).unwrap_err();
+        let error = backup_policy::restore(&path, &backup, now()).unwrap_err();
         assert!(expected(&error), "{}: {error:?}", backup.display());
         assert!(error.to_string().ends_with('.'), "{error}");
     }
     assert_eq!(hash(&path), before);
-    assert!(backups::list_backups(&path).unwrap().is_empty());
+    assert!(backup_policy::list_backups(&path).unwrap().is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1360,11 +1876,11 @@ fn a_new_journal_its_working_files_and_its_backups_are_private_to_their_owner() 
     assert_eq!(mode(&path), 0o600);
     assert_eq!(mode(Path::new(&wal)), 0o600, "the -wal file");
     assert_eq!(mode(Path::new(&shm)), 0o600, "the -shm file");
-    let info = backups::back_up_now(&path, None, now()).unwrap();
+    let info = backup_policy::back_up_now(&path, None, now()).unwrap();
     assert_eq!(mode(&folder.join("backups")), 0o700);
     assert_eq!(mode(&info.path), 0o600);
     let chosen = dir.path().join("copy.sqlite3");
-    let info = backups::back_up_now(&path, Some(&chosen), now()).unwrap();
+    let info = backup_policy::back_up_now(&path, Some(&chosen), now()).unwrap();
     assert_eq!(mode(&info.path), 0o600);
 }
 
@@ -1375,7 +1891,7 @@ fn opening_an_old_journal_tightens_its_backups_but_not_a_folder_the_person_chose
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
     let customer = journal_with(&path, 2);
-    let backup = backups::back_up_now(&path, None, now()).unwrap().path;
+    let backup = backup_policy::back_up_now(&path, None, now()).unwrap().path;
     // As an older Candor left them: readable by everyone.
     let open_up = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
     open_up(dir.path(), 0o755);
@@ -1492,7 +2008,7 @@ fn an_export_or_backup_that_cannot_be_written_says_where_and_why() {
         )
     );
     let copy = mount.dir.join("copy.sqlite3");
-    let error = backups::back_up_now(&path, Some(&copy), now())
+    let error = backup_policy::back_up_now(&path, Some(&copy), now())
         .unwrap_err()
         .to_string();
     assert_eq!(

@@ -482,6 +482,44 @@ fn backing_up_then_restoring_brings_back_what_was_there() {
 }
 
 #[test]
+fn the_restore_dialog_lists_only_the_open_journals_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    let work = dir.path().join("work.sqlite3");
+    for (path, names) in [
+        (&journal, &["Maria Keller"][..]),
+        (&work, &["Tomás Ortega", "Ana Silva", "Lee Chen"][..]),
+    ] {
+        let mut store = Store::open(path).unwrap();
+        for name in names {
+            store
+                .add_customer(CustomerDraft::named(*name), now())
+                .unwrap();
+        }
+        drop(store);
+        candor::backup_policy::back_up_now(path, None, now()).unwrap();
+    }
+    let app = CandorApp::open(work.clone(), Prefs::default(), Box::new(FixedClock(now())));
+    let mut harness = harness_for(app);
+    harness.run();
+    open_menu_item(&mut harness, "File", "Restore from backup…");
+    assert_eq!(
+        harness
+            .get_all_by_label_contains("2026-11-20 10:00 —")
+            .count(),
+        1,
+        "one backup listed"
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("2026-11-20 10:00 — 3 customers")
+            .next()
+            .is_some()
+    );
+    assert!(harness.query_by_label_contains("— 1 customer").is_none());
+}
+
+#[test]
 fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite3");
@@ -491,7 +529,7 @@ fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
             .add_customer(CustomerDraft::named("Maria Keller"), now())
             .unwrap();
     }
-    candor::backups::back_up_now(&path, None, now()).unwrap();
+    candor::backup_policy::back_up_now(&path, None, now()).unwrap();
     // Damage the journal: cut it short.
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
@@ -515,6 +553,254 @@ fn a_damaged_journal_is_left_alone_and_the_newest_good_backup_is_offered() {
         .as_ref()
         .expect("the journal is back");
     assert_eq!(journal.customers[0].name, "Maria Keller");
+}
+
+/// A demo journal at `path`, backed up, then damaged in one page in the middle that the
+/// window does not read when it opens (so it opens) but SQLite's quick check does.
+fn journal_damaged_deep_inside(path: &std::path::Path) -> std::path::PathBuf {
+    {
+        let mut store = Store::open(path).unwrap();
+        candor::sample::write_demo(&mut store, now().date()).unwrap();
+    }
+    let good = candor::backup_policy::back_up_now(path, None, now())
+        .unwrap()
+        .path;
+    let sound = std::fs::read(path).unwrap();
+    let page_size = usize::from(u16::from_be_bytes([sound[16], sound[17]]));
+    let pages = sound.len() / page_size;
+    for page in (pages / 2..pages).chain(1..pages / 2) {
+        let mut bytes = sound.clone();
+        for byte in &mut bytes[page * page_size..page * page_size + 200] {
+            *byte = 0x5A;
+        }
+        std::fs::write(path, &bytes).unwrap();
+        let opens = Store::open(path)
+            .and_then(|store| candor::app::Journal::new(store, now().date()))
+            .is_ok();
+        if opens && candor::store::quick_check(path).is_err() {
+            return good;
+        }
+    }
+    panic!("no page of the demo journal could be damaged without stopping it from opening");
+}
+
+#[test]
+fn a_journal_found_damaged_after_opening_turns_read_only_and_offers_the_newest_good_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let good = journal_damaged_deep_inside(&path);
+    let damaged = std::fs::read(&path).unwrap();
+
+    let app = CandorApp::open(path.clone(), Prefs::default(), Box::new(FixedClock(now())));
+    assert!(
+        app.journal.is_some(),
+        "the window opens without waiting for the check"
+    );
+    let mut harness = harness_for(app);
+    harness.run();
+    for _ in 0..500 {
+        if !harness.state().is_checking() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run();
+    let damage = harness
+        .state()
+        .damage()
+        .expect("the check found the damage")
+        .clone();
+    assert_eq!(
+        damage.newest_good.as_ref().map(|b| b.path.clone()),
+        Some(good.clone())
+    );
+    harness.get_by_label_contains("This journal is damaged");
+
+    // A save is refused with a clear sentence, and the form keeps what was typed.
+    let customers = harness.state().journal.as_ref().unwrap().customers.len();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    type_into(&mut harness, "Name", "Written into the damage");
+    harness.get_by_label("Save").click();
+    harness.run();
+    harness.get_by_label_contains("Nothing was saved");
+    assert_eq!(
+        harness.get_by_label("Name").value().as_deref(),
+        Some("Written into the damage")
+    );
+    assert_eq!(
+        harness.state().journal.as_ref().unwrap().customers.len(),
+        customers
+    );
+    harness.get_by_label("Cancel").click();
+    harness.run();
+
+    // An import is refused before it writes, naming the newest good backup.
+    let card = dir.path().join("contacts.vcf");
+    std::fs::write(
+        &card,
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ingrid Larsen\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    open_menu_item(&mut harness, "File", "Import…");
+    type_into(&mut harness, "File to import", &card.display().to_string());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    harness.get_by_label("Import").click();
+    harness.step();
+    wait_for_job(&mut harness);
+    let refused = notice(&harness);
+    assert!(
+        refused.contains("is damaged") && refused.contains("nothing was imported"),
+        "{refused}"
+    );
+    let good_name = good.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(refused.contains(&good_name), "{refused}");
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    assert_eq!(
+        Store::open(&path).unwrap().customer_count().unwrap(),
+        customers,
+        "nothing was written"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), damaged);
+
+    // The banner's button shows the newest good backup in the restore dialog.
+    harness.get_by_label("Restore newest good backup…").click();
+    harness.run();
+    harness.get_by_label("Restore").click();
+    harness.step();
+    wait_for_job(&mut harness);
+    assert!(
+        notice(&harness).starts_with(&format!("Restored {customers} customers")),
+        "{}",
+        notice(&harness)
+    );
+    assert!(harness.state().damage().is_none());
+    assert!(
+        harness
+            .query_by_label_contains("This journal is damaged")
+            .is_none()
+    );
+    assert_eq!(
+        Store::open(&path)
+            .unwrap()
+            .quick_check()
+            .map_err(|e| e.to_string()),
+        Ok(())
+    );
+    // Writing works again.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    type_into(&mut harness, "Name", "Saved after the restore");
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert_eq!(notice(&harness), "Saved: Saved after the restore.");
+}
+
+#[test]
+fn a_window_on_a_damaged_journal_saves_into_the_journal_another_window_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let good = journal_damaged_deep_inside(&path);
+    let mut window = harness_for(CandorApp::open(
+        path.clone(),
+        Prefs::default(),
+        Box::new(FixedClock(now())),
+    ));
+    window.run();
+    for _ in 0..500 {
+        if !window.state().is_checking() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        window.step();
+    }
+    window.run();
+    assert!(window.state().damage().is_some());
+
+    // The other window restores the newest good backup into the same file.
+    let report = candor::backup_policy::restore(&path, &good, now()).unwrap();
+    assert!(
+        report
+            .previous
+            .unwrap()
+            .to_string_lossy()
+            .contains("damaged")
+    );
+    // A few seconds pass: this window notices, checks the journal again, and takes saves.
+    for _ in 0..100 {
+        window.run_steps(60);
+        if window.state().damage().is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(window.state().damage().is_none());
+    assert!(
+        notice(&window).contains("saving works again"),
+        "{}",
+        notice(&window)
+    );
+    assert_eq!(
+        window.state().journal.as_ref().unwrap().customers.len(),
+        report.customer_count
+    );
+    window.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    window.run();
+    type_into(&mut window, "Name", "Saved after the other window restored");
+    window.get_by_label("Save").click();
+    window.run();
+    assert_eq!(
+        notice(&window),
+        "Saved: Saved after the other window restored."
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.customer_count().unwrap(), report.customer_count + 1);
+}
+
+#[test]
+fn a_window_whose_journal_file_is_replaced_opens_the_new_file_and_saves_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let other = dir.path().join("copied-in.sqlite3");
+    for (file, name) in [(&path, "Maria Keller"), (&other, "Tomás Ortega")] {
+        let mut store = Store::open(file).unwrap();
+        store
+            .add_customer(CustomerDraft::named(name), now())
+            .unwrap();
+    }
+    let mut window = harness_for(CandorApp::open(
+        path.clone(),
+        Prefs::default(),
+        Box::new(FixedClock(now())),
+    ));
+    window.run();
+    // Someone puts another journal in its place (a restore from a damaged state, a copy
+    // in the file manager).
+    std::fs::rename(&other, &path).unwrap();
+    window.run_steps(240);
+    assert!(
+        notice(&window).contains("is open again"),
+        "{}",
+        notice(&window)
+    );
+    assert_eq!(customer_names(&window), ["Tomás Ortega"]);
+    window.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    window.run();
+    type_into(&mut window, "Name", "Saved into the new file");
+    window.get_by_label("Save").click();
+    window.run();
+    assert_eq!(notice(&window), "Saved: Saved into the new file.");
+    let names: Vec<String> = Store::open(&path)
+        .unwrap()
+        .customers()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["Saved into the new file", "Tomás Ortega"]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use super::dialogs::Dialog;
-use crate::backups::{BackupInfo, RestoreReport};
+use crate::backup_policy::{BackupInfo, RestoreReport};
 use crate::io::import::ImportSummary;
 
 /// What a finished job reports.

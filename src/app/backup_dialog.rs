@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::entry_form::FormOutcome;
-use crate::backups::BackupInfo;
+use crate::backup_policy::BackupInfo;
 
 /// Back up now: into the backups folder, or to a chosen file.
 pub struct BackupDialog {

@@ -7,13 +7,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::background::BackgroundJob;
 use super::commands::UiCommand;
 use super::customers_panel::CustomerList;
+use super::damage_banner::{Damage, JournalCheck};
 use super::dialogs::{Dialog, PathPurpose};
 use super::entry_form::FormOutcome;
 use super::file_picker::FilePicker;
 use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
 use super::timeline_panel::TimelineView;
-use super::{Clock, call_first_panel, customers_panel, menu_bar, timeline_panel};
+use super::{Clock, call_first_panel, customers_panel, damage_banner, menu_bar, timeline_panel};
 use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKindTag, OrderStatus};
 use crate::store::Store;
 
@@ -43,6 +44,9 @@ pub enum Action {
     OpenJournalAt(PathBuf),
     /// Restore the newest good backup of a journal that turned out damaged.
     RestoreNewestGood,
+    /// Show the newest good backup of the open journal, found damaged, in the restore
+    /// dialog.
+    OfferNewestGoodBackup,
     SetTheme(super::prefs::ThemeChoice),
     /// Hides one error of the status bar (by its place in [`CandorApp::errors`]).
     DismissError(usize),
@@ -122,10 +126,14 @@ pub struct CandorApp {
     pub(super) actions: Vec<Action>,
     pub(super) picker: FilePicker,
     /// For a damaged journal: the newest backup that passed its integrity check.
-    pub(super) restore_offer: Option<crate::backups::BackupInfo>,
+    pub(super) restore_offer: Option<crate::backup_policy::BackupInfo>,
+    /// SQLite's quick check of the journal just opened, running on its own thread.
+    pub(super) journal_check: Option<JournalCheck>,
+    /// What the check found when the open journal is damaged: it is then read-only.
+    pub(super) damage: Option<Damage>,
     /// The day's start-up backup, running on its own thread.
     pub(super) startup_backup:
-        Option<std::sync::mpsc::Receiver<crate::backups::Result<Option<PathBuf>>>>,
+        Option<std::sync::mpsc::Receiver<crate::backup_policy::Result<Option<PathBuf>>>>,
     pub(super) fonts_installed: bool,
     /// An export, import, backup or restore running on its own thread.
     pub(super) job: Option<BackgroundJob>,
@@ -156,6 +164,8 @@ impl CandorApp {
             actions: Vec::new(),
             picker: FilePicker::default(),
             restore_offer: None,
+            journal_check: None,
+            damage: None,
             startup_backup: None,
             fonts_installed: false,
             job: None,
@@ -208,6 +218,8 @@ impl CandorApp {
                 self.customer_list.invalidate();
                 self.undo.clear();
                 self.prefs.last_journal = Some(path.to_path_buf());
+                self.damage = None;
+                self.start_journal_check();
             }
             Err(error) => {
                 if self.journal.is_some() {
@@ -216,13 +228,70 @@ impl CandorApp {
                     self.journal_path = path.to_path_buf();
                     self.open_error = Some(error.to_string());
                     // A damaged journal is left as it is; offer the newest good backup.
-                    self.restore_offer = if crate::backups::offers_restore(&error) {
-                        crate::backups::newest_good_backup(path).ok().flatten()
+                    self.restore_offer = if crate::backup_policy::offers_restore(&error) {
+                        crate::backup_policy::newest_good_backup(path)
+                            .ok()
+                            .flatten()
                     } else {
                         None
                     };
                 }
             }
+        }
+    }
+
+    /// What the check found when the open journal turned out damaged (it is then
+    /// read-only).
+    pub fn damage(&self) -> Option<&Damage> {
+        self.damage.as_ref()
+    }
+
+    /// True while the check of the journal just opened runs.
+    pub fn is_checking(&self) -> bool {
+        self.journal_check.is_some()
+    }
+
+    /// Starts SQLite's quick check of the open journal on its own thread (it reads the
+    /// whole file: about a second for a million entries), so the window opens at once.
+    fn start_journal_check(&mut self) {
+        match JournalCheck::start(&self.journal_path) {
+            Ok(check) => self.journal_check = Some(check),
+            Err(error) => self.fail(error),
+        }
+    }
+
+    fn poll_journal_check(&mut self, ctx: &egui::Context) {
+        let Some(check) = self.journal_check.as_ref() else {
+            return;
+        };
+        let Some(result) = check.poll() else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            return;
+        };
+        let checked = check.path.clone();
+        self.journal_check = None;
+        if checked != self.journal_path {
+            return;
+        }
+        match result {
+            Ok(None) => {
+                // Restored in place from another window: writable again.
+                if self.damage.take().is_some()
+                    && let Some(journal) = self.journal.as_mut()
+                {
+                    journal.store.accept_writes_again();
+                    self.say("The journal passes its check again (restored from a backup in another window?): saving works again.");
+                }
+            }
+            Ok(Some(damage)) => {
+                if let Some(journal) = self.journal.as_mut() {
+                    journal
+                        .store
+                        .refuse_writes_as_damaged(damage.detail.clone());
+                    self.damage = Some(damage);
+                }
+            }
+            Err(error) => self.fail(error),
         }
     }
 
@@ -243,7 +312,7 @@ impl CandorApp {
         let spawned = std::thread::Builder::new()
             .name("daily-backup".into())
             .spawn(move || {
-                let result = crate::backups::startup_backup(&path, now);
+                let result = crate::backup_policy::startup_backup(&path, now);
                 let _ = sender.send(result);
             });
         if spawned.is_ok() {
@@ -262,7 +331,7 @@ impl CandorApp {
             }
             Ok(Err(error)) => {
                 self.startup_backup = None;
-                let damaged = matches!(&error, crate::backups::BackupError::Store(e) if crate::backups::offers_restore(e));
+                let damaged = matches!(&error, crate::backup_policy::BackupError::Store(e) if crate::backup_policy::offers_restore(e));
                 if damaged {
                     // Damage deep in the history passes opening and shows up in the backup's
                     // full check: say so, and point at the good backups.
@@ -396,6 +465,7 @@ impl CandorApp {
         }
         self.keep_title(&ctx);
         self.poll_daily_backup();
+        self.poll_journal_check(&ctx);
         self.poll_job(&ctx);
         self.pick_up_changes_from_other_windows(&ctx);
         if self.dialog.is_none()
@@ -408,6 +478,11 @@ impl CandorApp {
         egui::Panel::top("menu_bar").show(ui, |ui| {
             menu_bar::ui(ui, &self.prefs, self.undo.last().is_some(), &mut actions);
         });
+        if let (Some(damage), Some(_)) = (&self.damage, &self.journal) {
+            egui::Panel::top("damage_banner").show(ui, |ui| {
+                damage_banner::ui(ui, damage, &mut actions);
+            });
+        }
         self.status_bar_ui(ui, &mut actions);
 
         match self.journal.as_ref() {
@@ -511,6 +586,20 @@ impl CandorApp {
         }
         self.last_change_check_secs = time;
         ctx.request_repaint_after(std::time::Duration::from_secs_f64(CHECK_EVERY_SECS));
+        // Another window restored a damaged journal by putting a new file in its place:
+        // open that one, so what is saved next goes into the restored journal.
+        let replaced = self
+            .journal
+            .as_ref()
+            .is_some_and(|j| !j.store.is_file_still_there());
+        if replaced && self.journal_path.exists() && self.job.is_none() {
+            let path = self.journal_path.clone();
+            self.switch_journal(&path);
+            if self.journal_path == path && self.open_error.is_none() {
+                self.say("The journal file was replaced (restored from a backup in another window?) and is open again.");
+            }
+            return;
+        }
         let changed = match self.journal.as_ref().map(Journal::changed_elsewhere) {
             Some(Ok(changed)) => changed,
             Some(Err(error)) => {
@@ -525,6 +614,10 @@ impl CandorApp {
             .is_some_and(|j| j.as_of != self.today());
         if changed || day_changed {
             self.reload();
+        }
+        // Another window may have restored the damaged journal in place: check it again.
+        if changed && self.damage.is_some() && self.journal_check.is_none() {
+            self.start_journal_check();
         }
     }
 
@@ -722,7 +815,7 @@ fn open_error_ui(
     ui: &mut egui::Ui,
     path: &Path,
     error: Option<&str>,
-    restore_offer: Option<&crate::backups::BackupInfo>,
+    restore_offer: Option<&crate::backup_policy::BackupInfo>,
     actions: &mut Vec<Action>,
 ) {
     ui.vertical_centered(|ui| {

@@ -308,6 +308,11 @@ impl CandorApp {
                     }
                 }
             }
+            Action::OfferNewestGoodBackup => {
+                if let Some(backup) = self.damage.as_ref().and_then(|d| d.newest_good.clone()) {
+                    self.dialog = Some(Dialog::Restore(RestoreDialog::new(vec![backup])));
+                }
+            }
             Action::SetTheme(theme) => self.prefs.theme = theme,
         }
     }
@@ -366,10 +371,12 @@ impl CandorApp {
             UiCommand::BackupNow => {
                 self.dialog = Some(Dialog::Backup(BackupDialog::new(&self.journal_path)));
             }
-            UiCommand::RestoreBackup => match crate::backups::list_backups(&self.journal_path) {
-                Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
-                Err(error) => self.fail_about(ErrorTopic::Restore, error.to_string()),
-            },
+            UiCommand::RestoreBackup => {
+                match crate::backup_policy::list_backups(&self.journal_path) {
+                    Ok(backups) => self.dialog = Some(Dialog::Restore(RestoreDialog::new(backups))),
+                    Err(error) => self.fail_about(ErrorTopic::Restore, error.to_string()),
+                }
+            }
             UiCommand::ShowShortcuts | UiCommand::ShowJournalLocation | UiCommand::ShowAbout => {
                 self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
                     command,
@@ -724,12 +731,15 @@ impl CandorApp {
         let what = format!("Importing {}…", path.display());
         let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));
         self.start_job(what, Some(reopen), false, move || {
-            let result = Store::open(&journal)
-                .map_err(|e| e.to_string())
-                .and_then(|mut store| {
-                    crate::io::import::import_file(&mut store, &path, &options, now)
-                        .map_err(|e| e.to_string())
-                });
+            // Writing into a damaged journal can spread the damage: check it first.
+            let result =
+                crate::backup_policy::check_journal(&journal, "nothing was imported into it")
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| Store::open(&journal).map_err(|e| e.to_string()))
+                    .and_then(|mut store| {
+                        crate::io::import::import_file(&mut store, &path, &options, now)
+                            .map_err(|e| e.to_string())
+                    });
             match result {
                 Ok(summary) => JobResult::Imported(Box::new(summary)),
                 Err(error) => JobResult::Failed(error),
@@ -747,7 +757,7 @@ impl CandorApp {
             what,
             Some(reopen),
             false,
-            move || match crate::backups::back_up_now(&journal, out.as_deref(), now) {
+            move || match crate::backup_policy::back_up_now(&journal, out.as_deref(), now) {
                 Ok(info) => JobResult::BackedUp(info),
                 Err(error) => JobResult::Failed(error.to_string()),
             },
@@ -765,12 +775,15 @@ impl CandorApp {
         let now = self.now();
         let journal = self.journal_path.clone();
         let what = format!("Restoring {}…", backup.display());
-        self.start_job(what, None, true, move || {
-            match crate::backups::restore(&journal, &backup, now) {
+        self.start_job(
+            what,
+            None,
+            true,
+            move || match crate::backup_policy::restore(&journal, &backup, now) {
                 Ok(report) => JobResult::Restored { report, backup },
                 Err(error) => JobResult::Failed(error.to_string()),
-            }
-        })
+            },
+        )
     }
 
     /// Opens (creating on first use) a sample journal beside the current one.

@@ -11,6 +11,7 @@ mod candor_app;
 mod command_handling;
 mod commands;
 mod customers_panel;
+mod damage_banner;
 mod date_field;
 mod dialogs;
 mod entry_form;
@@ -29,6 +30,7 @@ use chrono::{Local, NaiveDateTime, Timelike as _};
 
 pub use candor_app::{Action, CandorApp, ErrorNotice, ErrorTopic};
 pub use commands::UiCommand;
+pub use damage_banner::Damage;
 pub use entry_form::EntryForm;
 pub use journal::Journal;
 pub use prefs::{Prefs, ThemeChoice};

@@ -44,6 +44,11 @@ pub enum StoreError {
     ReadOnly { path: PathBuf },
 
     #[error(
+        "Nothing was saved: {path} is damaged ({detail}), so Candor keeps it read-only to stop the damage spreading; restore its newest good backup (File → Restore from backup…)."
+    )]
+    Damaged { path: PathBuf, detail: String },
+
+    #[error(
         "The journal {path} is on a read-only disk: nothing was saved; copy it to a disk you may write to, or make this one writable, and open it again."
     )]
     ReadOnlyDisk { path: PathBuf },

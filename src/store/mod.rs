@@ -5,7 +5,6 @@
 //! IMMEDIATE transaction and returns only after it committed.
 
 mod announcements;
-mod backup;
 mod customers;
 mod entries;
 mod entry_row;
@@ -14,6 +13,7 @@ mod facts;
 pub mod private_files;
 mod reports;
 pub mod schema;
+mod snapshot;
 mod summary;
 
 use std::fs;
@@ -23,14 +23,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use backup::{
-    BACKUP_DIR_NAME, BackupContents, SnapshotInfo, backup_dir, backup_file_name, free_backup_path,
-    inspect_backup, parse_backup_file_name, replace_file, restore_into, snapshot_file,
-};
 pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
 pub use reports::{EntryCells, OpenTotals};
+pub use snapshot::{
+    BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotInfo, backup_dir,
+    backup_file_name, free_backup_path, inspect_backup, keep_raw_copy, parse_backup_file_name,
+    replace_file, restore_into, snapshot_file,
+};
 
 /// The result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -51,6 +52,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     read_only: bool,
+    /// What SQLite's check found when the journal turned out damaged: it then takes no
+    /// more writes, so the damage cannot spread.
+    damaged: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -178,7 +182,7 @@ fn check_file(path: &Path) -> Result<FileCheck> {
     if change_counter == valid_for
         && pages > 0
         && metadata.len() < pages * page_size
-        && !backup::has_wal(path)
+        && !snapshot::has_wal(path)
     {
         return Err(StoreError::Corrupt {
             path: path.to_path_buf(),
@@ -190,6 +194,43 @@ fn check_file(path: &Path) -> Result<FileCheck> {
         });
     }
     Ok(FileCheck::LooksLikeSqlite)
+}
+
+/// At most this many problems are reported by a check: enough to say what is wrong.
+const PROBLEMS_SHOWN: u32 = 3;
+
+/// SQLite's quick check of the journal file at `path` (see [`Store::quick_check`]), read
+/// only, without changing a byte of it. A file that is not a Candor journal, is cut short
+/// or is newer is refused with the matching [`StoreError`] first.
+pub fn quick_check(path: &Path) -> Result<()> {
+    let conn = snapshot::open_checked_read_only(path)?;
+    quick_check_connection(&conn, path)
+}
+
+fn quick_check_connection(conn: &Connection, path: &Path) -> Result<()> {
+    let fail = |e| StoreError::from_sqlite(path, e);
+    let mut statement = conn
+        .prepare(&format!("PRAGMA quick_check({PROBLEMS_SHOWN})"))
+        .map_err(fail)?;
+    let lines: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(fail)?;
+    if lines == ["ok"] {
+        return Ok(());
+    }
+    // "*** in database main ***\nPage 16: btreeInitPage() returns error code 11" → the
+    // part a person (or whoever helps them) can use.
+    let problems: Vec<&str> = lines
+        .iter()
+        .flat_map(|line| line.lines())
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("***"))
+        .collect();
+    Err(StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("SQLite's quick check found: {}", problems.join("; ")),
+    })
 }
 
 impl Store {
@@ -239,6 +280,7 @@ impl Store {
             conn,
             path,
             read_only: false,
+            damaged: None,
         };
         store.configure()?;
         store.write(schema::create_fresh)?;
@@ -353,6 +395,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             read_only: false,
+            damaged: None,
         };
         store.configure()?;
         Ok(store)
@@ -404,6 +447,12 @@ impl Store {
         if self.read_only {
             return Err(StoreError::read_only(path));
         }
+        if let Some(detail) = &self.damaged {
+            return Err(StoreError::Damaged {
+                path,
+                detail: detail.clone(),
+            });
+        }
         self.check_still_there()?;
         let fail = |e| StoreError::from_sqlite(&path, e);
         let tx = self
@@ -443,6 +492,40 @@ impl Store {
         } else {
             Ok(Err(lines.join("; ")))
         }
+    }
+
+    /// SQLite's quick check of this journal (`PRAGMA quick_check`: the structure of every
+    /// page, without matching indexes to their tables): `Ok(())` when it is sound, else
+    /// [`StoreError::Corrupt`] saying what SQLite found. Reads every page (about a second
+    /// for a million entries): run it off the UI thread.
+    pub fn quick_check(&self) -> Result<()> {
+        quick_check_connection(&self.conn, &self.path)
+    }
+
+    /// Stops this connection writing into a journal found damaged (`detail`: what the check
+    /// found): every write is refused with [`StoreError::Damaged`], reads go on.
+    pub fn refuse_writes_as_damaged(&mut self, detail: String) {
+        self.damaged = Some(detail);
+    }
+
+    /// Takes writes again, after a new check found the journal sound (restored in place
+    /// from another window).
+    pub fn accept_writes_again(&mut self) {
+        self.damaged = None;
+    }
+
+    /// False when the journal's file was deleted, moved or replaced (a restore of a
+    /// damaged journal from another window renames a new file over it) since this
+    /// connection opened it: writes are then refused, and the file at the path should be
+    /// opened again.
+    pub fn is_file_still_there(&self) -> bool {
+        self.check_still_there().is_ok()
+    }
+
+    /// What the check found when writes were stopped with
+    /// [`Self::refuse_writes_as_damaged`].
+    pub fn damage(&self) -> Option<&str> {
+        self.damaged.as_deref()
     }
 
     /// The schema as SQLite keeps it (type, name, SQL), sorted: for migration tests.

@@ -1,16 +1,21 @@
-//! Backups of a journal: when to take them, which to keep, how to list and restore them.
-//! The copying itself (the SQLite backup API, checked and renamed into place) lives in
-//! [`crate::store`].
+//! Backup policy: when to take a journal's backups, which to keep, how to list them, and
+//! how a restore is carried out. The copying itself (the SQLite backup API, checked and
+//! renamed into place) is the store's snapshot mechanics (`store/snapshot.rs`, reached
+//! through [`crate::store`]).
 //!
-//! Backups go to a `backups/` folder beside the journal, named
-//! `candor-YYYY-MM-DD-HHMMSS.sqlite3` (local time). Labelled ones
-//! (`…-before-restore.sqlite3`, `…-before-upgrade-v1-to-v2.sqlite3`) are taken before a
-//! restore or a schema upgrade and kept apart from the daily rotation.
+//! Backups go to a `backups/` folder beside the journal, named after the journal and the
+//! moment they were taken (local time): `work-backup-YYYY-MM-DD-HHMMSS.sqlite3` for
+//! `work.sqlite3`. Everything here is per journal: two journals in one folder each get
+//! their daily backup, their own rotation and their own list; the unnamed
+//! `candor-YYYY-MM-DD-HHMMSS.sqlite3` backups of Candor's first versions count as the
+//! default journal's (`journal.sqlite3`). Labelled ones (`…-before-restore.sqlite3`,
+//! `…-before-upgrade-v1-to-v2.sqlite3`) are taken before a restore or a schema upgrade
+//! and kept apart from the daily rotation.
 //!
 //! Limits: a backup is as good as the disk it is on (the folder sits beside the journal,
-//! so copy it elsewhere too); restoring replaces the journal for every open window at
-//! once, and a window in the middle of editing keeps its form but saves into the restored
-//! journal.
+//! so copy it elsewhere too). Restoring replaces the journal's content for every open
+//! window at once; a window in the middle of editing keeps its form and saves into the
+//! restored journal.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -55,6 +60,16 @@ pub enum BackupError {
         "The backup folder {path} could not be read or written ({detail}): check that it exists and that you may write there."
     )]
     Folder { path: PathBuf, detail: String },
+
+    #[error("{path} is damaged ({detail}), so {consequence}: {advice}.")]
+    Damaged {
+        path: PathBuf,
+        detail: String,
+        /// What that means for what was asked ("nothing was imported into it").
+        consequence: String,
+        /// Which backup to restore, and how.
+        advice: String,
+    },
 
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -139,7 +154,7 @@ pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Re
             // Another window may take the same name in the same second: take the next one.
             let mut attempt = 0;
             loop {
-                let dest = store::free_backup_path(&dir, now, None);
+                let dest = store::free_backup_path(journal, now, None);
                 match store::snapshot_file(journal, &dest) {
                     Err(StoreError::CannotOpen { .. }) if dest.exists() && attempt < 3 => {
                         attempt += 1;
@@ -160,7 +175,7 @@ pub fn back_up_now(journal: &Path, out: Option<&Path>, now: NaiveDateTime) -> Re
 
 /// The start-up backup: at most one a day, into `backups/` beside the journal, then the
 /// rotation (7 daily, 4 weekly). Returns the new backup, or `None` when there is no journal
-/// yet or today's backup exists.
+/// yet or today's backup of this journal exists (each journal in a folder gets its own).
 ///
 /// A damaged journal gives [`StoreError::Corrupt`] (inside [`BackupError::Store`]) and
 /// stays as it is: offer [`newest_good_backup`]. It reads the whole journal twice (copy,
@@ -206,7 +221,25 @@ pub fn prune(journal: &Path, today: NaiveDate) -> Result<Vec<PathBuf>> {
             }
         }
     }
-    remove_stale_partials(&store::backup_dir(journal));
+    remove_stale_partials(&store::backup_dir(journal), |name| {
+        name.starts_with('.') && name.contains(".partial")
+    });
+    // A restore interrupted by a crash leaves its temporary copy beside the journal.
+    if let (Some(folder), Some(name)) = (journal.parent(), journal.file_name()) {
+        // `.journal.sqlite3.PID-N.restoring`, and the `.partial` it is written through:
+        // `..journal.sqlite3.PID-N.restoring.PID-M.partial`.
+        let ours = format!(".{}.", name.to_string_lossy());
+        let ours_partial = format!(".{ours}");
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        remove_stale_partials(folder, |name| {
+            (name.starts_with(&ours) || name.starts_with(&ours_partial))
+                && (name.ends_with(".restoring") || name.ends_with(".partial"))
+        });
+    }
     Ok(deleted)
 }
 
@@ -256,19 +289,24 @@ fn label_is_regular(label: &str) -> bool {
     label.chars().all(|c| c.is_ascii_digit())
 }
 
-fn remove_stale_partials(dir: &Path) {
+/// Deletes the files in `dir` older than a day whose names `leftover` recognises as
+/// pieces of an interrupted backup or restore.
+fn remove_stale_partials(dir: &Path, leftover: impl Fn(&str) -> bool) {
     let Ok(read) = fs::read_dir(dir) else {
         return;
     };
     for item in read.flatten() {
         let name = item.file_name().to_string_lossy().into_owned();
+        if !leftover(&name) {
+            continue;
+        }
         let old = item
             .metadata()
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age.as_secs() > 24 * 3600);
-        if name.starts_with('.') && name.contains(".partial") && old {
+        if old {
             let _ = fs::remove_file(item.path());
         }
     }
@@ -287,7 +325,7 @@ fn scan(journal: &Path) -> Result<Vec<(PathBuf, NaiveDateTime, String)>> {
         let item = item.map_err(|e| folder_error(&dir, &e))?;
         let name = item.file_name();
         let Some(name) = name.to_str() else { continue };
-        if let Some((at, label)) = store::parse_backup_file_name(name)
+        if let Some((at, label)) = store::parse_backup_file_name(journal, name)
             && label != DAMAGED
             && !label.starts_with("damaged-")
         {
@@ -340,7 +378,49 @@ pub fn newest_good_backup(journal: &Path) -> Result<Option<BackupInfo>> {
 /// True when `error` from opening a journal means it is damaged and a backup should be
 /// offered (the file itself is left as it is).
 pub fn offers_restore(error: &StoreError) -> bool {
-    matches!(error, StoreError::Corrupt { .. })
+    matches!(
+        error,
+        StoreError::Corrupt { .. } | StoreError::Damaged { .. }
+    )
+}
+
+/// SQLite's quick check of `journal` before a bulk write (an import) or a report read
+/// from it: `Ok(())` when it is sound; else [`BackupError::Damaged`], one sentence naming
+/// the journal, `consequence` ("nothing was imported into it") and its newest good backup
+/// with how to restore it. Reads the whole journal (and, when damaged, checks its
+/// backups): call it off the UI thread.
+pub fn check_journal(journal: &Path, consequence: &str) -> Result<()> {
+    let detail = match store::quick_check(journal) {
+        Ok(()) => return Ok(()),
+        Err(StoreError::Corrupt { detail, .. } | StoreError::Damaged { detail, .. }) => detail,
+        Err(other) => return Err(other.into()),
+    };
+    Err(BackupError::Damaged {
+        path: journal.to_path_buf(),
+        detail,
+        consequence: consequence.to_owned(),
+        advice: restore_advice(journal, newest_good_backup(journal).ok().flatten().as_ref()),
+    })
+}
+
+/// "restore its newest good backup, FILE (…)", or what to do when there is none.
+pub fn restore_advice(journal: &Path, newest_good: Option<&BackupInfo>) -> String {
+    let has_backups = list_backups(journal).is_ok_and(|all| !all.is_empty());
+    match newest_good {
+        Some(backup) => format!(
+            "restore its newest good backup, {} ({}), with File → Restore from backup… or `candor restore --db {} {}`",
+            backup
+                .path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            backup.describe(),
+            journal.display(),
+            backup.path.display()
+        ),
+        None if has_backups => "none of its backups passes SQLite's check, so keep a copy of the file as it is before trying anything else".to_owned(),
+        None => "it has no backup yet, so keep a copy of the file as it is before trying anything else".to_owned(),
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -354,15 +434,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// `backups/` (labelled "before-restore"; a damaged journal is kept byte for byte,
 /// labelled "damaged"). The backup is checked thoroughly before anything changes.
 ///
-/// A sound journal is replaced inside one of its own write transactions, so other windows
-/// see the restore as one change and a crash midway changes nothing; a missing or damaged
-/// one is replaced by renaming a checked copy over it, and must not be open elsewhere.
-/// The desktop app drops its own `Store` before calling this and reopens it after.
+/// A journal that opens keeps its file: the safety copy and the restore happen inside one
+/// of its own write transactions, so other windows see the restore as one change, their
+/// next writes land in the restored journal, a write they commit just before it is in the
+/// safety copy, and a crash midway changes nothing. A missing journal, or one too damaged
+/// to open, is replaced by renaming a checked copy over it; other windows that still have
+/// the old file open then refuse to write, saying it was replaced (the desktop app opens
+/// the new file by itself). The desktop app drops
+/// its own `Store` before calling this and reopens it after.
 ///
-/// Limit: a write another window commits in the few milliseconds between the safety
-/// backup and the restore is in neither; the restore itself waits for (never interleaves
-/// with) other windows' writes. Takes seconds on a journal of a million entries (three
-/// full passes: safety copy, integrity check, copy in): call it off the UI thread.
+/// Takes seconds on a journal of a million entries (safety copy and its integrity check,
+/// the backup's integrity check, copy in; other windows' writes wait meanwhile and give up
+/// after the busy timeout with their forms intact): call it off the UI thread.
 pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<RestoreReport> {
     if !backup.exists() {
         return Err(BackupError::NoBackup {
@@ -384,19 +467,18 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
             previous: None,
         });
     }
-    let dir = store::backup_dir(journal);
-    ensure_dir(&dir)?;
-    let safety = store::free_backup_path(&dir, now, Some(BEFORE_RESTORE));
-    match store::snapshot_file(journal, &safety) {
-        Ok(_) => {
-            let contents = store::restore_into(journal, backup)?;
-            Ok(RestoreReport {
-                customer_count: contents.customer_count,
-                previous: Some(safety),
-            })
-        }
-        Err(StoreError::Corrupt { .. } | StoreError::NotAJournal { .. }) => {
-            let kept = keep_damaged_copy(journal, &dir, now)?;
+    ensure_dir(&store::backup_dir(journal))?;
+    let keep = store::KeepPrevious {
+        snapshot: &store::free_backup_path(journal, now, Some(BEFORE_RESTORE)),
+        damaged_copy: &store::free_backup_path(journal, now, Some(DAMAGED)),
+    };
+    match store::restore_into(journal, backup, &keep) {
+        Ok(done) => Ok(RestoreReport {
+            customer_count: done.contents.customer_count,
+            previous: Some(done.previous),
+        }),
+        Err(error) if is_unsound(&error, journal) => {
+            let kept = keep_damaged_copy(journal, now)?;
             let contents = store::replace_file(journal, backup)?;
             Ok(RestoreReport {
                 customer_count: contents.customer_count,
@@ -407,22 +489,20 @@ pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<Rest
     }
 }
 
+/// True when `error` says the journal itself (not the backup) is damaged or is not a
+/// journal, so it cannot be restored in place.
+fn is_unsound(error: &StoreError, journal: &Path) -> bool {
+    match error {
+        StoreError::Corrupt { path, .. } | StoreError::NotAJournal { path, .. } => path == journal,
+        _ => false,
+    }
+}
+
 /// Copies a damaged journal (and its `-wal`, which may hold the last writes) byte for byte
 /// into the backup folder; returns the copy of the main file.
-fn keep_damaged_copy(journal: &Path, dir: &Path, now: NaiveDateTime) -> Result<PathBuf> {
-    let dest = store::free_backup_path(dir, now, Some(DAMAGED));
-    fs::copy(journal, &dest).map_err(|e| folder_error(&dest, &e))?;
-    let mut wal = journal.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal = PathBuf::from(wal);
-    if wal.exists() {
-        let mut wal_copy = dest.as_os_str().to_owned();
-        wal_copy.push("-wal");
-        fs::copy(&wal, PathBuf::from(wal_copy)).map_err(|e| folder_error(&dest, &e))?;
-    }
-    if let Ok(file) = fs::File::open(&dest) {
-        let _ = file.sync_all();
-    }
+fn keep_damaged_copy(journal: &Path, now: NaiveDateTime) -> Result<PathBuf> {
+    let dest = store::free_backup_path(journal, now, Some(DAMAGED));
+    store::keep_raw_copy(journal, &dest)?;
     Ok(dest)
 }
 

@@ -1,12 +1,12 @@
-//! Consistent copies of a journal: the SQLite backup API, never a plain file copy (a copy
+//! Snapshot mechanics: consistent copies of a journal through the SQLite backup API, never a plain file copy (a copy
 //! taken while another window writes, or without the `-wal` file, can be torn).
 //!
 //! A snapshot is written to a hidden `.partial` name beside its destination, checked with
 //! `PRAGMA integrity_check`, synced, and only then renamed into place, so an interrupted
 //! backup never leaves a file that looks like a good one. The backup folder's layout
-//! (`backups/` beside the journal, `candor-YYYY-MM-DD-HHMMSS[-label].sqlite3`) is defined
-//! here because [`Store::open`] takes a backup before it upgrades a journal; when to take
-//! backups and which to keep is decided in [`crate::backups`].
+//! (`backups/` beside the journal, `<journal>-backup-YYYY-MM-DD-HHMMSS[-label].sqlite3`)
+//! is defined here because [`Store::open`] takes a backup before it upgrades a journal;
+//! when to take backups and which to keep is decided in [`crate::backup_policy`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,9 +23,14 @@ use super::{BUSY_TIMEOUT_SECS, FileCheck, Result, Store, StoreError, check_file,
 /// The folder, beside the journal, that holds its backups.
 pub const BACKUP_DIR_NAME: &str = "backups";
 
-/// How backup files start; the rest is `YYYY-MM-DD-HHMMSS`, an optional `-label`, and
-/// [`BACKUP_EXTENSION`].
-pub const BACKUP_PREFIX: &str = "candor-";
+/// What follows the journal's name in its backups' names; then `YYYY-MM-DD-HHMMSS`, an
+/// optional `-label`, and [`BACKUP_EXTENSION`].
+pub const BACKUP_INFIX: &str = "-backup-";
+
+/// How the backups of Candor's first versions start (`candor-YYYY-MM-DD-HHMMSS….sqlite3`):
+/// they do not say whose they are and are read as backups of the default journal,
+/// `journal.sqlite3`.
+pub const OLD_BACKUP_PREFIX: &str = "candor-";
 
 /// How backup files end.
 pub const BACKUP_EXTENSION: &str = ".sqlite3";
@@ -40,20 +45,57 @@ pub fn backup_dir(journal: &Path) -> PathBuf {
     }
 }
 
-/// `candor-YYYY-MM-DD-HHMMSS.sqlite3`, or `candor-YYYY-MM-DD-HHMMSS-label.sqlite3`.
-pub fn backup_file_name(taken_at: NaiveDateTime, label: Option<&str>) -> String {
-    let stamp = taken_at.format(STAMP_FORMAT);
-    match label {
-        Some(label) => format!("{BACKUP_PREFIX}{stamp}-{label}{BACKUP_EXTENSION}"),
-        None => format!("{BACKUP_PREFIX}{stamp}{BACKUP_EXTENSION}"),
+/// The journal's part of its backups' names: its file name without `.sqlite3`, so two
+/// journals in one folder never share backups (`work.sqlite3` → `work`, `crm.db` →
+/// `crm.db`).
+fn journal_key(journal: &Path) -> String {
+    let name = journal
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "journal".to_owned());
+    match name.strip_suffix(BACKUP_EXTENSION) {
+        Some(stem) if !stem.is_empty() => stem.to_owned(),
+        _ => name,
     }
 }
 
-/// Reads a backup file name back: when it was taken, and its label ("" for none).
-pub fn parse_backup_file_name(name: &str) -> Option<(NaiveDateTime, String)> {
-    let rest = name
-        .strip_prefix(BACKUP_PREFIX)?
-        .strip_suffix(BACKUP_EXTENSION)?;
+/// True when a name's journal part is `key`: exactly where file names are case-sensitive,
+/// ignoring ASCII case on Windows and macOS, where `Journal.sqlite3` is `journal.sqlite3`.
+fn same_key(found: &str, key: &str) -> bool {
+    if cfg!(any(windows, target_os = "macos")) {
+        found.eq_ignore_ascii_case(key)
+    } else {
+        found == key
+    }
+}
+
+/// `journal-backup-YYYY-MM-DD-HHMMSS.sqlite3` for the journal `journal.sqlite3`, or
+/// `journal-backup-YYYY-MM-DD-HHMMSS-label.sqlite3`.
+pub fn backup_file_name(journal: &Path, taken_at: NaiveDateTime, label: Option<&str>) -> String {
+    let key = journal_key(journal);
+    let stamp = taken_at.format(STAMP_FORMAT);
+    match label {
+        Some(label) => format!("{key}{BACKUP_INFIX}{stamp}-{label}{BACKUP_EXTENSION}"),
+        None => format!("{key}{BACKUP_INFIX}{stamp}{BACKUP_EXTENSION}"),
+    }
+}
+
+/// Reads the name of a file in the backup folder: when it is a backup of `journal`, when
+/// it was taken and its label ("" for none). Another journal's backups give `None`; the
+/// unnamed backups of Candor's first versions belong to the default journal.
+pub fn parse_backup_file_name(journal: &Path, name: &str) -> Option<(NaiveDateTime, String)> {
+    let key = journal_key(journal);
+    let rest = name.strip_suffix(BACKUP_EXTENSION)?;
+    let own = rest
+        .rfind(BACKUP_INFIX)
+        .filter(|&at| same_key(&rest[..at], &key))
+        .map(|at| &rest[at + BACKUP_INFIX.len()..]);
+    let default_key = journal_key(Path::new(super::DEFAULT_FILE_NAME));
+    let rest = match own {
+        Some(rest) => rest,
+        None if same_key(&key, &default_key) => rest.strip_prefix(OLD_BACKUP_PREFIX)?,
+        None => return None,
+    };
     let stamp = rest.get(..17)?;
     let taken_at = NaiveDateTime::parse_from_str(stamp, STAMP_FORMAT).ok()?;
     let label = match rest.get(17..)? {
@@ -63,10 +105,11 @@ pub fn parse_backup_file_name(name: &str) -> Option<(NaiveDateTime, String)> {
     Some((taken_at, label))
 }
 
-/// A free name in `dir` for a backup taken at `taken_at` (`-2`, `-3`… when several are
-/// taken in the same second).
-pub fn free_backup_path(dir: &Path, taken_at: NaiveDateTime, label: Option<&str>) -> PathBuf {
-    let first = dir.join(backup_file_name(taken_at, label));
+/// A free name in `journal`'s backup folder for a backup taken at `taken_at` (`-2`, `-3`…
+/// when several are taken in the same second).
+pub fn free_backup_path(journal: &Path, taken_at: NaiveDateTime, label: Option<&str>) -> PathBuf {
+    let dir = backup_dir(journal);
+    let first = dir.join(backup_file_name(journal, taken_at, label));
     if !first.exists() {
         return first;
     }
@@ -75,7 +118,7 @@ pub fn free_backup_path(dir: &Path, taken_at: NaiveDateTime, label: Option<&str>
             Some(label) => format!("{label}-{n}"),
             None => n.to_string(),
         };
-        let candidate = dir.join(backup_file_name(taken_at, Some(&numbered)));
+        let candidate = dir.join(backup_file_name(journal, taken_at, Some(&numbered)));
         if !candidate.exists() {
             return candidate;
         }
@@ -150,26 +193,17 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Copies every page of `source` into `dest` in one step, so the copy is one consistent
-/// moment of the source, waiting up to the busy timeout for a lock.
-fn copy_pages(source: &Connection, dest: &mut Connection, dest_path: &Path) -> Result<()> {
-    let fail = |e| StoreError::from_sqlite(dest_path, e);
-    let backup = Backup::new(source, dest).map_err(fail)?;
-    let started = Instant::now();
-    loop {
-        match backup.step(-1).map_err(fail)? {
-            StepResult::Done => return Ok(()),
-            StepResult::More | StepResult::Busy | StepResult::Locked => {
-                if started.elapsed() > Duration::from_secs(BUSY_TIMEOUT_SECS) {
-                    return Err(StoreError::Busy {
-                        seconds: BUSY_TIMEOUT_SECS,
-                    });
-                }
-                thread::sleep(Duration::from_millis(25));
-            }
-            _ => thread::sleep(Duration::from_millis(25)),
-        }
-    }
+/// Copies every page of `source` (the file at `source_path`) into `dest` in one step, so
+/// the copy is one consistent moment of the source, waiting up to the busy timeout for a
+/// lock.
+fn copy_pages(
+    source: &Connection,
+    source_path: &Path,
+    dest: &mut Connection,
+    dest_path: &Path,
+) -> Result<()> {
+    let backup = Backup::new(source, dest).map_err(|e| StoreError::from_sqlite(dest_path, e))?;
+    step_waiting(&backup, -1, source_path, dest_path)
 }
 
 fn integrity(conn: &Connection, path: &Path) -> Result<std::result::Result<(), String>> {
@@ -259,17 +293,19 @@ fn write_partial(
     let fail = |e| StoreError::from_sqlite(dest, e);
     out.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
         .map_err(fail)?;
-    copy_pages(source, &mut out, dest)?;
+    copy_pages(source, source_path, &mut out, dest)?;
     // A standalone file: no -wal beside it, synced on every commit.
     out.pragma_update_and_check(None, "journal_mode", "DELETE", |_| Ok(()))
-        .map_err(fail)?;
-    if let Err(problem) = integrity(&out, dest)? {
+        .map_err(|e| copy_error(source_path, dest, e))?;
+    // From here on, SQLite finding the copy malformed means the source is damaged: name
+    // it, not the copy (which is removed).
+    if let Err(problem) = integrity(&out, source_path)? {
         return Err(StoreError::Corrupt {
             path: source_path.to_path_buf(),
             detail: format!("a fresh copy of it fails SQLite's integrity check: {problem}"),
         });
     }
-    let contents = contents(&out, dest)?;
+    let contents = contents(&out, source_path)?;
     out.close().map_err(|(_, e)| fail(e))?;
     fs::File::open(partial)
         .and_then(|file| file.sync_all())
@@ -279,7 +315,7 @@ fn write_partial(
 
 /// Opens an existing journal or backup for reading after checking that it is a Candor
 /// journal this version can read, without changing a byte of it.
-fn open_checked_read_only(path: &Path) -> Result<Connection> {
+pub(super) fn open_checked_read_only(path: &Path) -> Result<Connection> {
     match check_file(path)? {
         FileCheck::Missing => {
             return Err(StoreError::CannotOpen {
@@ -325,44 +361,226 @@ pub fn inspect_backup(path: &Path, thorough: bool) -> Result<BackupContents> {
 }
 
 /// Replaces the content of the journal at `journal` with the backup at `backup`, inside
-/// one write transaction of the journal (the SQLite backup API writing into it): other
-/// windows keep their connections and see the restored journal as one change; a crash
-/// midway leaves the journal as it was. Waits up to the busy timeout for other windows'
-/// writes to finish, then gives up with [`StoreError::Busy`].
+/// one write transaction of the journal (the SQLite backup API writing into it), and saves
+/// the journal as it was to `safety` (a checked snapshot, which must not exist yet) under
+/// the same write lock, so a write another window commits just before the restore is in
+/// that copy and never lost between the two.
+///
+/// The journal keeps its file and page size: other windows keep their connections, see
+/// the restored journal as one change, and their next writes land in it. A backup of
+/// another page size or an older schema is first turned into a checked temporary copy
+/// beside the journal with the journal's page size and schema (removed again whatever
+/// happens). A crash midway leaves the journal as it was. Waits up to the busy timeout for
+/// other windows' writes to finish, then gives up with [`StoreError::Busy`]; other
+/// windows' writes wait meanwhile (and give up the same way after the busy timeout, their
+/// forms keeping what was typed).
 ///
 /// The backup is checked first (a Candor journal, not newer than this Candor, passing
-/// `PRAGMA integrity_check`). The journal must open as a sound journal; for a damaged one
-/// use [`replace_file`].
-pub fn restore_into(journal: &Path, backup: &Path) -> Result<BackupContents> {
+/// `PRAGMA integrity_check`). A journal whose snapshot fails the integrity check (damaged
+/// deep inside) is kept byte for byte at `keep.damaged_copy` instead, and restored in place
+/// all the same. A journal that does not open at all gives a [`StoreError::Corrupt`] or
+/// [`StoreError::NotAJournal`] naming it, with nothing changed: [`replace_file`] is the
+/// way to restore that one.
+pub fn restore_into(
+    journal: &Path,
+    backup: &Path,
+    keep: &KeepPrevious<'_>,
+) -> Result<RestoredInto> {
     let contents = inspect_backup(backup, true)?;
-    let source = open_checked_read_only(backup)?;
     let mut target = Store::open(journal)?;
     if target.read_only {
         return Err(StoreError::read_only(journal.to_path_buf()));
     }
-    let page_size = |conn: &Connection, path: &Path| -> Result<i64> {
-        conn.pragma_query_value(None, "page_size", |row| row.get(0))
-            .map_err(|e| StoreError::from_sqlite(path, e))
+    let journal_page_size = page_size(&target.conn, journal)?;
+    let backup_conn = open_checked_read_only(backup)?;
+    let needs_staging = page_size(&backup_conn, backup)? != journal_page_size
+        || contents.version < schema::CURRENT_VERSION;
+    // Removed when this function returns, whichever way.
+    let staged = TempFile(partial_path(journal).with_extension("restoring"));
+    let (source, source_path) = if needs_staging {
+        stage_for(journal, journal_page_size, backup, &backup_conn, &staged.0)?;
+        drop(backup_conn);
+        (open_checked_read_only(&staged.0)?, staged.0.as_path())
+    } else {
+        (backup_conn, backup)
     };
-    if page_size(&source, backup)? != page_size(&target.conn, journal)? {
-        // The backup API cannot change the page size of a journal in WAL mode.
-        drop(target);
-        drop(source);
-        return replace_file(journal, backup);
+    let copy =
+        Backup::new(&source, &mut target.conn).map_err(|e| StoreError::from_sqlite(journal, e))?;
+    // Zero pages copied: this only takes the journal's write lock, held from here until
+    // the copy is done (or rolled back when `copy` is dropped on an error).
+    step_waiting(&copy, 0, source_path, journal)?;
+    let previous = match snapshot_file(journal, keep.snapshot) {
+        Ok(_) => keep.snapshot,
+        // Damaged deep inside: kept byte for byte instead, still under the lock.
+        Err(StoreError::Corrupt { path, .. }) if path == journal => {
+            keep_raw_copy(journal, keep.damaged_copy)?;
+            keep.damaged_copy
+        }
+        Err(error) => return Err(error),
+    };
+    step_waiting(&copy, -1, source_path, journal)?;
+    Ok(RestoredInto {
+        contents,
+        previous: previous.to_path_buf(),
+    })
+}
+
+/// Where [`restore_into`] keeps the journal as it was before the restore.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepPrevious<'a> {
+    /// For a sound journal: a checked snapshot (must not exist yet).
+    pub snapshot: &'a Path,
+    /// For a journal that opens but fails SQLite's integrity check: a byte-for-byte copy,
+    /// with its `-wal` beside it (must not exist yet).
+    pub damaged_copy: &'a Path,
+}
+
+/// What [`restore_into`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredInto {
+    /// What the restored backup holds.
+    pub contents: BackupContents,
+    /// Where the journal as it was is kept: one of the [`KeepPrevious`] paths.
+    pub previous: PathBuf,
+}
+
+/// Copies a journal byte for byte to `dest` (which must not exist), with its `-wal` (which
+/// may hold the last writes) beside the copy: for a damaged journal, whose pages SQLite
+/// cannot be trusted to read.
+pub fn keep_raw_copy(journal: &Path, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(exists_error(dest));
     }
-    copy_pages(&source, &mut target.conn, journal)?;
-    drop(target);
-    // An older backup is upgraded now (with its own pre-upgrade backup), not by the next
-    // window that happens to open it.
-    Store::open(journal)?;
-    Ok(contents)
+    let copy = |from: &Path, to: &Path| {
+        fs::copy(from, to)
+            .and_then(|_| fs::File::open(to))
+            .and_then(|file| file.sync_all())
+            .map_err(|e| io_error(to, "a copy of the damaged journal could not be written", &e))
+    };
+    copy(journal, dest)?;
+    let side = |path: &Path| {
+        let mut name = path.as_os_str().to_owned();
+        name.push("-wal");
+        PathBuf::from(name)
+    };
+    let wal = side(journal);
+    if wal.exists()
+        && let Err(error) = copy(&wal, &side(dest))
+    {
+        let _ = fs::remove_file(dest);
+        return Err(error);
+    }
+    if let Some(dir) = dest.parent() {
+        sync_dir(dir);
+    }
+    Ok(())
+}
+
+/// A temporary file (and its rollback journal) removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+        let mut side = self.0.as_os_str().to_owned();
+        side.push("-journal");
+        let _ = fs::remove_file(PathBuf::from(side));
+    }
+}
+
+fn page_size(conn: &Connection, path: &Path) -> Result<i64> {
+    conn.pragma_query_value(None, "page_size", |row| row.get(0))
+        .map_err(|e| StoreError::from_sqlite(path, e))
+}
+
+/// Writes to `staged` a checked copy of the backup with the journal's page size (the
+/// backup API cannot change the page size of a journal in WAL mode) and the current
+/// schema (so the journal is never, even for a moment, older than the windows using it).
+fn stage_for(
+    journal: &Path,
+    journal_page_size: i64,
+    backup: &Path,
+    backup_conn: &Connection,
+    staged: &Path,
+) -> Result<()> {
+    let info = snapshot_connection(backup_conn, backup, staged)?;
+    let mut conn = Connection::open_with_flags(
+        staged,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::from_sqlite(journal, e))?;
+    let fail = |e| StoreError::from_sqlite(journal, e);
+    conn.execute_batch(&format!("PRAGMA page_size = {journal_page_size}; VACUUM;"))
+        .map_err(fail)?;
+    let converted = page_size(&conn, journal)?;
+    if converted != journal_page_size {
+        return Err(StoreError::CannotOpen {
+            path: journal.to_path_buf(),
+            detail: format!(
+                "the backup's pages of {converted} bytes could not be converted to the journal's {journal_page_size}"
+            ),
+        });
+    }
+    if info.version < schema::CURRENT_VERSION {
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
+        let tx = conn.transaction().map_err(fail)?;
+        schema::upgrade_from(&tx, info.version).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    if let Err(problem) = integrity(&conn, staged)? {
+        return Err(StoreError::Corrupt {
+            path: backup.to_path_buf(),
+            detail: format!("a converted copy of it fails SQLite's integrity check: {problem}"),
+        });
+    }
+    conn.close().map_err(|(_, e)| fail(e))?;
+    Ok(())
+}
+
+/// One `sqlite3_backup_step` of `pages` pages (-1: all), retried while the destination is
+/// locked by another window, up to the busy timeout.
+fn step_waiting(
+    copy: &Backup<'_, '_>,
+    pages: std::ffi::c_int,
+    source: &Path,
+    dest: &Path,
+) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        match copy.step(pages).map_err(|e| copy_error(source, dest, e))? {
+            StepResult::Done => return Ok(()),
+            StepResult::More if pages >= 0 => return Ok(()),
+            StepResult::More | StepResult::Busy | StepResult::Locked => {
+                if started.elapsed() > Duration::from_secs(BUSY_TIMEOUT_SECS) {
+                    return Err(StoreError::Busy {
+                        seconds: BUSY_TIMEOUT_SECS,
+                    });
+                }
+                thread::sleep(Duration::from_millis(25));
+            }
+            _ => thread::sleep(Duration::from_millis(25)),
+        }
+    }
+}
+
+/// An error of the backup API: damage found while reading is the source's (the copy being
+/// written is fresh or only overwritten), anything else is about the destination.
+fn copy_error(source: &Path, dest: &Path, error: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            StoreError::from_sqlite(source, error)
+        }
+        _ => StoreError::from_sqlite(dest, error),
+    }
 }
 
 /// Replaces the journal file at `journal` (missing, damaged or unreadable) with a checked
 /// copy of `backup`: written beside it under a temporary name, synced, then renamed over
 /// it. Any `-wal` and `-shm` files of the old journal are removed first so they cannot
 /// be replayed into the restored one — callers keep a copy of the old files before
-/// calling this (see [`crate::backups::restore`]). No other window may have the journal
+/// calling this (see [`crate::backup_policy::restore`]). No other window may have the journal
 /// open: this is for a journal that cannot be opened anyway.
 pub fn replace_file(journal: &Path, backup: &Path) -> Result<BackupContents> {
     let source = open_checked_read_only(backup)?;
@@ -426,9 +644,11 @@ impl Store {
         if gone {
             return Err(StoreError::CannotOpen {
                 path: self.path.clone(),
-                detail: "the file was deleted, moved or replaced while Candor had it open, \
-                         so nothing was saved (File → Back up now… can still save a copy of \
-                         what this window holds elsewhere)"
+                detail: "the file was deleted, moved or replaced (perhaps restored from a \
+                         backup in another window) while Candor had it open, so nothing was \
+                         saved (File → Open journal… opens the file now at that place; File → \
+                         Back up now… can still save a copy of what this window holds \
+                         elsewhere)"
                     .to_owned(),
             });
         }
@@ -477,7 +697,7 @@ impl Store {
             .map(|t| chrono::DateTime::<chrono::Local>::from(t).naive_local())
             .unwrap_or_default();
         let label = format!("before-upgrade-v{version}-to-v{}", schema::CURRENT_VERSION);
-        let dest = free_backup_path(&dir, written_at, Some(&label));
+        let dest = free_backup_path(&self.path, written_at, Some(&label));
         self.snapshot_to(&dest).map(|info| info.path)
     }
 }
@@ -491,26 +711,54 @@ mod tests {
         let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
             .and_then(|d| d.and_hms_opt(9, 5, 7))
             .unwrap();
+        let journal = Path::new("/data/journal.sqlite3");
+        let work = Path::new("/data/work-2026.sqlite3");
         assert_eq!(
-            backup_file_name(at, None),
-            "candor-2026-11-22-090507.sqlite3"
+            backup_file_name(journal, at, None),
+            "journal-backup-2026-11-22-090507.sqlite3"
         );
         assert_eq!(
-            parse_backup_file_name("candor-2026-11-22-090507.sqlite3"),
+            backup_file_name(work, at, Some("before-restore")),
+            "work-2026-backup-2026-11-22-090507-before-restore.sqlite3"
+        );
+        assert_eq!(
+            parse_backup_file_name(journal, "journal-backup-2026-11-22-090507.sqlite3"),
             Some((at, String::new()))
         );
         assert_eq!(
-            parse_backup_file_name("candor-2026-11-22-090507-before-restore.sqlite3"),
+            parse_backup_file_name(
+                work,
+                "work-2026-backup-2026-11-22-090507-before-restore.sqlite3"
+            ),
             Some((at, "before-restore".to_owned()))
         );
+        // The unnamed backups of the first versions belong to the default journal only.
+        assert_eq!(
+            parse_backup_file_name(journal, "candor-2026-11-22-090507-before-restore.sqlite3"),
+            Some((at, "before-restore".to_owned()))
+        );
+        assert_eq!(
+            parse_backup_file_name(work, "candor-2026-11-22-090507.sqlite3"),
+            None
+        );
+        // Another journal's backups are not this one's.
+        assert_eq!(
+            parse_backup_file_name(journal, "work-2026-backup-2026-11-22-090507.sqlite3"),
+            None
+        );
+        assert_eq!(
+            parse_backup_file_name(work, "journal-backup-2026-11-22-090507.sqlite3"),
+            None
+        );
         for bad in [
+            "journal-backup-2026-11-22.sqlite3",
+            "journal-backup-2026-13-22-090507.sqlite3",
+            "journal-backup-2026-11-22-090507x.sqlite3",
+            ".journal-backup-2026-11-22-090507.sqlite3.123-0.partial",
             "candor-2026-11-22.sqlite3",
-            "candor-2026-13-22-090507.sqlite3",
-            "candor-2026-11-22-090507x.sqlite3",
-            ".candor-2026-11-22-090507.sqlite3.123-0.partial",
             "journal.sqlite3",
         ] {
-            assert_eq!(parse_backup_file_name(bad), None, "{bad}");
+            assert_eq!(parse_backup_file_name(journal, bad), None, "{bad}");
         }
     }
 }
