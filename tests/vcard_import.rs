@@ -72,8 +72,9 @@ fn an_android_2_1_export_with_quoted_printable_utf8_names_arrives_whole() {
     assert_eq!(
         customers,
         sorted(vec![
-            arrived("john.doe", "", "", "john.doe@company.com"),
-            arrived("jane.doe", "", "", "jane.doe@company.com"),
+            // Named from the e-mail address as a CSV row without a name would be.
+            arrived("John Doe", "", "", "john.doe@company.com"),
+            arrived("Jane Doe", "", "", "jane.doe@company.com"),
             arrived(&n(5, " "), "", "123456789", ""),
             arrived(&n(11, " "), "", "123456", ""),
             arrived(&n(4, ""), &n(44, ""), "55556666", "henry@company.com"),
@@ -86,6 +87,19 @@ fn an_android_2_1_export_with_quoted_printable_utf8_names_arrives_whole() {
     assert_eq!(summary.duplicates[0].name, n(4, " "));
     assert_eq!(summary.duplicates[0].line, 36);
     assert!(summary.problems.is_empty(), "{summary}");
+    // The made-up names are flagged in the summary, to check afterwards.
+    let named: Vec<(usize, &str, &str)> = summary
+        .named
+        .iter()
+        .map(|n| (n.line, n.name.as_str(), n.named_from))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (1, "John Doe", "e-mail address"),
+            (6, "Jane Doe", "e-mail address")
+        ]
+    );
     let long_name = store
         .customers()
         .unwrap()

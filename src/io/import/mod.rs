@@ -437,6 +437,7 @@ fn mapping_for(table: &Table) -> ColumnMapping {
                 (CustomerField::Email, vec![3]),
                 (CustomerField::Notes, vec![4]),
                 (CustomerField::Tags, vec![5]),
+                (CustomerField::Nickname, vec![6]),
             ]
             .into_iter()
             .collect(),

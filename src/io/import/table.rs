@@ -10,7 +10,7 @@ use crate::io::text::{
     Detection, decode, decode_owned, detect_separator, find_runaway_quote, first_record_fields,
     is_line_end,
 };
-use crate::io::vcard::{looks_like_vcard_bytes, parse_vcard_bytes};
+use crate::io::vcard::{NameSource, looks_like_vcard_bytes, parse_vcard_bytes};
 
 /// A file read into rows of text.
 pub(super) struct Table {
@@ -46,7 +46,9 @@ pub(super) struct Runaway {
     pub(super) agreed: bool,
 }
 
-const VCARD_HEADERS: &[&str] = &["name", "company", "phone", "email", "notes", "tags"];
+const VCARD_HEADERS: &[&str] = &[
+    "name", "company", "phone", "email", "notes", "tags", "nickname",
+];
 
 /// Reads a file into rows: decoded in `encoding` (detected when `None`); a runaway
 /// quoted field cuts the rows short at the row where it opens, and is marked agreed when
@@ -111,15 +113,24 @@ fn read_vcards(
     let rows = contacts
         .into_iter()
         .map(|c| {
+            // A card without FN or N leaves its name empty, so the contacts import names it
+            // from the nickname, company, e-mail or phone like any other row, and flags
+            // names made up from a nickname, e-mail or phone in the preview and summary.
+            let (name, nickname) = match c.named_from {
+                None | Some(NameSource::Company) => (c.name, String::new()),
+                Some(NameSource::Nickname) => (String::new(), c.name),
+                Some(NameSource::Email | NameSource::Phone) => (String::new(), String::new()),
+            };
             (
                 c.line,
                 csv::StringRecord::from(vec![
-                    c.name,
+                    name,
                     c.company,
                     c.phones.first().cloned().unwrap_or_default(),
                     c.emails.first().cloned().unwrap_or_default(),
                     c.notes,
                     c.categories.join(", "),
+                    nickname,
                 ]),
             )
         })
