@@ -555,6 +555,36 @@ fn arguments_with_control_characters_are_refused_in_one_line() {
 }
 
 #[test]
+fn an_import_that_leaves_every_row_out_creates_no_journal() {
+    let scene = Scene::new();
+    let file = scene.path("all-bad.csv");
+    fs::write(
+        &file,
+        "name,email\n\u{1}Ada,a@x.example\n\u{2}Bo,b@x.example\n",
+    )
+    .unwrap();
+    let new = scene.dir.path().join("fresh").join("journal.sqlite3");
+    let output = scene
+        .command(&[
+            "import",
+            "--db",
+            new.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("2 rows read: 0 customers added, 0 merged, 2 left out"),
+        "{stdout}"
+    );
+    // The rows are listed for fixing; no journal, working file or folder was made for them.
+    assert!(scene.path("all-bad-not-imported.csv").exists());
+    assert!(!scene.dir.path().join("fresh").exists(), "{stdout}");
+}
+
+#[test]
 fn a_refused_import_or_a_missing_journal_leaves_no_trace() {
     let scene = Scene::new();
     let no_names = scene.path("no-names.csv");

@@ -73,6 +73,17 @@ fn remove_dirs(dirs: &[PathBuf]) {
     }
 }
 
+/// Removes a journal that a job created and then did not use (an import whose every row was
+/// left out), with its `-wal`/`-shm`/`-journal` files and the folders created for it
+/// (`new_dirs`, from [`private_files::missing_dirs`] taken before it was created): a job
+/// that wrote nothing leaves nothing behind. The store must be closed first.
+pub fn remove_unused_journal(path: &Path, new_dirs: &[PathBuf]) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = fs::remove_file(sidecar(path, suffix));
+    }
+    remove_dirs(new_dirs);
+}
+
 /// The `-wal`, `-shm` or `-journal` file beside a journal.
 fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();

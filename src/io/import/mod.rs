@@ -609,15 +609,31 @@ pub fn run_cli(
     };
     let table = read_table(file, options.encoding, options.stop_before_line)?;
     let (mapping, stopped_before_line) = checked_mapping(file, &table, &options)?;
+    // A journal created for this import and left empty (every row left out) is removed
+    // again: an import that wrote nothing leaves nothing behind.
+    let created = !journal.exists();
+    let new_dirs = journal
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(crate::store::private_files::missing_dirs)
+        .unwrap_or_default();
     let mut store = Store::open(journal)?;
-    import_table(
+    let result = import_table(
         &mut store,
         table,
         mapping,
         stopped_before_line,
         &options,
         now,
-    )
+    );
+    let wrote_nothing = result.as_ref().map_or(true, |s| {
+        s.customers_added + s.customers_merged + s.entries_added == 0
+    });
+    if created && wrote_nothing {
+        drop(store);
+        crate::store::remove_unused_journal(journal, &new_dirs);
+    }
+    result
 }
 
 /// Writes the rows an import left out to `out` so they can be fixed and imported again:
