@@ -1206,7 +1206,7 @@ fn legacy_code_pages_and_utf16_files_import_with_their_names_intact() {
     assert!(
         summary
             .to_string()
-            .starts_with("Imported a vCard: 1 card read: 1 customers added, 0 merged, 0 left out."),
+            .starts_with("Imported a vCard: 1 card read: 1 customer added, 0 merged, 0 left out."),
         "{summary}"
     );
     assert_eq!(store.customers().unwrap()[0].company, "Bäckerei Müller");

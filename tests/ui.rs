@@ -845,7 +845,7 @@ fn importing_a_vcard_adds_its_customers() {
     harness.step();
     wait_for_job(harness);
     assert!(
-        notice(harness).contains("1 customers added"),
+        notice(harness).contains("1 customer added"),
         "{}",
         notice(harness)
     );

@@ -51,6 +51,16 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
+    /// The label with its article, for a sentence: "an Outlook CSV", "a vCard".
+    pub fn with_article(self) -> String {
+        let label = self.label();
+        let article = match label.chars().next() {
+            Some('A' | 'E' | 'I' | 'O' | 'U') => "an",
+            _ => "a",
+        };
+        format!("{article} {label}")
+    }
+
     /// A label for people.
     pub fn label(self) -> &'static str {
         match self {
@@ -221,14 +231,15 @@ impl ImportSummary {
             (_, 1) => "row",
             _ => "rows",
         };
-        let what = if self.format == SourceFormat::CandorTimeline {
-            "entries"
-        } else {
-            "customers"
+        let what = match (self.format == SourceFormat::CandorTimeline, self.added()) {
+            (true, 1) => "entry",
+            (true, _) => "entries",
+            (false, 1) => "customer",
+            (false, _) => "customers",
         };
         let mut line = format!(
-            "Imported a {}: {} {} read: {} {what} added, {} merged, {} left out",
-            self.format.label(),
+            "Imported {}: {} {} read: {} {what} added, {} merged, {} left out",
+            self.format.with_article(),
             self.rows_read,
             rows(self.rows_read),
             self.added(),
