@@ -19,10 +19,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::ValidationError;
 use super::customer::{Customer, CustomerId};
 use super::dates::{check_range, days_between};
 use super::entry::{BadNewsKind, EntryId, coded_enum};
+use super::{ValidationError, limits};
 
 coded_enum!(
     /// What an announcement is about.
@@ -123,17 +123,15 @@ impl AnnouncementDraft {
                 "An announcement needs a title: say what changes in a few words, e.g. \"Prices rise 4%\".",
             ));
         }
-        if self.title.chars().count() > MAX_TITLE_CHARS {
-            return Err(ValidationError::new(format!(
-                "The title is {} characters long; keep it under {MAX_TITLE_CHARS} and put the detail in the reason.",
-                self.title.chars().count()
-            )));
-        }
+        // The same rules as every other field: a length limit, no control characters.
+        limits::check_line("title", &self.title, MAX_TITLE_CHARS)?;
+        self.reason = limits::clean_text("reason", &self.reason)?;
         check_range(self.effective)?;
         match &mut self.audience {
             Audience::All => {}
             Audience::Tag(tag) => {
                 *tag = tag.trim().to_owned();
+                limits::check_line("tag", tag, limits::MAX_TAG_CHARS)?;
                 if tag.is_empty() {
                     return Err(ValidationError::new(
                         "Name the tag of the customers it affects, e.g. north.",
@@ -142,6 +140,7 @@ impl AnnouncementDraft {
             }
             Audience::Company(company) => {
                 *company = company.trim().to_owned();
+                limits::check_line("company", company, limits::MAX_COMPANY_CHARS)?;
                 if company.is_empty() {
                     return Err(ValidationError::new(
                         "Name the company whose customers it affects.",
@@ -409,5 +408,39 @@ mod tests {
             ok.audience,
             Audience::Picked(vec![CustomerId(1), CustomerId(2)])
         );
+    }
+
+    #[test]
+    fn a_title_or_reason_with_a_control_character_or_over_its_limit_is_refused() {
+        let draft = |title: &str, reason: &str| AnnouncementDraft {
+            kind: AnnouncementKind::PriceIncrease,
+            title: title.to_owned(),
+            reason: reason.to_owned(),
+            effective: day(1),
+            audience: Audience::All,
+        };
+        let error = draft("\u{0}=HYPERLINK(1)", "").validated().unwrap_err();
+        assert!(
+            error
+                .0
+                .starts_with("The title holds an invisible control character"),
+            "{error}"
+        );
+        let error = draft(&"x".repeat(201), "").validated().unwrap_err();
+        assert_eq!(
+            error.0,
+            "The title is 201 characters long; the limit is 200: shorten it."
+        );
+        let error = draft("Prices rise", "bell\u{7}").validated().unwrap_err();
+        assert!(
+            error
+                .0
+                .starts_with("The reason holds an invisible control character"),
+            "{error}"
+        );
+        let ok = draft("Prices rise", "line one\r\nline two")
+            .validated()
+            .unwrap();
+        assert_eq!(ok.reason, "line one\nline two");
     }
 }
