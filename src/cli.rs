@@ -333,10 +333,6 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let store = open_existing(&path)?;
-            let damage = damage_warning(
-                &path,
-                "the ranking above was read from it and may be incomplete or wrong",
-            );
             let mut ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
             if let Some(limit) = limit {
                 ranked.truncate(limit);
@@ -359,7 +355,6 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                         crate::store::write_problem(std::path::Path::new("-"), &e)
                     )
                 })?;
-            damage?;
         }
         Command::Backup { out } => {
             let now = clock_now();
@@ -394,15 +389,10 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let (from, to) = (from.as_deref(), to.as_deref());
-            let damage = damage_warning(
-                &path,
-                "the report was written from it and may be incomplete or wrong",
-            );
             let rows = crate::io::export::run_cli(&path, report, from, to, today, !no_bom, &out)?;
             if out.as_os_str() != "-" {
                 println!("Wrote {rows} rows to {}", out.display());
             }
-            damage?;
         }
         Command::Announce { action, new } => match action {
             Some(AnnounceCommand::Status { today, format }) => {
@@ -659,19 +649,6 @@ fn announcement_draft(
         audience,
     }
     .validated()?)
-}
-
-/// For a report read from `path`: the error to end with when SQLite's quick check finds
-/// the journal damaged (after the report is out: it may be all a salesperson has this
-/// morning). Any other problem is the report's own to say when it reads the file.
-fn damage_warning(path: &std::path::Path, consequence: &str) -> Result<()> {
-    if !path.exists() {
-        return Ok(());
-    }
-    match crate::backup_policy::check_journal(path, consequence) {
-        Err(damaged @ crate::backup_policy::BackupError::Damaged { .. }) => Err(damaged.into()),
-        _ => Ok(()),
-    }
 }
 
 /// Opens a journal that must already exist.
