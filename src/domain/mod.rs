@@ -6,6 +6,7 @@ pub mod dates;
 pub mod entry;
 pub mod money;
 pub mod rank;
+pub mod reminders;
 
 pub use customer::{Customer, CustomerDraft, CustomerId, DEFAULT_CADENCE_DAYS};
 pub use entry::{

@@ -1,5 +1,6 @@
 //! Files in and out of a journal: CSV reports and imports.
 
+pub mod calendar;
 pub mod csv_text;
 pub mod export;
 pub mod import;

@@ -6,6 +6,7 @@
 
 mod backup;
 mod customers;
+mod due;
 mod entries;
 mod entry_row;
 mod error;
