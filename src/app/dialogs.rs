@@ -27,6 +27,7 @@ pub enum Dialog {
     Action(ActionDialog),
     Path(PathDialog),
     Info(InfoDialog),
+    Reminders(super::reminders_dialog::RemindersDialog),
 }
 
 impl Dialog {
@@ -42,6 +43,7 @@ impl Dialog {
             Self::Export(export) => &mut export.error,
             Self::Import(import) => &mut import.error,
             Self::Trash(trash) => &mut trash.error,
+            Self::Reminders(reminders) => &mut reminders.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -63,6 +65,7 @@ impl Dialog {
             Self::Trash(_) => "Trash".to_owned(),
             Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
+            Self::Reminders(_) => "Reminders and calendar".to_owned(),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
+use crate::domain::reminders::{Agenda, DueItem};
 use crate::domain::{Customer, CustomerId, Entry, EntryKindTag};
 use crate::store::{CustomerStats, Result, Store};
 
@@ -18,6 +19,11 @@ pub struct Journal {
     pub stats: HashMap<CustomerId, CustomerStats>,
     /// Today's "Call them first" list.
     pub ranking: Vec<RankedCustomer>,
+    /// What is due (open items; closed ones are the calendar file's business), for the
+    /// agenda and reminders.
+    pub due_items: Vec<DueItem>,
+    /// Today's agenda: overdue, due today, due tomorrow.
+    pub agenda: Agenda,
     /// The selected customer's timeline, newest first.
     pub timeline: Vec<Entry>,
     pub timeline_customer: Option<CustomerId>,
@@ -36,6 +42,8 @@ impl Journal {
             badges: HashMap::new(),
             stats: HashMap::new(),
             ranking: Vec::new(),
+            due_items: Vec::new(),
+            agenda: Agenda::default(),
             timeline: Vec::new(),
             timeline_customer: None,
             as_of: today,
@@ -55,6 +63,9 @@ impl Journal {
             .collect();
         self.ranking = rank(&facts, today, &RankSettings::default());
         self.stats = self.store.all_customer_stats()?;
+        self.due_items = self.store.due_items(today, 0)?;
+        self.due_items.retain(DueItem::is_open);
+        self.agenda = Agenda::build(&self.due_items, today);
         self.as_of = today;
         if let Some(customer) = self.timeline_customer {
             self.load_timeline(customer)?;
