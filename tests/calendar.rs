@@ -521,3 +521,199 @@ fn text_with_commas_semicolons_and_line_breaks_survives_the_round_trip() {
     assert!(!text.contains('\u{7}'));
     assert_eq!(calendar.get_name(), Some("Candor; test"));
 }
+
+/// Runs Python's `icalendar` (a parser written by others, used by many calendar tools) on
+/// `text` and returns, per event, "UID START END STATUS SEQUENCE", plus the parse errors it
+/// collected (it records, rather than raises, what it had to skip).
+fn python_icalendar_view(text: &str) -> String {
+    const SCRIPT: &str = r#"
+import sys, icalendar
+cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
+problems = [f"{c.name}: {e}" for c in cal.walk() for e in getattr(c, "errors", [])]
+for ev in cal.walk("VEVENT"):
+    for key in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION"):
+        if key not in ev:
+            problems.append(f"{ev.get('UID')}: no {key}")
+    alarms = ev.walk("VALARM")
+    if len(alarms) != 1 or "TRIGGER" not in alarms[0]:
+        problems.append(f"{ev.get('UID')}: no alarm")
+    print(ev["UID"], ev.decoded("DTSTART").isoformat(), ev.decoded("DTEND").isoformat(),
+          ev["STATUS"], ev.decoded("SEQUENCE"))
+for p in problems:
+    print("PROBLEM", p)
+"#;
+    let candidates: &[&str] = if cfg!(windows) {
+        &["python", "py"]
+    } else {
+        &["python3", "/usr/bin/python3"]
+    };
+    for python in candidates {
+        let has_module = std::process::Command::new(python)
+            .args(["-c", "import icalendar"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has_module {
+            continue;
+        }
+        let mut child = std::process::Command::new(python)
+            .args(["-c", SCRIPT])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "Python's icalendar refused the file: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return String::from_utf8(output.stdout).unwrap();
+    }
+    panic!(
+        "This test checks the calendar file with Python's icalendar parser, which is not installed: \
+         install it with `apt-get install python3-icalendar` (Debian/Ubuntu; .ci/run does) or \
+         `python3 -m pip install icalendar`."
+    );
+}
+
+#[test]
+fn pythons_icalendar_reads_every_event_without_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let mut journal = build(&path);
+    let mut d = journal.store.entry(journal.samples).unwrap().to_draft();
+    if let EntryKind::Promise(p) = &mut d.kind {
+        p.keep(date("2026-03-09")).unwrap();
+    }
+    journal
+        .store
+        .update_entry(journal.samples, d, at("2026-03-09 17:00"))
+        .unwrap();
+    let items = journal.store.due_items(date("2026-03-10"), 30).unwrap();
+    let text = calendar_text(&items, &chrono_tz::America::New_York, "Candor — journal");
+    let view = python_icalendar_view(&text);
+    assert!(!view.contains("PROBLEM"), "{view}");
+    let lines: Vec<&str> = view.lines().collect();
+    assert_eq!(lines.len(), 7, "{view}");
+    let line_for = |uid: String| -> String {
+        lines
+            .iter()
+            .find(|l| l.starts_with(&uid))
+            .unwrap_or_else(|| panic!("{uid} in {view}"))
+            .to_string()
+    };
+    let uid = |kind: &str, id: EntryId| {
+        items
+            .iter()
+            .find(|i| i.kind.code() == kind && i.entry_id == Some(id))
+            .unwrap()
+            .uid()
+    };
+    let quote = uid("promise", journal.quote);
+    assert_eq!(
+        line_for(quote.clone()),
+        format!("{quote} 2026-03-10 2026-03-11 CONFIRMED 0")
+    );
+    let kept = uid("promise", journal.samples);
+    let kept_line = line_for(kept.clone());
+    assert!(
+        kept_line.starts_with(&format!("{kept} 2026-03-12 2026-03-13 CANCELLED ")),
+        "{kept_line}"
+    );
+    let callback = items
+        .iter()
+        .find(|i| i.kind == DueKind::CallbackOwed)
+        .unwrap()
+        .uid();
+    // 10:42 in New York on 9 March 2026 (EDT since the 8th) is 14:42 UTC.
+    assert_eq!(
+        line_for(callback.clone()),
+        format!("{callback} 2026-03-09T14:42:00+00:00 2026-03-09T14:57:00+00:00 CONFIRMED 0")
+    );
+}
+
+#[test]
+fn candor_calendar_writes_the_file_headless_and_says_how_many_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    drop(build(&path));
+    let out = dir.path().join("due.ics");
+    let run = |args: &[&str]| {
+        assert_cmd::cargo::cargo_bin_cmd!("candor")
+            .args(args)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    let db = path.display().to_string();
+    let out_text = out.display().to_string();
+    let output = run(&[
+        "calendar",
+        "--db",
+        &db,
+        "--out",
+        &out_text,
+        "--today",
+        "2026-03-10",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("Wrote 7 events to {out_text}\n")
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(events_by_uid(&written).len(), 7);
+
+    let output = run(&[
+        "calendar",
+        "--db",
+        &db,
+        "--out",
+        "-",
+        "--today",
+        "2026-03-10",
+    ]);
+    assert!(output.status.success());
+    assert_eq!(
+        events_by_uid(&String::from_utf8_lossy(&output.stdout)).len(),
+        7
+    );
+
+    let missing = dir.path().join("none.sqlite3").display().to_string();
+    let output = run(&["calendar", "--db", &missing, "--out", &out_text]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("there is no journal at"), "{stderr}");
+    assert!(
+        !dir.path().join("none.sqlite3").exists(),
+        "no journal is created"
+    );
+
+    let output = run(&[
+        "calendar", "--db", &db, "--out", &out_text, "--today", "someday",
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--today"));
+
+    let folder = dir.path().join("no-such-folder").join("due.ics");
+    let output = run(&[
+        "calendar",
+        "--db",
+        &db,
+        "--out",
+        &folder.display().to_string(),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("could not be written"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
