@@ -176,7 +176,8 @@ impl CandorApp {
 
     /// True while the calendar file is being rewritten in the background.
     pub fn is_writing_calendar(&self) -> bool {
-        self.calendar_writer.is_some() || self.calendar_dirty && self.prefs.calendar_file.is_some()
+        self.calendar_writer.is_some()
+            || (self.calendar_dirty && self.prefs.calendar_file.is_some())
     }
 
     /// The journal file the window is on.
