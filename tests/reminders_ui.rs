@@ -301,3 +301,64 @@ fn the_calendar_file_is_kept_current_after_each_change() {
     assert!(leftovers.is_empty(), "no temporary file is left behind");
     drop(f.dir);
 }
+
+#[test]
+fn reminders_and_calendar_are_set_in_one_dialog_with_one_sentence_for_bad_input() {
+    let mut f = app_with_agenda(Prefs::default(), None);
+    let ics = f.dir.path().join("mine.ics");
+    let h = &mut f.harness;
+    h.run();
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Reminders and calendar…").click();
+    h.run();
+    h.get_by_label("Desktop reminders while Candor runs")
+        .click();
+    h.run();
+    h.get_by_label("Morning summary at").focus();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Morning summary at").type_text("7am");
+    h.run();
+    h.get_by_label("Keep a calendar file for Outlook, Apple Calendar or Thunderbird")
+        .click();
+    h.run();
+    h.get_by_label("Calendar file").focus();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Calendar file")
+        .type_text(&ics.display().to_string());
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    h.get_by_label_contains("\"7am\" is not a time: type the morning summary's time as HH:MM");
+    assert!(!h.state().prefs.reminders.enabled, "nothing is saved yet");
+
+    h.get_by_label("Morning summary at").focus();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Morning summary at").type_text("07:00");
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    let prefs = &h.state().prefs;
+    assert!(prefs.reminders.enabled);
+    assert_eq!(
+        prefs.reminders.summary_at,
+        NaiveTime::from_hms_opt(7, 0, 0).unwrap()
+    );
+    assert_eq!(prefs.calendar_file.as_deref(), Some(ics.as_path()));
+    assert!(
+        !prefs.start_at_login,
+        "starting at login stays off unless chosen"
+    );
+    for _ in 0..500 {
+        h.step();
+        if !h.state().is_writing_calendar() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let text = std::fs::read_to_string(&ics).expect("the calendar file is written at once");
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 4);
+}
