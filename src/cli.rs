@@ -112,6 +112,17 @@ pub enum Command {
         #[arg(long)]
         merge_duplicates: bool,
     },
+    /// Write an iCalendar (.ics) file of what is due: open promises, orders, invoices,
+    /// callbacks owed and snoozes ending, each with an alarm the morning before.
+    Calendar {
+        /// The .ics file to write (replaced atomically), or - for standard output.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Write as of this day instead of today (decides which closed items still show,
+        /// cancelled).
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
 }
 
 /// What `candor announce` does besides making a new announcement.
@@ -475,6 +486,23 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                     path: list.path,
                 }
                 .into());
+            }
+        }
+        Command::Calendar { out, today } => {
+            let today = today_from(today.as_deref())?;
+            if out.as_os_str() == "-" {
+                let store = open_existing(&path)?;
+                let items = store.due_items(today, crate::io::calendar::CANCELLED_KEPT_DAYS)?;
+                let name = crate::io::calendar::calendar_name(&path);
+                let text = crate::io::calendar::calendar_text(&items, &Local, &name);
+                let stdout = std::io::stdout();
+                let mut stdout = stdout.lock();
+                stdout.write_all(text.as_bytes())?;
+                stdout.flush()?;
+            } else {
+                open_existing(&path)?;
+                let events = crate::io::calendar::write_for_journal(&path, &out, today)?;
+                println!("Wrote {events} events to {}", out.display());
             }
         }
     }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::agenda_panel::AgendaView;
 use super::background::BackgroundJob;
 use super::commands::UiCommand;
 use super::customers_panel::CustomerList;
@@ -13,8 +14,11 @@ use super::entry_form::FormOutcome;
 use super::file_picker::FilePicker;
 use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
+use super::reminders::{BannerOnly, Notifier, ReminderState};
 use super::timeline_panel::TimelineView;
-use super::{Clock, call_first_panel, customers_panel, damage_banner, menu_bar, timeline_panel};
+use super::{
+    Clock, agenda_panel, call_first_panel, customers_panel, damage_banner, menu_bar, timeline_panel,
+};
 use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKindTag, OrderStatus};
 use crate::store::Store;
 
@@ -142,6 +146,14 @@ pub struct CandorApp {
     pub(super) was_focused: bool,
     pub(super) last_change_check_secs: f64,
     pub(super) title_shown: String,
+    /// The Today agenda, when shown in place of the timeline.
+    pub(super) agenda: AgendaView,
+    /// Desktop reminders sent this session, and the ones waiting as banners.
+    pub(super) reminders: ReminderState,
+    /// The journal changed since the calendar file was last written.
+    pub(super) calendar_dirty: bool,
+    /// The calendar file being rewritten on its own thread.
+    pub(super) calendar_writer: Option<std::sync::mpsc::Receiver<Result<usize, String>>>,
 }
 
 impl CandorApp {
@@ -173,6 +185,10 @@ impl CandorApp {
             was_focused: true,
             last_change_check_secs: 0.0,
             title_shown: String::new(),
+            agenda: AgendaView::default(),
+            reminders: ReminderState::new(std::sync::Arc::new(BannerOnly)),
+            calendar_dirty: true,
+            calendar_writer: None,
         };
         app.switch_journal(&path);
         if let (Some(journal), Some(id)) = (&app.journal, app.prefs.last_customer)
@@ -189,6 +205,32 @@ impl CandorApp {
 
     pub(super) fn today(&self) -> NaiveDate {
         self.now().date()
+    }
+
+    /// Shows desktop reminders through `notifier` (the app passes the platform's; tests a
+    /// fake). Until set, reminders show only as banners in the window.
+    pub fn set_notifier(&mut self, notifier: std::sync::Arc<dyn Notifier>) {
+        self.reminders.notifier = notifier;
+    }
+
+    /// True while the Today agenda is shown.
+    pub fn agenda_open(&self) -> bool {
+        self.agenda.open
+    }
+
+    /// The reminders shown in the window because the desktop could not show them.
+    pub fn reminder_banners(&self) -> Vec<String> {
+        self.reminders
+            .banners
+            .iter()
+            .map(|b| format!("{}: {}", b.title, b.body))
+            .collect()
+    }
+
+    /// True while the calendar file is being rewritten in the background.
+    pub fn is_writing_calendar(&self) -> bool {
+        self.calendar_writer.is_some()
+            || (self.calendar_dirty && self.prefs.calendar_file.is_some())
     }
 
     /// The journal file the window is on.
@@ -220,6 +262,7 @@ impl CandorApp {
                 self.prefs.last_journal = Some(path.to_path_buf());
                 self.damage = None;
                 self.start_journal_check();
+                self.calendar_dirty = true;
             }
             Err(error) => {
                 if self.journal.is_some() {
@@ -431,6 +474,7 @@ impl CandorApp {
         }
         self.customer_list.invalidate();
         self.timeline.invalidate();
+        self.calendar_dirty = true;
     }
 
     pub(super) fn select_customer(&mut self, id: CustomerId) {
@@ -468,10 +512,19 @@ impl CandorApp {
         self.poll_journal_check(&ctx);
         self.poll_job(&ctx);
         self.pick_up_changes_from_other_windows(&ctx);
+        self.check_reminders(&ctx);
+        self.keep_calendar_file(&ctx);
         if self.dialog.is_none()
             && let Some(command) = UiCommand::from_input(&ctx)
         {
             self.actions.push(Action::Command(command));
+        }
+        if self.dialog.is_none()
+            && self.agenda.open
+            && let Some(journal) = self.journal.as_ref()
+        {
+            let mut keyed = agenda_panel::keyboard(&ctx, journal, &mut self.agenda);
+            self.actions.append(&mut keyed);
         }
 
         let mut actions = std::mem::take(&mut self.actions);
@@ -484,6 +537,7 @@ impl CandorApp {
             });
         }
         self.status_bar_ui(ui, &mut actions);
+        self.reminder_banner_ui(ui, &mut actions);
 
         match self.journal.as_ref() {
             None if self.job.as_ref().is_some_and(|job| job.restoring) => {
@@ -535,7 +589,9 @@ impl CandorApp {
                         });
                 }
                 egui::CentralPanel::default().show(ui, |ui| {
-                    if journal.customers.is_empty() {
+                    if self.agenda.open {
+                        agenda_panel::ui(ui, journal, &mut self.agenda, today, &mut actions);
+                    } else if journal.customers.is_empty() {
                         empty_journal_ui(ui, &mut actions);
                     } else {
                         timeline_panel::ui(
@@ -662,6 +718,7 @@ impl CandorApp {
             match self.dialog.as_mut() {
                 Some(Dialog::Path(dialog)) => dialog.path = picked_text,
                 Some(Dialog::Export(dialog)) => dialog.path = picked_text,
+                Some(Dialog::Reminders(dialog)) => dialog.calendar_path = picked_text,
                 Some(Dialog::Import(dialog)) => {
                     dialog.path = picked_text;
                     dialog.load_preview();
@@ -749,6 +806,11 @@ impl CandorApp {
                         keep_open = false;
                     }
                 }
+                Dialog::Reminders(reminders) => match reminders.ui(ui, &mut self.picker) {
+                    Some(FormOutcome::Save) => keep_open = !self.save_reminder_settings(reminders),
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
                 Dialog::Info(info) => {
                     if info.ui(ui, ctx) {
                         keep_open = false;

@@ -358,6 +358,20 @@ impl CandorApp {
                 )))
             }
             UiCommand::ToggleCallFirst => self.prefs.show_call_first = !self.prefs.show_call_first,
+            UiCommand::ShowAgenda => {
+                self.agenda.open = !self.agenda.open;
+                self.agenda.selected_row = 0;
+            }
+            UiCommand::ReminderSettings => {
+                self.dialog = Some(Dialog::Reminders(
+                    super::reminders_dialog::RemindersDialog::new(&self.prefs, &self.journal_path),
+                ));
+            }
+            UiCommand::SilenceReminders => {
+                self.prefs.reminders_silenced_on = Some(self.today());
+                self.reminders.banners.clear();
+                self.say("Reminders are silenced until tomorrow.");
+            }
             UiCommand::Export => {
                 let today = self.today();
                 self.dialog = Some(Dialog::Export(ExportDialog::new(&self.journal_path, today)));

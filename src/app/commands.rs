@@ -28,6 +28,9 @@ pub enum UiCommand {
     BackupNow,
     RestoreBackup,
     ToggleCallFirst,
+    ShowAgenda,
+    ReminderSettings,
+    SilenceReminders,
     ShowShortcuts,
     ShowJournalLocation,
     ShowAbout,
@@ -56,6 +59,9 @@ impl UiCommand {
         Self::BackupNow,
         Self::RestoreBackup,
         Self::ToggleCallFirst,
+        Self::ShowAgenda,
+        Self::ReminderSettings,
+        Self::SilenceReminders,
         Self::ShowShortcuts,
         Self::ShowJournalLocation,
         Self::ShowAbout,
@@ -84,6 +90,9 @@ impl UiCommand {
             Self::BackupNow => "Back up now…",
             Self::RestoreBackup => "Restore from backup…",
             Self::ToggleCallFirst => "Call them first panel",
+            Self::ShowAgenda => "Today agenda",
+            Self::ReminderSettings => "Reminders and calendar…",
+            Self::SilenceReminders => "Silence reminders today",
             Self::ShowShortcuts => "Keyboard shortcuts",
             Self::ShowJournalLocation => "Journal location",
             Self::ShowAbout => "About Candor",
@@ -117,6 +126,13 @@ impl UiCommand {
             Self::BackupNow => "Save a copy of the journal in its backups folder",
             Self::RestoreBackup => "Replace the journal with one of its backups",
             Self::ToggleCallFirst => "Show or hide the \"Call them first\" panel",
+            Self::ShowAgenda => {
+                "Show or hide what is overdue, due today and due tomorrow, one key from its action"
+            }
+            Self::ReminderSettings => {
+                "Desktop reminders, the morning summary, a calendar file for Outlook, Apple Calendar or Thunderbird, and starting at login"
+            }
+            Self::SilenceReminders => "No more desktop reminders until tomorrow",
             Self::ShowShortcuts => "List every keyboard shortcut",
             Self::ShowJournalLocation => "Show where this journal is stored",
             Self::ShowAbout => "About Candor",
@@ -143,6 +159,7 @@ impl UiCommand {
             Self::OpenJournal => (cmd, Key::O),
             Self::Export => (cmd, Key::E),
             Self::ToggleCallFirst => (cmd, Key::T),
+            Self::ShowAgenda => (cmd, Key::D),
             Self::ShowShortcuts => (Modifiers::NONE, Key::F1),
             Self::NewJournal
             | Self::ShowTrash
@@ -150,6 +167,8 @@ impl UiCommand {
             | Self::BackupNow
             | Self::RestoreBackup
             | Self::ShowJournalLocation
+            | Self::ReminderSettings
+            | Self::SilenceReminders
             | Self::ShowAbout => return None,
         };
         Some(KeyboardShortcut::new(modifiers, key))

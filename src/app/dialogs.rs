@@ -28,6 +28,7 @@ pub enum Dialog {
     Path(PathDialog),
     Info(InfoDialog),
     Announcements(Box<super::announcements_dialog::AnnouncementsDialog>),
+    Reminders(super::reminders_dialog::RemindersDialog),
 }
 
 impl Dialog {
@@ -44,6 +45,7 @@ impl Dialog {
             Self::Import(import) => &mut import.error,
             Self::Trash(trash) => &mut trash.error,
             Self::Announcements(announcements) => &mut announcements.error,
+            Self::Reminders(reminders) => &mut reminders.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -66,6 +68,7 @@ impl Dialog {
             Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
             Self::Announcements(_) => "Announcements".to_owned(),
+            Self::Reminders(_) => "Reminders and calendar".to_owned(),
         }
     }
 }

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::domain::announcement::{Progress, progress};
 use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
+use crate::domain::reminders::{Agenda, DueItem};
 use crate::domain::{Customer, CustomerId, Entry, EntryKindTag};
 use crate::store::{CustomerStats, Result, Store};
 
@@ -24,6 +25,11 @@ pub struct Journal {
     /// For each customer, the announcements they have not been told about (indexes into
     /// [`Self::announcements`], nearest effective day first), so panels need no search.
     pub not_told: HashMap<CustomerId, Vec<usize>>,
+    /// What is due (open items; closed ones are the calendar file's business), for the
+    /// agenda and reminders.
+    pub due_items: Vec<DueItem>,
+    /// Today's agenda: overdue, due today, due tomorrow.
+    pub agenda: Agenda,
     /// The selected customer's timeline, newest first.
     pub timeline: Vec<Entry>,
     pub timeline_customer: Option<CustomerId>,
@@ -44,6 +50,8 @@ impl Journal {
             ranking: Vec::new(),
             announcements: Vec::new(),
             not_told: HashMap::new(),
+            due_items: Vec::new(),
+            agenda: Agenda::default(),
             timeline: Vec::new(),
             timeline_customer: None,
             as_of: today,
@@ -80,6 +88,9 @@ impl Journal {
                     .push(index);
             }
         }
+        self.due_items = self.store.due_items(today, 0)?;
+        self.due_items.retain(DueItem::is_open);
+        self.agenda = Agenda::build(&self.due_items, today);
         self.as_of = today;
         if let Some(customer) = self.timeline_customer {
             self.load_timeline(customer)?;

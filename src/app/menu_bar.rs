@@ -66,6 +66,15 @@ pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Ac
             {
                 actions.push(Action::Command(UiCommand::ToggleCallFirst));
             }
+            item(ui, UiCommand::ShowAgenda, true, actions);
+            ui.separator();
+            item(ui, UiCommand::ReminderSettings, true, actions);
+            item(
+                ui,
+                UiCommand::SilenceReminders,
+                prefs.reminders.enabled,
+                actions,
+            );
         });
         ui.menu_button("Help", |ui| {
             item(ui, UiCommand::ShowShortcuts, true, actions);

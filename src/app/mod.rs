@@ -3,7 +3,9 @@
 //! draw from cached data and send [`Action`]s, which [`CandorApp`] runs at the end of the
 //! frame.
 
+mod agenda_panel;
 mod announcements_dialog;
+pub mod autostart;
 mod background;
 mod backup_dialog;
 mod call_first_panel;
@@ -21,6 +23,9 @@ mod import_dialog;
 mod journal;
 mod menu_bar;
 mod prefs;
+mod reminder_handling;
+mod reminders;
+mod reminders_dialog;
 mod timeline_panel;
 mod trash_dialog;
 
@@ -34,6 +39,7 @@ pub use damage_banner::Damage;
 pub use entry_form::EntryForm;
 pub use journal::Journal;
 pub use prefs::{Prefs, ThemeChoice};
+pub use reminders::{BannerOnly, DesktopNotifier, Notifier};
 
 /// Where "now" comes from: the system clock in the app, a fixed time in tests.
 pub trait Clock {
@@ -88,6 +94,7 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<()> {
                 .or_else(crate::store::default_journal_path)
                 .unwrap_or_else(|| PathBuf::from(crate::store::DEFAULT_FILE_NAME));
             let mut app = CandorApp::open(path, prefs, Box::new(SystemClock));
+            app.set_notifier(std::sync::Arc::new(DesktopNotifier));
             // `CANDOR_STARTUP_TIMING=1` prints the time to the first frame (see BENCHMARKS.md).
             if std::env::var_os("CANDOR_STARTUP_TIMING").is_some() {
                 app.report_first_frame_since(started);

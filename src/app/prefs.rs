@@ -49,6 +49,16 @@ pub struct Prefs {
     pub show_call_first: bool,
     pub last_customer: Option<i64>,
     pub last_journal: Option<PathBuf>,
+    /// "Keep a calendar file at …": rewritten after every change to the journal.
+    pub calendar_file: Option<PathBuf>,
+    /// Desktop reminders: off until turned on.
+    pub reminders: crate::domain::reminders::ReminderSettings,
+    /// The day the last morning summary was shown, so a restart does not repeat it.
+    pub last_summary_on: Option<chrono::NaiveDate>,
+    /// The day "Silence reminders today" was chosen.
+    pub reminders_silenced_on: Option<chrono::NaiveDate>,
+    /// Whether Candor starts when you log in (off until turned on).
+    pub start_at_login: bool,
 }
 
 impl Default for Prefs {
@@ -58,6 +68,11 @@ impl Default for Prefs {
             show_call_first: true,
             last_customer: None,
             last_journal: None,
+            calendar_file: None,
+            reminders: crate::domain::reminders::ReminderSettings::default(),
+            last_summary_on: None,
+            reminders_silenced_on: None,
+            start_at_login: false,
         }
     }
 }

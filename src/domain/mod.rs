@@ -8,6 +8,7 @@ pub mod entry;
 pub mod limits;
 pub mod money;
 pub mod rank;
+pub mod reminders;
 
 pub use customer::{Customer, CustomerDraft, CustomerId, DEFAULT_CADENCE_DAYS};
 pub use entry::{

@@ -1,6 +1,7 @@
 //! Files in and out of a journal: CSV reports and imports.
 
 pub mod announce_report;
+pub mod calendar;
 pub mod csv_text;
 pub mod export;
 pub mod import;

@@ -6,6 +6,7 @@
 
 mod announcements;
 mod customers;
+mod due;
 mod entries;
 mod entry_row;
 mod error;
