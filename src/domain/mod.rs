@@ -4,6 +4,7 @@
 pub mod customer;
 pub mod dates;
 pub mod entry;
+pub mod insights;
 pub mod limits;
 pub mod money;
 pub mod rank;
