@@ -3,6 +3,7 @@
 pub mod csv_text;
 pub mod export;
 pub mod import;
+pub mod insights_report;
 pub mod rank_report;
 pub mod text;
 pub mod vcard;

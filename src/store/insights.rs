@@ -8,7 +8,8 @@ use super::entry_row::{SELECT_COLUMNS, get_datetime, read_entry};
 use super::{Result, Store};
 use crate::domain::dates::{format_datetime, parse_stored_date};
 use crate::domain::insights::{
-    BadNewsFact, ContactFact, InsightFacts, PaymentFact, ProblemFact, PromiseFact,
+    BadNewsFact, ContactFact, InsightFacts, InsightOptions, Insights, PaymentFact, ProblemFact,
+    PromiseFact,
 };
 use crate::domain::{Cents, CustomerId, Direction, EntryId, EntryKind, Outcome, RootCause};
 
@@ -34,6 +35,13 @@ fn date(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<Naive
 }
 
 impl Store {
+    /// Every Insights measure over `options`' period: the one call the Insights view, `candor
+    /// insights` and the HTML report make, so they can never disagree.
+    pub fn insights(&self, options: &InsightOptions) -> Result<Insights> {
+        let facts = self.insight_facts(options.to.max(options.from))?;
+        Ok(crate::domain::insights::compute(&facts, options))
+    }
+
     /// Everything the Insights measures need about what happened up to the end of `to`.
     pub fn insight_facts(&self, to: NaiveDate) -> Result<InsightFacts> {
         let fail = self.fail();
