@@ -10,6 +10,7 @@ use super::customers_panel::CustomerList;
 use super::dialogs::{Dialog, PathPurpose};
 use super::entry_form::FormOutcome;
 use super::file_picker::FilePicker;
+use super::insights_view::InsightsView;
 use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
 use super::timeline_panel::TimelineView;
@@ -44,6 +45,8 @@ pub enum Action {
     SetTheme(super::prefs::ThemeChoice),
     /// Hides one error of the status bar (by its place in [`CandorApp::errors`]).
     DismissError(usize),
+    /// Shows the Insights view in place of the timeline (or goes back to the timeline).
+    ShowInsights(bool),
 }
 
 /// A change that Edit → Undo takes back.
@@ -132,6 +135,8 @@ pub struct CandorApp {
     pub(super) was_focused: bool,
     pub(super) last_change_check_secs: f64,
     pub(super) title_shown: String,
+    /// The Insights view: its period, its last result, its computation under way.
+    pub insights: InsightsView,
 }
 
 impl CandorApp {
@@ -161,7 +166,9 @@ impl CandorApp {
             was_focused: true,
             last_change_check_secs: 0.0,
             title_shown: String::new(),
+            insights: InsightsView::default(),
         };
+        app.insights.threshold = app.prefs.insights_threshold;
         app.switch_journal(&path);
         if let (Some(journal), Some(id)) = (&app.journal, app.prefs.last_customer)
             && journal.customer(CustomerId(id)).is_some()
@@ -204,6 +211,7 @@ impl CandorApp {
                 self.selected = None;
                 self.timeline = TimelineView::default();
                 self.customer_list.invalidate();
+                self.insights.reset();
                 self.undo.clear();
                 self.prefs.last_journal = Some(path.to_path_buf());
             }
@@ -360,6 +368,7 @@ impl CandorApp {
         }
         self.customer_list.invalidate();
         self.timeline.invalidate();
+        self.insights.invalidate();
     }
 
     pub(super) fn select_customer(&mut self, id: CustomerId) {
@@ -404,7 +413,13 @@ impl CandorApp {
 
         let mut actions = std::mem::take(&mut self.actions);
         egui::Panel::top("menu_bar").show(ui, |ui| {
-            menu_bar::ui(ui, &self.prefs, self.undo.last().is_some(), &mut actions);
+            menu_bar::ui(
+                ui,
+                &self.prefs,
+                self.undo.last().is_some(),
+                self.insights.open,
+                &mut actions,
+            );
         });
         self.status_bar_ui(ui, &mut actions);
 
@@ -458,7 +473,12 @@ impl CandorApp {
                         });
                 }
                 egui::CentralPanel::default().show(ui, |ui| {
-                    if journal.customers.is_empty() {
+                    if self.insights.open {
+                        let names = |id: CustomerId| journal.customer(id).map(|c| c.name.clone());
+                        self.insights
+                            .ui(ui, &self.journal_path, &names, today, &mut actions);
+                        self.prefs.insights_threshold = self.insights.threshold;
+                    } else if journal.customers.is_empty() {
                         empty_journal_ui(ui, &mut actions);
                     } else {
                         timeline_panel::ui(

@@ -16,6 +16,7 @@ mod entry_form;
 mod export_dialog;
 mod file_picker;
 mod import_dialog;
+mod insights_view;
 mod journal;
 mod menu_bar;
 mod prefs;
@@ -29,6 +30,7 @@ use chrono::{Local, NaiveDateTime, Timelike as _};
 pub use candor_app::{Action, CandorApp, ErrorNotice, ErrorTopic};
 pub use commands::UiCommand;
 pub use entry_form::EntryForm;
+pub use insights_view::InsightsView;
 pub use journal::Journal;
 pub use prefs::{Prefs, ThemeChoice};
 

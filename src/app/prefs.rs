@@ -49,6 +49,8 @@ pub struct Prefs {
     pub show_call_first: bool,
     pub last_customer: Option<i64>,
     pub last_journal: Option<PathBuf>,
+    /// The Insights view's line: warn above this many customers at risk.
+    pub insights_threshold: u32,
 }
 
 impl Default for Prefs {
@@ -58,6 +60,7 @@ impl Default for Prefs {
             show_call_first: true,
             last_customer: None,
             last_journal: None,
+            insights_threshold: 10,
         }
     }
 }

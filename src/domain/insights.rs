@@ -397,7 +397,9 @@ impl InsightOptions {
     /// The 12 weeks up to `today`, warning above 10 customers at risk.
     pub fn last_weeks(today: NaiveDate) -> Self {
         Self {
-            from: today - Days::new(7 * 12 - 1),
+            from: today
+                .checked_sub_days(Days::new(7 * 12 - 1))
+                .unwrap_or(today),
             to: today,
             today,
             granularity: Granularity::Week,
@@ -757,13 +759,9 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         Unit::Count,
         Chart::CallFirst,
     );
-    let mut days_over_threshold = Vec::new();
     for day in &daily {
         let label = format_date(day.day);
         let count = day.at_risk.len();
-        if count > options.threshold as usize {
-            days_over_threshold.push(day.day);
-        }
         at_risk.push(&label, day.day, Some(count as f64), day.at_risk.clone());
         let not_called: Vec<CustomerId> = day
             .at_risk
@@ -828,6 +826,11 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         called,
     ]);
     measures.extend(overdue);
+    let days_over_threshold = measures
+        .iter()
+        .find(|m| m.code == "at_risk_customers")
+        .map(|m| days_over(m, options.threshold))
+        .unwrap_or_default();
 
     Insights {
         from,
@@ -844,6 +847,17 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         root_causes,
         days_over_threshold,
     }
+}
+
+/// The days of a daily `measure` whose value is above `threshold` ("warn me above 10"):
+/// the days a manager must act.
+pub fn days_over(measure: &Measure, threshold: u32) -> Vec<NaiveDate> {
+    measure
+        .series
+        .iter()
+        .filter(|p| p.value.is_some_and(|v| v > f64::from(threshold)))
+        .map(|p| p.start)
+        .collect()
 }
 
 /// Who was at risk on the morning of one day (from what was in the journal by the end of
