@@ -168,7 +168,9 @@ pub struct InsightFacts {
     pub promises: Vec<PromiseFact>,
     pub bad_news: Vec<BadNewsFact>,
     pub problems: Vec<ProblemFact>,
-    /// Every contact up to the end of the period, in any order.
+    /// Every contact in the period, in any order; before it, per customer, the last
+    /// contact that reached them and the first unanswered call of theirs since (all the
+    /// measures need of the earlier history).
     pub contacts: Vec<ContactFact>,
     pub payments: Vec<PaymentFact>,
 }
