@@ -862,7 +862,7 @@ fn insights_print_the_same_numbers_as_json_csv_and_a_self_contained_private_html
     assert!(html.contains("<svg"), "charts are inline SVG");
     assert_eq!(
         html.matches("<svg").count(),
-        8,
+        9,
         "one chart per measure group"
     );
     // The SVG namespace is a name, not an address: nothing else may point anywhere.

@@ -403,7 +403,7 @@ impl InsightsView {
                     if chart.chart == Chart::DaysLate {
                         histogram_ui(ui, &computed.insights);
                     }
-                    if chart.chart == Chart::Problems {
+                    if chart.chart == Chart::DaysToResolve {
                         root_causes_ui(ui, &computed.insights);
                     }
                     ui.add_space(12.0);
@@ -437,7 +437,9 @@ fn chart_ui(
     ui.strong(chart.chart.title());
     let periods = &chart.periods;
     let count = periods.len();
-    let share = chart.series.iter().all(|s| s.unit == Unit::Share);
+    // One unit per chart: the first measure's; others are shown on hover only.
+    let unit = chart.series.first().map(|s| s.unit);
+    let share = unit == Some(Unit::Share);
     let threshold = computed.over_threshold;
     let mut plot = Plot::new(("insights_chart", chart.chart as usize))
         .height(180.0)
@@ -448,6 +450,9 @@ fn chart_ui(
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .include_y(0.0)
+        // The same x range in every chart, whichever periods have a value.
+        .include_x(-0.5)
+        .include_x(count as f64 - 0.5)
         .label_formatter(|_| None)
         .x_axis_formatter(move |mark, _| {
             let i = mark.value.round();
@@ -465,7 +470,7 @@ fn chart_ui(
         plot = plot.include_y(f64::from(threshold) + 1.0);
     }
     let response = plot.show(ui, |plot_ui| {
-        for series in &chart.series {
+        for series in chart.series.iter().filter(|s| Some(s.unit) == unit) {
             for segment in &series.segments {
                 plot_ui
                     .line(Line::new(series.label, PlotPoints::from(segment.as_slice())).width(2.0));

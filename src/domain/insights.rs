@@ -8,8 +8,9 @@
 //! Past days are reconstructed from the journal itself (every promise's renegotiations,
 //! every bad news, contact and problem keeps its date), so any period can be looked at, not
 //! only the days the app happened to be open. What the journal does not keep the history
-//! of — when a still-open promise was flagged at risk, an order's earlier statuses — is
-//! left out of past days: a past day counts a promise as slipping once its due date passed.
+//! of is left out of past days: an at-risk flag is known only while it stands (a promise
+//! kept or renegotiated loses it), and orders' earlier statuses are not kept, so orders are
+//! not counted; otherwise a promise counts as slipping once its due date passed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -260,7 +261,9 @@ pub enum Unit {
     Money,
 }
 
-/// Which chart a measure is drawn in (measures of one chart share its axes).
+/// Which chart a measure is drawn in. The measures of a chart in the first one's unit
+/// share its axes; any other (the number of bad news beside the told-first share) is
+/// shown with them when a point is hovered, and in the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Chart {
@@ -269,6 +272,7 @@ pub enum Chart {
     ToldFirst,
     DaysLate,
     Problems,
+    DaysToResolve,
     Threshold,
     CallFirst,
     LatePayers,
@@ -282,6 +286,7 @@ impl Chart {
         Self::ToldFirst,
         Self::DaysLate,
         Self::Problems,
+        Self::DaysToResolve,
         Self::Threshold,
         Self::CallFirst,
         Self::LatePayers,
@@ -294,7 +299,8 @@ impl Chart {
             Self::Promises => "Promises due, by outcome",
             Self::ToldFirst => "Told first: bad news we delivered before they found out",
             Self::DaysLate => "Days late, when promises slip",
-            Self::Problems => "Problems: open, and days to resolve",
+            Self::Problems => "Problems open at the end of each period",
+            Self::DaysToResolve => "Days to resolve a problem (median)",
             Self::Threshold => "Customers at risk each day",
             Self::CallFirst => "Call them first: owed a call each morning, and called that day",
             Self::LatePayers => "Late payers: overdue amount by age",
@@ -671,7 +677,7 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         "days_to_resolve_median",
         "Days to resolve, median",
         Unit::Days,
-        Chart::Problems,
+        Chart::DaysToResolve,
     );
     let mut causes: BTreeMap<RootCause, (u32, Vec<(NaiveDate, String)>)> = BTreeMap::new();
     let mut resolved_total = 0u32;
@@ -894,7 +900,7 @@ fn mark(
 }
 
 /// The at-risk customers of each morning: a promise past its due date (as in force that
-/// morning) that they were not told about, a promise broken in the last 30 days with no
+/// morning), or open and flagged at risk, that they were not told about, a promise broken in the last 30 days with no
 /// bad news explaining it, an open problem without an update for longer than
 /// `problem_update_days`, or a call or message of theirs nobody answered. These are the
 /// ranking's pressing reasons, so the same set is who was owed a call that morning.
@@ -951,6 +957,27 @@ fn daily_risk(
             let mut day = due.max(set_on).succ_opt().unwrap_or(due).max(from);
             while day <= last {
                 if news.iter().any(|d| *d >= set_on && *d < day) {
+                    break;
+                }
+                if let Some(i) = index(day) {
+                    risk[i].insert(fact.customer);
+                }
+                match day.succ_opt() {
+                    Some(next) => day = next,
+                    None => break,
+                }
+            }
+        }
+        // Flagged at risk and still open (a flag is cleared when the promise is kept or
+        // renegotiated, so only a standing flag is known): slipping from the morning
+        // after it was flagged, until bad news about it.
+        if promise.status == PromiseStatus::Open
+            && let Some(flag) = &promise.at_risk
+        {
+            let flagged = flag.flagged_at.date();
+            let mut day = flagged.succ_opt().unwrap_or(flagged).max(from);
+            while day <= to {
+                if news.iter().any(|d| *d >= flagged && *d < day) {
                     break;
                 }
                 if let Some(i) = index(day) {
@@ -1440,6 +1467,29 @@ mod tests {
             vec![0., 0., 1., 1., 0., 0., 0., 0., 1., 1., 2., 2., 2., 2.]
         );
         assert_eq!(values(&insights, "late"), vec![Some(1.0), Some(0.0)]);
+    }
+
+    #[test]
+    fn a_standing_at_risk_flag_counts_from_the_morning_after_until_bad_news() {
+        let mut p = promise(1, ANNA, "2026-02-20", "2026-03-30");
+        p.promise.flag_at_risk(at("2026-03-10"), "Customs").unwrap();
+        let facts = InsightFacts {
+            promises: vec![p],
+            bad_news: vec![BadNewsFact {
+                customer: ANNA,
+                at: at("2026-03-13"),
+                related: Some(EntryId(1)),
+                related_due: None,
+                proactive: true,
+            }],
+            ..InsightFacts::default()
+        };
+        let insights = compute(&facts, &options());
+        let at_risk = |day| day_value(&insights, "at_risk_customers", day);
+        assert_eq!(at_risk("2026-03-10"), 0.0);
+        assert_eq!(at_risk("2026-03-11"), 1.0);
+        assert_eq!(at_risk("2026-03-13"), 1.0);
+        assert_eq!(at_risk("2026-03-14"), 0.0);
     }
 
     #[test]

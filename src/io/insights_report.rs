@@ -363,6 +363,14 @@ const MARGIN_TOP: f64 = 10.0;
 /// One chart as inline SVG: each measure a line (with dots), an optional horizontal line
 /// (the threshold), and points above that line marked red.
 fn svg_chart(measures: &[&Measure], line: Option<f64>) -> String {
+    // One unit per chart: measures in another unit are in the table under it.
+    let unit = measures.first().map(|m| m.unit);
+    let measures: Vec<&Measure> = measures
+        .iter()
+        .copied()
+        .filter(|m| Some(m.unit) == unit)
+        .collect();
+    let measures = measures.as_slice();
     let mut svg = String::new();
     let count = measures.iter().map(|m| m.series.len()).max().unwrap_or(0);
     let mut top = measures
@@ -573,7 +581,13 @@ td:first-child, th:first-child {{ text-align: left; }}
         let _ = write!(html, "<h2>{}</h2>", escape(chart.title()));
         let line = (*chart == Chart::Threshold).then_some(f64::from(insights.threshold));
         html.push_str(&svg_chart(&measures, line));
-        html.push_str(&legend(&measures));
+        let unit = measures.first().map(|m| m.unit);
+        let drawn: Vec<&Measure> = measures
+            .iter()
+            .copied()
+            .filter(|m| Some(m.unit) == unit)
+            .collect();
+        html.push_str(&legend(&drawn));
         if *chart == Chart::Threshold {
             html.push_str(&over_threshold_list(insights, names));
         }
@@ -589,7 +603,7 @@ td:first-child, th:first-child {{ text-align: left; }}
             }
             html.push_str("</table>");
         }
-        if *chart == Chart::Problems {
+        if *chart == Chart::DaysToResolve {
             html.push_str(&root_cause_table(insights));
         }
         html.push_str(&data_table(&measures));
