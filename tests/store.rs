@@ -341,7 +341,7 @@ proptest! {
 fn insights_from_the_journal_count_risks_that_began_before_the_period() {
     use candor::domain::insights::{Granularity, InsightOptions};
     let mut store = Store::open_in_memory().unwrap();
-    let mut add_customer = |store: &mut Store, name: &str| {
+    let add_customer = |store: &mut Store, name: &str| {
         store
             .add_customer(CustomerDraft::named(name), at(1, 8))
             .unwrap()

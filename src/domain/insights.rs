@@ -719,7 +719,7 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
     let mut root_causes: Vec<RootCauseShare> = causes
         .into_iter()
         .map(|(cause, (count, mut notes))| {
-            notes.sort_by(|a, b| b.0.cmp(&a.0));
+            notes.sort_by_key(|note| std::cmp::Reverse(note.0));
             let mut preventions: Vec<String> = Vec::new();
             for (_, note) in notes {
                 if preventions.len() < 5 && !preventions.contains(&note) {

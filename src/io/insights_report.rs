@@ -43,11 +43,12 @@ fn format_value(unit: Unit, value: Option<f64>) -> String {
     }
 }
 
+/// A measure that is not a time series: its code, label, and (bucket or cause, count).
+type Distribution = (&'static str, &'static str, Vec<(String, f64)>);
+
 /// The extra measures of the JSON and CSV formats: the days-late distribution and the
 /// root causes, as series whose "period" is the bucket or the cause.
-fn distribution_measures(
-    insights: &Insights,
-) -> Vec<(&'static str, &'static str, Vec<(String, f64)>)> {
+fn distribution_measures(insights: &Insights) -> Vec<Distribution> {
     vec![
         (
             "days_late_distribution",
