@@ -9,8 +9,9 @@
 //! every bad news, contact and problem keeps its date), so any period can be looked at, not
 //! only the days the app happened to be open. What the journal does not keep the history
 //! of is left out of past days: an at-risk flag is known only while it stands (a promise
-//! kept or renegotiated loses it), and orders' earlier statuses are not kept, so orders are
-//! not counted; otherwise a promise counts as slipping once its due date passed.
+//! kept or renegotiated loses it), and of an order's statuses only the last change is kept
+//! (a delivered order counts as late until it was delivered; an order still flagged counts
+//! from its flag); otherwise a promise or order counts as slipping once its date passed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -19,7 +20,9 @@ use serde::Serialize;
 
 use super::customer::CustomerId;
 use super::dates::{days_between, format_date};
-use super::entry::{Direction, EntryId, Outcome, Promise, PromiseStatus, RootCause};
+use super::entry::{
+    Direction, EntryId, Order, OrderStatus, Outcome, Promise, PromiseStatus, RootCause,
+};
 use super::money::Cents;
 use super::rank::weights;
 
@@ -121,6 +124,15 @@ pub struct PromiseFact {
     pub promise: Promise,
 }
 
+/// An order: its delivery date is a promise in its own right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFact {
+    pub id: EntryId,
+    pub customer: CustomerId,
+    pub ordered_at: NaiveDateTime,
+    pub order: Order,
+}
+
 /// Bad news delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadNewsFact {
@@ -167,6 +179,7 @@ pub struct PaymentFact {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InsightFacts {
     pub promises: Vec<PromiseFact>,
+    pub orders: Vec<OrderFact>,
     pub bad_news: Vec<BadNewsFact>,
     pub problems: Vec<ProblemFact>,
     /// Every contact in the period, in any order; before it, per customer, the last
@@ -900,7 +913,8 @@ fn mark(
 }
 
 /// The at-risk customers of each morning: a promise past its due date (as in force that
-/// morning), or open and flagged at risk, that they were not told about, a promise broken in the last 30 days with no
+/// morning), or open and flagged at risk, or an order late or flagged slipping, that they
+/// were not told about, a promise broken in the last 30 days with no
 /// bad news explaining it, an open problem without an update for longer than
 /// `problem_update_days`, or a call or message of theirs nobody answered. These are the
 /// ranking's pressing reasons, so the same set is who was owed a call that morning.
@@ -999,6 +1013,41 @@ fn daily_risk(
             }
             if explained.is_none_or(|d| d >= on) {
                 mark(&mut risk, from, to, first, last, fact.customer);
+            }
+        }
+    }
+
+    // Orders slipping untold: past the delivery date and not delivered (a delivered order
+    // was delivered when its status last changed), or still flagged at risk, delayed or
+    // back-ordered since its last status change.
+    for fact in &facts.orders {
+        let order = &fact.order;
+        let news = news_about.get(&fact.id).map_or(&[][..], Vec::as_slice);
+        let ordered = fact.ordered_at.date();
+        let late_from = order
+            .promised_delivery
+            .succ_opt()
+            .unwrap_or(order.promised_delivery);
+        let (first, last) = match (order.status, order.status_changed_at) {
+            (OrderStatus::Delivered, Some(changed)) => (late_from, changed.date()),
+            (OrderStatus::Delivered, None) => continue,
+            (_, Some(changed)) if order.is_flagged_slipping() => (
+                late_from.min(changed.date().succ_opt().unwrap_or(late_from)),
+                to,
+            ),
+            _ => (late_from, to),
+        };
+        let mut day = first.max(ordered.succ_opt().unwrap_or(ordered)).max(from);
+        while day <= last.min(to) {
+            if news.iter().any(|d| *d >= ordered && *d < day) {
+                break;
+            }
+            if let Some(i) = index(day) {
+                risk[i].insert(fact.customer);
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
             }
         }
     }
@@ -1490,6 +1539,66 @@ mod tests {
         assert_eq!(at_risk("2026-03-11"), 1.0);
         assert_eq!(at_risk("2026-03-13"), 1.0);
         assert_eq!(at_risk("2026-03-14"), 0.0);
+    }
+
+    #[test]
+    fn orders_slip_past_their_delivery_date_or_from_their_flag_until_told() {
+        let order = |id, customer, due: &str, status, changed: Option<&str>| OrderFact {
+            id: EntryId(id),
+            customer,
+            ordered_at: at("2026-02-20"),
+            order: Order {
+                amount: None,
+                promised_delivery: d(due),
+                status,
+                status_changed_at: changed.map(at),
+            },
+        };
+        let facts = InsightFacts {
+            orders: vec![
+                // Delivered on the 6th, due the 4th: late the mornings of the 5th and 6th.
+                order(
+                    1,
+                    ANNA,
+                    "2026-03-04",
+                    OrderStatus::Delivered,
+                    Some("2026-03-06"),
+                ),
+                // Delayed on the 9th, due the 20th: slipping from the 10th; Ben told on
+                // the 12th, so the 12th is the last morning.
+                order(
+                    2,
+                    BEN,
+                    "2026-03-20",
+                    OrderStatus::Delayed,
+                    Some("2026-03-09"),
+                ),
+                // On track, due after the period: never at risk.
+                order(3, CLEO, "2026-03-30", OrderStatus::OnTrack, None),
+            ],
+            bad_news: vec![BadNewsFact {
+                customer: BEN,
+                at: at("2026-03-12"),
+                related: Some(EntryId(2)),
+                related_due: Some(d("2026-03-20")),
+                proactive: false,
+            }],
+            ..InsightFacts::default()
+        };
+        let insights = compute(&facts, &options());
+        let series: Vec<f64> = insights
+            .measure("at_risk_customers")
+            .unwrap()
+            .series
+            .iter()
+            .map(|p| p.value.unwrap())
+            .collect();
+        assert_eq!(
+            series,
+            vec![0., 0., 0., 1., 1., 0., 0., 0., 1., 1., 1., 0., 0., 0.]
+        );
+        // Told before the order's delivery date: told first.
+        assert_eq!(values(&insights, "told_first_share"), vec![None, Some(1.0)]);
     }
 
     #[test]

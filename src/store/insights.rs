@@ -8,8 +8,8 @@ use super::entry_row::{SELECT_COLUMNS, get_opt_datetime, read_entry};
 use super::{Result, Store};
 use crate::domain::dates::{format_datetime, parse_stored_date};
 use crate::domain::insights::{
-    BadNewsFact, ContactFact, InsightFacts, InsightOptions, Insights, PaymentFact, ProblemFact,
-    PromiseFact,
+    BadNewsFact, ContactFact, InsightFacts, InsightOptions, Insights, OrderFact, PaymentFact,
+    ProblemFact, PromiseFact,
 };
 use crate::domain::{CustomerId, Direction, EntryKind, Outcome, ProblemStatus};
 
@@ -72,7 +72,7 @@ impl Store {
             .prepare(&format!(
                 "SELECT {}, r.due_date FROM entries e \
                  LEFT JOIN entries r ON r.id = e.related_id AND r.deleted_at IS NULL \
-                 WHERE +e.kind IN ('promise', 'bad_news', 'problem', 'contact', 'payment') \
+                 WHERE +e.kind IN ('promise', 'order', 'bad_news', 'problem', 'contact', 'payment') \
                    AND e.deleted_at IS NULL AND e.occurred_at <= ?1 \
                    AND (e.kind <> 'contact' OR e.occurred_at >= ?2) \
                    AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0)",
@@ -91,6 +91,12 @@ impl Store {
                     customer,
                     made_at: entry.occurred_at,
                     promise,
+                }),
+                EntryKind::Order(order) => facts.orders.push(OrderFact {
+                    id: entry.id,
+                    customer,
+                    ordered_at: entry.occurred_at,
+                    order,
                 }),
                 EntryKind::BadNews(news) => facts.bad_news.push(BadNewsFact {
                     customer,
