@@ -361,6 +361,22 @@ const MARGIN_LEFT: f64 = 56.0;
 const MARGIN_BOTTOM: f64 = 28.0;
 const MARGIN_TOP: f64 = 10.0;
 
+/// The top of a y axis of four steps for values up to `max`: each step a round multiple
+/// of a power of ten, so the grid reads 0, 2, 4, 6, 8 rather than 0, 1.9, 3.9…
+fn nice_top(max: f64) -> f64 {
+    if max <= 0.0 || !max.is_finite() {
+        return 4.0;
+    }
+    let raw = max / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|f| f * magnitude)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * magnitude);
+    (step * 4.0).max(4.0)
+}
+
 /// One chart as inline SVG: each measure a line (with dots), an optional horizontal line
 /// (the threshold), and points above that line marked red.
 fn svg_chart(measures: &[&Measure], line: Option<f64>) -> String {
@@ -382,11 +398,7 @@ fn svg_chart(measures: &[&Measure], line: Option<f64>) -> String {
         top = top.max(line);
     }
     let share = measures.iter().all(|m| m.unit == Unit::Share);
-    if share || top <= 0.0 {
-        top = if share { 1.0 } else { 1.0_f64.max(top) };
-    } else {
-        top *= 1.1;
-    }
+    top = if share { 1.0 } else { nice_top(top) };
     let plot_w = CHART_WIDTH - MARGIN_LEFT - 10.0;
     let plot_h = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
     let x = |i: usize| {
@@ -406,7 +418,7 @@ fn svg_chart(measures: &[&Measure], line: Option<f64>) -> String {
         let v = top * f64::from(step) / 4.0;
         let label = if share {
             format!("{:.0}%", v * 100.0)
-        } else if top < 10.0 {
+        } else if v.fract() != 0.0 {
             format!("{v:.1}")
         } else {
             format!("{v:.0}")
@@ -714,4 +726,26 @@ pub fn write_private_file(out: &Path, contents: &[u8]) -> io::Result<()> {
 pub fn default_from(to: NaiveDate) -> NaiveDate {
     to.checked_sub_days(chrono::Days::new(7 * 12 - 1))
         .unwrap_or(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn y_axes_end_on_round_numbers() {
+        assert_eq!(nice_top(7.0), 8.0);
+        assert_eq!(nice_top(3.0), 4.0);
+        assert_eq!(nice_top(0.0), 4.0);
+        assert_eq!(nice_top(8600.0), 10_000.0);
+        assert_eq!(nice_top(41.0), 60.0);
+    }
+
+    #[test]
+    fn text_in_the_report_is_escaped() {
+        assert_eq!(
+            escape("<b>O'Connor & \"Sons\"</b>"),
+            "&lt;b&gt;O&#39;Connor &amp; &quot;Sons&quot;&lt;/b&gt;"
+        );
+    }
 }
