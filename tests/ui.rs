@@ -991,6 +991,20 @@ fn insights_open_on_the_sample_journal_and_a_point_leads_to_its_customers() {
     assert_eq!(harness.state().insights.threshold, 0);
     assert_eq!(harness.state().prefs.insights_threshold, 0);
 
+    // The report to mail: beside the journal by default, with the line as set now.
+    let report = path.with_file_name("candor-insights-2026-11-20.html");
+    assert_eq!(
+        harness.get_by_label("HTML report").value().as_deref(),
+        Some(report.display().to_string().as_str())
+    );
+    harness.get_by_label("Save report").click();
+    harness.run();
+    let saved = format!("Saved the report to {}.", report.display());
+    harness.get_by_label(&saved);
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("days above the line of 0"), "the line as set");
+    assert_eq!(html.matches("<svg").count(), 9);
+
     // Clicking the last day of the at-risk chart lists the customers behind it, and a
     // name opens that customer.
     harness

@@ -14,6 +14,7 @@ use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, Poi
 
 use super::candor_app::Action;
 use super::date_field::date_field_ui;
+use super::file_picker::{FilePicker, PickKind};
 use crate::domain::CustomerId;
 use crate::domain::dates::{format_date, parse_date};
 use crate::domain::insights::{
@@ -174,6 +175,11 @@ pub struct InsightsView {
     pinned: HashMap<Chart, usize>,
     /// How long the last computation took, for the status line.
     took_ms: u128,
+    /// Where "Save report" writes the HTML report.
+    report_path: String,
+    /// What the last "Save report" did: (is an error, sentence).
+    report_said: Option<(bool, String)>,
+    picker: FilePicker,
 }
 
 impl Default for InsightsView {
@@ -192,6 +198,9 @@ impl Default for InsightsView {
             stale: false,
             pinned: HashMap::new(),
             took_ms: 0,
+            report_path: String::new(),
+            report_said: None,
+            picker: FilePicker::default(),
         }
     }
 }
@@ -350,6 +359,7 @@ impl InsightsView {
             .labelled_by(label);
         });
         let _ = options_changed;
+        self.report_row_ui(ui, journal_path, names, today);
 
         let wanted = self.options(today);
         match &wanted {
@@ -409,6 +419,109 @@ impl InsightsView {
                     ui.add_space(12.0);
                 }
             });
+    }
+}
+
+impl InsightsView {
+    /// "HTML report [path] [Choose…] [Save report]": the charts on screen as one page a
+    /// manager can open offline, written readable by its owner only.
+    fn report_row_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        journal_path: &Path,
+        names: &dyn Fn(CustomerId) -> Option<String>,
+        today: NaiveDate,
+    ) {
+        if let Some(picked) = self.picker.poll() {
+            self.report_path = picked.display().to_string();
+        }
+        if self.report_path.is_empty() {
+            let folder = journal_path.parent().unwrap_or(Path::new(""));
+            self.report_path = folder
+                .join(format!("candor-insights-{}.html", format_date(today)))
+                .display()
+                .to_string();
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("HTML report").id;
+            ui.add(egui::TextEdit::singleline(&mut self.report_path).desired_width(360.0))
+                .labelled_by(label);
+            if ui
+                .add_enabled(!self.picker.is_open(), egui::Button::new("Choose…"))
+                .clicked()
+            {
+                let file_name = Path::new(&self.report_path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.picker.start(
+                    PickKind::Save,
+                    "Save the insights report",
+                    &file_name,
+                    &["html"],
+                );
+            }
+            let ready = self.computed.is_some() && self.pending.is_none();
+            if ui
+                .add_enabled(ready, egui::Button::new("Save report"))
+                .on_hover_text("One page with every chart, to mail; it opens without a network")
+                .clicked()
+            {
+                self.report_said = Some(self.save_report(names));
+            }
+        });
+        // On its own line: a long path must wrap, not widen the view.
+        if let Some((is_error, text)) = &self.report_said {
+            if *is_error {
+                ui.colored_label(ui.visuals().error_fg_color, text);
+            } else {
+                ui.label(text);
+            }
+        }
+    }
+
+    fn save_report(&self, names: &dyn Fn(CustomerId) -> Option<String>) -> (bool, String) {
+        use crate::io::insights_report::{Names, html_report, write_private_file};
+        let Some(computed) = self.computed.as_ref() else {
+            return (true, "Nothing to save yet: wait for the charts.".to_owned());
+        };
+        let path = PathBuf::from(self.report_path.trim());
+        if self.report_path.trim().is_empty() {
+            return (
+                true,
+                "Type where to save the report, or choose a file.".to_owned(),
+            );
+        }
+        // The report shows the line as set now, not as it was when the numbers came.
+        let mut insights = computed.insights.clone();
+        insights.threshold = self.threshold;
+        insights.days_over_threshold = insights
+            .measure("at_risk_customers")
+            .map(|m| days_over(m, self.threshold))
+            .unwrap_or_default();
+        let mut who: Names = Names::new();
+        if let Some(measure) = insights.measure("at_risk_customers") {
+            for point in &measure.series {
+                for id in &point.customers {
+                    if !who.contains_key(id)
+                        && let Some(name) = names(*id)
+                    {
+                        who.insert(*id, name);
+                    }
+                }
+            }
+        }
+        match write_private_file(&path, html_report(&insights, &who).as_bytes()) {
+            Ok(()) => (false, format!("Saved the report to {}.", path.display())),
+            Err(e) => (
+                true,
+                format!(
+                    "The report could not be saved to {}: {}; choose another file or folder.",
+                    path.display(),
+                    crate::store::write_problem(&path, &e)
+                ),
+            ),
+        }
     }
 }
 
