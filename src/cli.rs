@@ -103,6 +103,32 @@ pub enum Command {
         #[command(flatten)]
         new: AnnounceArgs,
     },
+    /// Is our honesty working? Kept rate, told first, days late, problems, customers at
+    /// risk each day, "Call them first" history and late payers, over a period.
+    Insights {
+        /// The first day of the period (default: 12 weeks before --to).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The last day of the period (default: today).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Measure as of this day instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Per week or per month.
+        #[arg(long, value_enum, default_value_t = InsightsPer::Week)]
+        per: InsightsPer,
+        /// Warn about days with more customers at risk than this.
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        threshold: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = crate::io::insights_report::InsightsFormat::Table)]
+        format: crate::io::insights_report::InsightsFormat,
+        /// Write to this file (readable by you only) instead of standard output; needed
+        /// for --format html.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Import customers (CSV, Google or Outlook CSV, vCard) or a Candor timeline CSV.
     Import {
         /// The file to import.
@@ -198,6 +224,13 @@ pub enum RankFormat {
     Json,
 }
 
+/// How `candor insights` cuts the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InsightsPer {
+    Week,
+    Month,
+}
+
 /// The journal named by `--db`, or the default one.
 pub fn journal_path(db: Option<PathBuf>) -> Result<PathBuf> {
     match db {
@@ -246,6 +279,9 @@ pub fn check_arguments(cli: &Cli) -> Result<()> {
     match &cli.command {
         Some(Command::Backup { out: Some(out) }) => arguments.push(("--out", out.as_os_str())),
         Some(Command::Export { out, .. }) => arguments.push(("--out", out.as_os_str())),
+        Some(Command::Insights { out: Some(out), .. }) => {
+            arguments.push(("--out", out.as_os_str()));
+        }
         Some(Command::Restore { file } | Command::Import { file, .. }) => {
             arguments.push(("FILE", file.as_os_str()));
         }
@@ -271,6 +307,9 @@ fn date_arguments(command: &Command) -> Vec<(&'static str, Option<&String>)> {
             vec![("--today", today.as_ref())]
         }
         Command::Export {
+            from, to, today, ..
+        }
+        | Command::Insights {
             from, to, today, ..
         } => vec![
             ("--from", from.as_ref()),
@@ -449,6 +488,22 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                 );
             }
         },
+        Command::Insights {
+            from,
+            to,
+            today,
+            per,
+            threshold,
+            format,
+            out,
+        } => run_insights(
+            &path,
+            [from.as_deref(), to.as_deref(), today.as_deref()],
+            per,
+            threshold,
+            format,
+            out.as_deref(),
+        )?,
         Command::Import {
             file,
             merge_duplicates,
@@ -701,6 +756,90 @@ fn open_new_or_empty(path: &std::path::Path) -> Result<Store> {
         );
     }
     Ok(store)
+}
+
+/// `candor insights`: the measures over `--from..--to`, in `format`, to standard output or
+/// to the file `out`.
+fn run_insights(
+    path: &std::path::Path,
+    [from, to, today]: [Option<&str>; 3],
+    per: InsightsPer,
+    threshold: u32,
+    format: crate::io::insights_report::InsightsFormat,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    use crate::domain::insights::{Granularity, InsightOptions};
+    use crate::io::insights_report::{self as report, InsightsFormat};
+    let today = today_from(today)?;
+    let date = |flag: &str, text: Option<&str>| -> Result<Option<NaiveDate>> {
+        text.map(|t| parse_date(t, today).map_err(|e| anyhow::anyhow!("--{flag}: {e}")))
+            .transpose()
+    };
+    let to = date("to", to)?.unwrap_or(today);
+    let from = date("from", from)?.unwrap_or_else(|| report::default_from(to));
+    if from > to {
+        bail!(
+            "the period starts on {} but ends on {}: pick a --from on or before --to",
+            crate::domain::dates::format_date(from),
+            crate::domain::dates::format_date(to)
+        );
+    }
+    if format == InsightsFormat::Html && out.is_none() {
+        bail!("--format html writes a file: add --out FILE (for example --out report.html)");
+    }
+    let store = open_existing(path)?;
+    let options = InsightOptions {
+        from,
+        to,
+        today,
+        granularity: match per {
+            InsightsPer::Week => Granularity::Week,
+            InsightsPer::Month => Granularity::Month,
+        },
+        threshold,
+        problem_update_days: RankSettings::default().problem_update_days,
+    };
+    let insights = store.insights(&options)?;
+    let mut bytes = Vec::new();
+    match format {
+        InsightsFormat::Table => report::write_table(&mut bytes, &insights)?,
+        InsightsFormat::Json => report::write_json(&mut bytes, &insights)?,
+        InsightsFormat::Csv => report::write_csv(&mut bytes, &insights, out.is_some())?,
+        InsightsFormat::Html => {
+            let names: report::Names = store
+                .customers()?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect();
+            bytes = report::html_report(&insights, &names).into_bytes();
+        }
+    }
+    match out {
+        Some(out) => {
+            report::write_private_file(out, &bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot write the insights report to {}: {}; choose another file or folder",
+                    out.display(),
+                    crate::store::write_problem(out, &e)
+                )
+            })?;
+            println!("Wrote the insights report to {}", out.display());
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut stdout = stdout.lock();
+            stdout
+                .write_all(&bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot write the insights to standard output: {}",
+                        crate::store::write_problem(std::path::Path::new("-"), &e)
+                    )
+                })?;
+        }
+    }
+    Ok(())
 }
 
 fn write_rank_table(

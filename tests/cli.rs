@@ -849,3 +849,142 @@ fn a_damaged_journal_takes_no_import_stops_a_report_that_reads_the_damage_and_is
     assert!(!scene.path("b2.sqlite3").exists());
     assert_eq!(hash(&scene.path("demo.sqlite3")), damaged);
 }
+
+#[test]
+fn malformed_insights_arguments() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    let on = |extra: &[&str]| -> Vec<String> {
+        let mut all = args(&["insights", "--db", &journal]);
+        all.extend(extra.iter().map(|s| s.to_string()));
+        all
+    };
+    check_all(
+        &scene,
+        &[
+            (on(&["--from", "soonish"]), "--from"),
+            (on(&["--to", "2300-01-01"]), "out of range"),
+            (
+                on(&["--from", "2026-11-20", "--to", "2026-11-01"]),
+                "pick a --from on or before --to",
+            ),
+            (on(&["--format", "pdf"]), "pdf"),
+            (on(&["--per", "day"]), "day"),
+            (on(&["--threshold", "-1"]), "-1"),
+            (on(&["--format", "html"]), "add --out FILE"),
+            (
+                on(&["--format", "html", "--out", &scene.s("a-folder")]),
+                "cannot write the insights report",
+            ),
+            (
+                args(&["insights", "--db", &scene.s("missing.sqlite3")]),
+                "there is no journal",
+            ),
+        ],
+    );
+    assert!(!scene.path("missing.sqlite3").exists());
+}
+
+#[test]
+fn insights_print_the_same_numbers_as_json_csv_and_a_self_contained_private_html_report() {
+    let scene = Scene::new();
+    let demo = scene.s("demo.sqlite3");
+    scene
+        .command(&["demo", "--db", &demo, "--today", "2026-11-20"])
+        .assert()
+        .success();
+    let common = ["insights", "--db", &demo, "--today", "2026-11-20"];
+    let run = |extra: &[&str]| {
+        let mut all: Vec<&str> = common.to_vec();
+        all.extend_from_slice(extra);
+        let output = scene.command(&all).output().unwrap();
+        assert!(output.status.success(), "{all:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    assert_eq!(json["format"], "candor.insights.v1");
+    assert_eq!(json["from"], "2026-08-29");
+    let measures = json["measures"].as_array().unwrap();
+    let kept = measures
+        .iter()
+        .find(|m| m["measure"] == "kept_rate")
+        .unwrap();
+    let series = kept["series"].as_array().unwrap();
+    assert_eq!(series.len(), 13);
+    assert_eq!(series[0]["period"], "2026-W35");
+    // The same numbers the store computes for the app.
+    let store = Store::open(Path::new(&demo)).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let insights = store
+        .insights(&candor::domain::insights::InsightOptions::last_weeks(today))
+        .unwrap();
+    for measure in &insights.measures {
+        let printed = measures
+            .iter()
+            .find(|m| m["measure"] == measure.code)
+            .unwrap();
+        let values: Vec<Option<f64>> = printed["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_f64())
+            .collect();
+        let expected: Vec<Option<f64>> = measure.series.iter().map(|p| p.value).collect();
+        assert_eq!(values, expected, "{}", measure.code);
+    }
+    assert!(measures.iter().any(|m| m["measure"] == "root_causes"));
+
+    let csv = run(&["--format", "csv", "--per", "month"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("measure,label,period,value"));
+    assert!(
+        csv.contains("\r\nkept_rate,Kept rate,2026-11,"),
+        "monthly kept rate row: {csv}"
+    );
+
+    let table = run(&[]);
+    assert!(table.contains("Kept rate"), "{table}");
+    assert!(
+        table.contains("Problems resolved, by root cause"),
+        "{table}"
+    );
+
+    let report = scene.path("report.html");
+    let out = report.display().to_string();
+    let said = run(&["--format", "html", "--out", &out, "--threshold", "0"]);
+    assert!(said.contains("Wrote the insights report to"), "{said}");
+    let html = fs::read_to_string(&report).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg"), "charts are inline SVG");
+    assert_eq!(
+        html.matches("<svg").count(),
+        9,
+        "one chart per measure group"
+    );
+    // The SVG namespace is a name, not an address: nothing else may point anywhere.
+    let addresses = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(
+        !addresses.contains("http:") && !addresses.contains("https:"),
+        "nothing fetched from the network"
+    );
+    assert!(!html.contains("<script"), "no script");
+    assert!(
+        html.contains("days above the line of 0"),
+        "days over the line listed"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(&report).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the report names customers: private");
+    }
+    // No temporary file left beside it.
+    let left: Vec<_> = fs::read_dir(scene.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

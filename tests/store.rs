@@ -333,3 +333,160 @@ proptest! {
         prop_assert_eq!(store.customer_stats(customer).unwrap().callback_owed_since, expected);
     }
 }
+
+/// Insights read from a journal: the facts before the period are summarised, yet every
+/// morning of the period counts exactly who was at risk, and the measures match the
+/// promises report's record of each promise.
+#[test]
+fn insights_from_the_journal_count_risks_that_began_before_the_period() {
+    use candor::domain::insights::{Granularity, InsightOptions};
+    let mut store = Store::open_in_memory().unwrap();
+    let add_customer = |store: &mut Store, name: &str| {
+        store
+            .add_customer(CustomerDraft::named(name), at(1, 8))
+            .unwrap()
+            .id
+    };
+    let anna = add_customer(&mut store, "Anna");
+    let ben = add_customer(&mut store, "Ben");
+    let cleo = add_customer(&mut store, "Cleo");
+    let archived = add_customer(&mut store, "Dora");
+    let add = |store: &mut Store, customer, when: NaiveDateTime, kind: EntryKind| {
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: customer,
+                    occurred_at: when,
+                    summary: "x".into(),
+                    kind,
+                },
+                when,
+            )
+            .unwrap()
+            .id
+    };
+    let contact = |direction, outcome| {
+        EntryKind::Contact(Contact {
+            channel: Channel::Call,
+            direction,
+            outcome,
+            duration_mins: None,
+        })
+    };
+    // Anna called on the 2nd and 3rd; reached on the 3rd, then called again unanswered on
+    // the 5th: owed from the 6th, through the period (the 10th to the 16th).
+    add(
+        &mut store,
+        anna,
+        at(2, 9),
+        contact(Direction::Inbound, Outcome::NoAnswer),
+    );
+    add(
+        &mut store,
+        anna,
+        at(3, 9),
+        contact(Direction::Outbound, Outcome::Reached),
+    );
+    add(
+        &mut store,
+        anna,
+        at(5, 9),
+        contact(Direction::Inbound, Outcome::Voicemail),
+    );
+    add(
+        &mut store,
+        anna,
+        at(6, 9),
+        contact(Direction::Outbound, Outcome::NoAnswer),
+    );
+    // Ben: unanswered on the 4th, reached on the 8th: nothing owed in the period.
+    add(
+        &mut store,
+        ben,
+        at(4, 9),
+        contact(Direction::Inbound, Outcome::NoAnswer),
+    );
+    add(
+        &mut store,
+        ben,
+        at(8, 9),
+        contact(Direction::Inbound, Outcome::Reached),
+    );
+    // Cleo: a problem opened on the 1st with no update until a call on the 9th (so the
+    // morning of the 9th it is silent), then silent (more than 3 days) again from the
+    // morning of the 13th until the call on the 14th.
+    add(
+        &mut store,
+        cleo,
+        at(1, 10),
+        EntryKind::Problem(Problem::default()),
+    );
+    add(
+        &mut store,
+        cleo,
+        at(9, 9),
+        contact(Direction::Outbound, Outcome::Reached),
+    );
+    add(
+        &mut store,
+        cleo,
+        at(14, 9),
+        contact(Direction::Outbound, Outcome::Reached),
+    );
+    // A promise due on the 11th, renegotiated on the 10th to the 20th: told in time.
+    let mut promise = Promise::new(day(11), PromiseCategory::Delivery);
+    promise
+        .renegotiate(day(20), day(10), "Supplier late")
+        .unwrap();
+    add(&mut store, ben, at(2, 9), EntryKind::Promise(promise));
+    // Dora is archived: her unanswered call does not count.
+    add(
+        &mut store,
+        archived,
+        at(2, 9),
+        contact(Direction::Inbound, Outcome::NoAnswer),
+    );
+    store.set_archived(archived, true, at(2, 10)).unwrap();
+
+    let options = InsightOptions {
+        from: day(9),
+        to: day(16),
+        today: day(16),
+        granularity: Granularity::Week,
+        threshold: 1,
+        problem_update_days: 3,
+    };
+    let insights = store.insights(&options).unwrap();
+    let at_risk = insights.measure("at_risk_customers").unwrap();
+    let series: Vec<(String, f64, Vec<CustomerId>)> = at_risk
+        .series
+        .iter()
+        .map(|p| (p.period.clone(), p.value.unwrap(), p.customers.clone()))
+        .collect();
+    let expect = |d: u32, who: Vec<CustomerId>| (format!("2026-11-{d:02}"), who.len() as f64, who);
+    assert_eq!(
+        series,
+        vec![
+            expect(9, vec![anna, cleo]),
+            expect(10, vec![anna]),
+            expect(11, vec![anna]),
+            expect(12, vec![anna]),
+            expect(13, vec![anna, cleo]),
+            expect(14, vec![anna, cleo]),
+            expect(15, vec![anna]),
+            expect(16, vec![anna]),
+        ]
+    );
+    assert_eq!(insights.days_over_threshold, vec![day(9), day(13), day(14)]);
+    // Cleo was owed a call on the 14th and got it.
+    let called = insights.measure("called_that_day").unwrap();
+    assert_eq!(called.series[5].period, "2026-11-14");
+    assert_eq!(called.series[5].customers, vec![cleo]);
+    // Week 46 (9th–15th): Ben's promise, first due on the 11th, renegotiated in time.
+    let renegotiated = insights.measure("renegotiated_before_due").unwrap();
+    assert_eq!(renegotiated.series[0].value, Some(1.0));
+    assert_eq!(
+        insights.measure("kept_rate").unwrap().series[0].value,
+        Some(0.0)
+    );
+}

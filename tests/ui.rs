@@ -1308,3 +1308,122 @@ fn a_stray_quote_is_explained_in_the_preview_and_only_the_rows_before_it_import_
     );
     harness.get_by_label_contains("Line 3: the row has 3 cells");
 }
+
+/// Lets the Insights view's background computation finish, as the window would.
+fn wait_for_insights(harness: &mut Harness<'static, CandorApp>) {
+    for _ in 0..1000 {
+        harness.step();
+        if harness.state().insights.is_ready() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        harness.state().insights.is_ready(),
+        "the insights were computed"
+    );
+    harness.run();
+}
+
+#[test]
+fn insights_open_on_the_sample_journal_and_a_point_leads_to_its_customers() {
+    let mut fixture = app_with(&[]);
+    let harness = fixture.harness();
+    harness.get_by_label("Open sample journal").click();
+    harness.run();
+    harness.get_by_label("View").click();
+    harness.run();
+    harness.get_by_label("Insights").click();
+    // The spinner keeps the window repainting until the numbers arrive.
+    harness.step();
+    wait_for_insights(harness);
+
+    // The view shows the same numbers `candor insights` prints: one function computes both.
+    let path = harness.state().journal_path().to_path_buf();
+    let today = now().date();
+    let options = candor::domain::insights::InsightOptions::last_weeks(today);
+    let expected = Store::open(&path).unwrap().insights(&options).unwrap();
+    let shown = harness.state().insights.insights().unwrap().clone();
+    assert_eq!(shown, expected);
+    assert_eq!(shown.from, NaiveDate::from_ymd_opt(2026, 8, 29).unwrap());
+    for chart in candor::domain::insights::Chart::ALL {
+        harness.get_by_label(chart.title());
+    }
+    let at_risk_today = expected
+        .measure("at_risk_customers")
+        .unwrap()
+        .series
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        at_risk_today.value.unwrap() > 0.0,
+        "the sample has customers at risk"
+    );
+
+    // The line: lowering it to 0 marks every day with someone at risk, and is kept.
+    let label = "Warn me above";
+    harness.get_by_label(label).focus();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_label(label).type_text("0");
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(harness.state().insights.threshold, 0);
+    assert_eq!(harness.state().prefs.insights_threshold, 0);
+
+    // The report to mail: beside the journal by default, with the line as set now.
+    let report = path.with_file_name("candor-insights-2026-11-20.html");
+    assert_eq!(
+        harness.get_by_label("HTML report").value().as_deref(),
+        Some(report.display().to_string().as_str())
+    );
+    harness.get_by_label("Save report").click();
+    harness.run();
+    let saved = format!("Saved the report to {}.", report.display());
+    harness.get_by_label(&saved);
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("days above the line of 0"), "the line as set");
+    assert_eq!(html.matches("<svg").count(), 9);
+
+    // Clicking the last day of the at-risk chart lists the customers behind it, and a
+    // name opens that customer.
+    harness
+        .get_by_label("Customers at risk each day")
+        .scroll_to_me();
+    harness.run();
+    let title = harness.get_by_label("Customers at risk each day").rect();
+    let right = harness.get_by_label("Back to the timeline").rect().right();
+    // The right end of the chart is today (the x axis ends just after the last day).
+    let click_at = egui::pos2(right - 12.0, title.bottom() + 90.0);
+    harness.hover_at(click_at);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: click_at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    harness.run();
+    let listed = format!(
+        "{}: {} customers",
+        at_risk_today.period,
+        at_risk_today.value.unwrap()
+    );
+    harness.get_by_label(&listed);
+    let first = at_risk_today.customers[0];
+    let name = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .customer(first)
+        .unwrap()
+        .name
+        .clone();
+    harness.get_by_label(&name).click();
+    harness.run();
+    assert!(!harness.state().insights.open, "back on the timeline");
+    assert_eq!(harness.state().selected, Some(first));
+}

@@ -12,6 +12,7 @@ use super::damage_banner::{Damage, JournalCheck};
 use super::dialogs::{Dialog, PathPurpose};
 use super::entry_form::FormOutcome;
 use super::file_picker::FilePicker;
+use super::insights_view::InsightsView;
 use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
 use super::reminders::{BannerOnly, Notifier, ReminderState};
@@ -54,6 +55,8 @@ pub enum Action {
     SetTheme(super::prefs::ThemeChoice),
     /// Hides one error of the status bar (by its place in [`CandorApp::errors`]).
     DismissError(usize),
+    /// Shows the Insights view in place of the timeline (or goes back to the timeline).
+    ShowInsights(bool),
 }
 
 /// A change that Edit → Undo takes back.
@@ -154,6 +157,8 @@ pub struct CandorApp {
     pub(super) calendar_dirty: bool,
     /// The calendar file being rewritten on its own thread.
     pub(super) calendar_writer: Option<std::sync::mpsc::Receiver<Result<usize, String>>>,
+    /// The Insights view: its period, its last result, its computation under way.
+    pub insights: InsightsView,
 }
 
 impl CandorApp {
@@ -189,7 +194,9 @@ impl CandorApp {
             reminders: ReminderState::new(std::sync::Arc::new(BannerOnly)),
             calendar_dirty: true,
             calendar_writer: None,
+            insights: InsightsView::default(),
         };
+        app.insights.threshold = app.prefs.insights_threshold;
         app.switch_journal(&path);
         if let (Some(journal), Some(id)) = (&app.journal, app.prefs.last_customer)
             && journal.customer(CustomerId(id)).is_some()
@@ -258,6 +265,7 @@ impl CandorApp {
                 self.selected = None;
                 self.timeline = TimelineView::default();
                 self.customer_list.invalidate();
+                self.insights.reset();
                 self.undo.clear();
                 self.prefs.last_journal = Some(path.to_path_buf());
                 self.damage = None;
@@ -475,6 +483,7 @@ impl CandorApp {
         self.customer_list.invalidate();
         self.timeline.invalidate();
         self.calendar_dirty = true;
+        self.insights.invalidate();
     }
 
     pub(super) fn select_customer(&mut self, id: CustomerId) {
@@ -529,7 +538,13 @@ impl CandorApp {
 
         let mut actions = std::mem::take(&mut self.actions);
         egui::Panel::top("menu_bar").show(ui, |ui| {
-            menu_bar::ui(ui, &self.prefs, self.undo.last().is_some(), &mut actions);
+            menu_bar::ui(
+                ui,
+                &self.prefs,
+                self.undo.last().is_some(),
+                self.insights.open,
+                &mut actions,
+            );
         });
         if let (Some(damage), Some(_)) = (&self.damage, &self.journal) {
             egui::Panel::top("damage_banner").show(ui, |ui| {
@@ -591,6 +606,11 @@ impl CandorApp {
                 egui::CentralPanel::default().show(ui, |ui| {
                     if self.agenda.open {
                         agenda_panel::ui(ui, journal, &mut self.agenda, today, &mut actions);
+                    } else if self.insights.open {
+                        let names = |id: CustomerId| journal.customer(id).map(|c| c.name.clone());
+                        self.insights
+                            .ui(ui, &self.journal_path, &names, today, &mut actions);
+                        self.prefs.insights_threshold = self.insights.threshold;
                     } else if journal.customers.is_empty() {
                         empty_journal_ui(ui, &mut actions);
                     } else {

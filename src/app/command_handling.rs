@@ -181,6 +181,7 @@ impl CandorApp {
             Action::Command(command) => self.run_command(command),
             Action::SelectCustomer(id) => self.select_customer(id),
             Action::SelectEntry(id) => self.timeline.selected_entry = id,
+            Action::ShowInsights(open) => self.insights.open = open,
             Action::LogFor(customer, kind) => {
                 self.select_customer(customer);
                 self.open_entry_form(kind, Some(customer));

@@ -21,7 +21,13 @@ fn item(ui: &mut egui::Ui, command: UiCommand, enabled: bool, actions: &mut Vec<
 }
 
 /// Draws the menu bar. Theme changes apply at once through `prefs` in the caller.
-pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Action>) {
+pub fn ui(
+    ui: &mut egui::Ui,
+    prefs: &Prefs,
+    can_undo: bool,
+    insights_open: bool,
+    actions: &mut Vec<Action>,
+) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             item(ui, UiCommand::NewJournal, true, actions);
@@ -75,6 +81,14 @@ pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Ac
                 prefs.reminders.enabled,
                 actions,
             );
+            let mut insights = insights_open;
+            if ui
+                .checkbox(&mut insights, "Insights")
+                .on_hover_text("Charts: kept rate, told first, problems, customers at risk")
+                .clicked()
+            {
+                actions.push(Action::ShowInsights(insights));
+            }
         });
         ui.menu_button("Help", |ui| {
             item(ui, UiCommand::ShowShortcuts, true, actions);

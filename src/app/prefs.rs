@@ -59,6 +59,8 @@ pub struct Prefs {
     pub reminders_silenced_on: Option<chrono::NaiveDate>,
     /// Whether Candor starts when you log in (off until turned on).
     pub start_at_login: bool,
+    /// The Insights view's line: warn above this many customers at risk.
+    pub insights_threshold: u32,
 }
 
 impl Default for Prefs {
@@ -73,6 +75,7 @@ impl Default for Prefs {
             last_summary_on: None,
             reminders_silenced_on: None,
             start_at_login: false,
+            insights_threshold: 10,
         }
     }
 }

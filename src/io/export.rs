@@ -19,8 +19,9 @@ use serde::Serialize;
 
 use super::csv_text::{SafeText, neutralise};
 use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format_datetime};
+use crate::domain::insights::promise_record;
 use crate::domain::rank::{RankSettings, rank, weights};
-use crate::domain::{Cents, CustomerId, EntryId, EntryKind, Promise, PromiseStatus};
+use crate::domain::{Cents, CustomerId, EntryKind, PromiseStatus};
 use crate::store::{EntryCells, Store, StoreError};
 
 /// The four CSV reports.
@@ -430,48 +431,6 @@ fn current_announcements(
     Ok(records)
 }
 
-/// A promise's record for reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PromiseFacts {
-    original_due: NaiveDate,
-    days_late: i64,
-    /// It did not happen by the date first agreed: renegotiated, broken, or kept late
-    /// (or still open past its due date).
-    slipped: bool,
-    /// The customer heard of the slip on or before the due date it missed: an honest
-    /// renegotiation, or bad news delivered about it, in time.
-    told_before_due: bool,
-}
-
-fn promise_facts(
-    id: EntryId,
-    promise: &Promise,
-    first_bad_news: &HashMap<EntryId, NaiveDateTime>,
-    today: NaiveDate,
-) -> PromiseFacts {
-    let original_due = promise
-        .renegotiations
-        .first()
-        .map_or(promise.due, |r| r.from_due);
-    let end = promise.status.closed_on().unwrap_or(today);
-    let days_late = days_between(promise.due, end).max(0);
-    let broken = matches!(promise.status, PromiseStatus::Broken(_));
-    let slipped = !promise.renegotiations.is_empty() || broken || days_late > 0;
-    let renegotiated_in_time = promise
-        .renegotiations
-        .first()
-        .is_some_and(|r| r.told_before_due);
-    let news_in_time = first_bad_news
-        .get(&id)
-        .is_some_and(|at| at.date() <= original_due);
-    PromiseFacts {
-        original_due,
-        days_late,
-        slipped,
-        told_before_due: slipped && (renegotiated_in_time || news_in_time),
-    }
-}
-
 #[derive(Default)]
 struct PeriodRecord {
     kept: u32,
@@ -496,7 +455,7 @@ fn write_customers(
         let EntryKind::Promise(promise) = &entry.kind else {
             continue;
         };
-        let facts = promise_facts(entry.id, promise, &first_bad_news, today);
+        let facts = promise_record(entry.id, promise, &first_bad_news, today);
         let r = record.entry(entry.customer_id).or_default();
         match promise.status {
             PromiseStatus::Kept(_) => r.kept += 1,
@@ -731,7 +690,7 @@ fn write_promises(
         let EntryKind::Promise(promise) = &entry.kind else {
             continue;
         };
-        let facts = promise_facts(entry.id, promise, &first_bad_news, today);
+        let facts = promise_record(entry.id, promise, &first_bad_news, today);
         let (name, company) = customers
             .get(&entry.customer_id)
             .map_or(("", ""), |(n, c)| (n.as_str(), c.as_str()));

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod csv_text;
 pub mod export;
 pub mod import;
+pub mod insights_report;
 pub mod rank_report;
 pub mod text;
 pub mod vcard;

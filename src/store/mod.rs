@@ -11,6 +11,7 @@ mod entries;
 mod entry_row;
 mod error;
 mod facts;
+mod insights;
 pub mod private_files;
 mod reports;
 pub mod schema;
