@@ -94,6 +94,59 @@ pub mod weights {
     pub const TRUST_MAX_QUARTERS: i64 = 3;
     /// How far back broken promises count.
     pub const TRUST_WINDOW_DAYS: i64 = 90;
+
+    /// A promise we broke and have not explained: no bad news about it, and no contact
+    /// that reached them since it was marked broken. The strongest reason there is — above
+    /// an untold slip at its cap (80 + 70 + 10 × 60 = 750), because the date has passed
+    /// *and* we gave up on it, and the customer is left to find out alone. It stays until
+    /// bad news about it is logged or a call reaches them; [`TRUST_WINDOW_DAYS`] bounds how
+    /// far back it looks, so an old imported history does not flood the list.
+    pub const BROKEN_UNEXPLAINED: i64 = SLIP_UNTOLD
+        + SLIP_UNTOLD_IMMINENT
+        + SLIP_UNTOLD_PER_DAY_OVERDUE * SLIP_OVERDUE_CAP_DAYS
+        + 50;
+
+    /// The customer answered "how are we doing?" with this rating or lower (of 5).
+    pub const UNHAPPY_RATING_MAX: u8 = 2;
+    /// An unhappy answer nobody followed up: they told us, they wait to hear what we do
+    /// about it. Above a callback owed (it is one, unasked), below an untold slip.
+    pub const UNHAPPY_FEEDBACK: i64 = 70;
+    /// Per day since the answer while nobody reached them.
+    pub const UNHAPPY_FEEDBACK_PER_DAY: i64 = 5;
+    /// Days after which the unhappy-answer weight stops growing.
+    pub const UNHAPPY_FEEDBACK_CAP_DAYS: i64 = 14;
+
+    // What each entry kind and status does to the score (the audit of issue 11: every
+    // trust signal the journal holds reaches the ranking):
+    //
+    // | entry                              | effect on the score                          |
+    // |------------------------------------|----------------------------------------------|
+    // | contact reached (any direction)    | settles callbacks, due-soon confirmations,   |
+    // |                                    | follow-ups, broken-unexplained, unhappy      |
+    // |                                    | answers; resets the cadence clock            |
+    // | contact inbound, not reached       | CALLBACK_OWED (+ per day) until one reaches  |
+    // | contact outbound, not reached      | nothing: trying is not talking               |
+    // | promise open, due today / tomorrow | DUE_TODAY / DUE_TOMORROW until reached       |
+    // | promise at risk or past due        | SLIP_UNTOLD… until told, then SLIP_TOLD…     |
+    // | promise renegotiated               | an open promise with its new date (above)    |
+    // | promise kept                       | nothing (it is the good case)                |
+    // | promise broken                     | BROKEN_UNEXPLAINED until explained, and the  |
+    // |                                    | trust-repair multiplier for 90 days          |
+    // | bad news                           | tells them about slips and broken promises;  |
+    // |                                    | NO_FOLLOW_UP 2–30 days later if not reached  |
+    // | problem open                       | PROBLEM_SILENT after the update threshold    |
+    // | problem resolved                   | NO_FOLLOW_UP 2–30 days later if not reached  |
+    // | order at risk/delayed/back-ordered | like a slipping promise                      |
+    // | order on track, due today/tomorrow | like a promise due soon                      |
+    // | order delivered                    | nothing                                      |
+    // | payment unpaid past due            | PAYMENT_OVERDUE (+ steps at 30/60/90 days)   |
+    // | payment paid                       | nothing                                      |
+    // | feedback asked, no rating          | resets the ASK_FEEDBACK clock                |
+    // | feedback rated 1–2                 | UNHAPPY_FEEDBACK (+ per day) until reached   |
+    // |                                    | on a later day, within 90 days               |
+    // | feedback rated 3–5                 | nothing beyond resetting the feedback clock  |
+    // | note                               | nothing: free text carries no status         |
+    // | snooze                             | hides the customer until its date            |
 }
 
 use weights as w;
@@ -167,7 +220,33 @@ pub struct CustomerFacts {
     pub snoozed_until: Option<NaiveDate>,
     /// Promises broken in the last [`weights::TRUST_WINDOW_DAYS`] days before today.
     pub broken_promises_recent: u32,
+    /// Those broken promises, one by one, to tell the explained from the unexplained.
+    pub broken_promises: Vec<BrokenPromise>,
+    /// The newest answer to "how are we doing?" that carries a rating.
+    pub last_rating: Option<RatingAnswer>,
     pub open_items: Vec<OpenItem>,
+}
+
+/// A promise marked broken (within [`weights::TRUST_WINDOW_DAYS`] days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenPromise {
+    pub entry_id: EntryId,
+    /// What was promised.
+    pub what: String,
+    pub due: NaiveDate,
+    /// When it was marked broken (to the minute when known, else the start of that day).
+    pub broken_at: NaiveDateTime,
+    /// Bad news linked to this promise was logged.
+    pub bad_news_logged: bool,
+}
+
+/// A rated answer to "how are we doing?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingAnswer {
+    pub entry_id: EntryId,
+    pub at: NaiveDateTime,
+    /// 1 (unhappy) to 5 (delighted).
+    pub rating: u8,
 }
 
 impl CustomerFacts {
@@ -192,6 +271,8 @@ impl CustomerFacts {
             last_feedback_at: None,
             snoozed_until: None,
             broken_promises_recent: 0,
+            broken_promises: Vec::new(),
+            last_rating: None,
             open_items: Vec::new(),
         }
     }
@@ -207,8 +288,10 @@ impl CustomerFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
+    BrokenUnexplained,
     SlippingUntold,
     CallbackOwed,
+    UnhappyFeedback,
     ProblemSilent,
     NoFollowUp,
     DueSoon,
@@ -223,8 +306,10 @@ impl ReasonKind {
     /// The stable code used in CSV and JSON output.
     pub fn code(self) -> &'static str {
         match self {
+            Self::BrokenUnexplained => "broken_unexplained",
             Self::SlippingUntold => "slipping_untold",
             Self::CallbackOwed => "callback_owed",
+            Self::UnhappyFeedback => "unhappy_feedback",
             Self::ProblemSilent => "problem_silent",
             Self::NoFollowUp => "no_follow_up",
             Self::DueSoon => "due_soon",
@@ -239,8 +324,10 @@ impl ReasonKind {
     /// A short sentence-case label.
     pub fn label(self) -> &'static str {
         match self {
+            Self::BrokenUnexplained => "Broken, not explained",
             Self::SlippingUntold => "Slipping, not told",
             Self::CallbackOwed => "Callback owed",
+            Self::UnhappyFeedback => "Unhappy answer",
             Self::ProblemSilent => "Problem without update",
             Self::NoFollowUp => "No follow-up",
             Self::DueSoon => "Due soon",
@@ -336,7 +423,9 @@ pub fn score_customer(
     for item in &facts.open_items {
         open_item_reasons(facts, item, today, settings, &mut reasons);
     }
+    broken_reasons(facts, today, &mut reasons);
     callback_reason(facts, today, &mut reasons);
+    unhappy_feedback_reason(facts, today, &mut reasons);
     follow_up_reasons(facts, today, &mut reasons);
     contact_overdue_reason(facts, today, &mut reasons);
     feedback_reason(facts, today, &mut reasons);
@@ -667,6 +756,72 @@ fn payment_reason(
         opener: format!(
             "A quick note on invoice {invoice} for {amount}, due {}: could you check where it stands on your side?",
             format_date(due)
+        ),
+    });
+}
+
+fn broken_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    for broken in &facts.broken_promises {
+        let told_since = facts
+            .last_told_at()
+            .is_some_and(|told| told >= broken.broken_at);
+        if broken.bad_news_logged || told_since {
+            continue;
+        }
+        let what = quoted(&broken.what);
+        let days = days_between(broken.broken_at.date(), today).max(0);
+        let ago = match days {
+            0 => "today".to_owned(),
+            1 => "yesterday".to_owned(),
+            _ => format!("{} ago", plural(days, "day")),
+        };
+        reasons.push(Reason {
+            kind: ReasonKind::BrokenUnexplained,
+            points: w::BROKEN_UNEXPLAINED,
+            text: format!(
+                "Promise {what} (due {}) was broken {ago}, and nobody has explained it to them",
+                format_date(broken.due)
+            ),
+            since: broken.broken_at.date(),
+            entry_id: Some(broken.entry_id),
+            opener: format!(
+                "I promised you {what} by {}, and I did not keep that promise. You deserve to hear it from me: here is what happened, and what I am doing to put it right.",
+                format_date(broken.due)
+            ),
+        });
+    }
+}
+
+fn unhappy_feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    let Some(answer) = facts.last_rating else {
+        return;
+    };
+    if answer.rating > w::UNHAPPY_RATING_MAX {
+        return;
+    }
+    let days = days_between(answer.at.date(), today);
+    // Reaching them on a later day is the follow-up: the answer itself is often given on
+    // the call that asked for it.
+    let followed_up = facts
+        .last_reached_at
+        .is_some_and(|at| at.date() > answer.at.date());
+    if followed_up || !(0..=w::TRUST_WINDOW_DAYS).contains(&days) {
+        return;
+    }
+    reasons.push(Reason {
+        kind: ReasonKind::UnhappyFeedback,
+        points: w::UNHAPPY_FEEDBACK
+            + w::UNHAPPY_FEEDBACK_PER_DAY * days.min(w::UNHAPPY_FEEDBACK_CAP_DAYS),
+        text: format!(
+            "They rated us {} of 5 on {} and nobody has got back to them since",
+            answer.rating,
+            format_date(answer.at.date())
+        ),
+        since: answer.at.date(),
+        entry_id: Some(answer.entry_id),
+        opener: format!(
+            "You told me on {} that we were not doing well. Thank you for saying it: here is what I have changed, and I would like to hear what else would make it better.",
+            answer.at.format("%A %-d %B")
         ),
     });
 }
