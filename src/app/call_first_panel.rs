@@ -1,7 +1,7 @@
 //! "Call them first today": the ranking with its reasons and a suggested opener, and a
 //! "Log call" and "Snooze until tomorrow" on each row.
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::journal::Journal;
 use crate::domain::{CustomerId, EntryKindTag};
 

@@ -14,37 +14,11 @@ use super::journal::Journal;
 use super::prefs::{Prefs, STORAGE_KEY};
 use super::timeline_panel::TimelineView;
 use super::{Clock, call_first_panel, customers_panel, menu_bar, timeline_panel};
-use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKindTag, OrderStatus};
+use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryId};
 use crate::store::Store;
 
-/// Something a person asked for, collected while drawing and carried out at the end of the
-/// frame.
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub enum Action {
-    Command(UiCommand),
-    SelectCustomer(CustomerId),
-    SelectEntry(Option<EntryId>),
-    LogFor(CustomerId, EntryKindTag),
-    SnoozeUntilTomorrow(CustomerId),
-    EditEntry(EntryId),
-    DeleteEntry(EntryId),
-    PromiseKept(EntryId),
-    PromiseBroken(EntryId),
-    Renegotiate(EntryId),
-    FlagAtRisk(EntryId),
-    ResolveProblem(EntryId),
-    MarkPaid(EntryId),
-    SetOrderStatus(EntryId, OrderStatus),
-    SetArchived(CustomerId, bool),
-    OpenSampleJournal,
-    OpenJournalAt(PathBuf),
-    /// Restore the newest good backup of a journal that turned out damaged.
-    RestoreNewestGood,
-    SetTheme(super::prefs::ThemeChoice),
-    /// Hides one error of the status bar (by its place in [`CandorApp::errors`]).
-    DismissError(usize),
-}
+/// Re-exported so code written before [`super::action`] existed still finds it here.
+pub use super::action::Action;
 
 /// A change that Edit → Undo takes back.
 #[derive(Debug, Clone)]

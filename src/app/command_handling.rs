@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use super::action::Action;
 use super::background::{BackgroundJob, JobResult};
 use super::backup_dialog::{BackupDialog, RestoreDialog};
-use super::candor_app::{Action, CandorApp, ErrorTopic, UndoStep};
+use super::candor_app::{CandorApp, ErrorTopic, UndoStep};
 use super::commands::UiCommand;
 use super::dialogs::{ActionDialog, CustomerForm, Dialog, EntryChange, PathDialog, PathPurpose};
 use super::entry_form::EntryForm;

@@ -1,6 +1,6 @@
 //! The customer list: instant search, status filters, a count, and a badge per row.
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::commands::UiCommand;
 use super::journal::Journal;
 use crate::domain::CustomerId;

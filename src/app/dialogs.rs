@@ -6,14 +6,19 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::commands::UiCommand;
 use super::date_field::date_row_ui;
-use super::entry_form::{EntryForm, FormOutcome};
+use super::entry_form::EntryForm;
 use super::file_picker::{FilePicker, PickKind};
+use super::widgets::{FormOutcome, enter_or_escape, field};
 use crate::domain::customer::{format_tags, parse_tags};
 use crate::domain::dates::parse_date;
 use crate::domain::{
     Customer, CustomerDraft, CustomerId, EntryId, EntryKind, ProblemStatus, RootCause,
     ValidationError,
 };
+
+/// Kept so that dialogs written on other branches before the widgets module existed still
+/// build; new code imports [`super::widgets::save_cancel_ui`].
+pub(super) use super::widgets::save_cancel_ui;
 
 /// The one dialog open at a time.
 pub enum Dialog {
@@ -65,49 +70,6 @@ impl Dialog {
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
         }
     }
-}
-
-fn enter_or_escape(ui: &egui::Ui) -> Option<FormOutcome> {
-    ui.input(|i| {
-        if i.key_pressed(egui::Key::Escape) {
-            Some(FormOutcome::Cancel)
-        } else if i.key_pressed(egui::Key::Enter) && !i.modifiers.shift {
-            Some(FormOutcome::Save)
-        } else {
-            None
-        }
-    })
-}
-
-pub(super) fn save_cancel_ui(
-    ui: &mut egui::Ui,
-    save_label: &str,
-    error: Option<&str>,
-) -> Option<FormOutcome> {
-    if let Some(error) = error {
-        ui.colored_label(ui.visuals().error_fg_color, error);
-    }
-    let mut outcome = None;
-    ui.horizontal(|ui| {
-        if ui.button(save_label).clicked() {
-            outcome = Some(FormOutcome::Save);
-        }
-        if ui.button("Cancel").clicked() {
-            outcome = Some(FormOutcome::Cancel);
-        }
-    });
-    outcome.or_else(|| enter_or_escape(ui))
-}
-
-fn field(ui: &mut egui::Ui, label: &str, text: &mut String, focus: bool) {
-    let id = ui.label(label).id;
-    let response = ui
-        .add(egui::TextEdit::singleline(text).desired_width(280.0))
-        .labelled_by(id);
-    if focus && ui.memory(|m| m.focused().is_none()) {
-        response.request_focus();
-    }
-    ui.end_row();
 }
 
 /// Add or edit a customer. Fields stay text until saved, so a failed save loses nothing.

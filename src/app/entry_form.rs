@@ -5,19 +5,13 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::date_field::date_row_ui;
+pub use super::widgets::FormOutcome;
 use crate::domain::dates::{format_date, parse_date, parse_datetime};
 use crate::domain::{
     BadNews, BadNewsKind, Cents, Channel, Contact, CustomerId, Direction, Entry, EntryDraft,
     EntryId, EntryKind, EntryKindTag, Feedback, Order, OrderStatus, Outcome, Payment, Problem,
     Promise, PromiseCategory, Snooze, ValidationError,
 };
-
-/// What the form returns when drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormOutcome {
-    Save,
-    Cancel,
-}
 
 /// A form being filled in: a new entry, or an edit of an existing one.
 #[derive(Debug, Clone, PartialEq)]

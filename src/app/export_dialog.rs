@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use chrono::{Days, NaiveDate};
 
 use super::date_field::date_field_ui;
-use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
+use super::widgets::FormOutcome;
 use crate::domain::ValidationError;
 use crate::domain::dates::{format_date, parse_date};
 use crate::io::export::{ExportOptions, Report, default_file_name};
@@ -120,6 +120,6 @@ impl ExportDialog {
         if Path::new(self.path.trim()).exists() {
             ui.checkbox(&mut self.replace, "Replace it (the file already exists)");
         }
-        super::dialogs::save_cancel_ui(ui, "Export", self.error.as_deref())
+        super::widgets::save_cancel_ui(ui, "Export", self.error.as_deref())
     }
 }

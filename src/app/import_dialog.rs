@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
+use super::widgets::FormOutcome;
 use crate::io::import::{
     CustomerField, ENCODING_CHOICES, ImportOptions, ImportPreview, ImportSummary, RowProblem,
     SourceFormat, preview_with,
@@ -175,7 +175,7 @@ impl ImportDialog {
             self.import_rows_before_runaway = false;
             self.load_preview();
         }
-        super::dialogs::save_cancel_ui(ui, "Import", self.error.as_deref())
+        super::widgets::save_cancel_ui(ui, "Import", self.error.as_deref())
     }
 }
 

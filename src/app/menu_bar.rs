@@ -1,7 +1,7 @@
 //! File, Edit, View and Help menus. Every entry is a [`UiCommand`], so its shortcut shows
 //! beside it and cannot drift.
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::commands::UiCommand;
 use super::prefs::{Prefs, ThemeChoice};
 

@@ -3,6 +3,7 @@
 //! draw from cached data and send [`Action`]s, which [`CandorApp`] runs at the end of the
 //! frame.
 
+mod action;
 mod background;
 mod backup_dialog;
 mod call_first_panel;
@@ -21,12 +22,14 @@ mod menu_bar;
 mod prefs;
 mod timeline_panel;
 mod trash_dialog;
+mod widgets;
 
 use std::path::PathBuf;
 
 use chrono::{Local, NaiveDateTime, Timelike as _};
 
-pub use candor_app::{Action, CandorApp, ErrorNotice, ErrorTopic};
+pub use action::Action;
+pub use candor_app::{CandorApp, ErrorNotice, ErrorTopic};
 pub use commands::UiCommand;
 pub use entry_form::EntryForm;
 pub use journal::Journal;

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::commands::UiCommand;
 use super::journal::Journal;
 use crate::domain::dates::{days_between, format_date};

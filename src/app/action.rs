@@ -1,0 +1,36 @@
+//! What panels and dialogs ask the app to do. Panels import this, never the app itself, so
+//! the arrows in `app/` point one way: panels → action → app carries it out.
+
+use std::path::PathBuf;
+
+use super::commands::UiCommand;
+use crate::domain::{CustomerId, EntryId, EntryKindTag, OrderStatus};
+
+/// Something a person asked for, collected while drawing and carried out at the end of the
+/// frame.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum Action {
+    Command(UiCommand),
+    SelectCustomer(CustomerId),
+    SelectEntry(Option<EntryId>),
+    LogFor(CustomerId, EntryKindTag),
+    SnoozeUntilTomorrow(CustomerId),
+    EditEntry(EntryId),
+    DeleteEntry(EntryId),
+    PromiseKept(EntryId),
+    PromiseBroken(EntryId),
+    Renegotiate(EntryId),
+    FlagAtRisk(EntryId),
+    ResolveProblem(EntryId),
+    MarkPaid(EntryId),
+    SetOrderStatus(EntryId, OrderStatus),
+    SetArchived(CustomerId, bool),
+    OpenSampleJournal,
+    OpenJournalAt(PathBuf),
+    /// Restore the newest good backup of a journal that turned out damaged.
+    RestoreNewestGood,
+    SetTheme(super::prefs::ThemeChoice),
+    /// Hides one error of the status bar (by its place in `CandorApp::errors`).
+    DismissError(usize),
+}

@@ -1,0 +1,56 @@
+//! The pieces every dialog shares: the save/cancel row, Enter and Esc, labelled fields.
+//! Dialogs import this module; it imports none of them, so the arrows point one way.
+
+/// What the form returns when drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOutcome {
+    Save,
+    Cancel,
+}
+
+/// Enter saves (Shift+Enter is left to multi-line fields) and Esc cancels.
+pub(super) fn enter_or_escape(ui: &egui::Ui) -> Option<FormOutcome> {
+    ui.input(|i| {
+        if i.key_pressed(egui::Key::Escape) {
+            Some(FormOutcome::Cancel)
+        } else if i.key_pressed(egui::Key::Enter) && !i.modifiers.shift {
+            Some(FormOutcome::Save)
+        } else {
+            None
+        }
+    })
+}
+
+/// The error of the last attempt, then the save and cancel buttons; Enter and Esc work too.
+pub(super) fn save_cancel_ui(
+    ui: &mut egui::Ui,
+    save_label: &str,
+    error: Option<&str>,
+) -> Option<FormOutcome> {
+    if let Some(error) = error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    let mut outcome = None;
+    ui.horizontal(|ui| {
+        if ui.button(save_label).clicked() {
+            outcome = Some(FormOutcome::Save);
+        }
+        if ui.button("Cancel").clicked() {
+            outcome = Some(FormOutcome::Cancel);
+        }
+    });
+    outcome.or_else(|| enter_or_escape(ui))
+}
+
+/// One labelled single-line field in a two-column grid; `focus` puts the cursor in it when
+/// nothing else has focus (the first field of a dialog).
+pub(super) fn field(ui: &mut egui::Ui, label: &str, text: &mut String, focus: bool) {
+    let id = ui.label(label).id;
+    let response = ui
+        .add(egui::TextEdit::singleline(text).desired_width(280.0))
+        .labelled_by(id);
+    if focus && ui.memory(|m| m.focused().is_none()) {
+        response.request_focus();
+    }
+    ui.end_row();
+}
