@@ -290,7 +290,7 @@ fn a_promise_flagged_at_risk_tops_the_list_until_the_bad_news_is_delivered() {
     harness.get_by_label_contains("and they have not been told");
 
     // Deliver the bad news, from the promise itself (it links to it).
-    harness.get_by_label("Deliver bad news about it…").click();
+    harness.get_by_label("Tell them now…").click();
     harness.run();
     harness
         .get_by_label("What you told them")
@@ -926,4 +926,288 @@ fn a_stray_quote_is_explained_in_the_preview_and_only_the_rows_before_it_import_
         "As agreed, only the rows before line 5 were read: fix the quote on line 5 and import the rest.",
     );
     harness.get_by_label_contains("Line 3: the row has 3 cells");
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 11: trust signals and the keyboard
+
+/// The app on a journal prepared through the store by `setup`.
+fn app_from(setup: impl FnOnce(&mut Store)) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        setup(&mut store);
+    }
+    let app = CandorApp::open(path, Prefs::default(), Box::new(FixedClock(now())));
+    Fixture {
+        _dir: dir,
+        harness: harness_for(app),
+    }
+}
+
+fn days_before_now(days: i64) -> NaiveDateTime {
+    now() - chrono::Duration::days(days)
+}
+
+fn add_named(store: &mut Store, name: &str) -> candor::domain::CustomerId {
+    store
+        .add_customer(CustomerDraft::named(name), days_before_now(30))
+        .unwrap()
+        .id
+}
+
+fn add_promise(
+    store: &mut Store,
+    customer: candor::domain::CustomerId,
+    what: &str,
+    due_in_days: i64,
+) -> candor::domain::EntryId {
+    use candor::domain::{EntryDraft, Promise, PromiseCategory};
+    let made = days_before_now(10);
+    let due = (now() + chrono::Duration::days(due_in_days)).date();
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: made,
+                summary: what.into(),
+                kind: EntryKind::Promise(Promise::new(due, PromiseCategory::Delivery)),
+            },
+            made,
+        )
+        .unwrap()
+        .id
+}
+
+fn owe_callback(store: &mut Store, customer: candor::domain::CustomerId) {
+    use candor::domain::{Contact, Direction, EntryDraft, Outcome};
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: days_before_now(1),
+                summary: String::new(),
+                kind: EntryKind::Contact(Contact {
+                    direction: Direction::Inbound,
+                    outcome: Outcome::NoAnswer,
+                    ..Contact::default()
+                }),
+            },
+            days_before_now(1),
+        )
+        .unwrap();
+}
+
+fn top_of_call_first(harness: &Harness<'static, CandorApp>) -> (String, Vec<ReasonKind>) {
+    let journal = harness.state().journal.as_ref().unwrap();
+    let top = &journal.ranking[0];
+    (
+        top.name.clone(),
+        top.reasons.iter().map(|r| r.kind).collect(),
+    )
+}
+
+/// Counts chords: each key press (with its modifiers) is one.
+struct Chords<'a> {
+    harness: &'a mut Harness<'static, CandorApp>,
+    count: usize,
+}
+
+impl Chords<'_> {
+    fn press(&mut self, modifiers: Modifiers, key: Key) {
+        self.harness.key_press_modifiers(modifiers, key);
+        self.harness.run();
+        self.count += 1;
+    }
+}
+
+/// Issue 11: "Mark broken" made the customer vanish from "Call them first". Now they go
+/// to the top, focus lands on "Tell them now…" (never on Delete), and Enter there opens
+/// the bad-news form filled in and linked; saving it takes the reason away.
+#[test]
+fn marking_a_promise_broken_puts_the_customer_on_top_and_offers_to_tell_them_now() {
+    let mut promise = None;
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        let bob = add_named(store, "Bob Marsh");
+        promise = Some(add_promise(store, ann, "Replacement pump", -2));
+        owe_callback(store, bob);
+    });
+    let promise = promise.unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.contains("Replacement pump")))
+        .next()
+        .expect("the promise row")
+        .click();
+    harness.run();
+
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND | Modifiers::SHIFT, Key::K);
+    let harness = chords.harness;
+    let (name, kinds) = top_of_call_first(harness);
+    assert_eq!(name, "Ann Keller");
+    assert_eq!(kinds[0], ReasonKind::BrokenUnexplained, "{kinds:?}");
+    assert!(
+        harness.get_by_label("Tell them now…").is_focused(),
+        "focus is on the offer to tell them"
+    );
+    assert!(!harness.get_by_label("Delete").is_focused());
+
+    let mut chords = Chords { harness, count: 1 };
+    chords.press(Modifiers::NONE, Key::Enter);
+    let harness = chords.harness;
+    let told = harness
+        .get_by_label("What you told them")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        told.starts_with("I could not keep my promise \"Replacement pump\" (due 2026-11-18)"),
+        "{told}"
+    );
+    assert!(harness.get_by_label("What you told them").is_focused());
+    harness
+        .get_by_label("What you told them")
+        .type_text("The supplier closed; a new one delivers Tuesday.");
+    harness.run();
+    let mut chords = Chords { harness, count: 2 };
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 3, "broken → told in three chords");
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+
+    let journal = harness.state().journal.as_ref().unwrap();
+    let news = journal
+        .timeline
+        .iter()
+        .find(|e| e.kind.tag() == candor::domain::EntryKindTag::BadNews)
+        .expect("the bad news was saved");
+    let EntryKind::BadNews(bad_news) = &news.kind else {
+        unreachable!()
+    };
+    assert_eq!(bad_news.related, Some(promise));
+    assert!(!bad_news.proactive, "past its due day: not told first");
+    let (name, _) = top_of_call_first(harness);
+    assert_eq!(name, "Bob Marsh", "Ann's broken promise is explained");
+}
+
+/// Issue 11: marking an open promise kept took 43 chords; now one when it is the only
+/// open promise, two when there are several (the first press picks, the second marks).
+#[test]
+fn an_open_promise_is_marked_kept_from_the_keyboard_in_at_most_three_chords() {
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        add_promise(store, ann, "Price list", 3);
+        let bob = add_named(store, "Bob Marsh");
+        add_promise(store, bob, "Samples", 2);
+        add_promise(store, bob, "Catalogue", 5);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::K);
+    assert_eq!(chords.count, 1);
+    let harness = chords.harness;
+    let kept: Vec<_> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Promise(p) => Some((e.summary.clone(), p.status)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        vec![("Price list".to_owned(), PromiseStatus::Kept(now().date()))]
+    );
+
+    select_customer(harness, "Bob Marsh");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::K);
+    let harness = &mut *chords.harness;
+    assert!(
+        notice(harness).starts_with("Selected \"Samples (due 2026-11-22)\""),
+        "{}",
+        notice(harness)
+    );
+    chords.press(Modifiers::COMMAND, Key::K);
+    assert!(chords.count <= 3);
+    let harness = chords.harness;
+    let statuses: Vec<_> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Promise(p) => Some((e.summary.clone(), p.status)),
+            _ => None,
+        })
+        .collect();
+    assert!(statuses.contains(&("Samples".to_owned(), PromiseStatus::Kept(now().date()))));
+    assert!(statuses.contains(&("Catalogue".to_owned(), PromiseStatus::Open)));
+}
+
+/// Selecting a timeline row keeps it where it was and keeps keyboard focus on it; ↓ moves
+/// the selection to the next row.
+#[test]
+fn selecting_a_timeline_row_moves_nothing_and_arrows_move_the_selection() {
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        add_promise(store, ann, "Price list", 3);
+        owe_callback(store, ann);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let row = |h: &Harness<'static, CandorApp>| {
+        h.get_all_by(|n| n.label().is_some_and(|l| l.contains("Price list")))
+            .next()
+            .expect("the promise row")
+            .rect()
+    };
+    let before = row(harness);
+    harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.contains("Price list")))
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    assert_eq!(row(harness), before, "the row did not move");
+    let focused = harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.contains("Price list")))
+        .next()
+        .unwrap()
+        .is_focused();
+    assert!(focused, "focus stays on the row");
+    let timeline: Vec<_> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .timeline
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(harness.state().selected_entry(), Some(timeline[1]));
+    harness.key_press(Key::ArrowUp);
+    harness.run();
+    assert_eq!(harness.state().selected_entry(), Some(timeline[0]));
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    assert_eq!(harness.state().selected_entry(), Some(timeline[1]));
+    assert_eq!(row(harness), before, "still nothing moved");
 }

@@ -22,6 +22,8 @@ pub enum Action {
     PromiseBroken(EntryId),
     Renegotiate(EntryId),
     FlagAtRisk(EntryId),
+    /// Open the bad-news form about a slipping or broken item, filled in.
+    TellThemNow(EntryId),
     ResolveProblem(EntryId),
     MarkPaid(EntryId),
     SetOrderStatus(EntryId, OrderStatus),

@@ -153,6 +153,11 @@ impl CandorApp {
         self.now().date()
     }
 
+    /// The entry selected on the timeline, if any.
+    pub fn selected_entry(&self) -> Option<EntryId> {
+        self.timeline.selected_entry
+    }
+
     /// The journal file the window is on.
     pub fn journal_path(&self) -> &Path {
         &self.journal_path

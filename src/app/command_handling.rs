@@ -150,8 +150,11 @@ impl CandorApp {
     }
 
     fn quick_change(&mut self, id: EntryId, change: EntryChange) {
-        if let Err(error) = self.change_entry(id, change) {
-            self.fail_about(ErrorTopic::Save, error);
+        match self.change_entry(id, change) {
+            // Keyboard focus goes back to the entry's row: never to a button that moved
+            // into the place of the one pressed (such as Delete).
+            Ok(()) => self.timeline.focus_selected = true,
+            Err(error) => self.fail_about(ErrorTopic::Save, error),
         }
     }
 
@@ -160,11 +163,14 @@ impl CandorApp {
             self.fail("Select a customer first (click one on the left), then log again.");
             return;
         };
-        let mut form = EntryForm::new(kind, customer, &self.customer_name(customer));
-        if kind == EntryKindTag::BadNews {
-            // Link the bad news to the slipping promise or order the timeline has selected.
-            form.related = self.timeline.selected_entry;
+        if kind == EntryKindTag::BadNews && self.selected == Some(customer) {
+            // Ask which slipping item it is about, the selected or likeliest one chosen.
+            if let Some(form) = self.bad_news_form(None, false) {
+                self.dialog = Some(Dialog::Entry(Box::new(form)));
+                return;
+            }
         }
+        let form = EntryForm::new(kind, customer, &self.customer_name(customer));
         self.dialog = Some(Dialog::Entry(Box::new(form)));
     }
 
@@ -221,13 +227,22 @@ impl CandorApp {
                     _ => Ok(()),
                 }),
             ),
-            Action::PromiseBroken(id) => self.quick_change(
-                id,
-                Box::new(move |kind| match kind {
-                    EntryKind::Promise(p) => p.break_on(today),
-                    _ => Ok(()),
-                }),
-            ),
+            Action::PromiseBroken(id) => {
+                self.quick_change(
+                    id,
+                    Box::new(move |kind| match kind {
+                        EntryKind::Promise(p) => p.break_on(today),
+                        _ => Ok(()),
+                    }),
+                );
+                // The strongest reason to call now: offer to tell them, focus on the offer.
+                self.timeline.focus_tell_them = true;
+            }
+            Action::TellThemNow(id) => {
+                if let Some(form) = self.bad_news_form(Some(id), true) {
+                    self.dialog = Some(Dialog::Entry(Box::new(form)));
+                }
+            }
             Action::MarkPaid(id) => self.quick_change(
                 id,
                 Box::new(move |kind| {
@@ -297,6 +312,10 @@ impl CandorApp {
     }
 
     fn run_command(&mut self, command: UiCommand) {
+        if command.acts_on_selected_entry() {
+            self.run_entry_command(command);
+            return;
+        }
         if let Some(kind) = command.entry_kind() {
             self.open_entry_form(kind, None);
             return;

@@ -15,6 +15,13 @@ pub enum UiCommand {
     LogOrder,
     LogPayment,
     AddNote,
+    MarkKept,
+    MarkBroken,
+    Renegotiate,
+    FlagAtRisk,
+    ResolveProblem,
+    MarkPaid,
+    TellThemNow,
     AddCustomer,
     EditCustomer,
     FocusSearch,
@@ -42,6 +49,13 @@ impl UiCommand {
         Self::LogOrder,
         Self::LogPayment,
         Self::AddNote,
+        Self::MarkKept,
+        Self::MarkBroken,
+        Self::Renegotiate,
+        Self::FlagAtRisk,
+        Self::ResolveProblem,
+        Self::MarkPaid,
+        Self::TellThemNow,
         Self::AddCustomer,
         Self::EditCustomer,
         Self::FocusSearch,
@@ -69,6 +83,13 @@ impl UiCommand {
             Self::LogOrder => "Log order…",
             Self::LogPayment => "Log payment…",
             Self::AddNote => "Add note…",
+            Self::MarkKept => "Mark kept",
+            Self::MarkBroken => "Mark broken",
+            Self::Renegotiate => "Renegotiate…",
+            Self::FlagAtRisk => "Flag at risk…",
+            Self::ResolveProblem => "Resolve…",
+            Self::MarkPaid => "Mark paid",
+            Self::TellThemNow => "Tell them now…",
             Self::AddCustomer => "Add customer…",
             Self::EditCustomer => "Edit customer…",
             Self::FocusSearch => "Search customers",
@@ -99,6 +120,15 @@ impl UiCommand {
             Self::LogOrder => "Record an order and its promised delivery date",
             Self::LogPayment => "Record an invoice and when it is due",
             Self::AddNote => "Write down something worth remembering",
+            Self::MarkKept => "Mark the selected promise kept today",
+            Self::MarkBroken => "Mark the selected promise broken today (Undo takes it back)",
+            Self::Renegotiate => "Agree a new date for the selected promise with the customer",
+            Self::FlagAtRisk => "Flag the selected promise at risk, with why",
+            Self::ResolveProblem => "Resolve the selected problem, with its cause",
+            Self::MarkPaid => "Mark the selected invoice paid today",
+            Self::TellThemNow => {
+                "Deliver the bad news about the selected promise or order, form filled in"
+            }
             Self::AddCustomer => "Add a new customer",
             Self::EditCustomer => "Edit the selected customer's details",
             Self::FocusSearch => "Jump to the customer search field",
@@ -131,6 +161,13 @@ impl UiCommand {
             Self::AddNote => (cmd_shift, Key::N),
             Self::AddCustomer => (cmd, Key::N),
             Self::EditCustomer => (cmd_shift, Key::E),
+            Self::MarkKept => (cmd, Key::K),
+            Self::MarkBroken => (cmd_shift, Key::K),
+            Self::Renegotiate => (cmd, Key::R),
+            Self::FlagAtRisk => (cmd_shift, Key::R),
+            Self::ResolveProblem => (cmd, Key::D),
+            Self::MarkPaid => (cmd_shift, Key::M),
+            Self::TellThemNow => (cmd_shift, Key::B),
             Self::FocusSearch => (cmd, Key::F),
             Self::Undo => (cmd, Key::Z),
             Self::OpenJournal => (cmd, Key::O),
@@ -162,17 +199,34 @@ impl UiCommand {
         })
     }
 
+    /// The commands that act on the entry selected on the timeline, for its menu.
+    pub fn acts_on_selected_entry(self) -> bool {
+        matches!(
+            self,
+            Self::MarkKept
+                | Self::MarkBroken
+                | Self::Renegotiate
+                | Self::FlagAtRisk
+                | Self::ResolveProblem
+                | Self::MarkPaid
+                | Self::TellThemNow
+        )
+    }
+
     /// Whether the command works while a text field has focus (most would eat typing).
     pub fn works_while_typing(self) -> bool {
         // All our shortcuts use Ctrl/Cmd or a function key, which typing never produces;
         // Undo is left to the text field while one has focus.
-        !matches!(self, Self::Undo)
+        // Changing a selected entry while typing in the search field would act on
+        // something the person is not looking at.
+        !matches!(self, Self::Undo) && !self.acts_on_selected_entry()
     }
 
     /// The command whose shortcut was pressed this frame, consuming it. Shift variants are
     /// checked first so Ctrl+Shift+P is not taken for Ctrl+P.
     pub fn from_input(ctx: &egui::Context) -> Option<Self> {
-        let typing = ctx.egui_wants_keyboard_input();
+        // Only a text field eats typing; a focused button or timeline row does not.
+        let typing = ctx.text_edit_focused();
         let mut commands: Vec<(Self, KeyboardShortcut)> = Self::ALL
             .iter()
             .filter_map(|c| c.shortcut().map(|s| (*c, s)))
@@ -185,6 +239,14 @@ impl UiCommand {
                 .find(|(_, shortcut)| input.consume_shortcut(shortcut))
                 .map(|(command, _)| command)
         })
+    }
+
+    /// The shortcut as text where no egui context is at hand (a notice written while
+    /// running a command), spelled as the menus spell it.
+    pub fn shortcut_text_plain(self) -> String {
+        self.shortcut()
+            .map(|s| s.format(&egui::ModifierNames::NAMES, cfg!(target_os = "macos")))
+            .unwrap_or_default()
     }
 
     /// The shortcut as text for menus and help ("Ctrl+L").
@@ -216,6 +278,18 @@ mod tests {
             }
         }
         assert!(seen.len() >= 10);
+    }
+
+    #[test]
+    fn every_action_on_a_selected_entry_has_a_shortcut() {
+        let acting: Vec<_> = UiCommand::ALL
+            .iter()
+            .filter(|c| c.acts_on_selected_entry())
+            .collect();
+        assert_eq!(acting.len(), 7);
+        for command in acting {
+            assert!(command.shortcut().is_some(), "{command:?}");
+        }
     }
 
     #[test]

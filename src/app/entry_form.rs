@@ -13,6 +13,16 @@ use crate::domain::{
     Promise, PromiseCategory, Snooze, ValidationError,
 };
 
+/// An item bad news can be about, offered in the bad-news form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedChoice {
+    pub id: EntryId,
+    /// What it is and when it was due.
+    pub label: String,
+    /// Its due day has passed: the customer may already have noticed.
+    pub past_due: bool,
+}
+
 /// A form being filled in: a new entry, or an edit of an existing one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryForm {
@@ -32,6 +42,8 @@ pub struct EntryForm {
     pub about: BadNewsKind,
     pub proactive: bool,
     pub related: Option<EntryId>,
+    /// The slipping or broken items of this customer the bad news may be about.
+    pub related_choices: Vec<RelatedChoice>,
     pub owner: String,
     pub amount: String,
     pub order_status: OrderStatus,
@@ -71,6 +83,7 @@ impl EntryForm {
             about: BadNewsKind::Delay,
             proactive: true,
             related: None,
+            related_choices: Vec::new(),
             owner: "me".to_owned(),
             amount: amount.to_owned(),
             order_status: OrderStatus::OnTrack,
@@ -126,6 +139,15 @@ impl EntryForm {
             EntryKind::Snooze(s) => form.due = format_date(s.until),
         }
         form
+    }
+
+    /// Links the bad news to `id` (or to nothing). A slip already past its due day is not
+    /// news we told first, so "we told them first" starts unticked for it.
+    pub fn choose_related(&mut self, id: Option<EntryId>) {
+        self.related = id;
+        if let Some(choice) = id.and_then(|id| self.related_choices.iter().find(|c| c.id == id)) {
+            self.proactive = !choice.past_due;
+        }
     }
 
     /// The dialog's title.
@@ -331,6 +353,21 @@ impl EntryForm {
                 choice_row(ui, "Category", &mut self.category, PromiseCategory::ALL);
             }
             EntryKindTag::BadNews => {
+                if !self.related_choices.is_empty() {
+                    let label = ui.label("Which item").id;
+                    let mut chosen = self.related;
+                    ui.vertical(|ui| {
+                        for choice in &self.related_choices {
+                            ui.selectable_value(&mut chosen, Some(choice.id), &choice.label)
+                                .labelled_by(label);
+                        }
+                        ui.selectable_value(&mut chosen, None, "Nothing in particular");
+                    });
+                    if chosen != self.related {
+                        self.choose_related(chosen);
+                    }
+                    ui.end_row();
+                }
                 choice_row(ui, "About", &mut self.about, BadNewsKind::ALL);
                 ui.label("");
                 ui.checkbox(&mut self.proactive, "We told them first (proactive)");

@@ -1,4 +1,4 @@
-//! File, Edit, View and Help menus. Every entry is a [`UiCommand`], so its shortcut shows
+//! File, Edit, Log, Item (the selected entry), View and Help menus. Every entry is a [`UiCommand`], so its shortcut shows
 //! beside it and cannot drift.
 
 use super::action::Action;
@@ -47,6 +47,11 @@ pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Ac
         });
         ui.menu_button("Log", |ui| {
             for command in UiCommand::ALL.iter().filter(|c| c.entry_kind().is_some()) {
+                item(ui, *command, true, actions);
+            }
+        });
+        ui.menu_button("Item", |ui| {
+            for command in UiCommand::ALL.iter().filter(|c| c.acts_on_selected_entry()) {
                 item(ui, *command, true, actions);
             }
         });

@@ -7,6 +7,7 @@ use super::action::Action;
 use super::commands::UiCommand;
 use super::journal::Journal;
 use crate::domain::dates::{days_between, format_date};
+use crate::domain::rank::ReasonKind;
 use crate::domain::{
     CustomerId, Entry, EntryId, EntryKind, EntryKindTag, OrderStatus, ProblemStatus, PromiseStatus,
 };
@@ -16,6 +17,10 @@ use crate::domain::{
 pub struct TimelineView {
     pub kinds: Vec<EntryKindTag>,
     pub selected_entry: Option<EntryId>,
+    /// Put keyboard focus on the selected entry's row next frame.
+    pub focus_selected: bool,
+    /// Put keyboard focus on "Tell them now…" next frame (after "Mark broken").
+    pub focus_tell_them: bool,
     rows: Vec<usize>,
     rows_valid: bool,
 }
@@ -244,18 +249,36 @@ pub fn ui(
         view.rows_valid = true;
     }
 
-    if let Some(entry) = view
-        .selected_entry
-        .and_then(|id| journal.timeline.iter().find(|e| e.id == id))
-    {
-        selected_entry_actions_ui(ui, entry, actions);
-    }
+    let unexplained: Vec<EntryId> = journal
+        .ranking
+        .iter()
+        .filter(|r| r.customer_id == customer.id)
+        .flat_map(|r| r.reasons.iter())
+        .filter(|r| r.kind == ReasonKind::BrokenUnexplained)
+        .filter_map(|r| r.entry_id)
+        .collect();
+    // The bar keeps its height whether or not an entry is selected, so selecting a row
+    // never moves the rows under the pointer.
+    ui.horizontal_wrapped(|ui| {
+        ui.set_min_height(ui.spacing().interact_size.y);
+        match view
+            .selected_entry
+            .and_then(|id| journal.timeline.iter().find(|e| e.id == id))
+        {
+            Some(entry) => selected_entry_actions_ui(ui, entry, &unexplained, view, today, actions),
+            None => {
+                ui.weak("Select an entry (click it, or ↑/↓ on the timeline) to act on it.");
+            }
+        }
+    });
 
     ui.weak(match view.rows.len() {
         1 => "1 entry".to_owned(),
         n => format!("{n} entries"),
     });
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+    let focus_selected = std::mem::take(&mut view.focus_selected);
+    let mut step: Option<isize> = None;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, row_height, view.rows.len(), |ui, range| {
@@ -263,16 +286,54 @@ pub fn ui(
                 let Some(entry) = journal.timeline.get(index) else {
                     continue;
                 };
-                entry_row_ui(
-                    ui,
-                    entry,
-                    view.selected_entry == Some(entry.id),
-                    today,
-                    row_height,
-                    actions,
-                );
+                let is_selected = view.selected_entry == Some(entry.id);
+                let response = entry_row_ui(ui, entry, is_selected, today, row_height, actions);
+                if is_selected && focus_selected {
+                    response.request_focus();
+                    response.scroll_to_me(None);
+                }
+                if response.has_focus() {
+                    // The row takes ↑/↓ for itself: they move the selection, not egui's focus.
+                    ui.memory_mut(|m| {
+                        m.set_focus_lock_filter(
+                            response.id,
+                            egui::EventFilter {
+                                vertical_arrows: true,
+                                ..Default::default()
+                            },
+                        )
+                    });
+                    ui.input(|i| {
+                        if i.key_pressed(egui::Key::ArrowDown) {
+                            step = Some(1);
+                        } else if i.key_pressed(egui::Key::ArrowUp) {
+                            step = Some(-1);
+                        }
+                    });
+                    if !is_selected {
+                        // Tab reached this row: the keyboard selects what it stands on.
+                        actions.push(Action::SelectEntry(Some(entry.id)));
+                    }
+                }
             }
         });
+    if let Some(step) = step {
+        let position = view
+            .selected_entry
+            .and_then(|id| {
+                view.rows
+                    .iter()
+                    .position(|&i| journal.timeline.get(i).is_some_and(|e| e.id == id))
+            })
+            .unwrap_or(0);
+        let next = position
+            .saturating_add_signed(step)
+            .min(view.rows.len().saturating_sub(1));
+        if let Some(entry) = view.rows.get(next).and_then(|&i| journal.timeline.get(i)) {
+            actions.push(Action::SelectEntry(Some(entry.id)));
+            view.focus_selected = true;
+        }
+    }
 }
 
 fn entry_row_ui(
@@ -282,7 +343,7 @@ fn entry_row_ui(
     today: NaiveDate,
     row_height: f32,
     actions: &mut Vec<Action>,
-) {
+) -> egui::Response {
     let (icon, color) = kind_mark(entry.kind.tag());
     let summary = entry.summary.lines().next().unwrap_or_default();
     let status = status_text(entry, today);
@@ -322,71 +383,114 @@ fn entry_row_ui(
             .min_size(egui::vec2(ui.available_width(), row_height - 2.0)),
     );
     if response.clicked() {
+        // Keyboard focus follows the click, so ↑/↓ and the item shortcuts go on from here.
+        response.request_focus();
         actions.push(Action::SelectEntry(Some(entry.id)));
     }
     if response.double_clicked() {
         actions.push(Action::EditEntry(entry.id));
     }
-    if !entry.summary.is_empty() {
-        response.on_hover_text(&entry.summary);
+    if entry.summary.is_empty() {
+        response
+    } else {
+        response.on_hover_text(&entry.summary)
     }
 }
 
 /// The buttons for the selected entry: what can be done with it now.
-fn selected_entry_actions_ui(ui: &mut egui::Ui, entry: &Entry, actions: &mut Vec<Action>) {
-    ui.horizontal_wrapped(|ui| {
-        ui.label(format!(
-            "Selected {}:",
-            entry.kind.tag().label().to_lowercase()
-        ));
-        let id = entry.id;
-        match &entry.kind {
-            EntryKind::Promise(p) if p.status == PromiseStatus::Open => {
-                if ui.button("Mark kept").clicked() {
-                    actions.push(Action::PromiseKept(id));
-                }
-                if ui.button("Mark broken").clicked() {
-                    actions.push(Action::PromiseBroken(id));
-                }
-                if ui.button("Renegotiate…").clicked() {
-                    actions.push(Action::Renegotiate(id));
-                }
-                if p.at_risk.is_none() && ui.button("Flag at risk…").clicked() {
-                    actions.push(Action::FlagAtRisk(id));
-                }
-                if ui.button("Deliver bad news about it…").clicked() {
-                    actions.push(Action::Command(UiCommand::DeliverBadNews));
-                }
+/// A button for a command, its shortcut in the tooltip.
+fn command_button(ui: &mut egui::Ui, command: UiCommand) -> egui::Response {
+    ui.button(command.label()).on_hover_text(format!(
+        "{} ({})",
+        command.tooltip(),
+        command.shortcut_text(ui.ctx())
+    ))
+}
+
+fn selected_entry_actions_ui(
+    ui: &mut egui::Ui,
+    entry: &Entry,
+    unexplained: &[EntryId],
+    view: &mut TimelineView,
+    today: NaiveDate,
+    actions: &mut Vec<Action>,
+) {
+    ui.label(format!(
+        "Selected {}:",
+        entry.kind.tag().label().to_lowercase()
+    ));
+    let id = entry.id;
+    match &entry.kind {
+        EntryKind::Promise(p) if p.status == PromiseStatus::Open => {
+            if command_button(ui, UiCommand::MarkKept).clicked() {
+                actions.push(Action::PromiseKept(id));
             }
-            EntryKind::Problem(p)
-                if p.status == ProblemStatus::Open && ui.button("Resolve…").clicked() =>
-            {
-                actions.push(Action::ResolveProblem(id));
+            if command_button(ui, UiCommand::MarkBroken).clicked() {
+                actions.push(Action::PromiseBroken(id));
             }
-            EntryKind::Payment(p) if p.paid_on.is_none() && ui.button("Mark paid").clicked() => {
-                actions.push(Action::MarkPaid(id));
+            if command_button(ui, UiCommand::Renegotiate).clicked() {
+                actions.push(Action::Renegotiate(id));
             }
-            EntryKind::Order(o) if o.status != OrderStatus::Delivered => {
-                for status in OrderStatus::ALL.iter().filter(|s| **s != o.status) {
-                    if ui.button(status.label()).clicked() {
-                        actions.push(Action::SetOrderStatus(id, *status));
-                    }
-                }
-                if o.is_flagged_slipping() && ui.button("Deliver bad news about it…").clicked() {
-                    actions.push(Action::Command(UiCommand::DeliverBadNews));
-                }
+            if p.at_risk.is_none() && command_button(ui, UiCommand::FlagAtRisk).clicked() {
+                actions.push(Action::FlagAtRisk(id));
             }
-            _ => {}
+            let slipping = p.at_risk.is_some() || p.due < today;
+            if slipping && command_button(ui, UiCommand::TellThemNow).clicked() {
+                actions.push(Action::TellThemNow(id));
+            }
         }
-        if ui.button("Edit…").clicked() {
-            actions.push(Action::EditEntry(id));
-        }
-        if ui
-            .button("Delete")
-            .on_hover_text("Move to the trash (Undo brings it back)")
-            .clicked()
+        EntryKind::Promise(p)
+            if matches!(p.status, PromiseStatus::Broken(_)) && unexplained.contains(&id) =>
         {
-            actions.push(Action::DeleteEntry(id));
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "⚠ Broken and not explained yet:",
+            );
+            let tell = command_button(ui, UiCommand::TellThemNow);
+            if std::mem::take(&mut view.focus_tell_them) {
+                tell.request_focus();
+                view.focus_selected = false;
+            }
+            if tell.clicked() {
+                actions.push(Action::TellThemNow(id));
+            }
         }
-    });
+        EntryKind::Problem(p)
+            if p.status == ProblemStatus::Open
+                && command_button(ui, UiCommand::ResolveProblem).clicked() =>
+        {
+            actions.push(Action::ResolveProblem(id));
+        }
+        EntryKind::Payment(p)
+            if p.paid_on.is_none() && command_button(ui, UiCommand::MarkPaid).clicked() =>
+        {
+            actions.push(Action::MarkPaid(id));
+        }
+        EntryKind::Order(o) if o.status != OrderStatus::Delivered => {
+            for status in OrderStatus::ALL.iter().filter(|s| **s != o.status) {
+                if ui.button(status.label()).clicked() {
+                    actions.push(Action::SetOrderStatus(id, *status));
+                }
+            }
+            if o.is_flagged_slipping() && command_button(ui, UiCommand::TellThemNow).clicked() {
+                actions.push(Action::TellThemNow(id));
+            }
+        }
+        _ => {}
+    }
+    // Whatever was offered above, a later "focus Tell them now" must not linger.
+    view.focus_tell_them = false;
+    if ui.button("Edit…").clicked() {
+        actions.push(Action::EditEntry(id));
+    }
+    // Delete sits apart, last, and never takes focus by itself: it only moves to the trash
+    // (Undo brings it back).
+    ui.separator();
+    if ui
+        .button("Delete")
+        .on_hover_text("Move to the trash (Undo brings it back)")
+        .clicked()
+    {
+        actions.push(Action::DeleteEntry(id));
+    }
 }
