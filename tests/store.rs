@@ -41,6 +41,7 @@ fn every_kind() -> Vec<(&'static str, EntryKind)> {
         to_due: day(12),
         told_before_due: true,
         note: "Truck broke down".into(),
+        agreed: false,
     });
     vec![
         (

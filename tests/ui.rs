@@ -1211,3 +1211,310 @@ fn selecting_a_timeline_row_moves_nothing_and_arrows_move_the_selection() {
     assert_eq!(harness.state().selected_entry(), Some(timeline[1]));
     assert_eq!(row(harness), before, "still nothing moved");
 }
+
+/// The keyboard table, first row: find a customer and open them in ≤ 3 chords
+/// (Ctrl+F, type, Enter); Esc in the search clears it.
+#[test]
+fn search_enter_opens_the_top_match_and_escape_clears_the_search() {
+    let mut fixture = app_from(|store| {
+        for name in ["Ann Keller", "Bob Marsh", "Carla Diaz"] {
+            add_named(store, name);
+        }
+    });
+    let harness = fixture.harness();
+    harness.run();
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::F);
+    chords.harness.get_by_label("Search").type_text("mar");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert!(chords.count <= 3);
+    let harness = chords.harness;
+    let opened = harness.state().selected.map(|id| {
+        harness
+            .state()
+            .journal
+            .as_ref()
+            .unwrap()
+            .customer(id)
+            .unwrap()
+            .name
+            .clone()
+    });
+    assert_eq!(opened.as_deref(), Some("Bob Marsh"));
+
+    harness.get_by_label("Search").focus();
+    harness.run();
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert_eq!(harness.get_by_label("Search").value().as_deref(), Some(""));
+}
+
+/// Tab from the search goes to the results, not across the six filter buttons; ↓ moves
+/// through the list and opens each customer it reaches.
+#[test]
+fn tab_from_search_reaches_the_list_and_arrows_move_through_it() {
+    let mut fixture = app_from(|store| {
+        for name in ["Ann Keller", "Bob Marsh", "Carla Diaz"] {
+            add_named(store, name);
+        }
+    });
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run();
+    harness.key_press(Key::Tab);
+    harness.run();
+    let name_of = |h: &Harness<'static, CandorApp>| {
+        h.state().selected.map(|id| {
+            h.state()
+                .journal
+                .as_ref()
+                .unwrap()
+                .customer(id)
+                .unwrap()
+                .name
+                .clone()
+        })
+    };
+    assert_eq!(name_of(harness).as_deref(), Some("Ann Keller"));
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    harness.run();
+    assert_eq!(name_of(harness).as_deref(), Some("Bob Marsh"));
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    harness.run();
+    assert_eq!(name_of(harness).as_deref(), Some("Carla Diaz"));
+    harness.key_press(Key::ArrowUp);
+    harness.run();
+    harness.run();
+    assert_eq!(name_of(harness).as_deref(), Some("Bob Marsh"));
+}
+
+/// Record a promise due Friday in ≤ 4 chords: tabbing into the due field selects its
+/// default, so typing "fri" replaces "tomorrow".
+#[test]
+fn a_promise_due_friday_takes_four_chords_and_the_due_field_is_replaced_when_tabbed_into() {
+    let mut fixture = app_from(|store| {
+        add_named(store, "Ann Keller");
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::P);
+    chords
+        .harness
+        .get_by_label("What you promised")
+        .type_text("Send the price list");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Tab);
+    chords.press(Modifiers::NONE, Key::Tab);
+    assert!(chords.harness.get_by_label("Due").is_focused());
+    chords.harness.get_by_label("Due").type_text("fri");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 4);
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    let today = now().date();
+    let friday = candor::domain::dates::parse_date("fri", today).unwrap();
+    let journal = harness.state().journal.as_ref().unwrap();
+    let due = journal.timeline.iter().find_map(|e| match &e.kind {
+        EntryKind::Promise(p) => Some(p.due),
+        _ => None,
+    });
+    assert_eq!(due, Some(friday));
+}
+
+/// Renegotiate a promise, customer told, in ≤ 5 chords: the dialog opens with focus in its
+/// first field; the timeline row then says what they were told and whether they agreed.
+#[test]
+fn renegotiating_from_the_keyboard_opens_with_focus_and_the_row_says_what_was_agreed() {
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        add_promise(store, ann, "Samples", 1);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::R);
+    assert!(chords.harness.get_by_label("New date").is_focused());
+    chords
+        .harness
+        .get_by_label("New date")
+        .type_text("2026-11-27");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Tab);
+    assert!(
+        chords
+            .harness
+            .get_by_label("What you told them")
+            .is_focused(),
+        "Tab goes from the date to the next field, not to the calendar"
+    );
+    chords
+        .harness
+        .get_by_label("What you told them")
+        .type_text("Courier strike");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert!(chords.count <= 5, "{}", chords.count);
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    harness.get_by_label_contains("moved from 2026-11-21, told: Courier strike — they agreed");
+}
+
+/// Esc on a form with typed content keeps a draft that comes back when the form reopens;
+/// the Cancel button discards it.
+#[test]
+fn escape_keeps_a_draft_that_comes_back_and_cancel_discards_it() {
+    let mut fixture = app_from(|store| {
+        add_named(store, "Ann Keller");
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    harness
+        .get_by_label("What was said")
+        .type_text("Wants a second quote");
+    harness.run();
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("What was said").is_none(), "closed");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("What was said").value().as_deref(),
+        Some("Wants a second quote")
+    );
+    assert_eq!(notice(harness), "Your draft is back, as you left it.");
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("What was said").value().as_deref(),
+        Some("")
+    );
+}
+
+/// Open the top of "Call them first" and log the bad news in ≤ 4 chords: Ctrl+J, Enter,
+/// Ctrl+B (the slipping promise already chosen, "told first" unticked as it is past due),
+/// Enter.
+#[test]
+fn the_top_of_call_them_first_gets_its_bad_news_in_four_chords() {
+    let mut promise = None;
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        let bob = add_named(store, "Bob Marsh");
+        owe_callback(store, bob);
+        promise = Some(add_promise(store, ann, "Replacement pump", -1));
+    });
+    let promise = promise.unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::J);
+    chords.press(Modifiers::NONE, Key::Enter);
+    chords.press(Modifiers::COMMAND, Key::B);
+    chords
+        .harness
+        .get_by_label("What you told them")
+        .type_text("The pump ships Monday");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 4);
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    let journal = harness.state().journal.as_ref().unwrap();
+    let news = journal
+        .timeline
+        .iter()
+        .find_map(|e| match &e.kind {
+            EntryKind::BadNews(b) => Some(b.clone()),
+            _ => None,
+        })
+        .expect("bad news saved for the top customer");
+    assert_eq!(news.related, Some(promise));
+    assert!(
+        !news.proactive,
+        "a slip past its due day was not told first"
+    );
+}
+
+/// Opening another journal never reopens "the last customer" by its number from the
+/// previous one.
+#[test]
+fn another_journal_does_not_reopen_the_last_customer_by_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.sqlite3");
+    let second = dir.path().join("second.sqlite3");
+    for (path, name) in [(&first, "Ann Keller"), (&second, "Zoe Other")] {
+        let mut store = Store::open(path).unwrap();
+        add_named(&mut store, name);
+    }
+    let mut prefs = Prefs::default();
+    prefs.last_customer = Some(1);
+    prefs.last_customer_journal = Some(first.clone());
+    let app = CandorApp::open(second, prefs.clone(), Box::new(FixedClock(now())));
+    assert_eq!(
+        app.selected, None,
+        "customer 1 of another journal is not opened"
+    );
+    let app = CandorApp::open(first, prefs, Box::new(FixedClock(now())));
+    assert!(
+        app.selected.is_some(),
+        "the same journal reopens its last customer"
+    );
+}
+
+/// The date field's calendar opens with Alt+↓ (never by Tab), and Esc closes only the
+/// calendar: the dialog and its text stay.
+#[test]
+fn escape_on_the_calendar_closes_only_the_calendar() {
+    let mut fixture = app_from(|store| {
+        add_named(store, "Ann Keller");
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    harness.run();
+    harness
+        .get_by_label("What you promised")
+        .type_text("Call back with the quote");
+    harness.run();
+    harness.get_by_label("Due").focus();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::ALT, Key::ArrowDown);
+    harness.run();
+    assert!(
+        harness.query_by_label("Previous month").is_some() || harness.query_by_label("◀").is_some(),
+        "the calendar is open"
+    );
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("◀").is_none(), "the calendar closed");
+    assert_eq!(
+        harness.get_by_label("What you promised").value().as_deref(),
+        Some("Call back with the quote"),
+        "the dialog stayed open with its text"
+    );
+}

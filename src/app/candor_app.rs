@@ -8,6 +8,7 @@ use super::background::BackgroundJob;
 use super::commands::UiCommand;
 use super::customers_panel::CustomerList;
 use super::dialogs::{Dialog, PathPurpose};
+use super::drafts::{self, Draft, DraftKey, Drafts};
 use super::entry_form::FormOutcome;
 use super::file_picker::FilePicker;
 use super::journal::Journal;
@@ -84,6 +85,7 @@ pub struct CandorApp {
     pub prefs: Prefs,
     pub(super) clock: Box<dyn Clock>,
     pub(super) customer_list: CustomerList,
+    pub(super) call_first: call_first_panel::CallFirstView,
     pub selected: Option<CustomerId>,
     pub(super) timeline: TimelineView,
     pub(super) dialog: Option<Dialog>,
@@ -106,6 +108,90 @@ pub struct CandorApp {
     pub(super) was_focused: bool,
     pub(super) last_change_check_secs: f64,
     pub(super) title_shown: String,
+    /// Bumped when another journal opens, so every list starts scrolled to the top.
+    pub(super) view_generation: u64,
+    /// Forms closed with Esc after typing, given back when they reopen.
+    pub(super) drafts: Drafts,
+    /// The open dialog's form as it first appeared, to tell typing from nothing.
+    pub(super) dialog_pristine: Option<Option<Draft>>,
+}
+
+/// The form inside a dialog, if it is one that keeps drafts.
+fn draft_of(dialog: &Dialog) -> Option<Draft> {
+    match dialog {
+        Dialog::Entry(form) => Some(Draft::Entry(form.clone())),
+        Dialog::Customer(form) => Some(Draft::Customer(Box::new(form.clone()))),
+        Dialog::Action(action) => Some(Draft::Action(Box::new(action.clone()))),
+        _ => None,
+    }
+}
+
+/// Whether two forms hold the same typed content (errors aside).
+fn same_content(a: &Draft, b: &Draft) -> bool {
+    match (a, b) {
+        (Draft::Entry(a), Draft::Entry(b)) => {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.error = None;
+            b.error = None;
+            a == b
+        }
+        (Draft::Customer(a), Draft::Customer(b)) => {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.error = None;
+            b.error = None;
+            a == b
+        }
+        (Draft::Action(a), Draft::Action(b)) => {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.error = None;
+            b.error = None;
+            a == b
+        }
+        _ => false,
+    }
+}
+
+impl CandorApp {
+    /// Gives the dialog back the draft kept for its form, if any.
+    fn restore_draft(&mut self, dialog: &mut Dialog) {
+        let key = match &*dialog {
+            Dialog::Entry(form) => drafts::entry_key(form),
+            Dialog::Customer(form) => drafts::customer_key(form),
+            Dialog::Action(action) => drafts::action_key(action),
+            _ => return,
+        };
+        let restored = match (self.drafts.take(key), &mut *dialog) {
+            (Some(Draft::Entry(draft)), Dialog::Entry(form)) => {
+                *form = draft;
+                true
+            }
+            (Some(Draft::Customer(draft)), Dialog::Customer(form)) => {
+                *form = *draft;
+                true
+            }
+            (Some(Draft::Action(draft)), Dialog::Action(action)) => {
+                *action = *draft;
+                true
+            }
+            _ => false,
+        };
+        if restored {
+            self.say("Your draft is back, as you left it.");
+        }
+    }
+
+    /// A form closes without saving: Esc keeps what was typed as a draft; the Cancel
+    /// button (or Esc on an untouched form) discards it.
+    fn close_form(&mut self, key: DraftKey, form: Draft, escape: bool) {
+        let untouched =
+            matches!(&self.dialog_pristine, Some(Some(pristine)) if same_content(pristine, &form));
+        if escape && !untouched {
+            self.drafts.keep(key, form);
+            self.say("Draft kept: open the same form again to go on where you left off.");
+        } else {
+            self.drafts.forget(key);
+        }
+    }
 }
 
 impl CandorApp {
@@ -119,6 +205,7 @@ impl CandorApp {
             prefs,
             clock,
             customer_list: CustomerList::default(),
+            call_first: call_first_panel::CallFirstView::default(),
             selected: None,
             timeline: TimelineView::default(),
             dialog: None,
@@ -135,9 +222,16 @@ impl CandorApp {
             was_focused: true,
             last_change_check_secs: 0.0,
             title_shown: String::new(),
+            view_generation: 0,
+            drafts: Drafts::default(),
+            dialog_pristine: None,
         };
+        let last_customer = app
+            .prefs
+            .last_customer
+            .filter(|_| app.prefs.last_customer_journal.as_deref() == Some(path.as_path()));
         app.switch_journal(&path);
-        if let (Some(journal), Some(id)) = (&app.journal, app.prefs.last_customer)
+        if let (Some(journal), Some(id)) = (&app.journal, last_customer)
             && journal.customer(CustomerId(id)).is_some()
         {
             app.select_customer(CustomerId(id));
@@ -182,7 +276,10 @@ impl CandorApp {
                 self.open_error = None;
                 self.selected = None;
                 self.timeline = TimelineView::default();
-                self.customer_list.invalidate();
+                // Another journal starts clean: no search, no selection, lists at the top.
+                self.customer_list = CustomerList::default();
+                self.view_generation += 1;
+                self.drafts.clear();
                 self.undo.clear();
                 self.prefs.last_journal = Some(path.to_path_buf());
             }
@@ -347,8 +444,12 @@ impl CandorApp {
         };
         match journal.load_timeline(id) {
             Ok(()) => {
+                if self.selected != Some(id) {
+                    self.timeline.scroll_to_top = true;
+                }
                 self.selected = Some(id);
                 self.prefs.last_customer = Some(id.0);
+                self.prefs.last_customer_journal = Some(self.journal_path.clone());
                 self.timeline.invalidate();
                 self.timeline.selected_entry = None;
             }
@@ -420,20 +521,30 @@ impl CandorApp {
                     .default_size(260.0)
                     .min_size(180.0)
                     .show(ui, |ui| {
-                        customers_panel::ui(
-                            ui,
-                            journal,
-                            &mut self.customer_list,
-                            self.selected,
-                            &mut actions,
-                        );
+                        ui.push_id(self.view_generation, |ui| {
+                            customers_panel::ui(
+                                ui,
+                                journal,
+                                &mut self.customer_list,
+                                self.selected,
+                                &mut actions,
+                            );
+                        });
                     });
                 if self.prefs.show_call_first {
                     egui::Panel::right("call_first")
                         .default_size(340.0)
                         .min_size(220.0)
                         .show(ui, |ui| {
-                            call_first_panel::ui(ui, journal, self.selected, &mut actions);
+                            ui.push_id(self.view_generation, |ui| {
+                                call_first_panel::ui(
+                                    ui,
+                                    journal,
+                                    self.selected,
+                                    &mut self.call_first,
+                                    &mut actions,
+                                );
+                            });
                         });
                 }
                 egui::CentralPanel::default().show(ui, |ui| {
@@ -554,8 +665,15 @@ impl CandorApp {
             }
         }
         let Some(mut dialog) = self.dialog.take() else {
+            self.dialog_pristine = None;
             return;
         };
+        if self.dialog_pristine.is_none() {
+            // First frame of this dialog: remember it as opened, then give back a draft.
+            self.dialog_pristine = Some(draft_of(&dialog));
+            self.restore_draft(&mut dialog);
+        }
+        let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
         let today = self.today();
         let mut keep_open = true;
         let title = dialog.title();
@@ -565,18 +683,45 @@ impl CandorApp {
             ui.add_space(6.0);
             match &mut dialog {
                 Dialog::Entry(form) => match form.ui(ui, today) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_entry_form(form),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_entry_form(form);
+                        if !keep_open {
+                            self.drafts.forget(drafts::entry_key(form));
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let key = drafts::entry_key(form);
+                        self.close_form(key, Draft::Entry(form.clone()), escape);
+                    }
                     None => {}
                 },
                 Dialog::Customer(form) => match form.ui(ui) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_customer_form(form),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_customer_form(form);
+                        if !keep_open {
+                            self.drafts.forget(drafts::customer_key(form));
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let key = drafts::customer_key(form);
+                        self.close_form(key, Draft::Customer(Box::new(form.clone())), escape);
+                    }
                     None => {}
                 },
                 Dialog::Action(action) => match action.ui(ui, today) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_action(action),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_action(action);
+                        if !keep_open {
+                            self.drafts.forget(drafts::action_key(action));
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let key = drafts::action_key(action);
+                        self.close_form(key, Draft::Action(Box::new(action.clone())), escape);
+                    }
                     None => {}
                 },
                 Dialog::Path(path_dialog) => match path_dialog.ui(ui, &mut self.picker) {
@@ -640,11 +785,19 @@ impl CandorApp {
                 }
             }
         });
-        if modal.should_close() && !matches!(dialog, Dialog::Entry(_) | Dialog::Customer(_)) {
+        // A click beside a form does not close it: only Save, Cancel or Esc do.
+        if modal.should_close()
+            && !matches!(
+                dialog,
+                Dialog::Entry(_) | Dialog::Customer(_) | Dialog::Action(_)
+            )
+        {
             keep_open = false;
         }
         if keep_open {
             self.dialog = Some(dialog);
+        } else {
+            self.dialog_pristine = None;
         }
     }
 

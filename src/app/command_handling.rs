@@ -334,6 +334,10 @@ impl CandorApp {
                 }
             }
             UiCommand::FocusSearch => self.customer_list.focus_search = true,
+            UiCommand::FocusCallFirst => {
+                self.prefs.show_call_first = true;
+                self.call_first.focus_first();
+            }
             UiCommand::Undo => self.undo_last(),
             UiCommand::NewJournal => {
                 self.dialog = Some(Dialog::Path(PathDialog::new(

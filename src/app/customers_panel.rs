@@ -58,6 +58,8 @@ pub struct CustomerList {
     pub search: String,
     pub filter: CustomerFilter,
     pub focus_search: bool,
+    /// Put keyboard focus on the selected customer's row next frame.
+    pub focus_selected: bool,
     rows: Vec<usize>,
     rows_for: Option<(String, CustomerFilter)>,
 }
@@ -142,10 +144,16 @@ pub fn ui(
         if std::mem::take(&mut list.focus_search) {
             search.request_focus();
         }
+        search_keys(ui, &search, journal, list, actions);
     });
     ui.horizontal_wrapped(|ui| {
         for filter in CustomerFilter::ALL {
-            ui.selectable_value(&mut list.filter, filter, filter.label());
+            // Clickable, but not a Tab stop: Tab goes from the search to the results.
+            let button = egui::Button::selectable(list.filter == filter, filter.label())
+                .sense(egui::Sense::CLICK);
+            if ui.add(button).clicked() {
+                list.filter = filter;
+            }
         }
     });
     list.refresh(journal);
@@ -155,6 +163,8 @@ pub fn ui(
     });
     ui.separator();
     let row_height = ui.text_style_height(&egui::TextStyle::Body) * 2.0 + 6.0;
+    let focus_selected = std::mem::take(&mut list.focus_selected);
+    let mut step: Option<isize> = None;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, row_height, list.rows.len(), |ui, range| {
@@ -200,8 +210,70 @@ pub fn ui(
                         .min_size(egui::vec2(ui.available_width(), row_height - 4.0)),
                 );
                 if response.clicked() {
+                    response.request_focus();
                     actions.push(Action::SelectCustomer(customer.id));
+                }
+                if selected == Some(customer.id) && focus_selected {
+                    response.request_focus();
+                    response.scroll_to_me(None);
+                }
+                if response.has_focus() {
+                    super::widgets::arrow_keys(ui, response.id, &mut step);
+                    if selected != Some(customer.id) && !focus_selected {
+                        // Tab reached this row: the keyboard opens what it stands on.
+                        actions.push(Action::SelectCustomer(customer.id));
+                    }
                 }
             }
         });
+    if let Some(step) = step {
+        let position = selected
+            .and_then(|id| {
+                list.rows
+                    .iter()
+                    .position(|&i| journal.customers.get(i).is_some_and(|c| c.id == id))
+            })
+            .unwrap_or(0);
+        let next = position
+            .saturating_add_signed(step)
+            .min(list.rows.len().saturating_sub(1));
+        if let Some(customer) = list.rows.get(next).and_then(|&i| journal.customers.get(i)) {
+            actions.push(Action::SelectCustomer(customer.id));
+            list.focus_selected = true;
+        }
+    }
+}
+
+/// In the search field: Enter opens the top match, ↓ goes to it in the list, Esc clears
+/// the search (a second Esc leaves the field).
+fn search_keys(
+    ui: &egui::Ui,
+    search: &egui::Response,
+    journal: &Journal,
+    list: &mut CustomerList,
+    actions: &mut Vec<Action>,
+) {
+    let (enter, escape, down) = ui.input(|i| {
+        (
+            i.key_pressed(egui::Key::Enter),
+            i.key_pressed(egui::Key::Escape),
+            i.key_pressed(egui::Key::ArrowDown),
+        )
+    });
+    let editing = search.has_focus() || search.lost_focus();
+    if !editing {
+        return;
+    }
+    if escape && !list.search.is_empty() {
+        list.search.clear();
+        search.request_focus();
+        return;
+    }
+    if enter || (down && search.has_focus()) {
+        list.refresh(journal);
+        if let Some(customer) = list.rows.first().and_then(|&i| journal.customers.get(i)) {
+            actions.push(Action::SelectCustomer(customer.id));
+            list.focus_selected = true;
+        }
+    }
 }

@@ -73,6 +73,7 @@ impl Dialog {
 }
 
 /// Add or edit a customer. Fields stay text until saved, so a failed save loses nothing.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomerForm {
     pub editing: Option<CustomerId>,
     pub name: String,
@@ -167,17 +168,20 @@ impl CustomerForm {
 }
 
 /// A follow-up on an existing promise or problem that needs a few words or a date.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActionDialog {
     pub entry: EntryId,
     pub kind: ActionKind,
     pub date: String,
     pub text: String,
     pub root_cause: RootCause,
+    /// For a renegotiation: the customer agreed to the new date.
+    pub agreed: bool,
     pub error: Option<String>,
 }
 
 /// Which follow-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActionKind {
     Renegotiate,
     FlagAtRisk,
@@ -195,6 +199,7 @@ impl ActionDialog {
             date: date.to_owned(),
             text: String::new(),
             root_cause: RootCause::OurError,
+            agreed: true,
             error: None,
         }
     }
@@ -230,8 +235,15 @@ impl ActionDialog {
             ActionKind::Renegotiate => {
                 let new_due = parse_date(&self.date, today)
                     .map_err(|e| ValidationError::new(format!("New date: {}", e.0)))?;
+                let agreed = self.agreed;
                 Box::new(move |kind| match kind {
-                    EntryKind::Promise(p) => p.renegotiate(new_due, today, text),
+                    EntryKind::Promise(p) => {
+                        p.renegotiate(new_due, today, text)?;
+                        if let Some(last) = p.renegotiations.last_mut() {
+                            last.agreed = agreed;
+                        }
+                        Ok(())
+                    }
                     _ => Err(ValidationError::new("Only promises can be renegotiated.")),
                 })
             }
@@ -275,12 +287,22 @@ impl ActionDialog {
             .spacing([8.0, 6.0])
             .show(ui, |ui| match self.kind {
                 ActionKind::Renegotiate => {
-                    date_row_ui(ui, "New date", &mut self.date, today, "renegotiate_date");
+                    let date =
+                        date_row_ui(ui, "New date", &mut self.date, today, "renegotiate_date");
+                    if ui.memory(|m| m.focused().is_none()) {
+                        date.request_focus();
+                    }
                     field(ui, "What you told them", &mut self.text, false);
+                    ui.label("");
+                    ui.checkbox(&mut self.agreed, "They agreed to the new date");
+                    ui.end_row();
                 }
                 ActionKind::FlagAtRisk => field(ui, "Why it will slip", &mut self.text, true),
                 ActionKind::Resolve => {
-                    date_row_ui(ui, "Resolved on", &mut self.date, today, "resolved_on");
+                    let date = date_row_ui(ui, "Resolved on", &mut self.date, today, "resolved_on");
+                    if ui.memory(|m| m.focused().is_none()) {
+                        date.request_focus();
+                    }
                     ui.label("Root cause");
                     ui.horizontal(|ui| {
                         for cause in RootCause::ALL {
@@ -288,7 +310,7 @@ impl ActionDialog {
                         }
                     });
                     ui.end_row();
-                    field(ui, "What stops it happening again", &mut self.text, true);
+                    field(ui, "What stops it happening again", &mut self.text, false);
                 }
             });
         save_cancel_ui(ui, "Save", self.error.as_deref())

@@ -44,6 +44,7 @@ pub fn ui(ui: &mut egui::Ui, prefs: &Prefs, can_undo: bool, actions: &mut Vec<Ac
             item(ui, UiCommand::AddCustomer, true, actions);
             item(ui, UiCommand::EditCustomer, true, actions);
             item(ui, UiCommand::FocusSearch, true, actions);
+            item(ui, UiCommand::FocusCallFirst, true, actions);
         });
         ui.menu_button("Log", |ui| {
             for command in UiCommand::ALL.iter().filter(|c| c.entry_kind().is_some()) {

@@ -13,6 +13,7 @@ mod commands;
 mod customers_panel;
 mod date_field;
 mod dialogs;
+mod drafts;
 mod entry_actions;
 mod entry_form;
 mod export_dialog;

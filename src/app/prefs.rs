@@ -48,6 +48,8 @@ pub struct Prefs {
     pub theme: ThemeChoice,
     pub show_call_first: bool,
     pub last_customer: Option<i64>,
+    /// The journal [`Prefs::last_customer`] belongs to: a number means nothing in another.
+    pub last_customer_journal: Option<PathBuf>,
     pub last_journal: Option<PathBuf>,
 }
 
@@ -57,6 +59,7 @@ impl Default for Prefs {
             theme: ThemeChoice::FollowSystem,
             show_call_first: true,
             last_customer: None,
+            last_customer_journal: None,
             last_journal: None,
         }
     }

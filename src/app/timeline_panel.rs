@@ -21,6 +21,8 @@ pub struct TimelineView {
     pub focus_selected: bool,
     /// Put keyboard focus on "Tell them now…" next frame (after "Mark broken").
     pub focus_tell_them: bool,
+    /// Show the top (the newest entries) next frame.
+    pub scroll_to_top: bool,
     rows: Vec<usize>,
     rows_valid: bool,
 }
@@ -64,9 +66,27 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
             )
         }
         EntryKind::Promise(p) => {
-            let history = match p.renegotiations.len() {
-                0 => String::new(),
-                n => format!(", renegotiated {n}×"),
+            let history = match p.renegotiations.last() {
+                None => String::new(),
+                Some(last) => {
+                    let times = match p.renegotiations.len() {
+                        1 => String::new(),
+                        n => format!(" ({n}×)"),
+                    };
+                    let told = match last.note.lines().next().unwrap_or_default().trim() {
+                        "" => String::new(),
+                        note => format!(", told: {note}"),
+                    };
+                    let agreed = if last.agreed {
+                        "they agreed"
+                    } else {
+                        "not agreed yet"
+                    };
+                    format!(
+                        ", moved from {}{times}{told} — {agreed}",
+                        format_date(last.from_due)
+                    )
+                }
             };
             match p.status {
                 PromiseStatus::Open if p.at_risk.is_some() => {
@@ -279,44 +299,32 @@ pub fn ui(
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
     let focus_selected = std::mem::take(&mut view.focus_selected);
     let mut step: Option<isize> = None;
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show_rows(ui, row_height, view.rows.len(), |ui, range| {
-            for &index in &view.rows[range] {
-                let Some(entry) = journal.timeline.get(index) else {
-                    continue;
-                };
-                let is_selected = view.selected_entry == Some(entry.id);
-                let response = entry_row_ui(ui, entry, is_selected, today, row_height, actions);
-                if is_selected && focus_selected {
-                    response.request_focus();
-                    response.scroll_to_me(None);
-                }
-                if response.has_focus() {
-                    // The row takes ↑/↓ for itself: they move the selection, not egui's focus.
-                    ui.memory_mut(|m| {
-                        m.set_focus_lock_filter(
-                            response.id,
-                            egui::EventFilter {
-                                vertical_arrows: true,
-                                ..Default::default()
-                            },
-                        )
-                    });
-                    ui.input(|i| {
-                        if i.key_pressed(egui::Key::ArrowDown) {
-                            step = Some(1);
-                        } else if i.key_pressed(egui::Key::ArrowUp) {
-                            step = Some(-1);
-                        }
-                    });
-                    if !is_selected {
-                        // Tab reached this row: the keyboard selects what it stands on.
-                        actions.push(Action::SelectEntry(Some(entry.id)));
-                    }
+    let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+    if std::mem::take(&mut view.scroll_to_top) {
+        // Another customer opens on their newest entries, not at the last one's position.
+        scroll = scroll.vertical_scroll_offset(0.0);
+    }
+    scroll.show_rows(ui, row_height, view.rows.len(), |ui, range| {
+        for &index in &view.rows[range] {
+            let Some(entry) = journal.timeline.get(index) else {
+                continue;
+            };
+            let is_selected = view.selected_entry == Some(entry.id);
+            let response = entry_row_ui(ui, entry, is_selected, today, row_height, actions);
+            if is_selected && focus_selected {
+                response.request_focus();
+                response.scroll_to_me(None);
+            }
+            if response.has_focus() {
+                // The row takes ↑/↓ for itself: they move the selection, not egui's focus.
+                super::widgets::arrow_keys(ui, response.id, &mut step);
+                if !is_selected {
+                    // Tab reached this row: the keyboard selects what it stands on.
+                    actions.push(Action::SelectEntry(Some(entry.id)));
                 }
             }
-        });
+        }
+    });
     if let Some(step) = step {
         let position = view
             .selected_entry

@@ -54,3 +54,24 @@ pub(super) fn field(ui: &mut egui::Ui, label: &str, text: &mut String, focus: bo
     }
     ui.end_row();
 }
+
+/// Takes ↑/↓ for the focused row `id` (egui would move focus by itself otherwise) and says
+/// which way to move the selection.
+pub(super) fn arrow_keys(ui: &egui::Ui, id: egui::Id, step: &mut Option<isize>) {
+    ui.memory_mut(|m| {
+        m.set_focus_lock_filter(
+            id,
+            egui::EventFilter {
+                vertical_arrows: true,
+                ..Default::default()
+            },
+        )
+    });
+    ui.input(|i| {
+        if i.key_pressed(egui::Key::ArrowDown) {
+            *step = Some(1);
+        } else if i.key_pressed(egui::Key::ArrowUp) {
+            *step = Some(-1);
+        }
+    });
+}
