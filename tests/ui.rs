@@ -1518,3 +1518,57 @@ fn escape_on_the_calendar_closes_only_the_calendar() {
         "the dialog stayed open with its text"
     );
 }
+
+/// A reached call on a customer with an untold slip asks "Did you tell them about …?";
+/// ticking it records the bad news, linked to the promise.
+#[test]
+fn a_reached_call_asks_whether_they_were_told_about_the_slip_and_records_it() {
+    let mut promise = None;
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        promise = Some(add_promise(store, ann, "Replacement pump", -1));
+    });
+    let promise = promise.unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    harness
+        .get_by_label("What was said")
+        .type_text("Pump ships Monday");
+    harness.run();
+    harness
+        .get_by_label("Did you tell them about \"Replacement pump (due 2026-11-19)\"?")
+        .click();
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    assert_eq!(
+        notice(harness),
+        "Saved: Contact for Ann Keller. The bad news you told them is on the timeline too."
+    );
+    let journal = harness.state().journal.as_ref().unwrap();
+    let news: Vec<_> = journal
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::BadNews(b) => Some((e.summary.clone(), b.related, b.proactive)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        news,
+        vec![(
+            "Told them on the call about \"Replacement pump (due 2026-11-19)\": Pump ships Monday"
+                .to_owned(),
+            Some(promise),
+            false
+        )]
+    );
+}

@@ -52,11 +52,19 @@ impl CandorApp {
                     None => UndoStep::Added(saved.id),
                 });
                 let what = saved.kind.tag().label();
+                let told = self.record_told_on_call(form, &saved, now);
                 self.reload();
                 self.select_customer(saved.customer_id);
                 self.timeline.selected_entry = Some(saved.id);
+                let told = match told {
+                    0 => String::new(),
+                    1 => " The bad news you told them is on the timeline too.".to_owned(),
+                    n => format!(
+                        " The {n} pieces of bad news you told them are on the timeline too."
+                    ),
+                };
                 self.saved(format!(
-                    "Saved: {what} for {}.",
+                    "Saved: {what} for {}.{told}",
                     self.customer_name(saved.customer_id)
                 ));
                 true
@@ -66,6 +74,51 @@ impl CandorApp {
                 false
             }
         }
+    }
+
+    /// For a call that reached them: records the slips they were told about on it as bad
+    /// news linked to each item. Returns how many were recorded.
+    fn record_told_on_call(
+        &mut self,
+        form: &EntryForm,
+        call: &crate::domain::Entry,
+        now: chrono::NaiveDateTime,
+    ) -> usize {
+        use crate::domain::{BadNews, BadNewsKind, EntryDraft, Outcome};
+        if form.editing.is_some()
+            || form.kind != EntryKindTag::Contact
+            || form.outcome != Outcome::Reached
+        {
+            return 0;
+        }
+        let mut recorded = 0;
+        for (item, _) in form.told_about.iter().filter(|(_, told)| *told) {
+            let summary = match call.summary.trim() {
+                "" => format!("Told them on the call about {}.", item.label),
+                said => format!("Told them on the call about {}: {said}", item.label),
+            };
+            let draft = EntryDraft {
+                customer_id: call.customer_id,
+                occurred_at: call.occurred_at,
+                summary,
+                kind: EntryKind::BadNews(BadNews {
+                    about: BadNewsKind::Delay,
+                    related: Some(item.id),
+                    proactive: !item.past_due,
+                }),
+            };
+            let Some(journal) = self.journal.as_mut() else {
+                break;
+            };
+            match journal.store.add_entry(draft, now) {
+                Ok(saved) => {
+                    self.undo.push(UndoStep::Added(saved.id));
+                    recorded += 1;
+                }
+                Err(error) => self.fail_about(ErrorTopic::Save, error.to_string()),
+            }
+        }
+        recorded
     }
 
     pub(super) fn save_customer_form(&mut self, form: &mut CustomerForm) -> bool {
@@ -170,7 +223,15 @@ impl CandorApp {
                 return;
             }
         }
-        let form = EntryForm::new(kind, customer, &self.customer_name(customer));
+        let mut form = EntryForm::new(kind, customer, &self.customer_name(customer));
+        if kind == EntryKindTag::Contact && self.selected == Some(customer) {
+            // A call that reaches them is the moment to tell them: ask, and record it.
+            form.told_about = self
+                .untold_items()
+                .into_iter()
+                .map(|item| (item, false))
+                .collect();
+        }
         self.dialog = Some(Dialog::Entry(Box::new(form)));
     }
 

@@ -179,6 +179,39 @@ impl CandorApp {
         });
     }
 
+    /// The selected customer's slips and broken promises nobody told them about, as the
+    /// ranking sees them.
+    pub(super) fn untold_items(&self) -> Vec<RelatedChoice> {
+        let (Some(customer), Some(journal)) = (self.selected, self.journal.as_ref()) else {
+            return Vec::new();
+        };
+        let today = self.today();
+        let untold: Vec<EntryId> = journal
+            .ranking
+            .iter()
+            .filter(|r| r.customer_id == customer)
+            .flat_map(|r| r.reasons.iter())
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    ReasonKind::SlippingUntold | ReasonKind::BrokenUnexplained
+                )
+            })
+            .filter_map(|r| r.entry_id)
+            .collect();
+        journal
+            .timeline
+            .iter()
+            .filter(|e| untold.contains(&e.id))
+            .map(|e| RelatedChoice {
+                id: e.id,
+                label: format!("\"{}\"", item_label(e)),
+                past_due: e.kind.due().is_some_and(|d| d < today)
+                    || matches!(&e.kind, EntryKind::Promise(p) if matches!(p.status, PromiseStatus::Broken(_))),
+            })
+            .collect()
+    }
+
     /// The bad-news form for the selected customer: it asks which slipping or broken item
     /// the news is about, with `about` (or the likeliest one) chosen, and "we told them
     /// first" unticked when that item's due day has already passed.

@@ -44,6 +44,9 @@ pub struct EntryForm {
     pub related: Option<EntryId>,
     /// The slipping or broken items of this customer the bad news may be about.
     pub related_choices: Vec<RelatedChoice>,
+    /// For a call that reached them: the slips they had not been told about, each with
+    /// "yes, I told them on this call" (recorded as bad news when saved).
+    pub told_about: Vec<(RelatedChoice, bool)>,
     pub owner: String,
     pub amount: String,
     pub order_status: OrderStatus,
@@ -84,6 +87,7 @@ impl EntryForm {
             proactive: true,
             related: None,
             related_choices: Vec::new(),
+            told_about: Vec::new(),
             owner: "me".to_owned(),
             amount: amount.to_owned(),
             order_status: OrderStatus::OnTrack,
@@ -347,6 +351,13 @@ impl EntryForm {
                 choice_row(ui, "Direction", &mut self.direction, Direction::ALL);
                 choice_row(ui, "Outcome", &mut self.outcome, Outcome::ALL);
                 text_row(ui, "Minutes", &mut self.duration_mins);
+                if self.outcome == Outcome::Reached {
+                    for (item, told) in &mut self.told_about {
+                        ui.label("");
+                        ui.checkbox(told, format!("Did you tell them about {}?", item.label));
+                        ui.end_row();
+                    }
+                }
             }
             EntryKindTag::Promise => {
                 date_row_ui(ui, "Due", &mut self.due, today, "form_due");
