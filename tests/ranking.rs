@@ -915,3 +915,54 @@ fn a_missed_call_from_the_customer_outranks_silence_and_due_dates() {
     assert_eq!(reasons(&due), vec![ReasonKind::DueSoon]);
     assert!(score(&facts) > score(&due));
 }
+
+/// Issue 11: openers read like a person — "due today", not "in 0 days"; an order is "your
+/// order"; a quote inside the item's text never nests inside the opener's quotes.
+#[test]
+fn openers_say_due_today_speak_of_your_order_and_never_nest_quotes() {
+    let mut facts = calm(1, "A");
+    facts.open_items.push(OpenItem {
+        entry_id: EntryId(7),
+        what: "The \"big\" oven".into(),
+        opened_at: at(days_ago(20), 9),
+        detail: OpenDetail::Promise {
+            due: today(),
+            category: PromiseCategory::Delivery,
+            at_risk_since: Some(at(today(), 8)),
+            risk_reason: String::new(),
+        },
+    });
+    let ranked = score_customer(&facts, today(), &RankSettings::default()).unwrap();
+    let top = ranked.top_reason().unwrap();
+    assert_eq!(
+        top.text,
+        "Promise \"The 'big' oven\" is at risk, due today, and they have not been told"
+    );
+    assert!(!top.text.contains("in 0 days"));
+    assert!(
+        top.opener
+            .starts_with("I promised you \"The 'big' oven\" by today"),
+        "{}",
+        top.opener
+    );
+
+    let mut order = calm(2, "B");
+    order.last_reached_at = Some(at(days_ago(10), 9));
+    order.open_items.push(OpenItem {
+        entry_id: EntryId(8),
+        what: "40 chairs".into(),
+        opened_at: at(days_ago(20), 9),
+        detail: OpenDetail::Order {
+            due: days_ago(2),
+            status: OrderStatus::Delayed,
+            status_changed_at: Some(at(days_ago(5), 9)),
+        },
+    });
+    let ranked = score_customer(&order, today(), &RankSettings::default()).unwrap();
+    let opener = &ranked.top_reason().unwrap().opener;
+    assert!(
+        opener.starts_with("Your order \"40 chairs\" should have reached you on"),
+        "{opener}"
+    );
+    assert!(!opener.contains("I promised"), "{opener}");
+}

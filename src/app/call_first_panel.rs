@@ -195,9 +195,10 @@ fn card_ui(
                     &rest.join("\n"),
                 );
             }
+            // Italic, not in quotes: the opener quotes the item itself.
             line_ui(
                 ui,
-                egui::RichText::new(format!("“{}”", ranked.opener)).italics(),
+                egui::RichText::new(format!("Say: {}", ranked.opener)).italics(),
                 &ranked.opener,
             );
             ui.horizontal(|ui| {

@@ -462,10 +462,12 @@ fn sort_reasons(reasons: &mut [Reason]) {
     });
 }
 
-/// Shortens an item's text for a reason sentence.
+/// Shortens an item's text for a reason sentence, in double quotes. Double quotes inside
+/// become single ones, so a quote never sits inside a quote of its own kind.
 fn quoted(what: &str) -> String {
     const MAX_CHARS: usize = 60;
-    let line = what.lines().next().unwrap_or("").trim();
+    let line = what.lines().next().unwrap_or("").trim().replace('"', "'");
+    let line = line.as_str();
     if line.chars().count() > MAX_CHARS {
         let cut: String = line.chars().take(MAX_CHARS - 1).collect();
         format!("\"{}…\"", cut.trim_end())
@@ -506,6 +508,7 @@ fn open_item_reasons(
         } => {
             let slip = Slip {
                 noun: "Promise",
+                is_order: false,
                 flag_word: "at risk",
                 due: *due,
                 flagged_at: *at_risk_since,
@@ -530,6 +533,7 @@ fn open_item_reasons(
             let flag_word = status.label().to_lowercase();
             let slip = Slip {
                 noun: "Order delivery",
+                is_order: true,
                 flag_word: &flag_word,
                 due: *due,
                 flagged_at,
@@ -551,6 +555,8 @@ fn open_item_reasons(
 /// A promise, or an order's delivery date, that may be slipping.
 struct Slip<'a> {
     noun: &'a str,
+    /// An order speaks of "your order", not of "what I promised".
+    is_order: bool,
     /// "at risk", "delayed", "back-ordered".
     flag_word: &'a str,
     due: NaiveDate,
@@ -567,6 +573,7 @@ fn promise_reasons(
 ) {
     let Slip {
         noun,
+        is_order,
         flag_word,
         due,
         flagged_at,
@@ -576,7 +583,7 @@ fn promise_reasons(
     let days_overdue = days_between(due, today);
     let overdue = days_overdue > 0;
     if flagged_at.is_none() && !overdue {
-        due_soon_reason(facts, item, noun, due, today, reasons);
+        due_soon_reason(facts, item, noun, is_order, due, today, reasons);
         return;
     }
     // The slip began when it was flagged, or when the due date arrived, whichever came first.
@@ -594,12 +601,15 @@ fn promise_reasons(
             format_date(due)
         )
     } else {
-        let days_left = days_between(today, due);
-        format!(
-            "{flag_word}, due {} (in {})",
-            format_date(due),
-            plural(days_left, "day")
-        )
+        match days_between(today, due) {
+            0 => format!("{flag_word}, due today"),
+            1 => format!("{flag_word}, due tomorrow ({})", format_date(due)),
+            days_left => format!(
+                "{flag_word}, due {} (in {})",
+                format_date(due),
+                plural(days_left, "day")
+            ),
+        }
     };
     let because = if risk_reason.is_empty() {
         String::new()
@@ -617,9 +627,15 @@ fn promise_reasons(
             ),
             since: slip_start.date(),
             entry_id: Some(item.entry_id),
-            opener: format!(
-                "A quick update on {what}: here is where it stands now and when you can expect it."
-            ),
+            opener: if is_order {
+                format!(
+                    "A quick update on your order {what}: here is where it stands now and when you can expect it."
+                )
+            } else {
+                format!(
+                    "A quick update on {what}: here is where it stands now and when you can expect it."
+                )
+            },
         });
         return;
     }
@@ -627,16 +643,23 @@ fn promise_reasons(
     let points = w::SLIP_UNTOLD
         + if imminent { w::SLIP_UNTOLD_IMMINENT } else { 0 }
         + w::SLIP_UNTOLD_PER_DAY_OVERDUE * days_overdue.clamp(0, w::SLIP_OVERDUE_CAP_DAYS);
-    let opener = if overdue {
-        format!(
+    let opener = match (is_order, overdue) {
+        (true, true) => format!(
+            "Your order {what} should have reached you on {}, and it has not. I'd rather you hear it from me: here is where it stands, why, and the new date I can stand behind.",
+            format_date(due)
+        ),
+        (true, false) => format!(
+            "Your order {what}, due {}, will be late. I'm telling you now so you can plan: here is why, and the new date I can commit to.",
+            day_name(due, today)
+        ),
+        (false, true) => format!(
             "I promised you {what} by {}, and I did not keep that. I'd rather you hear it from me: here is where it stands, why, and the new date I can stand behind.",
             format_date(due)
-        )
-    } else {
-        format!(
+        ),
+        (false, false) => format!(
             "I promised you {what} by {}, and I now know it will slip. I'm telling you now so you can plan: here is why, and the new date I can commit to.",
             day_name(due, today)
-        )
+        ),
     };
     reasons.push(Reason {
         kind: ReasonKind::SlippingUntold,
@@ -652,6 +675,7 @@ fn due_soon_reason(
     facts: &CustomerFacts,
     item: &OpenItem,
     noun: &str,
+    is_order: bool,
     due: NaiveDate,
     today: NaiveDate,
     reasons: &mut Vec<Reason>,
@@ -678,9 +702,15 @@ fn due_soon_reason(
         text: format!("{noun} {what} is due {when}: confirm it, or warn them now"),
         since: due,
         entry_id: Some(item.entry_id),
-        opener: format!(
-            "About {what}, due {when}: I'm calling to confirm where it stands before the date, not after."
-        ),
+        opener: if is_order {
+            format!(
+                "About your order {what}, due {when}: I'm calling to confirm it arrives as planned, before the date, not after."
+            )
+        } else {
+            format!(
+                "About {what}, due {when}: I'm calling to confirm where it stands before the date, not after."
+            )
+        },
     });
 }
 
