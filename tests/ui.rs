@@ -1572,3 +1572,39 @@ fn a_reached_call_asks_whether_they_were_told_about_the_slip_and_records_it() {
         )]
     );
 }
+
+/// Phone numbers and e-mail addresses are links with copy buttons; following the phone
+/// link opens the call form for that customer.
+#[test]
+fn the_phone_is_a_tel_link_that_readies_the_call_form_and_both_can_be_copied() {
+    let mut fixture = app_from(|store| {
+        let mut draft = CustomerDraft::named("Ann Keller");
+        draft.phone = "+49 30 1234-567".into();
+        draft.email = "ann@keller.example".into();
+        store.add_customer(draft, days_before_now(30)).unwrap();
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.get_by_label("Copy phone");
+    harness.get_by_label("Copy email");
+    harness.get_by_label("✉ ann@keller.example");
+    harness.get_by_label("📞 +49 30 1234-567").click();
+    harness.step();
+    let opened: Vec<String> = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::OpenUrl(open) => Some(open.url.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, vec!["tel:+49301234567".to_owned()]);
+    harness.run();
+    assert!(
+        harness.get_by_label("What was said").is_focused(),
+        "the call form is ready for the notes"
+    );
+}

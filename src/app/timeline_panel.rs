@@ -201,12 +201,35 @@ pub fn ui(
             }
         });
     });
-    let contact: Vec<&str> = [customer.phone.as_str(), customer.email.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !contact.is_empty() {
-        ui.label(contact.join("   "));
+    if !customer.phone.is_empty() || !customer.email.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            if !customer.phone.is_empty() {
+                let dial: String = customer
+                    .phone
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect();
+                let link = ui
+                    .hyperlink_to(format!("📞 {}", customer.phone), format!("tel:{dial}"))
+                    .on_hover_text("Call with your phone app; the call form opens for the notes");
+                if link.clicked() {
+                    // Back from the phone app, the notes go straight into the call form.
+                    actions.push(Action::LogFor(customer.id, EntryKindTag::Contact));
+                }
+                if ui.small_button("Copy phone").clicked() {
+                    ui.ctx().copy_text(customer.phone.clone());
+                }
+            }
+            if !customer.email.is_empty() {
+                ui.hyperlink_to(
+                    format!("✉ {}", customer.email),
+                    format!("mailto:{}", customer.email),
+                );
+                if ui.small_button("Copy email").clicked() {
+                    ui.ctx().copy_text(customer.email.clone());
+                }
+            }
+        });
     }
     let promises = stats.promises_kept + stats.promises_broken;
     let reached = match stats.last_reached_at {
