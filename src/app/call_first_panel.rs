@@ -147,10 +147,12 @@ fn card_ui(
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.set_height(ui.available_height());
+            let name = super::bidi::display(&ranked.name);
             let who = if ranked.company.is_empty() {
-                format!("{}. {}", ranked.rank, ranked.name)
+                format!("{}. {name}", ranked.rank)
             } else {
-                format!("{}. {} ({})", ranked.rank, ranked.name, ranked.company)
+                let company = super::bidi::display(&ranked.company);
+                format!("{}. {name} ({company})", ranked.rank)
             };
             let name = ui
                 .horizontal(|ui| {

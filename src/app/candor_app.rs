@@ -101,6 +101,8 @@ pub struct CandorApp {
     pub(super) startup_backup:
         Option<std::sync::mpsc::Receiver<crate::backups::Result<Option<PathBuf>>>>,
     pub(super) fonts_installed: bool,
+    /// The system fonts for scripts egui's own fonts lack, being found off the UI thread.
+    pub(super) font_search: Option<super::fonts::FallbackSearch>,
     /// An export, import, backup or restore running on its own thread.
     pub(super) job: Option<BackgroundJob>,
     /// When set, the first frame prints how long start-up took.
@@ -217,6 +219,7 @@ impl CandorApp {
             restore_offer: None,
             startup_backup: None,
             fonts_installed: false,
+            font_search: None,
             job: None,
             first_frame_timer: None,
             was_focused: true,
@@ -298,6 +301,14 @@ impl CandorApp {
                 }
             }
         }
+    }
+
+    /// Starts looking for system fonts for Arabic, Hebrew, CJK, Devanagari and other
+    /// scripts; they are added when found (the window shows at once meanwhile).
+    pub fn start_font_search(&mut self) {
+        self.font_search = Some(super::fonts::FallbackSearch::start(
+            super::fonts::default_fonts_cover(),
+        ));
     }
 
     /// Prints, at the end of the first frame, the time since `started` (start-up timing).
@@ -469,8 +480,14 @@ impl CandorApp {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if !self.fonts_installed {
-            install_fonts(&ctx);
+            ctx.set_fonts(super::fonts::base_definitions());
             self.fonts_installed = true;
+        }
+        if let Some(faces) = self.font_search.as_ref().and_then(|s| s.poll()) {
+            self.font_search = None;
+            if !faces.is_empty() {
+                ctx.set_fonts(super::fonts::definitions_with(faces));
+            }
         }
         self.keep_title(&ctx);
         self.poll_daily_backup();
@@ -820,16 +837,6 @@ impl eframe::App for CandorApp {
 
 /// egui's fonts, with Hack (which has arrows, check marks and box symbols) as a fallback
 /// for proportional text, so messages like "File → Back up now…" never draw boxes.
-fn install_fonts(ctx: &egui::Context) {
-    let mut fonts = egui::FontDefinitions::default();
-    if fonts.font_data.contains_key("Hack")
-        && let Some(proportional) = fonts.families.get_mut(&egui::FontFamily::Proportional)
-        && !proportional.iter().any(|name| name == "Hack")
-    {
-        proportional.push("Hack".to_owned());
-    }
-    ctx.set_fonts(fonts);
-}
 
 fn open_error_ui(
     ui: &mut egui::Ui,

@@ -181,7 +181,7 @@ pub fn ui(
                 let mut text = egui::text::LayoutJob::default();
                 let style = ui.style();
                 text.append(
-                    &customer.name,
+                    &super::bidi::display(&customer.name),
                     0.0,
                     egui::TextFormat::simple(
                         egui::TextStyle::Body.resolve(style),
@@ -190,9 +190,11 @@ pub fn ui(
                 );
                 let second_line = match (customer.company.is_empty(), marks.is_empty()) {
                     (true, true) => String::new(),
-                    (false, true) => format!("\n{}", customer.company),
+                    (false, true) => format!("\n{}", super::bidi::display(&customer.company)),
                     (true, false) => format!("\n{marks}"),
-                    (false, false) => format!("\n{} — {marks}", customer.company),
+                    (false, false) => {
+                        format!("\n{} — {marks}", super::bidi::display(&customer.company))
+                    }
                 };
                 let color = if badges.any() {
                     style.visuals.warn_fg_color
@@ -204,11 +206,14 @@ pub fn ui(
                     0.0,
                     egui::TextFormat::simple(egui::TextStyle::Small.resolve(style), color),
                 );
-                let response = ui.add(
-                    egui::Button::selectable(selected == Some(customer.id), text)
-                        .wrap_mode(egui::TextWrapMode::Extend)
-                        .min_size(egui::vec2(ui.available_width(), row_height - 4.0)),
-                );
+                // A long name is cut with "…" to the panel's width; hovering shows it whole.
+                let response = ui
+                    .add(
+                        egui::Button::selectable(selected == Some(customer.id), text)
+                            .wrap_mode(egui::TextWrapMode::Truncate)
+                            .min_size(egui::vec2(ui.available_width(), row_height - 4.0)),
+                    )
+                    .on_hover_text(format!("{}\n{}", customer.name, customer.company));
                 if response.clicked() {
                     response.request_focus();
                     actions.push(Action::SelectCustomer(customer.id));

@@ -6,6 +6,7 @@
 mod action;
 mod background;
 mod backup_dialog;
+mod bidi;
 mod call_first_panel;
 mod candor_app;
 mod command_handling;
@@ -18,6 +19,7 @@ mod entry_actions;
 mod entry_form;
 mod export_dialog;
 mod file_picker;
+mod fonts;
 mod import_dialog;
 mod journal;
 mod menu_bar;
@@ -95,6 +97,7 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<()> {
                 app.report_first_frame_since(started);
             }
             app.start_daily_backup();
+            app.start_font_search();
             Ok(Box::new(app))
         }),
     )

@@ -180,13 +180,8 @@ pub fn ui(
     let stats = journal.stats.get(&customer.id).cloned().unwrap_or_default();
 
     ui.horizontal(|ui| {
-        ui.heading(&customer.name);
-        if !customer.company.is_empty() {
-            ui.label(format!("— {}", customer.company));
-        }
-        if customer.archived {
-            ui.colored_label(ui.visuals().warn_fg_color, "archived");
-        }
+        // The buttons first (right-aligned) so a long name is cut to the space left,
+        // never pushing them off or over each other; hovering shows the whole name.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let (label, archive) = if customer.archived {
                 ("Bring back", false)
@@ -199,6 +194,22 @@ pub fn ui(
             if ui.button(UiCommand::EditCustomer.label()).clicked() {
                 actions.push(Action::Command(UiCommand::EditCustomer));
             }
+            if customer.archived {
+                ui.colored_label(ui.visuals().warn_fg_color, "archived");
+            }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                let title = if customer.company.is_empty() {
+                    super::bidi::display(&customer.name).into_owned()
+                } else {
+                    format!(
+                        "{} — {}",
+                        super::bidi::display(&customer.name),
+                        super::bidi::display(&customer.company)
+                    )
+                };
+                ui.add(egui::Label::new(egui::RichText::new(title).heading()).truncate())
+                    .on_hover_text(format!("{}\n{}", customer.name, customer.company));
+            });
         });
     });
     if !customer.phone.is_empty() || !customer.email.is_empty() {
@@ -250,7 +261,12 @@ pub fn ui(
         stats.promises_kept, stats.promises_broken, customer.cadence_days
     ));
     if !customer.notes.is_empty() {
-        ui.weak(customer.notes.lines().next().unwrap_or_default());
+        let first_line = customer.notes.lines().next().unwrap_or_default();
+        ui.add(
+            egui::Label::new(egui::RichText::new(super::bidi::display(first_line)).weak())
+                .truncate(),
+        )
+        .on_hover_text(&customer.notes);
     }
 
     ui.add_space(4.0);
@@ -397,7 +413,7 @@ fn entry_row_ui(
         egui::TextFormat::simple(body.clone(), color),
     );
     job.append(
-        summary,
+        &super::bidi::display(summary),
         0.0,
         egui::TextFormat::simple(body.clone(), style.visuals.strong_text_color()),
     );
