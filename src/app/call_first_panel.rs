@@ -207,7 +207,17 @@ fn card_ui(
                 if ui.button("Log call").clicked() {
                     actions.push(Action::LogFor(ranked.customer_id, EntryKindTag::Contact));
                 }
-                if ui.button("Snooze until tomorrow").clicked() {
+                // A narrow panel gets the short label, so the button is never cut off.
+                let snooze = if ui.available_width() >= 190.0 {
+                    "Snooze until tomorrow"
+                } else {
+                    "Snooze"
+                };
+                if ui
+                    .button(snooze)
+                    .on_hover_text("Take them off today's list, with a note on their timeline")
+                    .clicked()
+                {
                     actions.push(Action::SnoozeUntilTomorrow(ranked.customer_id));
                 }
             });

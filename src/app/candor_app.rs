@@ -534,9 +534,13 @@ impl CandorApp {
             }
             Some(journal) => {
                 let today = self.today();
+                // The side panels take a share of the window, so from 800 px wide to a 4K
+                // screen the timeline in the middle keeps at least two fifths of it.
+                let window_width = ui.available_width();
                 egui::Panel::left("customers")
-                    .default_size(260.0)
-                    .min_size(180.0)
+                    .default_size((window_width * 0.22).clamp(170.0, 320.0))
+                    .min_size(150.0)
+                    .max_size((window_width * 0.3).max(150.0))
                     .show(ui, |ui| {
                         ui.push_id(self.view_generation, |ui| {
                             customers_panel::ui(
@@ -550,8 +554,9 @@ impl CandorApp {
                     });
                 if self.prefs.show_call_first {
                     egui::Panel::right("call_first")
-                        .default_size(340.0)
-                        .min_size(220.0)
+                        .default_size((window_width * 0.27).clamp(200.0, 440.0))
+                        .min_size(180.0)
+                        .max_size((window_width * 0.32).max(180.0))
                         .show(ui, |ui| {
                             ui.push_id(self.view_generation, |ui| {
                                 call_first_panel::ui(

@@ -178,39 +178,50 @@ pub fn ui(
                     .copied()
                     .unwrap_or_default();
                 let marks = badge_text(badges);
-                let mut text = egui::text::LayoutJob::default();
                 let style = ui.style();
-                text.append(
+                let body = egui::TextStyle::Body.resolve(style);
+                let small = egui::TextStyle::Small.resolve(style);
+                // One line each, cut with "…" to the panel's width, so every row keeps its
+                // height whatever the name; hovering shows it all.
+                let width = ui.available_width() - 2.0 * ui.spacing().button_padding.x;
+                let name = super::widgets::elide(
+                    ui,
                     &super::bidi::display(&customer.name),
-                    0.0,
-                    egui::TextFormat::simple(
-                        egui::TextStyle::Body.resolve(style),
-                        style.visuals.strong_text_color(),
-                    ),
+                    body.clone(),
+                    width,
                 );
                 let second_line = match (customer.company.is_empty(), marks.is_empty()) {
                     (true, true) => String::new(),
-                    (false, true) => format!("\n{}", super::bidi::display(&customer.company)),
-                    (true, false) => format!("\n{marks}"),
+                    (false, true) => super::bidi::display(&customer.company).into_owned(),
+                    (true, false) => marks,
                     (false, false) => {
-                        format!("\n{} — {marks}", super::bidi::display(&customer.company))
+                        format!("{} — {marks}", super::bidi::display(&customer.company))
                     }
                 };
+                let second_line = super::widgets::elide(ui, &second_line, small.clone(), width);
+                let style = ui.style();
+                let mut text = egui::text::LayoutJob::default();
+                text.append(
+                    &name,
+                    0.0,
+                    egui::TextFormat::simple(body, style.visuals.strong_text_color()),
+                );
                 let color = if badges.any() {
                     style.visuals.warn_fg_color
                 } else {
                     style.visuals.weak_text_color()
                 };
-                text.append(
-                    &second_line,
-                    0.0,
-                    egui::TextFormat::simple(egui::TextStyle::Small.resolve(style), color),
-                );
-                // A long name is cut with "…" to the panel's width; hovering shows it whole.
+                if !second_line.is_empty() {
+                    text.append(
+                        &format!("\n{second_line}"),
+                        0.0,
+                        egui::TextFormat::simple(small, color),
+                    );
+                }
                 let response = ui
                     .add(
                         egui::Button::selectable(selected == Some(customer.id), text)
-                            .wrap_mode(egui::TextWrapMode::Truncate)
+                            .wrap_mode(egui::TextWrapMode::Extend)
                             .min_size(egui::vec2(ui.available_width(), row_height - 4.0)),
                     )
                     .on_hover_text(format!("{}\n{}", customer.name, customer.company));

@@ -75,3 +75,32 @@ pub(super) fn arrow_keys(ui: &egui::Ui, id: egui::Id, step: &mut Option<isize>) 
         }
     });
 }
+
+/// `text` cut to one line of `max_width` points with "…", as `font` would draw it (the
+/// whole text when it fits). For rows that must keep their height however long a name is.
+pub(super) fn elide(ui: &egui::Ui, text: &str, font: egui::FontId, max_width: f32) -> String {
+    let width = |candidate: &str| {
+        let job = egui::text::LayoutJob::simple_singleline(
+            candidate.to_owned(),
+            font.clone(),
+            egui::Color32::PLACEHOLDER,
+        );
+        ui.ctx().fonts_mut(|fonts| fonts.layout_job(job)).size().x
+    };
+    if width(text) <= max_width {
+        return text.to_owned();
+    }
+    // The longest prefix that fits with "…", by halving (a few layouts per visible row).
+    let ends: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    let (mut fits, mut too_long) = (0, ends.len());
+    while too_long - fits > 1 {
+        let middle = (fits + too_long) / 2;
+        let candidate = format!("{}…", text[..ends[middle]].trim_end());
+        if width(&candidate) <= max_width {
+            fits = middle;
+        } else {
+            too_long = middle;
+        }
+    }
+    format!("{}…", text[..ends[fits]].trim_end())
+}
