@@ -1608,3 +1608,43 @@ fn the_phone_is_a_tel_link_that_readies_the_call_form_and_both_can_be_copied() {
         "the call form is ready for the notes"
     );
 }
+
+/// Export starts outside the hidden data folder (in Documents) and the next export starts
+/// in the folder the last one went to.
+#[test]
+fn export_starts_in_documents_then_in_the_last_folder_used() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let journal_folder = fixture._dir.path().to_path_buf();
+    let reports = tempfile::tempdir().unwrap();
+    let out = reports.path().join("customers.csv");
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    let first = harness
+        .get_by_label("Save to file")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        !first.starts_with(&journal_folder.display().to_string()),
+        "not the journal's folder: {first}"
+    );
+    replace_text(harness, "Save to file", &out.display().to_string());
+    harness.get_by_label("Export").click();
+    harness.step();
+    wait_for_job(harness);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    let second = harness
+        .get_by_label("Save to file")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        second.starts_with(&reports.path().display().to_string()),
+        "{second}"
+    );
+    assert_eq!(
+        harness.state().prefs.last_export_folder.as_deref(),
+        Some(reports.path())
+    );
+}

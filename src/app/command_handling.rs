@@ -415,9 +415,20 @@ impl CandorApp {
             UiCommand::ToggleCallFirst => self.prefs.show_call_first = !self.prefs.show_call_first,
             UiCommand::Export => {
                 let today = self.today();
-                self.dialog = Some(Dialog::Export(ExportDialog::new(&self.journal_path, today)));
+                let folder = self.export_folder();
+                self.picker.start_folder = Some(folder.clone());
+                self.dialog = Some(Dialog::Export(ExportDialog::new(&folder, today)));
             }
-            UiCommand::Import => self.dialog = Some(Dialog::Import(ImportDialog::new())),
+            UiCommand::Import => {
+                self.picker.start_folder = Some(
+                    self.prefs
+                        .last_import_folder
+                        .clone()
+                        .filter(|f| f.is_dir())
+                        .unwrap_or_else(super::prefs::documents_folder),
+                );
+                self.dialog = Some(Dialog::Import(ImportDialog::new()));
+            }
             UiCommand::ShowTrash => {
                 if let Some(trash) = self.trash_contents() {
                     self.dialog = Some(Dialog::Trash(TrashDialog::new(trash)));
@@ -533,6 +544,15 @@ impl CandorApp {
         }
     }
 
+    /// Where exports start: the last folder used, else the Documents folder.
+    fn export_folder(&self) -> std::path::PathBuf {
+        self.prefs
+            .last_export_folder
+            .clone()
+            .filter(|f| f.is_dir())
+            .unwrap_or_else(super::prefs::documents_folder)
+    }
+
     pub(super) fn export(&mut self, dialog: &mut ExportDialog) -> bool {
         let today = self.today();
         let (report, options, path) = match dialog.request(today) {
@@ -550,9 +570,12 @@ impl CandorApp {
             report.label().to_lowercase(),
             path.display()
         );
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            self.prefs.last_export_folder = Some(folder.to_path_buf());
+        }
         let reopen = Dialog::Export(std::mem::replace(
             dialog,
-            ExportDialog::new(&self.journal_path, today),
+            ExportDialog::new(&self.export_folder(), today),
         ));
         self.start_job(what, Some(reopen), false, move || {
             match Store::open(&journal)
@@ -684,6 +707,9 @@ impl CandorApp {
             stop_before_line: dialog.agreed_stop_line(),
         };
         let path = dialog.path();
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            self.prefs.last_import_folder = Some(folder.to_path_buf());
+        }
         let journal = self.journal_path.clone();
         let what = format!("Importing {}…", path.display());
         let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));

@@ -26,8 +26,8 @@ pub struct ExportDialog {
 impl ExportDialog {
     /// The dialog with its defaults: the customers report of the last 30 days, beside the
     /// journal.
-    pub fn new(journal: &Path, today: NaiveDate) -> Self {
-        let folder = journal.parent().unwrap_or(Path::new(""));
+    /// A new export into `folder` (the last one used, or the Documents folder).
+    pub fn new(folder: &Path, today: NaiveDate) -> Self {
         let from = today.checked_sub_days(Days::new(30)).unwrap_or(today);
         Self {
             report: Report::Customers,

@@ -51,6 +51,22 @@ pub struct Prefs {
     /// The journal [`Prefs::last_customer`] belongs to: a number means nothing in another.
     pub last_customer_journal: Option<PathBuf>,
     pub last_journal: Option<PathBuf>,
+    /// Where the last export was written, to start the next one there.
+    pub last_export_folder: Option<PathBuf>,
+    /// Where the last imported file came from.
+    pub last_import_folder: Option<PathBuf>,
+}
+
+/// The folder exports and imports start in: the user's Documents folder (their home
+/// folder when there is none), never Candor's hidden data folder.
+pub fn documents_folder() -> PathBuf {
+    directories::UserDirs::new()
+        .and_then(|dirs| {
+            dirs.document_dir()
+                .map(std::path::Path::to_path_buf)
+                .or_else(|| Some(dirs.home_dir().to_path_buf()))
+        })
+        .unwrap_or_default()
 }
 
 impl Default for Prefs {
@@ -61,6 +77,8 @@ impl Default for Prefs {
             last_customer: None,
             last_customer_journal: None,
             last_journal: None,
+            last_export_folder: None,
+            last_import_folder: None,
         }
     }
 }
