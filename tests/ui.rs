@@ -1648,3 +1648,42 @@ fn export_starts_in_documents_then_in_the_last_folder_used() {
         Some(reports.path())
     );
 }
+
+/// "Call them first" reaches its whole list (it used to stop at 100 with "…and N more"):
+/// from the keyboard, ↓ walks to the last card, the panel follows, and Enter opens it.
+#[test]
+fn call_them_first_reaches_the_last_of_a_long_list_from_the_keyboard() {
+    const COUNT: usize = 130;
+    let mut fixture = app_from(|store| {
+        for n in 0..COUNT {
+            let id = add_named(store, &format!("Customer {n:03}"));
+            owe_callback(store, id);
+        }
+    });
+    let harness = fixture.harness();
+    harness.run();
+    let ranking_len = harness.state().journal.as_ref().unwrap().ranking.len();
+    assert_eq!(ranking_len, COUNT);
+    assert!(
+        harness
+            .query_by_label_contains("more further down")
+            .is_none()
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::J);
+    harness.run();
+    for _ in 1..COUNT {
+        harness.key_press(Key::ArrowDown);
+        harness.run();
+    }
+    let last = harness.state().journal.as_ref().unwrap().ranking[COUNT - 1]
+        .name
+        .clone();
+    harness.key_press(Key::Enter);
+    harness.run();
+    let opened = harness
+        .state()
+        .selected
+        .and_then(|id| harness.state().journal.as_ref().unwrap().customer(id))
+        .map(|c| c.name.clone());
+    assert_eq!(opened, Some(last));
+}

@@ -100,7 +100,7 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
                     )
                 }
                 PromiseStatus::Open => format!("due {}{history}", format_date(p.due)),
-                PromiseStatus::Kept(on) => format!("kept {}{history}", format_date(on)),
+                PromiseStatus::Kept(on) => format!("KEPT {}{history}", format_date(on)),
                 PromiseStatus::Broken(on) => format!("BROKEN {}{history}", format_date(on)),
             }
         }
@@ -139,10 +139,10 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
                 format_date(paid)
             ),
             None if p.is_overdue(today) => format!(
-                "{} {} — OVERDUE {} d",
+                "OVERDUE {} d — {} {}",
+                days_between(p.due, today),
                 p.invoice_ref,
-                p.amount,
-                days_between(p.due, today)
+                p.amount
             ),
             None => format!(
                 "{} {} — due {}",
@@ -418,11 +418,15 @@ fn entry_row_ui(
         egui::TextFormat::simple(body.clone(), style.visuals.strong_text_color()),
     );
     if !status.is_empty() {
-        job.append(
-            &format!("   {status}"),
-            0.0,
-            egui::TextFormat::simple(body, style.visuals.text_color()),
-        );
+        // Status words carry an icon as well as a colour, never colour alone.
+        let (icon, color) = super::widgets::status_mark(&status, style.visuals.dark_mode)
+            .unwrap_or(("", style.visuals.text_color()));
+        let text = if icon.is_empty() {
+            format!("   {status}")
+        } else {
+            format!("   {icon} {status}")
+        };
+        job.append(&text, 0.0, egui::TextFormat::simple(body, color));
     }
     let response = ui.add(
         egui::Button::selectable(is_selected, job)

@@ -104,3 +104,52 @@ pub(super) fn elide(ui: &egui::Ui, text: &str, font: egui::FontId, max_width: f3
     }
     format!("{}…", text[..ends[fits]].trim_end())
 }
+
+/// The icon and colour of a status word (OVERDUE, BROKEN, AT RISK, KEPT, OPEN), the same
+/// everywhere it appears; `None` for text that starts with none of them.
+pub(super) fn status_mark(status: &str, dark_mode: bool) -> Option<(&'static str, egui::Color32)> {
+    use egui::Color32;
+    let pick = |dark: Color32, light: Color32| if dark_mode { dark } else { light };
+    let red = pick(
+        Color32::from_rgb(255, 110, 100),
+        Color32::from_rgb(190, 30, 30),
+    );
+    let orange = pick(
+        Color32::from_rgb(255, 170, 60),
+        Color32::from_rgb(170, 90, 0),
+    );
+    let green = pick(
+        Color32::from_rgb(110, 210, 120),
+        Color32::from_rgb(20, 130, 50),
+    );
+    let word = status.split([' ', ',']).next().unwrap_or_default();
+    Some(match word {
+        "OVERDUE" => ("⚠", red),
+        "BROKEN" => ("✖", red),
+        "AT" if status.starts_with("AT RISK") => ("⚠", orange),
+        "OPEN" => ("●", orange),
+        "KEPT" => ("✔", green),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_mark;
+
+    #[test]
+    fn every_status_word_has_an_icon_and_one_colour_per_meaning() {
+        let (overdue, broken, at_risk, kept) = (
+            status_mark("OVERDUE 3 d (due 2026-11-17)", true),
+            status_mark("BROKEN 2026-11-18", true),
+            status_mark("AT RISK, due 2026-11-22", true),
+            status_mark("KEPT 2026-11-19", true),
+        );
+        for mark in [overdue, broken, at_risk, kept] {
+            assert!(mark.is_some_and(|(icon, _)| !icon.is_empty()));
+        }
+        assert_eq!(overdue.map(|m| m.1), broken.map(|m| m.1), "bad news is red");
+        assert_ne!(at_risk.map(|m| m.1), kept.map(|m| m.1));
+        assert_eq!(status_mark("due 2026-11-22", true), None);
+    }
+}
