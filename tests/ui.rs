@@ -1470,9 +1470,11 @@ fn another_journal_does_not_reopen_the_last_customer_by_number() {
         let mut store = Store::open(path).unwrap();
         add_named(&mut store, name);
     }
-    let mut prefs = Prefs::default();
-    prefs.last_customer = Some(1);
-    prefs.last_customer_journal = Some(first.clone());
+    let prefs = Prefs {
+        last_customer: Some(1),
+        last_customer_journal: Some(first.clone()),
+        ..Prefs::default()
+    };
     let app = CandorApp::open(second, prefs.clone(), Box::new(FixedClock(now())));
     assert_eq!(
         app.selected, None,

@@ -840,9 +840,6 @@ impl eframe::App for CandorApp {
     }
 }
 
-/// egui's fonts, with Hack (which has arrows, check marks and box symbols) as a fallback
-/// for proportional text, so messages like "File → Back up now…" never draw boxes.
-
 fn open_error_ui(
     ui: &mut egui::Ui,
     path: &Path,

@@ -189,8 +189,8 @@ pub fn definitions_with(faces: Vec<FoundFace>) -> egui::FontDefinitions {
     fonts
 }
 
-/// egui's default fonts, with the monospace font as a fallback for proportional text
-/// (it has box-drawing and other symbols the proportional one lacks).
+/// egui's fonts, with Hack (which has arrows, check marks and box symbols) as a fallback
+/// for proportional text, so messages like "File → Back up now…" never draw boxes.
 pub fn base_definitions() -> egui::FontDefinitions {
     let mut fonts = egui::FontDefinitions::default();
     if fonts.font_data.contains_key("Hack")
