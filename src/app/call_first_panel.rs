@@ -207,14 +207,9 @@ fn card_ui(
                 if ui.button("Log call").clicked() {
                     actions.push(Action::LogFor(ranked.customer_id, EntryKindTag::Contact));
                 }
-                // A narrow panel gets the short label, so the button is never cut off.
-                let snooze = if ui.available_width() >= 190.0 {
-                    "Snooze until tomorrow"
-                } else {
-                    "Snooze"
-                };
+                // In a narrow panel the label is cut with "…" (whole on hover), never clipped.
                 if ui
-                    .button(snooze)
+                    .add(egui::Button::new("Snooze until tomorrow").truncate())
                     .on_hover_text("Take them off today's list, with a note on their timeline")
                     .clicked()
                 {
