@@ -1689,3 +1689,23 @@ fn call_them_first_reaches_the_last_of_a_long_list_from_the_keyboard() {
         .map(|c| c.name.clone());
     assert_eq!(opened, Some(last));
 }
+
+/// The keyboard table's second row: a reached call with a note is two chords (Ctrl+L, type,
+/// Enter), and stays two.
+#[test]
+fn a_reached_call_with_a_note_takes_two_chords() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Maria Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::L);
+    chords
+        .harness
+        .get_by_label("What was said")
+        .type_text("Happy with the delivery");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 2);
+    assert_eq!(notice(chords.harness), "Saved: Contact for Maria Keller.");
+}
