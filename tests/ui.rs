@@ -1709,3 +1709,78 @@ fn a_reached_call_with_a_note_takes_two_chords() {
     assert_eq!(chords.count, 2);
     assert_eq!(notice(chords.harness), "Saved: Contact for Maria Keller.");
 }
+
+/// Every dialog opens with focus in its first field and Tab follows the visual order.
+#[test]
+fn the_customer_form_opens_on_its_first_field_and_tab_follows_the_visual_order() {
+    let mut fixture = app_with(&[]);
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    let order = [
+        "Name",
+        "Company",
+        "Phone",
+        "Email",
+        "Tags",
+        "Cadence (days)",
+        "Notes",
+    ];
+    for (n, label) in order.iter().enumerate() {
+        if n > 0 {
+            harness.key_press(Key::Tab);
+            harness.run();
+        }
+        assert!(
+            harness.get_by_label(label).is_focused(),
+            "{label} has focus after {n} Tab presses"
+        );
+    }
+}
+
+/// The promise form: the text, then When, then the due date (the calendar is no Tab stop).
+#[test]
+fn the_promise_form_tabs_from_text_to_when_to_due() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Maria Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    harness.run();
+    for (n, label) in ["What you promised", "When", "Due"].iter().enumerate() {
+        if n > 0 {
+            harness.key_press(Key::Tab);
+            harness.run();
+        }
+        assert!(harness.get_by_label(label).is_focused(), "{label}");
+    }
+}
+
+/// Opening another journal clears the selection and the search.
+#[test]
+fn opening_another_journal_clears_selection_and_search() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let other = fixture._dir.path().join("other.sqlite3");
+    {
+        let mut store = Store::open(&other).unwrap();
+        add_named(&mut store, "Zoe Other");
+    }
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Maria Keller");
+    type_into(harness, "Search", "Mar");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    harness.run();
+    assert!(harness.get_by_label("Journal file").is_focused());
+    replace_text(harness, "Journal file", &other.display().to_string());
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(harness.state().journal_path(), other.as_path());
+    assert_eq!(harness.state().selected, None);
+    assert_eq!(harness.get_by_label("Search").value().as_deref(), Some(""));
+    let listed = harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.starts_with("Zoe Other")))
+        .count();
+    assert!(listed >= 1, "the other journal's customer is listed");
+}

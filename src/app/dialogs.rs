@@ -359,8 +359,12 @@ impl PathDialog {
     pub fn ui(&mut self, ui: &mut egui::Ui, picker: &mut FilePicker) -> Option<FormOutcome> {
         ui.horizontal(|ui| {
             let id = ui.label("Journal file").id;
-            ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(360.0))
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut self.path).desired_width(360.0))
                 .labelled_by(id);
+            if ui.memory(|m| m.focused().is_none()) {
+                field.request_focus();
+            }
             let browse = ui.add_enabled(!picker.is_open(), egui::Button::new("Browse…"));
             if browse.clicked() {
                 let kind = match self.purpose {
