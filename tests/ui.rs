@@ -1784,3 +1784,68 @@ fn opening_another_journal_clears_selection_and_search() {
         .count();
     assert!(listed >= 1, "the other journal's customer is listed");
 }
+
+/// Two records of one company (an import made them) become one: entries move, empty
+/// details are filled, the second record goes; Undo brings both back as they were.
+#[test]
+fn merging_two_records_of_one_customer_moves_their_entries_and_undo_brings_both_back() {
+    let mut fixture = app_from(|store| {
+        let mut first = CustomerDraft::named("Maria Keller");
+        first.company = "Keller Bakeries".into();
+        store.add_customer(first, days_before_now(30)).unwrap();
+        let mut twin = CustomerDraft::named("M. Keller");
+        twin.company = "Keller Bakeries".into();
+        twin.phone = "+49 30 555 0101".into();
+        let twin = store.add_customer(twin, days_before_now(20)).unwrap().id;
+        add_promise(store, twin, "Oven parts", 3);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "M. Keller");
+    harness.get_by_label("Merge into…").click();
+    harness.run();
+    harness
+        .get_by_label("Maria Keller (Keller Bakeries)")
+        .click();
+    harness.run();
+    harness.get_by_label("Merge").click();
+    harness.run();
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    assert_eq!(
+        notice(harness),
+        "Merged M. Keller into Maria Keller: 1 entry moved. Undo takes it back."
+    );
+    assert_eq!(customer_names(harness), vec!["Maria Keller".to_owned()]);
+    let journal = harness.state().journal.as_ref().unwrap();
+    let maria = &journal.customers[0];
+    assert_eq!(maria.phone, "+49 30 555 0101", "the empty phone was filled");
+    assert_eq!(journal.timeline.len(), 1, "the promise moved to Maria");
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(
+        notice(harness),
+        "Undone: both customers are back, each with their own entries."
+    );
+    let mut names = customer_names(harness);
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["M. Keller".to_owned(), "Maria Keller".to_owned()]
+    );
+    let journal = harness.state().journal.as_ref().unwrap();
+    let maria = journal
+        .customers
+        .iter()
+        .find(|c| c.name == "Maria Keller")
+        .unwrap();
+    assert_eq!(maria.phone, "", "Maria's details are as they were");
+    assert!(
+        journal.timeline.is_empty(),
+        "the promise went back to M. Keller"
+    );
+}

@@ -28,6 +28,8 @@ pub enum Action {
     MarkPaid(EntryId),
     SetOrderStatus(EntryId, OrderStatus),
     SetArchived(CustomerId, bool),
+    /// Ask which customer to merge this one into.
+    MergeInto(CustomerId),
     OpenSampleJournal,
     OpenJournalAt(PathBuf),
     /// Restore the newest good backup of a journal that turned out damaged.

@@ -32,6 +32,8 @@ pub(super) enum UndoStep {
     Edited(EntryId, Box<EntryDraft>),
     /// A customer was changed: put the old details back.
     CustomerEdited(CustomerId, Box<CustomerDraft>),
+    /// Two customers were merged: bring the second back with its entries.
+    Merged(Box<crate::store::CustomerMerge>),
 }
 
 /// The last thing that happened, shown in the status bar.
@@ -805,6 +807,11 @@ impl CandorApp {
                         keep_open = false;
                     }
                 }
+                Dialog::Merge(merge) => match merge.ui(ui) {
+                    Some(FormOutcome::Save) => keep_open = !self.merge_customers(merge),
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
             }
         });
         // A click beside a form does not close it: only Save, Cancel or Esc do.

@@ -350,6 +350,15 @@ impl CandorApp {
                     }
                 }
             }
+            Action::MergeInto(id) => {
+                if let Some(journal) = self.journal.as_ref()
+                    && let Some(customer) = journal.customer(id)
+                {
+                    let dialog =
+                        super::merge_dialog::MergeDialog::new(customer, &journal.customers);
+                    self.dialog = Some(Dialog::Merge(dialog));
+                }
+            }
             Action::OpenSampleJournal => self.open_sample_journal(),
             Action::OpenJournalAt(path) => {
                 self.switch_journal(&path);
@@ -477,6 +486,10 @@ impl CandorApp {
                 .store
                 .update_customer(*id, (**old).clone(), now)
                 .map(|_| "Undone: the customer is as they were."),
+            UndoStep::Merged(merge) => journal
+                .store
+                .undo_merge(merge, now)
+                .map(|()| "Undone: both customers are back, each with their own entries."),
         };
         match result {
             Ok(message) => {
@@ -541,6 +554,45 @@ impl CandorApp {
                 }
             }
             Err(error) => dialog.error = Some(error.to_string()),
+        }
+    }
+
+    /// Merges the dialog's customer into the one chosen; `true` when done.
+    pub(super) fn merge_customers(
+        &mut self,
+        dialog: &mut super::merge_dialog::MergeDialog,
+    ) -> bool {
+        let Some(keep) = dialog.keep else {
+            dialog.error = Some("Pick the customer to keep in the list, then merge.".to_owned());
+            return false;
+        };
+        let now = self.now();
+        let Some(journal) = self.journal.as_mut() else {
+            return false;
+        };
+        match journal.store.merge_customers(keep, dialog.absorb, now) {
+            Ok(merge) => {
+                let moved = merge.moved.len();
+                let text = format!(
+                    "Merged {} into {}: {} moved. Undo takes it back.",
+                    merge.absorbed.name,
+                    merge.kept_before.name,
+                    match moved {
+                        1 => "1 entry".to_owned(),
+                        n => format!("{n} entries"),
+                    }
+                );
+                self.undo.push(UndoStep::Merged(Box::new(merge)));
+                self.selected = None;
+                self.reload();
+                self.select_customer(keep);
+                self.saved(text);
+                true
+            }
+            Err(error) => {
+                dialog.error = Some(error.to_string());
+                false
+            }
         }
     }
 

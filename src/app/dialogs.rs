@@ -32,6 +32,7 @@ pub enum Dialog {
     Action(ActionDialog),
     Path(PathDialog),
     Info(InfoDialog),
+    Merge(super::merge_dialog::MergeDialog),
 }
 
 impl Dialog {
@@ -47,6 +48,7 @@ impl Dialog {
             Self::Export(export) => &mut export.error,
             Self::Import(import) => &mut import.error,
             Self::Trash(trash) => &mut trash.error,
+            Self::Merge(merge) => &mut merge.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -68,6 +70,7 @@ impl Dialog {
             Self::Trash(_) => "Trash".to_owned(),
             Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
+            Self::Merge(merge) => format!("Merge {} into…", merge.absorb_name),
         }
     }
 }

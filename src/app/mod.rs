@@ -23,6 +23,7 @@ mod fonts;
 mod import_dialog;
 mod journal;
 mod menu_bar;
+mod merge_dialog;
 mod prefs;
 mod timeline_panel;
 mod trash_dialog;

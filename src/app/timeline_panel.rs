@@ -191,6 +191,13 @@ pub fn ui(
             if ui.button(label).clicked() {
                 actions.push(Action::SetArchived(customer.id, archive));
             }
+            if ui
+                .button("Merge into…")
+                .on_hover_text("Two records of one customer? Merge this one into the other")
+                .clicked()
+            {
+                actions.push(Action::MergeInto(customer.id));
+            }
             if ui.button(UiCommand::EditCustomer.label()).clicked() {
                 actions.push(Action::Command(UiCommand::EditCustomer));
             }

@@ -10,6 +10,7 @@ mod entries;
 mod entry_row;
 mod error;
 mod facts;
+mod merge;
 pub mod private_files;
 mod reports;
 pub mod schema;
@@ -29,6 +30,7 @@ pub use backup::{
 pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
+pub use merge::CustomerMerge;
 pub use reports::{EntryCells, OpenTotals};
 
 /// The result of a store operation.
