@@ -988,3 +988,80 @@ fn insights_print_the_same_numbers_as_json_csv_and_a_self_contained_private_html
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Issue 11: `candor rank` puts the customer with a broken, unexplained promise first and
+/// names the reason, and lists an unhappy answer to "how are we doing?".
+#[test]
+fn rank_puts_a_broken_unexplained_promise_first_and_lists_an_unhappy_answer() {
+    use candor::domain::{EntryDraft, EntryKind, Feedback, Promise, PromiseCategory};
+    let scene = Scene::new();
+    let path = scene.path("trust.sqlite3");
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let at = |d: u32, h: u32| day(d).and_hms_opt(h, 0, 0).unwrap();
+    {
+        let mut store = Store::open(&path).unwrap();
+        let ann = store
+            .add_customer(CustomerDraft::named("Ann Broken"), at(1, 9))
+            .unwrap()
+            .id;
+        let cem = store
+            .add_customer(CustomerDraft::named("Cem Unhappy"), at(1, 9))
+            .unwrap()
+            .id;
+        let promise = store
+            .add_entry(
+                EntryDraft {
+                    customer_id: ann,
+                    occurred_at: at(10, 9),
+                    summary: "Quote for the new line".into(),
+                    kind: EntryKind::Promise(Promise::new(day(17), PromiseCategory::Information)),
+                },
+                at(10, 9),
+            )
+            .unwrap();
+        let mut draft = promise.to_draft();
+        if let EntryKind::Promise(p) = &mut draft.kind {
+            p.break_on(day(19)).unwrap();
+        }
+        store.update_entry(promise.id, draft, at(19, 16)).unwrap();
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: cem,
+                    occurred_at: at(18, 11),
+                    summary: "Invoices are confusing".into(),
+                    kind: EntryKind::Feedback(Feedback { rating: Some(1) }),
+                },
+                at(18, 11),
+            )
+            .unwrap();
+    }
+    let db = path.display().to_string();
+    let output = scene
+        .command(&[
+            "rank",
+            "--db",
+            &db,
+            "--today",
+            "2026-11-20",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let customers = json["customers"].as_array().unwrap();
+    assert_eq!(customers[0]["customer"], "Ann Broken", "{json:#}");
+    assert_eq!(
+        customers[0]["reasons"][0]["kind"], "broken_unexplained",
+        "{json:#}"
+    );
+    assert_eq!(customers[1]["customer"], "Cem Unhappy", "{json:#}");
+    assert_eq!(
+        customers[1]["reasons"][0]["kind"], "unhappy_feedback",
+        "{json:#}"
+    );
+}

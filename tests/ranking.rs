@@ -732,3 +732,237 @@ proptest! {
         }
     }
 }
+
+fn store_promise(store: &mut Store, customer: CustomerId, due: NaiveDate) -> candor::domain::Entry {
+    let made = at(due.checked_sub_days(Days::new(7)).unwrap(), 9);
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: made,
+                summary: "Replacement pump".into(),
+                kind: EntryKind::Promise(Promise::new(due, PromiseCategory::Delivery)),
+            },
+            made,
+        )
+        .unwrap()
+}
+
+fn store_break(store: &mut Store, promise: &candor::domain::Entry, now: NaiveDateTime) {
+    let mut draft = promise.to_draft();
+    let EntryKind::Promise(p) = &mut draft.kind else {
+        unreachable!()
+    };
+    p.break_on(now.date()).unwrap();
+    store.update_entry(promise.id, draft, now).unwrap();
+}
+
+fn store_contact(store: &mut Store, customer: CustomerId, when: NaiveDateTime, contact: Contact) {
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: when,
+                summary: String::new(),
+                kind: EntryKind::Contact(contact),
+            },
+            when,
+        )
+        .unwrap();
+}
+
+/// Issue 11: marking an overdue, untold promise broken made the customer vanish from
+/// "Call them first". A broken, unexplained promise is the strongest reason there is.
+#[test]
+fn a_broken_promise_nobody_explained_puts_the_customer_at_the_top_until_explained() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = at(today(), 14);
+    let ann = store_add(&mut store, "Ann", now);
+    let bob = store_add(&mut store, "Bob", now);
+    // Bob's slip has been untold for 60 days: the strongest slip there can be.
+    store_promise(&mut store, bob, days_ago(60));
+    for id in [ann, bob] {
+        store_contact(&mut store, id, at(days_ago(70), 9), Contact::default());
+    }
+    let promise = store_promise(&mut store, ann, days_ago(3));
+    // A call that reached Ann this morning, before the promise was given up, explains nothing.
+    store_contact(&mut store, ann, at(today(), 9), Contact::default());
+    store_break(&mut store, &promise, now);
+
+    let ranked = rank(
+        &store.rank_facts(today()).unwrap(),
+        today(),
+        &RankSettings::default(),
+    );
+    assert_eq!(ranked[0].customer_id, ann, "{ranked:#?}");
+    let top = ranked[0].top_reason().unwrap();
+    assert_eq!(top.kind, ReasonKind::BrokenUnexplained);
+    assert_eq!(top.entry_id, Some(promise.id));
+    assert_eq!(
+        top.text,
+        format!(
+            "Promise \"Replacement pump\" (due {}) was broken today, and nobody has explained it to them",
+            days_ago(3)
+        )
+    );
+    assert!(
+        top.opener.contains("I did not keep that promise"),
+        "{}",
+        top.opener
+    );
+
+    // Bad news about it is logged (even backdated before the break): the reason goes.
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: ann,
+                occurred_at: at(today(), 8),
+                summary: "The pump will not come".into(),
+                kind: EntryKind::BadNews(BadNews {
+                    about: BadNewsKind::Delay,
+                    related: Some(promise.id),
+                    proactive: false,
+                }),
+            },
+            now,
+        )
+        .unwrap();
+    let kinds = top_kinds(&store, ann);
+    assert!(!kinds.contains(&ReasonKind::BrokenUnexplained), "{kinds:?}");
+}
+
+#[test]
+fn a_call_that_reaches_them_after_the_break_explains_it_and_a_voicemail_does_not() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = at(today(), 14);
+    let ann = store_add(&mut store, "Ann", now);
+    let promise = store_promise(&mut store, ann, days_ago(3));
+    store_break(&mut store, &promise, at(days_ago(1), 11));
+    assert_eq!(top_kinds(&store, ann)[0], ReasonKind::BrokenUnexplained);
+    store_contact(
+        &mut store,
+        ann,
+        at(today(), 9),
+        Contact {
+            outcome: Outcome::Voicemail,
+            ..Contact::default()
+        },
+    );
+    assert_eq!(top_kinds(&store, ann)[0], ReasonKind::BrokenUnexplained);
+    store_contact(&mut store, ann, at(today(), 10), Contact::default());
+    let kinds = top_kinds(&store, ann);
+    assert!(!kinds.contains(&ReasonKind::BrokenUnexplained), "{kinds:?}");
+}
+
+#[test]
+fn an_unhappy_answer_lifts_a_customer_until_someone_reaches_them_on_a_later_day() {
+    let mut store = Store::open_in_memory().unwrap();
+    let now = at(today(), 14);
+    let ann = store_add(&mut store, "Ann", now);
+    let bob = store_add(&mut store, "Bob", now);
+    for (id, rating) in [(ann, 2), (bob, 4)] {
+        store_contact(&mut store, id, at(days_ago(2), 9), Contact::default());
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: id,
+                    occurred_at: at(days_ago(2), 9),
+                    summary: "Deliveries are always late".into(),
+                    kind: EntryKind::Feedback(candor::domain::Feedback {
+                        rating: Some(rating),
+                    }),
+                },
+                now,
+            )
+            .unwrap();
+    }
+    let ranked = rank(
+        &store.rank_facts(today()).unwrap(),
+        today(),
+        &RankSettings::default(),
+    );
+    assert_eq!(
+        ranked.len(),
+        1,
+        "a happy answer asks for nothing: {ranked:#?}"
+    );
+    assert_eq!(ranked[0].customer_id, ann);
+    let top = ranked[0].top_reason().unwrap();
+    assert_eq!(top.kind, ReasonKind::UnhappyFeedback);
+    assert_eq!(
+        top.points,
+        candor::domain::rank::weights::UNHAPPY_FEEDBACK
+            + 2 * candor::domain::rank::weights::UNHAPPY_FEEDBACK_PER_DAY
+    );
+    assert_eq!(
+        top.text,
+        format!(
+            "They rated us 2 of 5 on {} and nobody has got back to them since",
+            days_ago(2)
+        )
+    );
+    store_contact(&mut store, ann, at(today(), 10), Contact::default());
+    assert!(top_kinds(&store, ann).is_empty());
+}
+
+#[test]
+fn a_missed_call_from_the_customer_outranks_silence_and_due_dates() {
+    let mut facts = calm(1, "A");
+    facts.callback_owed_since = Some(at(today(), 8));
+    let mut due = calm(2, "B");
+    due.last_reached_at = Some(at(days_ago(3), 10));
+    due.open_items.push(promise_item(5, today(), None));
+    assert_eq!(reasons(&due), vec![ReasonKind::DueSoon]);
+    assert!(score(&facts) > score(&due));
+}
+
+/// Issue 11: openers read like a person — "due today", not "in 0 days"; an order is "your
+/// order"; a quote inside the item's text never nests inside the opener's quotes.
+#[test]
+fn openers_say_due_today_speak_of_your_order_and_never_nest_quotes() {
+    let mut facts = calm(1, "A");
+    facts.open_items.push(OpenItem {
+        entry_id: EntryId(7),
+        what: "The \"big\" oven".into(),
+        opened_at: at(days_ago(20), 9),
+        detail: OpenDetail::Promise {
+            due: today(),
+            category: PromiseCategory::Delivery,
+            at_risk_since: Some(at(today(), 8)),
+            risk_reason: String::new(),
+        },
+    });
+    let ranked = score_customer(&facts, today(), &RankSettings::default()).unwrap();
+    let top = ranked.top_reason().unwrap();
+    assert_eq!(
+        top.text,
+        "Promise \"The 'big' oven\" is at risk, due today, and they have not been told"
+    );
+    assert!(!top.text.contains("in 0 days"));
+    assert!(
+        top.opener
+            .starts_with("I promised you \"The 'big' oven\" by today"),
+        "{}",
+        top.opener
+    );
+
+    let mut order = calm(2, "B");
+    order.last_reached_at = Some(at(days_ago(10), 9));
+    order.open_items.push(OpenItem {
+        entry_id: EntryId(8),
+        what: "40 chairs".into(),
+        opened_at: at(days_ago(20), 9),
+        detail: OpenDetail::Order {
+            due: days_ago(2),
+            status: OrderStatus::Delayed,
+            status_changed_at: Some(at(days_ago(5), 9)),
+        },
+    });
+    let ranked = score_customer(&order, today(), &RankSettings::default()).unwrap();
+    let opener = &ranked.top_reason().unwrap().opener;
+    assert!(
+        opener.starts_with("Your order \"40 chairs\" should have reached you on"),
+        "{opener}"
+    );
+    assert!(!opener.contains("I promised"), "{opener}");
+}

@@ -110,7 +110,7 @@ fn the_agenda_groups_what_is_due_and_each_row_is_one_key_from_its_action() {
     let mut f = app_with_agenda(Prefs::default(), None);
     let h = &mut f.harness;
     h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::D);
     h.run();
     assert!(h.state().agenda_open());
     h.get_by_label("Overdue (1)");
@@ -275,7 +275,7 @@ fn the_calendar_file_is_kept_current_after_each_change() {
     assert!(event(&before).contains("STATUS:CONFIRMED"));
 
     let h = &mut f.harness;
-    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::D);
     h.run();
     h.key_press(Key::ArrowDown);
     h.run();

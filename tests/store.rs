@@ -41,6 +41,7 @@ fn every_kind() -> Vec<(&'static str, EntryKind)> {
         to_due: day(12),
         told_before_due: true,
         note: "Truck broke down".into(),
+        agreed: false,
     });
     vec![
         (
@@ -489,4 +490,45 @@ fn insights_from_the_journal_count_risks_that_began_before_the_period() {
         insights.measure("kept_rate").unwrap().series[0].value,
         Some(0.0)
     );
+}
+
+/// Merging moves every entry (the trash too), refuses a customer into itself, and undoing
+/// it restores both records byte for byte, with their own ids.
+#[test]
+fn a_merge_moves_every_entry_and_its_undo_restores_both_records() {
+    use candor::domain::{CustomerDraft, EntryDraft, EntryKind};
+    let mut store = Store::open_in_memory().unwrap();
+    let keep = store
+        .add_customer(CustomerDraft::named("Maria Keller"), at(1, 9))
+        .unwrap();
+    let mut twin = CustomerDraft::named("M. Keller");
+    twin.email = "maria@keller.example".into();
+    twin.tags = vec!["bakery".into()];
+    let twin = store.add_customer(twin, at(2, 9)).unwrap();
+    let note = |text: &str| EntryDraft {
+        customer_id: twin.id,
+        occurred_at: at(3, 9),
+        summary: text.into(),
+        kind: EntryKind::Note,
+    };
+    let kept_note = store.add_entry(note("Likes rye"), at(3, 9)).unwrap();
+    let trashed = store.add_entry(note("Old note"), at(3, 9)).unwrap();
+    store.delete_entry(trashed.id, at(4, 9)).unwrap();
+
+    assert!(store.merge_customers(keep.id, keep.id, at(5, 9)).is_err());
+    let merge = store.merge_customers(keep.id, twin.id, at(5, 9)).unwrap();
+    assert_eq!(merge.moved, vec![kept_note.id, trashed.id]);
+    assert!(store.customer(twin.id).is_err());
+    let merged = store.customer(keep.id).unwrap();
+    assert_eq!(merged.email, "maria@keller.example");
+    assert_eq!(merged.tags, vec!["bakery".to_owned()]);
+    assert_eq!(store.timeline(keep.id).unwrap().len(), 1);
+    assert_eq!(store.entry(trashed.id).unwrap().customer_id, keep.id);
+
+    store.undo_merge(&merge, at(6, 9)).unwrap();
+    let back = store.customer(twin.id).unwrap();
+    assert_eq!(back, twin);
+    assert_eq!(store.customer(keep.id).unwrap().to_draft(), keep.to_draft());
+    assert_eq!(store.timeline(twin.id).unwrap().len(), 1);
+    assert_eq!(store.entry(trashed.id).unwrap().customer_id, twin.id);
 }

@@ -290,7 +290,7 @@ fn a_promise_flagged_at_risk_tops_the_list_until_the_bad_news_is_delivered() {
     harness.get_by_label_contains("and they have not been told");
 
     // Deliver the bad news, from the promise itself (it links to it).
-    harness.get_by_label("Deliver bad news about it…").click();
+    harness.get_by_label("Tell them now…").click();
     harness.run();
     harness
         .get_by_label("What you told them")
@@ -1426,4 +1426,926 @@ fn insights_open_on_the_sample_journal_and_a_point_leads_to_its_customers() {
     harness.run();
     assert!(!harness.state().insights.open, "back on the timeline");
     assert_eq!(harness.state().selected, Some(first));
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 11: trust signals and the keyboard
+
+/// The app on a journal prepared through the store by `setup`.
+fn app_from(setup: impl FnOnce(&mut Store)) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        setup(&mut store);
+    }
+    let app = CandorApp::open(path, Prefs::default(), Box::new(FixedClock(now())));
+    Fixture {
+        _dir: dir,
+        harness: harness_for(app),
+    }
+}
+
+fn days_before_now(days: i64) -> NaiveDateTime {
+    now() - chrono::Duration::days(days)
+}
+
+fn add_named(store: &mut Store, name: &str) -> candor::domain::CustomerId {
+    store
+        .add_customer(CustomerDraft::named(name), days_before_now(30))
+        .unwrap()
+        .id
+}
+
+fn add_promise(
+    store: &mut Store,
+    customer: candor::domain::CustomerId,
+    what: &str,
+    due_in_days: i64,
+) -> candor::domain::EntryId {
+    use candor::domain::{EntryDraft, Promise, PromiseCategory};
+    let made = days_before_now(10);
+    let due = (now() + chrono::Duration::days(due_in_days)).date();
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: made,
+                summary: what.into(),
+                kind: EntryKind::Promise(Promise::new(due, PromiseCategory::Delivery)),
+            },
+            made,
+        )
+        .unwrap()
+        .id
+}
+
+fn owe_callback(store: &mut Store, customer: candor::domain::CustomerId) {
+    use candor::domain::{Contact, Direction, EntryDraft, Outcome};
+    store
+        .add_entry(
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: days_before_now(1),
+                summary: String::new(),
+                kind: EntryKind::Contact(Contact {
+                    direction: Direction::Inbound,
+                    outcome: Outcome::NoAnswer,
+                    ..Contact::default()
+                }),
+            },
+            days_before_now(1),
+        )
+        .unwrap();
+}
+
+fn top_of_call_first(harness: &Harness<'static, CandorApp>) -> (String, Vec<ReasonKind>) {
+    let journal = harness.state().journal.as_ref().unwrap();
+    let top = &journal.ranking[0];
+    (
+        top.name.clone(),
+        top.reasons.iter().map(|r| r.kind).collect(),
+    )
+}
+
+/// Counts chords: each key press (with its modifiers) is one.
+struct Chords<'a> {
+    harness: &'a mut Harness<'static, CandorApp>,
+    count: usize,
+}
+
+impl Chords<'_> {
+    fn press(&mut self, modifiers: Modifiers, key: Key) {
+        self.harness.key_press_modifiers(modifiers, key);
+        self.harness.run();
+        self.count += 1;
+    }
+}
+
+/// Issue 11: "Mark broken" made the customer vanish from "Call them first". Now they go
+/// to the top, focus lands on "Tell them now…" (never on Delete), and Enter there opens
+/// the bad-news form filled in and linked; saving it takes the reason away.
+#[test]
+fn marking_a_promise_broken_puts_the_customer_on_top_and_offers_to_tell_them_now() {
+    let mut promise = None;
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        let bob = add_named(store, "Bob Marsh");
+        promise = Some(add_promise(store, ann, "Replacement pump", -2));
+        owe_callback(store, bob);
+    });
+    let promise = promise.unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.contains("Replacement pump")))
+        .next()
+        .expect("the promise row")
+        .click();
+    harness.run();
+
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND | Modifiers::SHIFT, Key::K);
+    let harness = chords.harness;
+    let (name, kinds) = top_of_call_first(harness);
+    assert_eq!(name, "Ann Keller");
+    assert_eq!(kinds[0], ReasonKind::BrokenUnexplained, "{kinds:?}");
+    assert!(
+        harness.get_by_label("Tell them now…").is_focused(),
+        "focus is on the offer to tell them"
+    );
+    assert!(!harness.get_by_label("Delete").is_focused());
+
+    let mut chords = Chords { harness, count: 1 };
+    chords.press(Modifiers::NONE, Key::Enter);
+    let harness = chords.harness;
+    let told = harness
+        .get_by_label("What you told them")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        told.starts_with("I could not keep my promise \"Replacement pump\" (due 2026-11-18)"),
+        "{told}"
+    );
+    assert!(harness.get_by_label("What you told them").is_focused());
+    harness
+        .get_by_label("What you told them")
+        .type_text("The supplier closed; a new one delivers Tuesday.");
+    harness.run();
+    let mut chords = Chords { harness, count: 2 };
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 3, "broken → told in three chords");
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+
+    let journal = harness.state().journal.as_ref().unwrap();
+    let news = journal
+        .timeline
+        .iter()
+        .find(|e| e.kind.tag() == candor::domain::EntryKindTag::BadNews)
+        .expect("the bad news was saved");
+    let EntryKind::BadNews(bad_news) = &news.kind else {
+        unreachable!()
+    };
+    assert_eq!(bad_news.related, Some(promise));
+    assert!(!bad_news.proactive, "past its due day: not told first");
+    let (name, _) = top_of_call_first(harness);
+    assert_eq!(name, "Bob Marsh", "Ann's broken promise is explained");
+}
+
+/// Issue 11: marking an open promise kept took 43 chords; now one when it is the only
+/// open promise, two when there are several (the first press picks, the second marks).
+#[test]
+fn an_open_promise_is_marked_kept_from_the_keyboard_in_at_most_three_chords() {
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        add_promise(store, ann, "Price list", 3);
+        let bob = add_named(store, "Bob Marsh");
+        add_promise(store, bob, "Samples", 2);
+        add_promise(store, bob, "Catalogue", 5);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::K);
+    assert_eq!(chords.count, 1);
+    let harness = chords.harness;
+    let kept: Vec<_> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Promise(p) => Some((e.summary.clone(), p.status)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        vec![("Price list".to_owned(), PromiseStatus::Kept(now().date()))]
+    );
+
+    select_customer(harness, "Bob Marsh");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::K);
+    let harness = &mut *chords.harness;
+    assert!(
+        notice(harness).starts_with("Selected \"Samples (due 2026-11-22)\""),
+        "{}",
+        notice(harness)
+    );
+    chords.press(Modifiers::COMMAND, Key::K);
+    assert!(chords.count <= 3);
+    let harness = chords.harness;
+    let statuses: Vec<_> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Promise(p) => Some((e.summary.clone(), p.status)),
+            _ => None,
+        })
+        .collect();
+    assert!(statuses.contains(&("Samples".to_owned(), PromiseStatus::Kept(now().date()))));
+    assert!(statuses.contains(&("Catalogue".to_owned(), PromiseStatus::Open)));
+}
+
+/// Selecting a timeline row keeps it where it was and keeps keyboard focus on it; ↓ moves
+/// the selection to the next row.
+#[test]
+fn selecting_a_timeline_row_moves_nothing_and_arrows_move_the_selection() {
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        add_promise(store, ann, "Price list", 3);
+        owe_callback(store, ann);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let row = |h: &Harness<'static, CandorApp>| {
+        h.get_all_by(|n| n.label().is_some_and(|l| l.contains("Price list")))
+            .next()
+            .expect("the promise row")
+            .rect()
+    };
+    let before = row(harness);
+    harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.contains("Price list")))
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    assert_eq!(row(harness), before, "the row did not move");
+    let focused = harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.contains("Price list")))
+        .next()
+        .unwrap()
+        .is_focused();
+    assert!(focused, "focus stays on the row");
+    let timeline: Vec<_> = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .timeline
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(harness.state().selected_entry(), Some(timeline[1]));
+    harness.key_press(Key::ArrowUp);
+    harness.run();
+    assert_eq!(harness.state().selected_entry(), Some(timeline[0]));
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    assert_eq!(harness.state().selected_entry(), Some(timeline[1]));
+    assert_eq!(row(harness), before, "still nothing moved");
+}
+
+/// The issue's keyboard table, first row: find a customer and open them in ≤ 3 chords
+/// (Ctrl+F, type, Enter); Esc in the search clears it.
+#[test]
+fn search_enter_opens_the_top_match_and_escape_clears_the_search() {
+    let mut fixture = app_from(|store| {
+        for name in ["Ann Keller", "Bob Marsh", "Carla Diaz"] {
+            add_named(store, name);
+        }
+    });
+    let harness = fixture.harness();
+    harness.run();
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::F);
+    chords.harness.get_by_label("Search").type_text("mar");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert!(chords.count <= 3);
+    let harness = chords.harness;
+    let opened = harness.state().selected.map(|id| {
+        harness
+            .state()
+            .journal
+            .as_ref()
+            .unwrap()
+            .customer(id)
+            .unwrap()
+            .name
+            .clone()
+    });
+    assert_eq!(opened.as_deref(), Some("Bob Marsh"));
+
+    harness.get_by_label("Search").focus();
+    harness.run();
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert_eq!(harness.get_by_label("Search").value().as_deref(), Some(""));
+}
+
+/// Tab from the search goes to the results, not across the six filter buttons; ↓ moves
+/// through the list and opens each customer it reaches.
+#[test]
+fn tab_from_search_reaches_the_list_and_arrows_move_through_it() {
+    let mut fixture = app_from(|store| {
+        for name in ["Ann Keller", "Bob Marsh", "Carla Diaz"] {
+            add_named(store, name);
+        }
+    });
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run();
+    harness.key_press(Key::Tab);
+    harness.run();
+    let name_of = |h: &Harness<'static, CandorApp>| {
+        h.state().selected.map(|id| {
+            h.state()
+                .journal
+                .as_ref()
+                .unwrap()
+                .customer(id)
+                .unwrap()
+                .name
+                .clone()
+        })
+    };
+    assert_eq!(name_of(harness).as_deref(), Some("Ann Keller"));
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    harness.run();
+    assert_eq!(name_of(harness).as_deref(), Some("Bob Marsh"));
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    harness.run();
+    assert_eq!(name_of(harness).as_deref(), Some("Carla Diaz"));
+    harness.key_press(Key::ArrowUp);
+    harness.run();
+    harness.run();
+    assert_eq!(name_of(harness).as_deref(), Some("Bob Marsh"));
+}
+
+/// Record a promise due Friday in ≤ 4 chords: tabbing into the due field selects its
+/// default, so typing "fri" replaces "tomorrow".
+#[test]
+fn a_promise_due_friday_takes_four_chords_and_the_due_field_is_replaced_when_tabbed_into() {
+    let mut fixture = app_from(|store| {
+        add_named(store, "Ann Keller");
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::P);
+    chords
+        .harness
+        .get_by_label("What you promised")
+        .type_text("Send the price list");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Tab);
+    chords.press(Modifiers::NONE, Key::Tab);
+    assert!(chords.harness.get_by_label("Due").is_focused());
+    chords.harness.get_by_label("Due").type_text("fri");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 4);
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    let today = now().date();
+    let friday = candor::domain::dates::parse_date("fri", today).unwrap();
+    let journal = harness.state().journal.as_ref().unwrap();
+    let due = journal.timeline.iter().find_map(|e| match &e.kind {
+        EntryKind::Promise(p) => Some(p.due),
+        _ => None,
+    });
+    assert_eq!(due, Some(friday));
+}
+
+/// Renegotiate a promise, customer told, in ≤ 5 chords: the dialog opens with focus in its
+/// first field; the timeline row then says what they were told and whether they agreed.
+#[test]
+fn renegotiating_from_the_keyboard_opens_with_focus_and_the_row_says_what_was_agreed() {
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        add_promise(store, ann, "Samples", 1);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::R);
+    assert!(chords.harness.get_by_label("New date").is_focused());
+    chords
+        .harness
+        .get_by_label("New date")
+        .type_text("2026-11-27");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Tab);
+    assert!(
+        chords
+            .harness
+            .get_by_label("What you told them")
+            .is_focused(),
+        "Tab goes from the date to the next field, not to the calendar"
+    );
+    chords
+        .harness
+        .get_by_label("What you told them")
+        .type_text("Courier strike");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert!(chords.count <= 5, "{}", chords.count);
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    harness.get_by_label_contains("moved from 2026-11-21, told: Courier strike — they agreed");
+}
+
+/// Esc on a form with typed content keeps a draft that comes back when the form reopens;
+/// the Cancel button discards it.
+#[test]
+fn escape_keeps_a_draft_that_comes_back_and_cancel_discards_it() {
+    let mut fixture = app_from(|store| {
+        add_named(store, "Ann Keller");
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    harness
+        .get_by_label("What was said")
+        .type_text("Wants a second quote");
+    harness.run();
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("What was said").is_none(), "closed");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("What was said").value().as_deref(),
+        Some("Wants a second quote")
+    );
+    assert_eq!(notice(harness), "Your draft is back, as you left it.");
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("What was said").value().as_deref(),
+        Some("")
+    );
+}
+
+/// Open the top of "Call them first" and log the bad news in ≤ 4 chords: Ctrl+J, Enter,
+/// Ctrl+B (the slipping promise already chosen, "told first" unticked as it is past due),
+/// Enter.
+#[test]
+fn the_top_of_call_them_first_gets_its_bad_news_in_four_chords() {
+    let mut promise = None;
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        let bob = add_named(store, "Bob Marsh");
+        owe_callback(store, bob);
+        promise = Some(add_promise(store, ann, "Replacement pump", -1));
+    });
+    let promise = promise.unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::J);
+    chords.press(Modifiers::NONE, Key::Enter);
+    chords.press(Modifiers::COMMAND, Key::B);
+    chords
+        .harness
+        .get_by_label("What you told them")
+        .type_text("The pump ships Monday");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 4);
+    let harness = chords.harness;
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    let journal = harness.state().journal.as_ref().unwrap();
+    let news = journal
+        .timeline
+        .iter()
+        .find_map(|e| match &e.kind {
+            EntryKind::BadNews(b) => Some(b.clone()),
+            _ => None,
+        })
+        .expect("bad news saved for the top customer");
+    assert_eq!(news.related, Some(promise));
+    assert!(
+        !news.proactive,
+        "a slip past its due day was not told first"
+    );
+}
+
+/// Opening another journal never reopens "the last customer" by its number from the
+/// previous one.
+#[test]
+fn another_journal_does_not_reopen_the_last_customer_by_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.sqlite3");
+    let second = dir.path().join("second.sqlite3");
+    for (path, name) in [(&first, "Ann Keller"), (&second, "Zoe Other")] {
+        let mut store = Store::open(path).unwrap();
+        add_named(&mut store, name);
+    }
+    let prefs = Prefs {
+        last_customer: Some(1),
+        last_customer_journal: Some(first.clone()),
+        ..Prefs::default()
+    };
+    let app = CandorApp::open(second, prefs.clone(), Box::new(FixedClock(now())));
+    assert_eq!(
+        app.selected, None,
+        "customer 1 of another journal is not opened"
+    );
+    let app = CandorApp::open(first, prefs, Box::new(FixedClock(now())));
+    assert!(
+        app.selected.is_some(),
+        "the same journal reopens its last customer"
+    );
+}
+
+/// The date field's calendar opens with Alt+↓ (never by Tab), and Esc closes only the
+/// calendar: the dialog and its text stay.
+#[test]
+fn escape_on_the_calendar_closes_only_the_calendar() {
+    let mut fixture = app_from(|store| {
+        add_named(store, "Ann Keller");
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    harness.run();
+    harness
+        .get_by_label("What you promised")
+        .type_text("Call back with the quote");
+    harness.run();
+    harness.get_by_label("Due").focus();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::ALT, Key::ArrowDown);
+    harness.run();
+    assert!(
+        harness.query_by_label("Previous month").is_some() || harness.query_by_label("◀").is_some(),
+        "the calendar is open"
+    );
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("◀").is_none(), "the calendar closed");
+    assert_eq!(
+        harness.get_by_label("What you promised").value().as_deref(),
+        Some("Call back with the quote"),
+        "the dialog stayed open with its text"
+    );
+}
+
+/// A reached call on a customer with an untold slip asks "Did you tell them about …?";
+/// ticking it records the bad news, linked to the promise.
+#[test]
+fn a_reached_call_asks_whether_they_were_told_about_the_slip_and_records_it() {
+    let mut promise = None;
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        promise = Some(add_promise(store, ann, "Replacement pump", -1));
+    });
+    let promise = promise.unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::L);
+    harness.run();
+    harness
+        .get_by_label("What was said")
+        .type_text("Pump ships Monday");
+    harness.run();
+    harness
+        .get_by_label("Did you tell them about \"Replacement pump (due 2026-11-19)\"?")
+        .click();
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    assert_eq!(
+        notice(harness),
+        "Saved: Contact for Ann Keller. The bad news you told them is on the timeline too."
+    );
+    let journal = harness.state().journal.as_ref().unwrap();
+    let news: Vec<_> = journal
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::BadNews(b) => Some((e.summary.clone(), b.related, b.proactive)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        news,
+        vec![(
+            "Told them on the call about \"Replacement pump (due 2026-11-19)\": Pump ships Monday"
+                .to_owned(),
+            Some(promise),
+            false
+        )]
+    );
+}
+
+/// Phone numbers and e-mail addresses are links with copy buttons; following the phone
+/// link opens the call form for that customer.
+#[test]
+fn the_phone_is_a_tel_link_that_readies_the_call_form_and_both_can_be_copied() {
+    let mut fixture = app_from(|store| {
+        let mut draft = CustomerDraft::named("Ann Keller");
+        draft.phone = "+49 30 1234-567".into();
+        draft.email = "ann@keller.example".into();
+        store.add_customer(draft, days_before_now(30)).unwrap();
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.get_by_label("Copy phone");
+    harness.get_by_label("Copy email");
+    harness.get_by_label("✉ ann@keller.example");
+    harness.get_by_label("📞 +49 30 1234-567").click();
+    harness.step();
+    let opened: Vec<String> = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::OpenUrl(open) => Some(open.url.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, vec!["tel:+49301234567".to_owned()]);
+    harness.run();
+    assert!(
+        harness.get_by_label("What was said").is_focused(),
+        "the call form is ready for the notes"
+    );
+}
+
+/// Export starts outside the hidden data folder (in Documents) and the next export starts
+/// in the folder the last one went to.
+#[test]
+fn export_starts_in_documents_then_in_the_last_folder_used() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let journal_folder = fixture._dir.path().to_path_buf();
+    let reports = tempfile::tempdir().unwrap();
+    let out = reports.path().join("customers.csv");
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    let first = harness
+        .get_by_label("Save to file")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        !first.starts_with(&journal_folder.display().to_string()),
+        "not the journal's folder: {first}"
+    );
+    replace_text(harness, "Save to file", &out.display().to_string());
+    harness.get_by_label("Export").click();
+    harness.step();
+    wait_for_job(harness);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    let second = harness
+        .get_by_label("Save to file")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        second.starts_with(&reports.path().display().to_string()),
+        "{second}"
+    );
+    assert_eq!(
+        harness.state().prefs.last_export_folder.as_deref(),
+        Some(reports.path())
+    );
+}
+
+/// "Call them first" reaches its whole list (it used to stop at 100 with "…and N more"):
+/// from the keyboard, ↓ walks to the last card, the panel follows, and Enter opens it.
+#[test]
+fn call_them_first_reaches_the_last_of_a_long_list_from_the_keyboard() {
+    const COUNT: usize = 130;
+    let mut fixture = app_from(|store| {
+        for n in 0..COUNT {
+            let id = add_named(store, &format!("Customer {n:03}"));
+            owe_callback(store, id);
+        }
+    });
+    let harness = fixture.harness();
+    harness.run();
+    let ranking_len = harness.state().journal.as_ref().unwrap().ranking.len();
+    assert_eq!(ranking_len, COUNT);
+    assert!(
+        harness
+            .query_by_label_contains("more further down")
+            .is_none()
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::J);
+    harness.run();
+    for _ in 1..COUNT {
+        harness.key_press(Key::ArrowDown);
+        harness.run();
+    }
+    let last = harness.state().journal.as_ref().unwrap().ranking[COUNT - 1]
+        .name
+        .clone();
+    harness.key_press(Key::Enter);
+    harness.run();
+    let opened = harness
+        .state()
+        .selected
+        .and_then(|id| harness.state().journal.as_ref().unwrap().customer(id))
+        .map(|c| c.name.clone());
+    assert_eq!(opened, Some(last));
+}
+
+/// The keyboard table's second row: a reached call with a note is two chords (Ctrl+L, type,
+/// Enter), and stays two.
+#[test]
+fn a_reached_call_with_a_note_takes_two_chords() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Maria Keller");
+    let mut chords = Chords { harness, count: 0 };
+    chords.press(Modifiers::COMMAND, Key::L);
+    chords
+        .harness
+        .get_by_label("What was said")
+        .type_text("Happy with the delivery");
+    chords.harness.run();
+    chords.press(Modifiers::NONE, Key::Enter);
+    assert_eq!(chords.count, 2);
+    assert_eq!(notice(chords.harness), "Saved: Contact for Maria Keller.");
+}
+
+/// Every dialog opens with focus in its first field and Tab follows the visual order.
+#[test]
+fn the_customer_form_opens_on_its_first_field_and_tab_follows_the_visual_order() {
+    let mut fixture = app_with(&[]);
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    let order = [
+        "Name",
+        "Company",
+        "Phone",
+        "Email",
+        "Tags",
+        "Cadence (days)",
+        "Notes",
+    ];
+    for (n, label) in order.iter().enumerate() {
+        if n > 0 {
+            harness.key_press(Key::Tab);
+            harness.run();
+        }
+        assert!(
+            harness.get_by_label(label).is_focused(),
+            "{label} has focus after {n} Tab presses"
+        );
+    }
+}
+
+/// The promise form: the text, then When, then the due date (the calendar is no Tab stop).
+#[test]
+fn the_promise_form_tabs_from_text_to_when_to_due() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Maria Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::P);
+    harness.run();
+    for (n, label) in ["What you promised", "When", "Due"].iter().enumerate() {
+        if n > 0 {
+            harness.key_press(Key::Tab);
+            harness.run();
+        }
+        assert!(harness.get_by_label(label).is_focused(), "{label}");
+    }
+}
+
+/// Opening another journal clears the selection and the search.
+#[test]
+fn opening_another_journal_clears_selection_and_search() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let other = fixture._dir.path().join("other.sqlite3");
+    {
+        let mut store = Store::open(&other).unwrap();
+        add_named(&mut store, "Zoe Other");
+    }
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Maria Keller");
+    type_into(harness, "Search", "Mar");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    harness.run();
+    assert!(harness.get_by_label("Journal file").is_focused());
+    replace_text(harness, "Journal file", &other.display().to_string());
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(harness.state().journal_path(), other.as_path());
+    assert_eq!(harness.state().selected, None);
+    assert_eq!(harness.get_by_label("Search").value().as_deref(), Some(""));
+    let listed = harness
+        .get_all_by(|n| n.label().is_some_and(|l| l.starts_with("Zoe Other")))
+        .count();
+    assert!(listed >= 1, "the other journal's customer is listed");
+}
+
+/// Two records of one company (an import made them) become one: entries move, empty
+/// details are filled, the second record goes; Undo brings both back as they were.
+#[test]
+fn merging_two_records_of_one_customer_moves_their_entries_and_undo_brings_both_back() {
+    let mut fixture = app_from(|store| {
+        let mut first = CustomerDraft::named("Maria Keller");
+        first.company = "Keller Bakeries".into();
+        store.add_customer(first, days_before_now(30)).unwrap();
+        let mut twin = CustomerDraft::named("M. Keller");
+        twin.company = "Keller Bakeries".into();
+        twin.phone = "+49 30 555 0101".into();
+        let twin = store.add_customer(twin, days_before_now(20)).unwrap().id;
+        add_promise(store, twin, "Oven parts", 3);
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "M. Keller");
+    harness.get_by_label("Merge into…").click();
+    harness.run();
+    harness
+        .get_by_label("Maria Keller (Keller Bakeries)")
+        .click();
+    harness.run();
+    harness.get_by_label("Merge").click();
+    harness.run();
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+    assert_eq!(
+        notice(harness),
+        "Merged M. Keller into Maria Keller: 1 entry moved. Undo takes it back."
+    );
+    assert_eq!(customer_names(harness), vec!["Maria Keller".to_owned()]);
+    let journal = harness.state().journal.as_ref().unwrap();
+    let maria = &journal.customers[0];
+    assert_eq!(maria.phone, "+49 30 555 0101", "the empty phone was filled");
+    assert_eq!(journal.timeline.len(), 1, "the promise moved to Maria");
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(
+        notice(harness),
+        "Undone: both customers are back, each with their own entries."
+    );
+    let mut names = customer_names(harness);
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["M. Keller".to_owned(), "Maria Keller".to_owned()]
+    );
+    let journal = harness.state().journal.as_ref().unwrap();
+    let maria = journal
+        .customers
+        .iter()
+        .find(|c| c.name == "Maria Keller")
+        .unwrap();
+    assert_eq!(maria.phone, "", "Maria's details are as they were");
+    assert!(
+        journal.timeline.is_empty(),
+        "the promise went back to M. Keller"
+    );
 }

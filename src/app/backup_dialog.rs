@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::entry_form::FormOutcome;
+use super::widgets::FormOutcome;
 use crate::backup_policy::BackupInfo;
 
 /// Back up now: into the backups folder, or to a chosen file.
@@ -44,7 +44,7 @@ impl BackupDialog {
             )
             .labelled_by(id);
         });
-        super::dialogs::save_cancel_ui(ui, "Back up", self.error.as_deref())
+        super::widgets::save_cancel_ui(ui, "Back up", self.error.as_deref())
     }
 }
 
@@ -94,6 +94,6 @@ impl RestoreDialog {
                     }
                 }
             });
-        super::dialogs::save_cancel_ui(ui, "Restore", self.error.as_deref())
+        super::widgets::save_cancel_ui(ui, "Restore", self.error.as_deref())
     }
 }

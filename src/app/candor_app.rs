@@ -10,6 +10,7 @@ use super::commands::UiCommand;
 use super::customers_panel::CustomerList;
 use super::damage_banner::{Damage, JournalCheck};
 use super::dialogs::{Dialog, PathPurpose};
+use super::drafts::{self, Draft, DraftKey, Drafts};
 use super::entry_form::FormOutcome;
 use super::file_picker::FilePicker;
 use super::insights_view::InsightsView;
@@ -20,44 +21,11 @@ use super::timeline_panel::TimelineView;
 use super::{
     Clock, agenda_panel, call_first_panel, customers_panel, damage_banner, menu_bar, timeline_panel,
 };
-use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryId, EntryKindTag, OrderStatus};
+use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryId};
 use crate::store::Store;
 
-/// Something a person asked for, collected while drawing and carried out at the end of the
-/// frame.
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub enum Action {
-    Command(UiCommand),
-    SelectCustomer(CustomerId),
-    SelectEntry(Option<EntryId>),
-    LogFor(CustomerId, EntryKindTag),
-    /// Tell a customer about an announcement: the bad news form, filled in and linked.
-    TellAbout(CustomerId, crate::domain::announcement::AnnouncementId),
-    SnoozeUntilTomorrow(CustomerId),
-    EditEntry(EntryId),
-    DeleteEntry(EntryId),
-    PromiseKept(EntryId),
-    PromiseBroken(EntryId),
-    Renegotiate(EntryId),
-    FlagAtRisk(EntryId),
-    ResolveProblem(EntryId),
-    MarkPaid(EntryId),
-    SetOrderStatus(EntryId, OrderStatus),
-    SetArchived(CustomerId, bool),
-    OpenSampleJournal,
-    OpenJournalAt(PathBuf),
-    /// Restore the newest good backup of a journal that turned out damaged.
-    RestoreNewestGood,
-    /// Show the newest good backup of the open journal, found damaged, in the restore
-    /// dialog.
-    OfferNewestGoodBackup,
-    SetTheme(super::prefs::ThemeChoice),
-    /// Hides one error of the status bar (by its place in [`CandorApp::errors`]).
-    DismissError(usize),
-    /// Shows the Insights view in place of the timeline (or goes back to the timeline).
-    ShowInsights(bool),
-}
+/// Re-exported so code written before [`super::action`] existed still finds it here.
+pub use super::action::Action;
 
 /// A change that Edit → Undo takes back.
 #[derive(Debug, Clone)]
@@ -70,6 +38,8 @@ pub(super) enum UndoStep {
     Edited(EntryId, Box<EntryDraft>),
     /// A customer was changed: put the old details back.
     CustomerEdited(CustomerId, Box<CustomerDraft>),
+    /// Two customers were merged: bring the second back with its entries.
+    Merged(Box<crate::store::CustomerMerge>),
 }
 
 /// The last thing that happened, shown in the status bar.
@@ -123,6 +93,7 @@ pub struct CandorApp {
     pub prefs: Prefs,
     pub(super) clock: Box<dyn Clock>,
     pub(super) customer_list: CustomerList,
+    pub(super) call_first: call_first_panel::CallFirstView,
     pub selected: Option<CustomerId>,
     pub(super) timeline: TimelineView,
     pub(super) dialog: Option<Dialog>,
@@ -142,6 +113,8 @@ pub struct CandorApp {
     pub(super) startup_backup:
         Option<std::sync::mpsc::Receiver<crate::backup_policy::Result<Option<PathBuf>>>>,
     pub(super) fonts_installed: bool,
+    /// The system fonts for scripts egui's own fonts lack, being found off the UI thread.
+    pub(super) font_search: Option<super::fonts::FallbackSearch>,
     /// An export, import, backup or restore running on its own thread.
     pub(super) job: Option<BackgroundJob>,
     /// When set, the first frame prints how long start-up took.
@@ -159,6 +132,90 @@ pub struct CandorApp {
     pub(super) calendar_writer: Option<std::sync::mpsc::Receiver<Result<usize, String>>>,
     /// The Insights view: its period, its last result, its computation under way.
     pub insights: InsightsView,
+    /// Bumped when another journal opens, so every list starts scrolled to the top.
+    pub(super) view_generation: u64,
+    /// Forms closed with Esc after typing, given back when they reopen.
+    pub(super) drafts: Drafts,
+    /// The open dialog's form as it first appeared, to tell typing from nothing.
+    pub(super) dialog_pristine: Option<Option<Draft>>,
+}
+
+/// The form inside a dialog, if it is one that keeps drafts.
+fn draft_of(dialog: &Dialog) -> Option<Draft> {
+    match dialog {
+        Dialog::Entry(form) => Some(Draft::Entry(form.clone())),
+        Dialog::Customer(form) => Some(Draft::Customer(Box::new(form.clone()))),
+        Dialog::Action(action) => Some(Draft::Action(Box::new(action.clone()))),
+        _ => None,
+    }
+}
+
+/// Whether two forms hold the same typed content (errors aside).
+fn same_content(a: &Draft, b: &Draft) -> bool {
+    match (a, b) {
+        (Draft::Entry(a), Draft::Entry(b)) => {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.error = None;
+            b.error = None;
+            a == b
+        }
+        (Draft::Customer(a), Draft::Customer(b)) => {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.error = None;
+            b.error = None;
+            a == b
+        }
+        (Draft::Action(a), Draft::Action(b)) => {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.error = None;
+            b.error = None;
+            a == b
+        }
+        _ => false,
+    }
+}
+
+impl CandorApp {
+    /// Gives the dialog back the draft kept for its form, if any.
+    fn restore_draft(&mut self, dialog: &mut Dialog) {
+        let key = match &*dialog {
+            Dialog::Entry(form) => drafts::entry_key(form),
+            Dialog::Customer(form) => drafts::customer_key(form),
+            Dialog::Action(action) => drafts::action_key(action),
+            _ => return,
+        };
+        let restored = match (self.drafts.take(key), &mut *dialog) {
+            (Some(Draft::Entry(draft)), Dialog::Entry(form)) => {
+                *form = draft;
+                true
+            }
+            (Some(Draft::Customer(draft)), Dialog::Customer(form)) => {
+                *form = *draft;
+                true
+            }
+            (Some(Draft::Action(draft)), Dialog::Action(action)) => {
+                *action = *draft;
+                true
+            }
+            _ => false,
+        };
+        if restored {
+            self.say("Your draft is back, as you left it.");
+        }
+    }
+
+    /// A form closes without saving: Esc keeps what was typed as a draft; the Cancel
+    /// button (or Esc on an untouched form) discards it.
+    fn close_form(&mut self, key: DraftKey, form: Draft, escape: bool) {
+        let untouched =
+            matches!(&self.dialog_pristine, Some(Some(pristine)) if same_content(pristine, &form));
+        if escape && !untouched {
+            self.drafts.keep(key, form);
+            self.say("Draft kept: open the same form again to go on where you left off.");
+        } else {
+            self.drafts.forget(key);
+        }
+    }
 }
 
 impl CandorApp {
@@ -172,6 +229,7 @@ impl CandorApp {
             prefs,
             clock,
             customer_list: CustomerList::default(),
+            call_first: call_first_panel::CallFirstView::default(),
             selected: None,
             timeline: TimelineView::default(),
             dialog: None,
@@ -185,6 +243,7 @@ impl CandorApp {
             damage: None,
             startup_backup: None,
             fonts_installed: false,
+            font_search: None,
             job: None,
             first_frame_timer: None,
             was_focused: true,
@@ -195,10 +254,17 @@ impl CandorApp {
             calendar_dirty: true,
             calendar_writer: None,
             insights: InsightsView::default(),
+            view_generation: 0,
+            drafts: Drafts::default(),
+            dialog_pristine: None,
         };
         app.insights.threshold = app.prefs.insights_threshold;
+        let last_customer = app
+            .prefs
+            .last_customer
+            .filter(|_| app.prefs.last_customer_journal.as_deref() == Some(path.as_path()));
         app.switch_journal(&path);
-        if let (Some(journal), Some(id)) = (&app.journal, app.prefs.last_customer)
+        if let (Some(journal), Some(id)) = (&app.journal, last_customer)
             && journal.customer(CustomerId(id)).is_some()
         {
             app.select_customer(CustomerId(id));
@@ -240,6 +306,11 @@ impl CandorApp {
             || (self.calendar_dirty && self.prefs.calendar_file.is_some())
     }
 
+    /// The entry selected on the timeline, if any.
+    pub fn selected_entry(&self) -> Option<EntryId> {
+        self.timeline.selected_entry
+    }
+
     /// The journal file the window is on.
     pub fn journal_path(&self) -> &Path {
         &self.journal_path
@@ -264,7 +335,10 @@ impl CandorApp {
                 self.open_error = None;
                 self.selected = None;
                 self.timeline = TimelineView::default();
-                self.customer_list.invalidate();
+                // Another journal starts clean: no search, no selection, lists at the top.
+                self.customer_list = CustomerList::default();
+                self.view_generation += 1;
+                self.drafts.clear();
                 self.insights.reset();
                 self.undo.clear();
                 self.prefs.last_journal = Some(path.to_path_buf());
@@ -344,6 +418,14 @@ impl CandorApp {
             }
             Err(error) => self.fail(error),
         }
+    }
+
+    /// Starts looking for system fonts for Arabic, Hebrew, CJK, Devanagari and other
+    /// scripts; they are added when found (the window shows at once meanwhile).
+    pub fn start_font_search(&mut self) {
+        self.font_search = Some(super::fonts::FallbackSearch::start(
+            super::fonts::default_fonts_cover(),
+        ));
     }
 
     /// Prints, at the end of the first frame, the time since `started` (start-up timing).
@@ -492,8 +574,12 @@ impl CandorApp {
         };
         match journal.load_timeline(id) {
             Ok(()) => {
+                if self.selected != Some(id) {
+                    self.timeline.scroll_to_top = true;
+                }
                 self.selected = Some(id);
                 self.prefs.last_customer = Some(id.0);
+                self.prefs.last_customer_journal = Some(self.journal_path.clone());
                 self.timeline.invalidate();
                 self.timeline.selected_entry = None;
             }
@@ -513,8 +599,14 @@ impl CandorApp {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if !self.fonts_installed {
-            install_fonts(&ctx);
+            ctx.set_fonts(super::fonts::base_definitions());
             self.fonts_installed = true;
+        }
+        if let Some(faces) = self.font_search.as_ref().and_then(|s| s.poll()) {
+            self.font_search = None;
+            if !faces.is_empty() {
+                ctx.set_fonts(super::fonts::definitions_with(faces));
+            }
         }
         self.keep_title(&ctx);
         self.poll_daily_backup();
@@ -583,24 +675,39 @@ impl CandorApp {
             }
             Some(journal) => {
                 let today = self.today();
+                // The side panels take a share of the window, so from 800 px wide to a 4K
+                // screen the timeline in the middle keeps at least two fifths of it.
+                let window_width = ui.available_width();
                 egui::Panel::left("customers")
-                    .default_size(260.0)
-                    .min_size(180.0)
+                    .default_size((window_width * 0.22).clamp(170.0, 320.0))
+                    .min_size(150.0)
+                    .max_size((window_width * 0.3).max(150.0))
                     .show(ui, |ui| {
-                        customers_panel::ui(
-                            ui,
-                            journal,
-                            &mut self.customer_list,
-                            self.selected,
-                            &mut actions,
-                        );
+                        ui.push_id(self.view_generation, |ui| {
+                            customers_panel::ui(
+                                ui,
+                                journal,
+                                &mut self.customer_list,
+                                self.selected,
+                                &mut actions,
+                            );
+                        });
                     });
                 if self.prefs.show_call_first {
                     egui::Panel::right("call_first")
-                        .default_size(340.0)
-                        .min_size(220.0)
+                        .default_size((window_width * 0.27).clamp(200.0, 440.0))
+                        .min_size(180.0)
+                        .max_size((window_width * 0.32).max(180.0))
                         .show(ui, |ui| {
-                            call_first_panel::ui(ui, journal, self.selected, &mut actions);
+                            ui.push_id(self.view_generation, |ui| {
+                                call_first_panel::ui(
+                                    ui,
+                                    journal,
+                                    self.selected,
+                                    &mut self.call_first,
+                                    &mut actions,
+                                );
+                            });
                         });
                 }
                 egui::CentralPanel::default().show(ui, |ui| {
@@ -747,8 +854,15 @@ impl CandorApp {
             }
         }
         let Some(mut dialog) = self.dialog.take() else {
+            self.dialog_pristine = None;
             return;
         };
+        if self.dialog_pristine.is_none() {
+            // First frame of this dialog: remember it as opened, then give back a draft.
+            self.dialog_pristine = Some(draft_of(&dialog));
+            self.restore_draft(&mut dialog);
+        }
+        let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
         let today = self.today();
         let mut keep_open = true;
         let title = dialog.title();
@@ -758,18 +872,45 @@ impl CandorApp {
             ui.add_space(6.0);
             match &mut dialog {
                 Dialog::Entry(form) => match form.ui(ui, today) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_entry_form(form),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_entry_form(form);
+                        if !keep_open {
+                            self.drafts.forget(drafts::entry_key(form));
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let key = drafts::entry_key(form);
+                        self.close_form(key, Draft::Entry(form.clone()), escape);
+                    }
                     None => {}
                 },
                 Dialog::Customer(form) => match form.ui(ui) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_customer_form(form),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_customer_form(form);
+                        if !keep_open {
+                            self.drafts.forget(drafts::customer_key(form));
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let key = drafts::customer_key(form);
+                        self.close_form(key, Draft::Customer(Box::new(form.clone())), escape);
+                    }
                     None => {}
                 },
                 Dialog::Action(action) => match action.ui(ui, today) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_action(action),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_action(action);
+                        if !keep_open {
+                            self.drafts.forget(drafts::action_key(action));
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let key = drafts::action_key(action);
+                        self.close_form(key, Draft::Action(Box::new(action.clone())), escape);
+                    }
                     None => {}
                 },
                 Dialog::Path(path_dialog) => match path_dialog.ui(ui, &mut self.picker) {
@@ -853,13 +994,26 @@ impl CandorApp {
                         None => {}
                     }
                 }
+                Dialog::Merge(merge) => match merge.ui(ui) {
+                    Some(FormOutcome::Save) => keep_open = !self.merge_customers(merge),
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
             }
         });
-        if modal.should_close() && !matches!(dialog, Dialog::Entry(_) | Dialog::Customer(_)) {
+        // A click beside a form does not close it: only Save, Cancel or Esc do.
+        if modal.should_close()
+            && !matches!(
+                dialog,
+                Dialog::Entry(_) | Dialog::Customer(_) | Dialog::Action(_)
+            )
+        {
             keep_open = false;
         }
         if keep_open {
             self.dialog = Some(dialog);
+        } else {
+            self.dialog_pristine = None;
         }
     }
 
@@ -878,19 +1032,6 @@ impl eframe::App for CandorApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         self.save_prefs(storage);
     }
-}
-
-/// egui's fonts, with Hack (which has arrows, check marks and box symbols) as a fallback
-/// for proportional text, so messages like "File → Back up now…" never draw boxes.
-fn install_fonts(ctx: &egui::Context) {
-    let mut fonts = egui::FontDefinitions::default();
-    if fonts.font_data.contains_key("Hack")
-        && let Some(proportional) = fonts.families.get_mut(&egui::FontFamily::Proportional)
-        && !proportional.iter().any(|name| name == "Hack")
-    {
-        proportional.push("Hack".to_owned());
-    }
-    ctx.set_fonts(fonts);
 }
 
 fn open_error_ui(

@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
+use super::action::Action;
 use super::announcements_dialog::AnnouncementsDialog;
 use super::background::{BackgroundJob, JobResult};
 use super::backup_dialog::{BackupDialog, RestoreDialog};
-use super::candor_app::{Action, CandorApp, ErrorTopic, UndoStep};
+use super::candor_app::{CandorApp, ErrorTopic, UndoStep};
 use super::commands::UiCommand;
 use super::dialogs::{ActionDialog, CustomerForm, Dialog, EntryChange, PathDialog, PathPurpose};
 use super::entry_form::EntryForm;
@@ -59,11 +60,19 @@ impl CandorApp {
                     None => UndoStep::Added(saved.id),
                 });
                 let what = saved.kind.tag().label();
+                let told = self.record_told_on_call(form, &saved, now);
                 self.reload();
                 self.select_customer(saved.customer_id);
                 self.timeline.selected_entry = Some(saved.id);
+                let told = match told {
+                    0 => String::new(),
+                    1 => " The bad news you told them is on the timeline too.".to_owned(),
+                    n => format!(
+                        " The {n} pieces of bad news you told them are on the timeline too."
+                    ),
+                };
                 self.saved(format!(
-                    "Saved: {what} for {}.",
+                    "Saved: {what} for {}.{told}",
                     self.customer_name(saved.customer_id)
                 ));
                 true
@@ -73,6 +82,51 @@ impl CandorApp {
                 false
             }
         }
+    }
+
+    /// For a call that reached them: records the slips they were told about on it as bad
+    /// news linked to each item. Returns how many were recorded.
+    fn record_told_on_call(
+        &mut self,
+        form: &EntryForm,
+        call: &crate::domain::Entry,
+        now: chrono::NaiveDateTime,
+    ) -> usize {
+        use crate::domain::{BadNews, BadNewsKind, EntryDraft, Outcome};
+        if form.editing.is_some()
+            || form.kind != EntryKindTag::Contact
+            || form.outcome != Outcome::Reached
+        {
+            return 0;
+        }
+        let mut recorded = 0;
+        for (item, _) in form.told_about.iter().filter(|(_, told)| *told) {
+            let summary = match call.summary.trim() {
+                "" => format!("Told them on the call about {}.", item.label),
+                said => format!("Told them on the call about {}: {said}", item.label),
+            };
+            let draft = EntryDraft {
+                customer_id: call.customer_id,
+                occurred_at: call.occurred_at,
+                summary,
+                kind: EntryKind::BadNews(BadNews {
+                    about: BadNewsKind::Delay,
+                    related: Some(item.id),
+                    proactive: !item.past_due,
+                }),
+            };
+            let Some(journal) = self.journal.as_mut() else {
+                break;
+            };
+            match journal.store.add_entry(draft, now) {
+                Ok(saved) => {
+                    self.undo.push(UndoStep::Added(saved.id));
+                    recorded += 1;
+                }
+                Err(error) => self.fail_about(ErrorTopic::Save, error.to_string()),
+            }
+        }
+        recorded
     }
 
     pub(super) fn save_customer_form(&mut self, form: &mut CustomerForm) -> bool {
@@ -157,8 +211,11 @@ impl CandorApp {
     }
 
     fn quick_change(&mut self, id: EntryId, change: EntryChange) {
-        if let Err(error) = self.change_entry(id, change) {
-            self.fail_about(ErrorTopic::Save, error);
+        match self.change_entry(id, change) {
+            // Keyboard focus goes back to the entry's row: never to a button that moved
+            // into the place of the one pressed (such as Delete).
+            Ok(()) => self.timeline.focus_selected = true,
+            Err(error) => self.fail_about(ErrorTopic::Save, error),
         }
     }
 
@@ -167,10 +224,21 @@ impl CandorApp {
             self.fail("Select a customer first (click one on the left), then log again.");
             return;
         };
+        if kind == EntryKindTag::BadNews && self.selected == Some(customer) {
+            // Ask which slipping item it is about, the selected or likeliest one chosen.
+            if let Some(form) = self.bad_news_form(None, false) {
+                self.dialog = Some(Dialog::Entry(Box::new(form)));
+                return;
+            }
+        }
         let mut form = EntryForm::new(kind, customer, &self.customer_name(customer));
-        if kind == EntryKindTag::BadNews {
-            // Link the bad news to the slipping promise or order the timeline has selected.
-            form.related = self.timeline.selected_entry;
+        if kind == EntryKindTag::Contact && self.selected == Some(customer) {
+            // A call that reaches them is the moment to tell them: ask, and record it.
+            form.told_about = self
+                .untold_items()
+                .into_iter()
+                .map(|item| (item, false))
+                .collect();
         }
         self.dialog = Some(Dialog::Entry(Box::new(form)));
     }
@@ -238,13 +306,22 @@ impl CandorApp {
                     _ => Ok(()),
                 }),
             ),
-            Action::PromiseBroken(id) => self.quick_change(
-                id,
-                Box::new(move |kind| match kind {
-                    EntryKind::Promise(p) => p.break_on(today),
-                    _ => Ok(()),
-                }),
-            ),
+            Action::PromiseBroken(id) => {
+                self.quick_change(
+                    id,
+                    Box::new(move |kind| match kind {
+                        EntryKind::Promise(p) => p.break_on(today),
+                        _ => Ok(()),
+                    }),
+                );
+                // The strongest reason to call now: offer to tell them, focus on the offer.
+                self.timeline.focus_tell_them = true;
+            }
+            Action::TellThemNow(id) => {
+                if let Some(form) = self.bad_news_form(Some(id), true) {
+                    self.dialog = Some(Dialog::Entry(Box::new(form)));
+                }
+            }
             Action::MarkPaid(id) => self.quick_change(
                 id,
                 Box::new(move |kind| {
@@ -291,6 +368,15 @@ impl CandorApp {
                     }
                 }
             }
+            Action::MergeInto(id) => {
+                if let Some(journal) = self.journal.as_ref()
+                    && let Some(customer) = journal.customer(id)
+                {
+                    let dialog =
+                        super::merge_dialog::MergeDialog::new(customer, &journal.customers);
+                    self.dialog = Some(Dialog::Merge(dialog));
+                }
+            }
             Action::OpenSampleJournal => self.open_sample_journal(),
             Action::OpenJournalAt(path) => {
                 self.switch_journal(&path);
@@ -319,6 +405,10 @@ impl CandorApp {
     }
 
     fn run_command(&mut self, command: UiCommand) {
+        if command.acts_on_selected_entry() {
+            self.run_entry_command(command);
+            return;
+        }
         if let Some(kind) = command.entry_kind() {
             self.open_entry_form(kind, None);
             return;
@@ -344,6 +434,10 @@ impl CandorApp {
                         &journal.announcements,
                     ))));
                 }
+            }
+            UiCommand::FocusCallFirst => {
+                self.prefs.show_call_first = true;
+                self.call_first.focus_first();
             }
             UiCommand::Undo => self.undo_last(),
             UiCommand::NewJournal => {
@@ -375,9 +469,20 @@ impl CandorApp {
             }
             UiCommand::Export => {
                 let today = self.today();
-                self.dialog = Some(Dialog::Export(ExportDialog::new(&self.journal_path, today)));
+                let folder = self.export_folder();
+                self.picker.start_folder = Some(folder.clone());
+                self.dialog = Some(Dialog::Export(ExportDialog::new(&folder, today)));
             }
-            UiCommand::Import => self.dialog = Some(Dialog::Import(ImportDialog::new())),
+            UiCommand::Import => {
+                self.picker.start_folder = Some(
+                    self.prefs
+                        .last_import_folder
+                        .clone()
+                        .filter(|f| f.is_dir())
+                        .unwrap_or_else(super::prefs::documents_folder),
+                );
+                self.dialog = Some(Dialog::Import(ImportDialog::new()));
+            }
             UiCommand::ShowTrash => {
                 if let Some(trash) = self.trash_contents() {
                     self.dialog = Some(Dialog::Trash(TrashDialog::new(trash)));
@@ -524,6 +629,10 @@ impl CandorApp {
                 .store
                 .update_customer(*id, (**old).clone(), now)
                 .map(|_| "Undone: the customer is as they were."),
+            UndoStep::Merged(merge) => journal
+                .store
+                .undo_merge(merge, now)
+                .map(|()| "Undone: both customers are back, each with their own entries."),
         };
         match result {
             Ok(message) => {
@@ -591,6 +700,54 @@ impl CandorApp {
         }
     }
 
+    /// Merges the dialog's customer into the one chosen; `true` when done.
+    pub(super) fn merge_customers(
+        &mut self,
+        dialog: &mut super::merge_dialog::MergeDialog,
+    ) -> bool {
+        let Some(keep) = dialog.keep else {
+            dialog.error = Some("Pick the customer to keep in the list, then merge.".to_owned());
+            return false;
+        };
+        let now = self.now();
+        let Some(journal) = self.journal.as_mut() else {
+            return false;
+        };
+        match journal.store.merge_customers(keep, dialog.absorb, now) {
+            Ok(merge) => {
+                let moved = merge.moved.len();
+                let text = format!(
+                    "Merged {} into {}: {} moved. Undo takes it back.",
+                    merge.absorbed.name,
+                    merge.kept_before.name,
+                    match moved {
+                        1 => "1 entry".to_owned(),
+                        n => format!("{n} entries"),
+                    }
+                );
+                self.undo.push(UndoStep::Merged(Box::new(merge)));
+                self.selected = None;
+                self.reload();
+                self.select_customer(keep);
+                self.saved(text);
+                true
+            }
+            Err(error) => {
+                dialog.error = Some(error.to_string());
+                false
+            }
+        }
+    }
+
+    /// Where exports start: the last folder used, else the Documents folder.
+    fn export_folder(&self) -> std::path::PathBuf {
+        self.prefs
+            .last_export_folder
+            .clone()
+            .filter(|f| f.is_dir())
+            .unwrap_or_else(super::prefs::documents_folder)
+    }
+
     pub(super) fn export(&mut self, dialog: &mut ExportDialog) -> bool {
         let today = self.today();
         let (report, options, path) = match dialog.request(today) {
@@ -608,9 +765,12 @@ impl CandorApp {
             report.label().to_lowercase(),
             path.display()
         );
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            self.prefs.last_export_folder = Some(folder.to_path_buf());
+        }
         let reopen = Dialog::Export(std::mem::replace(
             dialog,
-            ExportDialog::new(&self.journal_path, today),
+            ExportDialog::new(&self.export_folder(), today),
         ));
         self.start_job(what, Some(reopen), false, move || {
             match Store::open(&journal)
@@ -742,6 +902,9 @@ impl CandorApp {
             stop_before_line: dialog.agreed_stop_line(),
         };
         let path = dialog.path();
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            self.prefs.last_import_folder = Some(folder.to_path_buf());
+        }
         let journal = self.journal_path.clone();
         let what = format!("Importing {}…", path.display());
         let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));

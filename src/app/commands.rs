@@ -15,10 +15,18 @@ pub enum UiCommand {
     LogOrder,
     LogPayment,
     AddNote,
+    MarkKept,
+    MarkBroken,
+    Renegotiate,
+    FlagAtRisk,
+    ResolveProblem,
+    MarkPaid,
+    TellThemNow,
     AddCustomer,
     EditCustomer,
     FocusSearch,
     Announcements,
+    FocusCallFirst,
     Undo,
     ShowTrash,
     NewJournal,
@@ -46,10 +54,18 @@ impl UiCommand {
         Self::LogOrder,
         Self::LogPayment,
         Self::AddNote,
+        Self::MarkKept,
+        Self::MarkBroken,
+        Self::Renegotiate,
+        Self::FlagAtRisk,
+        Self::ResolveProblem,
+        Self::MarkPaid,
+        Self::TellThemNow,
         Self::AddCustomer,
         Self::EditCustomer,
         Self::FocusSearch,
         Self::Announcements,
+        Self::FocusCallFirst,
         Self::Undo,
         Self::ShowTrash,
         Self::NewJournal,
@@ -77,10 +93,18 @@ impl UiCommand {
             Self::LogOrder => "Log order…",
             Self::LogPayment => "Log payment…",
             Self::AddNote => "Add note…",
+            Self::MarkKept => "Mark kept",
+            Self::MarkBroken => "Mark broken",
+            Self::Renegotiate => "Renegotiate…",
+            Self::FlagAtRisk => "Flag at risk…",
+            Self::ResolveProblem => "Resolve…",
+            Self::MarkPaid => "Mark paid",
+            Self::TellThemNow => "Tell them now…",
             Self::AddCustomer => "Add customer…",
             Self::EditCustomer => "Edit customer…",
             Self::FocusSearch => "Search customers",
             Self::Announcements => "Announcements…",
+            Self::FocusCallFirst => "Go to Call them first",
             Self::Undo => "Undo",
             Self::ShowTrash => "Trash…",
             Self::NewJournal => "New journal…",
@@ -111,12 +135,22 @@ impl UiCommand {
             Self::LogOrder => "Record an order and its promised delivery date",
             Self::LogPayment => "Record an invoice and when it is due",
             Self::AddNote => "Write down something worth remembering",
+            Self::MarkKept => "Mark the selected promise kept today",
+            Self::MarkBroken => "Mark the selected promise broken today (Undo takes it back)",
+            Self::Renegotiate => "Agree a new date for the selected promise with the customer",
+            Self::FlagAtRisk => "Flag the selected promise at risk, with why",
+            Self::ResolveProblem => "Resolve the selected problem, with its cause",
+            Self::MarkPaid => "Mark the selected invoice paid today",
+            Self::TellThemNow => {
+                "Deliver the bad news about the selected promise or order, form filled in"
+            }
             Self::AddCustomer => "Add a new customer",
             Self::EditCustomer => "Edit the selected customer's details",
             Self::FocusSearch => "Jump to the customer search field",
             Self::Announcements => {
                 "Announce a price increase or change, and see who has heard it from you"
             }
+            Self::FocusCallFirst => "Jump to the first customer to call; ↑/↓ move, Enter opens",
             Self::Undo => "Undo the last change (deleted entries come back)",
             Self::ShowTrash => "See deleted entries, restore them or delete them for good",
             Self::NewJournal => "Start a new, empty journal file",
@@ -153,13 +187,21 @@ impl UiCommand {
             Self::AddNote => (cmd_shift, Key::N),
             Self::AddCustomer => (cmd, Key::N),
             Self::EditCustomer => (cmd_shift, Key::E),
+            Self::MarkKept => (cmd, Key::K),
+            Self::MarkBroken => (cmd_shift, Key::K),
+            Self::Renegotiate => (cmd, Key::R),
+            Self::FlagAtRisk => (cmd_shift, Key::R),
+            Self::ResolveProblem => (cmd, Key::D),
+            Self::MarkPaid => (cmd_shift, Key::M),
+            Self::TellThemNow => (cmd_shift, Key::B),
             Self::FocusSearch => (cmd, Key::F),
             Self::Announcements => (cmd_shift, Key::A),
+            Self::FocusCallFirst => (cmd, Key::J),
             Self::Undo => (cmd, Key::Z),
             Self::OpenJournal => (cmd, Key::O),
             Self::Export => (cmd, Key::E),
             Self::ToggleCallFirst => (cmd, Key::T),
-            Self::ShowAgenda => (cmd, Key::D),
+            Self::ShowAgenda => (cmd_shift, Key::D),
             Self::ShowShortcuts => (Modifiers::NONE, Key::F1),
             Self::NewJournal
             | Self::ShowTrash
@@ -188,17 +230,34 @@ impl UiCommand {
         })
     }
 
+    /// The commands that act on the entry selected on the timeline, for its menu.
+    pub fn acts_on_selected_entry(self) -> bool {
+        matches!(
+            self,
+            Self::MarkKept
+                | Self::MarkBroken
+                | Self::Renegotiate
+                | Self::FlagAtRisk
+                | Self::ResolveProblem
+                | Self::MarkPaid
+                | Self::TellThemNow
+        )
+    }
+
     /// Whether the command works while a text field has focus (most would eat typing).
     pub fn works_while_typing(self) -> bool {
         // All our shortcuts use Ctrl/Cmd or a function key, which typing never produces;
         // Undo is left to the text field while one has focus.
-        !matches!(self, Self::Undo)
+        // Changing a selected entry while typing in the search field would act on
+        // something the person is not looking at.
+        !matches!(self, Self::Undo) && !self.acts_on_selected_entry()
     }
 
     /// The command whose shortcut was pressed this frame, consuming it. Shift variants are
     /// checked first so Ctrl+Shift+P is not taken for Ctrl+P.
     pub fn from_input(ctx: &egui::Context) -> Option<Self> {
-        let typing = ctx.egui_wants_keyboard_input();
+        // Only a text field eats typing; a focused button or timeline row does not.
+        let typing = ctx.text_edit_focused();
         let mut commands: Vec<(Self, KeyboardShortcut)> = Self::ALL
             .iter()
             .filter_map(|c| c.shortcut().map(|s| (*c, s)))
@@ -211,6 +270,14 @@ impl UiCommand {
                 .find(|(_, shortcut)| input.consume_shortcut(shortcut))
                 .map(|(command, _)| command)
         })
+    }
+
+    /// The shortcut as text where no egui context is at hand (a notice written while
+    /// running a command), spelled as the menus spell it.
+    pub fn shortcut_text_plain(self) -> String {
+        self.shortcut()
+            .map(|s| s.format(&egui::ModifierNames::NAMES, cfg!(target_os = "macos")))
+            .unwrap_or_default()
     }
 
     /// The shortcut as text for menus and help ("Ctrl+L").
@@ -242,6 +309,18 @@ mod tests {
             }
         }
         assert!(seen.len() >= 10);
+    }
+
+    #[test]
+    fn every_action_on_a_selected_entry_has_a_shortcut() {
+        let acting: Vec<_> = UiCommand::ALL
+            .iter()
+            .filter(|c| c.acts_on_selected_entry())
+            .collect();
+        assert_eq!(acting.len(), 7);
+        for command in acting {
+            assert!(command.shortcut().is_some(), "{command:?}");
+        }
     }
 
     #[test]

@@ -6,14 +6,19 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::commands::UiCommand;
 use super::date_field::date_row_ui;
-use super::entry_form::{EntryForm, FormOutcome};
+use super::entry_form::EntryForm;
 use super::file_picker::{FilePicker, PickKind};
+use super::widgets::{FormOutcome, enter_or_escape, field};
 use crate::domain::customer::{format_tags, parse_tags};
 use crate::domain::dates::parse_date;
 use crate::domain::{
     Customer, CustomerDraft, CustomerId, EntryId, EntryKind, ProblemStatus, RootCause,
     ValidationError,
 };
+
+/// Kept so that dialogs written on other branches before the widgets module existed still
+/// build; new code imports [`super::widgets::save_cancel_ui`].
+pub(super) use super::widgets::save_cancel_ui;
 
 /// The one dialog open at a time.
 pub enum Dialog {
@@ -29,6 +34,7 @@ pub enum Dialog {
     Info(InfoDialog),
     Announcements(Box<super::announcements_dialog::AnnouncementsDialog>),
     Reminders(super::reminders_dialog::RemindersDialog),
+    Merge(super::merge_dialog::MergeDialog),
 }
 
 impl Dialog {
@@ -46,6 +52,7 @@ impl Dialog {
             Self::Trash(trash) => &mut trash.error,
             Self::Announcements(announcements) => &mut announcements.error,
             Self::Reminders(reminders) => &mut reminders.error,
+            Self::Merge(merge) => &mut merge.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -69,54 +76,13 @@ impl Dialog {
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
             Self::Announcements(_) => "Announcements".to_owned(),
             Self::Reminders(_) => "Reminders and calendar".to_owned(),
+            Self::Merge(merge) => format!("Merge {} into…", merge.absorb_name),
         }
     }
-}
-
-fn enter_or_escape(ui: &egui::Ui) -> Option<FormOutcome> {
-    ui.input(|i| {
-        if i.key_pressed(egui::Key::Escape) {
-            Some(FormOutcome::Cancel)
-        } else if i.key_pressed(egui::Key::Enter) && !i.modifiers.shift {
-            Some(FormOutcome::Save)
-        } else {
-            None
-        }
-    })
-}
-
-pub(super) fn save_cancel_ui(
-    ui: &mut egui::Ui,
-    save_label: &str,
-    error: Option<&str>,
-) -> Option<FormOutcome> {
-    if let Some(error) = error {
-        ui.colored_label(ui.visuals().error_fg_color, error);
-    }
-    let mut outcome = None;
-    ui.horizontal(|ui| {
-        if ui.button(save_label).clicked() {
-            outcome = Some(FormOutcome::Save);
-        }
-        if ui.button("Cancel").clicked() {
-            outcome = Some(FormOutcome::Cancel);
-        }
-    });
-    outcome.or_else(|| enter_or_escape(ui))
-}
-
-fn field(ui: &mut egui::Ui, label: &str, text: &mut String, focus: bool) {
-    let id = ui.label(label).id;
-    let response = ui
-        .add(egui::TextEdit::singleline(text).desired_width(280.0))
-        .labelled_by(id);
-    if focus && ui.memory(|m| m.focused().is_none()) {
-        response.request_focus();
-    }
-    ui.end_row();
 }
 
 /// Add or edit a customer. Fields stay text until saved, so a failed save loses nothing.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomerForm {
     pub editing: Option<CustomerId>,
     pub name: String,
@@ -211,17 +177,20 @@ impl CustomerForm {
 }
 
 /// A follow-up on an existing promise or problem that needs a few words or a date.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActionDialog {
     pub entry: EntryId,
     pub kind: ActionKind,
     pub date: String,
     pub text: String,
     pub root_cause: RootCause,
+    /// For a renegotiation: the customer agreed to the new date.
+    pub agreed: bool,
     pub error: Option<String>,
 }
 
 /// Which follow-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActionKind {
     Renegotiate,
     FlagAtRisk,
@@ -239,6 +208,7 @@ impl ActionDialog {
             date: date.to_owned(),
             text: String::new(),
             root_cause: RootCause::OurError,
+            agreed: true,
             error: None,
         }
     }
@@ -274,8 +244,15 @@ impl ActionDialog {
             ActionKind::Renegotiate => {
                 let new_due = parse_date(&self.date, today)
                     .map_err(|e| ValidationError::new(format!("New date: {}", e.0)))?;
+                let agreed = self.agreed;
                 Box::new(move |kind| match kind {
-                    EntryKind::Promise(p) => p.renegotiate(new_due, today, text),
+                    EntryKind::Promise(p) => {
+                        p.renegotiate(new_due, today, text)?;
+                        if let Some(last) = p.renegotiations.last_mut() {
+                            last.agreed = agreed;
+                        }
+                        Ok(())
+                    }
                     _ => Err(ValidationError::new("Only promises can be renegotiated.")),
                 })
             }
@@ -319,12 +296,22 @@ impl ActionDialog {
             .spacing([8.0, 6.0])
             .show(ui, |ui| match self.kind {
                 ActionKind::Renegotiate => {
-                    date_row_ui(ui, "New date", &mut self.date, today, "renegotiate_date");
+                    let date =
+                        date_row_ui(ui, "New date", &mut self.date, today, "renegotiate_date");
+                    if ui.memory(|m| m.focused().is_none()) {
+                        date.request_focus();
+                    }
                     field(ui, "What you told them", &mut self.text, false);
+                    ui.label("");
+                    ui.checkbox(&mut self.agreed, "They agreed to the new date");
+                    ui.end_row();
                 }
                 ActionKind::FlagAtRisk => field(ui, "Why it will slip", &mut self.text, true),
                 ActionKind::Resolve => {
-                    date_row_ui(ui, "Resolved on", &mut self.date, today, "resolved_on");
+                    let date = date_row_ui(ui, "Resolved on", &mut self.date, today, "resolved_on");
+                    if ui.memory(|m| m.focused().is_none()) {
+                        date.request_focus();
+                    }
                     ui.label("Root cause");
                     ui.horizontal(|ui| {
                         for cause in RootCause::ALL {
@@ -332,7 +319,7 @@ impl ActionDialog {
                         }
                     });
                     ui.end_row();
-                    field(ui, "What stops it happening again", &mut self.text, true);
+                    field(ui, "What stops it happening again", &mut self.text, false);
                 }
             });
         save_cancel_ui(ui, "Save", self.error.as_deref())
@@ -381,8 +368,12 @@ impl PathDialog {
     pub fn ui(&mut self, ui: &mut egui::Ui, picker: &mut FilePicker) -> Option<FormOutcome> {
         ui.horizontal(|ui| {
             let id = ui.label("Journal file").id;
-            ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(360.0))
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut self.path).desired_width(360.0))
                 .labelled_by(id);
+            if ui.memory(|m| m.focused().is_none()) {
+                field.request_focus();
+            }
             let browse = ui.add_enabled(!picker.is_open(), egui::Button::new("Browse…"));
             if browse.clicked() {
                 let kind = match self.purpose {

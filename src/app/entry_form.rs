@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::date_field::date_row_ui;
+pub use super::widgets::FormOutcome;
 use crate::domain::dates::{format_date, parse_date, parse_datetime};
 use crate::domain::{
     BadNews, BadNewsKind, Cents, Channel, Contact, CustomerId, Direction, Entry, EntryDraft,
@@ -12,11 +13,14 @@ use crate::domain::{
     Promise, PromiseCategory, Snooze, ValidationError,
 };
 
-/// What the form returns when drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormOutcome {
-    Save,
-    Cancel,
+/// An item bad news can be about, offered in the bad-news form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedChoice {
+    pub id: EntryId,
+    /// What it is and when it was due.
+    pub label: String,
+    /// Its due day has passed: the customer may already have noticed.
+    pub past_due: bool,
 }
 
 /// A form being filled in: a new entry, or an edit of an existing one.
@@ -38,6 +42,11 @@ pub struct EntryForm {
     pub about: BadNewsKind,
     pub proactive: bool,
     pub related: Option<EntryId>,
+    /// The slipping or broken items of this customer the bad news may be about.
+    pub related_choices: Vec<RelatedChoice>,
+    /// For a call that reached them: the slips they had not been told about, each with
+    /// "yes, I told them on this call" (recorded as bad news when saved).
+    pub told_about: Vec<(RelatedChoice, bool)>,
     pub owner: String,
     pub amount: String,
     pub order_status: OrderStatus,
@@ -81,6 +90,8 @@ impl EntryForm {
             about: BadNewsKind::Delay,
             proactive: true,
             related: None,
+            related_choices: Vec::new(),
+            told_about: Vec::new(),
             owner: "me".to_owned(),
             amount: amount.to_owned(),
             order_status: OrderStatus::OnTrack,
@@ -138,6 +149,15 @@ impl EntryForm {
             EntryKind::Snooze(s) => form.due = format_date(s.until),
         }
         form
+    }
+
+    /// Links the bad news to `id` (or to nothing). A slip already past its due day is not
+    /// news we told first, so "we told them first" starts unticked for it.
+    pub fn choose_related(&mut self, id: Option<EntryId>) {
+        self.related = id;
+        if let Some(choice) = id.and_then(|id| self.related_choices.iter().find(|c| c.id == id)) {
+            self.proactive = !choice.past_due;
+        }
     }
 
     /// The dialog's title.
@@ -342,12 +362,34 @@ impl EntryForm {
                 choice_row(ui, "Direction", &mut self.direction, Direction::ALL);
                 choice_row(ui, "Outcome", &mut self.outcome, Outcome::ALL);
                 text_row(ui, "Minutes", &mut self.duration_mins);
+                if self.outcome == Outcome::Reached {
+                    for (item, told) in &mut self.told_about {
+                        ui.label("");
+                        ui.checkbox(told, format!("Did you tell them about {}?", item.label));
+                        ui.end_row();
+                    }
+                }
             }
             EntryKindTag::Promise => {
                 date_row_ui(ui, "Due", &mut self.due, today, "form_due");
                 choice_row(ui, "Category", &mut self.category, PromiseCategory::ALL);
             }
             EntryKindTag::BadNews => {
+                if !self.related_choices.is_empty() {
+                    let label = ui.label("Which item").id;
+                    let mut chosen = self.related;
+                    ui.vertical(|ui| {
+                        for choice in &self.related_choices {
+                            ui.selectable_value(&mut chosen, Some(choice.id), &choice.label)
+                                .labelled_by(label);
+                        }
+                        ui.selectable_value(&mut chosen, None, "Nothing in particular");
+                    });
+                    if chosen != self.related {
+                        self.choose_related(chosen);
+                    }
+                    ui.end_row();
+                }
                 choice_row(ui, "About", &mut self.about, BadNewsKind::ALL);
                 ui.label("");
                 ui.checkbox(&mut self.proactive, "We told them first (proactive)");

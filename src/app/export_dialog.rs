@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use chrono::{Days, NaiveDate};
 
 use super::date_field::date_field_ui;
-use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
+use super::widgets::FormOutcome;
 use crate::domain::ValidationError;
 use crate::domain::dates::{format_date, parse_date};
 use crate::io::export::{ExportOptions, Report, default_file_name};
@@ -26,8 +26,8 @@ pub struct ExportDialog {
 impl ExportDialog {
     /// The dialog with its defaults: the customers report of the last 30 days, beside the
     /// journal.
-    pub fn new(journal: &Path, today: NaiveDate) -> Self {
-        let folder = journal.parent().unwrap_or(Path::new(""));
+    /// A new export into `folder` (the last one used, or the Documents folder).
+    pub fn new(folder: &Path, today: NaiveDate) -> Self {
         let from = today.checked_sub_days(Days::new(30)).unwrap_or(today);
         Self {
             report: Report::Customers,
@@ -120,6 +120,6 @@ impl ExportDialog {
         if Path::new(self.path.trim()).exists() {
             ui.checkbox(&mut self.replace, "Replace it (the file already exists)");
         }
-        super::dialogs::save_cancel_ui(ui, "Export", self.error.as_deref())
+        super::widgets::save_cancel_ui(ui, "Export", self.error.as_deref())
     }
 }

@@ -18,6 +18,8 @@ pub enum PickKind {
 #[derive(Default)]
 pub struct FilePicker {
     pending: Option<Receiver<Option<PathBuf>>>,
+    /// The folder the next native dialog opens in.
+    pub start_folder: Option<PathBuf>,
 }
 
 impl FilePicker {
@@ -27,10 +29,14 @@ impl FilePicker {
         let title = title.to_owned();
         let file_name = file_name.to_owned();
         let extensions: Vec<String> = extensions.iter().map(|e| (*e).to_owned()).collect();
+        let start_folder = self.start_folder.clone();
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
                 let mut dialog = rfd::FileDialog::new().set_title(&title);
+                if let Some(folder) = start_folder.filter(|f| f.is_dir()) {
+                    dialog = dialog.set_directory(folder);
+                }
                 if !extensions.is_empty() {
                     dialog = dialog.add_filter("Candor files", &extensions);
                 }

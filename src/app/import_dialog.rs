@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
+use super::widgets::FormOutcome;
 use crate::io::import::{
     ColumnMapping, CustomerField, ENCODING_CHOICES, ImportOptions, ImportPreview, ImportSummary,
     MappedCustomer, RowProblem, SourceFormat, UnmappedColumn, preview_customers, preview_with,
@@ -227,7 +227,7 @@ impl ImportDialog {
             self.import_rows_before_runaway = false;
             self.load_preview();
         }
-        super::dialogs::save_cancel_ui(ui, "Import", self.error.as_deref())
+        super::widgets::save_cancel_ui(ui, "Import", self.error.as_deref())
     }
 }
 

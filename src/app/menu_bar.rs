@@ -1,7 +1,7 @@
-//! File, Edit, View and Help menus. Every entry is a [`UiCommand`], so its shortcut shows
+//! File, Edit, Log, Item (the selected entry), View and Help menus. Every entry is a [`UiCommand`], so its shortcut shows
 //! beside it and cannot drift.
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::commands::UiCommand;
 use super::prefs::{Prefs, ThemeChoice};
 
@@ -50,6 +50,7 @@ pub fn ui(
             item(ui, UiCommand::AddCustomer, true, actions);
             item(ui, UiCommand::EditCustomer, true, actions);
             item(ui, UiCommand::FocusSearch, true, actions);
+            item(ui, UiCommand::FocusCallFirst, true, actions);
         });
         ui.menu_button("Log", |ui| {
             for command in UiCommand::ALL.iter().filter(|c| c.entry_kind().is_some()) {
@@ -57,6 +58,11 @@ pub fn ui(
             }
             ui.separator();
             item(ui, UiCommand::Announcements, true, actions);
+        });
+        ui.menu_button("Item", |ui| {
+            for command in UiCommand::ALL.iter().filter(|c| c.acts_on_selected_entry()) {
+                item(ui, *command, true, actions);
+            }
         });
         ui.menu_button("View", |ui| {
             for theme in ThemeChoice::ALL {

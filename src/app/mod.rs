@@ -3,11 +3,13 @@
 //! draw from cached data and send [`Action`]s, which [`CandorApp`] runs at the end of the
 //! frame.
 
+mod action;
 mod agenda_panel;
 mod announcements_dialog;
 pub mod autostart;
 mod background;
 mod backup_dialog;
+mod bidi;
 mod call_first_panel;
 mod candor_app;
 mod command_handling;
@@ -16,25 +18,31 @@ mod customers_panel;
 mod damage_banner;
 mod date_field;
 mod dialogs;
+mod drafts;
+mod entry_actions;
 mod entry_form;
 mod export_dialog;
 mod file_picker;
+mod fonts;
 mod import_dialog;
 mod insights_view;
 mod journal;
 mod menu_bar;
+mod merge_dialog;
 mod prefs;
 mod reminder_handling;
 mod reminders;
 mod reminders_dialog;
 mod timeline_panel;
 mod trash_dialog;
+mod widgets;
 
 use std::path::PathBuf;
 
 use chrono::{Local, NaiveDateTime, Timelike as _};
 
-pub use candor_app::{Action, CandorApp, ErrorNotice, ErrorTopic};
+pub use action::Action;
+pub use candor_app::{CandorApp, ErrorNotice, ErrorTopic};
 pub use commands::UiCommand;
 pub use damage_banner::Damage;
 pub use entry_form::EntryForm;
@@ -102,6 +110,7 @@ pub fn run(db: Option<PathBuf>) -> anyhow::Result<()> {
                 app.report_first_frame_since(started);
             }
             app.start_daily_backup();
+            app.start_font_search();
             Ok(Box::new(app))
         }),
     )

@@ -48,6 +48,8 @@ pub struct Prefs {
     pub theme: ThemeChoice,
     pub show_call_first: bool,
     pub last_customer: Option<i64>,
+    /// The journal [`Prefs::last_customer`] belongs to: a number means nothing in another.
+    pub last_customer_journal: Option<PathBuf>,
     pub last_journal: Option<PathBuf>,
     /// "Keep a calendar file at …": rewritten after every change to the journal.
     pub calendar_file: Option<PathBuf>,
@@ -61,6 +63,22 @@ pub struct Prefs {
     pub start_at_login: bool,
     /// The Insights view's line: warn above this many customers at risk.
     pub insights_threshold: u32,
+    /// Where the last export was written, to start the next one there.
+    pub last_export_folder: Option<PathBuf>,
+    /// Where the last imported file came from.
+    pub last_import_folder: Option<PathBuf>,
+}
+
+/// The folder exports and imports start in: the user's Documents folder (their home
+/// folder when there is none), never Candor's hidden data folder.
+pub fn documents_folder() -> PathBuf {
+    directories::UserDirs::new()
+        .and_then(|dirs| {
+            dirs.document_dir()
+                .map(std::path::Path::to_path_buf)
+                .or_else(|| Some(dirs.home_dir().to_path_buf()))
+        })
+        .unwrap_or_default()
 }
 
 impl Default for Prefs {
@@ -69,6 +87,7 @@ impl Default for Prefs {
             theme: ThemeChoice::FollowSystem,
             show_call_first: true,
             last_customer: None,
+            last_customer_journal: None,
             last_journal: None,
             calendar_file: None,
             reminders: crate::domain::reminders::ReminderSettings::default(),
@@ -76,6 +95,8 @@ impl Default for Prefs {
             reminders_silenced_on: None,
             start_at_login: false,
             insights_threshold: 10,
+            last_export_folder: None,
+            last_import_folder: None,
         }
     }
 }

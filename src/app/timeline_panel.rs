@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::commands::UiCommand;
 use super::journal::Journal;
 use crate::domain::dates::{days_between, format_date};
+use crate::domain::rank::ReasonKind;
 use crate::domain::{
     CustomerId, Entry, EntryId, EntryKind, EntryKindTag, OrderStatus, ProblemStatus, PromiseStatus,
 };
@@ -16,6 +17,12 @@ use crate::domain::{
 pub struct TimelineView {
     pub kinds: Vec<EntryKindTag>,
     pub selected_entry: Option<EntryId>,
+    /// Put keyboard focus on the selected entry's row next frame.
+    pub focus_selected: bool,
+    /// Put keyboard focus on "Tell them now…" next frame (after "Mark broken").
+    pub focus_tell_them: bool,
+    /// Show the top (the newest entries) next frame.
+    pub scroll_to_top: bool,
     rows: Vec<usize>,
     rows_valid: bool,
 }
@@ -59,9 +66,27 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
             )
         }
         EntryKind::Promise(p) => {
-            let history = match p.renegotiations.len() {
-                0 => String::new(),
-                n => format!(", renegotiated {n}×"),
+            let history = match p.renegotiations.last() {
+                None => String::new(),
+                Some(last) => {
+                    let times = match p.renegotiations.len() {
+                        1 => String::new(),
+                        n => format!(" ({n}×)"),
+                    };
+                    let told = match last.note.lines().next().unwrap_or_default().trim() {
+                        "" => String::new(),
+                        note => format!(", told: {note}"),
+                    };
+                    let agreed = if last.agreed {
+                        "they agreed"
+                    } else {
+                        "not agreed yet"
+                    };
+                    format!(
+                        ", moved from {}{times}{told} — {agreed}",
+                        format_date(last.from_due)
+                    )
+                }
             };
             match p.status {
                 PromiseStatus::Open if p.at_risk.is_some() => {
@@ -75,7 +100,7 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
                     )
                 }
                 PromiseStatus::Open => format!("due {}{history}", format_date(p.due)),
-                PromiseStatus::Kept(on) => format!("kept {}{history}", format_date(on)),
+                PromiseStatus::Kept(on) => format!("KEPT {}{history}", format_date(on)),
                 PromiseStatus::Broken(on) => format!("BROKEN {}{history}", format_date(on)),
             }
         }
@@ -114,10 +139,10 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
                 format_date(paid)
             ),
             None if p.is_overdue(today) => format!(
-                "{} {} — OVERDUE {} d",
+                "OVERDUE {} d — {} {}",
+                days_between(p.due, today),
                 p.invoice_ref,
-                p.amount,
-                days_between(p.due, today)
+                p.amount
             ),
             None => format!(
                 "{} {} — due {}",
@@ -155,13 +180,8 @@ pub fn ui(
     let stats = journal.stats.get(&customer.id).cloned().unwrap_or_default();
 
     ui.horizontal(|ui| {
-        ui.heading(&customer.name);
-        if !customer.company.is_empty() {
-            ui.label(format!("— {}", customer.company));
-        }
-        if customer.archived {
-            ui.colored_label(ui.visuals().warn_fg_color, "archived");
-        }
+        // The buttons first (right-aligned) so a long name is cut to the space left,
+        // never pushing them off or over each other; hovering shows the whole name.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let (label, archive) = if customer.archived {
                 ("Bring back", false)
@@ -171,17 +191,63 @@ pub fn ui(
             if ui.button(label).clicked() {
                 actions.push(Action::SetArchived(customer.id, archive));
             }
+            if ui
+                .button("Merge into…")
+                .on_hover_text("Two records of one customer? Merge this one into the other")
+                .clicked()
+            {
+                actions.push(Action::MergeInto(customer.id));
+            }
             if ui.button(UiCommand::EditCustomer.label()).clicked() {
                 actions.push(Action::Command(UiCommand::EditCustomer));
             }
+            if customer.archived {
+                ui.colored_label(ui.visuals().warn_fg_color, "archived");
+            }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                let title = if customer.company.is_empty() {
+                    super::bidi::display(&customer.name).into_owned()
+                } else {
+                    format!(
+                        "{} — {}",
+                        super::bidi::display(&customer.name),
+                        super::bidi::display(&customer.company)
+                    )
+                };
+                ui.add(egui::Label::new(egui::RichText::new(title).heading()).truncate())
+                    .on_hover_text(format!("{}\n{}", customer.name, customer.company));
+            });
         });
     });
-    let contact: Vec<&str> = [customer.phone.as_str(), customer.email.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !contact.is_empty() {
-        ui.label(contact.join("   "));
+    if !customer.phone.is_empty() || !customer.email.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            if !customer.phone.is_empty() {
+                let dial: String = customer
+                    .phone
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect();
+                let link = ui
+                    .hyperlink_to(format!("📞 {}", customer.phone), format!("tel:{dial}"))
+                    .on_hover_text("Call with your phone app; the call form opens for the notes");
+                if link.clicked() {
+                    // Back from the phone app, the notes go straight into the call form.
+                    actions.push(Action::LogFor(customer.id, EntryKindTag::Contact));
+                }
+                if ui.small_button("Copy phone").clicked() {
+                    ui.ctx().copy_text(customer.phone.clone());
+                }
+            }
+            if !customer.email.is_empty() {
+                ui.hyperlink_to(
+                    format!("✉ {}", customer.email),
+                    format!("mailto:{}", customer.email),
+                );
+                if ui.small_button("Copy email").clicked() {
+                    ui.ctx().copy_text(customer.email.clone());
+                }
+            }
+        });
     }
     let promises = stats.promises_kept + stats.promises_broken;
     let reached = match stats.last_reached_at {
@@ -202,7 +268,12 @@ pub fn ui(
         stats.promises_kept, stats.promises_broken, customer.cadence_days
     ));
     if !customer.notes.is_empty() {
-        ui.weak(customer.notes.lines().next().unwrap_or_default());
+        let first_line = customer.notes.lines().next().unwrap_or_default();
+        ui.add(
+            egui::Label::new(egui::RichText::new(super::bidi::display(first_line)).weak())
+                .truncate(),
+        )
+        .on_hover_text(&customer.notes);
     }
 
     ui.add_space(4.0);
@@ -245,35 +316,79 @@ pub fn ui(
         view.rows_valid = true;
     }
 
-    if let Some(entry) = view
-        .selected_entry
-        .and_then(|id| journal.timeline.iter().find(|e| e.id == id))
-    {
-        selected_entry_actions_ui(ui, entry, actions);
-    }
+    let unexplained: Vec<EntryId> = journal
+        .ranking
+        .iter()
+        .filter(|r| r.customer_id == customer.id)
+        .flat_map(|r| r.reasons.iter())
+        .filter(|r| r.kind == ReasonKind::BrokenUnexplained)
+        .filter_map(|r| r.entry_id)
+        .collect();
+    // The bar keeps its height whether or not an entry is selected, so selecting a row
+    // never moves the rows under the pointer.
+    ui.horizontal_wrapped(|ui| {
+        ui.set_min_height(ui.spacing().interact_size.y);
+        match view
+            .selected_entry
+            .and_then(|id| journal.timeline.iter().find(|e| e.id == id))
+        {
+            Some(entry) => selected_entry_actions_ui(ui, entry, &unexplained, view, today, actions),
+            None => {
+                ui.weak("Select an entry (click it, or ↑/↓ on the timeline) to act on it.");
+            }
+        }
+    });
 
     ui.weak(match view.rows.len() {
         1 => "1 entry".to_owned(),
         n => format!("{n} entries"),
     });
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show_rows(ui, row_height, view.rows.len(), |ui, range| {
-            for &index in &view.rows[range] {
-                let Some(entry) = journal.timeline.get(index) else {
-                    continue;
-                };
-                entry_row_ui(
-                    ui,
-                    entry,
-                    view.selected_entry == Some(entry.id),
-                    today,
-                    row_height,
-                    actions,
-                );
+    let focus_selected = std::mem::take(&mut view.focus_selected);
+    let mut step: Option<isize> = None;
+    let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+    if std::mem::take(&mut view.scroll_to_top) {
+        // Another customer opens on their newest entries, not at the last one's position.
+        scroll = scroll.vertical_scroll_offset(0.0);
+    }
+    scroll.show_rows(ui, row_height, view.rows.len(), |ui, range| {
+        for &index in &view.rows[range] {
+            let Some(entry) = journal.timeline.get(index) else {
+                continue;
+            };
+            let is_selected = view.selected_entry == Some(entry.id);
+            let response = entry_row_ui(ui, entry, is_selected, today, row_height, actions);
+            if is_selected && focus_selected {
+                response.request_focus();
+                response.scroll_to_me(None);
             }
-        });
+            if response.has_focus() {
+                // The row takes ↑/↓ for itself: they move the selection, not egui's focus.
+                super::widgets::arrow_keys(ui, response.id, &mut step);
+                if !is_selected {
+                    // Tab reached this row: the keyboard selects what it stands on.
+                    actions.push(Action::SelectEntry(Some(entry.id)));
+                }
+            }
+        }
+    });
+    if let Some(step) = step {
+        let position = view
+            .selected_entry
+            .and_then(|id| {
+                view.rows
+                    .iter()
+                    .position(|&i| journal.timeline.get(i).is_some_and(|e| e.id == id))
+            })
+            .unwrap_or(0);
+        let next = position
+            .saturating_add_signed(step)
+            .min(view.rows.len().saturating_sub(1));
+        if let Some(entry) = view.rows.get(next).and_then(|&i| journal.timeline.get(i)) {
+            actions.push(Action::SelectEntry(Some(entry.id)));
+            view.focus_selected = true;
+        }
+    }
 }
 
 fn entry_row_ui(
@@ -283,7 +398,7 @@ fn entry_row_ui(
     today: NaiveDate,
     row_height: f32,
     actions: &mut Vec<Action>,
-) {
+) -> egui::Response {
     let (icon, color) = kind_mark(entry.kind.tag());
     let summary = entry.summary.lines().next().unwrap_or_default();
     let status = status_text(entry, today);
@@ -306,16 +421,20 @@ fn entry_row_ui(
         egui::TextFormat::simple(body.clone(), color),
     );
     job.append(
-        summary,
+        &super::bidi::display(summary),
         0.0,
         egui::TextFormat::simple(body.clone(), style.visuals.strong_text_color()),
     );
     if !status.is_empty() {
-        job.append(
-            &format!("   {status}"),
-            0.0,
-            egui::TextFormat::simple(body, style.visuals.text_color()),
-        );
+        // Status words carry an icon as well as a colour, never colour alone.
+        let (icon, color) = super::widgets::status_mark(&status, style.visuals.dark_mode)
+            .unwrap_or(("", style.visuals.text_color()));
+        let text = if icon.is_empty() {
+            format!("   {status}")
+        } else {
+            format!("   {icon} {status}")
+        };
+        job.append(&text, 0.0, egui::TextFormat::simple(body, color));
     }
     let response = ui.add(
         egui::Button::selectable(is_selected, job)
@@ -323,13 +442,17 @@ fn entry_row_ui(
             .min_size(egui::vec2(ui.available_width(), row_height - 2.0)),
     );
     if response.clicked() {
+        // Keyboard focus follows the click, so ↑/↓ and the item shortcuts go on from here.
+        response.request_focus();
         actions.push(Action::SelectEntry(Some(entry.id)));
     }
     if response.double_clicked() {
         actions.push(Action::EditEntry(entry.id));
     }
-    if !entry.summary.is_empty() {
-        response.on_hover_text(&entry.summary);
+    if entry.summary.is_empty() {
+        response
+    } else {
+        response.on_hover_text(&entry.summary)
     }
 }
 
@@ -364,60 +487,99 @@ fn announcements_to_tell_ui(
 }
 
 /// The buttons for the selected entry: what can be done with it now.
-fn selected_entry_actions_ui(ui: &mut egui::Ui, entry: &Entry, actions: &mut Vec<Action>) {
-    ui.horizontal_wrapped(|ui| {
-        ui.label(format!(
-            "Selected {}:",
-            entry.kind.tag().label().to_lowercase()
-        ));
-        let id = entry.id;
-        match &entry.kind {
-            EntryKind::Promise(p) if p.status == PromiseStatus::Open => {
-                if ui.button("Mark kept").clicked() {
-                    actions.push(Action::PromiseKept(id));
-                }
-                if ui.button("Mark broken").clicked() {
-                    actions.push(Action::PromiseBroken(id));
-                }
-                if ui.button("Renegotiate…").clicked() {
-                    actions.push(Action::Renegotiate(id));
-                }
-                if p.at_risk.is_none() && ui.button("Flag at risk…").clicked() {
-                    actions.push(Action::FlagAtRisk(id));
-                }
-                if ui.button("Deliver bad news about it…").clicked() {
-                    actions.push(Action::Command(UiCommand::DeliverBadNews));
-                }
+/// A button for a command, its shortcut in the tooltip.
+fn command_button(ui: &mut egui::Ui, command: UiCommand) -> egui::Response {
+    ui.button(command.label()).on_hover_text(format!(
+        "{} ({})",
+        command.tooltip(),
+        command.shortcut_text(ui.ctx())
+    ))
+}
+
+fn selected_entry_actions_ui(
+    ui: &mut egui::Ui,
+    entry: &Entry,
+    unexplained: &[EntryId],
+    view: &mut TimelineView,
+    today: NaiveDate,
+    actions: &mut Vec<Action>,
+) {
+    ui.label(format!(
+        "Selected {}:",
+        entry.kind.tag().label().to_lowercase()
+    ));
+    let id = entry.id;
+    match &entry.kind {
+        EntryKind::Promise(p) if p.status == PromiseStatus::Open => {
+            if command_button(ui, UiCommand::MarkKept).clicked() {
+                actions.push(Action::PromiseKept(id));
             }
-            EntryKind::Problem(p)
-                if p.status == ProblemStatus::Open && ui.button("Resolve…").clicked() =>
-            {
-                actions.push(Action::ResolveProblem(id));
+            if command_button(ui, UiCommand::MarkBroken).clicked() {
+                actions.push(Action::PromiseBroken(id));
             }
-            EntryKind::Payment(p) if p.paid_on.is_none() && ui.button("Mark paid").clicked() => {
-                actions.push(Action::MarkPaid(id));
+            if command_button(ui, UiCommand::Renegotiate).clicked() {
+                actions.push(Action::Renegotiate(id));
             }
-            EntryKind::Order(o) if o.status != OrderStatus::Delivered => {
-                for status in OrderStatus::ALL.iter().filter(|s| **s != o.status) {
-                    if ui.button(status.label()).clicked() {
-                        actions.push(Action::SetOrderStatus(id, *status));
-                    }
-                }
-                if o.is_flagged_slipping() && ui.button("Deliver bad news about it…").clicked() {
-                    actions.push(Action::Command(UiCommand::DeliverBadNews));
-                }
+            if p.at_risk.is_none() && command_button(ui, UiCommand::FlagAtRisk).clicked() {
+                actions.push(Action::FlagAtRisk(id));
             }
-            _ => {}
+            let slipping = p.at_risk.is_some() || p.due < today;
+            if slipping && command_button(ui, UiCommand::TellThemNow).clicked() {
+                actions.push(Action::TellThemNow(id));
+            }
         }
-        if ui.button("Edit…").clicked() {
-            actions.push(Action::EditEntry(id));
-        }
-        if ui
-            .button("Delete")
-            .on_hover_text("Move to the trash (Undo brings it back)")
-            .clicked()
+        EntryKind::Promise(p)
+            if matches!(p.status, PromiseStatus::Broken(_)) && unexplained.contains(&id) =>
         {
-            actions.push(Action::DeleteEntry(id));
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "⚠ Broken and not explained yet:",
+            );
+            let tell = command_button(ui, UiCommand::TellThemNow);
+            if std::mem::take(&mut view.focus_tell_them) {
+                tell.request_focus();
+                view.focus_selected = false;
+            }
+            if tell.clicked() {
+                actions.push(Action::TellThemNow(id));
+            }
         }
-    });
+        EntryKind::Problem(p)
+            if p.status == ProblemStatus::Open
+                && command_button(ui, UiCommand::ResolveProblem).clicked() =>
+        {
+            actions.push(Action::ResolveProblem(id));
+        }
+        EntryKind::Payment(p)
+            if p.paid_on.is_none() && command_button(ui, UiCommand::MarkPaid).clicked() =>
+        {
+            actions.push(Action::MarkPaid(id));
+        }
+        EntryKind::Order(o) if o.status != OrderStatus::Delivered => {
+            for status in OrderStatus::ALL.iter().filter(|s| **s != o.status) {
+                if ui.button(status.label()).clicked() {
+                    actions.push(Action::SetOrderStatus(id, *status));
+                }
+            }
+            if o.is_flagged_slipping() && command_button(ui, UiCommand::TellThemNow).clicked() {
+                actions.push(Action::TellThemNow(id));
+            }
+        }
+        _ => {}
+    }
+    // Whatever was offered above, a later "focus Tell them now" must not linger.
+    view.focus_tell_them = false;
+    if ui.button("Edit…").clicked() {
+        actions.push(Action::EditEntry(id));
+    }
+    // Delete sits apart, last, and never takes focus by itself: it only moves to the trash
+    // (Undo brings it back).
+    ui.separator();
+    if ui
+        .button("Delete")
+        .on_hover_text("Move to the trash (Undo brings it back)")
+        .clicked()
+    {
+        actions.push(Action::DeleteEntry(id));
+    }
 }

@@ -1,7 +1,7 @@
 //! Edit → Trash…: entries moved to the trash, to restore, or (only from here) to delete
 //! for good.
 
-use super::entry_form::FormOutcome;
+use super::widgets::FormOutcome;
 use crate::domain::{Entry, EntryId};
 
 /// What the person chose in the trash.

@@ -170,6 +170,41 @@ pub fn looks_like_email(text: &str) -> bool {
     }
 }
 
+/// The details of `keep` after absorbing `other`, a second record of the same customer
+/// (imports make them): what `keep` has wins, what it lacks comes from `other`, notes are
+/// joined, tags united, the shorter cadence kept; archived only when both were.
+pub fn merged_details(keep: &Customer, other: &Customer) -> CustomerDraft {
+    let pick = |mine: &str, theirs: &str| {
+        if mine.trim().is_empty() {
+            theirs.to_owned()
+        } else {
+            mine.to_owned()
+        }
+    };
+    let notes = match (keep.notes.trim(), other.notes.trim()) {
+        ("", theirs) => theirs.to_owned(),
+        (mine, "") => mine.to_owned(),
+        (mine, theirs) if mine == theirs => mine.to_owned(),
+        (mine, theirs) => format!("{mine}\n\n{theirs}"),
+    };
+    let mut tags = keep.tags.clone();
+    for tag in &other.tags {
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            tags.push(tag.clone());
+        }
+    }
+    CustomerDraft {
+        name: keep.name.clone(),
+        company: pick(&keep.company, &other.company),
+        phone: pick(&keep.phone, &other.phone),
+        email: pick(&keep.email, &other.email),
+        notes,
+        tags,
+        cadence_days: keep.cadence_days.min(other.cadence_days),
+        archived: keep.archived && other.archived,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

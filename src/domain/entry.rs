@@ -222,7 +222,16 @@ pub struct Renegotiation {
     pub to_due: NaiveDate,
     /// Whether the customer heard about it before the old date passed.
     pub told_before_due: bool,
+    /// What the customer was told.
     pub note: String,
+    /// Whether the customer agreed to the new date (journals from before this field was
+    /// kept only recorded agreed dates).
+    #[serde(default = "agreed_by_default")]
+    pub agreed: bool,
+}
+
+fn agreed_by_default() -> bool {
+    true
 }
 
 /// Something you said you would do, by a date. The summary says what.
@@ -307,6 +316,7 @@ impl Promise {
             to_due,
             told_before_due: today <= self.due,
             note: note.into().trim().to_owned(),
+            agreed: true,
         });
         self.due = to_due;
         self.at_risk = None;

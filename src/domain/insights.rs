@@ -1177,6 +1177,7 @@ mod tests {
             to_due: d(to_due),
             told_before_due: d(on) <= fact.promise.due,
             note: String::new(),
+            agreed: true,
         });
         fact.promise.due = d(to_due);
     }

@@ -123,6 +123,58 @@ pub mod weights {
     pub const ANNOUNCEMENT_STAKE_FULL_CENTS: i64 = 2_000_000;
     /// How far back orders count toward the stake.
     pub const ANNOUNCEMENT_STAKE_WINDOW_DAYS: i64 = 365;
+    /// A promise we broke and have not explained: no bad news about it, and no contact
+    /// that reached them since it was marked broken. The strongest reason there is — above
+    /// an untold slip at its cap (80 + 70 + 10 × 60 = 750), because the date has passed
+    /// *and* we gave up on it, and the customer is left to find out alone. It stays until
+    /// bad news about it is logged or a call reaches them; [`TRUST_WINDOW_DAYS`] bounds how
+    /// far back it looks, so an old imported history does not flood the list.
+    pub const BROKEN_UNEXPLAINED: i64 = SLIP_UNTOLD
+        + SLIP_UNTOLD_IMMINENT
+        + SLIP_UNTOLD_PER_DAY_OVERDUE * SLIP_OVERDUE_CAP_DAYS
+        + 50;
+
+    /// The customer answered "how are we doing?" with this rating or lower (of 5).
+    pub const UNHAPPY_RATING_MAX: u8 = 2;
+    /// An unhappy answer nobody followed up: they told us, they wait to hear what we do
+    /// about it. Above a callback owed (it is one, unasked), below an untold slip.
+    pub const UNHAPPY_FEEDBACK: i64 = 70;
+    /// Per day since the answer while nobody reached them.
+    pub const UNHAPPY_FEEDBACK_PER_DAY: i64 = 5;
+    /// Days after which the unhappy-answer weight stops growing.
+    pub const UNHAPPY_FEEDBACK_CAP_DAYS: i64 = 14;
+
+    // What each entry kind and status does to the score (the audit of issue 11: every
+    // trust signal the journal holds reaches the ranking):
+    //
+    // | entry                              | effect on the score                          |
+    // |------------------------------------|----------------------------------------------|
+    // | contact reached (any direction)    | settles callbacks, due-soon confirmations,   |
+    // |                                    | follow-ups, broken-unexplained, unhappy      |
+    // |                                    | answers; resets the cadence clock            |
+    // | contact inbound, not reached       | CALLBACK_OWED (+ per day) until one reaches  |
+    // | contact outbound, not reached      | nothing: trying is not talking               |
+    // | promise open, due today / tomorrow | DUE_TODAY / DUE_TOMORROW until reached       |
+    // | promise at risk or past due        | SLIP_UNTOLD… until told, then SLIP_TOLD…     |
+    // | promise renegotiated               | an open promise with its new date (above)    |
+    // | promise kept                       | nothing (it is the good case)                |
+    // | promise broken                     | BROKEN_UNEXPLAINED until explained, and the  |
+    // |                                    | trust-repair multiplier for 90 days          |
+    // | bad news                           | tells them about slips and broken promises;  |
+    // |                                    | NO_FOLLOW_UP 2–30 days later if not reached  |
+    // | problem open                       | PROBLEM_SILENT after the update threshold    |
+    // | problem resolved                   | NO_FOLLOW_UP 2–30 days later if not reached  |
+    // | order at risk/delayed/back-ordered | like a slipping promise                      |
+    // | order on track, due today/tomorrow | like a promise due soon                      |
+    // | order delivered                    | nothing                                      |
+    // | payment unpaid past due            | PAYMENT_OVERDUE (+ steps at 30/60/90 days)   |
+    // | payment paid                       | nothing                                      |
+    // | feedback asked, no rating          | resets the ASK_FEEDBACK clock                |
+    // | feedback rated 1–2                 | UNHAPPY_FEEDBACK (+ per day) until reached   |
+    // |                                    | on a later day, within 90 days               |
+    // | feedback rated 3–5                 | nothing beyond resetting the feedback clock  |
+    // | note                               | nothing: free text carries no status         |
+    // | snooze                             | hides the customer until its date            |
 }
 
 use weights as w;
@@ -207,6 +259,10 @@ pub struct CustomerFacts {
     pub snoozed_until: Option<NaiveDate>,
     /// Promises broken in the last [`weights::TRUST_WINDOW_DAYS`] days before today.
     pub broken_promises_recent: u32,
+    /// Those broken promises, one by one, to tell the explained from the unexplained.
+    pub broken_promises: Vec<BrokenPromise>,
+    /// The newest answer to "how are we doing?" that carries a rating.
+    pub last_rating: Option<RatingAnswer>,
     pub open_items: Vec<OpenItem>,
     /// Announcements affecting them that they have not been told about.
     pub pending_announcements: Vec<PendingAnnouncement>,
@@ -214,6 +270,28 @@ pub struct CustomerFacts {
     /// is at stake. Read only while an announcement is pending for them (the one reason
     /// that uses it), so the store fills it only then.
     pub orders_last_year: Cents,
+}
+
+/// A promise marked broken (within [`weights::TRUST_WINDOW_DAYS`] days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenPromise {
+    pub entry_id: EntryId,
+    /// What was promised.
+    pub what: String,
+    pub due: NaiveDate,
+    /// When it was marked broken (to the minute when known, else the start of that day).
+    pub broken_at: NaiveDateTime,
+    /// Bad news linked to this promise was logged.
+    pub bad_news_logged: bool,
+}
+
+/// A rated answer to "how are we doing?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingAnswer {
+    pub entry_id: EntryId,
+    pub at: NaiveDateTime,
+    /// 1 (unhappy) to 5 (delighted).
+    pub rating: u8,
 }
 
 impl CustomerFacts {
@@ -238,6 +316,8 @@ impl CustomerFacts {
             last_feedback_at: None,
             snoozed_until: None,
             broken_promises_recent: 0,
+            broken_promises: Vec::new(),
+            last_rating: None,
             open_items: Vec::new(),
             pending_announcements: Vec::new(),
             orders_last_year: Cents(0),
@@ -255,8 +335,10 @@ impl CustomerFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
+    BrokenUnexplained,
     SlippingUntold,
     CallbackOwed,
+    UnhappyFeedback,
     ProblemSilent,
     NoFollowUp,
     DueSoon,
@@ -272,8 +354,10 @@ impl ReasonKind {
     /// The stable code used in CSV and JSON output.
     pub fn code(self) -> &'static str {
         match self {
+            Self::BrokenUnexplained => "broken_unexplained",
             Self::SlippingUntold => "slipping_untold",
             Self::CallbackOwed => "callback_owed",
+            Self::UnhappyFeedback => "unhappy_feedback",
             Self::ProblemSilent => "problem_silent",
             Self::NoFollowUp => "no_follow_up",
             Self::DueSoon => "due_soon",
@@ -289,8 +373,10 @@ impl ReasonKind {
     /// A short sentence-case label.
     pub fn label(self) -> &'static str {
         match self {
+            Self::BrokenUnexplained => "Broken, not explained",
             Self::SlippingUntold => "Slipping, not told",
             Self::CallbackOwed => "Callback owed",
+            Self::UnhappyFeedback => "Unhappy answer",
             Self::ProblemSilent => "Problem without update",
             Self::NoFollowUp => "No follow-up",
             Self::DueSoon => "Due soon",
@@ -390,7 +476,9 @@ pub fn score_customer(
     for pending in &facts.pending_announcements {
         announcement_reason(facts, pending, today, &mut reasons);
     }
+    broken_reasons(facts, today, &mut reasons);
     callback_reason(facts, today, &mut reasons);
+    unhappy_feedback_reason(facts, today, &mut reasons);
     follow_up_reasons(facts, today, &mut reasons);
     contact_overdue_reason(facts, today, &mut reasons);
     feedback_reason(facts, today, &mut reasons);
@@ -427,10 +515,12 @@ fn sort_reasons(reasons: &mut [Reason]) {
     });
 }
 
-/// Shortens an item's text for a reason sentence.
+/// Shortens an item's text for a reason sentence, in double quotes. Double quotes inside
+/// become single ones, so a quote never sits inside a quote of its own kind.
 fn quoted(what: &str) -> String {
     const MAX_CHARS: usize = 60;
-    let line = what.lines().next().unwrap_or("").trim();
+    let line = what.lines().next().unwrap_or("").trim().replace('"', "'");
+    let line = line.as_str();
     if line.chars().count() > MAX_CHARS {
         let cut: String = line.chars().take(MAX_CHARS - 1).collect();
         format!("\"{}…\"", cut.trim_end())
@@ -471,6 +561,7 @@ fn open_item_reasons(
         } => {
             let slip = Slip {
                 noun: "Promise",
+                is_order: false,
                 flag_word: "at risk",
                 due: *due,
                 flagged_at: *at_risk_since,
@@ -495,6 +586,7 @@ fn open_item_reasons(
             let flag_word = status.label().to_lowercase();
             let slip = Slip {
                 noun: "Order delivery",
+                is_order: true,
                 flag_word: &flag_word,
                 due: *due,
                 flagged_at,
@@ -516,6 +608,8 @@ fn open_item_reasons(
 /// A promise, or an order's delivery date, that may be slipping.
 struct Slip<'a> {
     noun: &'a str,
+    /// An order speaks of "your order", not of "what I promised".
+    is_order: bool,
     /// "at risk", "delayed", "back-ordered".
     flag_word: &'a str,
     due: NaiveDate,
@@ -532,6 +626,7 @@ fn promise_reasons(
 ) {
     let Slip {
         noun,
+        is_order,
         flag_word,
         due,
         flagged_at,
@@ -541,7 +636,7 @@ fn promise_reasons(
     let days_overdue = days_between(due, today);
     let overdue = days_overdue > 0;
     if flagged_at.is_none() && !overdue {
-        due_soon_reason(facts, item, noun, due, today, reasons);
+        due_soon_reason(facts, item, noun, is_order, due, today, reasons);
         return;
     }
     // The slip began when it was flagged, or when the due date arrived, whichever came first.
@@ -559,12 +654,15 @@ fn promise_reasons(
             format_date(due)
         )
     } else {
-        let days_left = days_between(today, due);
-        format!(
-            "{flag_word}, due {} (in {})",
-            format_date(due),
-            plural(days_left, "day")
-        )
+        match days_between(today, due) {
+            0 => format!("{flag_word}, due today"),
+            1 => format!("{flag_word}, due tomorrow ({})", format_date(due)),
+            days_left => format!(
+                "{flag_word}, due {} (in {})",
+                format_date(due),
+                plural(days_left, "day")
+            ),
+        }
     };
     let because = if risk_reason.is_empty() {
         String::new()
@@ -582,9 +680,15 @@ fn promise_reasons(
             ),
             since: slip_start.date(),
             entry_id: Some(item.entry_id),
-            opener: format!(
-                "A quick update on {what}: here is where it stands now and when you can expect it."
-            ),
+            opener: if is_order {
+                format!(
+                    "A quick update on your order {what}: here is where it stands now and when you can expect it."
+                )
+            } else {
+                format!(
+                    "A quick update on {what}: here is where it stands now and when you can expect it."
+                )
+            },
         });
         return;
     }
@@ -592,16 +696,23 @@ fn promise_reasons(
     let points = w::SLIP_UNTOLD
         + if imminent { w::SLIP_UNTOLD_IMMINENT } else { 0 }
         + w::SLIP_UNTOLD_PER_DAY_OVERDUE * days_overdue.clamp(0, w::SLIP_OVERDUE_CAP_DAYS);
-    let opener = if overdue {
-        format!(
+    let opener = match (is_order, overdue) {
+        (true, true) => format!(
+            "Your order {what} should have reached you on {}, and it has not. I'd rather you hear it from me: here is where it stands, why, and the new date I can stand behind.",
+            format_date(due)
+        ),
+        (true, false) => format!(
+            "Your order {what}, due {}, will be late. I'm telling you now so you can plan: here is why, and the new date I can commit to.",
+            day_name(due, today)
+        ),
+        (false, true) => format!(
             "I promised you {what} by {}, and I did not keep that. I'd rather you hear it from me: here is where it stands, why, and the new date I can stand behind.",
             format_date(due)
-        )
-    } else {
-        format!(
+        ),
+        (false, false) => format!(
             "I promised you {what} by {}, and I now know it will slip. I'm telling you now so you can plan: here is why, and the new date I can commit to.",
             day_name(due, today)
-        )
+        ),
     };
     reasons.push(Reason {
         kind: ReasonKind::SlippingUntold,
@@ -617,6 +728,7 @@ fn due_soon_reason(
     facts: &CustomerFacts,
     item: &OpenItem,
     noun: &str,
+    is_order: bool,
     due: NaiveDate,
     today: NaiveDate,
     reasons: &mut Vec<Reason>,
@@ -643,9 +755,15 @@ fn due_soon_reason(
         text: format!("{noun} {what} is due {when}: confirm it, or warn them now"),
         since: due,
         entry_id: Some(item.entry_id),
-        opener: format!(
-            "About {what}, due {when}: I'm calling to confirm where it stands before the date, not after."
-        ),
+        opener: if is_order {
+            format!(
+                "About your order {what}, due {when}: I'm calling to confirm it arrives as planned, before the date, not after."
+            )
+        } else {
+            format!(
+                "About {what}, due {when}: I'm calling to confirm where it stands before the date, not after."
+            )
+        },
     });
 }
 
@@ -812,6 +930,72 @@ pub fn announcement_opener(pending: &PendingAnnouncement, today: NaiveDate) -> S
     } else {
         core
     }
+}
+
+fn broken_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    for broken in &facts.broken_promises {
+        let told_since = facts
+            .last_told_at()
+            .is_some_and(|told| told >= broken.broken_at);
+        if broken.bad_news_logged || told_since {
+            continue;
+        }
+        let what = quoted(&broken.what);
+        let days = days_between(broken.broken_at.date(), today).max(0);
+        let ago = match days {
+            0 => "today".to_owned(),
+            1 => "yesterday".to_owned(),
+            _ => format!("{} ago", plural(days, "day")),
+        };
+        reasons.push(Reason {
+            kind: ReasonKind::BrokenUnexplained,
+            points: w::BROKEN_UNEXPLAINED,
+            text: format!(
+                "Promise {what} (due {}) was broken {ago}, and nobody has explained it to them",
+                format_date(broken.due)
+            ),
+            since: broken.broken_at.date(),
+            entry_id: Some(broken.entry_id),
+            opener: format!(
+                "I promised you {what} by {}, and I did not keep that promise. You deserve to hear it from me: here is what happened, and what I am doing to put it right.",
+                format_date(broken.due)
+            ),
+        });
+    }
+}
+
+fn unhappy_feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+    let Some(answer) = facts.last_rating else {
+        return;
+    };
+    if answer.rating > w::UNHAPPY_RATING_MAX {
+        return;
+    }
+    let days = days_between(answer.at.date(), today);
+    // Reaching them on a later day is the follow-up: the answer itself is often given on
+    // the call that asked for it.
+    let followed_up = facts
+        .last_reached_at
+        .is_some_and(|at| at.date() > answer.at.date());
+    if followed_up || !(0..=w::TRUST_WINDOW_DAYS).contains(&days) {
+        return;
+    }
+    reasons.push(Reason {
+        kind: ReasonKind::UnhappyFeedback,
+        points: w::UNHAPPY_FEEDBACK
+            + w::UNHAPPY_FEEDBACK_PER_DAY * days.min(w::UNHAPPY_FEEDBACK_CAP_DAYS),
+        text: format!(
+            "They rated us {} of 5 on {} and nobody has got back to them since",
+            answer.rating,
+            format_date(answer.at.date())
+        ),
+        since: answer.at.date(),
+        entry_id: Some(answer.entry_id),
+        opener: format!(
+            "You told me on {} that we were not doing well. Thank you for saying it: here is what I have changed, and I would like to hear what else would make it better.",
+            answer.at.format("%A %-d %B")
+        ),
+    });
 }
 
 fn callback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {

@@ -9,7 +9,9 @@ use rusqlite::params;
 use super::entry_row::{get_datetime, get_opt_datetime};
 use super::{Result, Store};
 use crate::domain::dates::{format_date, parse_stored_date};
-use crate::domain::rank::{CustomerFacts, OpenDetail, OpenItem, weights};
+use crate::domain::rank::{
+    BrokenPromise, CustomerFacts, OpenDetail, OpenItem, RatingAnswer, weights,
+};
 use crate::domain::{Cents, CustomerId, EntryId, EntryKindTag, OrderStatus, PromiseCategory};
 
 /// A customer's record of promises and contact, for the timeline header and reports.
@@ -27,6 +29,30 @@ fn opt_date(text: Option<String>) -> Option<NaiveDate> {
     text.as_deref().and_then(parse_stored_date)
 }
 
+/// Reads "ID RATING OCCURRED_AT" (one subquery column, so 10,000 customers cost one
+/// index probe each).
+fn parse_rating_answer(text: &str) -> Option<RatingAnswer> {
+    let mut parts = text.splitn(3, ' ');
+    let entry_id = parts.next()?.parse().ok()?;
+    let rating = parts.next()?.parse().ok()?;
+    let at = crate::domain::dates::parse_stored_datetime(parts.next()?)?;
+    Some(RatingAnswer {
+        entry_id: EntryId(entry_id),
+        at,
+        rating,
+    })
+}
+
+/// When a promise was marked broken: the journal keeps the day; the entry's last change
+/// gives the time when it happened that same day (marking broken is such a change).
+fn broken_moment(closed_on: NaiveDate, updated_at: NaiveDateTime) -> NaiveDateTime {
+    if updated_at.date() == closed_on {
+        updated_at
+    } else {
+        closed_on.and_time(chrono::NaiveTime::MIN)
+    }
+}
+
 impl Store {
     /// The facts for every customer who is not archived, as of `today`.
     pub fn rank_facts(&self, today: NaiveDate) -> Result<Vec<CustomerFacts>> {
@@ -39,7 +65,11 @@ impl Store {
                 .prepare_cached(
                     "SELECT c.id, c.name, c.company, c.phone, c.cadence_days, c.created_at, \
                      s.last_reached_at, s.callback_owed_since, s.last_bad_news_at, \
-                     s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until \
+                     s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until, \
+                     (SELECT e.id || ' ' || e.rating || ' ' || e.occurred_at FROM entries e \
+                        WHERE e.customer_id = c.id AND e.kind = 'feedback' \
+                          AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
+                        ORDER BY e.occurred_at DESC LIMIT 1) \
                      FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
                      WHERE c.archived = 0 ORDER BY c.id",
                 )
@@ -61,6 +91,10 @@ impl Store {
                     f.last_problem_resolved_on = opt_date(row.get(9)?);
                     f.last_feedback_at = get_opt_datetime(row, 10)?;
                     f.snoozed_until = opt_date(row.get(11)?);
+                    f.last_rating = row
+                        .get::<_, Option<String>>(12)?
+                        .as_deref()
+                        .and_then(parse_rating_answer);
                     Ok(f)
                 };
                 let f = read().map_err(&fail)?;
@@ -73,13 +107,20 @@ impl Store {
             .checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64))
             .unwrap_or(today);
         {
+            // One row per promise broken in the window; whether bad news names it is asked
+            // of the bad-news rows that link to it (few), never of the whole history.
             let mut statement = self
                 .conn
                 .prepare_cached(
-                    "SELECT customer_id, COUNT(*) FROM entries \
-                     WHERE kind = 'promise' AND status = 'broken' AND deleted_at IS NULL \
-                       AND closed_on > ?1 AND closed_on <= ?2 \
-                     GROUP BY customer_id",
+                    "SELECT p.customer_id, p.id, substr(p.summary, 1, 200), p.due_date, \
+                       p.closed_on, p.updated_at, \
+                       EXISTS (SELECT 1 FROM entries b WHERE b.customer_id = p.customer_id \
+                         AND b.kind = 'bad_news' AND b.deleted_at IS NULL \
+                         AND b.related_id = p.id) \
+                     FROM entries p \
+                     WHERE p.kind = 'promise' AND p.status = 'broken' AND p.deleted_at IS NULL \
+                       AND p.closed_on > ?1 AND p.closed_on <= ?2 \
+                     ORDER BY p.id",
                 )
                 .map_err(&fail)?;
             let mut rows = statement
@@ -87,8 +128,27 @@ impl Store {
                 .map_err(&fail)?;
             while let Some(row) = rows.next().map_err(&fail)? {
                 let customer: i64 = row.get(0).map_err(&fail)?;
-                if let Some(&i) = index.get(&customer) {
-                    facts[i].broken_promises_recent = row.get(1).map_err(&fail)?;
+                let Some(&i) = index.get(&customer) else {
+                    continue;
+                };
+                let read = || -> rusqlite::Result<Option<BrokenPromise>> {
+                    let (Some(due), Some(closed_on)) =
+                        (opt_date(row.get(3)?), opt_date(row.get(4)?))
+                    else {
+                        return Ok(None);
+                    };
+                    let updated_at = get_datetime(row, 5)?;
+                    Ok(Some(BrokenPromise {
+                        entry_id: EntryId(row.get(1)?),
+                        what: row.get(2)?,
+                        due,
+                        broken_at: broken_moment(closed_on, updated_at),
+                        bad_news_logged: row.get(6)?,
+                    }))
+                };
+                facts[i].broken_promises_recent += 1;
+                if let Some(broken) = read().map_err(&fail)? {
+                    facts[i].broken_promises.push(broken);
                 }
             }
         }

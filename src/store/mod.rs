@@ -12,6 +12,7 @@ mod entry_row;
 mod error;
 mod facts;
 mod insights;
+mod merge;
 pub mod private_files;
 mod reports;
 pub mod schema;
@@ -28,6 +29,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
+pub use merge::CustomerMerge;
 pub use reports::{EntryCells, OpenTotals};
 pub use snapshot::{
     BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotInfo, backup_dir,

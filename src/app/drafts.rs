@@ -1,0 +1,69 @@
+//! Forms closed with Esc after something was typed: kept, and given back when the same form
+//! opens again, so Esc is never a silent discard. The Cancel button is the explicit
+//! discard; saving clears the draft.
+
+use super::dialogs::{ActionDialog, ActionKind, CustomerForm};
+use super::entry_form::EntryForm;
+use crate::domain::{CustomerId, EntryId, EntryKindTag};
+
+/// What a draft belongs to: the same form for the same customer or entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DraftKey {
+    /// A new entry of a kind for a customer, or an edit of one entry.
+    Entry(CustomerId, EntryKindTag, Option<EntryId>),
+    /// A new customer (`None`) or an edit of one.
+    Customer(Option<CustomerId>),
+    /// A follow-up on one entry.
+    Action(EntryId, ActionKind),
+}
+
+/// A form as it was left.
+#[derive(Debug, Clone)]
+pub enum Draft {
+    Entry(Box<EntryForm>),
+    Customer(Box<CustomerForm>),
+    Action(Box<ActionDialog>),
+}
+
+/// The drafts of this window (forgotten when another journal opens).
+#[derive(Debug, Default)]
+pub struct Drafts {
+    kept: std::collections::HashMap<DraftKey, Draft>,
+}
+
+impl Drafts {
+    /// Keeps `draft` under `key`.
+    pub fn keep(&mut self, key: DraftKey, draft: Draft) {
+        self.kept.insert(key, draft);
+    }
+
+    /// Forgets the draft under `key` (saved, or discarded with Cancel).
+    pub fn forget(&mut self, key: DraftKey) {
+        self.kept.remove(&key);
+    }
+
+    /// Takes the draft under `key` back, if there is one.
+    pub fn take(&mut self, key: DraftKey) -> Option<Draft> {
+        self.kept.remove(&key)
+    }
+
+    /// Forgets every draft.
+    pub fn clear(&mut self) {
+        self.kept.clear();
+    }
+}
+
+/// The key of an entry form.
+pub fn entry_key(form: &EntryForm) -> DraftKey {
+    DraftKey::Entry(form.customer_id, form.kind, form.editing)
+}
+
+/// The key of a customer form.
+pub fn customer_key(form: &CustomerForm) -> DraftKey {
+    DraftKey::Customer(form.editing)
+}
+
+/// The key of a follow-up dialog.
+pub fn action_key(dialog: &ActionDialog) -> DraftKey {
+    DraftKey::Action(dialog.entry, dialog.kind)
+}
