@@ -12,3 +12,4 @@ pub mod domain;
 pub mod io;
 pub mod sample;
 pub mod store;
+pub mod team;

@@ -132,6 +132,10 @@ pub struct CandorApp {
     pub(super) was_focused: bool,
     pub(super) last_change_check_secs: f64,
     pub(super) title_shown: String,
+    /// The team sync of this journal, when it has a team (File → Team…).
+    pub(super) sync: Option<crate::team::SyncHandle>,
+    /// The journal the sync was set up for (a journal switch sets it up again).
+    pub(super) sync_journal: Option<PathBuf>,
 }
 
 impl CandorApp {
@@ -161,6 +165,8 @@ impl CandorApp {
             was_focused: true,
             last_change_check_secs: 0.0,
             title_shown: String::new(),
+            sync: None,
+            sync_journal: None,
         };
         app.switch_journal(&path);
         if let (Some(journal), Some(id)) = (&app.journal, app.prefs.last_customer)
@@ -355,7 +361,13 @@ impl CandorApp {
             return;
         };
         match journal.reload(today) {
-            Ok(()) => self.resolved(ErrorTopic::Journal),
+            Ok(()) => {
+                self.resolved(ErrorTopic::Journal);
+                // After each change: send it to the team soon.
+                if let Some(sync) = &self.sync {
+                    sync.request_sync();
+                }
+            }
             Err(error) => self.fail_about(ErrorTopic::Journal, error.to_string()),
         }
         self.customer_list.invalidate();
@@ -396,6 +408,7 @@ impl CandorApp {
         self.poll_daily_backup();
         self.poll_job(&ctx);
         self.pick_up_changes_from_other_windows(&ctx);
+        self.keep_sync_running(&ctx);
         if self.dialog.is_none()
             && let Some(command) = UiCommand::from_input(&ctx)
         {
@@ -546,8 +559,18 @@ impl CandorApp {
                         ui.weak(format!("Journal: {}", self.journal_path.display()));
                     }
                 }
-                if self.undo.last().is_some() {
+                let sync_text = self
+                    .sync
+                    .as_ref()
+                    .map(|sync| sync.state().describe(std::time::Instant::now()));
+                if self.undo.last().is_some() || sync_text.is_some() {
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if let Some(text) = sync_text {
+                            ui.weak(text);
+                        }
+                        if self.undo.last().is_none() {
+                            return;
+                        }
                         if ui
                             .small_button("Undo")
                             .on_hover_text(UiCommand::Undo.shortcut_text(ui.ctx()))
@@ -659,6 +682,10 @@ impl CandorApp {
                         keep_open = false;
                     }
                 }
+                Dialog::Team(team) => match team.ui(ui) {
+                    Some(outcome) => keep_open = !self.team_outcome(outcome, ctx),
+                    None => {}
+                },
             }
         });
         if modal.should_close() && !matches!(dialog, Dialog::Entry(_) | Dialog::Customer(_)) {

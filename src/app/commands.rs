@@ -26,6 +26,7 @@ pub enum UiCommand {
     Import,
     BackupNow,
     RestoreBackup,
+    Team,
     ToggleCallFirst,
     ShowShortcuts,
     ShowJournalLocation,
@@ -53,6 +54,7 @@ impl UiCommand {
         Self::Import,
         Self::BackupNow,
         Self::RestoreBackup,
+        Self::Team,
         Self::ToggleCallFirst,
         Self::ShowShortcuts,
         Self::ShowJournalLocation,
@@ -80,6 +82,7 @@ impl UiCommand {
             Self::Import => "Import…",
             Self::BackupNow => "Back up now…",
             Self::RestoreBackup => "Restore from backup…",
+            Self::Team => "Team…",
             Self::ToggleCallFirst => "Call them first panel",
             Self::ShowShortcuts => "Keyboard shortcuts",
             Self::ShowJournalLocation => "Journal location",
@@ -110,6 +113,7 @@ impl UiCommand {
             Self::Import => "Import customers from a CSV or vCard file",
             Self::BackupNow => "Save a copy of the journal in its backups folder",
             Self::RestoreBackup => "Replace the journal with one of its backups",
+            Self::Team => "Sync this journal with your team's database",
             Self::ToggleCallFirst => "Show or hide the \"Call them first\" panel",
             Self::ShowShortcuts => "List every keyboard shortcut",
             Self::ShowJournalLocation => "Show where this journal is stored",
@@ -142,6 +146,7 @@ impl UiCommand {
             | Self::Import
             | Self::BackupNow
             | Self::RestoreBackup
+            | Self::Team
             | Self::ShowJournalLocation
             | Self::ShowAbout => return None,
         };

@@ -27,6 +27,7 @@ pub enum Dialog {
     Action(ActionDialog),
     Path(PathDialog),
     Info(InfoDialog),
+    Team(super::team_dialog::TeamDialog),
 }
 
 impl Dialog {
@@ -42,6 +43,7 @@ impl Dialog {
             Self::Export(export) => &mut export.error,
             Self::Import(import) => &mut import.error,
             Self::Trash(trash) => &mut trash.error,
+            Self::Team(team) => &mut team.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -62,6 +64,7 @@ impl Dialog {
             Self::Import(_) => "Import customers".to_owned(),
             Self::Trash(_) => "Trash".to_owned(),
             Self::Restore(_) => "Restore from backup".to_owned(),
+            Self::Team(_) => "Team".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
         }
     }

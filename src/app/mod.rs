@@ -19,6 +19,8 @@ mod import_dialog;
 mod journal;
 mod menu_bar;
 mod prefs;
+mod team_dialog;
+mod team_sync;
 mod timeline_panel;
 mod trash_dialog;
 

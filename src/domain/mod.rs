@@ -4,6 +4,7 @@
 pub mod customer;
 pub mod dates;
 pub mod entry;
+pub mod hlc;
 pub mod limits;
 pub mod money;
 pub mod rank;

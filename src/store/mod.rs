@@ -14,6 +14,7 @@ pub mod private_files;
 mod reports;
 pub mod schema;
 mod summary;
+pub mod sync;
 
 use std::fs;
 use std::io::Read as _;

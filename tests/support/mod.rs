@@ -1,0 +1,3 @@
+//! Shared helpers of integration tests.
+
+pub mod pg;
