@@ -83,7 +83,9 @@ impl Team {
 
     fn psql(&self, who: &str) -> postgres::Client {
         let login = self.login(who);
-        cluster().login(&login, &format!("pw-{login}"), &self.db).unwrap()
+        cluster()
+            .login(&login, &format!("pw-{login}"), &self.db)
+            .unwrap()
     }
 
     /// `candor sync` as `who` on `journal`; returns stdout.
@@ -199,7 +201,10 @@ fn team_init_twice_changes_nothing_and_a_newer_schema_is_refused() {
         .query_one("SELECT team_id::text FROM candor.team", &[])
         .unwrap()
         .get(0);
-    assert_eq!(before, "customer_shares,customers,entries,events,reps,schema_version,team");
+    assert_eq!(
+        before,
+        "customer_shares,customers,entries,events,reps,schema_version,team"
+    );
     assert_eq!((before, team_before), (after, team_after));
     // The schema's owner is a role nobody logs in as.
     let owner_can_login: bool = admin
@@ -242,34 +247,67 @@ fn a_reps_journal_goes_up_comes_down_on_a_new_device_and_a_second_sync_moves_not
             .add_customer(CustomerDraft::named("Bo Diddley"), at(1, 9))
             .unwrap();
         for i in 0..3 {
-            store.add_entry(call(ada.id, at(2, 9 + i), "Call"), at(2, 9)).unwrap();
+            store
+                .add_entry(call(ada.id, at(2, 9 + i), "Call"), at(2, 9))
+                .unwrap();
         }
-        let trashed = store.add_entry(call(bo.id, at(3, 9), "Wrong"), at(3, 9)).unwrap();
+        let trashed = store
+            .add_entry(call(bo.id, at(3, 9), "Wrong"), at(3, 9))
+            .unwrap();
         store.delete_entry(trashed.id, at(3, 10)).unwrap();
     }
     // 2 customers + 4 entries; the trashing came before joining, so it is in the state.
-    assert_eq!(team.cli_sync("ann", &laptop).trim(), "6 changes sent, 0 received, 0 conflicts");
-    assert_eq!(team.cli_sync("ann", &laptop).trim(), "0 changes sent, 0 received, 0 conflicts");
+    assert_eq!(
+        team.cli_sync("ann", &laptop).trim(),
+        "6 changes sent, 0 received, 0 conflicts"
+    );
+    assert_eq!(
+        team.cli_sync("ann", &laptop).trim(),
+        "0 changes sent, 0 received, 0 conflicts"
+    );
 
     let desktop = dir.path().join("desktop.sqlite3");
-    assert_eq!(team.cli_sync("ann", &desktop).trim(), "0 changes sent, 6 received, 0 conflicts");
-    assert_eq!(team.cli_sync("ann", &desktop).trim(), "0 changes sent, 0 received, 0 conflicts");
-    let (laptop_store, desktop_store) = (Store::open(&laptop).unwrap(), Store::open(&desktop).unwrap());
+    assert_eq!(
+        team.cli_sync("ann", &desktop).trim(),
+        "0 changes sent, 6 received, 0 conflicts"
+    );
+    assert_eq!(
+        team.cli_sync("ann", &desktop).trim(),
+        "0 changes sent, 0 received, 0 conflicts"
+    );
+    let (laptop_store, desktop_store) = (
+        Store::open(&laptop).unwrap(),
+        Store::open(&desktop).unwrap(),
+    );
     assert_eq!(canonical(&laptop_store), canonical(&desktop_store));
     assert_eq!(desktop_store.trash().unwrap().len(), 1);
     // The ranking's summary was rebuilt for downloaded customers.
-    let ada = desktop_store.customers().unwrap().into_iter().find(|c| c.name == "Ada Lovelace").unwrap();
+    let ada = desktop_store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Ada Lovelace")
+        .unwrap();
     assert_eq!(desktop_store.timeline(ada.id).unwrap().len(), 3);
     // Applying pulled changes did not echo them back into the outbox.
     assert_eq!(desktop_store.sync_pending_count().unwrap(), 0);
     // The server remembered the address without any password.
     assert_eq!(
-        desktop_store.team_setting(candor::team::SERVER_SETTING).unwrap().as_deref(),
+        desktop_store
+            .team_setting(candor::team::SERVER_SETTING)
+            .unwrap()
+            .as_deref(),
         Some(team.url("ann").as_str())
     );
     let mut meg = team.psql("meg");
     assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.events"), 6);
-    assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.entries WHERE deleted_at IS NOT NULL"), 1);
+    assert_eq!(
+        count(
+            &mut meg,
+            "SELECT COUNT(*) FROM candor.entries WHERE deleted_at IS NOT NULL"
+        ),
+        1
+    );
 }
 
 #[test]
@@ -279,14 +317,20 @@ fn a_rep_with_psql_cannot_read_or_change_another_reps_customers_and_a_manager_re
     let ada = ann_journal
         .add_customer(CustomerDraft::named("Ada, Ann's customer"), at(1, 9))
         .unwrap();
-    ann_journal.add_entry(call(ada.id, at(2, 9), "Secret price"), at(2, 9)).unwrap();
+    ann_journal
+        .add_entry(call(ada.id, at(2, 9), "Secret price"), at(2, 9))
+        .unwrap();
     team.sync("ann", &mut ann_journal, T0);
     let mut bob_journal = Store::open_in_memory().unwrap();
     bob_journal
         .add_customer(CustomerDraft::named("Bea, Bob's customer"), at(1, 9))
         .unwrap();
     let report = team.sync("bob", &mut bob_journal, T0);
-    assert_eq!((report.sent, report.received), (1, 0), "Bob receives nothing of Ann's");
+    assert_eq!(
+        (report.sent, report.received),
+        (1, 0),
+        "Bob receives nothing of Ann's"
+    );
     assert_eq!(bob_journal.customer_count().unwrap(), 1);
 
     let ada_gid = ann_journal.customer_gid(ada.id).unwrap().unwrap();
@@ -294,15 +338,30 @@ fn a_rep_with_psql_cannot_read_or_change_another_reps_customers_and_a_manager_re
     for table in ["customers", "entries", "events"] {
         let sql = format!(
             "SELECT COUNT(*) FROM candor.{table} WHERE {} = '{ada_gid}'",
-            if table == "customers" { "gid" } else { "customer_gid" }
+            if table == "customers" {
+                "gid"
+            } else {
+                "customer_gid"
+            }
         );
         assert_eq!(count(&mut bob, &sql), 0, "Bob sees Ann's {table}");
     }
     assert_eq!(count(&mut bob, "SELECT COUNT(*) FROM candor.customers"), 1);
     for (sql, why) in [
-        (format!("UPDATE candor.customers SET owner_login = current_user WHERE gid = '{ada_gid}'"), "permission denied"),
-        (format!("DELETE FROM candor.entries WHERE customer_gid = '{ada_gid}'"), "permission denied"),
-        (format!("UPDATE candor.events SET payload = '{{}}' WHERE customer_gid = '{ada_gid}'"), "permission denied"),
+        (
+            format!(
+                "UPDATE candor.customers SET owner_login = current_user WHERE gid = '{ada_gid}'"
+            ),
+            "permission denied",
+        ),
+        (
+            format!("DELETE FROM candor.entries WHERE customer_gid = '{ada_gid}'"),
+            "permission denied",
+        ),
+        (
+            format!("UPDATE candor.events SET payload = '{{}}' WHERE customer_gid = '{ada_gid}'"),
+            "permission denied",
+        ),
         (
             format!(
                 "INSERT INTO candor.events (id, device_id, hlc, entity, entity_gid, customer_gid, op, payload) \
@@ -324,24 +383,36 @@ fn a_rep_with_psql_cannot_read_or_change_another_reps_customers_and_a_manager_re
         ("SET ROLE candor_manager".to_owned(), "permission denied"),
     ] {
         let error = bob.batch_execute(&sql).unwrap_err();
-        let text = error.as_db_error().map(|e| e.message().to_owned()).unwrap_or_default();
+        let text = error
+            .as_db_error()
+            .map(|e| e.message().to_owned())
+            .unwrap_or_default();
         assert!(text.contains(why), "{sql}: {text}");
     }
     let mut meg = team.psql("meg");
     assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.customers"), 2);
     assert_eq!(
-        count(&mut meg, &format!("SELECT COUNT(*) FROM candor.entries WHERE customer_gid = '{ada_gid}'")),
+        count(
+            &mut meg,
+            &format!("SELECT COUNT(*) FROM candor.entries WHERE customer_gid = '{ada_gid}'")
+        ),
         1
     );
     let name: String = meg
-        .query_one(&format!("SELECT name FROM candor.customers WHERE gid = '{ada_gid}'"), &[])
+        .query_one(
+            &format!("SELECT name FROM candor.customers WHERE gid = '{ada_gid}'"),
+            &[],
+        )
         .unwrap()
         .get(0);
     assert_eq!(name, "Ada, Ann's customer");
     // Ann's customer is unchanged by Bob's attempts.
     let mut ann = team.psql("ann");
     assert_eq!(
-        count(&mut ann, "SELECT COUNT(*) FROM candor.customers WHERE name = 'Ada, Ann''s customer'"),
+        count(
+            &mut ann,
+            "SELECT COUNT(*) FROM candor.customers WHERE name = 'Ada, Ann''s customer'"
+        ),
         1
     );
 }
@@ -364,23 +435,39 @@ fn two_devices_editing_offline_converge_and_the_losing_value_is_kept() {
     // email, logs a call, and changes the phone later (its change must win everywhere).
     let mut edit = laptop.customer(ada_laptop.id).unwrap().to_draft();
     edit.phone = "555-0111 (laptop)".into();
-    laptop.update_customer(ada_laptop.id, edit, at(5, 9)).unwrap();
-    laptop.add_entry(call(ada_laptop.id, at(5, 9), "From the laptop"), at(5, 9)).unwrap();
+    laptop
+        .update_customer(ada_laptop.id, edit, at(5, 9))
+        .unwrap();
+    laptop
+        .add_entry(call(ada_laptop.id, at(5, 9), "From the laptop"), at(5, 9))
+        .unwrap();
     let mut edit = desktop.customer(ada_desktop).unwrap().to_draft();
     edit.email = "ada@new.example".into();
-    desktop.update_customer(ada_desktop, edit, at(5, 10)).unwrap();
-    desktop.add_entry(call(ada_desktop, at(5, 10), "From the desktop"), at(5, 10)).unwrap();
+    desktop
+        .update_customer(ada_desktop, edit, at(5, 10))
+        .unwrap();
+    desktop
+        .add_entry(call(ada_desktop, at(5, 10), "From the desktop"), at(5, 10))
+        .unwrap();
 
     // The laptop's phone edit is sealed by its own sync at T0+10s; the desktop's later one
     // at T0+20s: the desktop's phone is the later change.
     team.sync("ann", &mut laptop, T0 + 10_000);
     let mut edit = desktop.customer(ada_desktop).unwrap().to_draft();
     edit.phone = "555-0222 (desktop)".into();
-    desktop.update_customer(ada_desktop, edit, at(5, 11)).unwrap();
+    desktop
+        .update_customer(ada_desktop, edit, at(5, 11))
+        .unwrap();
     let desktop_report = team.sync("ann", &mut desktop, T0 + 20_000);
     let laptop_report = team.sync("ann", &mut laptop, T0 + 30_000);
-    assert_eq!(desktop_report.received, 2, "the laptop's phone edit and call");
-    assert_eq!(desktop_report.conflicts, 1, "the laptop's phone lost on the desktop");
+    assert_eq!(
+        desktop_report.received, 2,
+        "the laptop's phone edit and call"
+    );
+    assert_eq!(
+        desktop_report.conflicts, 1,
+        "the laptop's phone lost on the desktop"
+    );
 
     assert_eq!(canonical(&laptop), canonical(&desktop));
     let ada = laptop.customer(ada_laptop.id).unwrap();
@@ -392,14 +479,18 @@ fn two_devices_editing_offline_converge_and_the_losing_value_is_kept() {
     for store in [&laptop, &desktop] {
         let lost = store.lost_values(&ada_gid).unwrap();
         assert!(
-            lost.iter().any(|l| l.field == "phone" && l.value == "\"555-0111 (laptop)\""),
+            lost.iter()
+                .any(|l| l.field == "phone" && l.value == "\"555-0111 (laptop)\""),
             "{lost:?}"
         );
     }
     // The server's projection agrees.
     let mut meg = team.psql("meg");
     let phone: String = meg
-        .query_one(&format!("SELECT data->>'phone' FROM candor.customers WHERE gid = '{ada_gid}'"), &[])
+        .query_one(
+            &format!("SELECT data->>'phone' FROM candor.customers WHERE gid = '{ada_gid}'"),
+            &[],
+        )
         .unwrap()
         .get(0);
     assert_eq!(phone, "555-0222 (desktop)");
@@ -409,7 +500,9 @@ fn two_devices_editing_offline_converge_and_the_losing_value_is_kept() {
 fn a_device_whose_clock_is_behind_still_wins_with_a_later_change() {
     let team = Team::new("clock");
     let mut fast = Store::open_in_memory().unwrap();
-    let ada = fast.add_customer(CustomerDraft::named("Ada"), at(1, 9)).unwrap();
+    let ada = fast
+        .add_customer(CustomerDraft::named("Ada"), at(1, 9))
+        .unwrap();
     team.sync("ann", &mut fast, T0 + 3_600_000);
     let mut slow = Store::open_in_memory().unwrap();
     // The slow device's clock is an hour behind, but it saw the fast device's stamps.
@@ -426,7 +519,10 @@ fn a_device_whose_clock_is_behind_still_wins_with_a_later_change() {
     slow.update_customer(ada_slow, edit, at(2, 10)).unwrap();
     team.sync("ann", &mut slow, T0 + 20);
     team.sync("ann", &mut fast, T0 + 3_600_000 + 2);
-    assert_eq!(fast.customer(ada.id).unwrap().notes, "second, after seeing the first");
+    assert_eq!(
+        fast.customer(ada.id).unwrap().notes,
+        "second, after seeing the first"
+    );
     assert_eq!(canonical(&fast), canonical(&slow));
 }
 
@@ -437,17 +533,26 @@ fn sync_failures_say_one_sentence_exit_non_zero_and_leave_the_journal_untouched(
     let journal = dir.path().join("journal.sqlite3");
     {
         let mut store = Store::open(&journal).unwrap();
-        store.add_customer(CustomerDraft::named("Ada"), at(1, 9)).unwrap();
+        store
+            .add_customer(CustomerDraft::named("Ada"), at(1, 9))
+            .unwrap();
     }
     let before = sha(&journal);
     let bare_db = cluster().database("t_fail_bare");
     let cases: Vec<(String, String, &str)> = vec![
         (
-            format!("host={} port=5432 user=x dbname=y sslmode=disable", dir.path().join("nowhere").display()),
+            format!(
+                "host={} port=5432 user=x dbname=y sslmode=disable",
+                dir.path().join("nowhere").display()
+            ),
             "pw".into(),
             "cannot be reached",
         ),
-        (team.url("ann"), "wrong password".into(), "refused the login"),
+        (
+            team.url("ann"),
+            "wrong password".into(),
+            "refused the login",
+        ),
         (
             cluster().url(&team.login("ann"), &bare_db),
             format!("pw-{}", team.login("ann")),
@@ -467,7 +572,11 @@ fn sync_failures_say_one_sentence_exit_non_zero_and_leave_the_journal_untouched(
         assert!(stderr.contains(expected), "{url}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(!stderr.contains(&password) || password == "pw", "{stderr}");
-        assert_eq!(sha(&journal), before, "the journal changed after: {expected}");
+        assert_eq!(
+            sha(&journal),
+            before,
+            "the journal changed after: {expected}"
+        );
     }
 }
 
@@ -476,25 +585,52 @@ fn add_rep_reads_the_password_from_standard_input_and_refuses_bad_logins() {
     let team = Team::new("addrep");
     let admin = cluster().admin_url(&team.db);
     let bad = cargo_bin_cmd!("candor")
-        .args(["team", "add-rep", "--server", &admin, "--login", "Robert'); DROP", "--name", "X"])
+        .args([
+            "team",
+            "add-rep",
+            "--server",
+            &admin,
+            "--login",
+            "Robert'); DROP",
+            "--name",
+            "X",
+        ])
         .write_stdin("pw\n")
         .output()
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot be used"));
     // The rep from Team::new logs in with the password given on standard input.
-    assert!(cluster().login(&team.login("ann"), &format!("pw-{}", team.login("ann")), &team.db).is_ok());
-    assert!(cluster().login(&team.login("ann"), "guess", &team.db).is_err());
+    assert!(
+        cluster()
+            .login(
+                &team.login("ann"),
+                &format!("pw-{}", team.login("ann")),
+                &team.db
+            )
+            .is_ok()
+    );
+    assert!(
+        cluster()
+            .login(&team.login("ann"), "guess", &team.db)
+            .is_err()
+    );
     let is_manager: bool = cluster()
         .admin(&team.db)
-        .query_one("SELECT is_manager FROM candor.reps WHERE login = $1", &[&team.login("meg")])
+        .query_one(
+            "SELECT is_manager FROM candor.reps WHERE login = $1",
+            &[&team.login("meg")],
+        )
         .unwrap()
         .get(0);
     assert!(is_manager);
     // The password is stored as a SCRAM verifier, never in clear.
     let stored: String = cluster()
         .admin("postgres")
-        .query_one("SELECT rolpassword FROM pg_authid WHERE rolname = $1", &[&team.login("ann")])
+        .query_one(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1",
+            &[&team.login("ann")],
+        )
         .unwrap()
         .get(0);
     assert!(stored.starts_with("SCRAM-SHA-256$"), "{stored}");
@@ -532,7 +668,10 @@ fn concurrent_pushers_never_make_a_puller_skip_an_event_and_a_retried_push_count
                 for round in 0..40 {
                     let batch = fake_events(who, 5, round * 5);
                     team_sync::push_batch(&mut client, who, &batch).unwrap();
-                    pushed.lock().unwrap().extend(batch.into_iter().map(|e| e.id));
+                    pushed
+                        .lock()
+                        .unwrap()
+                        .extend(batch.into_iter().map(|e| e.id));
                 }
                 done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             });
@@ -542,8 +681,11 @@ fn concurrent_pushers_never_make_a_puller_skip_an_event_and_a_retried_push_count
             // The manager sees everything; a cursor that skipped an event would miss it.
             let mut client = team.psql("meg");
             let mut cursor = 0;
+            let started = std::time::Instant::now();
             loop {
-                let finished = done.load(std::sync::atomic::Ordering::SeqCst) == 2;
+                // A pusher that failed never says it is done: give up rather than hang.
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst) == 2
+                    || started.elapsed() > std::time::Duration::from_secs(120);
                 let batch = team_sync::pull_batch(&mut client, cursor, 7).unwrap();
                 if let Some(last) = batch.last() {
                     cursor = last.seq;
@@ -565,17 +707,29 @@ fn concurrent_pushers_never_make_a_puller_skip_an_event_and_a_retried_push_count
     let mut ann = team.psql("ann");
     assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap(), 3);
     assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap(), 0);
-    assert_eq!(count(&mut team.psql("meg"), "SELECT COUNT(*) FROM candor.events"), 403);
+    assert_eq!(
+        count(&mut team.psql("meg"), "SELECT COUNT(*) FROM candor.events"),
+        403
+    );
 }
 
 #[test]
 fn a_sync_killed_after_the_server_committed_resends_nothing_twice() {
     let team = Team::new("resume");
     let mut store = Store::open_in_memory().unwrap();
-    let ada = store.add_customer(CustomerDraft::named("Ada"), at(1, 9)).unwrap();
+    let ada = store
+        .add_customer(CustomerDraft::named("Ada"), at(1, 9))
+        .unwrap();
     for i in 0..4_500u32 {
         store
-            .add_entry(call(ada.id, at(2, 9) + chrono::Duration::minutes(i.into()), "Call"), at(2, 9))
+            .add_entry(
+                call(
+                    ada.id,
+                    at(2, 9) + chrono::Duration::minutes(i.into()),
+                    "Call",
+                ),
+                at(2, 9),
+            )
             .unwrap();
     }
     // A first sync "killed" after its first batch reached the server but before the
@@ -589,7 +743,10 @@ fn a_sync_killed_after_the_server_committed_resends_nothing_twice() {
     assert_eq!(report.sent, 4_501, "the whole journal, batch by batch");
     let mut meg = team.psql("meg");
     assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.events"), 4_501);
-    assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.entries"), 4_500);
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.entries"),
+        4_500
+    );
     assert_eq!(store.sync_pending_count().unwrap(), 0);
 
     // A new device downloads it all, in batches, and ends with the same journal.

@@ -33,7 +33,10 @@ impl TeamDialog {
     pub fn new(saved: Option<&str>) -> Self {
         let address = saved.and_then(|text| TeamAddress::parse(text).ok());
         Self {
-            server: address.as_ref().map(TeamAddress::server_text).unwrap_or_default(),
+            server: address
+                .as_ref()
+                .map(TeamAddress::server_text)
+                .unwrap_or_default(),
             login: address
                 .as_ref()
                 .map(|a| a.login().to_owned())
@@ -56,7 +59,9 @@ impl TeamDialog {
             return;
         }
         if self.password.is_empty() {
-            self.error = Some("Type your password: it is tested, then kept in the system keychain.".to_owned());
+            self.error = Some(
+                "Type your password: it is tested, then kept in the system keychain.".to_owned(),
+            );
             return;
         }
         let address = match TeamAddress::with_login(&self.server, &self.login) {
@@ -106,7 +111,8 @@ impl TeamDialog {
                 }
                 Err(mpsc::TryRecvError::Disconnected) => {
                     self.testing = None;
-                    self.error = Some("The connection test stopped unexpectedly: try again.".to_owned());
+                    self.error =
+                        Some("The connection test stopped unexpectedly: try again.".to_owned());
                 }
             }
         }
@@ -116,28 +122,30 @@ impl TeamDialog {
         );
         ui.add_space(4.0);
         let testing = self.is_testing();
-        egui::Grid::new("team_fields").num_columns(2).show(ui, |ui| {
-            let id = ui.label("Server").id;
-            ui.add_enabled(
-                !testing,
-                egui::TextEdit::singleline(&mut self.server)
-                    .hint_text("postgresql://db.example.com/sales?sslmode=verify-full")
-                    .desired_width(340.0),
-            )
-            .labelled_by(id);
-            ui.end_row();
-            let id = ui.label("Login").id;
-            ui.add_enabled(!testing, egui::TextEdit::singleline(&mut self.login))
+        egui::Grid::new("team_fields")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let id = ui.label("Server").id;
+                ui.add_enabled(
+                    !testing,
+                    egui::TextEdit::singleline(&mut self.server)
+                        .hint_text("postgresql://db.example.com/sales?sslmode=verify-full")
+                        .desired_width(340.0),
+                )
                 .labelled_by(id);
-            ui.end_row();
-            let id = ui.label("Password").id;
-            ui.add_enabled(
-                !testing,
-                egui::TextEdit::singleline(&mut self.password).password(true),
-            )
-            .labelled_by(id);
-            ui.end_row();
-        });
+                ui.end_row();
+                let id = ui.label("Login").id;
+                ui.add_enabled(!testing, egui::TextEdit::singleline(&mut self.login))
+                    .labelled_by(id);
+                ui.end_row();
+                let id = ui.label("Password").id;
+                ui.add_enabled(
+                    !testing,
+                    egui::TextEdit::singleline(&mut self.password).password(true),
+                )
+                .labelled_by(id);
+                ui.end_row();
+            });
         if testing {
             ui.horizontal(|ui| {
                 ui.spinner();

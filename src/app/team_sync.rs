@@ -65,7 +65,9 @@ impl CandorApp {
             TeamOutcome::Connected(address) => {
                 let server = address.server();
                 self.start_sync(address, ctx);
-                self.saved(format!("Connected to the team at {server}: syncing in the background."));
+                self.saved(format!(
+                    "Connected to the team at {server}: syncing in the background."
+                ));
             }
             TeamOutcome::Disconnect => {
                 self.saved("This journal no longer syncs with a team; it keeps everything.");

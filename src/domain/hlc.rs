@@ -142,7 +142,10 @@ mod tests {
         slow.observe(&fast_stamp.encode());
         let mine = slow.tick(1_000);
         assert!(mine > fast_stamp);
-        assert!(mine.encode() > fast_stamp.encode(), "text order is clock order");
+        assert!(
+            mine.encode() > fast_stamp.encode(),
+            "text order is clock order"
+        );
     }
 
     #[test]

@@ -98,7 +98,8 @@ fn entry_json(row: &str) -> String {
 /// The team-sync upgrade of the journal (global ids, outbox, sync state, the recording
 /// triggers). Self-contained so the step can be renumbered when merged.
 pub fn upgrade_sql() -> String {
-    let recording = format!("(SELECT value FROM sync_state WHERE key = 'mode') = '{MODE_RECORDING}'");
+    let recording =
+        format!("(SELECT value FROM sync_state WHERE key = 'mode') = '{MODE_RECORDING}'");
     format!(
         r#"
 -- Global ids: local integer ids stay local; these name a customer or entry on every device.
@@ -519,7 +520,10 @@ impl Store {
     pub fn customer_by_gid(&self, gid: &str) -> Result<Option<CustomerId>> {
         self.conn
             .prepare_cached("SELECT id FROM customers WHERE gid = ?1")
-            .and_then(|mut s| s.query_row([gid], |row| row.get(0).map(CustomerId)).optional())
+            .and_then(|mut s| {
+                s.query_row([gid], |row| row.get(0).map(CustomerId))
+                    .optional()
+            })
             .map_err(self.fail())
     }
 }
@@ -676,8 +680,7 @@ fn apply_event(
                     (_, name) if fields.contains(&name) => name.to_owned(),
                     _ => continue,
                 };
-                let Some((_, sql_value)) = columns.iter().find(|(name, _)| *name == column)
-                else {
+                let Some((_, sql_value)) = columns.iter().find(|(name, _)| *name == column) else {
                     continue;
                 };
                 let local_clock: Option<String> = tx

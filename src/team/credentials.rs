@@ -120,19 +120,30 @@ fn find_in_password_file(text: &str, address: &TeamAddress) -> Option<String> {
         .map(split_line)
         .filter(|parts| parts.len() == 5)
         .find(|parts| {
-            parts[..4].iter().zip(&wanted).enumerate().all(|(i, (have, want))| {
-                have == "*"
+            parts[..4]
+                .iter()
+                .zip(&wanted)
+                .enumerate()
+                .all(|(i, (have, want))| {
+                    have == "*"
                     || have == want
                     // libpq matches "localhost" to a Unix socket in the default folder.
                     || (i == 0 && have == "localhost" && want.starts_with('/'))
-            })
+                })
         })
         .map(|parts| parts[4].clone())
 }
 
-fn write_password_file(path: &Path, address: &TeamAddress, password: &str) -> Result<(), TeamError> {
+fn write_password_file(
+    path: &Path,
+    address: &TeamAddress,
+    password: &str,
+) -> Result<(), TeamError> {
     let failed = |e: std::io::Error| TeamError::Server {
-        detail: format!("the password file {} cannot be written: {e}", path.display()),
+        detail: format!(
+            "the password file {} cannot be written: {e}",
+            path.display()
+        ),
     };
     let wanted: Vec<String> = fields(address).iter().map(|f| escape(f)).collect();
     let prefix = format!("{}:", wanted.join(":"));
@@ -176,7 +187,10 @@ mod tests {
                     db.example.com:6543:other:ann:wrong\n\
                     db.example.com:6543:sales:bob:wrong\n\
                     db.example.com:*:sales:ann:pa\\:ss\n";
-        assert_eq!(find_in_password_file(text, &address).as_deref(), Some("pa:ss"));
+        assert_eq!(
+            find_in_password_file(text, &address).as_deref(),
+            Some("pa:ss")
+        );
     }
 
     #[test]
@@ -189,7 +203,10 @@ mod tests {
         write_password_file(&path, &address, "second").unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text, "other:5432:x:y:keep\ndb:5432:sales:ann:second\n");
-        assert_eq!(find_in_password_file(&text, &address).as_deref(), Some("second"));
+        assert_eq!(
+            find_in_password_file(&text, &address).as_deref(),
+            Some("second")
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

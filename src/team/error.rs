@@ -6,19 +6,27 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum TeamError {
     /// The server address cannot be read.
-    #[error("The team database address {address:?} cannot be read ({detail}): write it as postgresql://LOGIN@HOST:PORT/DATABASE.")]
+    #[error(
+        "The team database address {address:?} cannot be read ({detail}): write it as postgresql://LOGIN@HOST:PORT/DATABASE."
+    )]
     BadAddress { address: String, detail: String },
 
     /// The server did not answer.
-    #[error("The team database at {server} cannot be reached ({detail}): check the address and your network; your journal is unchanged and will sync later.")]
+    #[error(
+        "The team database at {server} cannot be reached ({detail}): check the address and your network; your journal is unchanged and will sync later."
+    )]
     Unreachable { server: String, detail: String },
 
     /// No password is known for the login.
-    #[error("No password is known for {login} at {server}: save it with File → Team… or `candor team save-password`, put it in your password file (~/.pgpass), or set PGPASSWORD.")]
+    #[error(
+        "No password is known for {login} at {server}: save it with File → Team… or `candor team save-password`, put it in your password file (~/.pgpass), or set PGPASSWORD."
+    )]
     NoPassword { login: String, server: String },
 
     /// Wrong login or password.
-    #[error("The team database at {server} refused the login {login} ({detail}): check the login and password.")]
+    #[error(
+        "The team database at {server} refused the login {login} ({detail}): check the login and password."
+    )]
     LoginRefused {
         login: String,
         server: String,
@@ -26,11 +34,15 @@ pub enum TeamError {
     },
 
     /// The database has no Candor team schema.
-    #[error("The team database at {server} has no Candor team schema yet: ask its administrator to run `candor team init --server URL` first.")]
+    #[error(
+        "The team database at {server} has no Candor team schema yet: ask its administrator to run `candor team init --server URL` first."
+    )]
     NoSchema { server: String },
 
     /// The schema was written by a newer Candor.
-    #[error("The team database at {server} uses team schema version {found}, newer than this Candor understands (up to {supported}): update Candor.")]
+    #[error(
+        "The team database at {server} uses team schema version {found}, newer than this Candor understands (up to {supported}): update Candor."
+    )]
     TooNew {
         server: String,
         found: i32,
@@ -38,11 +50,15 @@ pub enum TeamError {
     },
 
     /// The server refused an action for lack of rights.
-    #[error("The team database refused this: {detail}. Ask its administrator for the rights you need.")]
+    #[error(
+        "The team database refused this: {detail}. Ask its administrator for the rights you need."
+    )]
     NotAllowed { detail: String },
 
     /// A login name that PostgreSQL or Candor cannot take.
-    #[error("The login {login:?} cannot be used: use lower-case letters, digits and underscores, starting with a letter (at most 63).")]
+    #[error(
+        "The login {login:?} cannot be used: use lower-case letters, digits and underscores, starting with a letter (at most 63)."
+    )]
     BadLogin { login: String },
 
     /// Another server failure.

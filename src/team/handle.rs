@@ -143,10 +143,12 @@ fn sync_once(journal: &std::path::Path, address: &TeamAddress) -> SyncState {
             .and_then(|store| store.sync_pending_count())
             .unwrap_or(0)
     };
-    let result = Store::open(journal).map_err(TeamError::from).and_then(|mut store| {
-        let mut connection = TeamConnection::open(address, None)?;
-        connection.sync(&mut store, now_ms(), &mut |_| {})
-    });
+    let result = Store::open(journal)
+        .map_err(TeamError::from)
+        .and_then(|mut store| {
+            let mut connection = TeamConnection::open(address, None)?;
+            connection.sync(&mut store, now_ms(), &mut |_| {})
+        });
     match result {
         Ok(_) => SyncState::Synced { at: Instant::now() },
         Err(TeamError::Unreachable { .. }) => SyncState::Offline { waiting: waiting() },
@@ -164,10 +166,7 @@ mod tests {
     fn the_status_bar_says_when_and_what_waits() {
         let at = Instant::now();
         let now = at + Duration::from_secs(2 * 60 + 5);
-        assert_eq!(
-            SyncState::Synced { at }.describe(now),
-            "Synced 2 min ago"
-        );
+        assert_eq!(SyncState::Synced { at }.describe(now), "Synced 2 min ago");
         assert_eq!(
             SyncState::Offline { waiting: 14 }.describe(now),
             "Offline — 14 changes waiting"

@@ -63,9 +63,8 @@ impl TeamConnection {
     /// Checks that the team schema is there and understood; returns the team id.
     pub fn check(&mut self) -> Result<String, TeamError> {
         let server = self.address.server();
-        let (found, team) = sync::check_schema(&mut self.client).map_err(|e| {
-            TeamError::from_postgres(&server, self.address.login(), &e)
-        })?;
+        let (found, team) = sync::check_schema(&mut self.client)
+            .map_err(|e| TeamError::from_postgres(&server, self.address.login(), &e))?;
         match found {
             0 => Err(TeamError::NoSchema { server }),
             found if found > schema::TEAM_SCHEMA_VERSION => Err(TeamError::TooNew {

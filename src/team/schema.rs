@@ -175,8 +175,11 @@ CREATE POLICY rep_read ON candor.customers FOR SELECT TO candor_rep
 -- Visible exactly when its customer is (the subquery is itself under RLS).
 CREATE POLICY rep_read ON candor.entries FOR SELECT TO candor_rep
     USING (EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = entries.customer_gid));
+-- A rep also reads the events they wrote: INSERT … ON CONFLICT checks the new row against
+-- the read policy, before the trigger has created a new customer.
 CREATE POLICY rep_read ON candor.events FOR SELECT TO candor_rep
-    USING (EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = events.customer_gid));
+    USING (author = current_user
+        OR EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = events.customer_gid));
 CREATE POLICY rep_write ON candor.events FOR INSERT TO candor_rep
     WITH CHECK (author = current_user AND (
         EXISTS (SELECT 1 FROM candor.customers c
@@ -266,7 +269,10 @@ pub fn init(client: &mut postgres::Client) -> Result<InitOutcome, InitRefusal> {
     // The administrator creates the objects as the owner role (a CREATEROLE administrator
     // who is not a superuser needs its membership to do so).
     let is_member: bool = tx
-        .query_one("SELECT pg_has_role(current_user, 'candor_owner', 'MEMBER')", &[])?
+        .query_one(
+            "SELECT pg_has_role(current_user, 'candor_owner', 'MEMBER')",
+            &[],
+        )?
         .get(0);
     if !is_member {
         tx.batch_execute("GRANT candor_owner TO CURRENT_USER")?;

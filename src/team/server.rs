@@ -95,7 +95,9 @@ impl TeamAddress {
             }
             kept.join(" ")
         };
-        let config: postgres::Config = rest.parse().map_err(|e: postgres::Error| bad(e.to_string()))?;
+        let config: postgres::Config = rest
+            .parse()
+            .map_err(|e: postgres::Error| bad(e.to_string()))?;
         if config.get_user().is_none_or(str::is_empty) {
             return Err(bad("it names no login".to_owned()));
         }
@@ -253,12 +255,18 @@ impl TeamAddress {
         match &self.root_cert {
             Some(path) => {
                 let file = std::fs::File::open(path).map_err(|e| {
-                    tls_failed(format!("the root certificate {} cannot be read: {e}", path.display()))
+                    tls_failed(format!(
+                        "the root certificate {} cannot be read: {e}",
+                        path.display()
+                    ))
                 })?;
                 let mut reader = std::io::BufReader::new(file);
                 for cert in rustls_pemfile::certs(&mut reader) {
                     let cert = cert.map_err(|e| {
-                        tls_failed(format!("the root certificate {} is not PEM: {e}", path.display()))
+                        tls_failed(format!(
+                            "the root certificate {} is not PEM: {e}",
+                            path.display()
+                        ))
                     })?;
                     roots
                         .add(cert)
@@ -327,7 +335,9 @@ mod tests {
     #[test]
     fn a_saved_address_never_keeps_the_password() {
         assert_eq!(
-            TeamAddress::strip_password("postgresql://ann:s3cret@db.example.com:5432/sales?sslmode=require"),
+            TeamAddress::strip_password(
+                "postgresql://ann:s3cret@db.example.com:5432/sales?sslmode=require"
+            ),
             "postgresql://ann@db.example.com:5432/sales?sslmode=require"
         );
         assert_eq!(
@@ -338,9 +348,19 @@ mod tests {
 
     #[test]
     fn the_team_dialog_puts_the_login_into_any_form_of_address() {
-        let url = TeamAddress::with_login("postgresql://old@db.example.com/sales?sslmode=require", "ann").unwrap();
-        assert_eq!(url.saved_text(), "postgresql://ann@db.example.com/sales?sslmode=require");
-        assert_eq!(url.server_text(), "postgresql://db.example.com/sales?sslmode=require");
+        let url = TeamAddress::with_login(
+            "postgresql://old@db.example.com/sales?sslmode=require",
+            "ann",
+        )
+        .unwrap();
+        assert_eq!(
+            url.saved_text(),
+            "postgresql://ann@db.example.com/sales?sslmode=require"
+        );
+        assert_eq!(
+            url.server_text(),
+            "postgresql://db.example.com/sales?sslmode=require"
+        );
         let bare = TeamAddress::with_login("db.example.com:6543/sales", "ann").unwrap();
         assert_eq!(bare.server(), "db.example.com:6543/sales");
         let pairs = TeamAddress::with_login("host=/run/pg dbname=sales user=x", "ann").unwrap();
@@ -360,6 +380,9 @@ mod tests {
         assert!(error.to_string().contains("names no login"), "{error}");
         let error =
             TeamAddress::parse("postgresql://ann@db.example.com/sales?sslmode=maybe").unwrap_err();
-        assert!(error.to_string().contains("unknown sslmode maybe"), "{error}");
+        assert!(
+            error.to_string().contains("unknown sslmode maybe"),
+            "{error}"
+        );
     }
 }

@@ -6,8 +6,8 @@
 //! twice is ignored the second time: event ids are the primary key), and the pull cursor
 //! moves in the same local transaction that applies the batch.
 
-use crate::store::sync::{IncomingEvent, OutgoingEvent};
 use crate::store::Store;
+use crate::store::sync::{IncomingEvent, OutgoingEvent};
 
 use super::{TeamError, schema};
 
@@ -33,9 +33,8 @@ pub struct SyncReport {
 
 impl std::fmt::Display for SyncReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plural = |n: u64, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         write!(
             f,
             "{} sent, {} received, {}",

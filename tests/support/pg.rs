@@ -92,13 +92,22 @@ fn install_with_apt() {
         .status()
         .is_ok_and(|s| s.success())
         && Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends", "postgresql"])
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "postgresql",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .is_ok_and(|s| s.success());
     drop(lock);
     let _ = std::fs::remove_file(&lock_path);
-    assert!(ok, "apt-get could not install postgresql; install it by hand (apt-get install postgresql) and run the tests again");
+    assert!(
+        ok,
+        "apt-get could not install postgresql; install it by hand (apt-get install postgresql) and run the tests again"
+    );
 }
 
 fn binaries() -> PathBuf {
@@ -135,7 +144,12 @@ fn run(bin: &Path, as_postgres: bool, program: &str, args: &[&str]) -> std::proc
 extern "C" fn stop_at_exit() {
     if let Some((bin, data, as_postgres)) = STOP.get() {
         let data = data.to_string_lossy();
-        let _ = run(bin, *as_postgres, "pg_ctl", &["stop", "-D", &data, "-m", "immediate", "-w"]);
+        let _ = run(
+            bin,
+            *as_postgres,
+            "pg_ctl",
+            &["stop", "-D", &data, "-m", "immediate", "-w"],
+        );
     }
 }
 
@@ -144,7 +158,11 @@ fn kill_leftover(data: &Path) {
     let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid")) else {
         return;
     };
-    if let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) {
+    if let Some(pid) = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+    {
         // SAFETY: kill with a pid read from the cluster's own pid file.
         unsafe {
             libc::kill(pid, libc::SIGKILL);
@@ -178,7 +196,17 @@ impl Cluster {
             &bin,
             as_postgres,
             "initdb",
-            &["-D", &data_text, "-U", "postgres", "-E", "UTF8", "--no-sync", "-A", "trust"],
+            &[
+                "-D",
+                &data_text,
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-A",
+                "trust",
+            ],
         );
         assert!(
             out.status.success(),
@@ -207,7 +235,9 @@ impl Cluster {
             &bin,
             as_postgres,
             "pg_ctl",
-            &["start", "-D", &data_text, "-w", "-t", "60", "-l", &log, "-o", &options],
+            &[
+                "start", "-D", &data_text, "-w", "-t", "60", "-l", &log, "-o", &options,
+            ],
         );
         assert!(
             out.status.success(),
@@ -241,7 +271,12 @@ impl Cluster {
     }
 
     /// A connection as `login` with `password`.
-    pub fn login(&self, login: &str, password: &str, database: &str) -> Result<postgres::Client, postgres::Error> {
+    pub fn login(
+        &self,
+        login: &str,
+        password: &str,
+        database: &str,
+    ) -> Result<postgres::Client, postgres::Error> {
         postgres::Client::connect(
             &format!("{} password={password}", self.url(login, database)),
             postgres::NoTls,
@@ -254,7 +289,9 @@ impl Cluster {
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
         name.to_owned()
     }
 }
