@@ -383,6 +383,22 @@ impl Store {
             .map_err(self.fail())
     }
 
+    /// What the next sync will send: the outbox, or (before the journal first joined its
+    /// team) every customer and entry.
+    pub fn sync_waiting_count(&self) -> Result<u64> {
+        if self.sync_is_recording()? {
+            return self.sync_pending_count();
+        }
+        self.conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM entries)",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.fail())
+    }
+
     /// Turns up to `limit` recorded changes into events (id, clock stamp, changed fields),
     /// oldest first, in one transaction. Returns how many rows it handled (0: none left).
     pub fn seal_outbox(&mut self, now_ms: i64, limit: usize) -> Result<usize> {

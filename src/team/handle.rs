@@ -140,7 +140,7 @@ impl Drop for SyncHandle {
 fn sync_once(journal: &std::path::Path, address: &TeamAddress) -> SyncState {
     let waiting = || {
         Store::open(journal)
-            .and_then(|store| store.sync_pending_count())
+            .and_then(|store| store.sync_waiting_count())
             .unwrap_or(0)
     };
     let result = Store::open(journal)
