@@ -682,10 +682,11 @@ impl CandorApp {
                         keep_open = false;
                     }
                 }
-                Dialog::Team(team) => match team.ui(ui) {
-                    Some(outcome) => keep_open = !self.team_outcome(outcome, ctx),
-                    None => {}
-                },
+                Dialog::Team(team) => {
+                    if let Some(outcome) = team.ui(ui) {
+                        keep_open = !self.team_outcome(outcome, ctx);
+                    }
+                }
             }
         });
         if modal.should_close() && !matches!(dialog, Dialog::Entry(_) | Dialog::Customer(_)) {

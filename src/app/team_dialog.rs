@@ -10,7 +10,7 @@ use crate::team::{TeamAddress, TeamConnection};
 #[derive(Debug, Clone)]
 pub enum TeamOutcome {
     /// The connection worked and the password is saved: remember the address and sync.
-    Connected(TeamAddress),
+    Connected(Box<TeamAddress>),
     /// Stop syncing this journal with a team (the journal keeps everything).
     Disconnect,
     /// Closed without a change.
@@ -99,7 +99,7 @@ impl TeamDialog {
                 Ok(Ok(address)) => {
                     self.testing = None;
                     self.password.clear();
-                    return Some(TeamOutcome::Connected(address));
+                    return Some(TeamOutcome::Connected(Box::new(address)));
                 }
                 Ok(Err(message)) => {
                     self.testing = None;

@@ -64,7 +64,7 @@ impl CandorApp {
         match outcome {
             TeamOutcome::Connected(address) => {
                 let server = address.server();
-                self.start_sync(address, ctx);
+                self.start_sync(*address, ctx);
                 self.saved(format!(
                     "Connected to the team at {server}: syncing in the background."
                 ));

@@ -809,3 +809,157 @@ impl Store {
         self.write(|tx| set_state(tx, &key, value))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CustomerDraft, EntryDraft, EntryKind};
+    use chrono::NaiveDate;
+
+    fn at(hour: u32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    }
+
+    fn note(customer: CustomerId, summary: &str) -> EntryDraft {
+        EntryDraft {
+            customer_id: customer,
+            occurred_at: at(9),
+            summary: summary.to_owned(),
+            kind: EntryKind::Note,
+        }
+    }
+
+    fn ops(store: &mut Store) -> Vec<(String, String, String)> {
+        while store.seal_outbox(1_000, 100).unwrap() > 0 {}
+        let events = store.sealed_events(1_000).unwrap();
+        store.mark_sent(events.last().map_or(0, |e| e.seq)).unwrap();
+        events
+            .into_iter()
+            .map(|e| (e.entity, e.op, e.payload))
+            .collect()
+    }
+
+    #[test]
+    fn a_journal_without_a_team_records_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .add_customer(CustomerDraft::named("Ada"), at(9))
+            .unwrap();
+        assert_eq!(store.sync_pending_count().unwrap(), 0);
+        assert_eq!(store.sync_waiting_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn every_write_path_records_its_change_in_the_same_transaction() {
+        let mut store = Store::open_in_memory().unwrap();
+        let ada = store
+            .add_customer(CustomerDraft::named("Ada"), at(9))
+            .unwrap();
+        store
+            .add_entry(note(ada.id, "Before joining"), at(9))
+            .unwrap();
+        assert_eq!(
+            store.start_sync_recording().unwrap(),
+            2,
+            "the journal as it was"
+        );
+        assert_eq!(
+            store.start_sync_recording().unwrap(),
+            0,
+            "joining twice adds nothing"
+        );
+        assert_eq!(ops(&mut store).len(), 2);
+
+        let entry = store.add_entry(note(ada.id, "Call"), at(10)).unwrap();
+        let mut draft = entry.to_draft();
+        draft.summary = "Call, edited".into();
+        store.update_entry(entry.id, draft, at(11)).unwrap();
+        store.delete_entry(entry.id, at(12)).unwrap();
+        store.restore_entry(entry.id).unwrap();
+        store.delete_entry(entry.id, at(13)).unwrap();
+        store.purge_entry(entry.id).unwrap();
+        let mut edit = store.customer(ada.id).unwrap().to_draft();
+        edit.phone = "555".into();
+        store.update_customer(ada.id, edit, at(14)).unwrap();
+        store
+            .bulk_write(at(15), |writer| {
+                let bo = writer.add_customer(CustomerDraft::named("Bo"), at(15))?;
+                writer.add_entry(note(bo, "Imported"))?;
+                Ok(())
+            })
+            .unwrap();
+        let recorded = ops(&mut store);
+        let summary: Vec<(&str, &str)> = recorded
+            .iter()
+            .map(|(entity, op, _)| (entity.as_str(), op.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("entry", "insert"),
+                ("entry", "update"),
+                ("entry", "update"),
+                ("entry", "update"),
+                ("entry", "update"),
+                ("entry", "purge"),
+                ("customer", "update"),
+                ("customer", "insert"),
+                ("entry", "insert"),
+            ]
+        );
+        // An edit sends the changed fields only.
+        let edit: JsonValue = serde_json::from_str(&recorded[1].2).unwrap();
+        let fields: Vec<&String> = edit.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["summary", "updated_at"]);
+        let phone: JsonValue = serde_json::from_str(&recorded[6].2).unwrap();
+        assert_eq!(phone["phone"], "555");
+        assert!(phone.get("name").is_none());
+    }
+
+    #[test]
+    fn pulled_changes_are_applied_without_echoing_into_the_outbox() {
+        let mut source = Store::open_in_memory().unwrap();
+        let ada = source
+            .add_customer(CustomerDraft::named("Ada"), at(9))
+            .unwrap();
+        source.add_entry(note(ada.id, "Call"), at(9)).unwrap();
+        source.start_sync_recording().unwrap();
+        while source.seal_outbox(1_000, 100).unwrap() > 0 {}
+        let incoming: Vec<IncomingEvent> = source
+            .sealed_events(100)
+            .unwrap()
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| IncomingEvent {
+                seq: i as i64 + 1,
+                id: e.id,
+                device_id: "other-device".into(),
+                author: "ann".into(),
+                hlc: e.hlc,
+                entity: e.entity,
+                entity_gid: e.entity_gid,
+                op: e.op,
+                payload: e.payload,
+            })
+            .collect();
+        let mut copy = Store::open_in_memory().unwrap();
+        copy.start_sync_recording().unwrap();
+        let stats = copy.apply_pulled("team", &incoming, 2, 2_000).unwrap();
+        assert_eq!((stats.applied, stats.skipped), (2, 0));
+        assert_eq!(copy.sync_pending_count().unwrap(), 0);
+        assert_eq!(copy.pull_cursor("team").unwrap(), 2);
+        let customers = copy.customers().unwrap();
+        assert_eq!(customers.len(), 1);
+        assert_eq!(copy.timeline(customers[0].id).unwrap()[0].summary, "Call");
+        // Delivered again (a retried pull): nothing doubles.
+        copy.apply_pulled("team", &incoming, 2, 3_000).unwrap();
+        assert_eq!(copy.timeline(customers[0].id).unwrap().len(), 1);
+        // A local edit after the pull is recorded as usual.
+        let mut edit = customers[0].to_draft();
+        edit.email = "ada@example.com".into();
+        copy.update_customer(customers[0].id, edit, at(10)).unwrap();
+        assert_eq!(copy.sync_pending_count().unwrap(), 1);
+    }
+}

@@ -14,8 +14,6 @@ use std::sync::OnceLock;
 /// The running cluster.
 pub struct Cluster {
     base: PathBuf,
-    bin: PathBuf,
-    as_postgres: bool,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -245,11 +243,7 @@ impl Cluster {
             String::from_utf8_lossy(&out.stderr),
             std::fs::read_to_string(&log).unwrap_or_default()
         );
-        Self {
-            base,
-            bin,
-            as_postgres,
-        }
+        Self { base }
     }
 
     /// The address of `database` for `login` (no password in it).
