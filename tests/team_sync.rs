@@ -757,3 +757,68 @@ fn a_sync_killed_after_the_server_committed_resends_nothing_twice() {
     assert_eq!((report.sent, report.received), (0, 4_501));
     assert_eq!(canonical(&fresh), canonical(&store));
 }
+
+#[test]
+fn kill_dash_nine_at_any_point_of_a_first_sync_loses_and_doubles_nothing() {
+    let team = Team::new("kill");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("big.sqlite3");
+    cargo_bin_cmd!("candor")
+        .args([
+            "generate",
+            "--customers",
+            "40",
+            "--entries",
+            "12000",
+            "--today",
+            "2026-11-20",
+            "--db",
+        ])
+        .arg(&journal)
+        .assert()
+        .success();
+    let password = format!("pw-{}", team.login("ann"));
+    // Kill the CLI at several points of its first sync: while queueing, sealing, pushing.
+    for delay_ms in [50, 300, 900, 1_500] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("candor"))
+            .args(["sync", "--db"])
+            .arg(&journal)
+            .args(["--server", &team.url("ann")])
+            .env("PGPASSWORD", &password)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // SIGKILL: no destructor, no rollback handler runs.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    team.cli_sync("ann", &journal);
+    assert_eq!(
+        team.cli_sync("ann", &journal).trim(),
+        "0 changes sent, 0 received, 0 conflicts"
+    );
+    let mut meg = team.psql("meg");
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.events"),
+        12_040
+    );
+    assert_eq!(
+        count(
+            &mut meg,
+            "SELECT COUNT(DISTINCT entity_gid) FROM candor.events"
+        ),
+        12_040
+    );
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.entries"),
+        12_000
+    );
+    let fresh = dir.path().join("fresh.sqlite3");
+    team.cli_sync("ann", &fresh);
+    assert_eq!(
+        canonical(&Store::open(&fresh).unwrap()),
+        canonical(&Store::open(&journal).unwrap())
+    );
+}
