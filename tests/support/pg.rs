@@ -14,6 +14,11 @@ use std::sync::OnceLock;
 /// The running cluster.
 pub struct Cluster {
     base: PathBuf,
+    // Used by restart(), which only some test binaries call.
+    #[allow(dead_code)]
+    bin: PathBuf,
+    #[allow(dead_code)]
+    as_postgres: bool,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -243,7 +248,32 @@ impl Cluster {
             String::from_utf8_lossy(&out.stderr),
             std::fs::read_to_string(&log).unwrap_or_default()
         );
-        Self { base }
+        Self {
+            base,
+            bin,
+            as_postgres,
+        }
+    }
+
+    /// Restarts the server, dropping every connection (a server restart mid-sync).
+    #[allow(dead_code)]
+    pub fn restart(&self) {
+        let data = self.base.join("data").to_string_lossy().into_owned();
+        // With its log in a file: a server writing to our pipe would keep it open forever.
+        let log = self.base.join("server.log").to_string_lossy().into_owned();
+        let out = run(
+            &self.bin,
+            self.as_postgres,
+            "pg_ctl",
+            &[
+                "restart", "-D", &data, "-w", "-t", "60", "-m", "fast", "-l", &log,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl restart failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// The address of `database` for `login` (no password in it).
