@@ -369,6 +369,31 @@ mod tests {
     }
 
     #[test]
+    fn verify_full_without_its_root_certificate_says_so_before_connecting() {
+        let address = TeamAddress::parse(
+            "postgresql://ann@127.0.0.1:9/sales?sslmode=verify-full&sslrootcert=/nonexistent/root.crt",
+        )
+        .unwrap();
+        let Err(error) = address.connect(Some("pw")) else {
+            panic!("connected without the root certificate");
+        };
+        let error = error.to_string();
+        assert!(
+            error.contains("the root certificate /nonexistent/root.crt cannot be read"),
+            "{error}"
+        );
+        // Both TLS configurations build (rustls with the ring provider).
+        assert!(address.tls_config().is_err());
+        let require =
+            TeamAddress::parse("postgresql://ann@127.0.0.1:9/sales?sslmode=require").unwrap();
+        assert!(require.tls_config().is_ok());
+        let public =
+            TeamAddress::parse("postgresql://ann@db.example.com/sales?sslmode=verify-full")
+                .unwrap();
+        assert!(public.tls_config().is_ok());
+    }
+
+    #[test]
     fn tls_modes_and_server_names_are_read() {
         let address =
             TeamAddress::parse("postgresql://ann@db.example.com:6543/sales?sslmode=verify-full")
