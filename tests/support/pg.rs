@@ -14,10 +14,7 @@ use std::sync::OnceLock;
 /// The running cluster.
 pub struct Cluster {
     base: PathBuf,
-    // Used by restart(), which only some test binaries call.
-    #[allow(dead_code)]
     bin: PathBuf,
-    #[allow(dead_code)]
     as_postgres: bool,
 }
 
@@ -256,7 +253,6 @@ impl Cluster {
     }
 
     /// Restarts the server, dropping every connection (a server restart mid-sync).
-    #[allow(dead_code)]
     pub fn restart(&self) {
         let data = self.base.join("data").to_string_lossy().into_owned();
         // With its log in a file: a server writing to our pipe would keep it open forever.
