@@ -149,6 +149,52 @@ pub enum Command {
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
     },
+    /// Set up the team database (PostgreSQL): schema and reps.
+    Team {
+        #[command(subcommand)]
+        action: TeamCommand,
+    },
+    /// Send this journal's changes to the team database, then receive everyone else's.
+    Sync {
+        /// The team database, e.g. postgresql://LOGIN@HOST/DATABASE?sslmode=verify-full
+        /// (remembered in the journal without any password; default: the one used last).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+    },
+}
+
+/// `candor team …`: administration of the team database.
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create or upgrade the team schema (as the database's administrator); running it
+    /// again changes nothing.
+    Init {
+        /// The team database, connecting as its administrator.
+        #[arg(long, value_name = "URL")]
+        server: String,
+    },
+    /// Add a rep (their own login); the password is read from standard input or a prompt.
+    AddRep {
+        /// The team database, connecting as its administrator.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The rep's login (lower-case letters, digits, underscores).
+        #[arg(long)]
+        login: String,
+        /// The rep's full name.
+        #[arg(long)]
+        name: String,
+        /// A manager reads the whole team's customers.
+        #[arg(long)]
+        manager: bool,
+    },
+    /// Save your team password in the system keychain (or ~/.pgpass where none runs); it is
+    /// read from standard input or a prompt.
+    SavePassword {
+        /// The team database, with your login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+    },
 }
 
 /// What `candor announce` does besides making a new announcement.
@@ -336,10 +382,126 @@ pub fn one_line(error: &anyhow::Error) -> String {
     line.replace(['\n', '\r'], " ")
 }
 
+/// Reads a password from standard input (one line) or, at a terminal, a prompt that does
+/// not echo: never from the command line, where other users and the shell history see it.
+fn read_password(prompt: &str) -> Result<String> {
+    use std::io::IsTerminal as _;
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).context("the password cannot be read")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("the password cannot be read from standard input")?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    if password.is_empty() {
+        bail!("the password is empty: type it at the prompt or pipe it on standard input");
+    }
+    Ok(password)
+}
+
+/// `candor team …`.
+fn run_team(action: TeamCommand) -> Result<()> {
+    use crate::team::{TeamAddress, TeamConnection, roles::RepOutcome, schema::InitOutcome};
+    match action {
+        TeamCommand::Init { server } => {
+            let address = TeamAddress::parse(&server)?;
+            let password = std::env::var("PGPASSWORD").ok();
+            let mut team = TeamConnection::open(&address, password.as_deref())?;
+            let message = match team.init()? {
+                InitOutcome::Created => "created".to_owned(),
+                InitOutcome::Upgraded { from } => format!("upgraded from version {from}"),
+                InitOutcome::AlreadyCurrent => "already current: nothing changed".to_owned(),
+            };
+            println!("Team schema at {}: {message}", address.server());
+        }
+        TeamCommand::AddRep {
+            server,
+            login,
+            name,
+            manager,
+        } => {
+            let address = TeamAddress::parse(&server)?;
+            if !crate::team::roles::is_valid_login(&login) {
+                return Err(crate::team::TeamError::BadLogin { login }.into());
+            }
+            let password = read_password(&format!("Password for {login}: "))?;
+            let admin_password = std::env::var("PGPASSWORD").ok();
+            let mut team = TeamConnection::open(&address, admin_password.as_deref())?;
+            let role = if manager { "manager" } else { "rep" };
+            match team.add_rep(&login, &name, &password, manager)? {
+                RepOutcome::Created => println!("Added {name} ({login}) as a {role}"),
+                RepOutcome::Updated => {
+                    println!("{name} ({login}) already existed: password reset, now a {role}")
+                }
+            }
+        }
+        TeamCommand::SavePassword { server } => {
+            let address = TeamAddress::parse(&server)?;
+            let password = read_password(&format!("Password for {}: ", address.login()))?;
+            // Tested before saving: a mistyped password is not kept.
+            TeamConnection::open(&address, Some(&password))?.check()?;
+            let place = crate::team::save_password(&address, &password)?;
+            println!("Password for {} saved in {place}", address.login());
+        }
+    }
+    Ok(())
+}
+
+/// `candor sync`: connects and checks the server before opening the journal, so a server
+/// that is unreachable, a wrong password or a missing schema leave the journal untouched.
+fn run_sync(path: &std::path::Path, server: Option<String>) -> Result<()> {
+    use crate::team::{SERVER_SETTING, SyncProgress, TeamAddress, TeamConnection};
+    let remembered = if server.is_none() && path.exists() {
+        Store::open(path)?.team_setting(SERVER_SETTING)?
+    } else {
+        None
+    };
+    let Some(text) = server.or(remembered) else {
+        bail!(
+            "no team database is set for this journal: pass --server URL once (it is remembered)"
+        );
+    };
+    let address = TeamAddress::parse(&text)?;
+    let password = std::env::var("PGPASSWORD").ok();
+    let mut team = TeamConnection::open(&address, password.as_deref())?;
+    team.check()?;
+    // A damaged journal must not send its damage to the team, nor take changes into it.
+    if path.exists() {
+        crate::backup_policy::check_journal(path, "nothing was synced")?;
+    }
+    let mut store = Store::open(path)?;
+    if store.team_setting(SERVER_SETTING)?.as_deref() != Some(address.saved_text()) {
+        store.set_team_setting(SERVER_SETTING, address.saved_text())?;
+    }
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let mut last_shown = std::time::Instant::now();
+    let report = team.sync(&mut store, now_ms, &mut |progress| {
+        // A first sync of a big journal takes a while: say how far it got, now and then.
+        if last_shown.elapsed() < std::time::Duration::from_secs(1) {
+            return;
+        }
+        last_shown = std::time::Instant::now();
+        match progress {
+            SyncProgress::Sending { done, total } => eprintln!("Sent {done} of {total} changes…"),
+            SyncProgress::Receiving { done } => eprintln!("Received {done} changes…"),
+        }
+    })?;
+    println!("{report}");
+    Ok(())
+}
+
 /// Runs a headless subcommand.
 pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
+    // Team administration needs no journal (nor a home folder for one).
+    if let Command::Team { action } = command {
+        return run_team(action);
+    }
     let path = journal_path(db)?;
     match command {
+        Command::Sync { server } => run_sync(&path, server)?,
+        Command::Team { action } => run_team(action)?,
         Command::Demo { today } => {
             let today = today_from(today.as_deref())?;
             let mut store = open_new_or_empty(&path)?;

@@ -14,3 +14,4 @@ pub mod domain;
 pub mod io;
 pub mod sample;
 pub mod store;
+pub mod team;

@@ -519,11 +519,19 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
     {
         let mut store = Store::open(&path).unwrap();
         calm_customer(&mut store, "Ann", &["north"], money(100));
-        // Take the journal back to version 2 as it shipped: without the announcement tables.
+        // Take the journal back to version 2 as it shipped: without the announcement tables
+        // and without the team-sync step that follows them (version 4).
         store
             .execute_batch_for_tests(
                 "DROP TABLE announcement_tellings; DROP TABLE announcement_customers; \
-                 DROP TABLE announcements; PRAGMA user_version = 2;",
+                 DROP TABLE announcements; \
+                 DROP TRIGGER sync_customer_insert; DROP TRIGGER sync_customer_update; \
+                 DROP TRIGGER sync_customer_delete; DROP TRIGGER sync_entry_insert; \
+                 DROP TRIGGER sync_entry_update; DROP TRIGGER sync_entry_delete; \
+                 DROP TABLE sync_state; DROP TABLE sync_outbox; DROP TABLE sync_field_clock; \
+                 DROP TABLE sync_history; DROP INDEX customers_by_gid; DROP INDEX entries_by_gid; \
+                 ALTER TABLE customers DROP COLUMN gid; ALTER TABLE entries DROP COLUMN gid; \
+                 PRAGMA user_version = 2;",
             )
             .unwrap();
     }
@@ -531,7 +539,10 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
     let fresh_dir = tempfile::tempdir().unwrap();
     let fresh = Store::open(&fresh_dir.path().join("fresh.sqlite3")).unwrap();
     assert_eq!(store.version().unwrap(), fresh.version().unwrap());
-    assert_eq!(store.version().unwrap().0, 3);
+    assert_eq!(
+        store.version().unwrap().0,
+        candor::store::schema::CURRENT_VERSION
+    );
     assert_eq!(store.schema_dump().unwrap(), fresh.schema_dump().unwrap());
     assert_eq!(store.customers().unwrap().len(), 1);
     announce(&mut store, "Prices rise 4%", day(3, 1), Audience::All);

@@ -796,6 +796,21 @@ fn damage_a_middle_page(path: &Path) {
     fs::write(path, &bytes).unwrap();
 }
 
+/// Like [`damage_a_middle_page`] for every page from the middle of the file to its end, so
+/// the damage reaches the timeline's pages wherever the schema puts them.
+fn damage_the_second_half(path: &Path) {
+    let mut bytes = fs::read(path).unwrap();
+    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    let mut page = bytes.len() / page_size / 2 * page_size;
+    while page + 200 <= bytes.len() {
+        for byte in &mut bytes[page..page + 200] {
+            *byte = 0x5A;
+        }
+        page += page_size;
+    }
+    fs::write(path, &bytes).unwrap();
+}
+
 #[test]
 fn a_damaged_journal_takes_no_import_stops_a_report_that_reads_the_damage_and_is_named_by_backup() {
     let scene = Scene::new();
@@ -816,7 +831,7 @@ fn a_damaged_journal_takes_no_import_stops_a_report_that_reads_the_damage_and_is
         .file_name()
         .to_string_lossy()
         .into_owned();
-    damage_a_middle_page(&scene.path("demo.sqlite3"));
+    damage_the_second_half(&scene.path("demo.sqlite3"));
     let error = candor::store::quick_check(&scene.path("demo.sqlite3")).unwrap_err();
     assert!(
         matches!(error, candor::store::StoreError::Corrupt { .. }),

@@ -138,6 +138,10 @@ pub struct CandorApp {
     pub(super) drafts: Drafts,
     /// The open dialog's form as it first appeared, to tell typing from nothing.
     pub(super) dialog_pristine: Option<Option<Draft>>,
+    /// The team sync of this journal, when it has a team (File → Team…).
+    pub(super) sync: Option<crate::team::SyncHandle>,
+    /// The journal the sync was set up for (a journal switch sets it up again).
+    pub(super) sync_journal: Option<PathBuf>,
 }
 
 /// The form inside a dialog, if it is one that keeps drafts.
@@ -257,6 +261,8 @@ impl CandorApp {
             view_generation: 0,
             drafts: Drafts::default(),
             dialog_pristine: None,
+            sync: None,
+            sync_journal: None,
         };
         app.insights.threshold = app.prefs.insights_threshold;
         let last_customer = app
@@ -559,7 +565,13 @@ impl CandorApp {
             return;
         };
         match journal.reload(today) {
-            Ok(()) => self.resolved(ErrorTopic::Journal),
+            Ok(()) => {
+                self.resolved(ErrorTopic::Journal);
+                // After each change: send it to the team soon.
+                if let Some(sync) = &self.sync {
+                    sync.request_sync();
+                }
+            }
             Err(error) => self.fail_about(ErrorTopic::Journal, error.to_string()),
         }
         self.customer_list.invalidate();
@@ -615,6 +627,7 @@ impl CandorApp {
         self.pick_up_changes_from_other_windows(&ctx);
         self.check_reminders(&ctx);
         self.keep_calendar_file(&ctx);
+        self.keep_sync_running(&ctx);
         if self.dialog.is_none()
             && let Some(command) = UiCommand::from_input(&ctx)
         {
@@ -824,8 +837,18 @@ impl CandorApp {
                         ui.weak(format!("Journal: {}", self.journal_path.display()));
                     }
                 }
-                if self.undo.last().is_some() {
+                let sync_text = self
+                    .sync
+                    .as_ref()
+                    .map(|sync| sync.state().describe(std::time::Instant::now()));
+                if self.undo.last().is_some() || sync_text.is_some() {
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if let Some(text) = sync_text {
+                            ui.weak(text);
+                        }
+                        if self.undo.last().is_none() {
+                            return;
+                        }
                         if ui
                             .small_button("Undo")
                             .on_hover_text(UiCommand::Undo.shortcut_text(ui.ctx()))
@@ -999,6 +1022,11 @@ impl CandorApp {
                     Some(FormOutcome::Cancel) => keep_open = false,
                     None => {}
                 },
+                Dialog::Team(team) => {
+                    if let Some(outcome) = team.ui(ui) {
+                        keep_open = !self.team_outcome(outcome, ctx);
+                    }
+                }
             }
         });
         // A click beside a form does not close it: only Save, Cancel or Esc do.

@@ -497,6 +497,12 @@ impl CandorApp {
                     Err(error) => self.fail_about(ErrorTopic::Restore, error.to_string()),
                 }
             }
+            UiCommand::Team => {
+                let saved = self.team_address_text();
+                self.dialog = Some(Dialog::Team(super::team_dialog::TeamDialog::new(
+                    saved.as_deref(),
+                )));
+            }
             UiCommand::ShowShortcuts | UiCommand::ShowJournalLocation | UiCommand::ShowAbout => {
                 self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
                     command,

@@ -35,6 +35,7 @@ pub enum UiCommand {
     Import,
     BackupNow,
     RestoreBackup,
+    Team,
     ToggleCallFirst,
     ShowAgenda,
     ReminderSettings,
@@ -74,6 +75,7 @@ impl UiCommand {
         Self::Import,
         Self::BackupNow,
         Self::RestoreBackup,
+        Self::Team,
         Self::ToggleCallFirst,
         Self::ShowAgenda,
         Self::ReminderSettings,
@@ -113,6 +115,7 @@ impl UiCommand {
             Self::Import => "Import…",
             Self::BackupNow => "Back up now…",
             Self::RestoreBackup => "Restore from backup…",
+            Self::Team => "Team…",
             Self::ToggleCallFirst => "Call them first panel",
             Self::ShowAgenda => "Today agenda",
             Self::ReminderSettings => "Reminders and calendar…",
@@ -159,6 +162,7 @@ impl UiCommand {
             Self::Import => "Import customers from a CSV or vCard file",
             Self::BackupNow => "Save a copy of the journal in its backups folder",
             Self::RestoreBackup => "Replace the journal with one of its backups",
+            Self::Team => "Sync this journal with your team's database",
             Self::ToggleCallFirst => "Show or hide the \"Call them first\" panel",
             Self::ShowAgenda => {
                 "Show or hide what is overdue, due today and due tomorrow, one key from its action"
@@ -208,6 +212,7 @@ impl UiCommand {
             | Self::Import
             | Self::BackupNow
             | Self::RestoreBackup
+            | Self::Team
             | Self::ShowJournalLocation
             | Self::ReminderSettings
             | Self::SilenceReminders

@@ -35,6 +35,7 @@ pub enum Dialog {
     Announcements(Box<super::announcements_dialog::AnnouncementsDialog>),
     Reminders(super::reminders_dialog::RemindersDialog),
     Merge(super::merge_dialog::MergeDialog),
+    Team(super::team_dialog::TeamDialog),
 }
 
 impl Dialog {
@@ -53,6 +54,7 @@ impl Dialog {
             Self::Announcements(announcements) => &mut announcements.error,
             Self::Reminders(reminders) => &mut reminders.error,
             Self::Merge(merge) => &mut merge.error,
+            Self::Team(team) => &mut team.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -73,6 +75,7 @@ impl Dialog {
             Self::Import(_) => "Import customers".to_owned(),
             Self::Trash(_) => "Trash".to_owned(),
             Self::Restore(_) => "Restore from backup".to_owned(),
+            Self::Team(_) => "Team".to_owned(),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
             Self::Announcements(_) => "Announcements".to_owned(),
             Self::Reminders(_) => "Reminders and calendar".to_owned(),

@@ -39,6 +39,8 @@ pub fn ui(
             item(ui, UiCommand::BackupNow, true, actions);
             item(ui, UiCommand::RestoreBackup, true, actions);
             ui.separator();
+            item(ui, UiCommand::Team, true, actions);
+            ui.separator();
             if ui.button("Quit").clicked() {
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
             }

@@ -33,6 +33,8 @@ mod prefs;
 mod reminder_handling;
 mod reminders;
 mod reminders_dialog;
+mod team_dialog;
+mod team_sync;
 mod timeline_panel;
 mod trash_dialog;
 mod widgets;

@@ -18,6 +18,7 @@ mod reports;
 pub mod schema;
 mod snapshot;
 mod summary;
+pub mod sync;
 
 use std::fs;
 use std::io::Read as _;

@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 3;
+pub const CURRENT_VERSION: i32 = 4;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -143,6 +143,12 @@ pub fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::R
                 super::summary::refresh_all(tx)?;
             }
             2 => tx.execute_batch(UPGRADE_2_TO_3)?,
+            // Team sync (issue 12): global ids, the outbox and its recording triggers, sync
+            // state. Self-contained (see `super::sync::upgrade_sql`) so that it can be
+            // renumbered when merged beside other upgrades; it touches no other table's data.
+            3 => {
+                tx.execute_batch(&super::sync::upgrade_sql())?;
+            }
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "no upgrade step from schema version {step}"

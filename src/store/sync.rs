@@ -1,0 +1,965 @@
+//! The journal's side of team sync: global ids, the outbox, and applying pulled changes.
+//!
+//! Every change reaches the outbox through SQLite triggers on `customers` and `entries`, in
+//! the transaction of the change itself, so no write path (a form, the bulk writer, the
+//! trash, undo, an import) can forget to record it. The triggers stay silent until the
+//! journal joins a team (`sync_state.mode = 'recording'`): a rep who never configures a
+//! team pays nothing. While pulled changes are applied the mode is `'applying'`, so they
+//! do not echo back into the outbox.
+//!
+//! A trigger records the row before and after the change; turning that into an event (a
+//! UUIDv7, a hybrid-clock stamp, the changed fields only) is "sealing", done in Rust just
+//! before a push. A sealed event keeps its id until the server has it, so a push retried
+//! after a crash sends the same ids and the server ignores the copies.
+
+use std::collections::BTreeSet;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::{Map, Value as JsonValue};
+
+use super::{Result, Store, StoreError, summary};
+use crate::domain::CustomerId;
+use crate::domain::hlc::HybridClock;
+
+/// The customer fields a team shares, as stored in `customers`.
+pub const CUSTOMER_FIELDS: &[&str] = &[
+    "name",
+    "company",
+    "phone",
+    "email",
+    "notes",
+    "tags",
+    "cadence_days",
+    "archived",
+    "created_at",
+    "updated_at",
+];
+
+/// The entry fields a team shares as they are stored. `customer` and `related` travel as
+/// global ids beside them (local integer ids mean nothing on another device).
+pub const ENTRY_FIELDS: &[&str] = &[
+    "kind",
+    "occurred_at",
+    "summary",
+    "channel",
+    "direction",
+    "outcome",
+    "duration_mins",
+    "category",
+    "status",
+    "due_date",
+    "closed_on",
+    "at_risk_since",
+    "risk_reason",
+    "status_changed_at",
+    "renegotiations",
+    "proactive",
+    "owner",
+    "root_cause",
+    "prevention",
+    "amount_cents",
+    "invoice_ref",
+    "rating",
+    "snooze_until",
+    "is_open",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+];
+
+/// A random UUID (version 4) in SQL, for rows that get their global id inside a trigger.
+const UUID_SQL: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
+    substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
+    substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
+/// The mode in which the triggers record changes.
+const MODE_RECORDING: &str = "recording";
+/// The mode while pulled changes are applied: nothing is recorded.
+const MODE_APPLYING: &str = "applying";
+
+fn customer_json(row: &str) -> String {
+    let fields: Vec<String> = CUSTOMER_FIELDS
+        .iter()
+        .map(|f| format!("'{f}', {row}.{f}"))
+        .collect();
+    format!("json_object({})", fields.join(", "))
+}
+
+fn entry_json(row: &str) -> String {
+    let mut fields = vec![
+        format!("'customer', (SELECT gid FROM customers WHERE id = {row}.customer_id)"),
+        format!("'related', (SELECT gid FROM entries WHERE id = {row}.related_id)"),
+    ];
+    fields.extend(ENTRY_FIELDS.iter().map(|f| format!("'{f}', {row}.{f}")));
+    format!("json_object({})", fields.join(", "))
+}
+
+/// The team-sync upgrade of the journal (global ids, outbox, sync state, the recording
+/// triggers). Self-contained so the step can be renumbered when merged.
+pub fn upgrade_sql() -> String {
+    let recording =
+        format!("(SELECT value FROM sync_state WHERE key = 'mode') = '{MODE_RECORDING}'");
+    format!(
+        r#"
+-- Global ids: local integer ids stay local; these name a customer or entry on every device.
+-- Given out when the journal joins a team (and by the triggers below from then on).
+ALTER TABLE customers ADD COLUMN gid TEXT;
+ALTER TABLE entries ADD COLUMN gid TEXT;
+CREATE UNIQUE INDEX customers_by_gid ON customers(gid) WHERE gid IS NOT NULL;
+CREATE UNIQUE INDEX entries_by_gid ON entries(gid) WHERE gid IS NOT NULL;
+
+-- This device's id, its hybrid clock, the trigger mode and the pull cursor per team.
+CREATE TABLE sync_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO sync_state (key, value) VALUES ('device_id', {UUID_SQL}), ('mode', 'off'), ('hlc', '');
+
+-- Changes not yet on the server. event_id and hlc are given when the row is sealed.
+CREATE TABLE sync_outbox (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     TEXT UNIQUE,
+    hlc          TEXT,
+    entity       TEXT NOT NULL,
+    entity_gid   TEXT NOT NULL,
+    customer_gid TEXT,
+    op           TEXT NOT NULL,
+    old_state    TEXT,
+    new_state    TEXT,
+    payload      TEXT
+);
+
+-- When each edited field last changed (hybrid-clock stamp): "later change wins" per field.
+CREATE TABLE sync_field_clock (
+    entity_gid TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    hlc        TEXT NOT NULL,
+    PRIMARY KEY (entity_gid, field)
+) WITHOUT ROWID;
+
+-- Values that lost to a later change: kept, never silently dropped.
+CREATE TABLE sync_history (
+    id          INTEGER PRIMARY KEY,
+    entity      TEXT NOT NULL,
+    entity_gid  TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    value       TEXT,
+    value_hlc   TEXT NOT NULL,
+    winner_hlc  TEXT NOT NULL,
+    author      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sync_history_by_entity ON sync_history(entity_gid);
+
+CREATE TRIGGER sync_customer_insert AFTER INSERT ON customers WHEN {recording}
+BEGIN
+    UPDATE customers SET gid = {UUID_SQL} WHERE id = NEW.id AND gid IS NULL;
+    INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state)
+        SELECT 'customer', c.gid, c.gid, 'insert', {customer_new} FROM customers c WHERE c.id = NEW.id;
+END;
+
+CREATE TRIGGER sync_customer_update AFTER UPDATE ON customers
+WHEN {recording} AND OLD.gid IS NEW.gid
+BEGIN
+    INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, old_state, new_state)
+        VALUES ('customer', NEW.gid, NEW.gid, 'update', {customer_old}, {customer_new_row});
+END;
+
+CREATE TRIGGER sync_customer_delete AFTER DELETE ON customers WHEN {recording}
+BEGIN
+    INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op)
+        VALUES ('customer', OLD.gid, OLD.gid, 'purge');
+END;
+
+CREATE TRIGGER sync_entry_insert AFTER INSERT ON entries WHEN {recording}
+BEGIN
+    UPDATE entries SET gid = {UUID_SQL} WHERE id = NEW.id AND gid IS NULL;
+    INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state)
+        SELECT 'entry', e.gid, (SELECT gid FROM customers WHERE id = e.customer_id), 'insert',
+            {entry_new} FROM entries e WHERE e.id = NEW.id;
+END;
+
+CREATE TRIGGER sync_entry_update AFTER UPDATE ON entries
+WHEN {recording} AND OLD.gid IS NEW.gid
+BEGIN
+    INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, old_state, new_state)
+        VALUES ('entry', NEW.gid, (SELECT gid FROM customers WHERE id = NEW.customer_id),
+            'update', {entry_old}, {entry_new_row});
+END;
+
+CREATE TRIGGER sync_entry_delete AFTER DELETE ON entries WHEN {recording}
+BEGIN
+    INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op)
+        VALUES ('entry', OLD.gid, (SELECT gid FROM customers WHERE id = OLD.customer_id), 'purge');
+END;
+"#,
+        customer_new = customer_json("c"),
+        customer_old = customer_json("OLD"),
+        customer_new_row = customer_json("NEW"),
+        entry_new = entry_json("e"),
+        entry_old = entry_json("OLD"),
+        entry_new_row = entry_json("NEW"),
+    )
+}
+
+/// A sealed change waiting to be pushed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingEvent {
+    /// Local outbox position (marks it sent once the server has it).
+    pub seq: i64,
+    /// The event's global id (UUIDv7).
+    pub id: String,
+    /// Its hybrid-clock stamp.
+    pub hlc: String,
+    /// `customer` or `entry`.
+    pub entity: String,
+    /// The global id of the customer or entry.
+    pub entity_gid: String,
+    /// The customer it belongs to (decides who may see it).
+    pub customer_gid: String,
+    /// `insert`, `update` or `purge`.
+    pub op: String,
+    /// The fields (all of them for an insert, the changed ones for an update), as JSON.
+    pub payload: String,
+}
+
+/// A change pulled from the team database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingEvent {
+    /// The server's sequence number (the pull cursor).
+    pub seq: i64,
+    /// The event's global id.
+    pub id: String,
+    /// The device that made the change.
+    pub device_id: String,
+    /// Who made it (their login).
+    pub author: String,
+    /// Its hybrid-clock stamp.
+    pub hlc: String,
+    /// `customer` or `entry`.
+    pub entity: String,
+    /// The global id of the customer or entry.
+    pub entity_gid: String,
+    /// `insert`, `update` or `purge`.
+    pub op: String,
+    /// The fields, as JSON.
+    pub payload: String,
+}
+
+/// What applying one batch of pulled events did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyStats {
+    /// Events from other devices applied (fully or partly).
+    pub applied: u64,
+    /// Fields whose pulled value lost to a later local one (kept in the history).
+    pub conflicts: u64,
+    /// Events that could not be applied (e.g. an edit of an entry this device never saw).
+    pub skipped: u64,
+}
+
+/// A value that lost to a later change of the same field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LostValue {
+    /// The field, e.g. `phone` or `status`.
+    pub field: String,
+    /// The losing value as JSON (`"555-0100"`, `null`…).
+    pub value: String,
+    /// When it was set (hybrid-clock stamp).
+    pub value_hlc: String,
+    /// The stamp of the change that won.
+    pub winner_hlc: String,
+    /// Who made the losing change, when known.
+    pub author: String,
+}
+
+fn state(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    tx.prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
+        .query_row([key], |row| row.get(0))
+        .optional()
+}
+
+fn set_state(tx: &rusqlite::Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?1, ?2)")?
+        .execute([key, value])?;
+    Ok(())
+}
+
+fn to_sql(value: &JsonValue) -> SqlValue {
+    match value {
+        JsonValue::Null => SqlValue::Null,
+        JsonValue::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        JsonValue::Number(n) => n
+            .as_i64()
+            .map(SqlValue::Integer)
+            .or_else(|| n.as_f64().map(SqlValue::Real))
+            .unwrap_or(SqlValue::Null),
+        JsonValue::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+fn to_json(value: SqlValue) -> JsonValue {
+    match value {
+        SqlValue::Null => JsonValue::Null,
+        SqlValue::Integer(i) => JsonValue::from(i),
+        SqlValue::Real(f) => JsonValue::from(f),
+        SqlValue::Text(s) => JsonValue::String(s),
+        SqlValue::Blob(_) => JsonValue::Null,
+    }
+}
+
+fn parse_object(text: Option<&str>) -> Map<String, JsonValue> {
+    match text.map(serde_json::from_str::<JsonValue>) {
+        Some(Ok(JsonValue::Object(map))) => map,
+        _ => Map::new(),
+    }
+}
+
+/// A UUIDv7 for an event made at `now_ms`.
+fn event_id(now_ms: i64) -> String {
+    let millis = u64::try_from(now_ms.max(0)).unwrap_or(0);
+    let ts = uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        millis / 1000,
+        u32::try_from((millis % 1000) * 1_000_000).unwrap_or(0),
+    );
+    uuid::Uuid::new_v7(ts).to_string()
+}
+
+impl Store {
+    /// This journal's device id (one per journal file).
+    pub fn sync_device_id(&self) -> Result<String> {
+        state(&self.conn, "device_id")
+            .map_err(self.fail())?
+            .ok_or(StoreError::NotFound { what: "device id" })
+    }
+
+    /// True once the journal has joined a team and records its changes.
+    pub fn sync_is_recording(&self) -> Result<bool> {
+        Ok(state(&self.conn, "mode").map_err(self.fail())?.as_deref() == Some(MODE_RECORDING))
+    }
+
+    /// Joins a team: gives every customer and entry a global id and puts the whole journal
+    /// in the outbox as "insert" events, in one transaction; from then on every change is
+    /// recorded. Returns the number of events queued (0 when it had joined already).
+    pub fn start_sync_recording(&mut self) -> Result<u64> {
+        self.write(|tx| {
+            if state(tx, "mode")?.as_deref() == Some(MODE_RECORDING) {
+                return Ok(0);
+            }
+            tx.execute_batch(&format!(
+                "UPDATE customers SET gid = {UUID_SQL} WHERE gid IS NULL;
+                 UPDATE entries SET gid = {UUID_SQL} WHERE gid IS NULL;"
+            ))?;
+            let customers = tx.execute(
+                &format!(
+                    "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
+                     SELECT 'customer', c.gid, c.gid, 'insert', {} FROM customers c ORDER BY c.id",
+                    customer_json("c")
+                ),
+                [],
+            )?;
+            let entries = tx.execute(
+                &format!(
+                    "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
+                     SELECT 'entry', e.gid, (SELECT gid FROM customers WHERE id = e.customer_id), \
+                     'insert', {} FROM entries e ORDER BY e.id",
+                    entry_json("e")
+                ),
+                [],
+            )?;
+            set_state(tx, "mode", MODE_RECORDING)?;
+            Ok((customers + entries) as u64)
+        })
+    }
+
+    /// Changes recorded but not yet confirmed by the server.
+    pub fn sync_pending_count(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(self.fail())
+    }
+
+    /// What the next sync will send: the outbox, or (before the journal first joined its
+    /// team) every customer and entry.
+    pub fn sync_waiting_count(&self) -> Result<u64> {
+        if self.sync_is_recording()? {
+            return self.sync_pending_count();
+        }
+        self.conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM entries)",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.fail())
+    }
+
+    /// Turns up to `limit` recorded changes into events (id, clock stamp, changed fields),
+    /// oldest first, in one transaction. Returns how many rows it handled (0: none left).
+    pub fn seal_outbox(&mut self, now_ms: i64, limit: usize) -> Result<usize> {
+        self.write(|tx| seal(tx, now_ms, limit))
+    }
+
+    /// Up to `limit` sealed events, oldest first.
+    pub fn sealed_events(&self, limit: usize) -> Result<Vec<OutgoingEvent>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, event_id, hlc, entity, entity_gid, COALESCE(customer_gid, ''), op, \
+                 COALESCE(payload, '{}') FROM sync_outbox WHERE event_id IS NOT NULL \
+                 ORDER BY seq LIMIT ?1",
+            )
+            .map_err(self.fail())?;
+        statement
+            .query_map([limit as i64], |row| {
+                Ok(OutgoingEvent {
+                    seq: row.get(0)?,
+                    id: row.get(1)?,
+                    hlc: row.get(2)?,
+                    entity: row.get(3)?,
+                    entity_gid: row.get(4)?,
+                    customer_gid: row.get(5)?,
+                    op: row.get(6)?,
+                    payload: row.get(7)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    /// Forgets sealed events up to `seq`: call only once the server committed them.
+    pub fn mark_sent(&mut self, up_to_seq: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached("DELETE FROM sync_outbox WHERE seq <= ?1 AND event_id IS NOT NULL")?
+                .execute([up_to_seq])?;
+            Ok(())
+        })
+    }
+
+    /// The server sequence number up to which events of team `team_id` were applied.
+    pub fn pull_cursor(&self, team_id: &str) -> Result<i64> {
+        Ok(state(&self.conn, &format!("cursor:{team_id}"))
+            .map_err(self.fail())?
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Applies a batch of pulled events in one transaction, without recording them in the
+    /// outbox, and moves the pull cursor to `cursor` in the same transaction. Pending local
+    /// changes are sealed first, so "later change wins" compares them too.
+    pub fn apply_pulled(
+        &mut self,
+        team_id: &str,
+        events: &[IncomingEvent],
+        cursor: i64,
+        now_ms: i64,
+    ) -> Result<ApplyStats> {
+        self.write(|tx| {
+            while seal(tx, now_ms, 5_000)? > 0 {}
+            let device = state(tx, "device_id")?.unwrap_or_default();
+            let mut clock = HybridClock::resume(&device, &state(tx, "hlc")?.unwrap_or_default());
+            let mode = state(tx, "mode")?.unwrap_or_default();
+            set_state(tx, "mode", MODE_APPLYING)?;
+            let mut stats = ApplyStats::default();
+            let mut touched = BTreeSet::new();
+            for event in events {
+                clock.observe(&event.hlc);
+                if event.device_id == device {
+                    continue;
+                }
+                tx.execute_batch("SAVEPOINT apply_event")?;
+                match apply_event(tx, event, &mut touched, &mut stats) {
+                    Ok(true) => {
+                        stats.applied += 1;
+                        tx.execute_batch("RELEASE apply_event")?;
+                    }
+                    Ok(false) | Err(rusqlite::Error::SqliteFailure(..)) => {
+                        // A malformed or orphaned event must not block every later sync.
+                        stats.skipped += 1;
+                        tx.execute_batch("ROLLBACK TO apply_event; RELEASE apply_event")?;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if touched.len() > 2_000 {
+                summary::refresh_all(tx)?;
+            } else {
+                for customer in &touched {
+                    summary::refresh(tx, *customer)?;
+                }
+            }
+            set_state(tx, "hlc", &clock.save())?;
+            set_state(tx, &format!("cursor:{team_id}"), &cursor.to_string())?;
+            set_state(tx, "mode", &mode)?;
+            Ok(stats)
+        })
+    }
+
+    /// Values of a customer's or entry's fields that lost to a later change, oldest first.
+    pub fn lost_values(&self, gid: &str) -> Result<Vec<LostValue>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT field, COALESCE(value, 'null'), value_hlc, winner_hlc, author \
+                 FROM sync_history WHERE entity_gid = ?1 ORDER BY id",
+            )
+            .map_err(self.fail())?;
+        statement
+            .query_map([gid], |row| {
+                Ok(LostValue {
+                    field: row.get(0)?,
+                    value: row.get(1)?,
+                    value_hlc: row.get(2)?,
+                    winner_hlc: row.get(3)?,
+                    author: row.get(4)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    /// A customer's global id (given when the journal joins a team).
+    pub fn customer_gid(&self, id: CustomerId) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT gid FROM customers WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id.0], |row| row.get(0)).optional())
+            .map(Option::flatten)
+            .map_err(self.fail())
+    }
+
+    /// The local id of the customer with global id `gid`.
+    pub fn customer_by_gid(&self, gid: &str) -> Result<Option<CustomerId>> {
+        self.conn
+            .prepare_cached("SELECT id FROM customers WHERE gid = ?1")
+            .and_then(|mut s| {
+                s.query_row([gid], |row| row.get(0).map(CustomerId))
+                    .optional()
+            })
+            .map_err(self.fail())
+    }
+}
+
+fn seal(tx: &Transaction<'_>, now_ms: i64, limit: usize) -> rusqlite::Result<usize> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT seq, op, old_state, new_state FROM sync_outbox WHERE event_id IS NULL \
+             ORDER BY seq LIMIT ?1",
+        )?
+        .query_map([limit as i64], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let device = state(tx, "device_id")?.unwrap_or_default();
+    let mut clock = HybridClock::resume(&device, &state(tx, "hlc")?.unwrap_or_default());
+    for (seq, op, old_state, new_state) in &rows {
+        let payload = match op.as_str() {
+            "update" => {
+                let old = parse_object(old_state.as_deref());
+                let mut new = parse_object(new_state.as_deref());
+                // Only what changed travels, so a concurrent edit of another field of the
+                // same customer is not overwritten with this device's stale copy.
+                new.retain(|field, value| old.get(field) != Some(value));
+                // `updated_at` alone is not a change anyone made.
+                if new.keys().all(|field| field == "updated_at") {
+                    tx.prepare_cached("DELETE FROM sync_outbox WHERE seq = ?1")?
+                        .execute([seq])?;
+                    continue;
+                }
+                new
+            }
+            "insert" => parse_object(new_state.as_deref()),
+            _ => Map::new(),
+        };
+        let stamp = clock.tick(now_ms).encode();
+        let entity_gid: String = tx
+            .prepare_cached("SELECT entity_gid FROM sync_outbox WHERE seq = ?1")?
+            .query_row([seq], |row| row.get(0))?;
+        if op == "update" {
+            for field in payload.keys() {
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO sync_field_clock (entity_gid, field, hlc) \
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute([&entity_gid, field, &stamp])?;
+            }
+        }
+        tx.prepare_cached(
+            "UPDATE sync_outbox SET event_id = ?2, hlc = ?3, payload = ?4, old_state = NULL, \
+             new_state = NULL WHERE seq = ?1",
+        )?
+        .execute(params![
+            seq,
+            event_id(now_ms),
+            stamp,
+            JsonValue::Object(payload).to_string()
+        ])?;
+    }
+    set_state(tx, "hlc", &clock.save())?;
+    Ok(rows.len())
+}
+
+fn local_id(tx: &Transaction<'_>, table: &str, gid: &str) -> rusqlite::Result<Option<i64>> {
+    tx.prepare_cached(&format!("SELECT id FROM {table} WHERE gid = ?1"))?
+        .query_row([gid], |row| row.get(0))
+        .optional()
+}
+
+/// Applies one event; `Ok(false)` when it cannot be (nothing changed).
+fn apply_event(
+    tx: &Transaction<'_>,
+    event: &IncomingEvent,
+    touched: &mut BTreeSet<CustomerId>,
+    stats: &mut ApplyStats,
+) -> rusqlite::Result<bool> {
+    let payload = parse_object(Some(&event.payload));
+    let (table, fields) = match event.entity.as_str() {
+        "customer" => ("customers", CUSTOMER_FIELDS),
+        "entry" => ("entries", ENTRY_FIELDS),
+        _ => return Ok(false),
+    };
+    let existing = local_id(tx, table, &event.entity_gid)?;
+    // Local values of the mapped fields: `customer` and `related` travel as global ids.
+    let mut columns: Vec<(String, SqlValue)> = Vec::new();
+    for (field, value) in &payload {
+        match (table, field.as_str()) {
+            ("entries", "customer") => {
+                let Some(gid) = value.as_str() else {
+                    return Ok(false);
+                };
+                let Some(customer) = local_id(tx, "customers", gid)? else {
+                    return Ok(false);
+                };
+                columns.push(("customer_id".to_owned(), SqlValue::Integer(customer)));
+            }
+            ("entries", "related") => {
+                let related = match value.as_str() {
+                    Some(gid) => local_id(tx, "entries", gid)?,
+                    None => None,
+                };
+                columns.push((
+                    "related_id".to_owned(),
+                    related.map_or(SqlValue::Null, SqlValue::Integer),
+                ));
+            }
+            (_, name) if fields.contains(&name) => columns.push((name.to_owned(), to_sql(value))),
+            _ => {}
+        }
+    }
+    let customer_of = |tx: &Transaction<'_>, id: i64| -> rusqlite::Result<Option<CustomerId>> {
+        if table == "customers" {
+            return Ok(Some(CustomerId(id)));
+        }
+        tx.prepare_cached("SELECT customer_id FROM entries WHERE id = ?1")?
+            .query_row([id], |row| row.get(0).map(CustomerId))
+            .optional()
+    };
+    match (event.op.as_str(), existing) {
+        // The creation of something this device already has (a retried delivery).
+        ("insert", Some(_)) => Ok(true),
+        ("insert", None) => {
+            let mut names = vec!["gid".to_owned()];
+            let mut values = vec![SqlValue::Text(event.entity_gid.clone())];
+            for (name, value) in columns {
+                names.push(name);
+                values.push(value);
+            }
+            let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+            tx.prepare_cached(&format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                names.join(", "),
+                placeholders.join(", ")
+            ))?
+            .execute(rusqlite::params_from_iter(values))?;
+            let id = tx.last_insert_rowid();
+            if let Some(customer) = customer_of(tx, id)? {
+                touched.insert(customer);
+            }
+            Ok(true)
+        }
+        ("update", None) => Ok(false),
+        ("update", Some(id)) => {
+            if let Some(customer) = customer_of(tx, id)? {
+                touched.insert(customer);
+            }
+            for (field, value) in &payload {
+                let column = match (table, field.as_str()) {
+                    ("entries", "customer") => "customer_id".to_owned(),
+                    ("entries", "related") => "related_id".to_owned(),
+                    (_, name) if fields.contains(&name) => name.to_owned(),
+                    _ => continue,
+                };
+                let Some((_, sql_value)) = columns.iter().find(|(name, _)| *name == column) else {
+                    continue;
+                };
+                let local_clock: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT hlc FROM sync_field_clock WHERE entity_gid = ?1 AND field = ?2",
+                    )?
+                    .query_row([&event.entity_gid, field], |row| row.get(0))
+                    .optional()?;
+                // When a row was last edited is bookkeeping, not a value anyone chose: it
+                // follows the later change like any field, but is no conflict to report.
+                let bookkeeping = field == "updated_at";
+                if let Some(local) = &local_clock
+                    && local.as_str() >= event.hlc.as_str()
+                {
+                    // Ours is later: theirs is kept in the history, not applied.
+                    if !bookkeeping {
+                        stats.conflicts += 1;
+                        record_lost(tx, event, field, &value.to_string(), &event.hlc, local)?;
+                    }
+                    continue;
+                }
+                if let Some(local) = &local_clock
+                    && !bookkeeping
+                {
+                    let current: SqlValue = tx
+                        .prepare_cached(&format!("SELECT {column} FROM {table} WHERE id = ?1"))?
+                        .query_row([id], |row| row.get(0))?;
+                    if &current != sql_value {
+                        let shown = match field.as_str() {
+                            "customer" | "related" => JsonValue::Null,
+                            _ => to_json(current),
+                        };
+                        record_lost(tx, event, field, &shown.to_string(), local, &event.hlc)?;
+                    }
+                }
+                tx.prepare_cached(&format!("UPDATE {table} SET {column} = ?2 WHERE id = ?1"))?
+                    .execute(params![id, sql_value])?;
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO sync_field_clock (entity_gid, field, hlc) \
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute([&event.entity_gid, field, &event.hlc])?;
+            }
+            if let Some(customer) = customer_of(tx, id)? {
+                touched.insert(customer);
+            }
+            Ok(true)
+        }
+        ("purge", None) => Ok(true),
+        ("purge", Some(id)) => {
+            if let Some(customer) = customer_of(tx, id)? {
+                touched.insert(customer);
+            }
+            if table == "entries" {
+                tx.prepare_cached("UPDATE entries SET related_id = NULL WHERE related_id = ?1")?
+                    .execute([id])?;
+            } else {
+                tx.prepare_cached("DELETE FROM customer_summary WHERE customer_id = ?1")?
+                    .execute([id])?;
+                touched.remove(&CustomerId(id));
+            }
+            tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM sync_field_clock WHERE entity_gid = ?1")?
+                .execute([&event.entity_gid])?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+fn record_lost(
+    tx: &Transaction<'_>,
+    event: &IncomingEvent,
+    field: &str,
+    value: &str,
+    value_hlc: &str,
+    winner_hlc: &str,
+) -> rusqlite::Result<()> {
+    let author = if value_hlc == event.hlc {
+        event.author.as_str()
+    } else {
+        ""
+    };
+    tx.prepare_cached(
+        "INSERT INTO sync_history (entity, entity_gid, field, value, value_hlc, winner_hlc, author) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        event.entity,
+        event.entity_gid,
+        field,
+        value,
+        value_hlc,
+        winner_hlc,
+        author
+    ])?;
+    Ok(())
+}
+
+impl Store {
+    /// A team setting kept in the journal (e.g. the server address, without password).
+    pub fn team_setting(&self, key: &str) -> Result<Option<String>> {
+        state(&self.conn, &format!("setting:{key}")).map_err(self.fail())
+    }
+
+    /// Saves a team setting in the journal.
+    pub fn set_team_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        let key = format!("setting:{key}");
+        self.write(|tx| set_state(tx, &key, value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CustomerDraft, EntryDraft, EntryKind};
+    use chrono::NaiveDate;
+
+    fn at(hour: u32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    }
+
+    fn note(customer: CustomerId, summary: &str) -> EntryDraft {
+        EntryDraft {
+            customer_id: customer,
+            occurred_at: at(9),
+            summary: summary.to_owned(),
+            kind: EntryKind::Note,
+        }
+    }
+
+    fn ops(store: &mut Store) -> Vec<(String, String, String)> {
+        while store.seal_outbox(1_000, 100).unwrap() > 0 {}
+        let events = store.sealed_events(1_000).unwrap();
+        store.mark_sent(events.last().map_or(0, |e| e.seq)).unwrap();
+        events
+            .into_iter()
+            .map(|e| (e.entity, e.op, e.payload))
+            .collect()
+    }
+
+    #[test]
+    fn a_journal_without_a_team_records_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .add_customer(CustomerDraft::named("Ada"), at(9))
+            .unwrap();
+        assert_eq!(store.sync_pending_count().unwrap(), 0);
+        assert_eq!(store.sync_waiting_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn every_write_path_records_its_change_in_the_same_transaction() {
+        let mut store = Store::open_in_memory().unwrap();
+        let ada = store
+            .add_customer(CustomerDraft::named("Ada"), at(9))
+            .unwrap();
+        store
+            .add_entry(note(ada.id, "Before joining"), at(9))
+            .unwrap();
+        assert_eq!(
+            store.start_sync_recording().unwrap(),
+            2,
+            "the journal as it was"
+        );
+        assert_eq!(
+            store.start_sync_recording().unwrap(),
+            0,
+            "joining twice adds nothing"
+        );
+        assert_eq!(ops(&mut store).len(), 2);
+
+        let entry = store.add_entry(note(ada.id, "Call"), at(10)).unwrap();
+        let mut draft = entry.to_draft();
+        draft.summary = "Call, edited".into();
+        store.update_entry(entry.id, draft, at(11)).unwrap();
+        store.delete_entry(entry.id, at(12)).unwrap();
+        store.restore_entry(entry.id).unwrap();
+        store.delete_entry(entry.id, at(13)).unwrap();
+        store.purge_entry(entry.id).unwrap();
+        let mut edit = store.customer(ada.id).unwrap().to_draft();
+        edit.phone = "555".into();
+        store.update_customer(ada.id, edit, at(14)).unwrap();
+        store
+            .bulk_write(at(15), |writer| {
+                let bo = writer.add_customer(CustomerDraft::named("Bo"), at(15))?;
+                writer.add_entry(note(bo, "Imported"))?;
+                Ok(())
+            })
+            .unwrap();
+        let recorded = ops(&mut store);
+        let summary: Vec<(&str, &str)> = recorded
+            .iter()
+            .map(|(entity, op, _)| (entity.as_str(), op.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("entry", "insert"),
+                ("entry", "update"),
+                ("entry", "update"),
+                ("entry", "update"),
+                ("entry", "update"),
+                ("entry", "purge"),
+                ("customer", "update"),
+                ("customer", "insert"),
+                ("entry", "insert"),
+            ]
+        );
+        // An edit sends the changed fields only.
+        let edit: JsonValue = serde_json::from_str(&recorded[1].2).unwrap();
+        let fields: Vec<&String> = edit.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["summary", "updated_at"]);
+        let phone: JsonValue = serde_json::from_str(&recorded[6].2).unwrap();
+        assert_eq!(phone["phone"], "555");
+        assert!(phone.get("name").is_none());
+    }
+
+    #[test]
+    fn pulled_changes_are_applied_without_echoing_into_the_outbox() {
+        let mut source = Store::open_in_memory().unwrap();
+        let ada = source
+            .add_customer(CustomerDraft::named("Ada"), at(9))
+            .unwrap();
+        source.add_entry(note(ada.id, "Call"), at(9)).unwrap();
+        source.start_sync_recording().unwrap();
+        while source.seal_outbox(1_000, 100).unwrap() > 0 {}
+        let incoming: Vec<IncomingEvent> = source
+            .sealed_events(100)
+            .unwrap()
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| IncomingEvent {
+                seq: i as i64 + 1,
+                id: e.id,
+                device_id: "other-device".into(),
+                author: "ann".into(),
+                hlc: e.hlc,
+                entity: e.entity,
+                entity_gid: e.entity_gid,
+                op: e.op,
+                payload: e.payload,
+            })
+            .collect();
+        let mut copy = Store::open_in_memory().unwrap();
+        copy.start_sync_recording().unwrap();
+        let stats = copy.apply_pulled("team", &incoming, 2, 2_000).unwrap();
+        assert_eq!((stats.applied, stats.skipped), (2, 0));
+        assert_eq!(copy.sync_pending_count().unwrap(), 0);
+        assert_eq!(copy.pull_cursor("team").unwrap(), 2);
+        let customers = copy.customers().unwrap();
+        assert_eq!(customers.len(), 1);
+        assert_eq!(copy.timeline(customers[0].id).unwrap()[0].summary, "Call");
+        // Delivered again (a retried pull): nothing doubles.
+        copy.apply_pulled("team", &incoming, 2, 3_000).unwrap();
+        assert_eq!(copy.timeline(customers[0].id).unwrap().len(), 1);
+        // A local edit after the pull is recorded as usual.
+        let mut edit = customers[0].to_draft();
+        edit.email = "ada@example.com".into();
+        copy.update_customer(customers[0].id, edit, at(10)).unwrap();
+        assert_eq!(copy.sync_pending_count().unwrap(), 1);
+    }
+}

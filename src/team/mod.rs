@@ -1,0 +1,127 @@
+//! The team database: every rep's journal syncs through a shared PostgreSQL database.
+//!
+//! A layer beside [`crate::store`]: it uses the journal's outbox and apply functions and
+//! holds all PostgreSQL SQL; the store never imports it. The CLI calls [`TeamConnection`]
+//! directly; the app reaches it through [`SyncHandle`], which runs off the UI thread.
+
+mod credentials;
+mod error;
+mod handle;
+pub mod roles;
+pub mod schema;
+mod server;
+pub mod sync;
+
+pub use credentials::{PasswordPlace, lookup_password, password_file, save_password};
+pub use error::TeamError;
+pub use handle::{SyncHandle, SyncState};
+pub use server::{TeamAddress, TlsMode};
+pub use sync::{SyncProgress, SyncReport};
+
+use crate::store::Store;
+
+/// The journal setting that remembers the team address (without its password).
+pub const SERVER_SETTING: &str = "server";
+
+/// An open connection to the team database.
+pub struct TeamConnection {
+    address: TeamAddress,
+    client: postgres::Client,
+}
+
+impl std::fmt::Debug for TeamConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeamConnection")
+            .field("server", &self.address.server())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TeamConnection {
+    /// Connects with `password`, or the saved one (keychain or password file) when `None`.
+    pub fn open(address: &TeamAddress, password: Option<&str>) -> Result<Self, TeamError> {
+        let saved;
+        let password = match password {
+            Some(password) => Some(password),
+            None if address.has_password() => None,
+            None => {
+                saved = lookup_password(address);
+                saved.as_deref()
+            }
+        };
+        let client = address.connect(password)?;
+        Ok(Self {
+            address: address.clone(),
+            client,
+        })
+    }
+
+    fn fail(&self) -> impl Fn(postgres::Error) -> TeamError + '_ {
+        |e| TeamError::from_postgres(&self.address.server(), self.address.login(), &e)
+    }
+
+    /// Checks that the team schema is there and understood; returns the team id.
+    pub fn check(&mut self) -> Result<String, TeamError> {
+        let server = self.address.server();
+        let (found, team) = sync::check_schema(&mut self.client)
+            .map_err(|e| TeamError::from_postgres(&server, self.address.login(), &e))?;
+        match found {
+            0 => Err(TeamError::NoSchema { server }),
+            found if found > schema::TEAM_SCHEMA_VERSION => Err(TeamError::TooNew {
+                server,
+                found,
+                supported: schema::TEAM_SCHEMA_VERSION,
+            }),
+            _ => Ok(team),
+        }
+    }
+
+    /// Creates or upgrades the team schema (run by the database's administrator).
+    pub fn init(&mut self) -> Result<schema::InitOutcome, TeamError> {
+        let server = self.address.server();
+        let login = self.address.login().to_owned();
+        schema::init(&mut self.client).map_err(|refusal| match refusal {
+            schema::InitRefusal::TooNew(found) => TeamError::TooNew {
+                server,
+                found,
+                supported: schema::TEAM_SCHEMA_VERSION,
+            },
+            schema::InitRefusal::Server(e) => TeamError::from_postgres(&server, &login, &e),
+        })
+    }
+
+    /// Adds a rep (or manager) with their own login, or resets an existing one.
+    pub fn add_rep(
+        &mut self,
+        login: &str,
+        full_name: &str,
+        password: &str,
+        manager: bool,
+    ) -> Result<roles::RepOutcome, TeamError> {
+        if !roles::is_valid_login(login) {
+            return Err(TeamError::BadLogin {
+                login: login.to_owned(),
+            });
+        }
+        self.check()?;
+        roles::add_rep(&mut self.client, login, full_name, password, manager).map_err(self.fail())
+    }
+
+    /// Pushes then pulls; see [`sync::sync`].
+    pub fn sync(
+        &mut self,
+        store: &mut Store,
+        now_ms: i64,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncReport, TeamError> {
+        let server = self.address.server();
+        let login = self.address.login().to_owned();
+        sync::sync(store, &mut self.client, &server, &login, now_ms, progress)
+    }
+
+    /// The raw client, for administration tests.
+    #[doc(hidden)]
+    pub fn client_for_tests(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}

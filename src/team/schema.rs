@@ -1,0 +1,306 @@
+//! The team database's schema: created and upgraded by Candor, forward only, with its
+//! version in `candor.schema_version`. A schema newer than this Candor is refused.
+//!
+//! Security model (see the Teams section of the README):
+//! - Everything belongs to `candor_owner`, a role nobody logs in as. Each person logs in as
+//!   their own role, a member of `candor_rep` (and `candor_manager` for managers).
+//! - Reps never write tables directly: they insert events; a trigger running as the owner
+//!   keeps the current-state projection (`customers`, `entries`) that part 2's team views
+//!   query. Row-level security is forced on every table, so not even the owner's functions
+//!   skip it: a rep sees the customers they own or that are shared with them, a manager
+//!   sees all; a rep may add events only for customers they may write, as themselves.
+
+use postgres::Transaction;
+
+/// The newest team schema this Candor knows.
+pub const TEAM_SCHEMA_VERSION: i32 = 1;
+
+/// The role that owns the schema; nobody logs in as it.
+pub const OWNER_ROLE: &str = "candor_owner";
+/// Every person of the team.
+pub const REP_ROLE: &str = "candor_rep";
+/// Managers, who read the whole team.
+pub const MANAGER_ROLE: &str = "candor_manager";
+
+/// Version 1: events, the projection, reps, shares, and the row-level security around them.
+const SCHEMA_V1: &str = r#"
+CREATE TABLE candor.schema_version (version integer NOT NULL);
+
+-- Names this team database, so a journal keeps one pull cursor per team.
+CREATE TABLE candor.team (
+    team_id    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO candor.team DEFAULT VALUES;
+
+CREATE TABLE candor.reps (
+    login      text PRIMARY KEY,
+    full_name  text NOT NULL,
+    is_manager boolean NOT NULL DEFAULT false,
+    added_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- Every change from every device. seq is the pull cursor; pushes are serialised (an
+-- advisory lock), so seq order is commit order and a puller never skips an event.
+CREATE TABLE candor.events (
+    seq          bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    id           uuid PRIMARY KEY,
+    device_id    text NOT NULL,
+    author       text NOT NULL DEFAULT current_user,
+    hlc          text COLLATE "C" NOT NULL,
+    entity       text NOT NULL CHECK (entity IN ('customer', 'entry')),
+    entity_gid   uuid NOT NULL,
+    customer_gid uuid NOT NULL,
+    op           text NOT NULL CHECK (op IN ('insert', 'update', 'purge')),
+    payload      jsonb NOT NULL,
+    received_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX events_by_customer ON candor.events (customer_gid, seq);
+
+-- The current state, per field the later change (by hybrid clock) wins: `clock` holds the
+-- stamp of each field's last change. Columns part 2 filters on are derived from `data`.
+CREATE TABLE candor.customers (
+    gid         uuid PRIMARY KEY,
+    owner_login text NOT NULL,
+    data        jsonb NOT NULL,
+    clock       jsonb NOT NULL DEFAULT '{}',
+    created_hlc text COLLATE "C" NOT NULL,
+    updated_hlc text COLLATE "C" NOT NULL,
+    name        text GENERATED ALWAYS AS (data ->> 'name') STORED,
+    archived    boolean GENERATED ALWAYS AS (COALESCE(data ->> 'archived', '0') NOT IN ('0', 'false')) STORED
+);
+CREATE INDEX customers_by_owner ON candor.customers (owner_login);
+
+CREATE TABLE candor.customer_shares (
+    customer_gid uuid NOT NULL REFERENCES candor.customers (gid) ON DELETE CASCADE,
+    login        text NOT NULL,
+    PRIMARY KEY (customer_gid, login)
+);
+
+CREATE TABLE candor.entries (
+    gid          uuid PRIMARY KEY,
+    data         jsonb NOT NULL,
+    clock        jsonb NOT NULL DEFAULT '{}',
+    created_hlc  text COLLATE "C" NOT NULL,
+    updated_hlc  text COLLATE "C" NOT NULL,
+    customer_gid uuid GENERATED ALWAYS AS ((data ->> 'customer')::uuid) STORED,
+    kind         text GENERATED ALWAYS AS (data ->> 'kind') STORED,
+    occurred_at  text GENERATED ALWAYS AS (data ->> 'occurred_at') STORED,
+    status       text GENERATED ALWAYS AS (data ->> 'status') STORED,
+    deleted_at   text GENERATED ALWAYS AS (data ->> 'deleted_at') STORED
+);
+CREATE INDEX entries_by_customer ON candor.entries (customer_gid, occurred_at);
+CREATE INDEX entries_by_kind_status ON candor.entries (kind, status) WHERE deleted_at IS NULL;
+
+-- The fields of `payload` that are later than what `clock` says, merged into `data`.
+CREATE FUNCTION candor.lww_data(data jsonb, clock jsonb, payload jsonb, hlc text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT data || COALESCE((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(payload) p
+        WHERE COALESCE(clock ->> p.key, '') COLLATE "C" < hlc COLLATE "C"), '{}'::jsonb)
+$$;
+CREATE FUNCTION candor.lww_clock(clock jsonb, payload jsonb, hlc text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT clock || COALESCE((SELECT jsonb_object_agg(p.key, to_jsonb(hlc)) FROM jsonb_each(payload) p
+        WHERE COALESCE(clock ->> p.key, '') COLLATE "C" < hlc COLLATE "C"), '{}'::jsonb)
+$$;
+
+-- Whether a customer exists at all, whoever owns it (a new customer's first event is
+-- allowed; someone else's is not). Runs as the owner, so it must not leak more than that.
+CREATE FUNCTION candor.customer_exists(customer uuid)
+RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = customer)
+$$;
+
+-- Keeps the projection: runs as the owner for every inserted event (the insert itself
+-- was checked by the events policy as the rep).
+CREATE FUNCTION candor.project_event()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.entity = 'customer' THEN
+        IF NEW.op = 'insert' THEN
+            INSERT INTO candor.customers (gid, owner_login, data, created_hlc, updated_hlc)
+            VALUES (NEW.entity_gid, NEW.author, NEW.payload, NEW.hlc, NEW.hlc)
+            ON CONFLICT (gid) DO NOTHING;
+        ELSIF NEW.op = 'update' THEN
+            UPDATE candor.customers SET
+                data = candor.lww_data(data, clock, NEW.payload, NEW.hlc),
+                clock = candor.lww_clock(clock, NEW.payload, NEW.hlc),
+                updated_hlc = GREATEST(updated_hlc, NEW.hlc COLLATE "C")
+            WHERE gid = NEW.entity_gid;
+        ELSE
+            DELETE FROM candor.customers WHERE gid = NEW.entity_gid;
+        END IF;
+    ELSE
+        IF NEW.op = 'insert' THEN
+            INSERT INTO candor.entries (gid, data, created_hlc, updated_hlc)
+            VALUES (NEW.entity_gid, NEW.payload, NEW.hlc, NEW.hlc)
+            ON CONFLICT (gid) DO NOTHING;
+        ELSIF NEW.op = 'update' THEN
+            UPDATE candor.entries SET
+                data = candor.lww_data(data, clock, NEW.payload, NEW.hlc),
+                clock = candor.lww_clock(clock, NEW.payload, NEW.hlc),
+                updated_hlc = GREATEST(updated_hlc, NEW.hlc COLLATE "C")
+            WHERE gid = NEW.entity_gid;
+        ELSE
+            DELETE FROM candor.entries WHERE gid = NEW.entity_gid;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER project_event AFTER INSERT ON candor.events
+    FOR EACH ROW EXECUTE FUNCTION candor.project_event();
+
+ALTER TABLE candor.customers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.customers FORCE ROW LEVEL SECURITY;
+ALTER TABLE candor.customer_shares ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.customer_shares FORCE ROW LEVEL SECURITY;
+ALTER TABLE candor.entries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.entries FORCE ROW LEVEL SECURITY;
+ALTER TABLE candor.events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.events FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY owner_all ON candor.customers TO candor_owner USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON candor.customer_shares TO candor_owner USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON candor.entries TO candor_owner USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON candor.events TO candor_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY rep_read ON candor.customer_shares FOR SELECT TO candor_rep
+    USING (login = current_user OR pg_has_role(current_user, 'candor_manager', 'MEMBER'));
+CREATE POLICY rep_read ON candor.customers FOR SELECT TO candor_rep
+    USING (owner_login = current_user
+        OR pg_has_role(current_user, 'candor_manager', 'MEMBER')
+        OR EXISTS (SELECT 1 FROM candor.customer_shares s
+                   WHERE s.customer_gid = customers.gid AND s.login = current_user));
+-- Visible exactly when its customer is (the subquery is itself under RLS).
+CREATE POLICY rep_read ON candor.entries FOR SELECT TO candor_rep
+    USING (EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = entries.customer_gid));
+-- A rep also reads the events they wrote: INSERT … ON CONFLICT checks the new row against
+-- the read policy, before the trigger has created a new customer.
+CREATE POLICY rep_read ON candor.events FOR SELECT TO candor_rep
+    USING (author = current_user
+        OR EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = events.customer_gid));
+CREATE POLICY rep_write ON candor.events FOR INSERT TO candor_rep
+    WITH CHECK (author = current_user AND (
+        EXISTS (SELECT 1 FROM candor.customers c
+                WHERE c.gid = events.customer_gid
+                  AND (c.owner_login = current_user
+                       OR EXISTS (SELECT 1 FROM candor.customer_shares s
+                                  WHERE s.customer_gid = c.gid AND s.login = current_user)))
+        OR NOT candor.customer_exists(events.customer_gid)));
+
+REVOKE ALL ON ALL TABLES IN SCHEMA candor FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.project_event() FROM PUBLIC;
+GRANT USAGE ON SCHEMA candor TO candor_rep;
+GRANT SELECT ON candor.schema_version, candor.team, candor.reps, candor.customers,
+    candor.customer_shares, candor.entries TO candor_rep;
+GRANT SELECT, INSERT ON candor.events TO candor_rep;
+"#;
+
+/// The roles, created once per PostgreSQL cluster (two teams in one cluster share them).
+const ROLES: &str = r#"
+DO $$
+BEGIN
+    BEGIN CREATE ROLE candor_owner NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+    BEGIN CREATE ROLE candor_rep NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+    BEGIN CREATE ROLE candor_manager NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+END
+$$;
+"#;
+
+/// The version of the team schema in the database the transaction is connected to
+/// (0: none yet).
+pub fn version(tx: &mut Transaction<'_>) -> Result<i32, postgres::Error> {
+    let exists: bool = tx
+        .query_one(
+            "SELECT to_regclass('candor.schema_version') IS NOT NULL",
+            &[],
+        )?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let row = tx.query_one(
+        "SELECT COALESCE(MAX(version), 0) FROM candor.schema_version",
+        &[],
+    )?;
+    Ok(row.get(0))
+}
+
+/// What `team init` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitOutcome {
+    /// A fresh schema was created.
+    Created,
+    /// An older schema was upgraded from this version.
+    Upgraded { from: i32 },
+    /// The schema was already current: nothing changed.
+    AlreadyCurrent,
+}
+
+/// Why an init stopped before changing anything.
+#[derive(Debug)]
+pub enum InitRefusal {
+    /// The schema is newer than this Candor.
+    TooNew(i32),
+    /// The server failed.
+    Server(postgres::Error),
+}
+
+impl From<postgres::Error> for InitRefusal {
+    fn from(error: postgres::Error) -> Self {
+        Self::Server(error)
+    }
+}
+
+/// Creates or upgrades the schema, in one transaction.
+pub fn init(client: &mut postgres::Client) -> Result<InitOutcome, InitRefusal> {
+    let mut tx = client.transaction()?;
+    // Two administrators running init at once: the second waits, then finds it done.
+    tx.execute("SELECT pg_advisory_xact_lock(4242001)", &[])?;
+    let found = version(&mut tx)?;
+    if found > TEAM_SCHEMA_VERSION {
+        return Err(InitRefusal::TooNew(found));
+    }
+    if found == TEAM_SCHEMA_VERSION {
+        return Ok(InitOutcome::AlreadyCurrent);
+    }
+    tx.batch_execute(ROLES)?;
+    // The administrator creates the objects as the owner role (a CREATEROLE administrator
+    // who is not a superuser needs its membership to do so).
+    let is_member: bool = tx
+        .query_one(
+            "SELECT pg_has_role(current_user, 'candor_owner', 'MEMBER')",
+            &[],
+        )?
+        .get(0);
+    if !is_member {
+        tx.batch_execute("GRANT candor_owner TO CURRENT_USER")?;
+    }
+    if found == 0 {
+        tx.batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS candor AUTHORIZATION candor_owner; \
+             SET LOCAL ROLE candor_owner;",
+        )?;
+    } else {
+        tx.batch_execute("SET LOCAL ROLE candor_owner")?;
+    }
+    for step in found..TEAM_SCHEMA_VERSION {
+        if step == 0 {
+            tx.batch_execute(SCHEMA_V1)?;
+        }
+        // Future upgrades: `step == 1 => …`, each saying why.
+    }
+    tx.execute("DELETE FROM candor.schema_version", &[])?;
+    tx.execute(
+        "INSERT INTO candor.schema_version (version) VALUES ($1)",
+        &[&TEAM_SCHEMA_VERSION],
+    )?;
+    tx.batch_execute("RESET ROLE")?;
+    tx.commit()?;
+    Ok(if found == 0 {
+        InitOutcome::Created
+    } else {
+        InitOutcome::Upgraded { from: found }
+    })
+}

@@ -1,0 +1,203 @@
+//! `sync`: push the journal's sealed events, then pull and apply what others changed.
+//!
+//! Both directions go in batches, each its own transaction on both sides, so a first sync
+//! of a million entries runs in bounded memory and resumes where a kill stopped it: a
+//! pushed batch is forgotten locally only after the server committed it (a batch sent
+//! twice is ignored the second time: event ids are the primary key), and the pull cursor
+//! moves in the same local transaction that applies the batch.
+
+use crate::store::Store;
+use crate::store::sync::{IncomingEvent, OutgoingEvent};
+
+use super::{TeamError, schema};
+
+/// Events per batch: big enough to be quick, small enough for bounded memory.
+pub const BATCH: usize = 2_000;
+
+/// The advisory lock that serialises pushes, so that the server's sequence numbers are
+/// handed out in commit order and a puller never steps over an uncommitted event.
+const PUSH_LOCK: i64 = 4_242_002;
+
+/// What a sync moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Events this device sent.
+    pub sent: u64,
+    /// Events from other devices applied here.
+    pub received: u64,
+    /// Fields where two changes competed and the pulled one lost (kept in the history).
+    pub conflicts: u64,
+    /// Pulled events that could not be applied.
+    pub skipped: u64,
+}
+
+impl std::fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        write!(
+            f,
+            "{} sent, {} received, {}",
+            plural(self.sent, "change", "changes"),
+            self.received,
+            plural(self.conflicts, "conflict", "conflicts")
+        )?;
+        if self.skipped > 0 {
+            write!(f, ", {} could not be applied", self.skipped)?;
+        }
+        Ok(())
+    }
+}
+
+/// Progress of a long sync, for a progress line or the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncProgress {
+    /// `done` of `total` local changes sent so far.
+    Sending { done: u64, total: u64 },
+    /// Events received so far.
+    Receiving { done: u64 },
+}
+
+/// Checks the schema and returns the team's id.
+pub fn check_schema(client: &mut postgres::Client) -> Result<(i32, String), postgres::Error> {
+    let mut tx = client.transaction()?;
+    let found = schema::version(&mut tx)?;
+    if found == 0 || found > schema::TEAM_SCHEMA_VERSION {
+        return Ok((found, String::new()));
+    }
+    let team: String = tx
+        .query_one("SELECT team_id::text FROM candor.team LIMIT 1", &[])?
+        .get(0);
+    tx.commit()?;
+    Ok((found, team))
+}
+
+/// Sends one batch in one server transaction; returns how many were new to the server.
+pub fn push_batch(
+    client: &mut postgres::Client,
+    device_id: &str,
+    batch: &[OutgoingEvent],
+) -> Result<u64, postgres::Error> {
+    let column = |get: fn(&OutgoingEvent) -> &str| -> Vec<&str> { batch.iter().map(get).collect() };
+    let ids = column(|e| &e.id);
+    let hlcs = column(|e| &e.hlc);
+    let entities = column(|e| &e.entity);
+    let entity_gids = column(|e| &e.entity_gid);
+    let customer_gids = column(|e| &e.customer_gid);
+    let ops = column(|e| &e.op);
+    let payloads = column(|e| &e.payload);
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])?;
+    let inserted = tx.execute(
+        "INSERT INTO candor.events (id, device_id, hlc, entity, entity_gid, customer_gid, op, payload) \
+         SELECT t.id::uuid, $1, t.hlc, t.entity, t.entity_gid::uuid, t.customer_gid::uuid, t.op, \
+                t.payload::jsonb \
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) \
+              WITH ORDINALITY AS t(id, hlc, entity, entity_gid, customer_gid, op, payload, n) \
+         ORDER BY t.n \
+         ON CONFLICT (id) DO NOTHING",
+        &[
+            &device_id,
+            &ids,
+            &hlcs,
+            &entities,
+            &entity_gids,
+            &customer_gids,
+            &ops,
+            &payloads,
+        ],
+    )?;
+    tx.commit()?;
+    Ok(inserted)
+}
+
+/// Reads up to `limit` events after `cursor` that this login may see, in sequence order.
+pub fn pull_batch(
+    client: &mut postgres::Client,
+    cursor: i64,
+    limit: usize,
+) -> Result<Vec<IncomingEvent>, postgres::Error> {
+    let rows = client.query(
+        "SELECT seq, id::text, device_id, author, hlc, entity, entity_gid::text, op, payload::text \
+         FROM candor.events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        &[&cursor, &(limit as i64)],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|row| IncomingEvent {
+            seq: row.get(0),
+            id: row.get(1),
+            device_id: row.get(2),
+            author: row.get(3),
+            hlc: row.get(4),
+            entity: row.get(5),
+            entity_gid: row.get(6),
+            op: row.get(7),
+            payload: row.get(8),
+        })
+        .collect())
+}
+
+/// Pushes every local change, then pulls and applies every visible change of others.
+/// `now_ms` stamps changes sealed during this sync.
+pub fn sync(
+    store: &mut Store,
+    client: &mut postgres::Client,
+    server: &str,
+    login: &str,
+    now_ms: i64,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<SyncReport, TeamError> {
+    let pg = |e: postgres::Error| TeamError::from_postgres(server, login, &e);
+    let (found, team_id) = check_schema(client).map_err(pg)?;
+    if found == 0 {
+        return Err(TeamError::NoSchema {
+            server: server.to_owned(),
+        });
+    }
+    if found > schema::TEAM_SCHEMA_VERSION {
+        return Err(TeamError::TooNew {
+            server: server.to_owned(),
+            found,
+            supported: schema::TEAM_SCHEMA_VERSION,
+        });
+    }
+    store.start_sync_recording()?;
+    while store.seal_outbox(now_ms, 5_000)? > 0 {}
+    let device = store.sync_device_id()?;
+    let mut report = SyncReport::default();
+    let total = store.sync_pending_count()?;
+    loop {
+        let batch = store.sealed_events(BATCH)?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        push_batch(client, &device, &batch).map_err(pg)?;
+        store.mark_sent(last.seq)?;
+        report.sent += batch.len() as u64;
+        progress(SyncProgress::Sending {
+            done: report.sent,
+            total,
+        });
+    }
+    let mut cursor = store.pull_cursor(&team_id)?;
+    let mut pulled = 0;
+    loop {
+        let batch = pull_batch(client, cursor, BATCH).map_err(pg)?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        let next = last.seq;
+        let stats = store.apply_pulled(&team_id, &batch, next, now_ms)?;
+        report.received += stats.applied;
+        report.conflicts += stats.conflicts;
+        report.skipped += stats.skipped;
+        pulled += batch.len() as u64;
+        progress(SyncProgress::Receiving { done: pulled });
+        cursor = next;
+        if batch.len() < BATCH {
+            break;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,824 @@
+//! Teams, part 1, against a real PostgreSQL the tests start themselves (see
+//! tests/support/pg.rs): a rep's journal goes up and comes down on another device, two
+//! devices editing offline converge, a rep cannot see another rep's customers even with
+//! `psql`, and every sync trap of docs (commit order, retries, echoes, kills) is tried.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use candor::domain::{Channel, Contact, CustomerDraft, Direction, EntryDraft, EntryKind, Outcome};
+use candor::store::Store;
+use candor::store::sync::OutgoingEvent;
+use candor::team::{TeamAddress, TeamConnection, sync as team_sync};
+use chrono::{NaiveDate, NaiveDateTime};
+use sha2::{Digest as _, Sha256};
+use support::pg::cluster;
+
+fn at(day: u32, hour: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, day)
+        .unwrap()
+        .and_hms_opt(hour, 0, 0)
+        .unwrap()
+}
+
+const T0: i64 = 1_795_000_000_000;
+
+/// A team database with its schema, and reps `{prefix}_ann` (rep), `{prefix}_bob` (rep)
+/// and `{prefix}_meg` (manager), each with password "pw-<login>".
+struct Team {
+    db: String,
+    prefix: String,
+}
+
+impl Team {
+    fn new(prefix: &str) -> Self {
+        let db = cluster().database(&format!("t_{prefix}"));
+        let team = Self {
+            db,
+            prefix: prefix.to_owned(),
+        };
+        cargo_bin_cmd!("candor")
+            .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
+            .assert()
+            .success();
+        for (who, manager) in [("ann", false), ("bob", false), ("meg", true)] {
+            let login = team.login(who);
+            let mut command = cargo_bin_cmd!("candor");
+            command.args([
+                "team",
+                "add-rep",
+                "--server",
+                &cluster().admin_url(&team.db),
+                "--login",
+                &login,
+                "--name",
+                who,
+            ]);
+            if manager {
+                command.arg("--manager");
+            }
+            command
+                .write_stdin(format!("pw-{login}\n"))
+                .assert()
+                .success();
+        }
+        team
+    }
+
+    fn login(&self, who: &str) -> String {
+        format!("{}_{who}", self.prefix)
+    }
+
+    fn url(&self, who: &str) -> String {
+        cluster().url(&self.login(who), &self.db)
+    }
+
+    fn connect(&self, who: &str) -> TeamConnection {
+        let address = TeamAddress::parse(&self.url(who)).unwrap();
+        TeamConnection::open(&address, Some(&format!("pw-{}", self.login(who)))).unwrap()
+    }
+
+    fn psql(&self, who: &str) -> postgres::Client {
+        let login = self.login(who);
+        cluster()
+            .login(&login, &format!("pw-{login}"), &self.db)
+            .unwrap()
+    }
+
+    /// `candor sync` as `who` on `journal`; returns stdout.
+    fn cli_sync(&self, who: &str, journal: &Path) -> String {
+        let output = cargo_bin_cmd!("candor")
+            .args(["sync", "--db"])
+            .arg(journal)
+            .args(["--server", &self.url(who)])
+            .env("PGPASSWORD", format!("pw-{}", self.login(who)))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "sync failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn sync(&self, who: &str, store: &mut Store, now_ms: i64) -> candor::team::SyncReport {
+        self.connect(who).sync(store, now_ms, &mut |_| {}).unwrap()
+    }
+}
+
+fn call(customer: candor::domain::CustomerId, when: NaiveDateTime, summary: &str) -> EntryDraft {
+    EntryDraft {
+        customer_id: customer,
+        occurred_at: when,
+        summary: summary.to_owned(),
+        kind: EntryKind::Contact(Contact {
+            channel: Channel::Call,
+            direction: Direction::Outbound,
+            outcome: Outcome::Reached,
+            duration_mins: Some(5),
+        }),
+    }
+}
+
+/// Everything a rep sees in a journal, without local ids: two journals that agree on this
+/// have the same customers, entries (trash included) and field values.
+fn canonical(store: &Store) -> Vec<String> {
+    let mut lines = Vec::new();
+    for customer in store.customers().unwrap() {
+        let mut shown = customer.clone();
+        shown.id = candor::domain::CustomerId(0);
+        lines.push(format!("{shown:?}"));
+        let mut entries: Vec<String> = store
+            .timeline(customer.id)
+            .unwrap()
+            .into_iter()
+            .map(|mut e| {
+                e.id = candor::domain::EntryId(0);
+                e.customer_id = candor::domain::CustomerId(0);
+                format!("  {}: {e:?}", customer.name)
+            })
+            .collect();
+        entries.sort();
+        lines.extend(entries);
+    }
+    let mut trash: Vec<String> = store
+        .trash()
+        .unwrap()
+        .into_iter()
+        .map(|mut e| {
+            let owner = store.customer(e.customer_id).unwrap().name;
+            e.id = candor::domain::EntryId(0);
+            e.customer_id = candor::domain::CustomerId(0);
+            format!("trash {owner}: {e:?}")
+        })
+        .collect();
+    trash.sort();
+    lines.extend(trash);
+    lines
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    Sha256::digest(std::fs::read(path).unwrap()).to_vec()
+}
+
+fn count(client: &mut postgres::Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).unwrap().get(0)
+}
+
+#[test]
+fn team_init_twice_changes_nothing_and_a_newer_schema_is_refused() {
+    let db = cluster().database("t_init");
+    let url = cluster().admin_url(&db);
+    let first = cargo_bin_cmd!("candor")
+        .args(["team", "init", "--server", &url])
+        .output()
+        .unwrap();
+    assert!(first.status.success());
+    assert!(String::from_utf8_lossy(&first.stdout).contains("created"));
+    let mut admin = cluster().admin(&db);
+    let tables = "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'candor'";
+    let before: String = admin.query_one(tables, &[]).unwrap().get(0);
+    let team_before: String = admin
+        .query_one("SELECT team_id::text FROM candor.team", &[])
+        .unwrap()
+        .get(0);
+    let second = cargo_bin_cmd!("candor")
+        .args(["team", "init", "--server", &url])
+        .output()
+        .unwrap();
+    assert!(second.status.success());
+    assert!(
+        String::from_utf8_lossy(&second.stdout).contains("already current: nothing changed"),
+        "{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+    let after: String = admin.query_one(tables, &[]).unwrap().get(0);
+    let team_after: String = admin
+        .query_one("SELECT team_id::text FROM candor.team", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        before,
+        "customer_shares,customers,entries,events,reps,schema_version,team"
+    );
+    assert_eq!((before, team_before), (after, team_after));
+    // The schema's owner is a role nobody logs in as.
+    let owner_can_login: bool = admin
+        .query_one(
+            "SELECT r.rolcanlogin FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner \
+             WHERE n.nspname = 'candor'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!owner_can_login);
+
+    admin
+        .batch_execute("UPDATE candor.schema_version SET version = 99")
+        .unwrap();
+    let refused = cargo_bin_cmd!("candor")
+        .args(["team", "init", "--server", &url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("uses team schema version 99, newer than this Candor understands (up to 1): update Candor"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+}
+
+#[test]
+fn a_reps_journal_goes_up_comes_down_on_a_new_device_and_a_second_sync_moves_nothing() {
+    let team = Team::new("updown");
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = dir.path().join("laptop.sqlite3");
+    {
+        let mut store = Store::open(&laptop).unwrap();
+        let ada = store
+            .add_customer(CustomerDraft::named("Ada Lovelace"), at(1, 9))
+            .unwrap();
+        let bo = store
+            .add_customer(CustomerDraft::named("Bo Diddley"), at(1, 9))
+            .unwrap();
+        for i in 0..3 {
+            store
+                .add_entry(call(ada.id, at(2, 9 + i), "Call"), at(2, 9))
+                .unwrap();
+        }
+        let trashed = store
+            .add_entry(call(bo.id, at(3, 9), "Wrong"), at(3, 9))
+            .unwrap();
+        store.delete_entry(trashed.id, at(3, 10)).unwrap();
+    }
+    // 2 customers + 4 entries; the trashing came before joining, so it is in the state.
+    assert_eq!(
+        team.cli_sync("ann", &laptop).trim(),
+        "6 changes sent, 0 received, 0 conflicts"
+    );
+    assert_eq!(
+        team.cli_sync("ann", &laptop).trim(),
+        "0 changes sent, 0 received, 0 conflicts"
+    );
+
+    let desktop = dir.path().join("desktop.sqlite3");
+    assert_eq!(
+        team.cli_sync("ann", &desktop).trim(),
+        "0 changes sent, 6 received, 0 conflicts"
+    );
+    assert_eq!(
+        team.cli_sync("ann", &desktop).trim(),
+        "0 changes sent, 0 received, 0 conflicts"
+    );
+    let (laptop_store, desktop_store) = (
+        Store::open(&laptop).unwrap(),
+        Store::open(&desktop).unwrap(),
+    );
+    assert_eq!(canonical(&laptop_store), canonical(&desktop_store));
+    assert_eq!(desktop_store.trash().unwrap().len(), 1);
+    // The ranking's summary was rebuilt for downloaded customers.
+    let ada = desktop_store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Ada Lovelace")
+        .unwrap();
+    assert_eq!(desktop_store.timeline(ada.id).unwrap().len(), 3);
+    // Applying pulled changes did not echo them back into the outbox.
+    assert_eq!(desktop_store.sync_pending_count().unwrap(), 0);
+    // The server remembered the address without any password.
+    assert_eq!(
+        desktop_store
+            .team_setting(candor::team::SERVER_SETTING)
+            .unwrap()
+            .as_deref(),
+        Some(team.url("ann").as_str())
+    );
+    let mut meg = team.psql("meg");
+    assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.events"), 6);
+    assert_eq!(
+        count(
+            &mut meg,
+            "SELECT COUNT(*) FROM candor.entries WHERE deleted_at IS NOT NULL"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_rep_with_psql_cannot_read_or_change_another_reps_customers_and_a_manager_reads_all() {
+    let team = Team::new("rls");
+    let mut ann_journal = Store::open_in_memory().unwrap();
+    let ada = ann_journal
+        .add_customer(CustomerDraft::named("Ada, Ann's customer"), at(1, 9))
+        .unwrap();
+    ann_journal
+        .add_entry(call(ada.id, at(2, 9), "Secret price"), at(2, 9))
+        .unwrap();
+    team.sync("ann", &mut ann_journal, T0);
+    let mut bob_journal = Store::open_in_memory().unwrap();
+    bob_journal
+        .add_customer(CustomerDraft::named("Bea, Bob's customer"), at(1, 9))
+        .unwrap();
+    let report = team.sync("bob", &mut bob_journal, T0);
+    assert_eq!(
+        (report.sent, report.received),
+        (1, 0),
+        "Bob receives nothing of Ann's"
+    );
+    assert_eq!(bob_journal.customer_count().unwrap(), 1);
+
+    let ada_gid = ann_journal.customer_gid(ada.id).unwrap().unwrap();
+    let mut bob = team.psql("bob");
+    for table in ["customers", "entries", "events"] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM candor.{table} WHERE {} = '{ada_gid}'",
+            if table == "customers" {
+                "gid"
+            } else {
+                "customer_gid"
+            }
+        );
+        assert_eq!(count(&mut bob, &sql), 0, "Bob sees Ann's {table}");
+    }
+    assert_eq!(count(&mut bob, "SELECT COUNT(*) FROM candor.customers"), 1);
+    for (sql, why) in [
+        (
+            format!(
+                "UPDATE candor.customers SET owner_login = current_user WHERE gid = '{ada_gid}'"
+            ),
+            "permission denied",
+        ),
+        (
+            format!("DELETE FROM candor.entries WHERE customer_gid = '{ada_gid}'"),
+            "permission denied",
+        ),
+        (
+            format!("UPDATE candor.events SET payload = '{{}}' WHERE customer_gid = '{ada_gid}'"),
+            "permission denied",
+        ),
+        (
+            format!(
+                "INSERT INTO candor.events (id, device_id, hlc, entity, entity_gid, customer_gid, op, payload) \
+                 VALUES (gen_random_uuid(), 'x', '999999999999999-000000-x', 'customer', '{ada_gid}', '{ada_gid}', \
+                 'update', '{{\"name\": \"Hijacked\"}}')"
+            ),
+            "row-level security",
+        ),
+        (
+            format!(
+                "INSERT INTO candor.events (id, device_id, author, hlc, entity, entity_gid, customer_gid, op, payload) \
+                 VALUES (gen_random_uuid(), 'x', '{}', '999999999999999-000000-x', 'customer', '{ada_gid}', '{ada_gid}', \
+                 'update', '{{\"name\": \"Hijacked\"}}')",
+                team.login("ann")
+            ),
+            "row-level security",
+        ),
+        ("SET ROLE candor_owner".to_owned(), "permission denied"),
+        ("SET ROLE candor_manager".to_owned(), "permission denied"),
+    ] {
+        let error = bob.batch_execute(&sql).unwrap_err();
+        let text = error
+            .as_db_error()
+            .map(|e| e.message().to_owned())
+            .unwrap_or_default();
+        assert!(text.contains(why), "{sql}: {text}");
+    }
+    let mut meg = team.psql("meg");
+    assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.customers"), 2);
+    assert_eq!(
+        count(
+            &mut meg,
+            &format!("SELECT COUNT(*) FROM candor.entries WHERE customer_gid = '{ada_gid}'")
+        ),
+        1
+    );
+    let name: String = meg
+        .query_one(
+            &format!("SELECT name FROM candor.customers WHERE gid = '{ada_gid}'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(name, "Ada, Ann's customer");
+    // Ann's customer is unchanged by Bob's attempts.
+    let mut ann = team.psql("ann");
+    assert_eq!(
+        count(
+            &mut ann,
+            "SELECT COUNT(*) FROM candor.customers WHERE name = 'Ada, Ann''s customer'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn two_devices_editing_offline_converge_and_the_losing_value_is_kept() {
+    let team = Team::new("converge");
+    let mut laptop = Store::open_in_memory().unwrap();
+    let mut draft = CustomerDraft::named("Ada Lovelace");
+    draft.phone = "555-0100".into();
+    draft.email = "ada@old.example".into();
+    let ada_laptop = laptop.add_customer(draft, at(1, 9)).unwrap();
+    team.sync("ann", &mut laptop, T0);
+    let mut desktop = Store::open_in_memory().unwrap();
+    team.sync("ann", &mut desktop, T0 + 1_000);
+    let ada_gid = laptop.customer_gid(ada_laptop.id).unwrap().unwrap();
+    let ada_desktop = desktop.customer_by_gid(&ada_gid).unwrap().unwrap();
+
+    // Both offline. The laptop changes the phone and logs a call; the desktop changes the
+    // email, logs a call, and changes the phone later (its change must win everywhere).
+    let mut edit = laptop.customer(ada_laptop.id).unwrap().to_draft();
+    edit.phone = "555-0111 (laptop)".into();
+    laptop
+        .update_customer(ada_laptop.id, edit, at(5, 9))
+        .unwrap();
+    laptop
+        .add_entry(call(ada_laptop.id, at(5, 9), "From the laptop"), at(5, 9))
+        .unwrap();
+    let mut edit = desktop.customer(ada_desktop).unwrap().to_draft();
+    edit.email = "ada@new.example".into();
+    desktop
+        .update_customer(ada_desktop, edit, at(5, 10))
+        .unwrap();
+    desktop
+        .add_entry(call(ada_desktop, at(5, 10), "From the desktop"), at(5, 10))
+        .unwrap();
+
+    // The laptop's phone edit is sealed by its own sync at T0+10s; the desktop's later one
+    // at T0+20s: the desktop's phone is the later change.
+    team.sync("ann", &mut laptop, T0 + 10_000);
+    let mut edit = desktop.customer(ada_desktop).unwrap().to_draft();
+    edit.phone = "555-0222 (desktop)".into();
+    desktop
+        .update_customer(ada_desktop, edit, at(5, 11))
+        .unwrap();
+    let desktop_report = team.sync("ann", &mut desktop, T0 + 20_000);
+    let laptop_report = team.sync("ann", &mut laptop, T0 + 30_000);
+    assert_eq!(
+        desktop_report.received, 2,
+        "the laptop's phone edit and call"
+    );
+    assert_eq!(
+        desktop_report.conflicts, 1,
+        "the laptop's phone lost on the desktop"
+    );
+
+    assert_eq!(canonical(&laptop), canonical(&desktop));
+    let ada = laptop.customer(ada_laptop.id).unwrap();
+    assert_eq!(ada.phone, "555-0222 (desktop)");
+    assert_eq!(ada.email, "ada@new.example");
+    assert_eq!(laptop.timeline(ada_laptop.id).unwrap().len(), 2);
+    assert!(laptop_report.received >= 2);
+    // The losing phone number is kept in the history on both devices.
+    for store in [&laptop, &desktop] {
+        let lost = store.lost_values(&ada_gid).unwrap();
+        assert!(
+            lost.iter()
+                .any(|l| l.field == "phone" && l.value == "\"555-0111 (laptop)\""),
+            "{lost:?}"
+        );
+    }
+    // The server's projection agrees.
+    let mut meg = team.psql("meg");
+    let phone: String = meg
+        .query_one(
+            &format!("SELECT data->>'phone' FROM candor.customers WHERE gid = '{ada_gid}'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(phone, "555-0222 (desktop)");
+}
+
+#[test]
+fn a_device_whose_clock_is_behind_still_wins_with_a_later_change() {
+    let team = Team::new("clock");
+    let mut fast = Store::open_in_memory().unwrap();
+    let ada = fast
+        .add_customer(CustomerDraft::named("Ada"), at(1, 9))
+        .unwrap();
+    team.sync("ann", &mut fast, T0 + 3_600_000);
+    let mut slow = Store::open_in_memory().unwrap();
+    // The slow device's clock is an hour behind, but it saw the fast device's stamps.
+    team.sync("ann", &mut slow, T0);
+    let gid = fast.customer_gid(ada.id).unwrap().unwrap();
+    let ada_slow = slow.customer_by_gid(&gid).unwrap().unwrap();
+    let mut edit = fast.customer(ada.id).unwrap().to_draft();
+    edit.notes = "first".into();
+    fast.update_customer(ada.id, edit, at(2, 9)).unwrap();
+    team.sync("ann", &mut fast, T0 + 3_600_000 + 1);
+    team.sync("ann", &mut slow, T0 + 10);
+    let mut edit = slow.customer(ada_slow).unwrap().to_draft();
+    edit.notes = "second, after seeing the first".into();
+    slow.update_customer(ada_slow, edit, at(2, 10)).unwrap();
+    team.sync("ann", &mut slow, T0 + 20);
+    team.sync("ann", &mut fast, T0 + 3_600_000 + 2);
+    assert_eq!(
+        fast.customer(ada.id).unwrap().notes,
+        "second, after seeing the first"
+    );
+    assert_eq!(canonical(&fast), canonical(&slow));
+}
+
+#[test]
+fn sync_failures_say_one_sentence_exit_non_zero_and_leave_the_journal_untouched() {
+    let team = Team::new("fail");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.sqlite3");
+    {
+        let mut store = Store::open(&journal).unwrap();
+        store
+            .add_customer(CustomerDraft::named("Ada"), at(1, 9))
+            .unwrap();
+    }
+    let before = sha(&journal);
+    let bare_db = cluster().database("t_fail_bare");
+    let cases: Vec<(String, String, &str)> = vec![
+        (
+            format!(
+                "host={} port=5432 user=x dbname=y sslmode=disable",
+                dir.path().join("nowhere").display()
+            ),
+            "pw".into(),
+            "cannot be reached",
+        ),
+        (
+            team.url("ann"),
+            "wrong password".into(),
+            "refused the login",
+        ),
+        (
+            cluster().url(&team.login("ann"), &bare_db),
+            format!("pw-{}", team.login("ann")),
+            "has no Candor team schema yet",
+        ),
+    ];
+    for (url, password, expected) in cases {
+        let output = cargo_bin_cmd!("candor")
+            .args(["sync", "--db"])
+            .arg(&journal)
+            .args(["--server", &url])
+            .env("PGPASSWORD", &password)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{url}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{url}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!stderr.contains(&password) || password == "pw", "{stderr}");
+        assert_eq!(
+            sha(&journal),
+            before,
+            "the journal changed after: {expected}"
+        );
+    }
+}
+
+#[test]
+fn add_rep_reads_the_password_from_standard_input_and_refuses_bad_logins() {
+    let team = Team::new("addrep");
+    let admin = cluster().admin_url(&team.db);
+    let bad = cargo_bin_cmd!("candor")
+        .args([
+            "team",
+            "add-rep",
+            "--server",
+            &admin,
+            "--login",
+            "Robert'); DROP",
+            "--name",
+            "X",
+        ])
+        .write_stdin("pw\n")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot be used"));
+    // The rep from Team::new logs in with the password given on standard input.
+    assert!(
+        cluster()
+            .login(
+                &team.login("ann"),
+                &format!("pw-{}", team.login("ann")),
+                &team.db
+            )
+            .is_ok()
+    );
+    assert!(
+        cluster()
+            .login(&team.login("ann"), "guess", &team.db)
+            .is_err()
+    );
+    let is_manager: bool = cluster()
+        .admin(&team.db)
+        .query_one(
+            "SELECT is_manager FROM candor.reps WHERE login = $1",
+            &[&team.login("meg")],
+        )
+        .unwrap()
+        .get(0);
+    assert!(is_manager);
+    // The password is stored as a SCRAM verifier, never in clear.
+    let stored: String = cluster()
+        .admin("postgres")
+        .query_one(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1",
+            &[&team.login("ann")],
+        )
+        .unwrap()
+        .get(0);
+    assert!(stored.starts_with("SCRAM-SHA-256$"), "{stored}");
+}
+
+fn fake_events(device: &str, n: usize, start: usize) -> Vec<OutgoingEvent> {
+    (start..start + n)
+        .map(|i| {
+            let gid = uuid::Uuid::new_v4().to_string();
+            OutgoingEvent {
+                seq: i as i64,
+                id: uuid::Uuid::now_v7().to_string(),
+                hlc: format!("{:015}-000000-{device}", T0 + i as i64),
+                entity: "customer".into(),
+                entity_gid: gid.clone(),
+                customer_gid: gid,
+                op: "insert".into(),
+                payload: format!("{{\"name\": \"C{i}\", \"created_at\": \"2026-11-01 09:00:00\", \"updated_at\": \"2026-11-01 09:00:00\"}}"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn concurrent_pushers_never_make_a_puller_skip_an_event_and_a_retried_push_counts_once() {
+    let team = Team::new("order");
+    let pushed = std::sync::Mutex::new(BTreeSet::new());
+    let seen = std::sync::Mutex::new(BTreeSet::new());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for who in ["ann", "bob"] {
+            let (team, pushed, done) = (&team, &pushed, &done);
+            scope.spawn(move || {
+                let mut client = team.psql(who);
+                for round in 0..40 {
+                    let batch = fake_events(who, 5, round * 5);
+                    team_sync::push_batch(&mut client, who, &batch).unwrap();
+                    pushed
+                        .lock()
+                        .unwrap()
+                        .extend(batch.into_iter().map(|e| e.id));
+                }
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
+        let (team, seen, done) = (&team, &seen, &done);
+        scope.spawn(move || {
+            // The manager sees everything; a cursor that skipped an event would miss it.
+            let mut client = team.psql("meg");
+            let mut cursor = 0;
+            let started = std::time::Instant::now();
+            loop {
+                // A pusher that failed never says it is done: give up rather than hang.
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst) == 2
+                    || started.elapsed() > std::time::Duration::from_secs(120);
+                let batch = team_sync::pull_batch(&mut client, cursor, 7).unwrap();
+                if let Some(last) = batch.last() {
+                    cursor = last.seq;
+                }
+                let empty = batch.is_empty();
+                seen.lock().unwrap().extend(batch.into_iter().map(|e| e.id));
+                if finished && empty {
+                    break;
+                }
+            }
+        });
+    });
+    let pushed = pushed.into_inner().unwrap();
+    assert_eq!(pushed.len(), 400);
+    assert_eq!(seen.into_inner().unwrap(), pushed);
+
+    // A push retried after a lost answer is applied once.
+    let batch = fake_events("ann", 3, 1_000);
+    let mut ann = team.psql("ann");
+    assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap(), 3);
+    assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap(), 0);
+    assert_eq!(
+        count(&mut team.psql("meg"), "SELECT COUNT(*) FROM candor.events"),
+        403
+    );
+}
+
+#[test]
+fn a_sync_killed_after_the_server_committed_resends_nothing_twice() {
+    let team = Team::new("resume");
+    let mut store = Store::open_in_memory().unwrap();
+    let ada = store
+        .add_customer(CustomerDraft::named("Ada"), at(1, 9))
+        .unwrap();
+    for i in 0..4_500u32 {
+        store
+            .add_entry(
+                call(
+                    ada.id,
+                    at(2, 9) + chrono::Duration::minutes(i.into()),
+                    "Call",
+                ),
+                at(2, 9),
+            )
+            .unwrap();
+    }
+    // A first sync "killed" after its first batch reached the server but before the
+    // journal heard back: the batch is committed there and still unsent here.
+    store.start_sync_recording().unwrap();
+    while store.seal_outbox(T0, 5_000).unwrap() > 0 {}
+    let first = store.sealed_events(team_sync::BATCH).unwrap();
+    let mut ann = team.psql("ann");
+    team_sync::push_batch(&mut ann, &store.sync_device_id().unwrap(), &first).unwrap();
+    let report = team.sync("ann", &mut store, T0 + 1);
+    assert_eq!(report.sent, 4_501, "the whole journal, batch by batch");
+    let mut meg = team.psql("meg");
+    assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.events"), 4_501);
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.entries"),
+        4_500
+    );
+    assert_eq!(store.sync_pending_count().unwrap(), 0);
+
+    // A new device downloads it all, in batches, and ends with the same journal.
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("new.sqlite3");
+    let mut fresh = Store::open(&path).unwrap();
+    let report = team.sync("ann", &mut fresh, T0 + 2);
+    assert_eq!((report.sent, report.received), (0, 4_501));
+    assert_eq!(canonical(&fresh), canonical(&store));
+}
+
+#[test]
+fn kill_dash_nine_at_any_point_of_a_first_sync_loses_and_doubles_nothing() {
+    let team = Team::new("kill");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("big.sqlite3");
+    cargo_bin_cmd!("candor")
+        .args([
+            "generate",
+            "--customers",
+            "40",
+            "--entries",
+            "12000",
+            "--today",
+            "2026-11-20",
+            "--db",
+        ])
+        .arg(&journal)
+        .assert()
+        .success();
+    let password = format!("pw-{}", team.login("ann"));
+    // Kill the CLI at several points of its first sync: while queueing, sealing, pushing.
+    for delay_ms in [50, 300, 900, 1_500] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("candor"))
+            .args(["sync", "--db"])
+            .arg(&journal)
+            .args(["--server", &team.url("ann")])
+            .env("PGPASSWORD", &password)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // SIGKILL: no destructor, no rollback handler runs.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    team.cli_sync("ann", &journal);
+    assert_eq!(
+        team.cli_sync("ann", &journal).trim(),
+        "0 changes sent, 0 received, 0 conflicts"
+    );
+    let mut meg = team.psql("meg");
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.events"),
+        12_040
+    );
+    assert_eq!(
+        count(
+            &mut meg,
+            "SELECT COUNT(DISTINCT entity_gid) FROM candor.events"
+        ),
+        12_040
+    );
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.entries"),
+        12_000
+    );
+    let fresh = dir.path().join("fresh.sqlite3");
+    team.cli_sync("ann", &fresh);
+    assert_eq!(
+        canonical(&Store::open(&fresh).unwrap()),
+        canonical(&Store::open(&journal).unwrap())
+    );
+}
