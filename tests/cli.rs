@@ -784,20 +784,9 @@ fn a_formula_behind_invisible_characters_is_quoted_in_every_export() {
     assert_eq!(candor::io::csv_text::unescape(&raw("name")), name);
 }
 
-/// Writes garbage over the start of a page in the middle of `path` (its b-tree header),
-/// the way a failing disk or a crashed copy tool damages a file.
-fn damage_a_middle_page(path: &Path) {
-    let mut bytes = fs::read(path).unwrap();
-    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
-    let middle = bytes.len() / page_size / 2 * page_size;
-    for byte in &mut bytes[middle..middle + 200] {
-        *byte = 0x5A;
-    }
-    fs::write(path, &bytes).unwrap();
-}
-
-/// Like [`damage_a_middle_page`] for every page from the middle of the file to its end, so
-/// the damage reaches the timeline's pages wherever the schema puts them.
+/// Writes garbage over the start (the b-tree header) of every page from the middle of
+/// `path` to its end, the way a failing disk or a crashed copy tool damages a file, so the
+/// damage reaches the timeline's pages wherever the schema puts them.
 fn damage_the_second_half(path: &Path) {
     let mut bytes = fs::read(path).unwrap();
     let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
