@@ -18,6 +18,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
 use super::csv_text::{SafeText, neutralise};
+use super::sorted_rows::SortedRows;
 use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format_datetime};
 use crate::domain::rank::{RankSettings, rank, weights};
 use crate::domain::{Cents, CustomerId, EntryId, EntryKind, Promise, PromiseStatus};
@@ -176,7 +177,10 @@ pub fn export_report(
     let (temp_path, file) = create_temp_beside(out).map_err(file_error)?;
     let mut guard = TempGuard(Some(temp_path.clone()));
     let mut writer = BufWriter::with_capacity(1 << 16, file);
-    let rows = match write_report(store, report, options, today, &mut writer) {
+    // The timeline's sort spills beside the report: where there is room for the report,
+    // there is room for its rows once more.
+    let spill_dir = temp_path.parent().unwrap_or(Path::new("."));
+    let rows = match write_report_spilling(store, report, options, today, spill_dir, &mut writer) {
         Ok(rows) => rows,
         Err(ExportError::Output(cause)) => return Err(file_error(cause)),
         Err(other) => return Err(other),
@@ -192,12 +196,24 @@ pub fn export_report(
 }
 
 /// Writes `report` to any writer (standard output, a buffer). Returns the number of data
-/// rows written.
+/// rows written. A long timeline is sorted through a temporary file in the system's
+/// temporary folder.
 pub fn write_report<W: Write>(
     store: &Store,
     report: Report,
     options: &ExportOptions,
     today: NaiveDate,
+    out: W,
+) -> Result<usize, ExportError> {
+    write_report_spilling(store, report, options, today, &std::env::temp_dir(), out)
+}
+
+fn write_report_spilling<W: Write>(
+    store: &Store,
+    report: Report,
+    options: &ExportOptions,
+    today: NaiveDate,
+    spill_dir: &Path,
     mut out: W,
 ) -> Result<usize, ExportError> {
     let (from, to) = options.period()?;
@@ -206,7 +222,7 @@ pub fn write_report<W: Write>(
     }
     let rows = match report {
         Report::Customers => write_customers(store, from, to, today, &mut out)?,
-        Report::Timeline => write_timeline(store, from, to, &mut out)?,
+        Report::Timeline => write_timeline(store, from, to, spill_dir, &mut out)?,
         Report::Promises => write_promises(store, from, to, today, &mut out)?,
         Report::CallFirst => {
             let ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
@@ -806,19 +822,10 @@ pub const TIMELINE_COLUMNS: &[&str] = &[
     "renegotiations",
 ];
 
-/// Where one formatted row sits in the buffers, and its sort key.
-struct Placed {
-    /// `occurred_at` as the number YYYYMMDDhhmmss.
-    time: u64,
-    id: i64,
-    chunk: u32,
-    start: u32,
-    end: u32,
-}
-
-/// Rows are formatted into chunks of about this many bytes (one row may overshoot), so the
-/// buffer never reallocates and copies what it already holds.
-const CHUNK_BYTES: usize = 8 << 20;
+/// The timeline rows held in memory before a sorted run goes to the temporary file: large
+/// enough that a journal of a few hundred thousand entries never touches the disk, small
+/// enough that a million-entry export stays well under 64 MB.
+const RUN_BYTES: usize = 16 << 20;
 
 /// The digits of an ISO date-time as one number, which sorts like the time.
 fn time_key(iso: &str) -> u64 {
@@ -839,6 +846,7 @@ fn write_timeline(
     store: &Store,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    spill_dir: &Path,
     out: &mut impl Write,
 ) -> Result<usize, ExportError> {
     let customers: HashMap<i64, CustomerCells> = store
@@ -864,59 +872,25 @@ fn write_timeline(
     };
 
     // SQLite streams rows in storage order; sorting a million wide rows inside SQLite
-    // costs more than the export itself, so rows are formatted into one buffer here and
-    // only their small keys are sorted.
+    // costs more than the export itself, so rows are formatted here and put in time order
+    // by a merge sort that holds at most RUN_BYTES of them (the rest waits, sorted, in a
+    // temporary file beside the report): memory stays flat however long the journal is.
     let mut field_writer = timeline_field_writer();
     let mut scratch = vec![0u8; 64 << 10];
-    let mut chunks: Vec<Vec<u8>> = vec![Vec::with_capacity(CHUNK_BYTES)];
-    let mut placed: Vec<Placed> = Vec::new();
-    let mut in_order = true;
-    let mut last = (0u64, i64::MIN);
+    let mut rows = SortedRows::new(spill_dir, RUN_BYTES);
     let visited = store.for_each_entry_cells(from, to, |cells: &EntryCells<'_>| {
-        let mut chunk_index = chunks.len() - 1;
-        if chunks[chunk_index].len() >= CHUNK_BYTES {
-            chunks.push(Vec::with_capacity(CHUNK_BYTES));
-            chunk_index += 1;
-        }
-        let buffer = &mut chunks[chunk_index];
-        let start = buffer.len();
         let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
-        write_timeline_row(&mut field_writer, &mut scratch, buffer, cells, customer);
-        let time = time_key(cells.occurred_at);
-        if (time, cells.id) < last {
-            in_order = false;
-        }
-        last = (time, cells.id);
-        // A chunk holds at most CHUNK_BYTES plus one row (≤ a few MB): offsets fit in u32.
-        placed.push(Placed {
-            time,
-            id: cells.id,
-            chunk: chunk_index as u32,
-            start: start as u32,
-            end: buffer.len() as u32,
-        });
-        Ok::<(), std::convert::Infallible>(())
+        rows.push((time_key(cells.occurred_at), cells.id), |buffer| {
+            write_timeline_row(&mut field_writer, &mut scratch, buffer, cells, customer);
+        })
     })?;
-    if let Err(never) = visited {
-        match never {}
-    }
+    visited?;
 
     let mut header = super::csv_writer(&mut *out);
     header.write_record(TIMELINE_COLUMNS)?;
     header.flush()?;
     drop(header);
-    if in_order {
-        for chunk in &chunks {
-            out.write_all(chunk)?;
-        }
-    } else {
-        placed.sort_unstable_by_key(|p| (p.time, p.id));
-        for p in &placed {
-            let chunk = &chunks[p.chunk as usize];
-            out.write_all(&chunk[p.start as usize..p.end as usize])?;
-        }
-    }
-    Ok(placed.len())
+    Ok(rows.write_sorted(out)?)
 }
 
 /// One CSV record formatted by `csv-core`, the engine under the `csv` crate (same RFC 4180

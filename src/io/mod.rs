@@ -5,6 +5,7 @@ pub mod csv_text;
 pub mod export;
 pub mod import;
 pub mod rank_report;
+pub mod sorted_rows;
 pub mod text;
 pub mod vcard;
 

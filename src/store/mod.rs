@@ -28,9 +28,9 @@ pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
 pub use reports::{EntryCells, OpenTotals};
 pub use snapshot::{
-    BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotInfo, backup_dir,
-    backup_file_name, free_backup_path, inspect_backup, keep_raw_copy, parse_backup_file_name,
-    replace_file, restore_into, snapshot_file,
+    BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotCheck, SnapshotInfo,
+    backup_dir, backup_file_name, free_backup_path, inspect_backup, keep_raw_copy,
+    parse_backup_file_name, replace_file, restore_into, snapshot_file,
 };
 
 /// The result of a store operation.
