@@ -215,7 +215,10 @@ impl Store {
         work: impl FnOnce(&mut BulkWriter<'_, '_>) -> Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
-        self.write_checked(|tx| {
+        self.conn
+            .pragma_update(None, "cache_size", super::BULK_CACHE_KIB)
+            .map_err(self.fail())?;
+        let result = self.write_checked(|tx| {
             let mut writer = BulkWriter {
                 tx,
                 now,
@@ -226,7 +229,15 @@ impl Store {
             let value = work(&mut writer)?;
             writer.finish()?;
             Ok(value)
-        })
+        });
+        // Back to the app's cache: the bulk job's pages are not what a window reads next.
+        let restored = self
+            .conn
+            .pragma_update(None, "cache_size", super::APP_CACHE_KIB)
+            .map_err(self.fail());
+        let value = result?;
+        restored?;
+        Ok(value)
     }
 }
 
