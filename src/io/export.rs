@@ -222,7 +222,7 @@ fn write_report_spilling<W: Write>(
     }
     let rows = match report {
         Report::Customers => write_customers(store, from, to, today, &mut out)?,
-        Report::Timeline => write_timeline(store, from, to, spill_dir, &mut out)?,
+        Report::Timeline => write_timeline(store, from, to, spill_dir, RUN_BYTES, &mut out)?,
         Report::Promises => write_promises(store, from, to, today, &mut out)?,
         Report::CallFirst => {
             let ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
@@ -847,6 +847,7 @@ fn write_timeline(
     from: NaiveDateTime,
     to: NaiveDateTime,
     spill_dir: &Path,
+    run_bytes: usize,
     out: &mut impl Write,
 ) -> Result<usize, ExportError> {
     let customers: HashMap<i64, CustomerCells> = store
@@ -877,7 +878,7 @@ fn write_timeline(
     // temporary file beside the report): memory stays flat however long the journal is.
     let mut field_writer = timeline_field_writer();
     let mut scratch = vec![0u8; 64 << 10];
-    let mut rows = SortedRows::new(spill_dir, RUN_BYTES);
+    let mut rows = SortedRows::new(spill_dir, run_bytes);
     let visited = store.for_each_entry_cells(from, to, |cells: &EntryCells<'_>| {
         let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
         rows.push((time_key(cells.occurred_at), cells.id), |buffer| {
@@ -1019,6 +1020,51 @@ fn write_timeline_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timeline_too_long_to_hold_comes_out_in_time_order_like_a_short_one() {
+        let mut store = Store::open_in_memory().expect("journal");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let options = crate::sample::GenerateOptions {
+            customers: 20,
+            entries: 600,
+            seed: 3,
+        };
+        crate::sample::write_generated(&mut store, options, today).expect("generate");
+        let (from, to) = ExportOptions::default().period().expect("period");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let export = |run_bytes| {
+            let mut out = Vec::new();
+            let rows =
+                write_timeline(&store, from, to, dir.path(), run_bytes, &mut out).expect("export");
+            (rows, out)
+        };
+        let (held_rows, held) = export(1 << 30);
+        // Runs of 4 KB: the 600 rows go through the temporary file in about 25 runs.
+        let (spilled_rows, spilled) = export(4 << 10);
+        assert_eq!((held_rows, spilled_rows), (600, 600));
+        assert!(spilled.len() > 20 * (4 << 10), "{} bytes", spilled.len());
+        assert_eq!(spilled, held);
+        let text = String::from_utf8(spilled).expect("UTF-8");
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let at = TIMELINE_COLUMNS
+            .iter()
+            .position(|c| *c == "occurred_at")
+            .expect("column");
+        let keys: Vec<(String, i64)> = reader
+            .records()
+            .map(|r| {
+                let r = r.expect("record");
+                (r[at].to_owned(), r[0].parse().expect("id"))
+            })
+            .collect();
+        assert_eq!(keys.len(), 600);
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]), "in time order");
+        // The storage order was not the time order, so the sort did something.
+        assert!(keys.windows(2).any(|w| w[0].1 > w[1].1));
+        let left: Vec<_> = fs::read_dir(dir.path()).expect("dir").collect();
+        assert!(left.is_empty(), "the temporary sort file is removed");
+    }
 
     #[test]
     fn rows_are_quoted_like_the_csv_crate_does() {
