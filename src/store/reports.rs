@@ -148,13 +148,8 @@ impl Store {
     pub fn promises_made(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Entry>> {
         let mut statement = self
             .conn
-            // `customer_id IN (all customers)` lets SQLite seek the promises of the period
-            // customer by customer in entries_by_customer_kind_time (customer, kind, time),
-            // reading about a tenth of a million-entry journal; with `kind` alone it walks
-            // that whole index instead (there is no index led by kind).
             .prepare_cached(&format!(
-                "SELECT {SELECT_COLUMNS} FROM entries \
-                 WHERE customer_id IN (SELECT id FROM customers) AND kind = 'promise' \
+                "SELECT {SELECT_COLUMNS} FROM entries WHERE kind = 'promise' \
                  AND deleted_at IS NULL AND occurred_at >= ?1 AND occurred_at <= ?2 \
                  ORDER BY occurred_at, id"
             ))
@@ -172,10 +167,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare_cached(
-                // Customer by customer through entries_by_customer_kind_time, as in
-                // `promises_made`: the bad news entries only, not a scan of every entry.
-                "SELECT related_id, MIN(occurred_at) FROM entries \
-                 WHERE customer_id IN (SELECT id FROM customers) AND kind = 'bad_news' \
+                "SELECT related_id, MIN(occurred_at) FROM entries WHERE kind = 'bad_news' \
                  AND related_id IS NOT NULL AND deleted_at IS NULL GROUP BY related_id",
             )
             .map_err(&fail)?;
