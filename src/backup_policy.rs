@@ -466,8 +466,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// the new file by itself). The desktop app drops
 /// its own `Store` before calling this and reopens it after.
 ///
-/// Takes seconds on a journal of a million entries (safety copy and its integrity check,
-/// the backup's integrity check, copy in; other windows' writes wait meanwhile and give up
+/// Takes seconds on a journal of a million entries (the backup's full integrity check,
+/// safety copy and its quick check, copy in; other windows' writes wait meanwhile and give up
 /// after the busy timeout with their forms intact): call it off the UI thread.
 pub fn restore(journal: &Path, backup: &Path, now: NaiveDateTime) -> Result<RestoreReport> {
     if !backup.exists() {
