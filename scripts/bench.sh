@@ -251,5 +251,26 @@ mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
     echo "\`/tmp/bench\`; \`candor\` is \`target/release/candor\`."
     echo
     cat "$body"
+    cat <<'NOTES'
+## How the figures come about
+
+- **Timeline export**: rows are read from SQLite in storage order (an `ORDER BY
+  occurred_at` would make SQLite sort a million wide rows), formatted by `csv-core` into
+  runs of 16 MB, and each full run is sorted by (time, id) and appended to a temporary
+  file beside the report; at the end the runs are merged into the report
+  (`src/io/sorted_rows.rs`). Memory is one run plus a 64 KB buffer per run, however long
+  the journal is; the rows are written once more to the temporary file, which the file
+  system cache mostly absorbs.
+- **Backups**: the daily backup is checked with `PRAGMA quick_check`; the first of each
+  week and a backup about to be restored get `PRAGMA integrity_check` (see the README's
+  "Your data").
+- **Page cache**: 8 MiB for windows and commands (`store::APP_CACHE_KIB`), 64 MiB during
+  bulk writes such as imports and `candor generate` (`store::BULK_CACHE_KIB`).
+- **`candor rank` and `candor export`** run SQLite's quick check of the whole journal for
+  damage (see the README) on a second thread beside the report; the process ends when both
+  are done, so on a large journal its time is mostly that check.
+- **Imports** still read and parse the whole file before writing it in one transaction,
+  which is what their peak memory pays for.
+NOTES
 } >"$OUT"
 echo "bench: wrote $OUT" >&2

@@ -506,9 +506,9 @@ fn write_customers(
     let customers = store.customers()?;
     let stats = store.all_customer_stats()?;
     let open = store.open_totals(today)?;
-    let first_bad_news = store.first_bad_news_about()?;
+    let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
     let mut record: HashMap<CustomerId, PeriodRecord> = HashMap::new();
-    for entry in store.promises_made(from, to)? {
+    for entry in promises {
         let EntryKind::Promise(promise) = &entry.kind else {
             continue;
         };
@@ -739,11 +739,11 @@ fn write_promises(
         .into_iter()
         .map(|c| (c.id, (c.name, c.company)))
         .collect();
-    let first_bad_news = store.first_bad_news_about()?;
+    let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
     let mut writer = super::csv_writer_without_header(out);
     writer.write_record(PROMISE_COLUMNS)?;
     let mut rows = 0;
-    for entry in store.promises_made(from, to)? {
+    for entry in promises {
         let EntryKind::Promise(promise) = &entry.kind else {
             continue;
         };
