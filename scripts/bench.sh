@@ -8,7 +8,7 @@
 # and GNU time (`apt-get install sqlite3 time`). Takes 15–30 minutes; not run by CI.
 #
 #   scripts/bench.sh                 # writes BENCHMARKS.md
-#   RUNS=3 BENCH_DIR=/tmp/bench scripts/bench.sh
+#   RUNS=3 SLOW_RUNS=2 CURVE="1 2" BENCH_DIR=/tmp/bench scripts/bench.sh
 #
 # Journals are generated once into BENCH_DIR and reused (delete them to start afresh).
 set -euo pipefail
@@ -23,6 +23,8 @@ fi
 BENCH_DIR="${BENCH_DIR:-/tmp/bench}"
 RUNS="${RUNS:-5}"
 SLOW_RUNS="${SLOW_RUNS:-3}"
+# Journal sizes, in millions of entries, for the memory curve.
+CURVE="${CURVE:-1 2 3}"
 OUT="${OUT:-$root/BENCHMARKS.md}"
 for tool in sqlite3 /usr/bin/time awk; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install sqlite3 time)" >&2; exit 1; }
@@ -130,8 +132,11 @@ gen_cmd() { echo "$CANDOR generate --db $1 --customers 10000 --entries $2 --seed
     echo "| Command | Wall time | Peak RSS | File |"
     echo "| --- | --- | --- | --- |"
 } >>"$body"
-for n in 1000000 2000000 3000000; do
-    db="$BENCH_DIR/10k$((n / 1000000))m.sqlite3"
+for m in 1 $CURVE; do
+    n=$((m * 1000000))
+    db="$BENCH_DIR/10k${m}m.sqlite3"
+    [ "$m" = 1 ] && [ -n "${seen_1m:-}" ] && continue
+    [ "$m" = 1 ] && seen_1m=1
     if [ ! -f "$db" ]; then
         echo "bench: generating $db" >&2
         r=$(measure "" "$(gen_cmd "$db" "$n")")
@@ -221,7 +226,7 @@ paired "Restore (\`candor restore\`: full check of the backup, quick-checked cop
     echo "| Command | Wall time | Peak RSS |"
     echo "| --- | --- | --- |"
 } >>"$body"
-for m in 1 2 3; do
+for m in $CURVE; do
     db="$BENCH_DIR/10k${m}m.sqlite3"
     csv="$work/timeline-${m}m.csv"
     single_row "rm -f $csv" "$CANDOR export --db $db --report timeline --out $csv" >>"$body"
