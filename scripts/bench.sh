@@ -132,11 +132,9 @@ gen_cmd() { echo "$CANDOR generate --db $1 --customers 10000 --entries $2 --seed
     echo "| Command | Wall time | Peak RSS | File |"
     echo "| --- | --- | --- | --- |"
 } >>"$body"
-for m in 1 $CURVE; do
+for m in $(printf '%s\n' 1 $CURVE | sort -un); do
     n=$((m * 1000000))
     db="$BENCH_DIR/10k${m}m.sqlite3"
-    [ "$m" = 1 ] && [ -n "${seen_1m:-}" ] && continue
-    [ "$m" = 1 ] && seen_1m=1
     if [ ! -f "$db" ]; then
         echo "bench: generating $db" >&2
         r=$(measure "" "$(gen_cmd "$db" "$n")")
