@@ -25,6 +25,8 @@ RUNS="${RUNS:-5}"
 SLOW_RUNS="${SLOW_RUNS:-3}"
 # Journal sizes, in millions of entries, for the memory curve.
 CURVE="${CURVE:-1 2 3}"
+# Entries per step of the curve; only a quick trial of this script sets it lower.
+UNIT="${UNIT:-1000000}"
 OUT="${OUT:-$root/BENCHMARKS.md}"
 for tool in sqlite3 /usr/bin/time awk; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install sqlite3 time)" >&2; exit 1; }
@@ -133,7 +135,7 @@ gen_cmd() { echo "$CANDOR generate --db $1 --customers 10000 --entries $2 --seed
     echo "| --- | --- | --- | --- |"
 } >>"$body"
 for m in $(printf '%s\n' 1 $CURVE | sort -un); do
-    n=$((m * 1000000))
+    n=$((m * UNIT))
     db="$BENCH_DIR/10k${m}m.sqlite3"
     if [ ! -f "$db" ]; then
         echo "bench: generating $db" >&2
