@@ -15,15 +15,20 @@ pub(super) fn insert_entry(
     row: &EntryRow,
     now: &str,
 ) -> rusqlite::Result<i64> {
-    let placeholders: Vec<String> = (1..=super::entry_row::CONTENT_COLUMN_COUNT + 1)
-        .map(|i| format!("?{i}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO entries ({CONTENT_COLUMNS}, created_at, updated_at) VALUES ({}, ?{})",
-        placeholders.join(", "),
-        super::entry_row::CONTENT_COLUMN_COUNT + 1
-    );
-    let mut statement = tx.prepare_cached(&sql)?;
+    // Built once: an import or `candor generate` inserts a million rows, and building the
+    // text (30 small strings) for each only to find the cached statement cost more than
+    // the lookup itself.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let placeholders: Vec<String> = (1..=super::entry_row::CONTENT_COLUMN_COUNT + 1)
+            .map(|i| format!("?{i}"))
+            .collect();
+        format!(
+            "INSERT INTO entries ({CONTENT_COLUMNS}, created_at, updated_at) VALUES ({}, ?{})",
+            placeholders.join(", "),
+            super::entry_row::CONTENT_COLUMN_COUNT + 1
+        )
+    });
+    let mut statement = tx.prepare_cached(&SQL)?;
     row.execute(&mut statement, &[&now])?;
     Ok(tx.last_insert_rowid())
 }
