@@ -822,9 +822,9 @@ pub const TIMELINE_COLUMNS: &[&str] = &[
     "renegotiations",
 ];
 
-/// The timeline rows held in memory before a sorted run goes to the temporary file: large
-/// enough that a journal of a few hundred thousand entries never touches the disk, small
-/// enough that a million-entry export stays well under 64 MB.
+/// The timeline rows held in memory before a sorted run goes to the temporary file (about
+/// 90,000 rows of the generated journal): a journal below that never touches the disk, and
+/// an export of any length stays well under 64 MB.
 const RUN_BYTES: usize = 16 << 20;
 
 /// The digits of an ISO date-time as one number, which sorts like the time.
