@@ -1028,6 +1028,84 @@ fn a_journal_whose_folder_was_deleted_refuses_writes_and_can_still_be_rescued() 
 // ---------------------------------------------------------------------------------------
 // Backups
 
+/// Makes the journal's time index disagree with its table, the kind of damage only
+/// SQLite's full integrity check finds (the quick check does not match indexes against
+/// their tables).
+fn damage_an_index(path: &Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET sql = 'CREATE INDEX entries_by_customer_time ON entries(customer_id, summary)'
+             WHERE name = 'entries_by_customer_time';
+         PRAGMA writable_schema = OFF;",
+    )
+    .unwrap();
+    drop(conn);
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let quick: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .unwrap();
+    let full: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(quick, "ok");
+    assert_ne!(full, "ok");
+}
+
+#[test]
+fn the_daily_backup_is_quick_checked_and_the_weekly_one_and_a_restore_fully() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 3);
+    // Monday 2026-11-16: the first backup of the week, fully checked, of a sound journal.
+    let monday = day(2026, 11, 16).and_hms_opt(9, 0, 0).unwrap();
+    assert!(
+        backup_policy::startup_backup(&path, monday)
+            .unwrap()
+            .is_some()
+    );
+    damage_an_index(&path);
+    // Tuesday: a daily backup, quick-checked, so the index fault goes unnoticed.
+    let tuesday = day(2026, 11, 17).and_hms_opt(9, 0, 0).unwrap();
+    let daily = backup_policy::startup_backup(&path, tuesday)
+        .unwrap()
+        .unwrap();
+    // A backup taken by hand is quick-checked too.
+    let by_hand = dir.path().join("by-hand.sqlite3");
+    backup_policy::back_up_now(&path, Some(&by_hand), tuesday).unwrap();
+    // The next Monday's backup is the week's: the full check finds the fault, names the
+    // journal and the check, and leaves nothing behind.
+    let next_monday = day(2026, 11, 23).and_hms_opt(9, 0, 0).unwrap();
+    let before: BTreeSet<_> = fs::read_dir(backup_policy_dir(&path))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let error = backup_policy::startup_backup(&path, next_monday).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(&error, BackupError::Store(StoreError::Corrupt { path: p, .. }) if *p == path),
+        "{error:?}"
+    );
+    assert!(message.contains("integrity check"), "{message}");
+    let after: BTreeSet<_> = fs::read_dir(backup_policy_dir(&path))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after);
+    // Restoring the quick-checked daily backup checks it fully first, and refuses it.
+    let journal_before = hash(&path);
+    let error = backup_policy::restore(&path, &daily, next_monday).unwrap_err();
+    assert!(
+        matches!(&error, BackupError::Store(StoreError::Corrupt { path: p, .. }) if *p == daily),
+        "{error:?}"
+    );
+    assert_eq!(hash(&path), journal_before);
+}
+
+fn backup_policy_dir(journal: &Path) -> PathBuf {
+    candor::store::backup_dir(journal)
+}
+
 #[test]
 fn startup_backups_are_daily_rotated_and_listed_with_their_customer_count() {
     let dir = tempfile::tempdir().unwrap();

@@ -443,13 +443,17 @@ pub fn rank(
         .filter(|f| !f.archived && f.snoozed_until.is_none_or(|until| until <= today))
         .filter_map(|f| score_customer(f, today, settings))
         .collect();
-    ranked.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then_with(|| waiting_since(a).cmp(&waiting_since(b)))
-            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.customer_id.cmp(&b.customer_id))
+    // Highest score first, then who has waited longest, then by name. The key is built
+    // once per customer: lower-casing both names inside each comparison allocated two
+    // strings per comparison, about 130,000 times for 10,000 customers.
+    ranked.sort_by_cached_key(|c| {
+        (
+            std::cmp::Reverse(c.score),
+            waiting_since(c),
+            c.name.to_lowercase(),
+            c.name.clone(),
+            c.customer_id,
+        )
     });
     for (index, customer) in ranked.iter_mut().enumerate() {
         customer.rank = index + 1;

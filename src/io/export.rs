@@ -18,6 +18,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
 use super::csv_text::{SafeText, neutralise};
+use super::sorted_rows::SortedRows;
 use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format_datetime};
 use crate::domain::insights::promise_record;
 use crate::domain::rank::{RankSettings, rank, weights};
@@ -177,7 +178,10 @@ pub fn export_report(
     let (temp_path, file) = create_temp_beside(out).map_err(file_error)?;
     let mut guard = TempGuard(Some(temp_path.clone()));
     let mut writer = BufWriter::with_capacity(1 << 16, file);
-    let rows = match write_report(store, report, options, today, &mut writer) {
+    // The timeline's sort spills beside the report: where there is room for the report,
+    // there is room for its rows once more.
+    let spill_dir = temp_path.parent().unwrap_or(Path::new("."));
+    let rows = match write_report_spilling(store, report, options, today, spill_dir, &mut writer) {
         Ok(rows) => rows,
         Err(ExportError::Output(cause)) => return Err(file_error(cause)),
         Err(other) => return Err(other),
@@ -193,12 +197,24 @@ pub fn export_report(
 }
 
 /// Writes `report` to any writer (standard output, a buffer). Returns the number of data
-/// rows written.
+/// rows written. A long timeline is sorted through a temporary file in the system's
+/// temporary folder.
 pub fn write_report<W: Write>(
     store: &Store,
     report: Report,
     options: &ExportOptions,
     today: NaiveDate,
+    out: W,
+) -> Result<usize, ExportError> {
+    write_report_spilling(store, report, options, today, &std::env::temp_dir(), out)
+}
+
+fn write_report_spilling<W: Write>(
+    store: &Store,
+    report: Report,
+    options: &ExportOptions,
+    today: NaiveDate,
+    spill_dir: &Path,
     mut out: W,
 ) -> Result<usize, ExportError> {
     let (from, to) = options.period()?;
@@ -207,7 +223,7 @@ pub fn write_report<W: Write>(
     }
     let rows = match report {
         Report::Customers => write_customers(store, from, to, today, &mut out)?,
-        Report::Timeline => write_timeline(store, from, to, &mut out)?,
+        Report::Timeline => write_timeline(store, from, to, spill_dir, RUN_BYTES, &mut out)?,
         Report::Promises => write_promises(store, from, to, today, &mut out)?,
         Report::CallFirst => {
             let ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
@@ -449,9 +465,9 @@ fn write_customers(
     let customers = store.customers()?;
     let stats = store.all_customer_stats()?;
     let open = store.open_totals(today)?;
-    let first_bad_news = store.first_bad_news_about()?;
+    let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
     let mut record: HashMap<CustomerId, PeriodRecord> = HashMap::new();
-    for entry in store.promises_made(from, to)? {
+    for entry in promises {
         let EntryKind::Promise(promise) = &entry.kind else {
             continue;
         };
@@ -682,11 +698,11 @@ fn write_promises(
         .into_iter()
         .map(|c| (c.id, (c.name, c.company)))
         .collect();
-    let first_bad_news = store.first_bad_news_about()?;
+    let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
     let mut writer = super::csv_writer_without_header(out);
     writer.write_record(PROMISE_COLUMNS)?;
     let mut rows = 0;
-    for entry in store.promises_made(from, to)? {
+    for entry in promises {
         let EntryKind::Promise(promise) = &entry.kind else {
             continue;
         };
@@ -765,19 +781,10 @@ pub const TIMELINE_COLUMNS: &[&str] = &[
     "renegotiations",
 ];
 
-/// Where one formatted row sits in the buffers, and its sort key.
-struct Placed {
-    /// `occurred_at` as the number YYYYMMDDhhmmss.
-    time: u64,
-    id: i64,
-    chunk: u32,
-    start: u32,
-    end: u32,
-}
-
-/// Rows are formatted into chunks of about this many bytes (one row may overshoot), so the
-/// buffer never reallocates and copies what it already holds.
-const CHUNK_BYTES: usize = 8 << 20;
+/// The timeline rows held in memory before a sorted run goes to the temporary file (about
+/// 90,000 rows of the generated journal): a journal below that never touches the disk, and
+/// an export of any length stays well under 64 MB.
+const RUN_BYTES: usize = 16 << 20;
 
 /// The digits of an ISO date-time as one number, which sorts like the time.
 fn time_key(iso: &str) -> u64 {
@@ -798,6 +805,8 @@ fn write_timeline(
     store: &Store,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    spill_dir: &Path,
+    run_bytes: usize,
     out: &mut impl Write,
 ) -> Result<usize, ExportError> {
     let customers: HashMap<i64, CustomerCells> = store
@@ -823,59 +832,25 @@ fn write_timeline(
     };
 
     // SQLite streams rows in storage order; sorting a million wide rows inside SQLite
-    // costs more than the export itself, so rows are formatted into one buffer here and
-    // only their small keys are sorted.
+    // costs more than the export itself, so rows are formatted here and put in time order
+    // by a merge sort that holds at most RUN_BYTES of them (the rest waits, sorted, in a
+    // temporary file beside the report): memory stays flat however long the journal is.
     let mut field_writer = timeline_field_writer();
     let mut scratch = vec![0u8; 64 << 10];
-    let mut chunks: Vec<Vec<u8>> = vec![Vec::with_capacity(CHUNK_BYTES)];
-    let mut placed: Vec<Placed> = Vec::new();
-    let mut in_order = true;
-    let mut last = (0u64, i64::MIN);
+    let mut rows = SortedRows::new(spill_dir, run_bytes);
     let visited = store.for_each_entry_cells(from, to, |cells: &EntryCells<'_>| {
-        let mut chunk_index = chunks.len() - 1;
-        if chunks[chunk_index].len() >= CHUNK_BYTES {
-            chunks.push(Vec::with_capacity(CHUNK_BYTES));
-            chunk_index += 1;
-        }
-        let buffer = &mut chunks[chunk_index];
-        let start = buffer.len();
         let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
-        write_timeline_row(&mut field_writer, &mut scratch, buffer, cells, customer);
-        let time = time_key(cells.occurred_at);
-        if (time, cells.id) < last {
-            in_order = false;
-        }
-        last = (time, cells.id);
-        // A chunk holds at most CHUNK_BYTES plus one row (≤ a few MB): offsets fit in u32.
-        placed.push(Placed {
-            time,
-            id: cells.id,
-            chunk: chunk_index as u32,
-            start: start as u32,
-            end: buffer.len() as u32,
-        });
-        Ok::<(), std::convert::Infallible>(())
+        rows.push((time_key(cells.occurred_at), cells.id), |buffer| {
+            write_timeline_row(&mut field_writer, &mut scratch, buffer, cells, customer);
+        })
     })?;
-    if let Err(never) = visited {
-        match never {}
-    }
+    visited?;
 
     let mut header = super::csv_writer(&mut *out);
     header.write_record(TIMELINE_COLUMNS)?;
     header.flush()?;
     drop(header);
-    if in_order {
-        for chunk in &chunks {
-            out.write_all(chunk)?;
-        }
-    } else {
-        placed.sort_unstable_by_key(|p| (p.time, p.id));
-        for p in &placed {
-            let chunk = &chunks[p.chunk as usize];
-            out.write_all(&chunk[p.start as usize..p.end as usize])?;
-        }
-    }
-    Ok(placed.len())
+    Ok(rows.write_sorted(out)?)
 }
 
 /// One CSV record formatted by `csv-core`, the engine under the `csv` crate (same RFC 4180
@@ -1004,6 +979,51 @@ fn write_timeline_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timeline_too_long_to_hold_comes_out_in_time_order_like_a_short_one() {
+        let mut store = Store::open_in_memory().expect("journal");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let options = crate::sample::GenerateOptions {
+            customers: 20,
+            entries: 600,
+            seed: 3,
+        };
+        crate::sample::write_generated(&mut store, options, today).expect("generate");
+        let (from, to) = ExportOptions::default().period().expect("period");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let export = |run_bytes| {
+            let mut out = Vec::new();
+            let rows =
+                write_timeline(&store, from, to, dir.path(), run_bytes, &mut out).expect("export");
+            (rows, out)
+        };
+        let (held_rows, held) = export(1 << 30);
+        // Runs of 4 KB: the 600 rows go through the temporary file in about 25 runs.
+        let (spilled_rows, spilled) = export(4 << 10);
+        assert_eq!((held_rows, spilled_rows), (600, 600));
+        assert!(spilled.len() > 20 * (4 << 10), "{} bytes", spilled.len());
+        assert_eq!(spilled, held);
+        let text = String::from_utf8(spilled).expect("UTF-8");
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let at = TIMELINE_COLUMNS
+            .iter()
+            .position(|c| *c == "occurred_at")
+            .expect("column");
+        let keys: Vec<(String, i64)> = reader
+            .records()
+            .map(|r| {
+                let r = r.expect("record");
+                (r[at].to_owned(), r[0].parse().expect("id"))
+            })
+            .collect();
+        assert_eq!(keys.len(), 600);
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]), "in time order");
+        // The storage order was not the time order, so the sort did something.
+        assert!(keys.windows(2).any(|w| w[0].1 > w[1].1));
+        let left: Vec<_> = fs::read_dir(dir.path()).expect("dir").collect();
+        assert!(left.is_empty(), "the temporary sort file is removed");
+    }
 
     #[test]
     fn rows_are_quoted_like_the_csv_crate_does() {

@@ -7,6 +7,7 @@ pub mod export;
 pub mod import;
 pub mod insights_report;
 pub mod rank_report;
+pub mod sorted_rows;
 pub mod text;
 pub mod vcard;
 

@@ -15,15 +15,20 @@ pub(super) fn insert_entry(
     row: &EntryRow,
     now: &str,
 ) -> rusqlite::Result<i64> {
-    let placeholders: Vec<String> = (1..=super::entry_row::CONTENT_COLUMN_COUNT + 1)
-        .map(|i| format!("?{i}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO entries ({CONTENT_COLUMNS}, created_at, updated_at) VALUES ({}, ?{})",
-        placeholders.join(", "),
-        super::entry_row::CONTENT_COLUMN_COUNT + 1
-    );
-    let mut statement = tx.prepare_cached(&sql)?;
+    // Built once: an import or `candor generate` inserts a million rows, and building the
+    // text (30 small strings) for each only to find the cached statement cost more than
+    // the lookup itself.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let placeholders: Vec<String> = (1..=super::entry_row::CONTENT_COLUMN_COUNT + 1)
+            .map(|i| format!("?{i}"))
+            .collect();
+        format!(
+            "INSERT INTO entries ({CONTENT_COLUMNS}, created_at, updated_at) VALUES ({}, ?{})",
+            placeholders.join(", "),
+            super::entry_row::CONTENT_COLUMN_COUNT + 1
+        )
+    });
+    let mut statement = tx.prepare_cached(&SQL)?;
     row.execute(&mut statement, &[&now])?;
     Ok(tx.last_insert_rowid())
 }
@@ -215,7 +220,10 @@ impl Store {
         work: impl FnOnce(&mut BulkWriter<'_, '_>) -> Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
-        self.write_checked(|tx| {
+        self.conn
+            .pragma_update(None, "cache_size", super::BULK_CACHE_KIB)
+            .map_err(self.fail())?;
+        let result = self.write_checked(|tx| {
             let mut writer = BulkWriter {
                 tx,
                 now,
@@ -226,7 +234,15 @@ impl Store {
             let value = work(&mut writer)?;
             writer.finish()?;
             Ok(value)
-        })
+        });
+        // Back to the app's cache: the bulk job's pages are not what a window reads next.
+        let restored = self
+            .conn
+            .pragma_update(None, "cache_size", super::APP_CACHE_KIB)
+            .map_err(self.fail());
+        let value = result?;
+        restored?;
+        Ok(value)
     }
 }
 
