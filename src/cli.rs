@@ -195,6 +195,47 @@ pub enum TeamCommand {
         #[arg(long, value_name = "URL")]
         server: String,
     },
+    /// Hand customers over to another rep (managers only): one customer, or with --from
+    /// every customer of a rep who leaves, in one step. The new rep's next sync brings each
+    /// customer's whole history; the former rep's copy becomes read-only.
+    Handover {
+        /// The team database, with your (a manager's) login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The customer: its id (as in the team database) or its exact name.
+        #[arg(
+            long,
+            value_name = "ID_OR_NAME",
+            required_unless_present = "from",
+            conflicts_with = "from"
+        )]
+        customer: Option<String>,
+        /// Every customer of this rep.
+        #[arg(long, value_name = "LOGIN")]
+        from: Option<String>,
+        /// The rep who takes them over.
+        #[arg(long, value_name = "LOGIN")]
+        to: String,
+        /// Why, or what the new rep should know (goes on each customer's timeline).
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        note: String,
+        /// When, for the timeline (YYYY-MM-DD HH:MM; default: now).
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+    /// Share a customer with a colleague, who may then log calls and problems on it (its
+    /// rep or a manager may share).
+    Share {
+        /// The team database, with your login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The customer: its id (as in the team database) or its exact name.
+        #[arg(long, value_name = "ID_OR_NAME")]
+        customer: String,
+        /// The colleague's login.
+        #[arg(long, value_name = "LOGIN")]
+        with: String,
+    },
 }
 
 /// What `candor announce` does besides making a new announcement.
@@ -444,6 +485,70 @@ fn run_team(action: TeamCommand) -> Result<()> {
             TeamConnection::open(&address, Some(&password))?.check()?;
             let place = crate::team::save_password(&address, &password)?;
             println!("Password for {} saved in {place}", address.login());
+        }
+        TeamCommand::Handover {
+            server,
+            customer,
+            from,
+            to,
+            note,
+            at,
+        } => {
+            use crate::team::HandoverScope;
+            let note = crate::domain::limits::clean_text("note", note.trim())?;
+            let now = chrono::Local::now().naive_local();
+            let at_local = match at {
+                Some(text) => {
+                    crate::domain::dates::parse_datetime(&text, now.date(), chrono::NaiveTime::MIN)?
+                }
+                None => now,
+            };
+            let scope = match (customer, from) {
+                (Some(customer), _) => HandoverScope::Customer(customer),
+                (None, Some(from)) => HandoverScope::AllOf(from),
+                (None, None) => bail!("say which customers: --customer ID_OR_NAME or --from LOGIN"),
+            };
+            let address = TeamAddress::parse(&server)?;
+            let password = std::env::var("PGPASSWORD").ok();
+            let mut team = TeamConnection::open(&address, password.as_deref())?;
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            let moved = team.hand_over(&scope, &to, &note, at_local, now_ms)?;
+            match (&scope, moved.as_slice()) {
+                (HandoverScope::Customer(what), []) => {
+                    println!("{what} is already {to}'s: nothing changed")
+                }
+                (HandoverScope::AllOf(from), []) => {
+                    println!("{from} has no customers: nothing changed")
+                }
+                (_, [one]) => {
+                    println!("Handed {} over from {} to {to}", one.name, one.former_owner)
+                }
+                (_, many) => {
+                    println!("Handed {} customers over to {to}:", many.len());
+                    for one in many {
+                        println!("  {} (from {})", one.name, one.former_owner);
+                    }
+                }
+            }
+        }
+        TeamCommand::Share {
+            server,
+            customer,
+            with,
+        } => {
+            let address = TeamAddress::parse(&server)?;
+            let password = std::env::var("PGPASSWORD").ok();
+            let mut team = TeamConnection::open(&address, password.as_deref())?;
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            let (found, added) = team.share(&customer, &with, now_ms)?;
+            if added {
+                println!("Shared {} with {with}", found.name);
+            } else {
+                println!(
+                    "{} was already shared with {with} (or is theirs): nothing changed",
+                    found.name
+                );
+            }
         }
     }
     Ok(())

@@ -705,8 +705,8 @@ fn concurrent_pushers_never_make_a_puller_skip_an_event_and_a_retried_push_count
     // A push retried after a lost answer is applied once.
     let batch = fake_events("ann", 3, 1_000);
     let mut ann = team.psql("ann");
-    assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap(), 3);
-    assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap(), 0);
+    assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap().0, 3);
+    assert_eq!(team_sync::push_batch(&mut ann, "ann", &batch).unwrap().0, 0);
     assert_eq!(
         count(&mut team.psql("meg"), "SELECT COUNT(*) FROM candor.events"),
         403

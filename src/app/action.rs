@@ -32,6 +32,8 @@ pub enum Action {
     SetArchived(CustomerId, bool),
     /// Ask which customer to merge this one into.
     MergeInto(CustomerId),
+    /// Ask whom to hand this customer over to (a team's manager).
+    HandOver(CustomerId),
     OpenSampleJournal,
     OpenJournalAt(PathBuf),
     /// Restore the newest good backup of a journal that turned out damaged.

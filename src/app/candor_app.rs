@@ -1027,6 +1027,23 @@ impl CandorApp {
                         keep_open = !self.team_outcome(outcome, ctx);
                     }
                 }
+                Dialog::Handover(handover) => {
+                    use super::handover_dialog::HandoverOutcome;
+                    let now = self.now();
+                    let now_ms = chrono::Utc::now().timestamp_millis();
+                    match handover.ui(ui, now, now_ms) {
+                        Some(HandoverOutcome::Done(message)) => {
+                            keep_open = false;
+                            self.saved(message);
+                            // The handover's note and the new owner come home by sync.
+                            if let Some(sync) = &self.sync {
+                                sync.request_sync();
+                            }
+                        }
+                        Some(HandoverOutcome::Cancel) => keep_open = false,
+                        None => {}
+                    }
+                }
             }
         });
         // A click beside a form does not close it: only Save, Cancel or Esc do.

@@ -377,6 +377,38 @@ impl CandorApp {
                     self.dialog = Some(Dialog::Merge(dialog));
                 }
             }
+            Action::HandOver(id) => {
+                let server = self.team_address_text();
+                if let Some(journal) = self.journal.as_ref()
+                    && let Some(customer) = journal.customer(id)
+                    && let Some(server) = server
+                {
+                    let dialog = journal
+                        .store
+                        .customer_gid(id)
+                        .and_then(|gid| Ok((gid, journal.store.team_reps()?)));
+                    match dialog {
+                        Ok((Some(gid), reps)) => {
+                            self.dialog = Some(Dialog::Handover(
+                                super::handover_dialog::HandoverDialog::new(
+                                    gid,
+                                    customer.name.clone(),
+                                    reps,
+                                    server,
+                                ),
+                            ));
+                        }
+                        Ok((None, _)) => self.fail_about(
+                            ErrorTopic::Save,
+                            format!(
+                                "{} has not reached the team database yet: wait for the sync, then hand it over.",
+                                customer.name
+                            ),
+                        ),
+                        Err(error) => self.fail_about(ErrorTopic::Save, error.to_string()),
+                    }
+                }
+            }
             Action::OpenSampleJournal => self.open_sample_journal(),
             Action::OpenJournalAt(path) => {
                 self.switch_journal(&path);

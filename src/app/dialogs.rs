@@ -36,6 +36,7 @@ pub enum Dialog {
     Reminders(super::reminders_dialog::RemindersDialog),
     Merge(super::merge_dialog::MergeDialog),
     Team(super::team_dialog::TeamDialog),
+    Handover(super::handover_dialog::HandoverDialog),
 }
 
 impl Dialog {
@@ -55,6 +56,7 @@ impl Dialog {
             Self::Reminders(reminders) => &mut reminders.error,
             Self::Merge(merge) => &mut merge.error,
             Self::Team(team) => &mut team.error,
+            Self::Handover(handover) => &mut handover.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -76,6 +78,7 @@ impl Dialog {
             Self::Trash(_) => "Trash".to_owned(),
             Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Team(_) => "Team".to_owned(),
+            Self::Handover(handover) => format!("Hand over {}", handover.customer_name),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
             Self::Announcements(_) => "Announcements".to_owned(),
             Self::Reminders(_) => "Reminders and calendar".to_owned(),

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use crate::domain::announcement::{Progress, progress};
 use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
 use crate::domain::reminders::{Agenda, DueItem};
-use crate::domain::{Customer, CustomerId, Entry, EntryKindTag};
+use crate::domain::{Customer, CustomerId, Entry, EntryId, EntryKindTag};
+use crate::store::ownership::Ownership;
 use crate::store::{CustomerStats, Result, Store};
 
 /// A journal with its cached views.
@@ -32,6 +33,12 @@ pub struct Journal {
     pub agenda: Agenda,
     /// The selected customer's timeline, newest first.
     pub timeline: Vec<Entry>,
+    /// Who wrote the selected customer's entries that someone else of the team wrote.
+    pub timeline_authors: HashMap<EntryId, String>,
+    /// The selected customer's place in the team (whose it is, whether it is read-only).
+    pub ownership: Ownership,
+    /// True when this journal syncs as a team manager (who may hand customers over).
+    pub is_team_manager: bool,
     pub timeline_customer: Option<CustomerId>,
     /// The day the caches were computed for.
     pub as_of: NaiveDate,
@@ -53,6 +60,9 @@ impl Journal {
             due_items: Vec::new(),
             agenda: Agenda::default(),
             timeline: Vec::new(),
+            timeline_authors: HashMap::new(),
+            ownership: Ownership::default(),
+            is_team_manager: false,
             timeline_customer: None,
             as_of: today,
             data_version: 0,
@@ -64,6 +74,7 @@ impl Journal {
     /// Re-reads everything the window shows.
     pub fn reload(&mut self, today: NaiveDate) -> Result<()> {
         self.customers = self.store.customers()?;
+        self.is_team_manager = self.store.is_team_manager()?;
         let facts = self.store.rank_facts(today)?;
         self.badges = facts
             .iter()
@@ -102,6 +113,8 @@ impl Journal {
     /// Loads one customer's timeline.
     pub fn load_timeline(&mut self, customer: CustomerId) -> Result<()> {
         self.timeline = self.store.timeline(customer)?;
+        self.timeline_authors = self.store.entry_authors(customer)?;
+        self.ownership = self.store.ownership(customer)?;
         self.timeline_customer = Some(customer);
         Ok(())
     }

@@ -24,6 +24,7 @@ mod entry_form;
 mod export_dialog;
 mod file_picker;
 mod fonts;
+mod handover_dialog;
 mod import_dialog;
 mod insights_view;
 mod journal;

@@ -198,6 +198,14 @@ pub fn ui(
             {
                 actions.push(Action::MergeInto(customer.id));
             }
+            if journal.is_team_manager
+                && ui
+                    .button("Hand over…")
+                    .on_hover_text("Give this customer, with its whole history, to another rep")
+                    .clicked()
+            {
+                actions.push(Action::HandOver(customer.id));
+            }
             if ui.button(UiCommand::EditCustomer.label()).clicked() {
                 actions.push(Action::Command(UiCommand::EditCustomer));
             }
@@ -290,6 +298,7 @@ pub fn ui(
         }
     });
     announcements_to_tell_ui(ui, journal, customer.id, actions);
+    ownership_ui(ui, journal);
     ui.separator();
 
     ui.horizontal_wrapped(|ui| {
@@ -357,7 +366,8 @@ pub fn ui(
                 continue;
             };
             let is_selected = view.selected_entry == Some(entry.id);
-            let response = entry_row_ui(ui, entry, is_selected, today, row_height, actions);
+            let author = journal.timeline_authors.get(&entry.id).map(String::as_str);
+            let response = entry_row_ui(ui, entry, author, is_selected, today, row_height, actions);
             if is_selected && focus_selected {
                 response.request_focus();
                 response.scroll_to_me(None);
@@ -391,9 +401,40 @@ pub fn ui(
     }
 }
 
+/// Whose customer this is, when the team says it is not (only) ours: a copy handed over
+/// to someone else is read-only, and says so before anyone tries to log a call.
+fn ownership_ui(ui: &mut egui::Ui, journal: &Journal) {
+    let ownership = &journal.ownership;
+    if ownership.read_only {
+        let owner = ownership.owner.as_deref().unwrap_or("another rep");
+        let when = match &ownership.handed_over {
+            Some((_, at)) => format!(" on {}", at.format("%-d %B %Y")),
+            None => String::new(),
+        };
+        let why = if ownership.handed_over.is_some() {
+            format!("Handed over to {owner}{when}")
+        } else {
+            format!("{owner}'s customer")
+        };
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "🔒 {why}: this copy is read-only. Ask {owner} to log calls and problems, or your manager to share the customer with you."
+            ),
+        );
+    } else if let Some((from, at)) = &ownership.handed_over {
+        ui.weak(format!(
+            "Yours since {}: taken over from {from}",
+            at.format("%-d %B %Y")
+        ));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn entry_row_ui(
     ui: &mut egui::Ui,
     entry: &Entry,
+    author: Option<&str>,
     is_selected: bool,
     today: NaiveDate,
     row_height: f32,
@@ -425,6 +466,14 @@ fn entry_row_ui(
         0.0,
         egui::TextFormat::simple(body.clone(), style.visuals.strong_text_color()),
     );
+    if let Some(author) = author {
+        // Written by someone else of the team: whoever heard about it owns it.
+        job.append(
+            &format!("  by {author}"),
+            0.0,
+            egui::TextFormat::simple(body.clone(), style.visuals.weak_text_color()),
+        );
+    }
     if !status.is_empty() {
         // Status words carry an icon as well as a colour, never colour alone.
         let (icon, color) = super::widgets::status_mark(&status, style.visuals.dark_mode)

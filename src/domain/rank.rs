@@ -144,6 +144,17 @@ pub mod weights {
     /// Days after which the unhappy-answer weight stops growing.
     pub const UNHAPPY_FEEDBACK_CAP_DAYS: i64 = 14;
 
+    /// A customer a manager handed over to you, not reached since: they should hear of
+    /// their new representative from you — not find out when a stranger answers — and
+    /// hear the promises made to them confirmed. Above a callback owed (they wait on us
+    /// without knowing it yet) and below an untold slip, until a call reaches them.
+    pub const TOOK_OVER: i64 = 90;
+    /// Per open promise the former rep made, to confirm: a handover with promises in
+    /// flight is where they get dropped.
+    pub const TOOK_OVER_PER_PROMISE: i64 = 10;
+    /// Open promises counted at most.
+    pub const TOOK_OVER_PROMISES_CAP: i64 = 5;
+
     // What each entry kind and status does to the score (the audit of issue 11: every
     // trust signal the journal holds reaches the ranking):
     //
@@ -175,6 +186,8 @@ pub mod weights {
     // | feedback rated 3–5                 | nothing beyond resetting the feedback clock  |
     // | note                               | nothing: free text carries no status         |
     // | snooze                             | hides the customer until its date            |
+    // | handover to you (team)             | TOOK_OVER (+ per open promise) until a       |
+    // |                                    | contact reaches them after the handover      |
 }
 
 use weights as w;
@@ -266,6 +279,8 @@ pub struct CustomerFacts {
     pub open_items: Vec<OpenItem>,
     /// Announcements affecting them that they have not been told about.
     pub pending_announcements: Vec<PendingAnnouncement>,
+    /// The handover that made this customer yours, if any (teams).
+    pub taken_over: Option<TakenOver>,
     /// What they ordered in the last [`weights::ANNOUNCEMENT_STAKE_WINDOW_DAYS`] days: what
     /// is at stake. Read only while an announcement is pending for them (the one reason
     /// that uses it), so the store fills it only then.
@@ -283,6 +298,15 @@ pub struct BrokenPromise {
     pub broken_at: NaiveDateTime,
     /// Bad news linked to this promise was logged.
     pub bad_news_logged: bool,
+}
+
+/// A customer handed over to you by a manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakenOver {
+    /// The former rep's name.
+    pub from: String,
+    /// When the handover was made.
+    pub at: NaiveDateTime,
 }
 
 /// A rated answer to "how are we doing?".
@@ -320,6 +344,7 @@ impl CustomerFacts {
             last_rating: None,
             open_items: Vec::new(),
             pending_announcements: Vec::new(),
+            taken_over: None,
             orders_last_year: Cents(0),
         }
     }
@@ -348,6 +373,7 @@ pub enum ReasonKind {
     AskFeedback,
     TrustRepair,
     AnnouncementUntold,
+    TookOver,
 }
 
 impl ReasonKind {
@@ -367,6 +393,7 @@ impl ReasonKind {
             Self::AskFeedback => "ask_feedback",
             Self::TrustRepair => "trust_repair",
             Self::AnnouncementUntold => "announcement_untold",
+            Self::TookOver => "took_over",
         }
     }
 
@@ -386,6 +413,7 @@ impl ReasonKind {
             Self::AskFeedback => "Ask for feedback",
             Self::TrustRepair => "Trust repair",
             Self::AnnouncementUntold => "Announcement, not told",
+            Self::TookOver => "Taken over",
         }
     }
 }
@@ -482,6 +510,7 @@ pub fn score_customer(
     }
     broken_reasons(facts, today, &mut reasons);
     callback_reason(facts, today, &mut reasons);
+    took_over_reason(facts, &mut reasons);
     unhappy_feedback_reason(facts, today, &mut reasons);
     follow_up_reasons(facts, today, &mut reasons);
     contact_overdue_reason(facts, today, &mut reasons);
@@ -998,6 +1027,53 @@ fn unhappy_feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mu
         opener: format!(
             "You told me on {} that we were not doing well. Thank you for saying it: here is what I have changed, and I would like to hear what else would make it better.",
             answer.at.format("%A %-d %B")
+        ),
+    });
+}
+
+fn took_over_reason(facts: &CustomerFacts, reasons: &mut Vec<Reason>) {
+    let Some(handover) = &facts.taken_over else {
+        return;
+    };
+    if facts
+        .last_reached_at
+        .is_some_and(|reached| reached >= handover.at)
+    {
+        return;
+    }
+    let promises: Vec<&OpenItem> = facts
+        .open_items
+        .iter()
+        .filter(|item| matches!(item.detail, OpenDetail::Promise { .. }))
+        .collect();
+    let count = promises.len() as i64;
+    let from = &handover.from;
+    let confirm = match count {
+        0 => String::new(),
+        1 => format!(" and confirm the open promise {from} made"),
+        n => format!(" and confirm the {n} open promises {from} made"),
+    };
+    let promised = match promises.first() {
+        Some(first) if count == 1 => format!(
+            " {from} promised you {}: that still stands.",
+            quoted(&first.what)
+        ),
+        Some(_) => {
+            format!(" {from} made you {count} promises; let's go through them: each still stands.")
+        }
+        None => String::new(),
+    };
+    reasons.push(Reason {
+        kind: ReasonKind::TookOver,
+        points: w::TOOK_OVER + w::TOOK_OVER_PER_PROMISE * count.min(w::TOOK_OVER_PROMISES_CAP),
+        text: format!(
+            "You took over from {from} on {}: introduce yourself{confirm}",
+            handover.at.format("%-d %B")
+        ),
+        since: handover.at.date(),
+        entry_id: None,
+        opener: format!(
+            "Hello, I'm your new contact: I've taken over from {from}, and I wanted you to hear it from me.{promised}"
         ),
     });
 }

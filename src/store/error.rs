@@ -78,6 +78,11 @@ pub enum StoreError {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
 
+    #[error(
+        "This customer now belongs to another rep of your team, so your copy is read-only: nothing was saved; ask their rep to log it, or your manager to share the customer with you."
+    )]
+    OwnedByAnotherRep,
+
     #[error("The journal {path} could not be read or written ({source}); nothing was saved.")]
     Sqlite {
         path: PathBuf,
@@ -122,6 +127,11 @@ impl StoreError {
                 detail: "the file cannot be opened".to_owned(),
             },
             _ => match error {
+                rusqlite::Error::SqliteFailure(_, Some(ref message))
+                    if message.contains(super::ownership::HANDED_OVER_MARK) =>
+                {
+                    Self::OwnedByAnotherRep
+                }
                 rusqlite::Error::FromSqlConversionFailure(_, _, ref cause) => Self::Corrupt {
                     path,
                     detail: format!("a stored value is unreadable: {cause}"),

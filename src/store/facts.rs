@@ -62,7 +62,7 @@ impl Store {
         {
             let mut statement = self
                 .conn
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT c.id, c.name, c.company, c.phone, c.cadence_days, c.created_at, \
                      s.last_reached_at, s.callback_owed_since, s.last_bad_news_at, \
                      s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until, \
@@ -71,8 +71,10 @@ impl Store {
                           AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
                         ORDER BY e.occurred_at DESC LIMIT 1) \
                      FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
-                     WHERE c.archived = 0 ORDER BY c.id",
-                )
+                     WHERE c.archived = 0 AND NOT {} ORDER BY c.id",
+                    // A customer handed over to someone else is theirs to call.
+                    super::ownership::read_only("c")
+                ))
                 .map_err(&fail)?;
             let mut rows = statement.query([]).map_err(&fail)?;
             while let Some(row) = rows.next().map_err(&fail)? {
@@ -227,6 +229,11 @@ impl Store {
             f.open_items.sort_by_key(|item| item.entry_id);
         }
         self.attach_pending_announcements(&mut facts, &index, today)?;
+        for (customer, handover) in self.take_overs()? {
+            if let Some(&i) = index.get(&customer.0) {
+                facts[i].taken_over = Some(handover);
+            }
+        }
         Ok(facts)
     }
 

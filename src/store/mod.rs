@@ -13,6 +13,7 @@ mod error;
 mod facts;
 mod insights;
 mod merge;
+pub mod ownership;
 pub mod private_files;
 mod reports;
 pub mod schema;

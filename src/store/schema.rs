@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 4;
+pub const CURRENT_VERSION: i32 = 5;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -148,6 +148,13 @@ pub fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::R
             // renumbered when merged beside other upgrades; it touches no other table's data.
             3 => {
                 tx.execute_batch(&super::sync::upgrade_sql())?;
+            }
+            // Ownership (issue 13): who owns each customer in the team, who wrote each
+            // pulled entry, and triggers keeping a customer handed over to someone else
+            // read-only. Self-contained (see `super::ownership::upgrade_sql`); it adds
+            // columns the sync triggers do not send, so they stay as step 3 made them.
+            4 => {
+                tx.execute_batch(&super::ownership::upgrade_sql())?;
             }
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(

@@ -18,7 +18,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value as JsonValue};
 
-use super::{Result, Store, StoreError, summary};
+use super::{Result, Store, StoreError, ownership, summary};
 use crate::domain::CustomerId;
 use crate::domain::hlc::HybridClock;
 
@@ -464,6 +464,7 @@ impl Store {
             let device = state(tx, "device_id")?.unwrap_or_default();
             let mut clock = HybridClock::resume(&device, &state(tx, "hlc")?.unwrap_or_default());
             let mode = state(tx, "mode")?.unwrap_or_default();
+            let me = state(tx, "login")?.unwrap_or_default();
             set_state(tx, "mode", MODE_APPLYING)?;
             let mut stats = ApplyStats::default();
             let mut touched = BTreeSet::new();
@@ -473,7 +474,7 @@ impl Store {
                     continue;
                 }
                 tx.execute_batch("SAVEPOINT apply_event")?;
-                match apply_event(tx, event, &mut touched, &mut stats) {
+                match apply_event(tx, event, &me, &mut touched, &mut stats) {
                     Ok(true) => {
                         stats.applied += 1;
                         tx.execute_batch("RELEASE apply_event")?;
@@ -616,6 +617,7 @@ fn local_id(tx: &Transaction<'_>, table: &str, gid: &str) -> rusqlite::Result<Op
 fn apply_event(
     tx: &Transaction<'_>,
     event: &IncomingEvent,
+    me: &str,
     touched: &mut BTreeSet<CustomerId>,
     stats: &mut ApplyStats,
 ) -> rusqlite::Result<bool> {
@@ -626,6 +628,34 @@ fn apply_event(
         _ => return Ok(false),
     };
     let existing = local_id(tx, table, &event.entity_gid)?;
+    if table == "customers" && matches!(event.op.as_str(), "handover" | "share") {
+        let Some(id) = existing else {
+            return Ok(false);
+        };
+        touched.insert(CustomerId(id));
+        if event.op == "share" {
+            return ownership::apply_share(tx, id, &payload, me);
+        }
+        if !ownership::apply_handover(tx, id, &payload, me)? {
+            return Ok(false);
+        }
+        // The handover's timeline note travels inside it, with its own id, so every copy
+        // (the former rep's, the new rep's, the manager's) holds the same entry.
+        let (Some(gid), Some(entry)) = (
+            payload.get("entry_gid").and_then(JsonValue::as_str),
+            payload.get("entry"),
+        ) else {
+            return Ok(false);
+        };
+        let note = IncomingEvent {
+            entity: "entry".to_owned(),
+            entity_gid: gid.to_owned(),
+            op: "insert".to_owned(),
+            payload: entry.to_string(),
+            ..event.clone()
+        };
+        return apply_event(tx, &note, me, touched, stats);
+    }
     // Local values of the mapped fields: `customer` and `related` travel as global ids.
     let mut columns: Vec<(String, SqlValue)> = Vec::new();
     for (field, value) in &payload {
@@ -667,6 +697,17 @@ fn apply_event(
         ("insert", None) => {
             let mut names = vec!["gid".to_owned()];
             let mut values = vec![SqlValue::Text(event.entity_gid.clone())];
+            // Who created it: a pulled customer belongs to its creator until handed over;
+            // a pulled entry names its author on the timeline.
+            names.push(
+                if table == "customers" {
+                    "team_owner"
+                } else {
+                    "author"
+                }
+                .to_owned(),
+            );
+            values.push(SqlValue::Text(event.author.clone()));
             for (name, value) in columns {
                 names.push(name);
                 values.push(value);
@@ -708,6 +749,10 @@ fn apply_event(
                 // When a row was last edited is bookkeeping, not a value anyone chose: it
                 // follows the later change like any field, but is no conflict to report.
                 let bookkeeping = field == "updated_at";
+                // The very change already applied (a history replayed after a handover).
+                if local_clock.as_deref() == Some(event.hlc.as_str()) {
+                    continue;
+                }
                 if let Some(local) = &local_clock
                     && local.as_str() >= event.hlc.as_str()
                 {

@@ -61,6 +61,30 @@ pub enum TeamError {
     )]
     BadLogin { login: String },
 
+    /// A handover asked for by someone who is not a manager.
+    #[error(
+        "Only a manager may hand customers over, and {login} is not one: ask your manager to do it."
+    )]
+    NotManager { login: String },
+
+    /// No customer the caller may see matches what was typed.
+    #[error(
+        "No customer you may see in the team database is named or numbered {what:?}: check the name (as in `candor team rank`) or use the customer's id."
+    )]
+    NoSuchCustomer { what: String },
+
+    /// More than one customer has the name typed.
+    #[error(
+        "{count} customers in the team database are named {what:?}: use the customer's id instead."
+    )]
+    AmbiguousCustomer { what: String, count: usize },
+
+    /// The login named is not in the team.
+    #[error(
+        "Nobody in the team has the login {login:?}: add them with `candor team add-rep` first, or check the spelling."
+    )]
+    NoSuchRep { login: String },
+
     /// Another server failure.
     #[error("The team database failed: {detail}.")]
     Server { detail: String },

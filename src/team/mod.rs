@@ -7,6 +7,7 @@
 mod credentials;
 mod error;
 mod handle;
+pub mod handover;
 pub mod roles;
 pub mod schema;
 mod server;
@@ -15,6 +16,7 @@ pub mod sync;
 pub use credentials::{PasswordPlace, lookup_password, password_file, save_password};
 pub use error::TeamError;
 pub use handle::{SyncHandle, SyncState};
+pub use handover::{HandedOver, HandoverScope};
 pub use server::{TeamAddress, TlsMode};
 pub use sync::{SyncProgress, SyncReport};
 
@@ -117,6 +119,80 @@ impl TeamConnection {
         let server = self.address.server();
         let login = self.address.login().to_owned();
         sync::sync(store, &mut self.client, &server, &login, now_ms, progress)
+    }
+
+    /// Hands customers over to `to` (manager only), in one transaction; `at_local` is
+    /// when, for the timeline note. Returns the customers moved (none already `to`'s).
+    pub fn hand_over(
+        &mut self,
+        scope: &HandoverScope,
+        to: &str,
+        note: &str,
+        at_local: chrono::NaiveDateTime,
+        now_ms: i64,
+    ) -> Result<Vec<HandedOver>, TeamError> {
+        self.check()?;
+        let login = self.address.login().to_owned();
+        if !handover::is_manager(&mut self.client).map_err(self.fail())? {
+            return Err(TeamError::NotManager { login });
+        }
+        if !handover::is_rep(&mut self.client, to).map_err(self.fail())? {
+            return Err(TeamError::NoSuchRep {
+                login: to.to_owned(),
+            });
+        }
+        let gids = match scope {
+            HandoverScope::Customer(what) => {
+                let found = handover::find_customer(&mut self.client, what)
+                    .map_err(|e| handover::find_failed(e, what, self.fail()))?;
+                handover::HandoverGids::Customers(vec![found.gid])
+            }
+            HandoverScope::AllOf(former) => {
+                if !handover::is_rep(&mut self.client, former).map_err(self.fail())? {
+                    return Err(TeamError::NoSuchRep {
+                        login: former.clone(),
+                    });
+                }
+                handover::HandoverGids::AllOf(former.clone())
+            }
+        };
+        let at_local = crate::domain::dates::format_datetime(at_local);
+        let stamp = handover::admin_stamp(&login, now_ms);
+        let device = handover::admin_device(&login);
+        handover::hand_over(
+            &mut self.client,
+            &gids,
+            to,
+            note,
+            &at_local,
+            &stamp,
+            &device,
+        )
+        .map_err(self.fail())
+    }
+
+    /// Shares a customer (by id or name) with `with`, who may then log calls and problems
+    /// on it; its rep or a manager may. Returns the customer and whether it was new.
+    pub fn share(
+        &mut self,
+        customer: &str,
+        with: &str,
+        now_ms: i64,
+    ) -> Result<(handover::TeamCustomer, bool), TeamError> {
+        self.check()?;
+        let login = self.address.login().to_owned();
+        if !handover::is_rep(&mut self.client, with).map_err(self.fail())? {
+            return Err(TeamError::NoSuchRep {
+                login: with.to_owned(),
+            });
+        }
+        let found = handover::find_customer(&mut self.client, customer)
+            .map_err(|e| handover::find_failed(e, customer, self.fail()))?;
+        let stamp = handover::admin_stamp(&login, now_ms);
+        let device = handover::admin_device(&login);
+        let added = handover::share(&mut self.client, &found.gid, with, &stamp, &device)
+            .map_err(self.fail())?;
+        Ok((found, added))
     }
 
     /// The raw client, for administration tests.

@@ -13,7 +13,7 @@
 use postgres::Transaction;
 
 /// The newest team schema this Candor knows.
-pub const TEAM_SCHEMA_VERSION: i32 = 1;
+pub const TEAM_SCHEMA_VERSION: i32 = 2;
 
 /// The role that owns the schema; nobody logs in as it.
 pub const OWNER_ROLE: &str = "candor_owner";
@@ -197,6 +197,190 @@ GRANT SELECT ON candor.schema_version, candor.team, candor.reps, candor.customer
 GRANT SELECT, INSERT ON candor.events TO candor_rep;
 "#;
 
+/// Version 2 (issue 13): ownership. A manager hands customers over from one rep to another
+/// (`hand_over`), and a customer's rep or a manager shares a customer with a colleague
+/// (`share_customer`). Both write events of their own, so every copy of the journal learns
+/// of them by the usual pull: the new rep backfills the customer's history, the former rep's
+/// copy becomes read-only. Self-contained, so it can be renumbered when merged.
+const UPGRADE_1_TO_2: &str = r#"
+-- Handovers and shares are events too, but only their functions write them: a rep pushes
+-- inserts, updates and purges only, so nobody forges a handover.
+ALTER TABLE candor.events DROP CONSTRAINT events_op_check;
+ALTER TABLE candor.events ADD CONSTRAINT events_op_check
+    CHECK (op IN ('insert', 'update', 'purge', 'handover', 'share'));
+
+DROP POLICY rep_write ON candor.events;
+CREATE POLICY rep_write ON candor.events FOR INSERT TO candor_rep
+    WITH CHECK (author = current_user AND op IN ('insert', 'update', 'purge') AND (
+        EXISTS (SELECT 1 FROM candor.customers c
+                WHERE c.gid = events.customer_gid
+                  AND (c.owner_login = current_user
+                       OR EXISTS (SELECT 1 FROM candor.customer_shares s
+                                  WHERE s.customer_gid = c.gid AND s.login = current_user)))
+        OR NOT candor.customer_exists(events.customer_gid)));
+
+-- The former rep reads the handover that took a customer away (and nothing newer of it),
+-- so their copy learns it is no longer theirs.
+DROP POLICY rep_read ON candor.events;
+CREATE POLICY rep_read ON candor.events FOR SELECT TO candor_rep
+    USING (author = current_user
+        OR EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = events.customer_gid)
+        OR (op = 'handover' AND payload ->> 'from' = current_user));
+CREATE INDEX events_handovers ON candor.events ((payload ->> 'to'), seq)
+    WHERE op IN ('handover', 'share');
+
+-- As version 1, plus: a handover carries its timeline note (so the former rep's copy gets
+-- it too, with the same id); a share changes no projected row.
+CREATE OR REPLACE FUNCTION candor.project_event()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.op = 'handover' THEN
+        INSERT INTO candor.entries (gid, data, created_hlc, updated_hlc)
+        VALUES ((NEW.payload ->> 'entry_gid')::uuid, NEW.payload -> 'entry', NEW.hlc, NEW.hlc)
+        ON CONFLICT (gid) DO NOTHING;
+        RETURN NULL;
+    ELSIF NEW.op = 'share' THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.entity = 'customer' THEN
+        IF NEW.op = 'insert' THEN
+            INSERT INTO candor.customers (gid, owner_login, data, created_hlc, updated_hlc)
+            VALUES (NEW.entity_gid, NEW.author, NEW.payload, NEW.hlc, NEW.hlc)
+            ON CONFLICT (gid) DO NOTHING;
+        ELSIF NEW.op = 'update' THEN
+            UPDATE candor.customers SET
+                data = candor.lww_data(data, clock, NEW.payload, NEW.hlc),
+                clock = candor.lww_clock(clock, NEW.payload, NEW.hlc),
+                updated_hlc = GREATEST(updated_hlc, NEW.hlc COLLATE "C")
+            WHERE gid = NEW.entity_gid;
+        ELSIF NEW.op = 'purge' THEN
+            DELETE FROM candor.customers WHERE gid = NEW.entity_gid;
+        END IF;
+    ELSE
+        IF NEW.op = 'insert' THEN
+            INSERT INTO candor.entries (gid, data, created_hlc, updated_hlc)
+            VALUES (NEW.entity_gid, NEW.payload, NEW.hlc, NEW.hlc)
+            ON CONFLICT (gid) DO NOTHING;
+        ELSIF NEW.op = 'update' THEN
+            UPDATE candor.entries SET
+                data = candor.lww_data(data, clock, NEW.payload, NEW.hlc),
+                clock = candor.lww_clock(clock, NEW.payload, NEW.hlc),
+                updated_hlc = GREATEST(updated_hlc, NEW.hlc COLLATE "C")
+            WHERE gid = NEW.entity_gid;
+        ELSIF NEW.op = 'purge' THEN
+            DELETE FROM candor.entries WHERE gid = NEW.entity_gid;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Moves customers to `new_owner` in one transaction, each with a handover event that
+-- carries its timeline note. Runs as the owner, so it checks the caller itself: the login
+-- (session_user; current_user is the owner here) must be a manager. EXECUTE is granted to
+-- managers only, so a rep is refused before it even runs.
+CREATE FUNCTION candor.hand_over(customer_gids uuid[], new_owner text, note text,
+                                 at_local text, stamp text, device text)
+RETURNS TABLE (customer uuid, customer_name text, former_owner text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller text := session_user;
+    c record;
+    entry uuid;
+    to_name text;
+    by_name text;
+    from_name text;
+    summary text;
+BEGIN
+    IF NOT pg_has_role(caller, 'candor_manager', 'MEMBER') THEN
+        RAISE EXCEPTION 'only a manager may hand customers over'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT r.full_name INTO to_name FROM candor.reps r WHERE r.login = new_owner;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'nobody in the team has the login %', new_owner
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT COALESCE((SELECT r.full_name FROM candor.reps r WHERE r.login = caller), caller)
+        INTO by_name;
+    -- Pushes are serialised by this lock so that seq order is commit order (see sync.rs).
+    PERFORM pg_advisory_xact_lock(4242002);
+    FOR c IN SELECT cu.gid, cu.name, cu.owner_login FROM candor.customers cu
+             WHERE cu.gid = ANY (customer_gids) AND cu.owner_login <> new_owner
+             ORDER BY cu.gid FOR UPDATE LOOP
+        SELECT COALESCE((SELECT r.full_name FROM candor.reps r WHERE r.login = c.owner_login),
+                        c.owner_login) INTO from_name;
+        entry := gen_random_uuid();
+        summary := format('Handed over from %s to %s by %s', from_name, to_name, by_name)
+            || CASE WHEN COALESCE(note, '') = '' THEN '' ELSE ': ' || note END;
+        UPDATE candor.customers SET owner_login = new_owner WHERE gid = c.gid;
+        DELETE FROM candor.customer_shares s WHERE s.customer_gid = c.gid AND s.login = new_owner;
+        INSERT INTO candor.events (id, device_id, author, hlc, entity, entity_gid, customer_gid,
+                                   op, payload)
+        VALUES (gen_random_uuid(), device, caller, stamp, 'customer', c.gid, c.gid, 'handover',
+            jsonb_build_object('from', c.owner_login, 'from_name', from_name,
+                'to', new_owner, 'to_name', to_name, 'by', caller, 'by_name', by_name,
+                'at', at_local, 'note', COALESCE(note, ''), 'entry_gid', entry,
+                'entry', jsonb_build_object('customer', c.gid, 'related', NULL, 'kind', 'note',
+                    'occurred_at', at_local, 'summary', summary, 'is_open', 0,
+                    'created_at', at_local, 'updated_at', at_local)));
+        customer := c.gid;
+        customer_name := c.name;
+        former_owner := c.owner_login;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- Shares a customer with a colleague, who may then log calls and problems on it. Its rep
+-- or a manager may; the event tells the colleague's copy to fetch the customer's history.
+CREATE FUNCTION candor.share_customer(target uuid, with_login text, stamp text,
+                                      device text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller text := session_user;
+    owner text;
+    to_name text;
+BEGIN
+    SELECT cu.owner_login INTO owner FROM candor.customers cu WHERE cu.gid = target
+        FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no such customer' USING ERRCODE = 'no_data_found';
+    END IF;
+    IF owner <> caller AND NOT pg_has_role(caller, 'candor_manager', 'MEMBER') THEN
+        RAISE EXCEPTION 'only the customer''s rep or a manager may share it'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT r.full_name INTO to_name FROM candor.reps r WHERE r.login = with_login;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'nobody in the team has the login %', with_login
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF owner = with_login THEN
+        RETURN false;
+    END IF;
+    INSERT INTO candor.customer_shares (customer_gid, login) VALUES (target, with_login)
+        ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_advisory_xact_lock(4242002);
+    INSERT INTO candor.events (id, device_id, author, hlc, entity, entity_gid, customer_gid, op,
+                               payload)
+    VALUES (gen_random_uuid(), device, caller, stamp, 'customer', target, target,
+        'share', jsonb_build_object('to', with_login, 'to_name', to_name, 'by', caller));
+    RETURN true;
+END
+$$;
+
+REVOKE ALL ON FUNCTION candor.hand_over(uuid[], text, text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION candor.hand_over(uuid[], text, text, text, text, text) TO candor_manager;
+REVOKE ALL ON FUNCTION candor.share_customer(uuid, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION candor.share_customer(uuid, text, text, text) TO candor_rep;
+GRANT USAGE ON SCHEMA candor TO candor_manager;
+"#;
+
 /// The roles, created once per PostgreSQL cluster (two teams in one cluster share them).
 const ROLES: &str = r#"
 DO $$
@@ -289,7 +473,10 @@ pub fn init(client: &mut postgres::Client) -> Result<InitOutcome, InitRefusal> {
         if step == 0 {
             tx.batch_execute(SCHEMA_V1)?;
         }
-        // Future upgrades: `step == 1 => …`, each saying why.
+        if step == 1 {
+            tx.batch_execute(UPGRADE_1_TO_2)?;
+        }
+        // Future upgrades: `step == 2 => …`, each saying why.
     }
     tx.execute("DELETE FROM candor.schema_version", &[])?;
     tx.execute(

@@ -7,6 +7,7 @@
 //! moves in the same local transaction that applies the batch.
 
 use crate::store::Store;
+use crate::store::ownership::TeamRep;
 use crate::store::sync::{IncomingEvent, OutgoingEvent};
 
 use super::{TeamError, schema};
@@ -29,6 +30,9 @@ pub struct SyncReport {
     pub conflicts: u64,
     /// Pulled events that could not be applied.
     pub skipped: u64,
+    /// Local changes to customers now owned by someone else, which the server would refuse:
+    /// not sent (they stay in this journal only).
+    pub refused: u64,
 }
 
 impl std::fmt::Display for SyncReport {
@@ -44,6 +48,13 @@ impl std::fmt::Display for SyncReport {
         )?;
         if self.skipped > 0 {
             write!(f, ", {} could not be applied", self.skipped)?;
+        }
+        if self.refused > 0 {
+            write!(
+                f,
+                ", {} not sent (customers handed over to another rep)",
+                self.refused
+            )?;
         }
         Ok(())
     }
@@ -72,13 +83,46 @@ pub fn check_schema(client: &mut postgres::Client) -> Result<(i32, String), post
     Ok((found, team))
 }
 
-/// Sends one batch in one server transaction; returns how many were new to the server.
+/// Sends one batch in one server transaction; returns how many were new to the server and
+/// how many were left out because their customer belongs to someone else now (a handover
+/// the journal had not heard of when the change was made): the server would refuse them,
+/// and one refused event must not block every later sync.
 pub fn push_batch(
     client: &mut postgres::Client,
     device_id: &str,
     batch: &[OutgoingEvent],
-) -> Result<u64, postgres::Error> {
-    let column = |get: fn(&OutgoingEvent) -> &str| -> Vec<&str> { batch.iter().map(get).collect() };
+) -> Result<(u64, u64), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])?;
+    let mut customers: Vec<&str> = batch
+        .iter()
+        .map(|e| e.customer_gid.as_str())
+        .filter(|gid| !gid.is_empty())
+        .collect();
+    customers.sort_unstable();
+    customers.dedup();
+    // Existing customers this login may not write (an invisible one is someone else's too).
+    let refused: Vec<String> = tx
+        .query(
+            "SELECT g FROM unnest($1::text[]) AS g \
+             WHERE candor.customer_exists(g::uuid) AND NOT EXISTS ( \
+                 SELECT 1 FROM candor.customers c WHERE c.gid = g::uuid \
+                   AND (c.owner_login = current_user OR EXISTS ( \
+                        SELECT 1 FROM candor.customer_shares s \
+                        WHERE s.customer_gid = c.gid AND s.login = current_user)))",
+            &[&customers],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let kept: Vec<&OutgoingEvent> = batch
+        .iter()
+        .filter(|e| !refused.iter().any(|gid| *gid == e.customer_gid))
+        .collect();
+    let left_out = (batch.len() - kept.len()) as u64;
+    let batch = kept;
+    let column =
+        |get: fn(&OutgoingEvent) -> &str| -> Vec<&str> { batch.iter().map(|e| get(e)).collect() };
     let ids = column(|e| &e.id);
     let hlcs = column(|e| &e.hlc);
     let entities = column(|e| &e.entity);
@@ -86,8 +130,6 @@ pub fn push_batch(
     let customer_gids = column(|e| &e.customer_gid);
     let ops = column(|e| &e.op);
     let payloads = column(|e| &e.payload);
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])?;
     let inserted = tx.execute(
         "INSERT INTO candor.events (id, device_id, hlc, entity, entity_gid, customer_gid, op, payload) \
          SELECT t.id::uuid, $1, t.hlc, t.entity, t.entity_gid::uuid, t.customer_gid::uuid, t.op, \
@@ -108,7 +150,7 @@ pub fn push_batch(
         ],
     )?;
     tx.commit()?;
-    Ok(inserted)
+    Ok((inserted, left_out))
 }
 
 /// Reads up to `limit` events after `cursor` that this login may see, in sequence order.
@@ -122,8 +164,59 @@ pub fn pull_batch(
          FROM candor.events WHERE seq > $1 ORDER BY seq LIMIT $2",
         &[&cursor, &(limit as i64)],
     )?;
-    Ok(rows
+    Ok(incoming(&rows))
+}
+
+/// Customers handed over or shared to this login after `cursor`: their history up to the
+/// cursor became visible after the cursor had passed it.
+pub fn newly_visible(
+    client: &mut postgres::Client,
+    cursor: i64,
+) -> Result<Vec<String>, postgres::Error> {
+    let rows = client.query(
+        "SELECT DISTINCT customer_gid::text FROM candor.events \
+         WHERE op IN ('handover', 'share') AND payload ->> 'to' = current_user AND seq > $1",
+        &[&cursor],
+    )?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}
+
+/// Up to `limit` events of `customers` numbered after `after` and up to `cursor`, in
+/// sequence order: the history a cursor alone cannot deliver once ownership changed.
+pub fn backfill_batch(
+    client: &mut postgres::Client,
+    customers: &[String],
+    after: i64,
+    cursor: i64,
+    limit: usize,
+) -> Result<Vec<IncomingEvent>, postgres::Error> {
+    let rows = client.query(
+        "SELECT seq, id::text, device_id, author, hlc, entity, entity_gid::text, op, payload::text \
+         FROM candor.events WHERE customer_gid = ANY($1::text[]::uuid[]) AND seq > $2 AND seq <= $3 \
+         ORDER BY seq LIMIT $4",
+        &[&customers, &after, &cursor, &(limit as i64)],
+    )?;
+    Ok(incoming(&rows))
+}
+
+/// The team's people, for names on the timeline ("by Maria") and the handover dialog.
+pub fn team_reps(client: &mut postgres::Client) -> Result<Vec<TeamRep>, postgres::Error> {
+    Ok(client
+        .query(
+            "SELECT login, full_name, is_manager FROM candor.reps ORDER BY login",
+            &[],
+        )?
         .iter()
+        .map(|row| TeamRep {
+            login: row.get(0),
+            name: row.get(1),
+            is_manager: row.get(2),
+        })
+        .collect())
+}
+
+fn incoming(rows: &[postgres::Row]) -> Vec<IncomingEvent> {
+    rows.iter()
         .map(|row| IncomingEvent {
             seq: row.get(0),
             id: row.get(1),
@@ -135,7 +228,7 @@ pub fn pull_batch(
             op: row.get(7),
             payload: row.get(8),
         })
-        .collect())
+        .collect()
 }
 
 /// Pushes every local change, then pulls and applies every visible change of others.
@@ -163,6 +256,8 @@ pub fn sync(
         });
     }
     store.start_sync_recording()?;
+    store.set_team_login(login)?;
+    store.set_team_reps(&team_reps(client).map_err(pg)?)?;
     while store.seal_outbox(now_ms, 5_000)? > 0 {}
     let device = store.sync_device_id()?;
     let mut report = SyncReport::default();
@@ -172,8 +267,9 @@ pub fn sync(
         let Some(last) = batch.last() else {
             break;
         };
-        push_batch(client, &device, &batch).map_err(pg)?;
+        let (_, refused) = push_batch(client, &device, &batch).map_err(pg)?;
         store.mark_sent(last.seq)?;
+        report.refused += refused;
         report.sent += batch.len() as u64;
         progress(SyncProgress::Sending {
             done: report.sent,
@@ -182,6 +278,31 @@ pub fn sync(
     }
     let mut cursor = store.pull_cursor(&team_id)?;
     let mut pulled = 0;
+    // A customer handed over (or shared) to this login since the last pull: its history up
+    // to the cursor is fetched first, then the pull below brings everything after it in
+    // order. Replaying what the journal has already is harmless (inserts of known rows are
+    // ignored, a field change already applied carries the same stamp), so a sync killed
+    // halfway simply does it again.
+    let customers = newly_visible(client, cursor).map_err(pg)?;
+    if !customers.is_empty() {
+        let mut after = 0;
+        loop {
+            let batch = backfill_batch(client, &customers, after, cursor, BATCH).map_err(pg)?;
+            let Some(last) = batch.last() else {
+                break;
+            };
+            after = last.seq;
+            let stats = store.apply_pulled(&team_id, &batch, cursor, now_ms)?;
+            report.received += stats.applied;
+            report.conflicts += stats.conflicts;
+            report.skipped += stats.skipped;
+            pulled += batch.len() as u64;
+            progress(SyncProgress::Receiving { done: pulled });
+            if batch.len() < BATCH {
+                break;
+            }
+        }
+    }
     loop {
         let batch = pull_batch(client, cursor, BATCH).map_err(pg)?;
         let Some(last) = batch.last() else {
