@@ -227,7 +227,10 @@ fn team_init_twice_changes_nothing_and_a_newer_schema_is_refused() {
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        message.contains("uses team schema version 99, newer than this Candor understands (up to 1): update Candor"),
+        message.contains(&format!(
+            "uses team schema version 99, newer than this Candor understands (up to {}): update Candor",
+            candor::team::schema::TEAM_SCHEMA_VERSION
+        )),
         "{message}"
     );
     assert_eq!(message.lines().count(), 1, "{message}");
