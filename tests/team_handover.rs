@@ -873,3 +873,154 @@ fn a_version_4_journal_that_syncs_upgrades_to_the_ownership_step() {
         .unwrap();
     assert_eq!(version, candor::store::schema::CURRENT_VERSION);
 }
+
+mod ui {
+    use super::*;
+    use candor::app::{CandorApp, FixedClock, Prefs};
+    use candor::team::SERVER_SETTING;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    fn harness_for(path: &Path, now: NaiveDateTime) -> Harness<'static, CandorApp> {
+        let app = CandorApp::open(
+            path.to_path_buf(),
+            Prefs::default(),
+            Box::new(FixedClock(now)),
+        );
+        Harness::builder()
+            .with_size(egui::vec2(1400.0, 900.0))
+            .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app)
+    }
+
+    fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
+        let owned = name.to_owned();
+        harness
+            .get_all_by(move |node| node.label().is_some_and(|label| label.starts_with(&owned)))
+            .next()
+            .expect("the customer is listed")
+            .click();
+        harness.run();
+    }
+
+    fn wait_until(
+        harness: &mut Harness<'static, CandorApp>,
+        mut done: impl FnMut(&Harness<'static, CandorApp>) -> bool,
+    ) {
+        for _ in 0..1_000 {
+            if done(harness) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            harness.step();
+        }
+        panic!("the background work did not finish in 20 s");
+    }
+
+    #[test]
+    fn a_manager_hands_a_customer_over_from_its_header_and_the_new_rep_sees_why_to_call() {
+        let team = Team::new("ui");
+        let dir = tempfile::tempdir().unwrap();
+        let maria_path = dir.path().join("maria.sqlite3");
+        let ben_path = dir.path().join("ben.sqlite3");
+        let meg_path = dir.path().join("meg.sqlite3");
+        let (acme, _) = marias_journal(&maria_path);
+        let mut maria = Store::open(&maria_path).unwrap();
+        team.sync("ann", &mut maria, T0);
+        let mut ben = Store::open(&ben_path).unwrap();
+        team.sync("bob", &mut ben, T0 + 1_000);
+        drop(ben);
+
+        // Meg's journal knows the team and her saved password, as File → Team… leaves it.
+        // This test binary's only reader of the password file is this test.
+        let password_file = dir.path().join("pgpass");
+        // SAFETY: set before the app starts its threads; no other test here reads it.
+        unsafe { std::env::set_var("PGPASSFILE", &password_file) };
+        let address = TeamAddress::parse(&team.url("meg")).unwrap();
+        candor::team::save_password(&address, &format!("pw-{}", team.login("meg"))).unwrap();
+        let mut meg = Store::open(&meg_path).unwrap();
+        team.sync("meg", &mut meg, T0 + 2_000);
+        meg.set_team_setting(SERVER_SETTING, address.saved_text())
+            .unwrap();
+        drop(meg);
+
+        let mut harness = harness_for(&meg_path, at(3, 3, 9));
+        harness.run();
+        select_customer(&mut harness, "Acme Tools");
+        harness.get_by_label_contains("Maria's customer: this copy is read-only.");
+        harness.get_by_label("Hand over…").click();
+        harness.run();
+        harness.get_by_label("Hand over").click();
+        harness.run();
+        harness.get_by_label("Choose the rep who takes the customer over.");
+        harness
+            .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Hand over to")
+            .click();
+        harness.run();
+        harness
+            .get_by_label(&format!("Ben ({})", team.login("bob")))
+            .click();
+        harness.run();
+        let note = "Note for the timeline (why, what they should know)";
+        harness.get_by_label(note).focus();
+        harness.run();
+        harness
+            .get_by_label(note)
+            .type_text("Maria moves to key accounts");
+        harness.run();
+        harness.get_by_label("Hand over").click();
+        harness.step();
+        wait_until(&mut harness, |h| {
+            h.query_by_label_contains("Handed Acme Tools over to Ben")
+                .is_some()
+        });
+        assert_eq!(team.owner_of("Acme Tools"), team.login("bob"));
+        drop(harness);
+
+        // Ben's Call them first says why to call; his timeline says who wrote what.
+        let mut ben = Store::open(&ben_path).unwrap();
+        team.sync("bob", &mut ben, T0 + 3_000);
+        drop(ben);
+        let mut harness = harness_for(&ben_path, at(3, 4, 9));
+        harness.run();
+        harness.get_by_label_contains(
+            "You took over from Maria on 3 March: introduce yourself and confirm the 2 open promises Maria made",
+        );
+        select_customer(&mut harness, "Acme Tools");
+        harness.get_by_label_contains("Yours since 3 March 2026: taken over from Maria");
+        let by_maria = harness
+            .get_all_by(|n| {
+                n.label()
+                    .is_some_and(|l| l.contains("Intro call") && l.contains("by Maria"))
+            })
+            .count();
+        assert_eq!(by_maria, 1);
+        let by_meg = harness
+            .get_all_by(|n| {
+                n.label().is_some_and(|l| {
+                    l.contains("Maria moves to key accounts") && l.contains("by Meg")
+                })
+            })
+            .count();
+        assert_eq!(by_meg, 1);
+        assert!(
+            harness.query_by_label("Hand over…").is_none(),
+            "Ben is no manager"
+        );
+        drop(harness);
+
+        // Maria's copy says why it is read-only and refuses a change with one sentence.
+        team.sync("ann", &mut maria, T0 + 4_000);
+        drop(maria);
+        let mut harness = harness_for(&maria_path, at(3, 4, 9));
+        harness.run();
+        select_customer(&mut harness, "Acme Tools");
+        harness
+            .get_by_label_contains("Handed over to Ben on 3 March 2026: this copy is read-only.");
+        harness.get_by_label("Archive").click();
+        harness.run();
+        harness.get_by_label_contains("This customer now belongs to another rep of your team");
+        drop(harness);
+        let maria = Store::open(&maria_path).unwrap();
+        assert!(!maria.customer(acme).unwrap().archived);
+    }
+}
