@@ -966,3 +966,53 @@ fn openers_say_due_today_speak_of_your_order_and_never_nest_quotes() {
     );
     assert!(!opener.contains("I promised"), "{opener}");
 }
+
+#[test]
+fn a_customer_handed_over_to_you_is_on_the_list_until_a_call_reaches_them() {
+    use candor::domain::rank::{TakenOver, weights};
+    let mut facts = calm(7, "Acme Tools");
+    // Reached by the former rep before the handover: that does not introduce the new one.
+    facts.last_reached_at = Some(at(days_ago(3), 10));
+    facts.taken_over = Some(TakenOver {
+        from: "Maria".into(),
+        at: at(days_ago(2), 9),
+    });
+    // Far-off promises: nothing else pending but the handover.
+    facts.open_items = vec![
+        promise_item(1, days_ahead(40), None),
+        promise_item(2, days_ahead(50), None),
+    ];
+    assert_lifts(facts.clone(), ReasonKind::TookOver);
+    assert_eq!(reasons(&facts), [ReasonKind::TookOver]);
+    let ranked = score_customer(&facts, today(), &RankSettings::default()).unwrap();
+    let reason = ranked.top_reason().unwrap();
+    let on = days_ago(2).format("%-d %B").to_string();
+    assert_eq!(
+        reason.text,
+        format!(
+            "You took over from Maria on {on}: introduce yourself and confirm the 2 open promises Maria made"
+        )
+    );
+    assert_eq!(
+        reason.points,
+        weights::TOOK_OVER + 2 * weights::TOOK_OVER_PER_PROMISE
+    );
+    assert!(
+        ranked.opener.contains("I've taken over from Maria"),
+        "{}",
+        ranked.opener
+    );
+    // A call that reached them after the handover settles it.
+    let mut reached = facts.clone();
+    reached.last_reached_at = Some(at(days_ago(1), 10));
+    assert!(!reasons(&reached).contains(&ReasonKind::TookOver));
+    // Without open promises there is nothing to confirm, only to introduce oneself.
+    let mut empty = facts;
+    empty.open_items.clear();
+    let ranked = score_customer(&empty, today(), &RankSettings::default()).unwrap();
+    assert_eq!(
+        ranked.top_reason().unwrap().text,
+        format!("You took over from Maria on {on}: introduce yourself")
+    );
+    assert_eq!(ranked.score, weights::TOOK_OVER);
+}

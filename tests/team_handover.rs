@@ -39,15 +39,17 @@ struct Team {
 
 impl Team {
     fn new(prefix: &str) -> Self {
+        Self::at_version(prefix, candor::team::schema::TEAM_SCHEMA_VERSION)
+    }
+
+    /// A team whose schema is at `version` (older ones to test an upgrade).
+    fn at_version(prefix: &str, version: i32) -> Self {
         let db = cluster().database(&format!("h_{prefix}"));
         let team = Self {
             db,
             prefix: prefix.to_owned(),
         };
-        cargo_bin_cmd!("candor")
-            .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
-            .assert()
-            .success();
+        candor::team::schema::init_to(&mut cluster().admin(&team.db), version).unwrap();
         for (who, name, manager) in [
             ("ann", "Maria", false),
             ("bob", "Ben", false),
@@ -816,6 +818,71 @@ fn whoever_hears_about_a_problem_on_a_shared_customer_logs_it_and_its_rep_sees_w
     assert_eq!(authors.len(), 1, "her own entries carry no name");
 }
 
+#[test]
+fn a_version_1_team_database_upgrades_and_keeps_everything_it_held() {
+    let team = Team::at_version("upgrade", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let maria_path = dir.path().join("maria.sqlite3");
+    let ben_path = dir.path().join("ben.sqlite3");
+    marias_journal(&maria_path);
+    let mut maria = Store::open(&maria_path).unwrap();
+    team.sync("ann", &mut maria, T0);
+    let mut ben = Store::open(&ben_path).unwrap();
+    team.sync("bob", &mut ben, T0 + 1_000);
+    // Version 1 has no handover yet: the command says what to do.
+    let early = handover_cli(
+        &team,
+        "meg",
+        &["--customer", "Acme Tools", "--to", &team.login("bob")],
+    );
+    assert!(!early.status.success());
+    assert!(
+        stderr(&early).contains("has team schema version 1, and handovers need version 2"),
+        "{}",
+        stderr(&early)
+    );
+
+    let upgraded = cargo_bin_cmd!("candor")
+        .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
+        .output()
+        .unwrap();
+    assert!(upgraded.status.success(), "{}", stderr(&upgraded));
+    assert!(
+        stdout(&upgraded).contains("upgraded from version 1"),
+        "{}",
+        stdout(&upgraded)
+    );
+    let moved = handover_cli(
+        &team,
+        "meg",
+        &["--customer", "Acme Tools", "--to", &team.login("bob")],
+    );
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    team.sync("bob", &mut ben, T0 + 2_000);
+    let acme = ben.customers().unwrap()[0].id;
+    assert_eq!(
+        ben.timeline(acme).unwrap().len(),
+        5,
+        "four entries and the handover note"
+    );
+    // Maria's pushes of the old schema's events still work after the upgrade.
+    let bolt = maria
+        .customers()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Bolt Ltd")
+        .unwrap()
+        .id;
+    maria
+        .add_entry(
+            reached_call(bolt, at(3, 5, 9), "After the upgrade"),
+            at(3, 5, 9),
+        )
+        .unwrap();
+    let report = team.sync("ann", &mut maria, T0 + 3_000);
+    assert_eq!((report.sent, report.refused), (1, 0));
+}
+
 fn schema_of(path: &Path) -> Vec<(String, String, Option<String>)> {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut statement = conn
@@ -892,6 +959,12 @@ mod ui {
             .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app)
     }
 
+    /// Steps the app a few frames: a journal with a team keeps repainting (its background
+    /// sync reports in), so it never "settles" as `Harness::run` expects.
+    fn settle(harness: &mut Harness<'static, CandorApp>) {
+        harness.run_steps(8);
+    }
+
     fn select_customer(harness: &mut Harness<'static, CandorApp>, name: &str) {
         let owned = name.to_owned();
         harness
@@ -899,7 +972,7 @@ mod ui {
             .next()
             .expect("the customer is listed")
             .click();
-        harness.run();
+        settle(harness);
     }
 
     fn wait_until(
@@ -944,29 +1017,29 @@ mod ui {
         drop(meg);
 
         let mut harness = harness_for(&meg_path, at(3, 3, 9));
-        harness.run();
+        settle(&mut harness);
         select_customer(&mut harness, "Acme Tools");
         harness.get_by_label_contains("Maria's customer: this copy is read-only.");
         harness.get_by_label("Hand over…").click();
-        harness.run();
+        settle(&mut harness);
         harness.get_by_label("Hand over").click();
-        harness.run();
+        settle(&mut harness);
         harness.get_by_label("Choose the rep who takes the customer over.");
         harness
             .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Hand over to")
             .click();
-        harness.run();
+        settle(&mut harness);
         harness
             .get_by_label(&format!("Ben ({})", team.login("bob")))
             .click();
-        harness.run();
+        settle(&mut harness);
         let note = "Note for the timeline (why, what they should know)";
         harness.get_by_label(note).focus();
-        harness.run();
+        settle(&mut harness);
         harness
             .get_by_label(note)
             .type_text("Maria moves to key accounts");
-        harness.run();
+        settle(&mut harness);
         harness.get_by_label("Hand over").click();
         harness.step();
         wait_until(&mut harness, |h| {
@@ -981,7 +1054,7 @@ mod ui {
         team.sync("bob", &mut ben, T0 + 3_000);
         drop(ben);
         let mut harness = harness_for(&ben_path, at(3, 4, 9));
-        harness.run();
+        settle(&mut harness);
         harness.get_by_label_contains(
             "You took over from Maria on 3 March: introduce yourself and confirm the 2 open promises Maria made",
         );
@@ -1012,12 +1085,12 @@ mod ui {
         team.sync("ann", &mut maria, T0 + 4_000);
         drop(maria);
         let mut harness = harness_for(&maria_path, at(3, 4, 9));
-        harness.run();
+        settle(&mut harness);
         select_customer(&mut harness, "Acme Tools");
         harness
             .get_by_label_contains("Handed over to Ben on 3 March 2026: this copy is read-only.");
         harness.get_by_label("Archive").click();
-        harness.run();
+        settle(&mut harness);
         harness.get_by_label_contains("This customer now belongs to another rep of your team");
         drop(harness);
         let maria = Store::open(&maria_path).unwrap();

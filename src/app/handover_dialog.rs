@@ -28,7 +28,9 @@ pub struct HandoverDialog {
     pub reps: Vec<TeamRep>,
     /// The chosen rep's login.
     pub to: Option<String>,
+    /// Goes on the customer's timeline with the handover.
     pub note: String,
+    /// Why the last attempt failed.
     pub error: Option<String>,
     server: String,
     running: Option<mpsc::Receiver<Result<String, String>>>,

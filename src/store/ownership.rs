@@ -23,11 +23,13 @@ use crate::domain::{CustomerId, EntryId};
 /// sentence.
 pub const HANDED_OVER_MARK: &str = "candor: customer owned by another rep";
 
-/// SQL that is true when customer row `c` is read-only here.
+/// SQL that is true when customer row `c` is read-only here: someone else owns it and it
+/// is not shared with this journal's login (unknown until the journal syncs: until then
+/// nothing is read-only).
 pub(super) fn read_only(c: &str) -> String {
     format!(
-        "({c}.team_owner IS NOT NULL AND {c}.shared_with_me = 0 \
-         AND {c}.team_owner IS NOT (SELECT value FROM sync_state WHERE key = 'login'))"
+        "COALESCE({c}.team_owner IS NOT NULL AND {c}.shared_with_me = 0 \
+         AND {c}.team_owner <> (SELECT value FROM sync_state WHERE key = 'login'), 0)"
     )
 }
 

@@ -61,6 +61,17 @@ pub enum TeamError {
     )]
     BadLogin { login: String },
 
+    /// The database's schema is older than an action needs.
+    #[error(
+        "The team database at {server} has team schema version {found}, and {what} need version {needed}: ask its administrator to run `candor team init --server URL` to upgrade it."
+    )]
+    NeedsUpgrade {
+        server: String,
+        found: i32,
+        needed: i32,
+        what: &'static str,
+    },
+
     /// A handover asked for by someone who is not a manager.
     #[error(
         "Only a manager may hand customers over, and {login} is not one: ask your manager to do it."

@@ -78,6 +78,22 @@ impl TeamConnection {
         }
     }
 
+    /// Refuses `what` (handovers, shares) on a schema older than version 2.
+    fn require_ownership(&mut self, what: &'static str) -> Result<(), TeamError> {
+        self.check()?;
+        let server = self.address.server();
+        let (found, _) = sync::check_schema(&mut self.client).map_err(self.fail())?;
+        if found < 2 {
+            return Err(TeamError::NeedsUpgrade {
+                server,
+                found,
+                needed: 2,
+                what,
+            });
+        }
+        Ok(())
+    }
+
     /// Creates or upgrades the team schema (run by the database's administrator).
     pub fn init(&mut self) -> Result<schema::InitOutcome, TeamError> {
         let server = self.address.server();
@@ -131,7 +147,7 @@ impl TeamConnection {
         at_local: chrono::NaiveDateTime,
         now_ms: i64,
     ) -> Result<Vec<HandedOver>, TeamError> {
-        self.check()?;
+        self.require_ownership("handovers")?;
         let login = self.address.login().to_owned();
         if !handover::is_manager(&mut self.client).map_err(self.fail())? {
             return Err(TeamError::NotManager { login });
@@ -179,7 +195,7 @@ impl TeamConnection {
         with: &str,
         now_ms: i64,
     ) -> Result<(handover::TeamCustomer, bool), TeamError> {
-        self.check()?;
+        self.require_ownership("shares")?;
         let login = self.address.login().to_owned();
         if !handover::is_rep(&mut self.client, with).map_err(self.fail())? {
             return Err(TeamError::NoSuchRep {

@@ -202,7 +202,7 @@ GRANT SELECT, INSERT ON candor.events TO candor_rep;
 /// (`share_customer`). Both write events of their own, so every copy of the journal learns
 /// of them by the usual pull: the new rep backfills the customer's history, the former rep's
 /// copy becomes read-only. Self-contained, so it can be renumbered when merged.
-const UPGRADE_1_TO_2: &str = r#"
+const OWNERSHIP_STEP: &str = r#"
 -- Handovers and shares are events too, but only their functions write them: a rep pushes
 -- inserts, updates and purges only, so nobody forges a handover.
 ALTER TABLE candor.events DROP CONSTRAINT events_op_check;
@@ -439,14 +439,21 @@ impl From<postgres::Error> for InitRefusal {
 
 /// Creates or upgrades the schema, in one transaction.
 pub fn init(client: &mut postgres::Client) -> Result<InitOutcome, InitRefusal> {
+    init_to(client, TEAM_SCHEMA_VERSION)
+}
+
+/// Creates or upgrades the schema to `target` (older than current only in tests that
+/// check an upgrade), in one transaction.
+#[doc(hidden)]
+pub fn init_to(client: &mut postgres::Client, target: i32) -> Result<InitOutcome, InitRefusal> {
     let mut tx = client.transaction()?;
     // Two administrators running init at once: the second waits, then finds it done.
     tx.execute("SELECT pg_advisory_xact_lock(4242001)", &[])?;
     let found = version(&mut tx)?;
-    if found > TEAM_SCHEMA_VERSION {
+    if found > target {
         return Err(InitRefusal::TooNew(found));
     }
-    if found == TEAM_SCHEMA_VERSION {
+    if found >= target {
         return Ok(InitOutcome::AlreadyCurrent);
     }
     tx.batch_execute(ROLES)?;
@@ -469,19 +476,19 @@ pub fn init(client: &mut postgres::Client) -> Result<InitOutcome, InitRefusal> {
     } else {
         tx.batch_execute("SET LOCAL ROLE candor_owner")?;
     }
-    for step in found..TEAM_SCHEMA_VERSION {
+    for step in found..target {
         if step == 0 {
             tx.batch_execute(SCHEMA_V1)?;
         }
         if step == 1 {
-            tx.batch_execute(UPGRADE_1_TO_2)?;
+            tx.batch_execute(OWNERSHIP_STEP)?;
         }
         // Future upgrades: `step == 2 => …`, each saying why.
     }
     tx.execute("DELETE FROM candor.schema_version", &[])?;
     tx.execute(
         "INSERT INTO candor.schema_version (version) VALUES ($1)",
-        &[&TEAM_SCHEMA_VERSION],
+        &[&target],
     )?;
     tx.batch_execute("RESET ROLE")?;
     tx.commit()?;
