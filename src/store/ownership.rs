@@ -84,6 +84,9 @@ WHEN {not_applying} AND {old_row}
     )
 }
 
+/// Owner's name, read-only, former owner's name, since when: as [`Store::ownership`] reads them.
+type OwnershipRow = (Option<String>, bool, Option<String>, Option<String>);
+
 /// A person of the team.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamRep {
@@ -173,7 +176,7 @@ impl Store {
 
     /// Who owns `customer` in the team, and whether this copy may be changed.
     pub fn ownership(&self, customer: CustomerId) -> Result<Ownership> {
-        let row: Option<(Option<String>, bool, Option<String>, Option<String>)> = self
+        let row: Option<OwnershipRow> = self
             .conn
             .prepare_cached(&format!(
                 "SELECT COALESCE(o.full_name, c.team_owner), {}, \

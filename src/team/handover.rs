@@ -149,7 +149,7 @@ pub fn hand_over(
             former_owner: row.get(2),
         })
         .collect();
-    moved.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    moved.sort_by_key(|one| one.name.to_lowercase());
     Ok(moved)
 }
 

@@ -117,7 +117,7 @@ pub fn push_batch(
         .collect();
     let kept: Vec<&OutgoingEvent> = batch
         .iter()
-        .filter(|e| !refused.iter().any(|gid| *gid == e.customer_gid))
+        .filter(|e| !refused.contains(&e.customer_gid))
         .collect();
     let left_out = (batch.len() - kept.len()) as u64;
     let batch = kept;
