@@ -496,7 +496,7 @@ fn run_team(action: TeamCommand) -> Result<()> {
         } => {
             use crate::team::HandoverScope;
             let note = crate::domain::limits::clean_text("note", note.trim())?;
-            let now = chrono::Local::now().naive_local();
+            let now = clock_now();
             let at_local = match at {
                 Some(text) => {
                     crate::domain::dates::parse_datetime(&text, now.date(), chrono::NaiveTime::MIN)?

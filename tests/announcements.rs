@@ -520,10 +520,19 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
         let mut store = Store::open(&path).unwrap();
         calm_customer(&mut store, "Ann", &["north"], money(100));
         // Take the journal back to version 2 as it shipped: without the announcement tables
-        // and without the team-sync step that follows them (version 4).
+        // and without the team-sync step that follows them (version 4) nor the ownership
+        // step after it (version 5).
         store
             .execute_batch_for_tests(
-                "DROP TABLE announcement_tellings; DROP TABLE announcement_customers; \
+                "DROP TRIGGER owned_entry_insert; DROP TRIGGER owned_entry_update; \
+                 DROP TRIGGER owned_entry_delete; DROP TRIGGER owned_customer_update; \
+                 DROP TRIGGER owned_customer_delete; DROP TABLE team_reps; \
+                 ALTER TABLE customers DROP COLUMN team_owner; \
+                 ALTER TABLE customers DROP COLUMN previous_owner; \
+                 ALTER TABLE customers DROP COLUMN owner_since; \
+                 ALTER TABLE customers DROP COLUMN shared_with_me; \
+                 ALTER TABLE entries DROP COLUMN author; \
+                 DROP TABLE announcement_tellings; DROP TABLE announcement_customers; \
                  DROP TABLE announcements; \
                  DROP TRIGGER sync_customer_insert; DROP TRIGGER sync_customer_update; \
                  DROP TRIGGER sync_customer_delete; DROP TRIGGER sync_entry_insert; \

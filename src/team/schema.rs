@@ -9,6 +9,9 @@
 //!   query. Row-level security is forced on every table, so not even the owner's functions
 //!   skip it: a rep sees the customers they own or that are shared with them, a manager
 //!   sees all; a rep may add events only for customers they may write, as themselves.
+//! - Ownership moves only through `candor.hand_over` (managers) and sharing through
+//!   `candor.share_customer` (its rep or a manager): functions running as the owner that
+//!   check the caller (`session_user`) themselves, with a fixed `search_path`.
 
 use postgres::Transaction;
 
