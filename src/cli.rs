@@ -545,7 +545,11 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let store = open_existing(&path)?;
-            let mut ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
+            let mut ranked = rank(
+                &store.rank_facts(today)?,
+                today,
+                &RankSettings::with_money(store.money_format()?),
+            );
             if let Some(limit) = limit {
                 ranked.truncate(limit);
             }

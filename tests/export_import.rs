@@ -300,12 +300,12 @@ fn a_small_export_has_exactly_these_bytes() {
         "\u{feff}",
         "entry_id,customer_id,customer,company,email,phone,kind,occurred_at,summary,due,status,",
         "closed_on,channel,direction,outcome,duration_mins,category,proactive,related_entry_id,",
-        "owner,root_cause,prevention,amount,invoice_ref,rating,snooze_until,at_risk_since,",
+        "owner,root_cause,prevention,amount,currency,invoice_ref,rating,snooze_until,at_risk_since,",
         "risk_reason,status_changed_at,renegotiations\r\n",
         "2,1,'=SUM(A1) Zoë,\"Café \"\"Nord\"\", Ltd\",zoe@example.com,'+49 30 1234,payment,",
-        "2026-11-01T14:00:00,Invoice,2026-12-01,unpaid,,,,,,,,,,,,50000.50,INV-1,,,,,,\r\n",
+        "2026-11-01T14:00:00,Invoice,2026-12-01,unpaid,,,,,,,,,,,,50000.50,,INV-1,,,,,,\r\n",
         "1,1,'=SUM(A1) Zoë,\"Café \"\"Nord\"\", Ltd\",zoe@example.com,'+49 30 1234,note,",
-        "2026-11-02T09:30:00,\"Line one\nline two\",,,,,,,,,,,,,,,,,,,,,\r\n",
+        "2026-11-02T09:30:00,\"Line one\nline two\",,,,,,,,,,,,,,,,,,,,,,\r\n",
     );
     assert_eq!(text, expected);
 }

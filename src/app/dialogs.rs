@@ -36,6 +36,7 @@ pub enum Dialog {
     Reminders(super::reminders_dialog::RemindersDialog),
     Merge(super::merge_dialog::MergeDialog),
     Team(super::team_dialog::TeamDialog),
+    Money(super::money_dialog::MoneyDialog),
 }
 
 impl Dialog {
@@ -55,6 +56,7 @@ impl Dialog {
             Self::Reminders(reminders) => &mut reminders.error,
             Self::Merge(merge) => &mut merge.error,
             Self::Team(team) => &mut team.error,
+            Self::Money(money) => &mut money.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -80,6 +82,7 @@ impl Dialog {
             Self::Announcements(_) => "Announcements".to_owned(),
             Self::Reminders(_) => "Reminders and calendar".to_owned(),
             Self::Merge(merge) => format!("Merge {} into…", merge.absorb_name),
+            Self::Money(_) => "Currency and number format".to_owned(),
         }
     }
 }

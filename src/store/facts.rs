@@ -71,7 +71,7 @@ impl Store {
                           AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
                         ORDER BY e.occurred_at DESC LIMIT 1) \
                      FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
-                     WHERE c.archived = 0 ORDER BY c.id",
+                     WHERE c.archived = 0 AND c.deleted_at IS NULL ORDER BY c.id",
                 )
                 .map_err(&fail)?;
             let mut rows = statement.query([]).map_err(&fail)?;

@@ -16,6 +16,7 @@ mod merge;
 pub mod private_files;
 mod reports;
 pub mod schema;
+mod settings;
 mod snapshot;
 mod summary;
 pub mod sync;
