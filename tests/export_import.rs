@@ -1467,3 +1467,64 @@ fn every_summary_adds_up_and_lists_each_row_left_out_with_its_line() {
     assert_eq!(second.left_out.len(), second.rows_read);
     assert!(second.left_out[0].reason.contains("already in the journal"));
 }
+
+/// With the journal in euros the German way, the screen and the openers read "1.234,50 €"
+/// while the CSV keeps a plain number a spreadsheet sums, with the currency code beside it;
+/// a customer in the trash is in no report.
+#[test]
+fn reports_keep_plain_amounts_with_the_currency_and_leave_out_deleted_customers() {
+    use candor::domain::{Currency, MoneyFormat, NumberLocale};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("j.sqlite3")).unwrap();
+    let ann = store
+        .add_customer(CustomerDraft::named("Ann Keller"), at(2026, 1, 5, 9, 0))
+        .unwrap();
+    let bob = store
+        .add_customer(CustomerDraft::named("Bob Marsh"), at(2026, 1, 5, 9, 0))
+        .unwrap();
+    for customer in [ann.id, bob.id] {
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: customer,
+                    occurred_at: at(2026, 10, 1, 12, 0),
+                    summary: "October invoice".into(),
+                    kind: EntryKind::Payment(Payment {
+                        invoice_ref: "INV-10".into(),
+                        amount: Cents(123_450),
+                        due: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+                        paid_on: None,
+                    }),
+                },
+                now(),
+            )
+            .unwrap();
+    }
+    store
+        .set_money_format(MoneyFormat::new(Some(Currency::Eur), NumberLocale::DeDe))
+        .unwrap();
+    store.delete_customer(bob.id, now()).unwrap();
+    let options = ExportOptions::default();
+
+    let (text, rows) = export_to_string(&store, Report::Customers, &options);
+    assert_eq!(rows, 1, "Bob is in the trash");
+    let (headers, records) = read_csv(&text);
+    assert_eq!(&records[0][column(&headers, "name")], "Ann Keller");
+    assert_eq!(&records[0][column(&headers, "overdue_amount")], "1234.50");
+    assert_eq!(&records[0][column(&headers, "currency")], "EUR");
+
+    let (text, rows) = export_to_string(&store, Report::Timeline, &options);
+    assert_eq!(rows, 1, "only Ann's invoice");
+    let (headers, records) = read_csv(&text);
+    assert_eq!(&records[0][column(&headers, "customer")], "Ann Keller");
+    assert_eq!(&records[0][column(&headers, "amount")], "1234.50");
+    assert_eq!(&records[0][column(&headers, "currency")], "EUR");
+
+    let (text, rows) = export_to_string(&store, Report::CallFirst, &options);
+    assert_eq!(rows, 1);
+    assert!(
+        text.contains("Invoice INV-10 (1.234,50\u{a0}€) is"),
+        "the reason reads as on screen: {text}"
+    );
+    assert!(!text.contains("Bob Marsh"));
+}
