@@ -968,7 +968,7 @@ fn run_insights(
     let insights = store.insights(&options)?;
     let mut bytes = Vec::new();
     match format {
-        InsightsFormat::Table => report::write_table(&mut bytes, &insights)?,
+        InsightsFormat::Table => report::write_table(&mut bytes, &insights, store.money_format()?)?,
         InsightsFormat::Json => report::write_json(&mut bytes, &insights)?,
         InsightsFormat::Csv => report::write_csv(&mut bytes, &insights, out.is_some())?,
         InsightsFormat::Html => {
@@ -977,7 +977,7 @@ fn run_insights(
                 .into_iter()
                 .map(|c| (c.id, c.name))
                 .collect();
-            bytes = report::html_report(&insights, &names).into_bytes();
+            bytes = report::html_report(&insights, &names, store.money_format()?).into_bytes();
         }
     }
     match out {

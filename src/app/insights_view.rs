@@ -515,7 +515,7 @@ impl InsightsView {
                 }
             }
         }
-        match write_private_file(&path, html_report(&insights, &who).as_bytes()) {
+        match write_private_file(&path, html_report(&insights, &who, self.money).as_bytes()) {
             Ok(()) => (false, format!("Saved the report to {}.", path.display())),
             Err(e) => (
                 true,
