@@ -715,7 +715,12 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                 let store = open_existing(&path)?;
                 let items = store.due_items(today, crate::io::calendar::CANCELLED_KEPT_DAYS)?;
                 let name = crate::io::calendar::calendar_name(&path);
-                let text = crate::io::calendar::calendar_text(&items, &Local, &name);
+                let text = crate::io::calendar::calendar_text_in(
+                    &items,
+                    &Local,
+                    &name,
+                    store.money_format()?,
+                );
                 let stdout = std::io::stdout();
                 let mut stdout = stdout.lock();
                 stdout.write_all(text.as_bytes())?;
