@@ -1019,6 +1019,11 @@ fn a_failed_export_reopens_its_dialog_with_the_reason_and_the_choices_kept() {
         harness.get_by_label("Save to file").value().as_deref(),
         Some(out.display().to_string().as_str())
     );
+    assert_eq!(
+        focused_label(harness),
+        "Timeline",
+        "reopened on its first field, the report chosen"
+    );
     assert!(!out.exists());
 }
 

@@ -882,10 +882,10 @@ impl CandorApp {
         if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
             self.prefs.last_export_folder = Some(folder.to_path_buf());
         }
-        let reopen = Dialog::Export(std::mem::replace(
-            dialog,
-            ExportDialog::new(&self.export_folder(), today),
-        ));
+        let mut kept = std::mem::replace(dialog, ExportDialog::new(&self.export_folder(), today));
+        // Reopened after a failure: focus on its first field again.
+        kept.focus_pending = true;
+        let reopen = Dialog::Export(kept);
         self.start_job(what, Some(reopen), false, move || {
             match Store::open(&journal)
                 .map_err(|e| e.to_string())
@@ -1021,7 +1021,9 @@ impl CandorApp {
         }
         let journal = self.journal_path.clone();
         let what = format!("Importing {}…", path.display());
-        let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));
+        let mut kept = std::mem::replace(dialog, ImportDialog::new());
+        kept.focus_pending = true;
+        let reopen = Dialog::Import(kept);
         self.start_job(what, Some(reopen), false, move || {
             // Writing into a damaged journal can spread the damage: check it first.
             let result =
@@ -1043,7 +1045,9 @@ impl CandorApp {
         let now = self.now();
         let journal = self.journal_path.clone();
         let out = dialog.out_path();
-        let reopen = Dialog::Backup(std::mem::replace(dialog, BackupDialog::new(&journal)));
+        let mut kept = std::mem::replace(dialog, BackupDialog::new(&journal));
+        kept.focus_pending = true;
+        let reopen = Dialog::Backup(kept);
         let what = "Backing up the journal…".to_owned();
         self.start_job(
             what,
