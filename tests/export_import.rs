@@ -1528,3 +1528,76 @@ fn reports_keep_plain_amounts_with_the_currency_and_leave_out_deleted_customers(
     );
     assert!(!text.contains("Bob Marsh"));
 }
+
+/// A timeline exported from a journal in euros brings its amounts into another journal in
+/// euros (or one with no currency yet); a journal kept in dollars leaves those rows out,
+/// each with its line and reason, rather than taking euros for dollars.
+#[test]
+fn amounts_in_another_currency_are_left_out_of_a_timeline_import_with_the_reason() {
+    use candor::domain::{Currency, MoneyFormat, NumberLocale};
+    let dir = tempfile::tempdir().unwrap();
+    let mut euros = Store::open(&dir.path().join("euros.sqlite3")).unwrap();
+    let ann = euros
+        .add_customer(CustomerDraft::named("Ann Keller"), at(2026, 1, 5, 9, 0))
+        .unwrap();
+    for (summary, kind) in [
+        (
+            "October invoice",
+            EntryKind::Payment(Payment {
+                invoice_ref: "INV-10".into(),
+                amount: Cents(123_450),
+                due: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+                paid_on: None,
+            }),
+        ),
+        ("Met at the fair", EntryKind::Note),
+    ] {
+        euros
+            .add_entry(
+                EntryDraft {
+                    customer_id: ann.id,
+                    occurred_at: at(2026, 10, 1, 12, 0),
+                    summary: summary.into(),
+                    kind,
+                },
+                now(),
+            )
+            .unwrap();
+    }
+    euros
+        .set_money_format(MoneyFormat::new(Some(Currency::Eur), NumberLocale::FrFr))
+        .unwrap();
+    let csv = dir.path().join("timeline.csv");
+    export_report(
+        &euros,
+        Report::Timeline,
+        &ExportOptions::default(),
+        today(),
+        &csv,
+    )
+    .unwrap();
+
+    let mut dollars = Store::open(&dir.path().join("dollars.sqlite3")).unwrap();
+    dollars
+        .set_money_format(MoneyFormat::new(Some(Currency::Usd), NumberLocale::EnUs))
+        .unwrap();
+    let summary = import_file(&mut dollars, &csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.entries_added, 1, "the note");
+    assert_eq!(summary.left_out.len(), 1);
+    assert_eq!(
+        summary.left_out[0].reason,
+        "the amount is in EUR but this journal keeps its amounts in USD: convert it first"
+    );
+
+    for other in ["also-euros.sqlite3", "no-currency.sqlite3"] {
+        let mut store = Store::open(&dir.path().join(other)).unwrap();
+        if other == "also-euros.sqlite3" {
+            store
+                .set_money_format(MoneyFormat::new(Some(Currency::Eur), NumberLocale::DeDe))
+                .unwrap();
+        }
+        let summary = import_file(&mut store, &csv, &ImportOptions::default(), now()).unwrap();
+        assert_eq!(summary.entries_added, 2, "{other}");
+        assert!(summary.left_out.is_empty(), "{other}");
+    }
+}
