@@ -61,6 +61,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RankFormat::Table)]
         format: RankFormat,
     },
+    /// Show or set the journal's currency and how its amounts are written (every window
+    /// and every report reads it from the journal).
+    Currency {
+        /// An ISO 4217 code (EUR, USD, GBP, CHF, JPY…), or "none" for amounts without a
+        /// symbol.
+        #[arg(long, value_name = "CODE")]
+        set: Option<String>,
+        /// How numbers are written: en-US, en-GB, de-DE, de-CH, fr-FR or ja-JP.
+        #[arg(long, value_name = "LOCALE")]
+        number_format: Option<String>,
+    },
     /// Back up the journal: a consistent copy, taken even while the app is writing.
     Backup {
         /// Write the backup to this new file (default: the journal's backups/ folder).
@@ -571,6 +582,50 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                         crate::store::write_problem(std::path::Path::new("-"), &e)
                     )
                 })?;
+        }
+        Command::Currency { set, number_format } => {
+            let mut store = open_existing(&path)?;
+            let mut format = store.money_format()?;
+            if let Some(code) = set.as_deref() {
+                format.currency = match code.trim() {
+                    none if none.eq_ignore_ascii_case("none") => None,
+                    code => Some(crate::domain::Currency::from_code(code).ok_or_else(|| {
+                        let known: Vec<&str> = crate::domain::Currency::ALL
+                            .iter()
+                            .map(|c| c.code())
+                            .collect();
+                        anyhow::anyhow!(
+                            "\"{code}\" is not a currency Candor knows: use one of {}, or none",
+                            known.join(", ")
+                        )
+                    })?),
+                };
+            }
+            if let Some(tag) = number_format.as_deref() {
+                format.locale = crate::domain::NumberLocale::from_tag(tag).ok_or_else(|| {
+                    let known: Vec<&str> = crate::domain::NumberLocale::ALL
+                        .iter()
+                        .map(|l| l.tag())
+                        .collect();
+                    anyhow::anyhow!(
+                        "\"{tag}\" is not a number format Candor knows: use one of {}",
+                        known.join(", ")
+                    )
+                })?;
+            }
+            if set.is_some() || number_format.is_some() {
+                store.set_money_format(format)?;
+            }
+            let currency = format.currency.map_or_else(
+                || "none set".to_owned(),
+                |c| format!("{} ({})", c.code(), c.name()),
+            );
+            println!(
+                "Currency: {currency}; number format: {} ({}), e.g. {}",
+                format.locale.tag(),
+                format.locale.name(),
+                format.format(crate::domain::Cents(123_450))
+            );
         }
         Command::Backup { out } => {
             let now = clock_now();
