@@ -206,6 +206,9 @@ impl UiCommand {
             Self::AddNote => (cmd_shift, Key::N),
             Self::AddCustomer => (cmd, Key::N),
             Self::EditCustomer => (cmd_shift, Key::E),
+            // Each system's own "move to the trash": Cmd+Backspace in the Finder (a Mac
+            // laptop has no forward Delete key), Ctrl+Delete elsewhere.
+            Self::DeleteCustomer if cfg!(target_os = "macos") => (cmd, Key::Backspace),
             Self::DeleteCustomer => (cmd, Key::Delete),
             Self::MarkKept => (cmd, Key::K),
             Self::MarkBroken => (cmd_shift, Key::K),
@@ -272,7 +275,7 @@ impl UiCommand {
         // Undo is left to the text field while one has focus.
         // Changing a selected entry while typing in the search field would act on
         // something the person is not looking at.
-        // Ctrl+Delete deletes a word in a text field, never a customer.
+        // Ctrl+Delete (Cmd+Backspace) deletes a word in a text field, never a customer.
         !matches!(self, Self::Undo | Self::DeleteCustomer) && !self.acts_on_selected_entry()
     }
 
