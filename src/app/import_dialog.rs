@@ -141,7 +141,10 @@ impl ImportDialog {
                 .add(egui::TextEdit::singleline(&mut self.path).desired_width(320.0))
                 .labelled_by(id);
             super::widgets::focus_first(&field, &mut self.focus_pending);
-            if field.lost_focus() && !self.path.trim().is_empty() {
+            // Leaving the field previews a file newly typed; the same file keeps its preview
+            // (Preview reads it again), so the dialog does not jump under the pointer.
+            let previewed = self.preview.is_some() && self.previewed_path == Some(self.path());
+            if field.lost_focus() && !self.path.trim().is_empty() && !previewed {
                 self.load_preview();
             }
             if ui
