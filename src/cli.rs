@@ -61,6 +61,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RankFormat::Table)]
         format: RankFormat,
     },
+    /// Show or set the journal's currency and how its amounts are written (every window
+    /// and every report reads it from the journal).
+    Currency {
+        /// An ISO 4217 code (EUR, USD, GBP, CHF, JPY…), or "none" for amounts without a
+        /// symbol.
+        #[arg(long, value_name = "CODE")]
+        set: Option<String>,
+        /// How numbers are written: en-US, en-GB, de-DE, de-CH, fr-FR or ja-JP.
+        #[arg(long, value_name = "LOCALE")]
+        number_format: Option<String>,
+    },
     /// Back up the journal: a consistent copy, taken even while the app is writing.
     Backup {
         /// Write the backup to this new file (default: the journal's backups/ folder).
@@ -650,7 +661,11 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let store = open_existing(&path)?;
-            let mut ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
+            let mut ranked = rank(
+                &store.rank_facts(today)?,
+                today,
+                &RankSettings::with_money(store.money_format()?),
+            );
             if let Some(limit) = limit {
                 ranked.truncate(limit);
             }
@@ -672,6 +687,50 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                         crate::store::write_problem(std::path::Path::new("-"), &e)
                     )
                 })?;
+        }
+        Command::Currency { set, number_format } => {
+            let mut store = open_existing(&path)?;
+            let mut format = store.money_format()?;
+            if let Some(code) = set.as_deref() {
+                format.currency = match code.trim() {
+                    none if none.eq_ignore_ascii_case("none") => None,
+                    code => Some(crate::domain::Currency::from_code(code).ok_or_else(|| {
+                        let known: Vec<&str> = crate::domain::Currency::ALL
+                            .iter()
+                            .map(|c| c.code())
+                            .collect();
+                        anyhow::anyhow!(
+                            "\"{code}\" is not a currency Candor knows: use one of {}, or none",
+                            known.join(", ")
+                        )
+                    })?),
+                };
+            }
+            if let Some(tag) = number_format.as_deref() {
+                format.locale = crate::domain::NumberLocale::from_tag(tag).ok_or_else(|| {
+                    let known: Vec<&str> = crate::domain::NumberLocale::ALL
+                        .iter()
+                        .map(|l| l.tag())
+                        .collect();
+                    anyhow::anyhow!(
+                        "\"{tag}\" is not a number format Candor knows: use one of {}",
+                        known.join(", ")
+                    )
+                })?;
+            }
+            if set.is_some() || number_format.is_some() {
+                store.set_money_format(format)?;
+            }
+            let currency = format.currency.map_or_else(
+                || "none set".to_owned(),
+                |c| format!("{} ({})", c.code(), c.name()),
+            );
+            println!(
+                "Currency: {currency}; number format: {} ({}), e.g. {}",
+                format.locale.tag(),
+                format.locale.name(),
+                format.format(crate::domain::Cents(123_450))
+            );
         }
         Command::Backup { out } => {
             let now = clock_now();
@@ -816,7 +875,12 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
                 let store = open_existing(&path)?;
                 let items = store.due_items(today, crate::io::calendar::CANCELLED_KEPT_DAYS)?;
                 let name = crate::io::calendar::calendar_name(&path);
-                let text = crate::io::calendar::calendar_text(&items, &Local, &name);
+                let text = crate::io::calendar::calendar_text_in(
+                    &items,
+                    &Local,
+                    &name,
+                    store.money_format()?,
+                );
                 let stdout = std::io::stdout();
                 let mut stdout = stdout.lock();
                 stdout.write_all(text.as_bytes())?;
@@ -1069,7 +1133,7 @@ fn run_insights(
     let insights = store.insights(&options)?;
     let mut bytes = Vec::new();
     match format {
-        InsightsFormat::Table => report::write_table(&mut bytes, &insights)?,
+        InsightsFormat::Table => report::write_table(&mut bytes, &insights, store.money_format()?)?,
         InsightsFormat::Json => report::write_json(&mut bytes, &insights)?,
         InsightsFormat::Csv => report::write_csv(&mut bytes, &insights, out.is_some())?,
         InsightsFormat::Html => {
@@ -1078,7 +1142,7 @@ fn run_insights(
                 .into_iter()
                 .map(|c| (c.id, c.name))
                 .collect();
-            bytes = report::html_report(&insights, &names).into_bytes();
+            bytes = report::html_report(&insights, &names, store.money_format()?).into_bytes();
         }
     }
     match out {

@@ -519,9 +519,9 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
     {
         let mut store = Store::open(&path).unwrap();
         calm_customer(&mut store, "Ann", &["north"], money(100));
-        // Take the journal back to version 2 as it shipped: without the announcement tables
-        // and without the team-sync step that follows them (version 4) nor the ownership
-        // step after it (version 5).
+        // Take the journal back to version 2 as it shipped: without the announcement tables,
+        // the team-sync step that follows them, the ownership step and the customer trash
+        // and settings after that.
         store
             .execute_batch_for_tests(
                 "DROP TRIGGER owned_entry_insert; DROP TRIGGER owned_entry_update; \
@@ -540,6 +540,8 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
                  DROP TABLE sync_state; DROP TABLE sync_outbox; DROP TABLE sync_field_clock; \
                  DROP TABLE sync_history; DROP INDEX customers_by_gid; DROP INDEX entries_by_gid; \
                  ALTER TABLE customers DROP COLUMN gid; ALTER TABLE entries DROP COLUMN gid; \
+                 DROP TABLE journal_settings; DROP INDEX customers_in_trash; \
+                 ALTER TABLE customers DROP COLUMN deleted_at; \
                  PRAGMA user_version = 2;",
             )
             .unwrap();

@@ -1069,3 +1069,59 @@ fn rank_puts_a_broken_unexplained_promise_first_and_lists_an_unhappy_answer() {
         "{json:#}"
     );
 }
+
+/// `candor currency` shows and sets the journal's currency and number format; the ranking
+/// then reads amounts that way, and a code Candor does not know changes nothing.
+#[test]
+fn the_currency_is_set_from_the_command_line_and_the_ranking_reads_it() {
+    let scene = Scene::new();
+    let journal = scene.journal().display().to_string();
+    let show = scene
+        .command(&["currency", "--db", &journal])
+        .output()
+        .unwrap();
+    assert!(show.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&show.stdout),
+        "Currency: none set; number format: en-US (English (United States)), e.g. 1,234.50\n"
+    );
+    let set = scene
+        .command(&[
+            "currency",
+            "--db",
+            &journal,
+            "--set",
+            "chf",
+            "--number-format",
+            "de_CH",
+        ])
+        .output()
+        .unwrap();
+    assert!(set.status.success(), "{set:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&set.stdout),
+        "Currency: CHF (Swiss franc); number format: de-CH (German (Switzerland)), e.g. \
+         CHF\u{a0}1’234.50\n"
+    );
+    let store = Store::open(&scene.journal()).unwrap();
+    assert_eq!(
+        store.money_format().unwrap(),
+        candor::domain::MoneyFormat::new(
+            Some(candor::domain::Currency::Chf),
+            candor::domain::NumberLocale::DeCh
+        )
+    );
+    drop(store);
+    let before = hash(&scene.journal());
+    let said = scene.fails(&["currency", "--db", &journal, "--set", "EUX"]);
+    assert!(
+        said.contains("\"EUX\" is not a currency Candor knows: use one of EUR, USD"),
+        "{said}"
+    );
+    let said = scene.fails(&["currency", "--db", &journal, "--number-format", "xx"]);
+    assert!(
+        said.contains("is not a number format Candor knows"),
+        "{said}"
+    );
+    assert_eq!(hash(&scene.journal()), before, "nothing changed");
+}

@@ -300,12 +300,12 @@ fn a_small_export_has_exactly_these_bytes() {
         "\u{feff}",
         "entry_id,customer_id,customer,company,email,phone,kind,occurred_at,summary,due,status,",
         "closed_on,channel,direction,outcome,duration_mins,category,proactive,related_entry_id,",
-        "owner,root_cause,prevention,amount,invoice_ref,rating,snooze_until,at_risk_since,",
+        "owner,root_cause,prevention,amount,currency,invoice_ref,rating,snooze_until,at_risk_since,",
         "risk_reason,status_changed_at,renegotiations\r\n",
         "2,1,'=SUM(A1) Zoë,\"Café \"\"Nord\"\", Ltd\",zoe@example.com,'+49 30 1234,payment,",
-        "2026-11-01T14:00:00,Invoice,2026-12-01,unpaid,,,,,,,,,,,,50000.50,INV-1,,,,,,\r\n",
+        "2026-11-01T14:00:00,Invoice,2026-12-01,unpaid,,,,,,,,,,,,50000.50,,INV-1,,,,,,\r\n",
         "1,1,'=SUM(A1) Zoë,\"Café \"\"Nord\"\", Ltd\",zoe@example.com,'+49 30 1234,note,",
-        "2026-11-02T09:30:00,\"Line one\nline two\",,,,,,,,,,,,,,,,,,,,,\r\n",
+        "2026-11-02T09:30:00,\"Line one\nline two\",,,,,,,,,,,,,,,,,,,,,,\r\n",
     );
     assert_eq!(text, expected);
 }
@@ -1466,4 +1466,138 @@ fn every_summary_adds_up_and_lists_each_row_left_out_with_its_line() {
     assert_counts_add_up(&second);
     assert_eq!(second.left_out.len(), second.rows_read);
     assert!(second.left_out[0].reason.contains("already in the journal"));
+}
+
+/// With the journal in euros the German way, the screen and the openers read "1.234,50 €"
+/// while the CSV keeps a plain number a spreadsheet sums, with the currency code beside it;
+/// a customer in the trash is in no report.
+#[test]
+fn reports_keep_plain_amounts_with_the_currency_and_leave_out_deleted_customers() {
+    use candor::domain::{Currency, MoneyFormat, NumberLocale};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("j.sqlite3")).unwrap();
+    let ann = store
+        .add_customer(CustomerDraft::named("Ann Keller"), at(2026, 1, 5, 9, 0))
+        .unwrap();
+    let bob = store
+        .add_customer(CustomerDraft::named("Bob Marsh"), at(2026, 1, 5, 9, 0))
+        .unwrap();
+    for customer in [ann.id, bob.id] {
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: customer,
+                    occurred_at: at(2026, 10, 1, 12, 0),
+                    summary: "October invoice".into(),
+                    kind: EntryKind::Payment(Payment {
+                        invoice_ref: "INV-10".into(),
+                        amount: Cents(123_450),
+                        due: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+                        paid_on: None,
+                    }),
+                },
+                now(),
+            )
+            .unwrap();
+    }
+    store
+        .set_money_format(MoneyFormat::new(Some(Currency::Eur), NumberLocale::DeDe))
+        .unwrap();
+    store.delete_customer(bob.id, now()).unwrap();
+    let options = ExportOptions::default();
+
+    let (text, rows) = export_to_string(&store, Report::Customers, &options);
+    assert_eq!(rows, 1, "Bob is in the trash");
+    let (headers, records) = read_csv(&text);
+    assert_eq!(&records[0][column(&headers, "name")], "Ann Keller");
+    assert_eq!(&records[0][column(&headers, "overdue_amount")], "1234.50");
+    assert_eq!(&records[0][column(&headers, "currency")], "EUR");
+
+    let (text, rows) = export_to_string(&store, Report::Timeline, &options);
+    assert_eq!(rows, 1, "only Ann's invoice");
+    let (headers, records) = read_csv(&text);
+    assert_eq!(&records[0][column(&headers, "customer")], "Ann Keller");
+    assert_eq!(&records[0][column(&headers, "amount")], "1234.50");
+    assert_eq!(&records[0][column(&headers, "currency")], "EUR");
+
+    let (text, rows) = export_to_string(&store, Report::CallFirst, &options);
+    assert_eq!(rows, 1);
+    assert!(
+        text.contains("Invoice INV-10 (1.234,50\u{a0}€) is"),
+        "the reason reads as on screen: {text}"
+    );
+    assert!(!text.contains("Bob Marsh"));
+}
+
+/// A timeline exported from a journal in euros brings its amounts into another journal in
+/// euros (or one with no currency yet); a journal kept in dollars leaves those rows out,
+/// each with its line and reason, rather than taking euros for dollars.
+#[test]
+fn amounts_in_another_currency_are_left_out_of_a_timeline_import_with_the_reason() {
+    use candor::domain::{Currency, MoneyFormat, NumberLocale};
+    let dir = tempfile::tempdir().unwrap();
+    let mut euros = Store::open(&dir.path().join("euros.sqlite3")).unwrap();
+    let ann = euros
+        .add_customer(CustomerDraft::named("Ann Keller"), at(2026, 1, 5, 9, 0))
+        .unwrap();
+    for (summary, kind) in [
+        (
+            "October invoice",
+            EntryKind::Payment(Payment {
+                invoice_ref: "INV-10".into(),
+                amount: Cents(123_450),
+                due: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+                paid_on: None,
+            }),
+        ),
+        ("Met at the fair", EntryKind::Note),
+    ] {
+        euros
+            .add_entry(
+                EntryDraft {
+                    customer_id: ann.id,
+                    occurred_at: at(2026, 10, 1, 12, 0),
+                    summary: summary.into(),
+                    kind,
+                },
+                now(),
+            )
+            .unwrap();
+    }
+    euros
+        .set_money_format(MoneyFormat::new(Some(Currency::Eur), NumberLocale::FrFr))
+        .unwrap();
+    let csv = dir.path().join("timeline.csv");
+    export_report(
+        &euros,
+        Report::Timeline,
+        &ExportOptions::default(),
+        today(),
+        &csv,
+    )
+    .unwrap();
+
+    let mut dollars = Store::open(&dir.path().join("dollars.sqlite3")).unwrap();
+    dollars
+        .set_money_format(MoneyFormat::new(Some(Currency::Usd), NumberLocale::EnUs))
+        .unwrap();
+    let summary = import_file(&mut dollars, &csv, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.entries_added, 1, "the note");
+    assert_eq!(summary.left_out.len(), 1);
+    assert_eq!(
+        summary.left_out[0].reason,
+        "the amount is in EUR but this journal keeps its amounts in USD: convert it first"
+    );
+
+    for other in ["also-euros.sqlite3", "no-currency.sqlite3"] {
+        let mut store = Store::open(&dir.path().join(other)).unwrap();
+        if other == "also-euros.sqlite3" {
+            store
+                .set_money_format(MoneyFormat::new(Some(Currency::Eur), NumberLocale::DeDe))
+                .unwrap();
+        }
+        let summary = import_file(&mut store, &csv, &ImportOptions::default(), now()).unwrap();
+        assert_eq!(summary.entries_added, 2, "{other}");
+        assert!(summary.left_out.is_empty(), "{other}");
+    }
 }

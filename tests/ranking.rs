@@ -178,6 +178,7 @@ fn an_open_problem_without_update_for_more_than_three_days_lifts_a_customer() {
     });
     let settings = RankSettings {
         problem_update_days: 6,
+        ..RankSettings::default()
     };
     assert!(
         score_customer(&facts, today(), &settings).is_none_or(|r| r

@@ -1019,6 +1019,11 @@ fn a_failed_export_reopens_its_dialog_with_the_reason_and_the_choices_kept() {
         harness.get_by_label("Save to file").value().as_deref(),
         Some(out.display().to_string().as_str())
     );
+    assert_eq!(
+        focused_label(harness),
+        "Timeline",
+        "reopened on its first field, the report chosen"
+    );
     assert!(!out.exists());
 }
 
@@ -2348,4 +2353,313 @@ fn merging_two_records_of_one_customer_moves_their_entries_and_undo_brings_both_
         journal.timeline.is_empty(),
         "the promise went back to M. Keller"
     );
+}
+
+/// The label of the widget with keyboard focus ("" when none has it).
+fn focused_label(harness: &Harness<'static, CandorApp>) -> String {
+    harness
+        .get_all_by(|node| node.is_focused())
+        .next()
+        .and_then(|node| egui_kittest::kittest::NodeT::accesskit_node(&node).label())
+        .unwrap_or_default()
+}
+
+/// Presses Tab after the first and records where focus lands, `count` stops in all.
+fn tab_stops(harness: &mut Harness<'static, CandorApp>, count: usize) -> Vec<String> {
+    let mut stops = vec![focused_label(harness)];
+    for _ in 1..count {
+        harness.key_press(Key::Tab);
+        harness.run();
+        stops.push(focused_label(harness));
+    }
+    stops
+}
+
+/// Setting the journal's currency and number format changes every amount on screen, and
+/// typed amounts are read the new way.
+#[test]
+fn setting_the_currency_changes_the_amounts_on_the_timeline() {
+    use candor::domain::{Cents, EntryDraft, Payment};
+    let mut fixture = app_from(|store| {
+        let ann = add_named(store, "Ann Keller");
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: ann,
+                    occurred_at: days_before_now(2),
+                    summary: "Pump invoice".into(),
+                    kind: EntryKind::Payment(Payment {
+                        invoice_ref: "INV-7".into(),
+                        amount: Cents(123_450),
+                        due: now().date() + chrono::Duration::days(20),
+                        paid_on: None,
+                    }),
+                },
+                days_before_now(2),
+            )
+            .unwrap();
+    });
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.get_by_label_contains("INV-7 1,234.50 — due");
+
+    open_menu_item(harness, "File", "Currency and number format…");
+    assert_eq!(focused_label(harness), "Currency (ISO code)");
+    harness.get_by_label("Currency (ISO code)").type_text("eur");
+    harness.run();
+    harness.get_by_label_contains("German (Germany)").click();
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert_eq!(notice(harness), "Amounts now read like 1.234,50\u{a0}€.");
+    harness.get_by_label_contains("INV-7 1.234,50\u{a0}€ — due");
+    assert!(harness.query_by_label_contains("1,234.50").is_none());
+
+    // Typed the German way, read the German way.
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::I);
+    harness.run();
+    type_into(harness, "Description", "Spare parts");
+    replace_text(harness, "Amount", "2.500,75");
+    harness.key_press(Key::Enter);
+    harness.run();
+    harness.get_by_label_contains("2.500,75\u{a0}€ — due");
+
+    // An amount that reads two ways is refused, with how to write it.
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::I);
+    harness.run();
+    type_into(harness, "Description", "Freight");
+    replace_text(harness, "Amount", "1,250");
+    harness.key_press(Key::Enter);
+    harness.run();
+    harness.get_by_label_contains("can be read more than one way");
+
+    // Stored in the journal: another window (or the CLI) reads the same setting.
+    let path = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .store
+        .path()
+        .to_path_buf();
+    let other = Store::open(&path).unwrap();
+    assert_eq!(
+        other.money_format().unwrap(),
+        candor::domain::MoneyFormat::new(
+            Some(candor::domain::Currency::Eur),
+            candor::domain::NumberLocale::DeDe
+        )
+    );
+}
+
+/// Delete customer (Ctrl+Delete, or Edit → Delete customer) moves them to the trash with an
+/// Undo offer; the trash restores them, and purges them only after confirmation.
+#[test]
+fn a_deleted_customer_goes_to_the_trash_and_comes_back_with_undo_or_restore() {
+    let mut fixture = app_with(&["Ann Keller", "Bob Marsh"]);
+    let harness = fixture.harness();
+    harness.run();
+    select_customer(harness, "Ann Keller");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Delete);
+    harness.run();
+    assert_eq!(customer_names(harness), ["Bob Marsh"]);
+    assert!(
+        notice(harness).starts_with("Moved Ann Keller to the trash. Undo ("),
+        "{}",
+        notice(harness)
+    );
+    let ann = harness
+        .state()
+        .journal
+        .as_ref()
+        .unwrap()
+        .store
+        .deleted_customers()
+        .unwrap()[0]
+        .0
+        .id;
+    assert_ne!(harness.state().selected, Some(ann), "no longer open");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(customer_names(harness), ["Ann Keller", "Bob Marsh"]);
+
+    select_customer(harness, "Ann Keller");
+    // The menu entry shows its shortcut beside the label.
+    harness.get_by_label("Edit").click();
+    harness.run();
+    harness.get_by_label_contains("Delete customer").click();
+    harness.run();
+    assert_eq!(customer_names(harness), ["Bob Marsh"]);
+    open_menu_item(harness, "Edit", "Trash…");
+    harness.get_by_label("Customer: Ann Keller — Ann Keller Ltd");
+    harness.get_by_label("Restore").click();
+    harness.run();
+    assert_eq!(notice(harness), "Restored Ann Keller from the trash.");
+    harness.get_by_label("The trash is empty.");
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert_eq!(customer_names(harness), ["Ann Keller", "Bob Marsh"]);
+
+    select_customer(harness, "Bob Marsh");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Delete);
+    harness.run();
+    open_menu_item(harness, "Edit", "Trash…");
+    harness.get_by_label("Delete for good…").click();
+    harness.run();
+    harness.get_by_label("Confirm: delete for good").click();
+    harness.run();
+    assert_eq!(
+        notice(harness),
+        "Deleted the customer and their history for good."
+    );
+    let journal = harness.state().journal.as_ref().unwrap();
+    assert!(journal.store.deleted_customers().unwrap().is_empty());
+    assert_eq!(customer_names(harness), ["Ann Keller"]);
+    // Undo has nothing of Bob's left to try.
+    harness.key_press(Key::Escape);
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert!(
+        harness.state().errors.is_empty(),
+        "{:?}",
+        harness.state().errors
+    );
+}
+
+/// File → Export… opens on its first field, Tab follows the visual order, and Esc after
+/// typing keeps a draft that comes back.
+#[test]
+fn the_export_dialog_opens_on_its_first_field_tabs_in_order_and_keeps_a_draft() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let out = fixture._dir.path().join("for the manager.csv");
+    let harness = fixture.harness();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    assert_eq!(
+        tab_stops(harness, 12),
+        [
+            "Customers",
+            "Timeline",
+            "Promises",
+            "Call them first",
+            "Announcements",
+            "From",
+            "To",
+            "Excel-friendly (UTF-8 with a byte-order mark)",
+            "Save to file",
+            "Browse…",
+            "Export",
+            "Cancel",
+        ]
+    );
+    replace_text(harness, "Save to file", &out.display().to_string());
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Save to file").is_none(), "closed");
+    assert!(
+        notice(harness).starts_with("Draft kept"),
+        "{}",
+        notice(harness)
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("Save to file").value().as_deref(),
+        Some(out.display().to_string().as_str())
+    );
+    assert_eq!(notice(harness), "Your draft is back, as you left it.");
+    assert_eq!(focused_label(harness), "Customers");
+    // Cancel discards it.
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    harness.run();
+    assert_ne!(
+        harness.get_by_label("Save to file").value().as_deref(),
+        Some(out.display().to_string().as_str())
+    );
+}
+
+/// File → Import… opens on the file field, Tab follows the visual order, and Esc after
+/// typing keeps the file chosen.
+#[test]
+fn the_import_dialog_opens_on_its_file_field_tabs_in_order_and_keeps_a_draft() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let file = fixture._dir.path().join("contacts.csv");
+    std::fs::write(&file, "Name,Email\r\nTom Ortega,tom@example.com\r\n").unwrap();
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Import…");
+    assert_eq!(
+        tab_stops(harness, 5),
+        ["File to import", "Browse…", "Preview", "Import", "Cancel"]
+    );
+    replace_text(harness, "File to import", &file.display().to_string());
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("File to import").is_none(), "closed");
+    open_menu_item(harness, "File", "Import…");
+    assert_eq!(
+        harness.get_by_label("File to import").value().as_deref(),
+        Some(file.display().to_string().as_str())
+    );
+    assert_eq!(notice(harness), "Your draft is back, as you left it.");
+    assert!(
+        harness.get_all_by_label_contains(": 1 rows.").count() > 0,
+        "the preview is read again"
+    );
+    assert_eq!(focused_label(harness), "File to import");
+}
+
+/// Back up now… and Restore from backup… open with focus on their first field; the backup
+/// dialog tabs in order and keeps a typed file as a draft on Esc.
+#[test]
+fn the_backup_and_restore_dialogs_open_with_focus_and_the_backup_keeps_a_draft() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let copy = fixture._dir.path().join("copy for the laptop.sqlite3");
+    let harness = fixture.harness();
+    harness.run();
+    open_menu_item(harness, "File", "Back up now…");
+    assert_eq!(
+        tab_stops(harness, 3),
+        ["Or to this file", "Back up", "Cancel"]
+    );
+    replace_text(harness, "Or to this file", &copy.display().to_string());
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(
+        harness.query_by_label("Or to this file").is_none(),
+        "closed"
+    );
+    open_menu_item(harness, "File", "Back up now…");
+    assert_eq!(
+        harness.get_by_label("Or to this file").value().as_deref(),
+        Some(copy.display().to_string().as_str())
+    );
+    harness.get_by_label("Back up").click();
+    harness.step();
+    wait_for_job(harness);
+    assert!(copy.exists());
+    // Saved: the next backup starts empty.
+    open_menu_item(harness, "File", "Back up now…");
+    assert_eq!(
+        harness.get_by_label("Or to this file").value().as_deref(),
+        Some("")
+    );
+    harness.get_by_label("Back up").click();
+    harness.step();
+    wait_for_job(harness);
+
+    open_menu_item(harness, "File", "Restore from backup…");
+    let focused = focused_label(harness);
+    assert!(
+        focused.contains("1 customer"),
+        "the chosen backup: {focused}"
+    );
+    harness.key_press(Key::Tab);
+    harness.run();
+    assert_ne!(focused_label(harness), focused, "Tab moves on");
 }

@@ -6,11 +6,14 @@ use super::widgets::FormOutcome;
 use crate::backup_policy::BackupInfo;
 
 /// Back up now: into the backups folder, or to a chosen file.
+#[derive(Debug, Clone)]
 pub struct BackupDialog {
     pub folder: PathBuf,
     /// Empty: the backups folder with a dated name.
     pub out: String,
     pub error: Option<String>,
+    /// Focus goes to the first field when the dialog (or its draft) shows.
+    pub focus_pending: bool,
 }
 
 impl BackupDialog {
@@ -20,6 +23,7 @@ impl BackupDialog {
             folder: crate::store::backup_dir(journal),
             out: String::new(),
             error: None,
+            focus_pending: true,
         }
     }
 
@@ -37,12 +41,14 @@ impl BackupDialog {
         ui.monospace(self.folder.display().to_string());
         ui.horizontal(|ui| {
             let id = ui.label("Or to this file").id;
-            ui.add(
-                egui::TextEdit::singleline(&mut self.out)
-                    .hint_text("leave empty for the backups folder")
-                    .desired_width(320.0),
-            )
-            .labelled_by(id);
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.out)
+                        .hint_text("leave empty for the backups folder")
+                        .desired_width(320.0),
+                )
+                .labelled_by(id);
+            super::widgets::focus_first(&field, &mut self.focus_pending);
         });
         super::widgets::save_cancel_ui(ui, "Back up", self.error.as_deref())
     }
@@ -53,6 +59,8 @@ pub struct RestoreDialog {
     pub backups: Vec<BackupInfo>,
     pub chosen: Option<usize>,
     pub error: Option<String>,
+    /// Focus goes to the chosen backup when the dialog shows.
+    pub focus_pending: bool,
 }
 
 impl RestoreDialog {
@@ -63,6 +71,7 @@ impl RestoreDialog {
             backups,
             chosen,
             error: None,
+            focus_pending: true,
         }
     }
 
@@ -77,7 +86,9 @@ impl RestoreDialog {
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<FormOutcome> {
         if self.backups.is_empty() {
             ui.label("There are no backups of this journal yet. File → Back up now… makes one; Candor also makes one each day it starts.");
-            return ui.button("Close").clicked().then_some(FormOutcome::Cancel);
+            let close = ui.button("Close");
+            super::widgets::focus_first(&close, &mut self.focus_pending);
+            return close.clicked().then_some(FormOutcome::Cancel);
         }
         ui.label("Choose a backup. The journal as it is now is saved first, so this can be undone by restoring that copy.");
         egui::ScrollArea::vertical()
@@ -89,6 +100,9 @@ impl RestoreDialog {
                         readable,
                         egui::Button::selectable(self.chosen == Some(index), backup.describe()),
                     );
+                    if self.chosen == Some(index) {
+                        super::widgets::focus_first(&row, &mut self.focus_pending);
+                    }
                     if row.clicked() {
                         self.chosen = Some(index);
                     }

@@ -38,6 +38,8 @@ pub(super) enum UndoStep {
     Edited(EntryId, Box<EntryDraft>),
     /// A customer was changed: put the old details back.
     CustomerEdited(CustomerId, Box<CustomerDraft>),
+    /// A customer went to the trash: bring them back.
+    CustomerDeleted(CustomerId),
     /// Two customers were merged: bring the second back with its entries.
     Merged(Box<crate::store::CustomerMerge>),
 }
@@ -150,6 +152,13 @@ fn draft_of(dialog: &Dialog) -> Option<Draft> {
         Dialog::Entry(form) => Some(Draft::Entry(form.clone())),
         Dialog::Customer(form) => Some(Draft::Customer(Box::new(form.clone()))),
         Dialog::Action(action) => Some(Draft::Action(Box::new(action.clone()))),
+        Dialog::Export(export) => Some(Draft::Export(Box::new(export.clone()))),
+        // After the import there is nothing left to type.
+        Dialog::Import(import) if import.summary.is_none() => Some(Draft::Import {
+            path: import.path.clone(),
+            merge_duplicates: import.merge_duplicates,
+        }),
+        Dialog::Backup(backup) => Some(Draft::Backup(Box::new(backup.clone()))),
         _ => None,
     }
 }
@@ -175,6 +184,18 @@ fn same_content(a: &Draft, b: &Draft) -> bool {
             b.error = None;
             a == b
         }
+        (Draft::Export(a), Draft::Export(b)) => a.same_choices(b),
+        (
+            Draft::Import {
+                path: a_path,
+                merge_duplicates: a_merge,
+            },
+            Draft::Import {
+                path: b_path,
+                merge_duplicates: b_merge,
+            },
+        ) => (a_path, a_merge) == (b_path, b_merge),
+        (Draft::Backup(a), Draft::Backup(b)) => a.out == b.out,
         _ => false,
     }
 }
@@ -186,6 +207,9 @@ impl CandorApp {
             Dialog::Entry(form) => drafts::entry_key(form),
             Dialog::Customer(form) => drafts::customer_key(form),
             Dialog::Action(action) => drafts::action_key(action),
+            Dialog::Export(_) => DraftKey::Export,
+            Dialog::Import(_) => DraftKey::Import,
+            Dialog::Backup(_) => DraftKey::Backup,
             _ => return,
         };
         let restored = match (self.drafts.take(key), &mut *dialog) {
@@ -199,6 +223,30 @@ impl CandorApp {
             }
             (Some(Draft::Action(draft)), Dialog::Action(action)) => {
                 *action = *draft;
+                true
+            }
+            (Some(Draft::Export(draft)), Dialog::Export(export)) => {
+                *export = *draft;
+                export.focus_pending = true;
+                true
+            }
+            (
+                Some(Draft::Import {
+                    path,
+                    merge_duplicates,
+                }),
+                Dialog::Import(import),
+            ) => {
+                import.path = path;
+                import.merge_duplicates = merge_duplicates;
+                if !import.path.trim().is_empty() {
+                    import.load_preview();
+                }
+                true
+            }
+            (Some(Draft::Backup(draft)), Dialog::Backup(backup)) => {
+                *backup = *draft;
+                backup.focus_pending = true;
                 true
             }
             _ => false,
@@ -728,6 +776,7 @@ impl CandorApp {
                         agenda_panel::ui(ui, journal, &mut self.agenda, today, &mut actions);
                     } else if self.insights.open {
                         let names = |id: CustomerId| journal.customer(id).map(|c| c.name.clone());
+                        self.insights.money = journal.money;
                         self.insights
                             .ui(ui, &self.journal_path, &names, today, &mut actions);
                         self.prefs.insights_threshold = self.insights.threshold;
@@ -881,7 +930,11 @@ impl CandorApp {
             return;
         };
         if self.dialog_pristine.is_none() {
-            // First frame of this dialog: remember it as opened, then give back a draft.
+            // First frame of this dialog: amounts the journal's way, remember it as opened,
+            // then give back a draft.
+            if let (Dialog::Entry(form), Some(journal)) = (&mut dialog, self.journal.as_ref()) {
+                form.use_money(journal.money);
+            }
             self.dialog_pristine = Some(draft_of(&dialog));
             self.restore_draft(&mut dialog);
         }
@@ -962,8 +1015,17 @@ impl CandorApp {
                     None => {}
                 },
                 Dialog::Backup(backup) => match backup.ui(ui) {
-                    Some(FormOutcome::Save) => keep_open = !self.back_up_now(backup),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.back_up_now(backup);
+                        if !keep_open {
+                            self.drafts.forget(DraftKey::Backup);
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let draft = Draft::Backup(Box::new(backup.clone()));
+                        self.close_form(DraftKey::Backup, draft, escape);
+                    }
                     None => {}
                 },
                 Dialog::Restore(restore) => match restore.ui(ui) {
@@ -972,13 +1034,39 @@ impl CandorApp {
                     None => {}
                 },
                 Dialog::Export(export) => match export.ui(ui, &mut self.picker, today) {
-                    Some(FormOutcome::Save) => keep_open = !self.export(export),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.export(export);
+                        if !keep_open {
+                            self.drafts.forget(DraftKey::Export);
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let draft = Draft::Export(Box::new(export.clone()));
+                        self.close_form(DraftKey::Export, draft, escape);
+                    }
                     None => {}
                 },
                 Dialog::Import(import) => match import.ui(ui, &mut self.picker) {
-                    Some(FormOutcome::Save) => keep_open = !self.import(import),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.import(import);
+                        if !keep_open {
+                            self.drafts.forget(DraftKey::Import);
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        if import.summary.is_some() {
+                            // Imported: the file is done with, nothing to keep.
+                            self.drafts.forget(DraftKey::Import);
+                        } else {
+                            let draft = Draft::Import {
+                                path: import.path.clone(),
+                                merge_duplicates: import.merge_duplicates,
+                            };
+                            self.close_form(DraftKey::Import, draft, escape);
+                        }
+                    }
                     None => {}
                 },
                 Dialog::Trash(trash) => {
@@ -1022,6 +1110,11 @@ impl CandorApp {
                     Some(FormOutcome::Cancel) => keep_open = false,
                     None => {}
                 },
+                Dialog::Money(money) => match money.ui(ui) {
+                    Some(FormOutcome::Save) => keep_open = !self.save_money_format(money),
+                    Some(FormOutcome::Cancel) => keep_open = false,
+                    None => {}
+                },
                 Dialog::Team(team) => {
                     if let Some(outcome) = team.ui(ui) {
                         keep_open = !self.team_outcome(outcome, ctx);
@@ -1050,7 +1143,12 @@ impl CandorApp {
         if modal.should_close()
             && !matches!(
                 dialog,
-                Dialog::Entry(_) | Dialog::Customer(_) | Dialog::Action(_)
+                Dialog::Entry(_)
+                    | Dialog::Customer(_)
+                    | Dialog::Action(_)
+                    | Dialog::Export(_)
+                    | Dialog::Import(_)
+                    | Dialog::Backup(_)
             )
         {
             keep_open = false;

@@ -458,6 +458,7 @@ impl CandorApp {
                     None => self.fail("Select a customer first, then edit."),
                 }
             }
+            UiCommand::DeleteCustomer => self.delete_selected_customer(),
             UiCommand::FocusSearch => self.customer_list.focus_search = true,
             UiCommand::Announcements => {
                 if let Some(journal) = self.journal.as_ref() {
@@ -517,7 +518,7 @@ impl CandorApp {
             }
             UiCommand::ShowTrash => {
                 if let Some(trash) = self.trash_contents() {
-                    self.dialog = Some(Dialog::Trash(TrashDialog::new(trash)));
+                    self.dialog = Some(Dialog::Trash(trash));
                 }
             }
             UiCommand::BackupNow => {
@@ -534,6 +535,13 @@ impl CandorApp {
                 self.dialog = Some(Dialog::Team(super::team_dialog::TeamDialog::new(
                     saved.as_deref(),
                 )));
+            }
+            UiCommand::MoneySettings => {
+                if let Some(journal) = self.journal.as_ref() {
+                    self.dialog = Some(Dialog::Money(super::money_dialog::MoneyDialog::new(
+                        journal.money,
+                    )));
+                }
             }
             UiCommand::ShowShortcuts | UiCommand::ShowJournalLocation | UiCommand::ShowAbout => {
                 self.dialog = Some(Dialog::Info(super::dialogs::InfoDialog::new(
@@ -641,6 +649,64 @@ impl CandorApp {
         self.dialog = Some(Dialog::Entry(Box::new(form)));
     }
 
+    /// Saves the journal's currency and number format; `true` when done.
+    pub(super) fn save_money_format(
+        &mut self,
+        dialog: &mut super::money_dialog::MoneyDialog,
+    ) -> bool {
+        let format = match dialog.to_format() {
+            Ok(format) => format,
+            Err(error) => {
+                dialog.error = Some(error.0);
+                return false;
+            }
+        };
+        let Some(journal) = self.journal.as_mut() else {
+            dialog.error = Some("No journal is open: open one from the File menu first.".into());
+            return false;
+        };
+        match journal.store.set_money_format(format) {
+            Ok(()) => {
+                self.reload();
+                self.saved(format!(
+                    "Amounts now read like {}.",
+                    format.format(crate::domain::Cents(123_450))
+                ));
+                true
+            }
+            Err(error) => {
+                dialog.error = Some(error.to_string());
+                false
+            }
+        }
+    }
+
+    /// Moves the selected customer to the trash; the notice says how to take it back.
+    fn delete_selected_customer(&mut self) {
+        let now = self.now();
+        let Some(id) = self.selected else {
+            self.fail("Select a customer first, then delete.");
+            return;
+        };
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        match journal.store.delete_customer(id, now) {
+            Ok(customer) => {
+                self.undo.push(UndoStep::CustomerDeleted(id));
+                self.selected = None;
+                self.timeline.selected_entry = None;
+                self.reload();
+                self.saved(format!(
+                    "Moved {} to the trash. Undo ({}) brings them back.",
+                    customer.name,
+                    UiCommand::Undo.shortcut_text_plain()
+                ));
+            }
+            Err(error) => self.fail_about(ErrorTopic::Save, error.to_string()),
+        }
+    }
+
     fn undo_last(&mut self) {
         let now = self.now();
         let Some(step) = self.undo.pop() else {
@@ -667,6 +733,10 @@ impl CandorApp {
                 .store
                 .update_customer(*id, (**old).clone(), now)
                 .map(|_| "Undone: the customer is as they were."),
+            UndoStep::CustomerDeleted(id) => journal
+                .store
+                .restore_customer(*id)
+                .map(|_| "Undone: the customer is back from the trash."),
             UndoStep::Merged(merge) => journal
                 .store
                 .undo_merge(merge, now)
@@ -686,22 +756,28 @@ impl CandorApp {
         }
     }
 
-    /// The trash with each entry's customer name, or `None` after reporting a failure.
-    fn trash_contents(&mut self) -> Option<Vec<(crate::domain::Entry, String)>> {
+    /// The trash (deleted customers, and entries with their customer's name) as a fresh
+    /// dialog, or `None` after reporting a failure.
+    fn trash_contents(&mut self) -> Option<TrashDialog> {
         let journal = self.journal.as_ref()?;
-        match journal.store.trash() {
-            Ok(entries) => Some(
-                entries
-                    .into_iter()
-                    .map(|entry| {
-                        let name = journal
-                            .customer(entry.customer_id)
-                            .map(|c| c.name.clone())
-                            .unwrap_or_default();
-                        (entry, name)
-                    })
-                    .collect(),
-            ),
+        let contents = journal.store.deleted_customers().and_then(|customers| {
+            let entries = journal.store.trash()?;
+            let mut names: std::collections::HashMap<CustomerId, String> = customers
+                .iter()
+                .map(|(c, _)| (c.id, c.name.clone()))
+                .collect();
+            names.extend(journal.customers.iter().map(|c| (c.id, c.name.clone())));
+            let entries = entries
+                .into_iter()
+                .map(|entry| {
+                    let name = names.get(&entry.customer_id).cloned().unwrap_or_default();
+                    (entry, name)
+                })
+                .collect();
+            Ok(TrashDialog::new(customers, entries))
+        });
+        match contents {
+            Ok(dialog) => Some(dialog),
             Err(error) => {
                 self.fail_about(ErrorTopic::Journal, error.to_string());
                 None
@@ -717,21 +793,53 @@ impl CandorApp {
             TrashChoice::Restore(id) => journal
                 .store
                 .restore_entry(id)
-                .map(|()| "Restored from the trash."),
-            TrashChoice::Purge(id) => journal.store.purge_entry(id).map(|()| "Deleted for good."),
+                .map(|()| "Restored from the trash.".to_owned()),
+            TrashChoice::Purge(id) => journal
+                .store
+                .purge_entry(id)
+                .map(|()| "Deleted for good.".to_owned()),
+            TrashChoice::RestoreCustomer(id) => journal
+                .store
+                .restore_customer(id)
+                .map(|c| format!("Restored {} from the trash.", c.name)),
+            TrashChoice::PurgeCustomer(id) => journal
+                .store
+                .purge_customer(id)
+                .map(|()| "Deleted the customer and their history for good.".to_owned()),
         };
         match result {
             Ok(message) => {
-                let id = match choice {
-                    TrashChoice::Restore(id) | TrashChoice::Purge(id) => id,
-                };
                 // Undo must not try to restore what the trash already settled.
-                self.undo
-                    .retain(|step| !matches!(step, UndoStep::Trashed(trashed) if *trashed == id));
+                self.undo.retain(|step| match (step, choice) {
+                    (
+                        UndoStep::Trashed(trashed),
+                        TrashChoice::Restore(id) | TrashChoice::Purge(id),
+                    ) => *trashed != id,
+                    (
+                        UndoStep::CustomerDeleted(deleted),
+                        TrashChoice::RestoreCustomer(id) | TrashChoice::PurgeCustomer(id),
+                    ) => *deleted != id,
+                    // A purged customer's entries and details are gone: nothing to undo.
+                    (UndoStep::CustomerEdited(edited, _), TrashChoice::PurgeCustomer(id)) => {
+                        *edited != id
+                    }
+                    _ => true,
+                });
+                if let TrashChoice::PurgeCustomer(_) = choice {
+                    // Entry steps of a purged customer would fail with "not found"; drop
+                    // the entry steps whose entry no longer exists.
+                    let store = &journal.store;
+                    self.undo.retain(|step| match step {
+                        UndoStep::Trashed(id) | UndoStep::Added(id) | UndoStep::Edited(id, _) => {
+                            store.entry(*id).is_ok()
+                        }
+                        _ => true,
+                    });
+                }
                 self.reload();
                 self.saved(message);
-                if let Some(entries) = self.trash_contents() {
-                    *dialog = TrashDialog::new(entries);
+                if let Some(fresh) = self.trash_contents() {
+                    *dialog = fresh;
                 }
             }
             Err(error) => dialog.error = Some(error.to_string()),
@@ -806,10 +914,10 @@ impl CandorApp {
         if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
             self.prefs.last_export_folder = Some(folder.to_path_buf());
         }
-        let reopen = Dialog::Export(std::mem::replace(
-            dialog,
-            ExportDialog::new(&self.export_folder(), today),
-        ));
+        let mut kept = std::mem::replace(dialog, ExportDialog::new(&self.export_folder(), today));
+        // Reopened after a failure: focus on its first field again.
+        kept.focus_pending = true;
+        let reopen = Dialog::Export(kept);
         self.start_job(what, Some(reopen), false, move || {
             match Store::open(&journal)
                 .map_err(|e| e.to_string())
@@ -945,7 +1053,9 @@ impl CandorApp {
         }
         let journal = self.journal_path.clone();
         let what = format!("Importing {}…", path.display());
-        let reopen = Dialog::Import(std::mem::replace(dialog, ImportDialog::new()));
+        let mut kept = std::mem::replace(dialog, ImportDialog::new());
+        kept.focus_pending = true;
+        let reopen = Dialog::Import(kept);
         self.start_job(what, Some(reopen), false, move || {
             // Writing into a damaged journal can spread the damage: check it first.
             let result =
@@ -967,7 +1077,9 @@ impl CandorApp {
         let now = self.now();
         let journal = self.journal_path.clone();
         let out = dialog.out_path();
-        let reopen = Dialog::Backup(std::mem::replace(dialog, BackupDialog::new(&journal)));
+        let mut kept = std::mem::replace(dialog, BackupDialog::new(&journal));
+        kept.focus_pending = true;
+        let reopen = Dialog::Backup(kept);
         let what = "Backing up the journal…".to_owned();
         self.start_job(
             what,

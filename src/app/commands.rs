@@ -24,6 +24,7 @@ pub enum UiCommand {
     TellThemNow,
     AddCustomer,
     EditCustomer,
+    DeleteCustomer,
     FocusSearch,
     Announcements,
     FocusCallFirst,
@@ -36,6 +37,7 @@ pub enum UiCommand {
     BackupNow,
     RestoreBackup,
     Team,
+    MoneySettings,
     ToggleCallFirst,
     ShowAgenda,
     ReminderSettings,
@@ -64,6 +66,7 @@ impl UiCommand {
         Self::TellThemNow,
         Self::AddCustomer,
         Self::EditCustomer,
+        Self::DeleteCustomer,
         Self::FocusSearch,
         Self::Announcements,
         Self::FocusCallFirst,
@@ -76,6 +79,7 @@ impl UiCommand {
         Self::BackupNow,
         Self::RestoreBackup,
         Self::Team,
+        Self::MoneySettings,
         Self::ToggleCallFirst,
         Self::ShowAgenda,
         Self::ReminderSettings,
@@ -104,6 +108,8 @@ impl UiCommand {
             Self::TellThemNow => "Tell them now…",
             Self::AddCustomer => "Add customer…",
             Self::EditCustomer => "Edit customer…",
+            // No "…": it opens no dialog; the notice offers Undo instead of asking first.
+            Self::DeleteCustomer => "Delete customer",
             Self::FocusSearch => "Search customers",
             Self::Announcements => "Announcements…",
             Self::FocusCallFirst => "Go to Call them first",
@@ -116,6 +122,7 @@ impl UiCommand {
             Self::BackupNow => "Back up now…",
             Self::RestoreBackup => "Restore from backup…",
             Self::Team => "Team…",
+            Self::MoneySettings => "Currency and number format…",
             Self::ToggleCallFirst => "Call them first panel",
             Self::ShowAgenda => "Today agenda",
             Self::ReminderSettings => "Reminders and calendar…",
@@ -149,13 +156,18 @@ impl UiCommand {
             }
             Self::AddCustomer => "Add a new customer",
             Self::EditCustomer => "Edit the selected customer's details",
+            Self::DeleteCustomer => {
+                "Move the selected customer and their history to the trash (Undo brings them back)"
+            }
             Self::FocusSearch => "Jump to the customer search field",
             Self::Announcements => {
                 "Announce a price increase or change, and see who has heard it from you"
             }
             Self::FocusCallFirst => "Jump to the first customer to call; ↑/↓ move, Enter opens",
             Self::Undo => "Undo the last change (deleted entries come back)",
-            Self::ShowTrash => "See deleted entries, restore them or delete them for good",
+            Self::ShowTrash => {
+                "See deleted customers and entries, restore them or delete them for good"
+            }
             Self::NewJournal => "Start a new, empty journal file",
             Self::OpenJournal => "Open another journal file",
             Self::Export => "Export a CSV report for a spreadsheet",
@@ -163,6 +175,9 @@ impl UiCommand {
             Self::BackupNow => "Save a copy of the journal in its backups folder",
             Self::RestoreBackup => "Replace the journal with one of its backups",
             Self::Team => "Sync this journal with your team's database",
+            Self::MoneySettings => {
+                "The journal's currency and how amounts are written (1,234.50 or 1.234,50)"
+            }
             Self::ToggleCallFirst => "Show or hide the \"Call them first\" panel",
             Self::ShowAgenda => {
                 "Show or hide what is overdue, due today and due tomorrow, one key from its action"
@@ -191,6 +206,10 @@ impl UiCommand {
             Self::AddNote => (cmd_shift, Key::N),
             Self::AddCustomer => (cmd, Key::N),
             Self::EditCustomer => (cmd_shift, Key::E),
+            // Each system's own "move to the trash": Cmd+Backspace in the Finder (a Mac
+            // laptop has no forward Delete key), Ctrl+Delete elsewhere.
+            Self::DeleteCustomer if cfg!(target_os = "macos") => (cmd, Key::Backspace),
+            Self::DeleteCustomer => (cmd, Key::Delete),
             Self::MarkKept => (cmd, Key::K),
             Self::MarkBroken => (cmd_shift, Key::K),
             Self::Renegotiate => (cmd, Key::R),
@@ -213,6 +232,7 @@ impl UiCommand {
             | Self::BackupNow
             | Self::RestoreBackup
             | Self::Team
+            | Self::MoneySettings
             | Self::ShowJournalLocation
             | Self::ReminderSettings
             | Self::SilenceReminders
@@ -255,7 +275,8 @@ impl UiCommand {
         // Undo is left to the text field while one has focus.
         // Changing a selected entry while typing in the search field would act on
         // something the person is not looking at.
-        !matches!(self, Self::Undo) && !self.acts_on_selected_entry()
+        // Ctrl+Delete (Cmd+Backspace) deletes a word in a text field, never a customer.
+        !matches!(self, Self::Undo | Self::DeleteCustomer) && !self.acts_on_selected_entry()
     }
 
     /// The command whose shortcut was pressed this frame, consuming it. Shift variants are

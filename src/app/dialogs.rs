@@ -37,6 +37,7 @@ pub enum Dialog {
     Merge(super::merge_dialog::MergeDialog),
     Team(super::team_dialog::TeamDialog),
     Handover(super::handover_dialog::HandoverDialog),
+    Money(super::money_dialog::MoneyDialog),
 }
 
 impl Dialog {
@@ -57,6 +58,7 @@ impl Dialog {
             Self::Merge(merge) => &mut merge.error,
             Self::Team(team) => &mut team.error,
             Self::Handover(handover) => &mut handover.error,
+            Self::Money(money) => &mut money.error,
             Self::Info(_) => return,
         };
         *slot = Some(error);
@@ -83,6 +85,7 @@ impl Dialog {
             Self::Announcements(_) => "Announcements".to_owned(),
             Self::Reminders(_) => "Reminders and calendar".to_owned(),
             Self::Merge(merge) => format!("Merge {} into…", merge.absorb_name),
+            Self::Money(_) => "Currency and number format".to_owned(),
         }
     }
 }

@@ -2,8 +2,10 @@
 //! opens again, so Esc is never a silent discard. The Cancel button is the explicit
 //! discard; saving clears the draft.
 
+use super::backup_dialog::BackupDialog;
 use super::dialogs::{ActionDialog, ActionKind, CustomerForm};
 use super::entry_form::EntryForm;
+use super::export_dialog::ExportDialog;
 use crate::domain::{CustomerId, EntryId, EntryKindTag};
 
 /// What a draft belongs to: the same form for the same customer or entry.
@@ -15,6 +17,12 @@ pub enum DraftKey {
     Customer(Option<CustomerId>),
     /// A follow-up on one entry.
     Action(EntryId, ActionKind),
+    /// File → Export….
+    Export,
+    /// File → Import… (the file chosen; its preview is read again).
+    Import,
+    /// File → Back up now….
+    Backup,
 }
 
 /// A form as it was left.
@@ -23,6 +31,14 @@ pub enum Draft {
     Entry(Box<EntryForm>),
     Customer(Box<CustomerForm>),
     Action(Box<ActionDialog>),
+    Export(Box<ExportDialog>),
+    /// The file to import and whether to merge duplicates: the preview is read again from
+    /// the file when the dialog comes back, so it shows the file as it is then.
+    Import {
+        path: String,
+        merge_duplicates: bool,
+    },
+    Backup(Box<BackupDialog>),
 }
 
 /// The drafts of this window (forgotten when another journal opens).

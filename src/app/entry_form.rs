@@ -9,8 +9,8 @@ pub use super::widgets::FormOutcome;
 use crate::domain::dates::{format_date, parse_date, parse_datetime};
 use crate::domain::{
     BadNews, BadNewsKind, Cents, Channel, Contact, CustomerId, Direction, Entry, EntryDraft,
-    EntryId, EntryKind, EntryKindTag, Feedback, Order, OrderStatus, Outcome, Payment, Problem,
-    Promise, PromiseCategory, Snooze, ValidationError,
+    EntryId, EntryKind, EntryKindTag, Feedback, MoneyFormat, Order, OrderStatus, Outcome, Payment,
+    Problem, Promise, PromiseCategory, Snooze, ValidationError,
 };
 
 /// An item bad news can be about, offered in the bad-news form.
@@ -49,6 +49,8 @@ pub struct EntryForm {
     pub told_about: Vec<(RelatedChoice, bool)>,
     pub owner: String,
     pub amount: String,
+    /// How the journal writes money: typed amounts are read, and shown, its way.
+    pub money: MoneyFormat,
     pub order_status: OrderStatus,
     pub invoice_ref: String,
     pub paid_on: String,
@@ -94,6 +96,7 @@ impl EntryForm {
             told_about: Vec::new(),
             owner: "me".to_owned(),
             amount: amount.to_owned(),
+            money: MoneyFormat::default(),
             order_status: OrderStatus::OnTrack,
             invoice_ref: String::new(),
             paid_on: String::new(),
@@ -151,6 +154,20 @@ impl EntryForm {
         form
     }
 
+    /// Reads and shows amounts the journal's way; an edited entry's amount is written
+    /// again in that format, so saving it unchanged reads back the same.
+    pub fn use_money(&mut self, money: MoneyFormat) {
+        self.money = money;
+        let amount = match &self.original {
+            Some(EntryKind::Order(o)) => o.amount,
+            Some(EntryKind::Payment(p)) => Some(p.amount),
+            _ => None,
+        };
+        if let Some(amount) = amount {
+            self.amount = money.format_number(amount);
+        }
+    }
+
     /// Links the bad news to `id` (or to nothing). A slip already past its due day is not
     /// news we told first, so "we told them first" starts unticked for it.
     pub fn choose_related(&mut self, id: Option<EntryId>) {
@@ -203,7 +220,8 @@ impl EntryForm {
             if self.amount.trim().is_empty() && !required {
                 return Ok(None);
             }
-            Cents::parse(&self.amount)
+            self.money
+                .parse(&self.amount)
                 .map(Some)
                 .map_err(|e| prefix("Amount", e))
         };

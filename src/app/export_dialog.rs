@@ -12,6 +12,7 @@ use crate::domain::dates::{format_date, parse_date};
 use crate::io::export::{ExportOptions, Report, default_file_name};
 
 /// The export dialog's fields.
+#[derive(Debug, Clone)]
 pub struct ExportDialog {
     pub report: Report,
     pub from: String,
@@ -21,6 +22,8 @@ pub struct ExportDialog {
     /// The file exists: replacing it needs a tick.
     pub replace: bool,
     pub error: Option<String>,
+    /// Focus goes to the first field when the dialog (or its draft) shows.
+    pub focus_pending: bool,
 }
 
 impl ExportDialog {
@@ -40,7 +43,28 @@ impl ExportDialog {
                 .to_string(),
             replace: false,
             error: None,
+            focus_pending: true,
         }
+    }
+
+    /// Whether `other` holds the same choices (its error and focus aside): what tells a
+    /// dialog someone changed from one only opened.
+    pub fn same_choices(&self, other: &Self) -> bool {
+        (
+            self.report,
+            &self.from,
+            &self.to,
+            self.bom,
+            &self.path,
+            self.replace,
+        ) == (
+            other.report,
+            &other.from,
+            &other.to,
+            other.bom,
+            &other.path,
+            other.replace,
+        )
     }
 
     /// The checked options and target file.
@@ -82,10 +106,11 @@ impl ExportDialog {
         ui.horizontal(|ui| {
             ui.label("Report");
             for report in Report::ALL {
-                if ui
-                    .selectable_value(&mut self.report, *report, report.label())
-                    .clicked()
-                {
+                let button = ui.selectable_value(&mut self.report, *report, report.label());
+                if self.report == *report {
+                    super::widgets::focus_first(&button, &mut self.focus_pending);
+                }
+                if button.clicked() {
                     let path = PathBuf::from(self.path.trim());
                     let folder = path.parent().unwrap_or(Path::new(""));
                     self.path = folder

@@ -56,6 +56,8 @@ pub struct ImportDialog {
     previewed_path: Option<PathBuf>,
     /// Boxed: kept small, as every dialog lives in one enum.
     shown: Option<Box<ShownRows>>,
+    /// Focus goes to the first field when the dialog (or its draft) shows.
+    pub focus_pending: bool,
 }
 
 impl ImportDialog {
@@ -72,6 +74,7 @@ impl ImportDialog {
             left_out: Vec::new(),
             previewed_path: None,
             shown: None,
+            focus_pending: true,
         }
     }
 
@@ -137,7 +140,11 @@ impl ImportDialog {
             let field = ui
                 .add(egui::TextEdit::singleline(&mut self.path).desired_width(320.0))
                 .labelled_by(id);
-            if field.lost_focus() && !self.path.trim().is_empty() {
+            super::widgets::focus_first(&field, &mut self.focus_pending);
+            // Leaving the field previews a file newly typed; the same file keeps its preview
+            // (Preview reads it again), so the dialog does not jump under the pointer.
+            let previewed = self.preview.is_some() && self.previewed_path == Some(self.path());
+            if field.lost_focus() && !self.path.trim().is_empty() && !previewed {
                 self.load_preview();
             }
             if ui

@@ -164,6 +164,8 @@ pub struct InsightsView {
     granularity: Granularity,
     /// "Warn me above this many customers at risk."
     pub threshold: u32,
+    /// How the journal writes money, for the late payers' amounts.
+    pub money: crate::domain::MoneyFormat,
     computed: Option<Computed>,
     /// The options of [`Self::computed`].
     computed_for: Option<InsightOptions>,
@@ -191,6 +193,7 @@ impl Default for InsightsView {
             to: "today".to_owned(),
             granularity: Granularity::Week,
             threshold: 10,
+            money: crate::domain::MoneyFormat::default(),
             computed: None,
             computed_for: None,
             pending: None,
@@ -405,11 +408,12 @@ impl InsightsView {
             return;
         };
         let pinned = &mut self.pinned;
+        let money = self.money;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 for chart in &computed.charts {
-                    chart_ui(ui, chart, computed, pinned, names, actions);
+                    chart_ui(ui, chart, computed, pinned, names, money, actions);
                     if chart.chart == Chart::DaysLate {
                         histogram_ui(ui, &computed.insights);
                     }
@@ -511,7 +515,7 @@ impl InsightsView {
                 }
             }
         }
-        match write_private_file(&path, html_report(&insights, &who).as_bytes()) {
+        match write_private_file(&path, html_report(&insights, &who, self.money).as_bytes()) {
             Ok(()) => (false, format!("Saved the report to {}.", path.display())),
             Err(e) => (
                 true,
@@ -525,11 +529,12 @@ impl InsightsView {
     }
 }
 
-fn format_value(unit: Unit, value: Option<f64>) -> String {
+fn format_value(unit: Unit, value: Option<f64>, money: crate::domain::MoneyFormat) -> String {
     match (unit, value) {
         (_, None) => "no value".to_owned(),
         (Unit::Share, Some(v)) => format!("{:.0}%", v * 100.0),
-        (Unit::Money, Some(v)) => format!("{v:.2}"),
+        // Sums of whole cents, so rounding to cents loses nothing.
+        (Unit::Money, Some(v)) => money.format(crate::domain::Cents((v * 100.0).round() as i64)),
         (Unit::Days, Some(v)) if v.fract() != 0.0 => format!("{v:.1} days"),
         (Unit::Days, Some(v)) => format!("{v:.0} days"),
         (Unit::Count, Some(v)) => format!("{v:.0}"),
@@ -545,6 +550,7 @@ fn chart_ui(
     computed: &Computed,
     pinned: &mut HashMap<Chart, usize>,
     names: &dyn Fn(CustomerId) -> Option<String>,
+    money: crate::domain::MoneyFormat,
     actions: &mut Vec<Action>,
 ) {
     ui.strong(chart.chart.title());
@@ -625,7 +631,7 @@ fn chart_ui(
                 ui.label(format!(
                     "{}: {}",
                     series.label,
-                    format_value(series.unit, *value)
+                    format_value(series.unit, *value, money)
                 ));
             }
             let who = &chart.customers[i];

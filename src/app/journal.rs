@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::domain::announcement::{Progress, progress};
 use crate::domain::rank::{Badges, RankSettings, RankedCustomer, rank};
 use crate::domain::reminders::{Agenda, DueItem};
-use crate::domain::{Customer, CustomerId, Entry, EntryId, EntryKindTag};
+use crate::domain::{Customer, CustomerId, Entry, EntryId, EntryKindTag, MoneyFormat};
 use crate::store::ownership::Ownership;
 use crate::store::{CustomerStats, Result, Store};
 
@@ -40,6 +40,8 @@ pub struct Journal {
     /// True when this journal syncs as a team manager (who may hand customers over).
     pub is_team_manager: bool,
     pub timeline_customer: Option<CustomerId>,
+    /// How this journal writes money (its currency and number format).
+    pub money: MoneyFormat,
     /// The day the caches were computed for.
     pub as_of: NaiveDate,
     /// `PRAGMA data_version` when the caches were filled: a change means another window wrote.
@@ -64,6 +66,7 @@ impl Journal {
             ownership: Ownership::default(),
             is_team_manager: false,
             timeline_customer: None,
+            money: MoneyFormat::default(),
             as_of: today,
             data_version: 0,
         };
@@ -75,12 +78,13 @@ impl Journal {
     pub fn reload(&mut self, today: NaiveDate) -> Result<()> {
         self.customers = self.store.customers()?;
         self.is_team_manager = self.store.is_team_manager()?;
+        self.money = self.store.money_format()?;
         let facts = self.store.rank_facts(today)?;
         self.badges = facts
             .iter()
             .map(|f| (f.customer_id, f.badges(today)))
             .collect();
-        self.ranking = rank(&facts, today, &RankSettings::default());
+        self.ranking = rank(&facts, today, &RankSettings::with_money(self.money));
         self.stats = self.store.all_customer_stats()?;
         // The customers are already in memory: only the announcements and tellings are read.
         let tellings = self.store.announcement_tellings()?;

@@ -40,6 +40,7 @@ pub fn ui(
             item(ui, UiCommand::RestoreBackup, true, actions);
             ui.separator();
             item(ui, UiCommand::Team, true, actions);
+            item(ui, UiCommand::MoneySettings, true, actions);
             ui.separator();
             if ui.button("Quit").clicked() {
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -51,6 +52,7 @@ pub fn ui(
             ui.separator();
             item(ui, UiCommand::AddCustomer, true, actions);
             item(ui, UiCommand::EditCustomer, true, actions);
+            item(ui, UiCommand::DeleteCustomer, true, actions);
             item(ui, UiCommand::FocusSearch, true, actions);
             item(ui, UiCommand::FocusCallFirst, true, actions);
         });

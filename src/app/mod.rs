@@ -30,6 +30,7 @@ mod insights_view;
 mod journal;
 mod menu_bar;
 mod merge_dialog;
+mod money_dialog;
 mod prefs;
 mod reminder_handling;
 mod reminders;

@@ -9,7 +9,8 @@ use super::journal::Journal;
 use crate::domain::dates::{days_between, format_date};
 use crate::domain::rank::ReasonKind;
 use crate::domain::{
-    CustomerId, Entry, EntryId, EntryKind, EntryKindTag, OrderStatus, ProblemStatus, PromiseStatus,
+    CustomerId, Entry, EntryId, EntryKind, EntryKindTag, MoneyFormat, OrderStatus, ProblemStatus,
+    PromiseStatus,
 };
 
 /// The timeline's own state: the kind filter, the selected entry and the visible rows.
@@ -51,7 +52,7 @@ fn kind_mark(kind: EntryKindTag) -> (&'static str, egui::Color32) {
 }
 
 /// A short status for the row ("due 2026-03-01", "kept", "overdue 12 d").
-fn status_text(entry: &Entry, today: NaiveDate) -> String {
+fn status_text(entry: &Entry, today: NaiveDate, money: MoneyFormat) -> String {
     match &entry.kind {
         EntryKind::Contact(c) => {
             let minutes = c
@@ -124,7 +125,10 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
             }
         },
         EntryKind::Order(o) => {
-            let amount = o.amount.map(|a| format!("{a}, ")).unwrap_or_default();
+            let amount = o
+                .amount
+                .map(|a| format!("{}, ", money.format(a)))
+                .unwrap_or_default();
             format!(
                 "{amount}{} — delivery {}",
                 o.status.label(),
@@ -135,19 +139,19 @@ fn status_text(entry: &Entry, today: NaiveDate) -> String {
             Some(paid) => format!(
                 "{} {} — paid {}",
                 p.invoice_ref,
-                p.amount,
+                money.format(p.amount),
                 format_date(paid)
             ),
             None if p.is_overdue(today) => format!(
                 "OVERDUE {} d — {} {}",
                 days_between(p.due, today),
                 p.invoice_ref,
-                p.amount
+                money.format(p.amount)
             ),
             None => format!(
                 "{} {} — due {}",
                 p.invoice_ref,
-                p.amount,
+                money.format(p.amount),
                 format_date(p.due)
             ),
         },
@@ -367,7 +371,16 @@ pub fn ui(
             };
             let is_selected = view.selected_entry == Some(entry.id);
             let author = journal.timeline_authors.get(&entry.id).map(String::as_str);
-            let response = entry_row_ui(ui, entry, author, is_selected, today, row_height, actions);
+            let response = entry_row_ui(
+                ui,
+                entry,
+                author,
+                is_selected,
+                today,
+                journal.money,
+                row_height,
+                actions,
+            );
             if is_selected && focus_selected {
                 response.request_focus();
                 response.scroll_to_me(None);
@@ -437,12 +450,13 @@ fn entry_row_ui(
     author: Option<&str>,
     is_selected: bool,
     today: NaiveDate,
+    money: MoneyFormat,
     row_height: f32,
     actions: &mut Vec<Action>,
 ) -> egui::Response {
     let (icon, color) = kind_mark(entry.kind.tag());
     let summary = entry.summary.lines().next().unwrap_or_default();
-    let status = status_text(entry, today);
+    let status = status_text(entry, today, money);
     let style = ui.style();
     let mut job = egui::text::LayoutJob::default();
     let body = egui::TextStyle::Body.resolve(style);

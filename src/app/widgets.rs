@@ -55,6 +55,14 @@ pub(super) fn field(ui: &mut egui::Ui, label: &str, text: &mut String, focus: bo
     ui.end_row();
 }
 
+/// Puts keyboard focus on `response` on the first frame a dialog shows (`pending` is then
+/// cleared), so typing goes to the first field without a click.
+pub(super) fn focus_first(response: &egui::Response, pending: &mut bool) {
+    if std::mem::take(pending) {
+        response.request_focus();
+    }
+}
+
 /// Takes ↑/↓ for the focused row `id` (egui would move focus by itself otherwise) and says
 /// which way to move the selection.
 pub(super) fn arrow_keys(ui: &egui::Ui, id: egui::Id, step: &mut Option<isize>) {

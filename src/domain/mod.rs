@@ -9,6 +9,7 @@ pub mod hlc;
 pub mod insights;
 pub mod limits;
 pub mod money;
+pub mod money_format;
 pub mod rank;
 pub mod reminders;
 
@@ -19,6 +20,7 @@ pub use entry::{
     PromiseCategory, PromiseStatus, Renegotiation, RootCause, Snooze,
 };
 pub use money::Cents;
+pub use money_format::{Currency, MoneyFormat, NumberLocale};
 
 /// A value a person typed that Candor cannot accept, with one sentence saying what is wrong
 /// and what to do.

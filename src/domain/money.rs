@@ -13,7 +13,7 @@ use super::ValidationError;
 pub struct Cents(pub i64);
 
 /// The largest amount Candor accepts (one trillion).
-const MAX_CENTS: i64 = 100_000_000_000_000;
+pub(crate) const MAX_CENTS: i64 = 100_000_000_000_000;
 
 impl Cents {
     /// Parses "1234", "1234.5", "1,234.50" or "1 234,50" (a comma as the decimal mark when

@@ -197,12 +197,26 @@ use weights as w;
 pub struct RankSettings {
     /// Days without an update before an open problem counts as silent.
     pub problem_update_days: i64,
+    /// How amounts read in reasons and openers (the journal's currency and locale).
+    #[serde(default)]
+    pub money: super::MoneyFormat,
 }
 
 impl Default for RankSettings {
     fn default() -> Self {
         Self {
             problem_update_days: w::PROBLEM_UPDATE_DAYS,
+            money: super::MoneyFormat::default(),
+        }
+    }
+}
+
+impl RankSettings {
+    /// The default thresholds, with amounts written as the journal writes them.
+    pub fn with_money(money: super::MoneyFormat) -> Self {
+        Self {
+            money,
+            ..Self::default()
         }
     }
 }
@@ -634,7 +648,14 @@ fn open_item_reasons(
             invoice_ref,
             amount,
             due,
-        } => payment_reason(item, invoice_ref, *amount, *due, today, reasons),
+        } => payment_reason(
+            item,
+            invoice_ref,
+            &settings.money.format(*amount),
+            *due,
+            today,
+            reasons,
+        ),
     }
 }
 
@@ -840,7 +861,7 @@ fn problem_reason(
 fn payment_reason(
     item: &OpenItem,
     invoice_ref: &str,
-    amount: Cents,
+    amount: &str,
     due: NaiveDate,
     today: NaiveDate,
     reasons: &mut Vec<Reason>,

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Days, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, EventStatus, Trigger};
 
+use crate::domain::MoneyFormat;
 use crate::domain::dates::format_date;
 use crate::domain::reminders::{DueItem, DueKind};
 
@@ -79,7 +80,7 @@ fn clean(text: &str) -> String {
 }
 
 /// The event's description: who, their phone, what was promised and its state.
-fn description(item: &DueItem) -> String {
+fn description(item: &DueItem, money: MoneyFormat) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "Customer: {}", item.customer_name);
     if !item.company.is_empty() {
@@ -99,7 +100,12 @@ fn description(item: &DueItem) -> String {
             invoice_ref,
             amount,
         } => {
-            let _ = writeln!(text, "Invoice {invoice_ref}: {amount} — {}", item.what);
+            let _ = writeln!(
+                text,
+                "Invoice {invoice_ref}: {} — {}",
+                money.format(*amount),
+                item.what
+            );
         }
         DueKind::CallbackOwed => {
             if let Some(at) = item.at {
@@ -132,7 +138,7 @@ fn stable_alarm(mut alarm: Alarm, item: &DueItem, changed: chrono::DateTime<Utc>
 }
 
 /// One event for one item.
-fn event<Z: TimeZone>(item: &DueItem, tz: &Z) -> Event {
+fn event<Z: TimeZone>(item: &DueItem, tz: &Z, money: MoneyFormat) -> Event {
     let mut event = Event::new();
     let changed = local_to_utc(tz, item.updated_at);
     event
@@ -141,7 +147,7 @@ fn event<Z: TimeZone>(item: &DueItem, tz: &Z) -> Event {
         .timestamp(changed)
         .last_modified(changed)
         .summary(&clean(&item.title()))
-        .description(&description(item));
+        .description(&description(item, money));
     let day_before_morning = item
         .due
         .checked_sub_days(Days::new(1))
@@ -188,6 +194,16 @@ fn event<Z: TimeZone>(item: &DueItem, tz: &Z) -> Event {
 /// The whole calendar as iCalendar text (CRLF line ends, folded at 75 octets).
 /// `calendar_name` names the calendar in clients that show one (`X-WR-CALNAME`).
 pub fn calendar_text<Z: TimeZone>(items: &[DueItem], tz: &Z, calendar_name: &str) -> String {
+    calendar_text_in(items, tz, calendar_name, MoneyFormat::default())
+}
+
+/// [`calendar_text`] with amounts written in the journal's currency and number format.
+pub fn calendar_text_in<Z: TimeZone>(
+    items: &[DueItem],
+    tz: &Z,
+    calendar_name: &str,
+    money: MoneyFormat,
+) -> String {
     let mut calendar = Calendar::empty();
     calendar
         .append_property(icalendar::Property::new("VERSION", "2.0"))
@@ -200,7 +216,7 @@ pub fn calendar_text<Z: TimeZone>(items: &[DueItem], tz: &Z, calendar_name: &str
         .name(&clean(calendar_name))
         .description("Due dates from your Candor journal: promises, orders, invoices, callbacks.");
     for item in items {
-        calendar.push(event(item, tz));
+        calendar.push(event(item, tz, money));
     }
     calendar.done().to_string()
 }
@@ -255,7 +271,12 @@ pub fn write_for_journal(
 ) -> Result<usize, CalendarError> {
     let store = crate::store::Store::open(journal)?;
     let items = store.due_items(today, CANCELLED_KEPT_DAYS)?;
-    let text = calendar_text(&items, &chrono::Local, &calendar_name(journal));
+    let text = calendar_text_in(
+        &items,
+        &chrono::Local,
+        &calendar_name(journal),
+        store.money_format()?,
+    );
     write_calendar_file(out, &text)?;
     Ok(items.len())
 }
@@ -265,5 +286,40 @@ pub fn calendar_name(journal: &Path) -> String {
     match journal.file_stem() {
         Some(stem) => format!("Candor — {}", stem.to_string_lossy()),
         None => "Candor".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::domain::{Cents, Currency, CustomerId, EntryId, NumberLocale};
+
+    #[test]
+    fn an_invoice_reads_in_the_journals_currency() {
+        let due = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        let created = due.and_hms_opt(9, 0, 0).unwrap_or_default();
+        let item = DueItem {
+            kind: DueKind::Invoice {
+                invoice_ref: "INV-7".into(),
+                amount: Cents(123_450),
+            },
+            entry_id: Some(EntryId(7)),
+            customer_id: CustomerId(1),
+            customer_name: "Ann Keller".into(),
+            company: String::new(),
+            phone: String::new(),
+            what: "Pump".into(),
+            due,
+            at: None,
+            created_at: created,
+            updated_at: created,
+            closed: None,
+        };
+        let pounds = MoneyFormat::new(Some(Currency::Gbp), NumberLocale::EnGb);
+        assert!(description(&item, pounds).contains("Invoice INV-7: £1,234.50 — Pump"));
+        let text = calendar_text_in(&[item], &Utc, "Candor", pounds);
+        assert!(text.contains("£1\\,234.50"), "{text}");
     }
 }

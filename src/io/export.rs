@@ -226,7 +226,11 @@ fn write_report_spilling<W: Write>(
         Report::Timeline => write_timeline(store, from, to, spill_dir, RUN_BYTES, &mut out)?,
         Report::Promises => write_promises(store, from, to, today, &mut out)?,
         Report::CallFirst => {
-            let ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
+            let ranked = rank(
+                &store.rank_facts(today)?,
+                today,
+                &RankSettings::with_money(store.money_format()?),
+            );
             super::rank_report::write_csv(&mut out, &ranked, false)?;
             ranked.len()
         }
@@ -360,6 +364,7 @@ pub const CUSTOMER_COLUMNS: &[&str] = &[
     "slips_told_before_due",
     "open_problems",
     "overdue_amount",
+    "currency",
     "call_first_score",
     "top_reason",
     "announcements_affecting",
@@ -392,6 +397,7 @@ struct CustomerRow {
     slips_told_before_due: u32,
     open_problems: u32,
     overdue_amount: String,
+    currency: &'static str,
     call_first_score: i64,
     top_reason: &'static str,
     announcements_affecting: u32,
@@ -463,6 +469,7 @@ fn write_customers(
     out: &mut impl Write,
 ) -> Result<usize, ExportError> {
     let customers = store.customers()?;
+    let money = store.money_format()?;
     let stats = store.all_customer_stats()?;
     let open = store.open_totals(today)?;
     let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
@@ -485,7 +492,11 @@ fn write_customers(
             r.told_before_due += 1;
         }
     }
-    let ranked = rank(&store.rank_facts(today)?, today, &RankSettings::default());
+    let ranked = rank(
+        &store.rank_facts(today)?,
+        today,
+        &RankSettings::with_money(store.money_format()?),
+    );
     let scores: HashMap<CustomerId, (i64, &'static str)> = ranked
         .iter()
         .map(|c| {
@@ -535,7 +546,8 @@ fn write_customers(
             promise_kept_rate: rate,
             slips_told_before_due: told,
             open_problems: totals.open_problems,
-            overdue_amount: Cents(totals.overdue_cents).to_string(),
+            overdue_amount: money.plain(Cents(totals.overdue_cents)),
+            currency: money.code(),
             call_first_score: score,
             top_reason,
             announcements_affecting: news.affecting,
@@ -772,6 +784,7 @@ pub const TIMELINE_COLUMNS: &[&str] = &[
     "root_cause",
     "prevention",
     "amount",
+    "currency",
     "invoice_ref",
     "rating",
     "snooze_until",
@@ -835,13 +848,21 @@ fn write_timeline(
     // costs more than the export itself, so rows are formatted here and put in time order
     // by a merge sort that holds at most RUN_BYTES of them (the rest waits, sorted, in a
     // temporary file beside the report): memory stays flat however long the journal is.
+    let currency = store.money_format()?.code();
     let mut field_writer = timeline_field_writer();
     let mut scratch = vec![0u8; 64 << 10];
     let mut rows = SortedRows::new(spill_dir, run_bytes);
     let visited = store.for_each_entry_cells(from, to, |cells: &EntryCells<'_>| {
         let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
         rows.push((time_key(cells.occurred_at), cells.id), |buffer| {
-            write_timeline_row(&mut field_writer, &mut scratch, buffer, cells, customer);
+            write_timeline_row(
+                &mut field_writer,
+                &mut scratch,
+                buffer,
+                cells,
+                customer,
+                currency,
+            );
         })
     })?;
     visited?;
@@ -931,6 +952,7 @@ fn write_timeline_row(
     out: &mut Vec<u8>,
     c: &EntryCells<'_>,
     customer: &CustomerCells,
+    currency: &str,
 ) {
     let mut row = RowWriter::new(core, scratch);
     row.int(Some(c.id));
@@ -962,9 +984,16 @@ fn write_timeline_row(
     row.text(c.owner);
     row.text(c.root_cause);
     row.text(c.prevention);
+    // A plain number a spreadsheet sums, and its currency beside it.
     match c.amount_cents {
-        Some(cents) => row.raw(Cents(cents).to_string().as_bytes()),
-        None => row.raw(b""),
+        Some(cents) => {
+            row.raw(Cents(cents).to_string().as_bytes());
+            row.raw(currency.as_bytes());
+        }
+        None => {
+            row.raw(b"");
+            row.raw(b"");
+        }
     }
     row.text(c.invoice_ref);
     row.int(c.rating);

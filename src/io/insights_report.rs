@@ -13,9 +13,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::csv_text::SafeText;
-use crate::domain::CustomerId;
 use crate::domain::dates::format_date;
 use crate::domain::insights::{Chart, Insights, Measure, Unit};
+use crate::domain::{Cents, CustomerId, MoneyFormat};
 
 /// How `candor insights` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,11 +33,12 @@ pub enum InsightsFormat {
 /// Customer names by id, for the customers behind a point.
 pub type Names = HashMap<CustomerId, String>;
 
-fn format_value(unit: Unit, value: Option<f64>) -> String {
+fn format_value(unit: Unit, value: Option<f64>, money: MoneyFormat) -> String {
     match (unit, value) {
         (_, None) => "–".to_owned(),
         (Unit::Share, Some(v)) => format!("{:.0}%", v * 100.0),
-        (Unit::Money, Some(v)) => format!("{v:.2}"),
+        // Sums of whole cents, so rounding to cents loses nothing.
+        (Unit::Money, Some(v)) => money.format(Cents((v * 100.0).round() as i64)),
         (Unit::Days, Some(v)) if v.fract() != 0.0 => format!("{v:.1}"),
         (_, Some(v)) => format!("{v:.0}"),
     }
@@ -75,7 +76,7 @@ fn distribution_measures(insights: &Insights) -> Vec<Distribution> {
 // Table
 
 /// Writes the measures as plain text tables.
-pub fn write_table(mut out: impl Write, insights: &Insights) -> io::Result<()> {
+pub fn write_table(mut out: impl Write, insights: &Insights, money: MoneyFormat) -> io::Result<()> {
     writeln!(
         out,
         "Insights from {} to {} (as of {})",
@@ -130,7 +131,11 @@ pub fn write_table(mut out: impl Write, insights: &Insights) -> io::Result<()> {
         for measure in measures {
             write!(out, "  {:width$}", measure.label)?;
             for point in &measure.series {
-                write!(out, " {:>10}", format_value(measure.unit, point.value))?;
+                write!(
+                    out,
+                    " {:>10}",
+                    format_value(measure.unit, point.value, money)
+                )?;
             }
             writeln!(out)?;
         }
@@ -174,10 +179,10 @@ pub fn write_table(mut out: impl Write, insights: &Insights) -> io::Result<()> {
                 out,
                 "  {} {:>6}{} {:>6} {:>6}",
                 risk.period,
-                format_value(Unit::Count, risk.value),
+                format_value(Unit::Count, risk.value, money),
                 if over { "*" } else { " " },
-                format_value(Unit::Count, owed.value),
-                format_value(Unit::Count, called.value)
+                format_value(Unit::Count, owed.value, money),
+                format_value(Unit::Count, called.value, money)
             )?;
         }
     }
@@ -379,7 +384,7 @@ fn nice_top(max: f64) -> f64 {
 
 /// One chart as inline SVG: each measure a line (with dots), an optional horizontal line
 /// (the threshold), and points above that line marked red.
-fn svg_chart(measures: &[&Measure], line: Option<f64>) -> String {
+fn svg_chart(measures: &[&Measure], line: Option<f64>, money: MoneyFormat) -> String {
     // One unit per chart: measures in another unit are in the table under it.
     let unit = measures.first().map(|m| m.unit);
     let measures: Vec<&Measure> = measures
@@ -492,7 +497,7 @@ fn svg_chart(measures: &[&Measure], line: Option<f64>) -> String {
                         y(v),
                         escape(measure.label),
                         escape(&point.period),
-                        format_value(measure.unit, Some(v))
+                        format_value(measure.unit, Some(v), money)
                     );
                 }
             }
@@ -506,7 +511,7 @@ fn svg_chart(measures: &[&Measure], line: Option<f64>) -> String {
                         x(i),
                         y(v),
                         escape(&point.period),
-                        format_value(measure.unit, Some(v))
+                        format_value(measure.unit, Some(v), money)
                     );
                 }
             }
@@ -530,7 +535,7 @@ fn legend(measures: &[&Measure]) -> String {
     html
 }
 
-fn data_table(measures: &[&Measure]) -> String {
+fn data_table(measures: &[&Measure], money: MoneyFormat) -> String {
     let mut html = String::from("<details><summary>Numbers</summary><table><tr><th>Period</th>");
     for m in measures {
         let _ = write!(html, "<th>{}</th>", escape(m.label));
@@ -541,7 +546,7 @@ fn data_table(measures: &[&Measure]) -> String {
             let _ = write!(html, "<tr><td>{}</td>", escape(&point.period));
             for m in measures {
                 let value = m.series.get(i).and_then(|p| p.value);
-                let _ = write!(html, "<td>{}</td>", format_value(m.unit, value));
+                let _ = write!(html, "<td>{}</td>", format_value(m.unit, value, money));
             }
             html.push_str("</tr>");
         }
@@ -553,7 +558,7 @@ fn data_table(measures: &[&Measure]) -> String {
 /// The HTML report: every chart of the Insights view, its numbers, the days over the line
 /// with the customers at risk, and the root causes with their preventions. One file with
 /// nothing to fetch: it opens from a mail attachment, offline.
-pub fn html_report(insights: &Insights, names: &Names) -> String {
+pub fn html_report(insights: &Insights, names: &Names, money: MoneyFormat) -> String {
     let mut html = String::new();
     let title = format!(
         "Candor insights, {} to {}",
@@ -593,7 +598,7 @@ td:first-child, th:first-child {{ text-align: left; }}
         }
         let _ = write!(html, "<h2>{}</h2>", escape(chart.title()));
         let line = (*chart == Chart::Threshold).then_some(f64::from(insights.threshold));
-        html.push_str(&svg_chart(&measures, line));
+        html.push_str(&svg_chart(&measures, line, money));
         let unit = measures.first().map(|m| m.unit);
         let drawn: Vec<&Measure> = measures
             .iter()
@@ -619,7 +624,7 @@ td:first-child, th:first-child {{ text-align: left; }}
         if *chart == Chart::DaysToResolve {
             html.push_str(&root_cause_table(insights));
         }
-        html.push_str(&data_table(&measures));
+        html.push_str(&data_table(&measures, money));
     }
     html.push_str("</body></html>\n");
     html
@@ -661,7 +666,7 @@ fn over_threshold_list(insights: &Insights, names: &Names) -> String {
             html,
             "<li>{}: {} — {}{}</li>",
             escape(&point.period),
-            format_value(Unit::Count, point.value),
+            format_value(Unit::Count, point.value, MoneyFormat::default()),
             escape(&who[..shown].join(", ")),
             if more > 0 {
                 format!(" and {more} more")
@@ -747,5 +752,37 @@ mod tests {
             escape("<b>O'Connor & \"Sons\"</b>"),
             "&lt;b&gt;O&#39;Connor &amp; &quot;Sons&quot;&lt;/b&gt;"
         );
+    }
+
+    #[test]
+    fn late_payers_read_in_the_journals_currency_in_the_table_and_the_html() {
+        use crate::domain::{Currency, NumberLocale};
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        crate::sample::write_demo(&mut store, today).unwrap();
+        let insights = store
+            .insights(&crate::domain::insights::InsightOptions::last_weeks(today))
+            .unwrap();
+        let owed = insights
+            .measures
+            .iter()
+            .filter(|m| m.unit == Unit::Money)
+            .flat_map(|m| m.series.iter().filter_map(|p| p.value))
+            .find(|v| *v > 0.0)
+            .expect("the demo journal has an overdue invoice");
+        let euros = MoneyFormat::new(Some(Currency::Eur), NumberLocale::DeDe);
+        let shown = euros.format(Cents((owed * 100.0).round() as i64));
+        assert!(shown.ends_with("\u{a0}€"), "{shown}");
+
+        let mut table = Vec::new();
+        write_table(&mut table, &insights, euros).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        assert!(table.contains(&shown), "{table}");
+        let html = html_report(&insights, &Names::new(), euros);
+        assert!(html.contains(&shown));
+        // Without a currency, as before: the number alone.
+        let mut plain = Vec::new();
+        write_table(&mut plain, &insights, MoneyFormat::default()).unwrap();
+        assert!(!String::from_utf8(plain).unwrap().contains('€'));
     }
 }

@@ -138,12 +138,13 @@ impl Store {
             .ok_or(StoreError::NotFound { what: "customer" })
     }
 
-    /// Every customer, archived ones included, by name.
+    /// Every customer not in the trash, archived ones included, by name.
     pub fn customers(&self) -> Result<Vec<Customer>> {
         let mut statement = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {CUSTOMER_COLUMNS} FROM customers ORDER BY name COLLATE NOCASE, id"
+                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE deleted_at IS NULL \
+                 ORDER BY name COLLATE NOCASE, id"
             ))
             .map_err(self.fail())?;
         statement
@@ -152,13 +153,207 @@ impl Store {
             .map_err(self.fail())
     }
 
-    /// The number of customers (archived included).
+    /// The number of customers not in the trash (archived included).
     pub fn customer_count(&self) -> Result<usize> {
         self.conn
-            .query_row("SELECT COUNT(*) FROM customers", [], |row| {
-                row.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM customers WHERE deleted_at IS NULL",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
             .map(|count| count as usize)
             .map_err(self.fail())
+    }
+
+    /// Moves a customer to the trash: they leave lists, the ranking, reports and reminders;
+    /// their details and entries stay until purged from the trash. Returns them as they were.
+    pub fn delete_customer(&mut self, id: CustomerId, now: NaiveDateTime) -> Result<Customer> {
+        let customer = self.customer(id)?;
+        let changed = self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE customers SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            )?
+            .execute(params![id.0, format_datetime(now)])
+        })?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(crate::domain::ValidationError::new(
+                format!(
+                    "{} is already in the trash: restore them from Edit → Trash.",
+                    customer.name
+                ),
+            )));
+        }
+        Ok(customer)
+    }
+
+    /// Brings a customer back from the trash, with all their entries.
+    pub fn restore_customer(&mut self, id: CustomerId) -> Result<Customer> {
+        let changed = self.write(|tx| {
+            tx.prepare_cached("UPDATE customers SET deleted_at = NULL WHERE id = ?1")?
+                .execute([id.0])
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "customer" });
+        }
+        self.customer(id)
+    }
+
+    /// Deletes a customer and their whole history for good. Only customers already in the
+    /// trash can be purged, so nothing is lost by one mistaken click.
+    pub fn purge_customer(&mut self, id: CustomerId) -> Result<()> {
+        let customer = self.customer(id)?;
+        let in_trash: bool = self
+            .conn
+            .prepare_cached("SELECT deleted_at IS NOT NULL FROM customers WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id.0], |row| row.get(0)))
+            .map_err(self.fail())?;
+        if !in_trash {
+            return Err(StoreError::Invalid(crate::domain::ValidationError::new(
+                format!(
+                    "Only customers in the trash can be deleted for good: delete {} first.",
+                    customer.name
+                ),
+            )));
+        }
+        self.write(|tx| {
+            // Links from other customers' entries to this one's would dangle.
+            tx.prepare_cached(
+                "UPDATE entries SET related_id = NULL WHERE related_id IN \
+                 (SELECT id FROM entries WHERE customer_id = ?1) AND customer_id <> ?1",
+            )?
+            .execute([id.0])?;
+            tx.prepare_cached("DELETE FROM announcement_customers WHERE customer_id = ?1")?
+                .execute([id.0])?;
+            tx.prepare_cached("DELETE FROM entries WHERE customer_id = ?1")?
+                .execute([id.0])?;
+            tx.prepare_cached("DELETE FROM customer_summary WHERE customer_id = ?1")?
+                .execute([id.0])?;
+            tx.prepare_cached("DELETE FROM customers WHERE id = ?1")?
+                .execute([id.0])?;
+            Ok(())
+        })
+    }
+
+    /// Customers in the trash with when they were deleted, most recently deleted first.
+    pub fn deleted_customers(&self) -> Result<Vec<(Customer, NaiveDateTime)>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {CUSTOMER_COLUMNS}, deleted_at FROM customers \
+                 WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC"
+            ))
+            .map_err(self.fail())?;
+        statement
+            .query_map([], |row| Ok((read_customer(row)?, get_datetime(row, 11)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::domain::{EntryDraft, EntryKind, Promise, PromiseCategory};
+
+    fn at(day: u32, hour: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, day)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    }
+
+    /// A journal with Ada, who is owed a promise due today, and Bo.
+    fn journal() -> (Store, CustomerId, CustomerId) {
+        let mut store = Store::open_in_memory().unwrap();
+        let ada = store
+            .add_customer(CustomerDraft::named("Ada"), at(1, 9))
+            .unwrap();
+        let bo = store
+            .add_customer(CustomerDraft::named("Bo"), at(1, 9))
+            .unwrap();
+        let due = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: ada.id,
+                    occurred_at: at(2, 9),
+                    summary: "Send the quote".into(),
+                    kind: EntryKind::Promise(Promise::new(due, PromiseCategory::Information)),
+                },
+                at(2, 9),
+            )
+            .unwrap();
+        (store, ada.id, bo.id)
+    }
+
+    #[test]
+    fn a_deleted_customer_leaves_lists_ranking_and_reminders_until_restored() {
+        let (mut store, ada, _bo) = journal();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let ranked = |store: &Store| -> Vec<CustomerId> {
+            store
+                .rank_facts(today)
+                .unwrap()
+                .iter()
+                .map(|f| f.customer_id)
+                .collect()
+        };
+        assert!(ranked(&store).contains(&ada));
+        assert_eq!(store.due_items(today, 0).unwrap().len(), 1);
+
+        let deleted = store.delete_customer(ada, at(20, 10)).unwrap();
+        assert_eq!(deleted.name, "Ada");
+        let names: Vec<String> = store
+            .customers()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Bo"]);
+        assert_eq!(store.customer_count().unwrap(), 1);
+        assert!(!ranked(&store).contains(&ada));
+        assert!(store.due_items(today, 0).unwrap().is_empty());
+        let trash = store.deleted_customers().unwrap();
+        assert_eq!(trash.len(), 1);
+        assert_eq!((trash[0].0.id, trash[0].1), (ada, at(20, 10)));
+        // Deleting twice says where they are.
+        let again = store.delete_customer(ada, at(20, 11)).unwrap_err();
+        assert!(
+            again.to_string().contains("already in the trash"),
+            "{again}"
+        );
+
+        store.restore_customer(ada).unwrap();
+        assert_eq!(store.customers().unwrap().len(), 2);
+        assert!(ranked(&store).contains(&ada));
+        assert_eq!(
+            store.timeline(ada).unwrap().len(),
+            1,
+            "history came back with them"
+        );
+        assert!(store.deleted_customers().unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_a_customer_in_the_trash_can_be_purged_and_then_nothing_of_theirs_remains() {
+        let (mut store, ada, bo) = journal();
+        let refused = store.purge_customer(ada).unwrap_err();
+        assert!(
+            refused.to_string().contains("Only customers in the trash"),
+            "{refused}"
+        );
+        assert_eq!(store.timeline(ada).unwrap().len(), 1);
+
+        store.delete_customer(ada, at(20, 10)).unwrap();
+        store.purge_customer(ada).unwrap();
+        assert!(matches!(
+            store.customer(ada),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(store.deleted_customers().unwrap().is_empty());
+        assert!(store.timeline(ada).unwrap().is_empty());
+        assert_eq!(store.customers().unwrap()[0].id, bo);
+        assert_eq!(store.integrity_check().unwrap(), Ok(()));
     }
 }

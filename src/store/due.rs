@@ -42,7 +42,7 @@ impl Store {
                      e.amount_cents, e.created_at, e.updated_at, e.status, e.is_open, \
                      COALESCE(e.closed_on, substr(e.status_changed_at, 1, 10), substr(e.updated_at, 1, 10)) \
                      FROM entries e JOIN customers c ON c.id = e.customer_id \
-                     WHERE e.deleted_at IS NULL AND c.archived = 0 \
+                     WHERE e.deleted_at IS NULL AND c.archived = 0 AND c.deleted_at IS NULL \
                        AND e.kind IN ('promise', 'order', 'payment') AND e.due_date IS NOT NULL \
                        AND (e.is_open = 1 OR COALESCE(e.closed_on, substr(e.status_changed_at, 1, 10), \
                             substr(e.updated_at, 1, 10)) >= ?1)",
@@ -114,7 +114,7 @@ impl Store {
                 .prepare_cached(
                     "SELECT c.id, c.name, c.company, c.phone, s.callback_owed_since \
                      FROM customer_summary s JOIN customers c ON c.id = s.customer_id \
-                     WHERE s.callback_owed_since IS NOT NULL AND c.archived = 0",
+                     WHERE s.callback_owed_since IS NOT NULL AND c.archived = 0 AND c.deleted_at IS NULL",
                 )
                 .map_err(&fail)?;
             let mut rows = statement.query([]).map_err(&fail)?;
@@ -154,7 +154,7 @@ impl Store {
                      FROM customer_summary s JOIN customers c ON c.id = s.customer_id \
                      JOIN entries e ON e.customer_id = s.customer_id AND e.kind = 'snooze' \
                        AND e.snooze_until = s.snoozed_until AND e.deleted_at IS NULL \
-                     WHERE s.snoozed_until > ?1 AND c.archived = 0 \
+                     WHERE s.snoozed_until > ?1 AND c.archived = 0 AND c.deleted_at IS NULL \
                      GROUP BY c.id",
                 )
                 .map_err(&fail)?;

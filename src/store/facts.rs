@@ -71,7 +71,7 @@ impl Store {
                           AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
                         ORDER BY e.occurred_at DESC LIMIT 1) \
                      FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
-                     WHERE c.archived = 0 AND NOT {} ORDER BY c.id",
+                     WHERE c.archived = 0 AND c.deleted_at IS NULL AND NOT {} ORDER BY c.id",
                     // A customer handed over to someone else is theirs to call.
                     super::ownership::read_only("c")
                 ))

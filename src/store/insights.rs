@@ -75,7 +75,7 @@ impl Store {
                  WHERE +e.kind IN ('promise', 'order', 'bad_news', 'problem', 'contact', 'payment') \
                    AND e.deleted_at IS NULL AND e.occurred_at <= ?1 \
                    AND (e.kind <> 'contact' OR e.occurred_at >= ?2) \
-                   AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0)",
+                   AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)",
                 columns.join(", ")
             ))
             .map_err(&fail)?;
@@ -150,7 +150,7 @@ impl Store {
                        AND e.outcome = 'reached' AND e.deleted_at IS NULL \
                      ORDER BY e.occurred_at DESC LIMIT 1) AS reached \
                    FROM customers c2) r \
-                 WHERE r.id = c.id AND c.archived = 0",
+                 WHERE r.id = c.id AND c.archived = 0 AND c.deleted_at IS NULL",
             )
             .map_err(&fail)?;
         let mut rows = statement.query([&start]).map_err(&fail)?;

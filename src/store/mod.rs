@@ -17,6 +17,7 @@ pub mod ownership;
 pub mod private_files;
 mod reports;
 pub mod schema;
+mod settings;
 mod snapshot;
 mod summary;
 pub mod sync;

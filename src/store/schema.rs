@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 5;
+pub const CURRENT_VERSION: i32 = 6;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -128,6 +128,28 @@ CREATE TABLE announcement_tellings (
 CREATE INDEX announcement_tellings_by_announcement ON announcement_tellings(announcement_id);
 "#;
 
+/// Customer trash and journal settings (issue 11). A deleted customer keeps its row and its
+/// entries until purged from the trash, so a deletion can be undone on every device (the
+/// column syncs; see [`upgrade_customer_trash`]). Settings every window and the command
+/// line must agree on (the journal's currency and number format) live in the journal, not
+/// in one window's preferences.
+const CUSTOMER_TRASH_AND_SETTINGS: &str = r#"
+ALTER TABLE customers ADD COLUMN deleted_at TEXT;
+CREATE INDEX customers_in_trash ON customers(deleted_at) WHERE deleted_at IS NOT NULL;
+
+CREATE TABLE journal_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"#;
+
+/// The customer-trash step: the column, the settings table, and the customer sync
+/// triggers rebuilt so a deletion (a change of `deleted_at`) is recorded for the team.
+fn upgrade_customer_trash(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(CUSTOMER_TRASH_AND_SETTINGS)?;
+    tx.execute_batch(&super::sync::rebuild_customer_triggers_sql())
+}
+
 /// Builds a fresh journal at the current version.
 pub fn create_fresh(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA_V1)?;
@@ -136,7 +158,17 @@ pub fn create_fresh(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
 
 /// Applies every upgrade step from `version` to [`CURRENT_VERSION`], in order.
 pub fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::Result<()> {
-    for step in version..CURRENT_VERSION {
+    upgrade_steps(tx, version, CURRENT_VERSION)
+}
+
+/// Applies the upgrade steps from `version` up to `target` and stamps the file `target`
+/// (tests build old versions with it).
+fn upgrade_steps(
+    tx: &rusqlite::Transaction<'_>,
+    version: i32,
+    target: i32,
+) -> rusqlite::Result<()> {
+    for step in version..target {
         match step {
             1 => {
                 tx.execute_batch(UPGRADE_1_TO_2)?;
@@ -156,6 +188,9 @@ pub fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::R
             4 => {
                 tx.execute_batch(&super::ownership::upgrade_sql())?;
             }
+            // Customer trash and journal settings (issue 11): self-contained; it adds a
+            // synced column, so it rebuilds the customer sync triggers.
+            5 => upgrade_customer_trash(tx)?,
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "no upgrade step from schema version {step}"
@@ -164,6 +199,74 @@ pub fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::R
         }
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-    tx.pragma_update(None, "user_version", CURRENT_VERSION)?;
+    tx.pragma_update(None, "user_version", target)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema_of(conn: &rusqlite::Connection) -> Vec<(String, String)> {
+        let mut statement = conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name",
+            )
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_team_journal_from_before_the_trash_gets_it_and_records_deletions() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(SCHEMA_V1).unwrap();
+        upgrade_steps(&tx, 1, 5).unwrap();
+        // A journal of the version before the trash, in a team, with a customer.
+        tx.execute_batch(
+            "UPDATE sync_state SET value = 'recording' WHERE key = 'mode';
+             INSERT INTO customers (name, created_at, updated_at)
+                 VALUES ('Ada', '2026-11-01T09:00:00', '2026-11-01T09:00:00');
+             DELETE FROM sync_outbox;",
+        )
+        .unwrap();
+        upgrade_from(&tx, 5).unwrap();
+        let version: i32 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, CURRENT_VERSION);
+        tx.execute(
+            "UPDATE customers SET deleted_at = '2026-12-02T10:00:00' WHERE name = 'Ada'",
+            [],
+        )
+        .unwrap();
+        let recorded: (String, String) = tx
+            .query_row(
+                "SELECT op, json_extract(new_state, '$.deleted_at') FROM sync_outbox",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            recorded,
+            ("update".to_owned(), "2026-12-02T10:00:00".to_owned())
+        );
+        tx.execute(
+            "INSERT INTO journal_settings (key, value) VALUES ('currency', 'EUR')",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+
+        // The upgraded file's schema is a fresh journal's.
+        let mut fresh = rusqlite::Connection::open_in_memory().unwrap();
+        let fresh_tx = fresh.transaction().unwrap();
+        create_fresh(&fresh_tx).unwrap();
+        fresh_tx.commit().unwrap();
+        assert_eq!(schema_of(&conn), schema_of(&fresh));
+    }
 }

@@ -34,6 +34,22 @@ pub const CUSTOMER_FIELDS: &[&str] = &[
     "archived",
     "created_at",
     "updated_at",
+    "deleted_at",
+];
+
+/// The customer fields as the team-sync step (schema version 4) first recorded them,
+/// frozen: that step must build the same triggers however the list grows later.
+const CUSTOMER_FIELDS_AT_TEAM_STEP: &[&str] = &[
+    "name",
+    "company",
+    "phone",
+    "email",
+    "notes",
+    "tags",
+    "cadence_days",
+    "archived",
+    "created_at",
+    "updated_at",
 ];
 
 /// The entry fields a team shares as they are stored. `customer` and `related` travel as
@@ -79,7 +95,11 @@ const MODE_RECORDING: &str = "recording";
 const MODE_APPLYING: &str = "applying";
 
 fn customer_json(row: &str) -> String {
-    let fields: Vec<String> = CUSTOMER_FIELDS
+    customer_json_of(CUSTOMER_FIELDS, row)
+}
+
+fn customer_json_of(customer_fields: &[&str], row: &str) -> String {
+    let fields: Vec<String> = customer_fields
         .iter()
         .map(|f| format!("'{f}', {row}.{f}"))
         .collect();
@@ -98,8 +118,6 @@ fn entry_json(row: &str) -> String {
 /// The team-sync upgrade of the journal (global ids, outbox, sync state, the recording
 /// triggers). Self-contained so the step can be renumbered when merged.
 pub fn upgrade_sql() -> String {
-    let recording =
-        format!("(SELECT value FROM sync_state WHERE key = 'mode') = '{MODE_RECORDING}'");
     format!(
         r#"
 -- Global ids: local integer ids stay local; these name a customer or entry on every device.
@@ -151,7 +169,40 @@ CREATE TABLE sync_history (
 );
 CREATE INDEX sync_history_by_entity ON sync_history(entity_gid);
 
-CREATE TRIGGER sync_customer_insert AFTER INSERT ON customers WHEN {recording}
+{triggers}
+"#,
+        triggers = triggers_sql(CUSTOMER_FIELDS_AT_TEAM_STEP),
+    )
+}
+
+/// The customer triggers rebuilt for the current [`CUSTOMER_FIELDS`]: the step that adds a
+/// synced customer column runs this, so its changes reach the outbox too.
+pub fn rebuild_customer_triggers_sql() -> String {
+    // Only the customer triggers carry the field list that changed; the entry triggers are
+    // left as they are.
+    format!(
+        "DROP TRIGGER IF EXISTS sync_customer_insert;\n\
+         DROP TRIGGER IF EXISTS sync_customer_update;\n\
+         DROP TRIGGER IF EXISTS sync_customer_delete;\n{}",
+        customer_triggers_sql(CUSTOMER_FIELDS)
+    )
+}
+
+/// The recording triggers for the given customer fields and the current entry fields.
+fn triggers_sql(customer_fields: &[&str]) -> String {
+    customer_triggers_sql(customer_fields) + &entry_triggers_sql()
+}
+
+/// The condition under which the triggers record: the journal is in a team.
+fn recording_sql() -> String {
+    format!("(SELECT value FROM sync_state WHERE key = 'mode') = '{MODE_RECORDING}'")
+}
+
+/// The customer triggers recording `customer_fields`.
+fn customer_triggers_sql(customer_fields: &[&str]) -> String {
+    let recording = recording_sql();
+    format!(
+        r#"CREATE TRIGGER sync_customer_insert AFTER INSERT ON customers WHEN {recording}
 BEGIN
     UPDATE customers SET gid = {UUID_SQL} WHERE id = NEW.id AND gid IS NULL;
     INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state)
@@ -170,7 +221,18 @@ BEGIN
     INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op)
         VALUES ('customer', OLD.gid, OLD.gid, 'purge');
 END;
+"#,
+        customer_new = customer_json_of(customer_fields, "c"),
+        customer_old = customer_json_of(customer_fields, "OLD"),
+        customer_new_row = customer_json_of(customer_fields, "NEW"),
+    )
+}
 
+/// The entry triggers.
+fn entry_triggers_sql() -> String {
+    let recording = recording_sql();
+    format!(
+        r#"
 CREATE TRIGGER sync_entry_insert AFTER INSERT ON entries WHEN {recording}
 BEGIN
     UPDATE entries SET gid = {UUID_SQL} WHERE id = NEW.id AND gid IS NULL;
@@ -193,9 +255,6 @@ BEGIN
         VALUES ('entry', OLD.gid, (SELECT gid FROM customers WHERE id = OLD.customer_id), 'purge');
 END;
 "#,
-        customer_new = customer_json("c"),
-        customer_old = customer_json("OLD"),
-        customer_new_row = customer_json("NEW"),
         entry_new = entry_json("e"),
         entry_old = entry_json("OLD"),
         entry_new_row = entry_json("NEW"),
@@ -1006,5 +1065,74 @@ mod tests {
         edit.email = "ada@example.com".into();
         copy.update_customer(customers[0].id, edit, at(10)).unwrap();
         assert_eq!(copy.sync_pending_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn deleting_a_customer_records_the_deletion_for_the_team_and_it_applies_elsewhere() {
+        let mut source = Store::open_in_memory().unwrap();
+        let ada = source
+            .add_customer(CustomerDraft::named("Ada"), at(9))
+            .unwrap();
+        source.start_sync_recording().unwrap();
+        let joined = sealed_as_incoming(&mut source, 0);
+        let mut copy = Store::open_in_memory().unwrap();
+        copy.start_sync_recording().unwrap();
+        copy.apply_pulled("team", &joined, 1, 2_000).unwrap();
+        assert_eq!(copy.customers().unwrap().len(), 1);
+
+        source.delete_customer(ada.id, at(10)).unwrap();
+        let deletion = sealed_as_incoming(&mut source, 1);
+        assert_eq!(deletion.len(), 1, "one event for one deletion");
+        assert_eq!(
+            (deletion[0].entity.as_str(), deletion[0].op.as_str()),
+            ("customer", "update")
+        );
+        let payload: JsonValue = serde_json::from_str(&deletion[0].payload).unwrap();
+        assert_eq!(payload["deleted_at"], "2026-11-20T10:00:00");
+        assert_eq!(
+            payload.as_object().unwrap().len(),
+            1,
+            "only the changed field"
+        );
+
+        copy.apply_pulled("team", &deletion, 2, 3_000).unwrap();
+        assert!(
+            copy.customers().unwrap().is_empty(),
+            "gone from the other rep's lists"
+        );
+        assert_eq!(
+            copy.deleted_customers().unwrap().len(),
+            1,
+            "and in their trash"
+        );
+
+        source.restore_customer(ada.id).unwrap();
+        let restore = sealed_as_incoming(&mut source, 2);
+        let payload: JsonValue = serde_json::from_str(&restore[0].payload).unwrap();
+        assert_eq!(payload["deleted_at"], JsonValue::Null);
+        copy.apply_pulled("team", &restore, 3, 4_000).unwrap();
+        assert_eq!(copy.customers().unwrap().len(), 1);
+    }
+
+    /// The sealed events of `store` as another device would pull them, then marked sent.
+    fn sealed_as_incoming(store: &mut Store, first_seq: i64) -> Vec<IncomingEvent> {
+        while store.seal_outbox(1_000, 100).unwrap() > 0 {}
+        let events = store.sealed_events(100).unwrap();
+        store.mark_sent(events.last().map_or(0, |e| e.seq)).unwrap();
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| IncomingEvent {
+                seq: first_seq + i as i64 + 1,
+                id: e.id,
+                device_id: "other-device".into(),
+                author: "ann".into(),
+                hlc: e.hlc,
+                entity: e.entity,
+                entity_gid: e.entity_gid,
+                op: e.op,
+                payload: e.payload,
+            })
+            .collect()
     }
 }

@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use crate::domain::dates::{parse_datetime, parse_stored_date, parse_stored_datetime};
 use crate::domain::entry::AtRisk;
 use crate::domain::{
-    BadNews, BadNewsKind, Cents, Channel, Contact, CustomerDraft, CustomerId, Direction,
+    BadNews, BadNewsKind, Cents, Channel, Contact, Currency, CustomerDraft, CustomerId, Direction,
     EntryDraft, EntryId, EntryKind, EntryKindTag, Feedback, Order, OrderStatus, Outcome, Payment,
     Problem, ProblemStatus, Promise, PromiseCategory, PromiseStatus, Renegotiation, RootCause,
     Snooze,
@@ -26,6 +26,8 @@ use super::{ImportError, ImportSummary, RowProblem};
 struct TimelineRow<'a> {
     columns: &'a HashMap<String, usize>,
     cells: &'a csv::StringRecord,
+    /// The journal's currency: an amount in another one is refused, never taken as is.
+    currency: Option<Currency>,
 }
 
 impl<'a> TimelineRow<'a> {
@@ -90,9 +92,20 @@ impl<'a> TimelineRow<'a> {
     }
 
     fn amount(&self) -> Result<Option<Cents>, String> {
-        self.opt("amount")
+        let amount = self
+            .opt("amount")
             .map(|v| Cents::parse(v).map_err(|e| e.0))
-            .transpose()
+            .transpose()?;
+        if let (Some(_), Some(theirs), Some(ours)) = (amount, self.opt("currency"), self.currency)
+            && !theirs.eq_ignore_ascii_case(ours.code())
+        {
+            return Err(format!(
+                "the amount is in {theirs} but this journal keeps its amounts in {}: \
+                 convert it first",
+                ours.code()
+            ));
+        }
+        Ok(amount)
     }
 }
 
@@ -243,6 +256,7 @@ pub(super) fn import_timeline(
         .map(|(i, h)| (normalise_header(h), i))
         .collect();
     let mut index = CustomerIndex::new(store.customers()?);
+    let currency = store.money_format()?.currency;
 
     // What is already in the journal: content key -> ids of the entries with that content.
     // Two entries may share their content (two calls in the same minute), so each row of
@@ -277,6 +291,7 @@ pub(super) fn import_timeline(
         let row = TimelineRow {
             columns: &columns,
             cells: &cells,
+            currency,
         };
         let problem = |reason: String| RowProblem { line, reason };
         let (customer_draft, created_at) = match customer_from_row(&cells, mapping, now) {
