@@ -177,7 +177,16 @@ impl Cluster {
         let as_postgres = is_root();
         let exe = std::env::current_exe().unwrap();
         let stem = exe.file_stem().unwrap().to_string_lossy().into_owned();
-        let base = std::env::temp_dir().join(format!("candor-pg-{stem}"));
+        // The binary's name is the same in every checkout of the project: the hash of its
+        // whole path keeps two checkouts' test runs from killing each other's cluster,
+        // while a rerun of the same binary still finds (and stops) its crashed leftover.
+        let place = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            exe.hash(&mut hasher);
+            hasher.finish()
+        };
+        let base = std::env::temp_dir().join(format!("candor-pg-{stem}-{place:016x}"));
         let data = base.join("data");
         kill_leftover(&data);
         let _ = std::fs::remove_dir_all(&base);
