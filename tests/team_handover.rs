@@ -900,30 +900,27 @@ fn a_version_4_journal_that_syncs_upgrades_to_the_ownership_step() {
     let dir = tempfile::tempdir().unwrap();
     let fresh: PathBuf = dir.path().join("fresh.sqlite3");
     drop(Store::open(&fresh).unwrap());
-    // A version-4 journal that joined a team: the current schema minus this step.
+    // A version-4 journal that joined a team, built by the steps up to version 4, with a
+    // customer its recording triggers gave a global id and an outbox event.
     let path: PathBuf = dir.path().join("v4.sqlite3");
-    let mut store = Store::open(&path).unwrap();
-    let old = store
-        .add_customer(CustomerDraft::named("Old customer"), at(1, 5, 9))
-        .unwrap()
-        .id;
-    store.start_sync_recording().unwrap();
-    drop(store);
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "DROP TRIGGER owned_entry_insert; DROP TRIGGER owned_entry_update;
-             DROP TRIGGER owned_entry_delete; DROP TRIGGER owned_customer_update;
-             DROP TRIGGER owned_customer_delete; DROP TABLE team_reps;
-             ALTER TABLE customers DROP COLUMN team_owner;
-             ALTER TABLE customers DROP COLUMN previous_owner;
-             ALTER TABLE customers DROP COLUMN owner_since;
-             ALTER TABLE customers DROP COLUMN shared_with_me;
-             ALTER TABLE entries DROP COLUMN author;
-             PRAGMA user_version = 4;",
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        candor::store::schema::create_at_version(&tx, 4).unwrap();
+        tx.execute_batch(
+            "UPDATE sync_state SET value = 'recording' WHERE key = 'mode';
+             INSERT INTO customers (name, created_at, updated_at)
+                 VALUES ('Old customer', '2026-01-05T09:00:00', '2026-01-05T09:00:00');",
         )
         .unwrap();
+        tx.commit().unwrap();
     }
+    let old = candor::domain::CustomerId(
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT id FROM customers", [], |r| r.get(0))
+            .unwrap(),
+    );
     assert_ne!(schema_of(&path), schema_of(&fresh));
     let mut store = Store::open(&path).unwrap();
     // A journal of one's own is never read-only, and every write is recorded as before.

@@ -156,6 +156,14 @@ pub fn create_fresh(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     upgrade_from(tx, 1)
 }
 
+/// Builds a journal as a version before [`CURRENT_VERSION`] created it, for tests that
+/// upgrade an old journal (each step's own SQL, not a hand-written copy of an old schema).
+#[doc(hidden)]
+pub fn create_at_version(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::Result<()> {
+    tx.execute_batch(SCHEMA_V1)?;
+    upgrade_steps(tx, 1, version)
+}
+
 /// Applies every upgrade step from `version` to [`CURRENT_VERSION`], in order.
 pub fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> rusqlite::Result<()> {
     upgrade_steps(tx, version, CURRENT_VERSION)
