@@ -165,6 +165,16 @@ pub enum Command {
         #[command(subcommand)]
         action: TeamCommand,
     },
+    /// List the changes to a customer (and their entries) that lost to a later change
+    /// made elsewhere: the field, the losing value, who made it and when, and what won.
+    History {
+        /// The customer: their id or exact name.
+        #[arg(long, value_name = "NAME_OR_ID")]
+        customer: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = crate::io::history_report::HistoryFormat::Table)]
+        format: crate::io::history_report::HistoryFormat,
+    },
     /// Send this journal's changes to the team database, then receive everyone else's.
     Sync {
         /// The team database, e.g. postgresql://LOGIN@HOST/DATABASE?sslmode=verify-full
@@ -608,6 +618,52 @@ fn run_sync(path: &std::path::Path, server: Option<String>) -> Result<()> {
     Ok(())
 }
 
+/// `candor history`: one customer's changes that lost to a later one.
+fn run_history(
+    path: &std::path::Path,
+    wanted: &str,
+    format: crate::io::history_report::HistoryFormat,
+) -> Result<()> {
+    use crate::io::history_report::{HistoryFormat, write_json, write_table};
+    let store = open_existing(path)?;
+    let customers = store.customers()?;
+    let wanted = wanted.trim();
+    let by_id = wanted
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| customers.iter().find(|c| c.id.0 == id));
+    let matches: Vec<_> = match by_id {
+        Some(customer) => vec![customer],
+        None => customers
+            .iter()
+            .filter(|c| c.name.trim().to_lowercase() == wanted.to_lowercase())
+            .collect(),
+    };
+    let customer = match matches.as_slice() {
+        [customer] => *customer,
+        [] => bail!(
+            "--customer: there is no customer named \"{wanted}\": check the spelling, or give their id (first column of `candor export --report customers`)"
+        ),
+        several => bail!(
+            "--customer: {} customers are named \"{wanted}\" (ids {}): give the id of the one you mean",
+            several.len(),
+            several
+                .iter()
+                .map(|c| c.id.0.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let changes = store.lost_changes(customer.id)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        HistoryFormat::Table => write_table(&mut out, customer, &changes)?,
+        HistoryFormat::Json => write_json(&mut out, &changes)?,
+    }
+    Ok(())
+}
+
 /// Runs a headless subcommand.
 pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
     // Team administration needs no journal (nor a home folder for one).
@@ -617,6 +673,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
     let path = journal_path(db)?;
     match command {
         Command::Sync { server } => run_sync(&path, server)?,
+        Command::History { customer, format } => run_history(&path, &customer, format)?,
         Command::Team { action } => run_team(action)?,
         Command::Demo { today } => {
             let today = today_from(today.as_deref())?;

@@ -1115,6 +1115,11 @@ impl CandorApp {
                     Some(FormOutcome::Cancel) => keep_open = false,
                     None => {}
                 },
+                Dialog::History(history) => {
+                    if history.ui(ui) {
+                        keep_open = false;
+                    }
+                }
                 Dialog::Team(team) => {
                     if let Some(outcome) = team.ui(ui) {
                         keep_open = !self.team_outcome(outcome, ctx);

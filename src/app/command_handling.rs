@@ -516,6 +516,7 @@ impl CandorApp {
                 );
                 self.dialog = Some(Dialog::Import(ImportDialog::new()));
             }
+            UiCommand::ShowHistory => self.open_history(),
             UiCommand::ShowTrash => {
                 if let Some(trash) = self.trash_contents() {
                     self.dialog = Some(Dialog::Trash(trash));
@@ -550,6 +551,24 @@ impl CandorApp {
                 )));
             }
             _ => {}
+        }
+    }
+
+    /// Opens History… for the selected customer: their changes that lost to later ones.
+    fn open_history(&mut self) {
+        let Some(journal) = self.journal.as_ref() else {
+            return;
+        };
+        let Some(customer) = self.selected.and_then(|id| journal.customer(id)) else {
+            self.fail("Select a customer first, then open their history.");
+            return;
+        };
+        match journal.store.lost_changes(customer.id) {
+            Ok(changes) => {
+                let dialog = super::history_dialog::HistoryDialog::new(customer.name.clone(), changes);
+                self.dialog = Some(Dialog::History(dialog));
+            }
+            Err(error) => self.fail(error.to_string()),
         }
     }
 

@@ -30,6 +30,7 @@ pub enum UiCommand {
     FocusCallFirst,
     Undo,
     ShowTrash,
+    ShowHistory,
     NewJournal,
     OpenJournal,
     Export,
@@ -72,6 +73,7 @@ impl UiCommand {
         Self::FocusCallFirst,
         Self::Undo,
         Self::ShowTrash,
+        Self::ShowHistory,
         Self::NewJournal,
         Self::OpenJournal,
         Self::Export,
@@ -115,6 +117,7 @@ impl UiCommand {
             Self::FocusCallFirst => "Go to Call them first",
             Self::Undo => "Undo",
             Self::ShowTrash => "Trash…",
+            Self::ShowHistory => "History…",
             Self::NewJournal => "New journal…",
             Self::OpenJournal => "Open journal…",
             Self::Export => "Export…",
@@ -167,6 +170,9 @@ impl UiCommand {
             Self::Undo => "Undo the last change (deleted entries come back)",
             Self::ShowTrash => {
                 "See deleted customers and entries, restore them or delete them for good"
+            }
+            Self::ShowHistory => {
+                "Changes to the selected customer and their entries that lost to a later change made on another device"
             }
             Self::NewJournal => "Start a new, empty journal file",
             Self::OpenJournal => "Open another journal file",
@@ -225,6 +231,8 @@ impl UiCommand {
             Self::Export => (cmd, Key::E),
             Self::ToggleCallFirst => (cmd, Key::T),
             Self::ShowAgenda => (cmd_shift, Key::D),
+            // Not Cmd+H: macOS hides the window with it.
+            Self::ShowHistory => (cmd_shift, Key::H),
             Self::ShowShortcuts => (Modifiers::NONE, Key::F1),
             Self::NewJournal
             | Self::ShowTrash

@@ -37,6 +37,7 @@ pub enum Dialog {
     Merge(super::merge_dialog::MergeDialog),
     Team(super::team_dialog::TeamDialog),
     Handover(super::handover_dialog::HandoverDialog),
+    History(super::history_dialog::HistoryDialog),
     Money(super::money_dialog::MoneyDialog),
 }
 
@@ -58,6 +59,7 @@ impl Dialog {
             Self::Merge(merge) => &mut merge.error,
             Self::Team(team) => &mut team.error,
             Self::Handover(handover) => &mut handover.error,
+            Self::History(history) => &mut history.error,
             Self::Money(money) => &mut money.error,
             Self::Info(_) => return,
         };
@@ -81,6 +83,7 @@ impl Dialog {
             Self::Restore(_) => "Restore from backup".to_owned(),
             Self::Team(_) => "Team".to_owned(),
             Self::Handover(handover) => format!("Hand over {}", handover.customer_name),
+            Self::History(history) => format!("History of {}", history.customer_name),
             Self::Info(info) => info.command.label().trim_end_matches('…').to_owned(),
             Self::Announcements(_) => "Announcements".to_owned(),
             Self::Reminders(_) => "Reminders and calendar".to_owned(),

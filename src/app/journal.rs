@@ -39,6 +39,8 @@ pub struct Journal {
     pub ownership: Ownership,
     /// True when this journal syncs as a team manager (who may hand customers over).
     pub is_team_manager: bool,
+    /// True once the journal syncs with a team (its changes can lose to later ones).
+    pub in_team: bool,
     pub timeline_customer: Option<CustomerId>,
     /// How this journal writes money (its currency and number format).
     pub money: MoneyFormat,
@@ -65,6 +67,7 @@ impl Journal {
             timeline_authors: HashMap::new(),
             ownership: Ownership::default(),
             is_team_manager: false,
+            in_team: false,
             timeline_customer: None,
             money: MoneyFormat::default(),
             as_of: today,
@@ -78,6 +81,7 @@ impl Journal {
     pub fn reload(&mut self, today: NaiveDate) -> Result<()> {
         self.customers = self.store.customers()?;
         self.is_team_manager = self.store.is_team_manager()?;
+        self.in_team = self.store.sync_is_recording()?;
         self.money = self.store.money_format()?;
         let facts = self.store.rank_facts(today)?;
         self.badges = facts

@@ -52,6 +52,7 @@ pub fn ui(
             ui.separator();
             item(ui, UiCommand::AddCustomer, true, actions);
             item(ui, UiCommand::EditCustomer, true, actions);
+            item(ui, UiCommand::ShowHistory, true, actions);
             item(ui, UiCommand::DeleteCustomer, true, actions);
             item(ui, UiCommand::FocusSearch, true, actions);
             item(ui, UiCommand::FocusCallFirst, true, actions);

@@ -25,6 +25,7 @@ mod export_dialog;
 mod file_picker;
 mod fonts;
 mod handover_dialog;
+mod history_dialog;
 mod import_dialog;
 mod insights_view;
 mod journal;

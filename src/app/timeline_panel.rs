@@ -213,6 +213,11 @@ pub fn ui(
             if ui.button(UiCommand::EditCustomer.label()).clicked() {
                 actions.push(Action::Command(UiCommand::EditCustomer));
             }
+            if journal.in_team
+                && command_button(ui, UiCommand::ShowHistory).clicked()
+            {
+                actions.push(Action::Command(UiCommand::ShowHistory));
+            }
             if customer.archived {
                 ui.colored_label(ui.visuals().warn_fg_color, "archived");
             }

@@ -5,6 +5,7 @@ pub mod announcement;
 pub mod customer;
 pub mod dates;
 pub mod entry;
+pub mod history;
 pub mod hlc;
 pub mod insights;
 pub mod limits;

@@ -4,6 +4,7 @@ pub mod announce_report;
 pub mod calendar;
 pub mod csv_text;
 pub mod export;
+pub mod history_report;
 pub mod import;
 pub mod insights_report;
 pub mod rank_report;

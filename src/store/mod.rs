@@ -11,6 +11,7 @@ mod entries;
 mod entry_row;
 mod error;
 mod facts;
+mod history;
 mod insights;
 mod merge;
 pub mod ownership;

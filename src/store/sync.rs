@@ -357,6 +357,11 @@ fn to_sql(value: &JsonValue) -> SqlValue {
     }
 }
 
+/// A stored value as JSON (the history keeps values as JSON text).
+pub(super) fn json_of(value: SqlValue) -> JsonValue {
+    to_json(value)
+}
+
 fn to_json(value: SqlValue) -> JsonValue {
     match value {
         SqlValue::Null => JsonValue::Null,
@@ -527,10 +532,17 @@ impl Store {
             set_state(tx, "mode", MODE_APPLYING)?;
             let mut stats = ApplyStats::default();
             let mut touched = BTreeSet::new();
+            let mut authors_seen = BTreeSet::new();
             for event in events {
                 clock.observe(&event.hlc);
                 if event.device_id == device {
                     continue;
+                }
+                // Whose device it is: the history names who made a change by its stamp.
+                if !event.author.is_empty()
+                    && authors_seen.insert((event.device_id.as_str(), event.author.as_str()))
+                {
+                    set_state(tx, &format!("device:{}", event.device_id), &event.author)?;
                 }
                 tx.execute_batch("SAVEPOINT apply_event")?;
                 match apply_event(tx, event, &me, &mut touched, &mut stats) {
