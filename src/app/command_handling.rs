@@ -565,7 +565,8 @@ impl CandorApp {
         };
         match journal.store.lost_changes(customer.id) {
             Ok(changes) => {
-                let dialog = super::history_dialog::HistoryDialog::new(customer.name.clone(), changes);
+                let dialog =
+                    super::history_dialog::HistoryDialog::new(customer.name.clone(), changes);
                 self.dialog = Some(Dialog::History(dialog));
             }
             Err(error) => self.fail(error.to_string()),

@@ -213,9 +213,7 @@ pub fn ui(
             if ui.button(UiCommand::EditCustomer.label()).clicked() {
                 actions.push(Action::Command(UiCommand::EditCustomer));
             }
-            if journal.in_team
-                && command_button(ui, UiCommand::ShowHistory).clicked()
-            {
+            if journal.in_team && command_button(ui, UiCommand::ShowHistory).clicked() {
                 actions.push(Action::Command(UiCommand::ShowHistory));
             }
             if customer.archived {

@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension};
 use super::sync::{CUSTOMER_FIELDS, ENTRY_FIELDS, json_of};
 use super::{Result, Store};
 use crate::domain::CustomerId;
-use crate::domain::hlc::HlcStamp;
 use crate::domain::history::{ChangedThing, LostChange};
+use crate::domain::hlc::HlcStamp;
 
 /// One row of `sync_history` with what the entry it belongs to looks like.
 struct HistoryRow {
@@ -52,10 +52,9 @@ fn winning_value(conn: &Connection, row: &HistoryRow) -> rusqlite::Result<Option
             "SELECT COALESCE(value, 'null') FROM sync_history \
              WHERE entity_gid = ?1 AND field = ?2 AND value_hlc = ?3 LIMIT 1",
         )?
-        .query_row(
-            [&row.entity_gid, &row.field, &row.winner_hlc],
-            |found| found.get(0),
-        )
+        .query_row([&row.entity_gid, &row.field, &row.winner_hlc], |found| {
+            found.get(0)
+        })
         .optional()?;
     if later_loss.is_some() {
         return Ok(later_loss);
