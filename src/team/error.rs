@@ -17,6 +17,13 @@ pub enum TeamError {
     )]
     Unreachable { server: String, detail: String },
 
+    /// The server's certificate was refused (`sslmode=verify-full`): not signed by the
+    /// root certificate, or made out to another host name.
+    #[error(
+        "The team database at {server} could not prove it is the server you named ({detail}): check the host name in the address and that sslrootcert names your company's root certificate; nothing was sent."
+    )]
+    Untrusted { server: String, detail: String },
+
     /// No password is known for the login.
     #[error(
         "No password is known for {login} at {server}: save it with File → Team… or `candor team save-password`, put it in your password file (~/.pgpass), or set PGPASSWORD."
@@ -145,6 +152,14 @@ impl TeamError {
         while let Some(inner) = source {
             detail = format!("{detail}: {inner}");
             source = inner.source();
+        }
+        // rustls refused the certificate: a wrong server (or a wrong root), not a network
+        // problem, so not "offline".
+        if detail.contains("invalid peer certificate") {
+            return Self::Untrusted {
+                server: server.to_owned(),
+                detail,
+            };
         }
         Self::Unreachable {
             server: server.to_owned(),

@@ -16,10 +16,13 @@ pub struct Cluster {
     base: PathBuf,
     bin: PathBuf,
     as_postgres: bool,
+    port: u16,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 static STOP: OnceLock<(PathBuf, PathBuf, bool)> = OnceLock::new();
+static TLS_CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static TLS_STOP: OnceLock<(PathBuf, PathBuf, bool)> = OnceLock::new();
 
 const PORT: u16 = 5432;
 
@@ -142,7 +145,7 @@ fn run(bin: &Path, as_postgres: bool, program: &str, args: &[&str]) -> std::proc
 }
 
 extern "C" fn stop_at_exit() {
-    if let Some((bin, data, as_postgres)) = STOP.get() {
+    for (bin, data, as_postgres) in STOP.get().into_iter().chain(TLS_STOP.get()) {
         let data = data.to_string_lossy();
         let _ = run(
             bin,
@@ -171,8 +174,20 @@ fn kill_leftover(data: &Path) {
     }
 }
 
+/// A free TCP port on 127.0.0.1 (free a moment ago: the server takes it right after).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 impl Cluster {
     fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Starts the cluster; with `tls` (a server certificate and its key, PEM) it also
+    /// listens on 127.0.0.1 with `ssl = on` and takes password logins there over TLS only.
+    fn start_with(tls: Option<(&Path, &Path)>) -> Self {
         let bin = binaries();
         let as_postgres = is_root();
         let exe = std::env::current_exe().unwrap();
@@ -186,7 +201,8 @@ impl Cluster {
             exe.hash(&mut hasher);
             hasher.finish()
         };
-        let base = std::env::temp_dir().join(format!("candor-pg-{stem}-{place:016x}"));
+        let kind = if tls.is_some() { "-tls" } else { "" };
+        let base = std::env::temp_dir().join(format!("candor-pg-{stem}-{place:016x}{kind}"));
         let data = base.join("data");
         kill_leftover(&data);
         let _ = std::fs::remove_dir_all(&base);
@@ -226,16 +242,44 @@ impl Cluster {
         // password, so the tests see real logins refused.
         std::fs::write(
             data.join("pg_hba.conf"),
-            "local all postgres trust\nlocal all all scram-sha-256\n",
+            "local all postgres trust\nlocal all all scram-sha-256\n\
+             hostssl all all 127.0.0.1/32 scram-sha-256\n",
         )
         .unwrap();
         let base_text = base.to_string_lossy().into_owned();
-        let options = format!(
-            "-c listen_addresses='' -k {base_text} -p {PORT} -c fsync=off \
+        let port = if tls.is_some() { free_port() } else { PORT };
+        let mut options = format!(
+            "-c listen_addresses='' -k {base_text} -p {port} -c fsync=off \
              -c synchronous_commit=off -c max_connections=60 -c shared_buffers=64MB"
         );
+        if let Some((cert, key)) = tls {
+            for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+                let to = data.join(name);
+                std::fs::copy(from, &to).unwrap();
+                // PostgreSQL refuses a key others can read, or one it does not own.
+                let mode = if name == "server.key" { "600" } else { "644" };
+                assert!(
+                    Command::new("chmod")
+                        .arg(mode)
+                        .arg(&to)
+                        .status()
+                        .unwrap()
+                        .success()
+                );
+                if as_postgres {
+                    let owner = Command::new("chown")
+                        .arg("postgres:postgres")
+                        .arg(&to)
+                        .status();
+                    assert!(owner.unwrap().success());
+                }
+            }
+            options = options.replace("listen_addresses=''", "listen_addresses='127.0.0.1'")
+                + " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key";
+        }
         let log = base.join("server.log").to_string_lossy().into_owned();
-        let _ = STOP.set((bin.clone(), data.clone(), as_postgres));
+        let stop = if tls.is_some() { &TLS_STOP } else { &STOP };
+        let _ = stop.set((bin.clone(), data.clone(), as_postgres));
         // SAFETY: registers a plain extern "C" function with no captured state.
         unsafe {
             libc::atexit(stop_at_exit);
@@ -258,7 +302,13 @@ impl Cluster {
             base,
             bin,
             as_postgres,
+            port,
         }
+    }
+
+    /// The TCP port (127.0.0.1) of a cluster started with TLS.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Restarts the server, dropping every connection (a server restart mid-sync).
@@ -284,8 +334,9 @@ impl Cluster {
     /// The address of `database` for `login` (no password in it).
     pub fn url(&self, login: &str, database: &str) -> String {
         format!(
-            "host={} port={PORT} user={login} dbname={database} sslmode=disable",
-            self.base.display()
+            "host={} port={} user={login} dbname={database} sslmode=disable",
+            self.base.display(),
+            self.port
         )
     }
 
@@ -328,4 +379,11 @@ impl Cluster {
 /// The cluster of this test binary, started on first use.
 pub fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(Cluster::start)
+}
+
+/// A second cluster of this test binary, started on first use, that also listens on
+/// 127.0.0.1 (see [`Cluster::port`]) with `ssl = on`, serving `cert` and `key` (PEM; only
+/// the first call's are used). Its Unix socket works as [`cluster`]'s does.
+pub fn tls_cluster(cert: &Path, key: &Path) -> &'static Cluster {
+    TLS_CLUSTER.get_or_init(|| Cluster::start_with(Some((cert, key))))
 }
