@@ -175,6 +175,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = crate::io::history_report::HistoryFormat::Table)]
         format: crate::io::history_report::HistoryFormat,
     },
+    /// Runs the app's background sync once, as the window does, and waits for it to end
+    /// (tests kill it mid-sync as they would kill the app).
+    #[command(hide = true)]
+    BackgroundSync,
     /// Send this journal's changes to the team database, then receive everyone else's.
     Sync {
         /// The team database, e.g. postgresql://LOGIN@HOST/DATABASE?sslmode=verify-full
@@ -618,6 +622,27 @@ fn run_sync(path: &std::path::Path, server: Option<String>) -> Result<()> {
     Ok(())
 }
 
+/// The app's background sync ([`crate::team::SyncHandle`]) run once, without a window.
+fn run_background_sync(path: &std::path::Path) -> Result<()> {
+    use crate::team::{SERVER_SETTING, SyncHandle, SyncState, TeamAddress};
+    let Some(text) = open_existing(path)?.team_setting(SERVER_SETTING)? else {
+        bail!(
+            "this journal has no team: connect it with File → Team… or `candor sync --server URL`"
+        );
+    };
+    let address = TeamAddress::parse(&text)?;
+    let handle = SyncHandle::start(path.to_path_buf(), address, || {});
+    loop {
+        match handle.state() {
+            SyncState::Starting | SyncState::Syncing => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            SyncState::Synced { .. } => return Ok(()),
+            other => bail!("{}", other.describe(std::time::Instant::now())),
+        }
+    }
+}
+
 /// `candor history`: one customer's changes that lost to a later one.
 fn run_history(
     path: &std::path::Path,
@@ -674,6 +699,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
     match command {
         Command::Sync { server } => run_sync(&path, server)?,
         Command::History { customer, format } => run_history(&path, &customer, format)?,
+        Command::BackgroundSync => run_background_sync(&path)?,
         Command::Team { action } => run_team(action)?,
         Command::Demo { today } => {
             let today = today_from(today.as_deref())?;

@@ -825,3 +825,118 @@ fn kill_dash_nine_at_any_point_of_a_first_sync_loses_and_doubles_nothing() {
         canonical(&Store::open(&journal).unwrap())
     );
 }
+
+#[test]
+fn kill_dash_nine_of_the_app_mid_sync_upload_or_download_loses_and_doubles_nothing() {
+    let team = Team::new("appkill");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("laptop.sqlite3");
+    cargo_bin_cmd!("candor")
+        .args([
+            "generate",
+            "--customers",
+            "40",
+            "--entries",
+            "12000",
+            "--today",
+            "2026-11-20",
+            "--db",
+        ])
+        .arg(&journal)
+        .assert()
+        .success();
+    let fresh = dir.path().join("desktop.sqlite3");
+    // As the app finds them: the team in the journal, the password in the password file.
+    for path in [&journal, &fresh] {
+        Store::open(path)
+            .unwrap()
+            .set_team_setting(candor::team::SERVER_SETTING, &team.url("ann"))
+            .unwrap();
+    }
+    let login = team.login("ann");
+    let password_file = dir.path().join("pgpass");
+    std::fs::write(&password_file, format!("*:*:*:{login}:pw-{login}\n")).unwrap();
+    // The app's background sync (SyncHandle, the window's own code) in a process of its own.
+    let app_sync = |path: &Path| {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("candor"));
+        command
+            .arg("--db")
+            .arg(path)
+            .arg("background-sync")
+            .env("PGPASSFILE", &password_file)
+            .env_remove("PGPASSWORD")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    // How many of the kills hit the sync while it ran (not after it ended).
+    let kill_at = |path: &Path, delays_ms: &[u64]| -> usize {
+        let mut mid_sync = 0;
+        for delay_ms in delays_ms {
+            let mut child = app_sync(path).spawn().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(*delay_ms));
+            if child.try_wait().unwrap().is_none() {
+                mid_sync += 1;
+            }
+            // SIGKILL: no destructor, no rollback handler runs.
+            let _ = child.kill();
+            let _ = child.wait();
+            let store = Store::open(path).unwrap();
+            let entries_here: usize = store
+                .customers()
+                .unwrap()
+                .iter()
+                .map(|c| store.timeline(c.id).unwrap().len())
+                .sum();
+            eprintln!(
+                "killed after {delay_ms} ms: {} events on the server; here {} waiting, {entries_here} entries",
+                count(&mut team.psql("meg"), "SELECT COUNT(*) FROM candor.events"),
+                store.sync_pending_count().unwrap()
+            );
+        }
+        mid_sync
+    };
+    let finish = |path: &Path| {
+        let output = app_sync(path).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+
+    // The laptop's app is killed while queueing, sealing and pushing its first sync…
+    assert!(kill_at(&journal, &[50, 300, 900, 1_500]) >= 3);
+    finish(&journal);
+    // …and the desktop's app while downloading everything.
+    assert!(kill_at(&fresh, &[100, 500, 1_200]) >= 2);
+    finish(&fresh);
+
+    for path in [&journal, &fresh] {
+        assert_eq!(
+            team.cli_sync("ann", path).trim(),
+            "0 changes sent, 0 received, 0 conflicts",
+            "nothing was left behind or sent twice"
+        );
+    }
+    let mut meg = team.psql("meg");
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.events"),
+        12_040
+    );
+    assert_eq!(
+        count(
+            &mut meg,
+            "SELECT COUNT(DISTINCT entity_gid) FROM candor.events"
+        ),
+        12_040
+    );
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.entries"),
+        12_000
+    );
+    assert_eq!(
+        canonical(&Store::open(&fresh).unwrap()),
+        canonical(&Store::open(&journal).unwrap())
+    );
+}
