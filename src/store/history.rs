@@ -142,3 +142,147 @@ impl Store {
             .map_err(self.fail())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CustomerDraft, EntryDraft, EntryKind};
+    use crate::store::sync::IncomingEvent;
+    use chrono::NaiveDate;
+
+    const T0: i64 = 1_795_000_000_000;
+
+    fn at(hour: u32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    }
+
+    /// `from`'s changes sealed at `now_ms`, as `author` pushed them and another device
+    /// pulls them.
+    fn pushed(from: &mut Store, author: &str, now_ms: i64) -> Vec<IncomingEvent> {
+        while from.seal_outbox(now_ms, 100).unwrap() > 0 {}
+        let events = from.sealed_events(100).unwrap();
+        from.mark_sent(events.last().map_or(0, |e| e.seq)).unwrap();
+        let device = from.sync_device_id().unwrap();
+        events
+            .into_iter()
+            .map(|e| IncomingEvent {
+                seq: e.seq,
+                id: e.id,
+                device_id: device.clone(),
+                author: author.to_owned(),
+                hlc: e.hlc,
+                entity: e.entity,
+                entity_gid: e.entity_gid,
+                op: e.op,
+                payload: e.payload,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_lost_value_names_who_changed_it_and_what_won_in_either_direction() {
+        let mut jon = Store::open_in_memory().unwrap();
+        let mut draft = CustomerDraft::named("Ada");
+        draft.phone = "555-0100".into();
+        let ada = jon.add_customer(draft, at(9)).unwrap();
+        let quote = jon
+            .add_entry(
+                EntryDraft {
+                    customer_id: ada.id,
+                    occurred_at: at(9),
+                    summary: "Quote".into(),
+                    kind: EntryKind::Note,
+                },
+                at(9),
+            )
+            .unwrap();
+        jon.start_sync_recording().unwrap();
+        let mut maria = Store::open_in_memory().unwrap();
+        maria.set_team_login("maria").unwrap();
+        maria.start_sync_recording().unwrap();
+        maria
+            .apply_pulled("team", &pushed(&mut jon, "jon", T0), 2, T0)
+            .unwrap();
+        // Jon shares Ada with Maria, so she may change her too.
+        let share = IncomingEvent {
+            seq: 3,
+            id: "share-1".into(),
+            device_id: jon.sync_device_id().unwrap(),
+            author: "jon".into(),
+            hlc: format!("{:015}-000000-{}", T0 + 1, jon.sync_device_id().unwrap()),
+            entity: "customer".into(),
+            entity_gid: jon.customer_gid(ada.id).unwrap().unwrap(),
+            op: "share".into(),
+            payload: r#"{"to": "maria", "to_name": "Maria"}"#.into(),
+        };
+        maria.apply_pulled("team", &[share], 3, T0 + 1).unwrap();
+        let ada_here = maria.customers().unwrap()[0].clone();
+        let quote_here = maria.timeline(ada_here.id).unwrap()[0].clone();
+        assert!(maria.lost_changes(ada_here.id).unwrap().is_empty());
+
+        // Maria's phone (T0+10) loses to Jon's later one (T0+20).
+        let mut edit = ada_here.to_draft();
+        edit.phone = "555-0111".into();
+        maria.update_customer(ada_here.id, edit, at(10)).unwrap();
+        while maria.seal_outbox(T0 + 10, 100).unwrap() > 0 {}
+        let mut edit = ada.to_draft();
+        edit.phone = "555-0199".into();
+        jon.update_customer(ada.id, edit, at(10)).unwrap();
+        let phone = pushed(&mut jon, "jon", T0 + 20);
+        // Jon's summary (T0+25) loses to Maria's later one (T0+30).
+        let mut edit = quote.to_draft();
+        edit.summary = "Quote, Jon's words".into();
+        jon.update_entry(quote.id, edit, at(11)).unwrap();
+        let summary = pushed(&mut jon, "jon", T0 + 25);
+        let mut edit = quote_here.to_draft();
+        edit.summary = "Quote, Maria's words".into();
+        maria.update_entry(quote_here.id, edit, at(11)).unwrap();
+        maria
+            .apply_pulled("team", &[phone, summary].concat(), 5, T0 + 30)
+            .unwrap();
+
+        let lost = maria.lost_changes(ada_here.id).unwrap();
+        let told: Vec<(String, &str, &str, Option<&str>, &str)> = lost
+            .iter()
+            .map(|l| {
+                (
+                    l.thing.describe(),
+                    l.lost_value.as_str(),
+                    l.lost_by.as_str(),
+                    l.won_value.as_deref(),
+                    l.won_by.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            told,
+            [
+                (
+                    "Customer details".to_owned(),
+                    "\"555-0111\"",
+                    "maria",
+                    Some("\"555-0199\""),
+                    "jon"
+                ),
+                (
+                    "Note \"Quote, Maria's words\"".to_owned(),
+                    "\"Quote, Jon's words\"",
+                    "jon",
+                    Some("\"Quote, Maria's words\""),
+                    "maria"
+                ),
+            ]
+        );
+
+        // Maria changes the phone again: the value that won is no longer held here.
+        let mut edit = maria.customer(ada_here.id).unwrap().to_draft();
+        edit.phone = "555-0123".into();
+        maria.update_customer(ada_here.id, edit, at(12)).unwrap();
+        while maria.seal_outbox(T0 + 40, 100).unwrap() > 0 {}
+        let lost = maria.lost_changes(ada_here.id).unwrap();
+        assert_eq!(lost[0].won_value, None);
+        assert!(lost[0].sentence().contains("since changed again"));
+    }
+}
