@@ -1028,6 +1028,30 @@ fn a_journal_whose_folder_was_deleted_refuses_writes_and_can_still_be_rescued() 
 // ---------------------------------------------------------------------------------------
 // Backups
 
+#[test]
+fn a_backup_counts_the_customers_a_restore_would_show_not_those_in_the_trash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with(&path, 1);
+    let mut store = Store::open(&path).unwrap();
+    let leaving = store
+        .add_customer(CustomerDraft::named("Grace Hopper"), now())
+        .unwrap()
+        .id;
+    let before = store
+        .snapshot_to(&dir.path().join("before.sqlite3"))
+        .unwrap();
+    assert_eq!(before.customer_count, 2);
+    store.delete_customer(leaving, now()).unwrap();
+    let after = store
+        .snapshot_to(&dir.path().join("after.sqlite3"))
+        .unwrap();
+    assert_eq!(
+        after.customer_count, 1,
+        "the trashed customer is not counted"
+    );
+}
+
 /// Makes the journal's time index disagree with its table, the kind of damage only
 /// SQLite's full integrity check finds (the quick check does not match indexes against
 /// their tables).

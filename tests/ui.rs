@@ -2663,3 +2663,71 @@ fn the_backup_and_restore_dialogs_open_with_focus_and_the_backup_keeps_a_draft()
     harness.run();
     assert_ne!(focused_label(harness), focused, "Tab moves on");
 }
+
+/// The currency and announcement dialogs keep what was typed as a draft too: Esc (and the
+/// announcements' Close button) is never a silent discard, and Cancel is.
+#[test]
+fn currency_and_announcement_forms_keep_a_draft_on_escape() {
+    let mut fixture = app_with(&["Maria Keller"]);
+    let harness = fixture.harness();
+    harness.run();
+
+    open_menu_item(harness, "File", "Currency and number format…");
+    harness.get_by_label("Currency (ISO code)").type_text("CHF");
+    harness.run();
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(
+        harness.query_by_label("Currency (ISO code)").is_none(),
+        "closed"
+    );
+    assert!(
+        notice(harness).starts_with("Draft kept"),
+        "{}",
+        notice(harness)
+    );
+    open_menu_item(harness, "File", "Currency and number format…");
+    assert_eq!(
+        harness
+            .get_by_label("Currency (ISO code)")
+            .value()
+            .as_deref(),
+        Some("CHF")
+    );
+    assert_eq!(notice(harness), "Your draft is back, as you left it.");
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    open_menu_item(harness, "File", "Currency and number format…");
+    assert_eq!(
+        harness
+            .get_by_label("Currency (ISO code)")
+            .value()
+            .as_deref(),
+        Some(""),
+        "Cancel discarded the draft"
+    );
+    harness.key_press(Key::Escape);
+    harness.run();
+
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::A);
+    harness.run();
+    type_into(harness, "Title", "Prices rise 4%");
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Title").is_none(), "closed");
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::A);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("Title").value().as_deref(),
+        Some("Prices rise 4%")
+    );
+    harness.get_by_label("Close").click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::A);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("Title").value().as_deref(),
+        Some("Prices rise 4%"),
+        "Close keeps the typed form too"
+    );
+}

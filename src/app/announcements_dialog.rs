@@ -37,6 +37,19 @@ pub enum AudienceChoice {
     Picked,
 }
 
+/// What was typed in the new-announcement form: kept as a draft when the dialog closes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnouncementForm {
+    pub kind: AnnouncementKind,
+    pub title: String,
+    pub reason: String,
+    pub effective: String,
+    pub audience: AudienceChoice,
+    pub tag: String,
+    pub company: String,
+    pub picked: BTreeSet<CustomerId>,
+}
+
 /// The Announcements dialog: a form for a new one above the progress of every one.
 pub struct AnnouncementsDialog {
     pub kind: AnnouncementKind,
@@ -88,6 +101,33 @@ impl AnnouncementsDialog {
             .collect();
         self.progress = progress.to_vec();
         self.confirm_delete = None;
+    }
+
+    /// What is typed in the form.
+    pub fn form(&self) -> AnnouncementForm {
+        AnnouncementForm {
+            kind: self.kind,
+            title: self.title.clone(),
+            reason: self.reason.clone(),
+            effective: self.effective.clone(),
+            audience: self.audience,
+            tag: self.tag.clone(),
+            company: self.company.clone(),
+            picked: self.picked.clone(),
+        }
+    }
+
+    /// Puts a kept form back (customers picked who can no longer be picked are dropped).
+    pub fn restore_form(&mut self, form: AnnouncementForm) {
+        self.kind = form.kind;
+        self.title = form.title;
+        self.reason = form.reason;
+        self.effective = form.effective;
+        self.audience = form.audience;
+        self.tag = form.tag;
+        self.company = form.company;
+        let pickable: BTreeSet<CustomerId> = self.customers.iter().map(|(id, _)| *id).collect();
+        self.picked = form.picked.intersection(&pickable).copied().collect();
     }
 
     /// Clears the form after an announcement was made.

@@ -159,8 +159,47 @@ fn draft_of(dialog: &Dialog) -> Option<Draft> {
             merge_duplicates: import.merge_duplicates,
         }),
         Dialog::Backup(backup) => Some(Draft::Backup(Box::new(backup.clone()))),
-        _ => None,
+        Dialog::Money(money) => Some(Draft::Money(Box::new(money.clone()))),
+        Dialog::Team(team) => Some(Draft::Team {
+            server: team.server.clone(),
+            login: team.login.clone(),
+        }),
+        Dialog::Handover(handover) => Some(Draft::Handover {
+            customer_gid: handover.customer_gid.clone(),
+            to: handover.to.clone(),
+            note: handover.note.clone(),
+        }),
+        Dialog::Announcements(announcements) => {
+            Some(Draft::Announcement(Box::new(announcements.form())))
+        }
+        Dialog::Reminders(reminders) => Some(Draft::Reminders(Box::new(reminders.clone()))),
+        Dialog::Trash(_) | Dialog::Restore(_) | Dialog::Path(_) | Dialog::Info(_) => None,
+        Dialog::Merge(_) | Dialog::Import(_) => None,
     }
+}
+
+/// True while a dialog waits for the team database: Esc does not walk away from it.
+fn dialog_busy(dialog: &Dialog) -> bool {
+    matches!(dialog, Dialog::Handover(handover) if handover.is_running())
+}
+
+/// The key a dialog's draft is kept under, for dialogs that keep drafts.
+fn draft_key(dialog: &Dialog) -> Option<DraftKey> {
+    Some(match dialog {
+        Dialog::Entry(form) => drafts::entry_key(form),
+        Dialog::Customer(form) => drafts::customer_key(form),
+        Dialog::Action(action) => drafts::action_key(action),
+        Dialog::Export(_) => DraftKey::Export,
+        Dialog::Import(_) => DraftKey::Import,
+        Dialog::Backup(_) => DraftKey::Backup,
+        Dialog::Money(_) => DraftKey::Money,
+        Dialog::Team(_) => DraftKey::Team,
+        Dialog::Handover(_) => DraftKey::Handover,
+        Dialog::Announcements(_) => DraftKey::Announcement,
+        Dialog::Reminders(_) => DraftKey::Reminders,
+        Dialog::Trash(_) | Dialog::Restore(_) | Dialog::Path(_) | Dialog::Info(_) => return None,
+        Dialog::Merge(_) => return None,
+    })
 }
 
 /// Whether two forms hold the same typed content (errors aside).
@@ -196,6 +235,38 @@ fn same_content(a: &Draft, b: &Draft) -> bool {
             },
         ) => (a_path, a_merge) == (b_path, b_merge),
         (Draft::Backup(a), Draft::Backup(b)) => a.out == b.out,
+        (Draft::Money(a), Draft::Money(b)) => {
+            (a.currency.trim(), a.locale) == (b.currency.trim(), b.locale)
+        }
+        (
+            Draft::Team {
+                server: a_server,
+                login: a_login,
+            },
+            Draft::Team {
+                server: b_server,
+                login: b_login,
+            },
+        ) => (a_server, a_login) == (b_server, b_login),
+        (
+            Draft::Handover {
+                customer_gid: a_gid,
+                to: a_to,
+                note: a_note,
+            },
+            Draft::Handover {
+                customer_gid: b_gid,
+                to: b_to,
+                note: b_note,
+            },
+        ) => (a_gid, a_to, a_note) == (b_gid, b_to, b_note),
+        (Draft::Announcement(a), Draft::Announcement(b)) => a == b,
+        (Draft::Reminders(a), Draft::Reminders(b)) => {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.error = None;
+            b.error = None;
+            a == b
+        }
         _ => false,
     }
 }
@@ -203,14 +274,8 @@ fn same_content(a: &Draft, b: &Draft) -> bool {
 impl CandorApp {
     /// Gives the dialog back the draft kept for its form, if any.
     fn restore_draft(&mut self, dialog: &mut Dialog) {
-        let key = match &*dialog {
-            Dialog::Entry(form) => drafts::entry_key(form),
-            Dialog::Customer(form) => drafts::customer_key(form),
-            Dialog::Action(action) => drafts::action_key(action),
-            Dialog::Export(_) => DraftKey::Export,
-            Dialog::Import(_) => DraftKey::Import,
-            Dialog::Backup(_) => DraftKey::Backup,
-            _ => return,
+        let Some(key) = draft_key(dialog) else {
+            return;
         };
         let restored = match (self.drafts.take(key), &mut *dialog) {
             (Some(Draft::Entry(draft)), Dialog::Entry(form)) => {
@@ -247,6 +312,36 @@ impl CandorApp {
             (Some(Draft::Backup(draft)), Dialog::Backup(backup)) => {
                 *backup = *draft;
                 backup.focus_pending = true;
+                true
+            }
+            (Some(Draft::Money(draft)), Dialog::Money(money)) => {
+                *money = *draft;
+                true
+            }
+            (Some(Draft::Team { server, login }), Dialog::Team(team)) => {
+                team.server = server;
+                team.login = login;
+                true
+            }
+            (
+                Some(Draft::Handover {
+                    customer_gid,
+                    to,
+                    note,
+                }),
+                Dialog::Handover(handover),
+            ) if customer_gid == handover.customer_gid => {
+                // Only a rep still on offer comes back as the choice.
+                handover.to = to.filter(|login| handover.reps.iter().any(|r| &r.login == login));
+                handover.note = note;
+                true
+            }
+            (Some(Draft::Announcement(form)), Dialog::Announcements(announcements)) => {
+                announcements.restore_form(*form);
+                true
+            }
+            (Some(Draft::Reminders(draft)), Dialog::Reminders(reminders)) => {
+                *reminders = *draft;
                 true
             }
             _ => false,
@@ -1079,8 +1174,17 @@ impl CandorApp {
                     }
                 }
                 Dialog::Reminders(reminders) => match reminders.ui(ui, &mut self.picker) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_reminder_settings(reminders),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_reminder_settings(reminders);
+                        if !keep_open {
+                            self.drafts.forget(DraftKey::Reminders);
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let draft = Draft::Reminders(Box::new(reminders.clone()));
+                        self.close_form(DraftKey::Reminders, draft, escape);
+                    }
                     None => {}
                 },
                 Dialog::Info(info) => {
@@ -1101,7 +1205,12 @@ impl CandorApp {
                         Some(AnnouncementsOutcome::Delete(id)) => {
                             self.delete_announcement(announcements, id);
                         }
-                        Some(AnnouncementsOutcome::Close) => keep_open = false,
+                        Some(AnnouncementsOutcome::Close) => {
+                            // Close is not a discard: a typed form waits for the next time.
+                            keep_open = false;
+                            let draft = Draft::Announcement(Box::new(announcements.form()));
+                            self.close_form(DraftKey::Announcement, draft, true);
+                        }
                         None => {}
                     }
                 }
@@ -1111,8 +1220,17 @@ impl CandorApp {
                     None => {}
                 },
                 Dialog::Money(money) => match money.ui(ui) {
-                    Some(FormOutcome::Save) => keep_open = !self.save_money_format(money),
-                    Some(FormOutcome::Cancel) => keep_open = false,
+                    Some(FormOutcome::Save) => {
+                        keep_open = !self.save_money_format(money);
+                        if !keep_open {
+                            self.drafts.forget(DraftKey::Money);
+                        }
+                    }
+                    Some(FormOutcome::Cancel) => {
+                        keep_open = false;
+                        let draft = Draft::Money(Box::new(money.clone()));
+                        self.close_form(DraftKey::Money, draft, escape);
+                    }
                     None => {}
                 },
                 Dialog::History(history) => {
@@ -1123,6 +1241,10 @@ impl CandorApp {
                 Dialog::Team(team) => {
                     if let Some(outcome) = team.ui(ui) {
                         keep_open = !self.team_outcome(outcome, ctx);
+                        if !keep_open {
+                            // Saved, or discarded with Cancel.
+                            self.drafts.forget(DraftKey::Team);
+                        }
                     }
                 }
                 Dialog::Handover(handover) => {
@@ -1132,31 +1254,34 @@ impl CandorApp {
                     match handover.ui(ui, now, now_ms) {
                         Some(HandoverOutcome::Done(message)) => {
                             keep_open = false;
+                            self.drafts.forget(DraftKey::Handover);
                             self.saved(message);
                             // The handover's note and the new owner come home by sync.
                             if let Some(sync) = &self.sync {
                                 sync.request_sync();
                             }
                         }
-                        Some(HandoverOutcome::Cancel) => keep_open = false,
+                        Some(HandoverOutcome::Cancel) => {
+                            keep_open = false;
+                            self.drafts.forget(DraftKey::Handover);
+                        }
                         None => {}
                     }
                 }
             }
         });
-        // A click beside a form does not close it: only Save, Cancel or Esc do.
-        if modal.should_close()
-            && !matches!(
-                dialog,
-                Dialog::Entry(_)
-                    | Dialog::Customer(_)
-                    | Dialog::Action(_)
-                    | Dialog::Export(_)
-                    | Dialog::Import(_)
-                    | Dialog::Backup(_)
-            )
-        {
-            keep_open = false;
+        // A click beside a form does not close it: only its buttons or Esc do, and Esc keeps
+        // what was typed as a draft. Dialogs with nothing typed close either way.
+        if keep_open && modal.should_close() {
+            match (draft_key(&dialog), draft_of(&dialog)) {
+                (Some(key), Some(draft)) => {
+                    if escape && !dialog_busy(&dialog) {
+                        keep_open = false;
+                        self.close_form(key, draft, true);
+                    }
+                }
+                _ => keep_open = false,
+            }
         }
         if keep_open {
             self.dialog = Some(dialog);

@@ -2,10 +2,13 @@
 //! opens again, so Esc is never a silent discard. The Cancel button is the explicit
 //! discard; saving clears the draft.
 
+use super::announcements_dialog::AnnouncementForm;
 use super::backup_dialog::BackupDialog;
 use super::dialogs::{ActionDialog, ActionKind, CustomerForm};
 use super::entry_form::EntryForm;
 use super::export_dialog::ExportDialog;
+use super::money_dialog::MoneyDialog;
+use super::reminders_dialog::RemindersDialog;
 use crate::domain::{CustomerId, EntryId, EntryKindTag};
 
 /// What a draft belongs to: the same form for the same customer or entry.
@@ -23,6 +26,16 @@ pub enum DraftKey {
     Import,
     /// File → Back up now….
     Backup,
+    /// File → Currency and number format….
+    Money,
+    /// File → Team… (server and login; never the password).
+    Team,
+    /// Hand over… (the draft names its customer and comes back only for them).
+    Handover,
+    /// The new-announcement form of the Announcements dialog.
+    Announcement,
+    /// The reminder settings.
+    Reminders,
 }
 
 /// A form as it was left.
@@ -39,6 +52,19 @@ pub enum Draft {
         merge_duplicates: bool,
     },
     Backup(Box<BackupDialog>),
+    Money(Box<MoneyDialog>),
+    /// The team's server and login as typed; a password is never kept.
+    Team {
+        server: String,
+        login: String,
+    },
+    Handover {
+        customer_gid: String,
+        to: Option<String>,
+        note: String,
+    },
+    Announcement(Box<AnnouncementForm>),
+    Reminders(Box<RemindersDialog>),
 }
 
 /// The drafts of this window (forgotten when another journal opens).

@@ -12,6 +12,7 @@ use super::prefs::Prefs;
 use crate::domain::reminders::ReminderSettings;
 
 /// The dialog's fields, as typed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemindersDialog {
     pub enabled: bool,
     pub summary_at: String,

@@ -270,8 +270,15 @@ fn contents(conn: &Connection, path: &Path) -> Result<BackupContents> {
     let version: i32 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(fail)?;
+    // Customers in the trash are not counted: the description says what the user would
+    // see after a restore. The trash came with the journal's version 6.
+    let count_sql = if version >= 6 {
+        "SELECT COUNT(*) FROM customers WHERE deleted_at IS NULL"
+    } else {
+        "SELECT COUNT(*) FROM customers"
+    };
     let customer_count: i64 = conn
-        .query_row("SELECT COUNT(*) FROM customers", [], |row| row.get(0))
+        .query_row(count_sql, [], |row| row.get(0))
         .map_err(fail)?;
     Ok(BackupContents {
         customer_count: usize::try_from(customer_count).unwrap_or(0),
