@@ -174,7 +174,7 @@ fn draft_of(dialog: &Dialog) -> Option<Draft> {
         }
         Dialog::Reminders(reminders) => Some(Draft::Reminders(Box::new(reminders.clone()))),
         Dialog::Trash(_) | Dialog::Restore(_) | Dialog::Path(_) | Dialog::Info(_) => None,
-        Dialog::Merge(_) | Dialog::Import(_) => None,
+        Dialog::Merge(_) | Dialog::Import(_) | Dialog::History(_) => None,
     }
 }
 
@@ -198,7 +198,7 @@ fn draft_key(dialog: &Dialog) -> Option<DraftKey> {
         Dialog::Announcements(_) => DraftKey::Announcement,
         Dialog::Reminders(_) => DraftKey::Reminders,
         Dialog::Trash(_) | Dialog::Restore(_) | Dialog::Path(_) | Dialog::Info(_) => return None,
-        Dialog::Merge(_) => return None,
+        Dialog::Merge(_) | Dialog::History(_) => return None,
     })
 }
 
