@@ -130,3 +130,31 @@ fn a_journal_whose_team_cannot_be_reached_says_offline_and_what_waits() {
     // The journal is as it was: offline, nothing is lost or changed.
     assert_eq!(harness.state().journal.as_ref().unwrap().customers.len(), 1);
 }
+
+#[test]
+fn a_journal_without_a_team_shows_no_history_button_and_its_history_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    journal_with_a_customer_and_a_call(&path);
+    let mut harness = harness_for(&path);
+    harness.run();
+    harness
+        .get_all_by(|node| {
+            node.label()
+                .is_some_and(|label| label.starts_with("Ada Lovelace"))
+        })
+        .next()
+        .expect("Ada is listed")
+        .click();
+    harness.run();
+    // A rep who never set up a team sees no change on the customer's header…
+    assert!(harness.query_by_label("Edit customer…").is_some());
+    assert!(harness.query_by_label("History…").is_none());
+    // …and the shortcut says plainly that nothing lost.
+    harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::H,
+    );
+    harness.run();
+    harness.get_by_label("No change to Ada Lovelace or their entries lost to a later one.");
+}
