@@ -247,6 +247,32 @@ pub enum TeamCommand {
         #[arg(long, value_name = "LOGIN")]
         with: String,
     },
+    /// The whole team's "Call them first" list (a rep sees their own and shared customers,
+    /// a manager everyone's), each customer naming its rep.
+    Rank {
+        /// The team database, with your login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Rank as of this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TeamRankFormat::Table)]
+        format: TeamRankFormat,
+        /// Only this rep's customers.
+        #[arg(long, value_name = "LOGIN")]
+        rep: Option<String>,
+        /// Print at most this many customers.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+/// How `candor team rank` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TeamRankFormat {
+    Table,
+    Json,
 }
 
 /// What `candor announce` does besides making a new announcement.
@@ -453,6 +479,8 @@ fn read_password(prompt: &str) -> Result<String> {
     Ok(password)
 }
 
+mod team_reports;
+
 /// `candor team …`.
 fn run_team(action: TeamCommand) -> Result<()> {
     use crate::team::{TeamAddress, TeamConnection, roles::RepOutcome, schema::InitOutcome};
@@ -561,6 +589,13 @@ fn run_team(action: TeamCommand) -> Result<()> {
                 );
             }
         }
+        TeamCommand::Rank {
+            server,
+            today,
+            format,
+            rep,
+            limit,
+        } => team_reports::rank(&server, today.as_deref(), format, rep.as_deref(), limit)?,
     }
     Ok(())
 }

@@ -1,0 +1,504 @@
+//! Teams, part 2: the manager's view, against a real PostgreSQL the tests start themselves
+//! (tests/support/pg.rs). Two reps — Maria (`ann`) and Ben (`bob`) — and a manager, Meg.
+//! The team ranking, computed from the server's per-customer summary, equals each rep's own
+//! `candor rank`; the manager's list merges both reps in score order; a rep never sees a
+//! colleague's customers (in `team rank`, `team export`, or with raw SQL); a version-2 team
+//! database upgraded to version 3 keeps its data and fills the summary.
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use candor::store::Store;
+use candor::team::{TeamAddress, TeamConnection};
+use serde_json::Value;
+use support::pg::cluster;
+
+const T0: i64 = 1_795_000_000_000;
+const TODAY: &str = "2026-06-15";
+
+/// A team database: `{prefix}_ann` (Maria), `{prefix}_bob` (Ben), both reps, and
+/// `{prefix}_meg` (Meg, a manager), each with password "pw-<login>".
+struct Team {
+    db: String,
+    prefix: String,
+}
+
+impl Team {
+    fn new(prefix: &str) -> Self {
+        Self::at_version(prefix, candor::team::schema::TEAM_SCHEMA_VERSION)
+    }
+
+    fn at_version(prefix: &str, version: i32) -> Self {
+        let db = cluster().database(&format!("m_{prefix}"));
+        let team = Self {
+            db,
+            prefix: prefix.to_owned(),
+        };
+        candor::team::schema::init_to(&mut cluster().admin(&team.db), version).unwrap();
+        for (who, name, manager) in [
+            ("ann", "Maria", false),
+            ("bob", "Ben", false),
+            ("meg", "Meg", true),
+        ] {
+            let login = team.login(who);
+            let mut command = cargo_bin_cmd!("candor");
+            command.args([
+                "team",
+                "add-rep",
+                "--server",
+                &cluster().admin_url(&team.db),
+                "--login",
+                &login,
+                "--name",
+                name,
+            ]);
+            if manager {
+                command.arg("--manager");
+            }
+            command
+                .write_stdin(format!("pw-{login}\n"))
+                .assert()
+                .success();
+        }
+        team
+    }
+
+    fn login(&self, who: &str) -> String {
+        format!("{}_{who}", self.prefix)
+    }
+
+    fn url(&self, who: &str) -> String {
+        cluster().url(&self.login(who), &self.db)
+    }
+
+    fn connect(&self, who: &str) -> TeamConnection {
+        let address = TeamAddress::parse(&self.url(who)).unwrap();
+        TeamConnection::open(&address, Some(&format!("pw-{}", self.login(who)))).unwrap()
+    }
+
+    fn psql(&self, who: &str) -> postgres::Client {
+        let login = self.login(who);
+        cluster()
+            .login(&login, &format!("pw-{login}"), &self.db)
+            .unwrap()
+    }
+
+    /// A generated journal for `who`, synced to the team.
+    fn synced_journal(&self, who: &str, dir: &Path, seed: u64, now_ms: i64) -> std::path::PathBuf {
+        let path = dir.join(format!("{who}.sqlite3"));
+        cargo_bin_cmd!("candor")
+            .args([
+                "--db",
+                &path.display().to_string(),
+                "generate",
+                "--customers",
+                "40",
+                "--entries",
+                "2000",
+                "--seed",
+                &seed.to_string(),
+                "--today",
+                TODAY,
+            ])
+            .assert()
+            .success();
+        let mut store = Store::open(&path).unwrap();
+        self.connect(who)
+            .sync(&mut store, now_ms, &mut |_| {})
+            .unwrap();
+        path
+    }
+
+    /// `candor` as `who` (their password in PGPASSWORD).
+    fn cli(&self, who: &str, args: &[&str]) -> std::process::Output {
+        cargo_bin_cmd!("candor")
+            .args(args)
+            .env("PGPASSWORD", format!("pw-{}", self.login(who)))
+            .output()
+            .unwrap()
+    }
+
+    /// `candor team rank --format json` as `who`, with `extra` arguments.
+    fn team_rank(&self, who: &str, extra: &[&str]) -> Value {
+        let url = self.url(who);
+        let mut args = vec![
+            "team", "rank", "--server", &url, "--today", TODAY, "--format", "json",
+        ];
+        args.extend_from_slice(extra);
+        let output = self.cli(who, &args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+/// `candor rank --format json` of a journal.
+fn local_rank(journal: &Path) -> Value {
+    let output = cargo_bin_cmd!("candor")
+        .args([
+            "--db",
+            &journal.display().to_string(),
+            "rank",
+            "--today",
+            TODAY,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// One ranked customer as both lists give it: name, score, opener and every reason.
+type Row = (String, i64, String, Vec<(String, i64, String, String)>);
+
+fn rows(document: &Value) -> Vec<Row> {
+    document["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["customer"].as_str().unwrap().to_owned(),
+                c["score"].as_i64().unwrap(),
+                c["opener"].as_str().unwrap().to_owned(),
+                c["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["kind"].as_str().unwrap().to_owned(),
+                            r["points"].as_i64().unwrap(),
+                            r["text"].as_str().unwrap().to_owned(),
+                            r["since"].as_str().unwrap().to_owned(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The same rows in a fixed order (ties in score may list in either order).
+fn sorted(mut rows: Vec<Row>) -> Vec<Row> {
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.cmp(b)));
+    rows
+}
+
+fn reps(document: &Value) -> Vec<String> {
+    document["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rep"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_in_score_order(document: &Value) {
+    let scores: Vec<i64> = rows(document).iter().map(|r| r.1).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "not in score order: {scores:?}"
+    );
+}
+
+#[test]
+fn the_team_ranking_equals_each_reps_own_list_and_the_manager_sees_both_merged() {
+    let team = Team::new("rank");
+    let dir = tempfile::tempdir().unwrap();
+    let maria = team.synced_journal("ann", dir.path(), 1, T0);
+    let ben = team.synced_journal("bob", dir.path(), 2, T0 + 1_000);
+    let marias_own = rows(&local_rank(&maria));
+    let bens_own = rows(&local_rank(&ben));
+    assert!(marias_own.len() >= 10, "{}", marias_own.len());
+    assert!(bens_own.len() >= 10, "{}", bens_own.len());
+    // The journals exercise the ranking well beyond silence.
+    let kinds: std::collections::BTreeSet<&str> = marias_own
+        .iter()
+        .chain(&bens_own)
+        .flat_map(|row| row.3.iter().map(|reason| reason.0.as_str()))
+        .collect();
+    for kind in [
+        "slipping_untold",
+        "callback_owed",
+        "payment_overdue",
+        "unhappy_feedback",
+        "no_follow_up",
+        "trust_repair",
+    ] {
+        assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
+    }
+
+    // Maria's team ranking is her own list: same customers, scores, reasons, openers.
+    let as_maria = team.team_rank("ann", &[]);
+    assert_eq!(as_maria["format"], "candor.team-rank.v1");
+    assert_in_score_order(&as_maria);
+    assert_eq!(sorted(rows(&as_maria)), sorted(marias_own.clone()));
+    assert!(reps(&as_maria).iter().all(|rep| *rep == team.login("ann")));
+
+    // Meg's list merges both, in score order, each row naming its rep.
+    let as_meg = team.team_rank("meg", &[]);
+    assert_in_score_order(&as_meg);
+    let mut both = marias_own.clone();
+    both.extend(bens_own.clone());
+    assert_eq!(sorted(rows(&as_meg)), sorted(both));
+    let meg_reps = reps(&as_meg);
+    assert!(meg_reps.contains(&team.login("ann")) && meg_reps.contains(&team.login("bob")));
+    for (row, rep) in rows(&as_meg).iter().zip(&meg_reps) {
+        let own = if *rep == team.login("ann") {
+            &marias_own
+        } else {
+            &bens_own
+        };
+        assert!(own.contains(row), "{} is not {rep}'s", row.0);
+    }
+
+    // --rep: only Ben's; --limit: the top of the list.
+    let bob = team.login("bob");
+    let only_ben = team.team_rank("meg", &["--rep", &bob]);
+    assert_eq!(sorted(rows(&only_ben)), sorted(bens_own.clone()));
+    let top3 = team.team_rank("meg", &["--limit", "3"]);
+    assert_eq!(rows(&top3), rows(&as_meg)[..3].to_vec());
+
+    // The table names the rep too.
+    let url = team.url("meg");
+    let table = team.cli(
+        "meg",
+        &[
+            "team", "rank", "--server", &url, "--today", TODAY, "--limit", "1",
+        ],
+    );
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("  1. ") && table.contains(" — rep "),
+        "{table}"
+    );
+
+    // A rep named who is not in the team: one sentence.
+    let nobody = team.cli(
+        "meg",
+        &["team", "rank", "--server", &url, "--rep", "nobody_here"],
+    );
+    assert!(!nobody.status.success());
+    assert!(
+        String::from_utf8_lossy(&nobody.stderr).contains("Nobody in the team has the login"),
+        "{}",
+        String::from_utf8_lossy(&nobody.stderr)
+    );
+}
+
+#[test]
+fn a_rep_never_sees_a_colleagues_customers_in_the_team_ranking_nor_with_sql() {
+    let team = Team::new("see");
+    let dir = tempfile::tempdir().unwrap();
+    let maria = team.synced_journal("ann", dir.path(), 3, T0);
+    team.synced_journal("bob", dir.path(), 4, T0 + 1_000);
+    let ann = team.login("ann");
+
+    let as_ben = team.team_rank("bob", &[]);
+    assert!(!rows(&as_ben).is_empty());
+    assert!(reps(&as_ben).iter().all(|rep| *rep == team.login("bob")));
+    // Asking for Maria's list shows nothing of hers.
+    let marias_for_ben = team.team_rank("bob", &["--rep", &ann]);
+    assert!(rows(&marias_for_ben).is_empty());
+
+    // Raw SQL as Ben: the summary shows his rows only, and he cannot change it.
+    let mut psql = team.psql("bob");
+    let hers: i64 = psql
+        .query_one(
+            "SELECT COUNT(*) FROM candor.customer_summary WHERE owner_login = $1",
+            &[&ann],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(hers, 0);
+    let all: i64 = psql
+        .query_one("SELECT COUNT(*) FROM candor.customer_summary", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(all, 40);
+    assert!(
+        psql.batch_execute("UPDATE candor.customer_summary SET owner_login = 'x'")
+            .is_err()
+    );
+    assert!(
+        team.psql("bob")
+            .batch_execute("SELECT candor.refresh_all_summaries()")
+            .is_err()
+    );
+    // Meg sees all 80.
+    let everyone: i64 = team
+        .psql("meg")
+        .query_one("SELECT COUNT(*) FROM candor.customer_summary", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(everyone, 80);
+
+    // A customer shared with Ben shows in his list under Maria's name.
+    let shared = rows(&local_rank(&maria))[0].0.clone();
+    let url = team.url("ann");
+    let output = team.cli(
+        "ann",
+        &[
+            "team",
+            "share",
+            "--server",
+            &url,
+            "--customer",
+            &shared,
+            "--with",
+            &team.login("bob"),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let as_ben = team.team_rank("bob", &[]);
+    let names: Vec<String> = rows(&as_ben).into_iter().map(|r| r.0).collect();
+    let position = names.iter().position(|n| *n == shared).unwrap();
+    assert_eq!(reps(&as_ben)[position], ann);
+}
+
+#[test]
+fn a_handover_and_new_entries_keep_the_summary_current() {
+    let team = Team::new("keep");
+    let dir = tempfile::tempdir().unwrap();
+    let maria = team.synced_journal("ann", dir.path(), 5, T0);
+    team.synced_journal("bob", dir.path(), 6, T0 + 1_000);
+    let (ann, bob) = (team.login("ann"), team.login("bob"));
+    let first = rows(&team.team_rank("ann", &[]))[0].0.clone();
+
+    let url = team.url("meg");
+    let output = team.cli(
+        "meg",
+        &[
+            "team",
+            "handover",
+            "--server",
+            &url,
+            "--customer",
+            &first,
+            "--to",
+            &bob,
+            "--at",
+            "2026-06-15 23:00",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Ben's list has it now, saying he took over from Maria; hers does not.
+    let as_ben = team.team_rank("bob", &[]);
+    let row = rows(&as_ben)
+        .into_iter()
+        .find(|r| r.0 == first)
+        .expect("Ben's list has the customer handed over to him");
+    assert!(row.3.iter().any(|r| r.0 == "took_over"), "{row:?}");
+    assert!(
+        !rows(&team.team_rank("ann", &[]))
+            .iter()
+            .any(|r| r.0 == first)
+    );
+    let as_meg = team.team_rank("meg", &["--rep", &ann]);
+    assert!(!rows(&as_meg).iter().any(|r| r.0 == first));
+
+    // Maria logs a call that reaches a customer of hers: after her sync, the team list
+    // matches her own again.
+    let mut store = Store::open(&maria).unwrap();
+    let second = rows(&local_rank(&maria))[0].0.clone();
+    let customer = store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == second)
+        .unwrap();
+    let when = chrono::NaiveDate::from_ymd_opt(2026, 6, 15)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    store
+        .add_entry(
+            candor::domain::EntryDraft {
+                customer_id: customer.id,
+                occurred_at: when,
+                summary: "Caught up".to_owned(),
+                kind: candor::domain::EntryKind::Contact(candor::domain::Contact {
+                    channel: candor::domain::Channel::Call,
+                    direction: candor::domain::Direction::Outbound,
+                    outcome: candor::domain::Outcome::Reached,
+                    duration_mins: Some(5),
+                }),
+            },
+            when,
+        )
+        .unwrap();
+    team.connect("ann")
+        .sync(&mut store, T0 + 10_000, &mut |_| {})
+        .unwrap();
+    drop(store);
+    assert_eq!(
+        sorted(rows(&team.team_rank("ann", &[]))),
+        sorted(rows(&local_rank(&maria)))
+    );
+}
+
+#[test]
+fn a_version_2_team_database_upgraded_to_3_keeps_its_data_and_fills_the_summary() {
+    let team = Team::at_version("upgr", 2);
+    let dir = tempfile::tempdir().unwrap();
+    let maria = team.synced_journal("ann", dir.path(), 7, T0);
+    let mut admin = cluster().admin(&team.db);
+    let count = |admin: &mut postgres::Client, sql: &str| -> i64 {
+        admin.query_one(sql, &[]).unwrap().get(0)
+    };
+    let entries = count(&mut admin, "SELECT COUNT(*) FROM candor.entries");
+    let events = count(&mut admin, "SELECT COUNT(*) FROM candor.events");
+    assert!(entries >= 2000, "{entries}");
+
+    // On version 2, the team ranking asks for the upgrade.
+    let url = team.url("ann");
+    let refused = team.cli("ann", &["team", "rank", "--server", &url, "--today", TODAY]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("has team schema version 2, and team rankings need version 3"),
+        "{message}"
+    );
+
+    let init = cargo_bin_cmd!("candor")
+        .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&init.stdout).contains("upgraded from version 2"),
+        "{}",
+        String::from_utf8_lossy(&init.stdout)
+    );
+    assert_eq!(
+        count(&mut admin, "SELECT COUNT(*) FROM candor.entries"),
+        entries
+    );
+    assert_eq!(
+        count(&mut admin, "SELECT COUNT(*) FROM candor.events"),
+        events
+    );
+    assert_eq!(
+        count(&mut admin, "SELECT COUNT(*) FROM candor.customer_summary"),
+        count(&mut admin, "SELECT COUNT(*) FROM candor.customers")
+    );
+    assert_eq!(
+        sorted(rows(&team.team_rank("ann", &[]))),
+        sorted(rows(&local_rank(&maria)))
+    );
+}
