@@ -266,6 +266,31 @@ pub enum TeamCommand {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Export a team-wide CSV report (the same columns as `candor export`, after a `rep`
+    /// column; a rep gets their own and shared customers, a manager everyone's).
+    Export {
+        /// The team database, with your login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Which report: customers, timeline, promises or call-list.
+        #[arg(long, value_name = "REPORT")]
+        report: String,
+        /// The first day of the period (default: the start of the data).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The last day of the period (default: the end of the data).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Report as of this day instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Leave out the UTF-8 byte-order mark (Excel needs it; some tools do not want it).
+        #[arg(long)]
+        no_bom: bool,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// How `candor team rank` prints.
@@ -596,6 +621,22 @@ fn run_team(action: TeamCommand) -> Result<()> {
             rep,
             limit,
         } => team_reports::rank(&server, today.as_deref(), format, rep.as_deref(), limit)?,
+        TeamCommand::Export {
+            server,
+            report,
+            from,
+            to,
+            today,
+            no_bom,
+            out,
+        } => team_reports::export(
+            &server,
+            &report,
+            (from.as_deref(), to.as_deref()),
+            today.as_deref(),
+            !no_bom,
+            &out,
+        )?,
     }
     Ok(())
 }

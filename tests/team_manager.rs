@@ -502,3 +502,167 @@ fn a_version_2_team_database_upgraded_to_3_keeps_its_data_and_fills_the_summary(
         sorted(rows(&local_rank(&maria)))
     );
 }
+
+/// A CSV report's rows without the columns named in `drop` (ids differ between a journal
+/// and the team; the rank of tied customers too), sorted, and its header.
+fn csv_rows(path: &Path, drop: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no byte-order mark");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let keep: Vec<usize> = (0..headers.len())
+        .filter(|&i| !drop.contains(&headers[i].as_str()))
+        .collect();
+    let mut rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            keep.iter().map(|&i| r[i].to_owned()).collect()
+        })
+        .collect();
+    rows.sort();
+    (headers, rows)
+}
+
+fn local_export(journal: &Path, report: &str, out: &Path) {
+    let output = cargo_bin_cmd!("candor")
+        .args([
+            "--db",
+            &journal.display().to_string(),
+            "export",
+            "--report",
+            report,
+            "--today",
+            TODAY,
+            "--out",
+            &out.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+impl Team {
+    fn export(&self, who: &str, report: &str, out: &Path) -> std::process::Output {
+        let url = self.url(who);
+        self.cli(
+            who,
+            &[
+                "team",
+                "export",
+                "--server",
+                &url,
+                "--report",
+                report,
+                "--today",
+                TODAY,
+                "--out",
+                &out.display().to_string(),
+            ],
+        )
+    }
+}
+
+#[test]
+fn team_reports_are_each_reps_own_reports_with_a_rep_column_and_a_rep_sees_only_theirs() {
+    let team = Team::new("expo");
+    let dir = tempfile::tempdir().unwrap();
+    let maria = team.synced_journal("ann", dir.path(), 8, T0);
+    // A name a spreadsheet would run as a formula.
+    let mut store = Store::open(&maria).unwrap();
+    store
+        .add_customer(
+            candor::domain::CustomerDraft::named("=HYPERLINK(\"http://x\")"),
+            chrono::NaiveDate::from_ymd_opt(2026, 6, 1)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+        )
+        .unwrap();
+    team.connect("ann")
+        .sync(&mut store, T0 + 500, &mut |_| {})
+        .unwrap();
+    drop(store);
+    team.synced_journal("bob", dir.path(), 9, T0 + 1_000);
+    let (ann, bob) = (team.login("ann"), team.login("bob"));
+
+    for (report, local_report, ids) in [
+        (
+            "timeline",
+            "timeline",
+            &["entry_id", "customer_id", "related_entry_id"][..],
+        ),
+        ("promises", "promises", &["entry_id", "customer_id"][..]),
+        ("customers", "customers", &["customer_id"][..]),
+        ("call-list", "call-first", &["customer_id", "rank"][..]),
+    ] {
+        let mine = dir.path().join(format!("local-{report}.csv"));
+        local_export(&maria, local_report, &mine);
+        let theirs = dir.path().join(format!("team-{report}.csv"));
+        let output = team.export("ann", report, &theirs);
+        assert!(
+            output.status.success(),
+            "{report}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut dropped = ids.to_vec();
+        dropped.push("rep");
+        let (local_headers, local_rows) = csv_rows(&mine, ids);
+        let (team_headers, team_rows) = csv_rows(&theirs, &dropped);
+        assert_eq!(team_headers[0], "rep");
+        assert_eq!(team_headers[1..], local_headers[..], "{report}");
+        assert!(!local_rows.is_empty(), "{report}");
+        assert_eq!(team_rows, local_rows, "{report}");
+        // Every row is Maria's.
+        let (_, reps) = csv_rows(&theirs, &[]);
+        assert!(reps.iter().all(|row| row[0] == ann), "{report}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&theirs).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{report}");
+        }
+    }
+    // Excel-clean: the formula is neutralised.
+    let customers = std::fs::read_to_string(dir.path().join("team-customers.csv")).unwrap();
+    assert!(customers.contains("'=HYPERLINK"), "{customers}");
+
+    // Ben's export has his customers only; Meg's has both.
+    let bens = dir.path().join("bens-customers.csv");
+    assert!(team.export("bob", "customers", &bens).status.success());
+    let (_, rows) = csv_rows(&bens, &[]);
+    assert_eq!(rows.len(), 40);
+    assert!(rows.iter().all(|row| row[0] == bob));
+    let bens_timeline = dir.path().join("bens-timeline.csv");
+    assert!(
+        team.export("bob", "timeline", &bens_timeline)
+            .status
+            .success()
+    );
+    let (_, rows) = csv_rows(&bens_timeline, &[]);
+    assert!(!rows.is_empty() && rows.iter().all(|row| row[0] == bob));
+    let megs = dir.path().join("megs-customers.csv");
+    assert!(team.export("meg", "customers", &megs).status.success());
+    let (_, rows) = csv_rows(&megs, &[]);
+    assert_eq!(rows.len(), 81);
+
+    // A report the team does not have, and an existing file kept when an export fails.
+    let refused = team.export("meg", "announcements", &megs);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not a team report"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let (_, still) = csv_rows(&megs, &[]);
+    assert_eq!(still.len(), 81);
+}

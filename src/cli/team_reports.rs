@@ -49,3 +49,46 @@ pub(super) fn rank(
         })?;
     Ok(())
 }
+
+/// `candor team export`.
+pub(super) fn export(
+    server: &str,
+    report: &str,
+    (from, to): (Option<&str>, Option<&str>),
+    today: Option<&str>,
+    bom: bool,
+    out: &std::path::Path,
+) -> Result<()> {
+    use crate::io::export::{ExportOptions, Report};
+    let today = today_from(today)?;
+    let report = match report.trim() {
+        "customers" => Report::Customers,
+        "timeline" => Report::Timeline,
+        "promises" => Report::Promises,
+        "call-list" | "call-first" => Report::CallFirst,
+        other => anyhow::bail!(
+            "--report {other:?} is not a team report: choose customers, timeline, promises or call-list"
+        ),
+    };
+    let date = |flag: &str, text: Option<&str>| -> Result<Option<chrono::NaiveDate>> {
+        text.map(|t| {
+            crate::domain::dates::parse_date(t, today).map_err(|e| anyhow::anyhow!("--{flag}: {e}"))
+        })
+        .transpose()
+    };
+    let options = ExportOptions {
+        from: date("from", from)?,
+        to: date("to", to)?,
+        bom,
+    };
+    if out.as_os_str() == "-" {
+        anyhow::bail!(
+            "--out -: a team report goes to a file (it may be large): give a file name, e.g. --out team-{}.csv",
+            report.code()
+        );
+    }
+    let mut team = connect(server)?;
+    let rows = crate::io::team_export::export_team_report(&mut team, report, &options, today, out)?;
+    println!("Wrote {rows} rows to {}", out.display());
+    Ok(())
+}

@@ -14,8 +14,11 @@ use crate::team::TeamRanking;
 /// One CSV row of the ranking.
 #[derive(Serialize)]
 struct RankRow {
+    /// The rep who owns the customer (team reports only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rep: Option<SafeText>,
     rank: usize,
-    customer_id: i64,
+    customer_id: super::export::CsvId,
     customer: SafeText,
     company: SafeText,
     phone: SafeText,
@@ -27,11 +30,41 @@ struct RankRow {
 
 /// Writes the ranking as CSV: one row per customer, reasons joined by " | ".
 pub fn write_csv(out: impl Write, ranked: &[RankedCustomer], bom: bool) -> csv::Result<()> {
+    write_csv_rows(out, ranked, bom, None)
+}
+
+/// Writes a team ranking as CSV: the single-journal columns after a `rep` column, with
+/// global customer ids.
+pub fn write_team_csv(out: impl Write, ranking: &TeamRanking, bom: bool) -> csv::Result<()> {
+    write_csv_rows(out, &ranking.ranked, bom, Some(ranking))
+}
+
+const RANK_COLUMNS: &[&str] = &[
+    "rank",
+    "customer_id",
+    "customer",
+    "company",
+    "phone",
+    "score",
+    "top_reason",
+    "reasons",
+    "opener",
+];
+
+fn write_csv_rows(
+    out: impl Write,
+    ranked: &[RankedCustomer],
+    bom: bool,
+    team: Option<&TeamRanking>,
+) -> csv::Result<()> {
     let mut out = out;
     if bom {
         out.write_all(super::UTF8_BOM)?;
     }
-    let mut writer = super::csv_writer(out);
+    let mut writer = super::csv_writer_without_header(out);
+    let mut header: Vec<&str> = team.map(|_| "rep").into_iter().collect();
+    header.extend_from_slice(RANK_COLUMNS);
+    writer.write_record(&header)?;
     for customer in ranked {
         let reasons: Vec<String> = customer
             .reasons
@@ -39,8 +72,12 @@ pub fn write_csv(out: impl Write, ranked: &[RankedCustomer], bom: bool) -> csv::
             .map(|r| format!("{} ({} pts)", r.text, r.points))
             .collect();
         writer.serialize(RankRow {
+            rep: team.map(|t| t.rep_of(customer.customer_id).into()),
             rank: customer.rank,
-            customer_id: customer.customer_id.0,
+            customer_id: match team {
+                Some(t) => super::export::CsvId::Global(t.gid_of(customer.customer_id)),
+                None => super::export::CsvId::Local(customer.customer_id.0),
+            },
             customer: customer.name.as_str().into(),
             company: customer.company.as_str().into(),
             phone: customer.phone.as_str().into(),
@@ -49,19 +86,6 @@ pub fn write_csv(out: impl Write, ranked: &[RankedCustomer], bom: bool) -> csv::
             reasons: reasons.join(" | ").into(),
             opener: customer.opener.as_str().into(),
         })?;
-    }
-    if ranked.is_empty() {
-        writer.write_record([
-            "rank",
-            "customer_id",
-            "customer",
-            "company",
-            "phone",
-            "score",
-            "top_reason",
-            "reasons",
-            "opener",
-        ])?;
     }
     writer.flush()?;
     Ok(())

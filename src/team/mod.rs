@@ -9,6 +9,7 @@ mod error;
 mod handle;
 pub mod handover;
 pub mod rank;
+pub mod reports;
 pub mod roles;
 pub mod schema;
 mod server;
@@ -226,7 +227,7 @@ impl TeamConnection {
         rep: Option<&str>,
         settings: &crate::domain::rank::RankSettings,
     ) -> Result<TeamRanking, TeamError> {
-        self.require_version("team rankings", schema::SUMMARY_VERSION)?;
+        self.require_summary("team rankings")?;
         self.require_rep(rep)?;
         rank::rank(&mut self.client, today, rep, settings).map_err(self.fail())
     }
@@ -241,6 +242,21 @@ impl TeamConnection {
             });
         }
         Ok(())
+    }
+
+    /// Refuses `what` on a schema without the per-customer summary (version 3).
+    pub fn require_summary(&mut self, what: &'static str) -> Result<(), TeamError> {
+        self.require_version(what, schema::SUMMARY_VERSION)
+    }
+
+    /// The client, for the team reports' queries (see [`reports`]).
+    pub(crate) fn client(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+
+    /// A server error as the person reads it.
+    pub(crate) fn server_error(&self, error: &postgres::Error) -> TeamError {
+        TeamError::from_postgres(&self.address.server(), self.address.login(), error)
     }
 
     /// The raw client, for administration tests.
