@@ -666,3 +666,118 @@ fn team_reports_are_each_reps_own_reports_with_a_rep_column_and_a_rep_sees_only_
     let (_, still) = csv_rows(&megs, &[]);
     assert_eq!(still.len(), 81);
 }
+
+mod ui {
+    use super::*;
+    use candor::app::{CandorApp, FixedClock, Prefs};
+    use candor::team::SERVER_SETTING;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    fn wait_until(
+        harness: &mut Harness<'static, CandorApp>,
+        mut done: impl FnMut(&Harness<'static, CandorApp>) -> bool,
+    ) {
+        for _ in 0..1_000 {
+            if done(harness) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            harness.step();
+        }
+        panic!("the background work did not finish in 20 s");
+    }
+
+    #[test]
+    fn a_manager_sees_each_reps_day_and_clicking_a_rep_shows_only_their_customers() {
+        let team = Team::new("view");
+        let dir = tempfile::tempdir().unwrap();
+        team.synced_journal("ann", dir.path(), 11, T0);
+        team.synced_journal("bob", dir.path(), 12, T0 + 1_000);
+        let as_meg = team.team_rank("meg", &[]);
+        let marias: Vec<String> = rows(&team.team_rank("meg", &["--rep", &team.login("ann")]))
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let bens: Vec<String> = rows(&team.team_rank("meg", &["--rep", &team.login("bob")]))
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let top = rows(&as_meg)[0].0.clone();
+        let top_rep = if reps(&as_meg)[0] == team.login("ann") {
+            "Maria"
+        } else {
+            "Ben"
+        };
+
+        // Meg's journal knows the team and her saved password, as File → Team… leaves it.
+        let password_file = dir.path().join("pgpass");
+        // SAFETY: set before the app starts its threads; no other test here reads it.
+        unsafe { std::env::set_var("PGPASSFILE", &password_file) };
+        let address = TeamAddress::parse(&team.url("meg")).unwrap();
+        candor::team::save_password(&address, &format!("pw-{}", team.login("meg"))).unwrap();
+        let meg_path = dir.path().join("meg.sqlite3");
+        let mut meg = Store::open(&meg_path).unwrap();
+        meg.set_team_setting(SERVER_SETTING, address.saved_text())
+            .unwrap();
+        drop(meg);
+
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 6, 15)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let app = CandorApp::open(
+            meg_path.clone(),
+            Prefs::default(),
+            Box::new(FixedClock(now)),
+        );
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1400.0, 900.0))
+            .build_ui_state(|ui, app: &mut CandorApp| app.ui(ui), app);
+        harness.run_steps(8);
+        harness.get_by_label("View").click();
+        harness.run_steps(4);
+        // The menu entry reads its shortcut too.
+        harness.get_by_label_contains("Team view").click();
+        harness.run_steps(4);
+        assert!(harness.state().team_view.open);
+        wait_until(&mut harness, |h| h.query_by_label("Maria").is_some());
+
+        // One row per rep, and the whole team's list, first to call first.
+        harness.get_by_label("Ben");
+        harness.get_by_label("Owed a call today");
+        harness.get_by_label("Untold slips");
+        harness.get_by_label("Kept this month");
+        harness.get_by_label("Last sync");
+        harness.get_by_label("Call them first — whole team");
+        harness.get_by_label(&format!("{top} — {top_rep}"));
+
+        // Clicking Ben shows only his customers.
+        harness.get_by_label("Ben").click();
+        harness.run_steps(4);
+        harness.get_by_label("Call them first — Ben");
+        harness.get_by_label(&format!("{} — Ben", bens[0]));
+        assert!(
+            harness.query_by_label_contains(" — Maria").is_none(),
+            "Maria's customers are still listed"
+        );
+        // Then Maria's.
+        harness.get_by_label("Maria").click();
+        harness.run_steps(4);
+        harness.get_by_label("Call them first — Maria");
+        harness.get_by_label(&format!("{} — Maria", marias[0]));
+        assert!(harness.query_by_label_contains(" — Ben").is_none());
+        // And back to everyone.
+        harness.get_by_label("Show everyone").click();
+        harness.run_steps(4);
+        harness.get_by_label("Call them first — whole team");
+        // The shortcut closes the view again.
+        harness.key_press_modifiers(
+            egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+            egui::Key::T,
+        );
+        harness.run_steps(4);
+        assert!(!harness.state().team_view.open);
+        assert!(harness.query_by_label("Owed a call today").is_none());
+    }
+}

@@ -37,6 +37,7 @@ pub enum UiCommand {
     BackupNow,
     RestoreBackup,
     Team,
+    TeamView,
     MoneySettings,
     ToggleCallFirst,
     ShowAgenda,
@@ -79,6 +80,7 @@ impl UiCommand {
         Self::BackupNow,
         Self::RestoreBackup,
         Self::Team,
+        Self::TeamView,
         Self::MoneySettings,
         Self::ToggleCallFirst,
         Self::ShowAgenda,
@@ -122,6 +124,7 @@ impl UiCommand {
             Self::BackupNow => "Back up now…",
             Self::RestoreBackup => "Restore from backup…",
             Self::Team => "Team…",
+            Self::TeamView => "Team view",
             Self::MoneySettings => "Currency and number format…",
             Self::ToggleCallFirst => "Call them first panel",
             Self::ShowAgenda => "Today agenda",
@@ -175,6 +178,9 @@ impl UiCommand {
             Self::BackupNow => "Save a copy of the journal in its backups folder",
             Self::RestoreBackup => "Replace the journal with one of its backups",
             Self::Team => "Sync this journal with your team's database",
+            Self::TeamView => {
+                "Each rep's day (owed calls, untold slips, kept promises, last sync) and the team's list"
+            }
             Self::MoneySettings => {
                 "The journal's currency and how amounts are written (1,234.50 or 1.234,50)"
             }
@@ -225,6 +231,7 @@ impl UiCommand {
             Self::Export => (cmd, Key::E),
             Self::ToggleCallFirst => (cmd, Key::T),
             Self::ShowAgenda => (cmd_shift, Key::D),
+            Self::TeamView => (cmd_shift, Key::T),
             Self::ShowShortcuts => (Modifiers::NONE, Key::F1),
             Self::NewJournal
             | Self::ShowTrash

@@ -8,6 +8,7 @@ mod credentials;
 mod error;
 mod handle;
 pub mod handover;
+mod overview;
 pub mod rank;
 pub mod reports;
 pub mod roles;
@@ -19,6 +20,7 @@ pub use credentials::{PasswordPlace, lookup_password, password_file, save_passwo
 pub use error::TeamError;
 pub use handle::{SyncHandle, SyncState};
 pub use handover::{HandedOver, HandoverScope};
+pub use overview::{RepLine, TeamOverview};
 pub use rank::TeamRanking;
 pub use server::{TeamAddress, TlsMode};
 pub use sync::{SyncProgress, SyncReport};
