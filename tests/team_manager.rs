@@ -451,6 +451,14 @@ fn a_handover_and_new_entries_keep_the_summary_current() {
         sorted(rows(&team.team_rank("ann", &[]))),
         sorted(rows(&local_rank(&maria)))
     );
+    // Each changed customer was recomputed when its transaction committed: none is left
+    // marked.
+    let marked: i64 = cluster()
+        .admin(&team.db)
+        .query_one("SELECT COUNT(*) FROM candor.summary_dirty", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(marked, 0);
 }
 
 #[test]

@@ -485,7 +485,8 @@ ON CONFLICT (customer_gid) DO UPDATE SET
 
 /// Version 3 (issue 13): the per-customer summary the team ranking reads, one row per
 /// customer, so `team rank` never downloads the entries. Kept by triggers on the
-/// projection (so every path that writes it — pushed events, handovers — keeps it current),
+/// projection (so every path that writes it — pushed events, handovers — keeps it current;
+/// recomputed once per changed customer when the transaction commits),
 /// filled for the existing customers, and under the same row-level security as
 /// `candor.customers`. Self-contained, so it can be renumbered when merged.
 fn summary_step_sql() -> String {
@@ -541,15 +542,26 @@ BEGIN
 END
 $fn$;
 
+-- A change marks its customer; the summary is recomputed once per customer when the
+-- transaction commits (a push of 2,000 events about 20 customers recomputes 20 rows, not
+-- 2,000), by a deferred trigger on the mark.
+CREATE TABLE candor.summary_dirty (customer_gid uuid PRIMARY KEY);
+
+CREATE FUNCTION candor.mark_summary(target uuid)
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+    INSERT INTO candor.summary_dirty (customer_gid) SELECT target WHERE target IS NOT NULL
+    ON CONFLICT DO NOTHING
+$fn$;
+
 CREATE FUNCTION candor.summary_after_entry()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        PERFORM candor.refresh_summary(OLD.customer_gid);
+        PERFORM candor.mark_summary(OLD.customer_gid);
     END IF;
     IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE'
                             AND NEW.customer_gid IS DISTINCT FROM OLD.customer_gid) THEN
-        PERFORM candor.refresh_summary(NEW.customer_gid);
+        PERFORM candor.mark_summary(NEW.customer_gid);
     END IF;
     RETURN NULL;
 END
@@ -560,22 +572,33 @@ CREATE TRIGGER summary_after_entry AFTER INSERT OR UPDATE OR DELETE ON candor.en
 CREATE FUNCTION candor.summary_after_customer()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        DELETE FROM candor.customer_summary s WHERE s.customer_gid = OLD.gid;
-    ELSE
-        PERFORM candor.refresh_summary(NEW.gid);
-    END IF;
+    PERFORM candor.mark_summary(CASE WHEN TG_OP = 'DELETE' THEN OLD.gid ELSE NEW.gid END);
     RETURN NULL;
 END
 $fn$;
 CREATE TRIGGER summary_after_customer AFTER INSERT OR UPDATE OR DELETE ON candor.customers
     FOR EACH ROW EXECUTE FUNCTION candor.summary_after_customer();
 
+CREATE FUNCTION candor.summary_at_commit()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    DELETE FROM candor.summary_dirty d WHERE d.customer_gid = NEW.customer_gid;
+    PERFORM candor.refresh_summary(NEW.customer_gid);
+    RETURN NULL;
+END
+$fn$;
+CREATE CONSTRAINT TRIGGER summary_at_commit AFTER INSERT ON candor.summary_dirty
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION candor.summary_at_commit();
+
 SELECT candor.refresh_all_summaries();
 
 ALTER TABLE candor.customer_summary ENABLE ROW LEVEL SECURITY;
 ALTER TABLE candor.customer_summary FORCE ROW LEVEL SECURITY;
 CREATE POLICY owner_all ON candor.customer_summary TO candor_owner USING (true) WITH CHECK (true);
+ALTER TABLE candor.summary_dirty ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.summary_dirty FORCE ROW LEVEL SECURITY;
+CREATE POLICY owner_all ON candor.summary_dirty TO candor_owner USING (true) WITH CHECK (true);
 -- Exactly as candor.customers: their own, the ones shared with them, all for a manager.
 CREATE POLICY rep_read ON candor.customer_summary FOR SELECT TO candor_rep
     USING (owner_login = current_user
@@ -584,12 +607,14 @@ CREATE POLICY rep_read ON candor.customer_summary FOR SELECT TO candor_rep
                    WHERE s.customer_gid = customer_summary.customer_gid
                      AND s.login = current_user));
 
-REVOKE ALL ON candor.customer_summary FROM PUBLIC;
+REVOKE ALL ON candor.customer_summary, candor.summary_dirty FROM PUBLIC;
 GRANT SELECT ON candor.customer_summary TO candor_rep;
 REVOKE ALL ON FUNCTION candor.refresh_summary(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION candor.refresh_all_summaries() FROM PUBLIC;
 REVOKE ALL ON FUNCTION candor.summary_after_entry() FROM PUBLIC;
 REVOKE ALL ON FUNCTION candor.summary_after_customer() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.summary_at_commit() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.mark_summary(uuid) FROM PUBLIC;
 "#,
         refresh_one = SUMMARY_REFRESH.replace("{filter}", "c.gid = target").trim(),
         refresh_all = SUMMARY_REFRESH.replace("{filter}", "true").trim(),
