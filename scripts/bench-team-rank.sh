@@ -155,6 +155,17 @@ SQL
     timed "team rank, one rep (--rep rep1)" \
         "$CANDOR" team rank --server "$boss" --today "$today" --format json --rep rep1 \
         >/dev/null
+    # The server's share: the same rows team rank reads, as the manager.
+    "$bin_dir/psql" -X -q -At -h "$work" -U boss -d sales -c \
+        "EXPLAIN (ANALYZE, TIMING OFF)
+         SELECT customer_gid::text, owner_login, name, company, phone, cadence_days,
+                created_at, last_reached_at, callback_owed_since, last_bad_news_at,
+                last_problem_resolved_on, last_feedback_at, snoozed_until, last_rating::text,
+                broken_promises::text, open_items::text, taken_over::text
+         FROM candor.customer_summary WHERE active" |
+        sed -n 's/^Execution Time: /server side of team rank (summary rows, as the manager): /p'
+    timed "team rank, whole team, top 20 (table)" \
+        "$CANDOR" team rank --server "$boss" --today "$today" --limit 20 >/dev/null
     echo "ranked: $(grep -c '"rep":' "$work/rank.json") customers on the list of $customers"
     unset PGPASSWORD
 done
