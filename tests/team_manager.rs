@@ -700,8 +700,22 @@ mod ui {
     fn a_manager_sees_each_reps_day_and_clicking_a_rep_shows_only_their_customers() {
         let team = Team::new("view");
         let dir = tempfile::tempdir().unwrap();
-        team.synced_journal("ann", dir.path(), 11, T0);
+        let maria_path = team.synced_journal("ann", dir.path(), 11, T0);
         team.synced_journal("bob", dir.path(), 12, T0 + 1_000);
+        // Promises Maria kept this month, by her own promises report.
+        let report = dir.path().join("marias-promises.csv");
+        local_export(&maria_path, "promises", &report);
+        let (headers, promises) = csv_rows(&report, &[]);
+        let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (outcome, closed_on) = (column("outcome"), column("closed_on"));
+        let kept_in_june = promises
+            .iter()
+            .filter(|p| {
+                p[outcome] == "kept"
+                    && p[closed_on].as_str() >= "2026-06-01"
+                    && p[closed_on].as_str() <= TODAY
+            })
+            .count() as i64;
         let as_meg = team.team_rank("meg", &[]);
         let marias: Vec<String> = rows(&team.team_rank("meg", &["--rep", &team.login("ann")]))
             .into_iter()
@@ -759,6 +773,32 @@ mod ui {
         harness.get_by_label("Last sync");
         harness.get_by_label("Call them first — whole team");
         harness.get_by_label(&format!("{top} — {top_rep}"));
+
+        // Each rep's counts are those of their own list.
+        let lines = harness.state().team_view.overview().unwrap().reps.clone();
+        let line = |login: String| lines.iter().find(|l| l.login == login).unwrap().clone();
+        let (maria, ben, meg) = (
+            line(team.login("ann")),
+            line(team.login("bob")),
+            line(team.login("meg")),
+        );
+        assert_eq!(maria.owed_today, marias.len());
+        assert_eq!(ben.owed_today, bens.len());
+        let untold = |who: &str| {
+            rows(&team.team_rank("meg", &["--rep", &team.login(who)]))
+                .iter()
+                .flat_map(|row| row.3.iter())
+                .filter(|reason| reason.0 == "slipping_untold")
+                .count()
+        };
+        assert_eq!(maria.untold_slips, untold("ann"));
+        assert_eq!(ben.untold_slips, untold("bob"));
+        assert!(maria.untold_slips + ben.untold_slips > 0);
+        assert!(kept_in_june > 0);
+        assert_eq!(maria.kept_this_month, kept_in_june);
+        assert!(maria.last_sync.is_some() && ben.last_sync.is_some());
+        assert_eq!(meg.last_sync, None);
+        assert_eq!(meg.owed_today, 0);
 
         // Clicking Ben shows only his customers.
         harness.get_by_label("Ben").click();

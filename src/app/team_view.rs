@@ -35,6 +35,11 @@ impl TeamView {
         };
     }
 
+    /// What the team database said last, if it answered.
+    pub fn overview(&self) -> Option<&TeamOverview> {
+        self.overview.as_ref()
+    }
+
     fn start(&mut self, server: &str, today: NaiveDate, ctx: &egui::Context) {
         self.loaded_for = Some((today, server.to_owned()));
         self.error = None;
