@@ -261,6 +261,57 @@ pub enum TeamCommand {
         #[arg(long, value_name = "LOGIN")]
         with: String,
     },
+    /// The whole team's "Call them first" list (a rep sees their own and shared customers,
+    /// a manager everyone's), each customer naming its rep.
+    Rank {
+        /// The team database, with your login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Rank as of this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TeamRankFormat::Table)]
+        format: TeamRankFormat,
+        /// Only this rep's customers.
+        #[arg(long, value_name = "LOGIN")]
+        rep: Option<String>,
+        /// Print at most this many customers.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Export a team-wide CSV report (the same columns as `candor export`, after a `rep`
+    /// column; a rep gets their own and shared customers, a manager everyone's).
+    Export {
+        /// The team database, with your login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Which report: customers, timeline, promises or call-list.
+        #[arg(long, value_name = "REPORT")]
+        report: String,
+        /// The first day of the period (default: the start of the data).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// The last day of the period (default: the end of the data).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Report as of this day instead of today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Leave out the UTF-8 byte-order mark (Excel needs it; some tools do not want it).
+        #[arg(long)]
+        no_bom: bool,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// How `candor team rank` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TeamRankFormat {
+    Table,
+    Json,
 }
 
 /// What `candor announce` does besides making a new announcement.
@@ -467,6 +518,8 @@ fn read_password(prompt: &str) -> Result<String> {
     Ok(password)
 }
 
+mod team_reports;
+
 /// `candor team …`.
 fn run_team(action: TeamCommand) -> Result<()> {
     use crate::team::{TeamAddress, TeamConnection, roles::RepOutcome, schema::InitOutcome};
@@ -575,6 +628,29 @@ fn run_team(action: TeamCommand) -> Result<()> {
                 );
             }
         }
+        TeamCommand::Rank {
+            server,
+            today,
+            format,
+            rep,
+            limit,
+        } => team_reports::rank(&server, today.as_deref(), format, rep.as_deref(), limit)?,
+        TeamCommand::Export {
+            server,
+            report,
+            from,
+            to,
+            today,
+            no_bom,
+            out,
+        } => team_reports::export(
+            &server,
+            &report,
+            (from.as_deref(), to.as_deref()),
+            today.as_deref(),
+            !no_bom,
+            &out,
+        )?,
     }
     Ok(())
 }

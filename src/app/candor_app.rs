@@ -134,6 +134,8 @@ pub struct CandorApp {
     pub(super) calendar_writer: Option<std::sync::mpsc::Receiver<Result<usize, String>>>,
     /// The Insights view: its period, its last result, its computation under way.
     pub insights: InsightsView,
+    /// The Team view (a manager's): each rep's day and the team's list, read-only.
+    pub team_view: super::team_view::TeamView,
     /// Bumped when another journal opens, so every list starts scrolled to the top.
     pub(super) view_generation: u64,
     /// Forms closed with Esc after typing, given back when they reopen.
@@ -401,6 +403,7 @@ impl CandorApp {
             calendar_dirty: true,
             calendar_writer: None,
             insights: InsightsView::default(),
+            team_view: super::team_view::TeamView::default(),
             view_generation: 0,
             drafts: Drafts::default(),
             dialog_pristine: None,
@@ -489,6 +492,7 @@ impl CandorApp {
                 self.view_generation += 1;
                 self.drafts.clear();
                 self.insights.reset();
+                self.team_view.reset();
                 self.undo.clear();
                 self.prefs.last_journal = Some(path.to_path_buf());
                 self.damage = None;
@@ -869,6 +873,14 @@ impl CandorApp {
                 egui::CentralPanel::default().show(ui, |ui| {
                     if self.agenda.open {
                         agenda_panel::ui(ui, journal, &mut self.agenda, today, &mut actions);
+                    } else if self.team_view.open {
+                        let server = journal
+                            .store
+                            .team_setting(crate::team::SERVER_SETTING)
+                            .ok()
+                            .flatten()
+                            .filter(|text| !text.is_empty());
+                        self.team_view.ui(ui, server.as_deref(), today);
                     } else if self.insights.open {
                         let names = |id: CustomerId| journal.customer(id).map(|c| c.name.clone());
                         self.insights.money = journal.money;

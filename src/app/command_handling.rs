@@ -486,6 +486,12 @@ impl CandorApp {
                 )))
             }
             UiCommand::ToggleCallFirst => self.prefs.show_call_first = !self.prefs.show_call_first,
+            UiCommand::TeamView => {
+                self.team_view.open = !self.team_view.open;
+                if self.team_view.open {
+                    self.agenda.open = false;
+                }
+            }
             UiCommand::ShowAgenda => {
                 self.agenda.open = !self.agenda.open;
                 self.agenda.selected_row = 0;

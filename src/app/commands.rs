@@ -38,6 +38,7 @@ pub enum UiCommand {
     BackupNow,
     RestoreBackup,
     Team,
+    TeamView,
     MoneySettings,
     ToggleCallFirst,
     ShowAgenda,
@@ -81,6 +82,7 @@ impl UiCommand {
         Self::BackupNow,
         Self::RestoreBackup,
         Self::Team,
+        Self::TeamView,
         Self::MoneySettings,
         Self::ToggleCallFirst,
         Self::ShowAgenda,
@@ -125,6 +127,7 @@ impl UiCommand {
             Self::BackupNow => "Back up now…",
             Self::RestoreBackup => "Restore from backup…",
             Self::Team => "Team…",
+            Self::TeamView => "Team view",
             Self::MoneySettings => "Currency and number format…",
             Self::ToggleCallFirst => "Call them first panel",
             Self::ShowAgenda => "Today agenda",
@@ -181,6 +184,9 @@ impl UiCommand {
             Self::BackupNow => "Save a copy of the journal in its backups folder",
             Self::RestoreBackup => "Replace the journal with one of its backups",
             Self::Team => "Sync this journal with your team's database",
+            Self::TeamView => {
+                "Each rep's day (owed calls, untold slips, kept promises, last sync) and the team's list"
+            }
             Self::MoneySettings => {
                 "The journal's currency and how amounts are written (1,234.50 or 1.234,50)"
             }
@@ -233,6 +239,7 @@ impl UiCommand {
             Self::ShowAgenda => (cmd_shift, Key::D),
             // Not Cmd+H: macOS hides the window with it.
             Self::ShowHistory => (cmd_shift, Key::H),
+            Self::TeamView => (cmd_shift, Key::T),
             Self::ShowShortcuts => (Modifiers::NONE, Key::F1),
             Self::NewJournal
             | Self::ShowTrash

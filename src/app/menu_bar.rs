@@ -84,6 +84,7 @@ pub fn ui(
                 actions.push(Action::Command(UiCommand::ToggleCallFirst));
             }
             item(ui, UiCommand::ShowAgenda, true, actions);
+            item(ui, UiCommand::TeamView, true, actions);
             ui.separator();
             item(ui, UiCommand::ReminderSettings, true, actions);
             item(

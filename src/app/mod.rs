@@ -38,6 +38,7 @@ mod reminders;
 mod reminders_dialog;
 mod team_dialog;
 mod team_sync;
+mod team_view;
 mod timeline_panel;
 mod trash_dialog;
 mod widgets;
@@ -55,6 +56,7 @@ pub use insights_view::InsightsView;
 pub use journal::Journal;
 pub use prefs::{Prefs, ThemeChoice};
 pub use reminders::{BannerOnly, DesktopNotifier, Notifier};
+pub use team_view::TeamView;
 
 /// Where "now" comes from: the system clock in the app, a fixed time in tests.
 pub trait Clock {

@@ -314,6 +314,16 @@ pub struct BrokenPromise {
     pub bad_news_logged: bool,
 }
 
+/// When a promise was marked broken: the journal keeps the day; the entry's last change
+/// gives the time when it happened that same day (marking broken is such a change).
+pub fn broken_moment(closed_on: NaiveDate, updated_at: NaiveDateTime) -> NaiveDateTime {
+    if updated_at.date() == closed_on {
+        updated_at
+    } else {
+        closed_on.and_time(chrono::NaiveTime::MIN)
+    }
+}
+
 /// A customer handed over to you by a manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TakenOver {
@@ -480,10 +490,25 @@ pub fn rank(
     today: NaiveDate,
     settings: &RankSettings,
 ) -> Vec<RankedCustomer> {
+    rank_each(facts, today, settings)
+}
+
+/// [`rank`] over facts as they come (the team ranking streams them from the server, so
+/// only the customers who need a call are kept in memory).
+pub fn rank_each<F: std::borrow::Borrow<CustomerFacts>>(
+    facts: impl IntoIterator<Item = F>,
+    today: NaiveDate,
+    settings: &RankSettings,
+) -> Vec<RankedCustomer> {
     let mut ranked: Vec<RankedCustomer> = facts
-        .iter()
-        .filter(|f| !f.archived && f.snoozed_until.is_none_or(|until| until <= today))
-        .filter_map(|f| score_customer(f, today, settings))
+        .into_iter()
+        .filter_map(|f| {
+            let f = f.borrow();
+            if f.archived || f.snoozed_until.is_some_and(|until| until > today) {
+                return None;
+            }
+            score_customer(f, today, settings)
+        })
         .collect();
     // Highest score first, then who has waited longest, then by name. The key is built
     // once per customer: lower-casing both names inside each comparison allocated two

@@ -100,7 +100,7 @@ impl Default for ExportOptions {
 }
 
 impl ExportOptions {
-    fn period(&self) -> Result<(NaiveDateTime, NaiveDateTime), ExportError> {
+    pub(super) fn period(&self) -> Result<(NaiveDateTime, NaiveDateTime), ExportError> {
         let from = self.from.unwrap_or(MIN_DATE);
         let to = self.to.unwrap_or(MAX_DATE);
         if from > to {
@@ -292,7 +292,7 @@ pub fn default_file_name(report: Report, today: NaiveDate) -> String {
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Creates a new, empty temporary file in the folder of `target`.
-fn create_temp_beside(target: &Path) -> io::Result<(PathBuf, fs::File)> {
+pub(super) fn create_temp_beside(target: &Path) -> io::Result<(PathBuf, fs::File)> {
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -317,7 +317,7 @@ fn create_temp_beside(target: &Path) -> io::Result<(PathBuf, fs::File)> {
 }
 
 /// Removes the temporary file unless the export completed.
-struct TempGuard(Option<PathBuf>);
+pub(super) struct TempGuard(pub(super) Option<PathBuf>);
 
 impl Drop for TempGuard {
     fn drop(&mut self) {
@@ -327,15 +327,30 @@ impl Drop for TempGuard {
     }
 }
 
-fn yes_no(value: bool) -> &'static str {
+/// An id cell: the journal's number, or a team's global id (team reports).
+pub(super) enum CsvId {
+    Local(i64),
+    Global(String),
+}
+
+impl Serialize for CsvId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Local(id) => serializer.serialize_i64(*id),
+            Self::Global(gid) => serializer.serialize_str(gid),
+        }
+    }
+}
+
+pub(super) fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-fn opt_date(date: Option<NaiveDate>) -> String {
+pub(super) fn opt_date(date: Option<NaiveDate>) -> String {
     date.map(format_date).unwrap_or_default()
 }
 
-fn opt_datetime(datetime: Option<NaiveDateTime>) -> String {
+pub(super) fn opt_datetime(datetime: Option<NaiveDateTime>) -> String {
     datetime.map(format_datetime).unwrap_or_default()
 }
 
@@ -376,36 +391,39 @@ pub const CUSTOMER_COLUMNS: &[&str] = &[
 ];
 
 #[derive(Serialize)]
-struct CustomerRow {
-    customer_id: i64,
-    name: SafeText,
-    company: SafeText,
-    phone: SafeText,
-    email: SafeText,
-    tags: SafeText,
-    notes: SafeText,
-    cadence_days: u32,
-    archived: &'static str,
-    created_at: String,
-    last_reached_at: String,
-    days_since_reached: Option<i64>,
-    open_promises: u32,
-    promises_kept: u32,
-    promises_broken: u32,
-    promises_renegotiated: u32,
-    promise_kept_rate: String,
-    slips_told_before_due: u32,
-    open_problems: u32,
-    overdue_amount: String,
-    currency: &'static str,
-    call_first_score: i64,
-    top_reason: &'static str,
-    announcements_affecting: u32,
-    announcements_told: u32,
-    announcements_told_late: u32,
-    announcements_not_told: u32,
-    next_announcement_not_told: SafeText,
-    next_announcement_effective: String,
+pub(super) struct CustomerRow {
+    /// The rep who owns the customer (team reports only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) rep: Option<SafeText>,
+    pub(super) customer_id: CsvId,
+    pub(super) name: SafeText,
+    pub(super) company: SafeText,
+    pub(super) phone: SafeText,
+    pub(super) email: SafeText,
+    pub(super) tags: SafeText,
+    pub(super) notes: SafeText,
+    pub(super) cadence_days: u32,
+    pub(super) archived: &'static str,
+    pub(super) created_at: String,
+    pub(super) last_reached_at: String,
+    pub(super) days_since_reached: Option<i64>,
+    pub(super) open_promises: u32,
+    pub(super) promises_kept: u32,
+    pub(super) promises_broken: u32,
+    pub(super) promises_renegotiated: u32,
+    pub(super) promise_kept_rate: String,
+    pub(super) slips_told_before_due: u32,
+    pub(super) open_problems: u32,
+    pub(super) overdue_amount: String,
+    pub(super) currency: &'static str,
+    pub(super) call_first_score: i64,
+    pub(super) top_reason: &'static str,
+    pub(super) announcements_affecting: u32,
+    pub(super) announcements_told: u32,
+    pub(super) announcements_told_late: u32,
+    pub(super) announcements_not_told: u32,
+    pub(super) next_announcement_not_told: SafeText,
+    pub(super) next_announcement_effective: String,
 }
 
 /// One customer's standing on the current announcements (see [`current_announcements`]).
@@ -527,7 +545,8 @@ fn write_customers(
         let (score, top_reason) = scores.get(&customer.id).copied().unwrap_or((0, ""));
         let news = announcements.get(&customer.id).unwrap_or(&no_announcements);
         writer.serialize(CustomerRow {
-            customer_id: customer.id.0,
+            rep: None,
+            customer_id: CsvId::Local(customer.id.0),
             name: customer.name.as_str().into(),
             company: customer.company.as_str().into(),
             phone: customer.phone.as_str().into(),
@@ -678,24 +697,27 @@ pub const PROMISE_COLUMNS: &[&str] = &[
 ];
 
 #[derive(Serialize)]
-struct PromiseRow {
-    entry_id: i64,
-    customer_id: i64,
-    customer: SafeText,
-    company: SafeText,
-    made_at: String,
-    summary: SafeText,
-    category: &'static str,
-    original_due: String,
-    due: String,
-    outcome: &'static str,
-    closed_on: String,
-    days_late: i64,
-    renegotiations: usize,
-    slipped: &'static str,
-    told_before_due: &'static str,
-    at_risk_since: String,
-    risk_reason: SafeText,
+pub(super) struct PromiseRow {
+    /// The rep who owns the customer (team reports only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) rep: Option<SafeText>,
+    pub(super) entry_id: CsvId,
+    pub(super) customer_id: CsvId,
+    pub(super) customer: SafeText,
+    pub(super) company: SafeText,
+    pub(super) made_at: String,
+    pub(super) summary: SafeText,
+    pub(super) category: &'static str,
+    pub(super) original_due: String,
+    pub(super) due: String,
+    pub(super) outcome: &'static str,
+    pub(super) closed_on: String,
+    pub(super) days_late: i64,
+    pub(super) renegotiations: usize,
+    pub(super) slipped: &'static str,
+    pub(super) told_before_due: &'static str,
+    pub(super) at_risk_since: String,
+    pub(super) risk_reason: SafeText,
 }
 
 fn write_promises(
@@ -723,8 +745,9 @@ fn write_promises(
             .get(&entry.customer_id)
             .map_or(("", ""), |(n, c)| (n.as_str(), c.as_str()));
         writer.serialize(PromiseRow {
-            entry_id: entry.id.0,
-            customer_id: entry.customer_id.0,
+            rep: None,
+            entry_id: CsvId::Local(entry.id.0),
+            customer_id: CsvId::Local(entry.customer_id.0),
             customer: name.into(),
             company: company.into(),
             made_at: format_datetime(entry.occurred_at),
@@ -807,11 +830,11 @@ fn time_key(iso: &str) -> u64 {
 }
 
 /// Cells of one customer, neutralised once.
-struct CustomerCells {
-    name: String,
-    company: String,
-    email: String,
-    phone: String,
+pub(super) struct CustomerCells {
+    pub(super) name: String,
+    pub(super) company: String,
+    pub(super) email: String,
+    pub(super) phone: String,
 }
 
 fn write_timeline(
@@ -859,6 +882,7 @@ fn write_timeline(
                 &mut field_writer,
                 &mut scratch,
                 buffer,
+                &TimelineIds::Local,
                 cells,
                 customer,
                 currency,
@@ -940,23 +964,50 @@ impl<'a> RowWriter<'a> {
 }
 
 /// The csv-core writer the timeline rows share: CRLF line ends, quotes only when needed.
-fn timeline_field_writer() -> csv_core::Writer {
+pub(super) fn timeline_field_writer() -> csv_core::Writer {
     csv_core::WriterBuilder::new()
         .terminator(csv_core::Terminator::CRLF)
         .build()
 }
 
-fn write_timeline_row(
+/// The ids of a timeline row: the journal's numbers, or (team reports) the rep and the
+/// global ids.
+pub(super) enum TimelineIds<'a> {
+    Local,
+    Team {
+        rep: &'a str,
+        entry: &'a str,
+        customer: &'a str,
+        related: Option<&'a str>,
+    },
+}
+
+pub(super) fn write_timeline_row(
     core: &mut csv_core::Writer,
     scratch: &mut Vec<u8>,
     out: &mut Vec<u8>,
+    ids: &TimelineIds<'_>,
     c: &EntryCells<'_>,
     customer: &CustomerCells,
     currency: &str,
 ) {
     let mut row = RowWriter::new(core, scratch);
-    row.int(Some(c.id));
-    row.int(Some(c.customer_id));
+    match ids {
+        TimelineIds::Local => {
+            row.int(Some(c.id));
+            row.int(Some(c.customer_id));
+        }
+        TimelineIds::Team {
+            rep,
+            entry,
+            customer,
+            ..
+        } => {
+            row.text(Some(rep));
+            row.text(Some(entry));
+            row.text(Some(customer));
+        }
+    }
     for cell in [
         &customer.name,
         &customer.company,
@@ -980,7 +1031,10 @@ fn write_timeline_row(
         c.proactive
             .map(|p| if p { "proactive" } else { "reactive" }),
     );
-    row.int(c.related_id);
+    match ids {
+        TimelineIds::Local => row.int(c.related_id),
+        TimelineIds::Team { related, .. } => row.text(*related),
+    }
     row.text(c.owner);
     row.text(c.root_cause);
     row.text(c.prevention);

@@ -9,6 +9,7 @@ pub mod import;
 pub mod insights_report;
 pub mod rank_report;
 pub mod sorted_rows;
+pub mod team_export;
 pub mod text;
 pub mod vcard;
 

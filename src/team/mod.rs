@@ -8,6 +8,9 @@ mod credentials;
 mod error;
 mod handle;
 pub mod handover;
+mod overview;
+pub mod rank;
+pub mod reports;
 pub mod roles;
 pub mod schema;
 mod server;
@@ -17,6 +20,8 @@ pub use credentials::{PasswordPlace, lookup_password, password_file, save_passwo
 pub use error::TeamError;
 pub use handle::{SyncHandle, SyncState};
 pub use handover::{HandedOver, HandoverScope};
+pub use overview::{RepLine, TeamOverview};
+pub use rank::TeamRanking;
 pub use server::{TeamAddress, TlsMode};
 pub use sync::{SyncProgress, SyncReport};
 
@@ -78,16 +83,21 @@ impl TeamConnection {
         }
     }
 
-    /// Refuses `what` (handovers, shares) on a schema older than version 2.
+    /// Refuses `what` (handovers, shares) on a schema without ownership.
     fn require_ownership(&mut self, what: &'static str) -> Result<(), TeamError> {
+        self.require_version(what, schema::OWNERSHIP_VERSION)
+    }
+
+    /// Refuses `what` on a schema older than `needed`.
+    fn require_version(&mut self, what: &'static str, needed: i32) -> Result<(), TeamError> {
         self.check()?;
         let server = self.address.server();
         let (found, _) = sync::check_schema(&mut self.client).map_err(self.fail())?;
-        if found < 2 {
+        if found < needed {
             return Err(TeamError::NeedsUpgrade {
                 server,
                 found,
-                needed: 2,
+                needed,
                 what,
             });
         }
@@ -209,6 +219,46 @@ impl TeamConnection {
         let added = handover::share(&mut self.client, &found.gid, with, &stamp, &device)
             .map_err(self.fail())?;
         Ok((found, added))
+    }
+
+    /// The team's "Call them first" as of `today`: every customer this login may see, or
+    /// only `rep`'s, each naming its rep (see [`rank::rank`]).
+    pub fn rank(
+        &mut self,
+        today: chrono::NaiveDate,
+        rep: Option<&str>,
+        settings: &crate::domain::rank::RankSettings,
+    ) -> Result<TeamRanking, TeamError> {
+        self.require_summary("team rankings")?;
+        self.require_rep(rep)?;
+        rank::rank(&mut self.client, today, rep, settings).map_err(self.fail())
+    }
+
+    /// Refuses a `--rep` filter naming nobody in the team.
+    fn require_rep(&mut self, rep: Option<&str>) -> Result<(), TeamError> {
+        if let Some(rep) = rep
+            && !handover::is_rep(&mut self.client, rep).map_err(self.fail())?
+        {
+            return Err(TeamError::NoSuchRep {
+                login: rep.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses `what` on a schema without the per-customer summary (version 3).
+    pub fn require_summary(&mut self, what: &'static str) -> Result<(), TeamError> {
+        self.require_version(what, schema::SUMMARY_VERSION)
+    }
+
+    /// The client, for the team reports' queries (see [`reports`]).
+    pub(crate) fn client(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+
+    /// A server error as the person reads it.
+    pub(crate) fn server_error(&self, error: &postgres::Error) -> TeamError {
+        TeamError::from_postgres(&self.address.server(), self.address.login(), error)
     }
 
     /// The raw client, for administration tests.

@@ -16,7 +16,12 @@
 use postgres::Transaction;
 
 /// The newest team schema this Candor knows.
-pub const TEAM_SCHEMA_VERSION: i32 = 2;
+pub const TEAM_SCHEMA_VERSION: i32 = 3;
+
+/// The first version with handovers and shares.
+pub const OWNERSHIP_VERSION: i32 = 2;
+/// The first version with the per-customer summary (team ranking, reports, Team view).
+pub const SUMMARY_VERSION: i32 = 3;
 
 /// The role that owns the schema; nobody logs in as it.
 pub const OWNER_ROLE: &str = "candor_owner";
@@ -384,6 +389,238 @@ GRANT EXECUTE ON FUNCTION candor.share_customer(uuid, text, text, text) TO cando
 GRANT USAGE ON SCHEMA candor TO candor_manager;
 "#;
 
+/// The per-customer facts of the ranking, recomputed for the customers chosen by `{filter}`
+/// (a condition on `c`, the customer), as the journal's own summary
+/// (`src/store/summary.rs`) and facts query (`src/store/facts.rs`) compute them: the same
+/// conditions on the same fields, so a team ranking equals each rep's own. Dates and
+/// date-times stay in the journal's text form; they compare as bytes (`COLLATE "C"`), as
+/// SQLite compares them. Open items and broken promises are small arrays, not the history.
+const SUMMARY_REFRESH: &str = r#"
+INSERT INTO candor.customer_summary AS s (
+    customer_gid, owner_login, active, name, company, phone, cadence_days, created_at,
+    last_reached_at, callback_owed_since, last_bad_news_at, last_problem_resolved_on,
+    last_feedback_at, snoozed_until, last_rating, promises_kept, promises_broken,
+    promises_renegotiated, entry_count, broken_promises, open_items, taken_over)
+SELECT
+    c.gid, c.owner_login,
+    NOT c.archived AND c.data ->> 'deleted_at' IS NULL,
+    COALESCE(c.name, ''), COALESCE(c.data ->> 'company', ''), COALESCE(c.data ->> 'phone', ''),
+    (c.data ->> 'cadence_days')::integer, COALESCE(c.data ->> 'created_at', ''),
+    f.last_reached, cb.owed_since, f.last_bad_news, f.last_resolved, f.last_feedback,
+    f.snoozed_until, r.last_rating, f.kept, f.broken, f.renegotiated, f.entry_count,
+    COALESCE(f.broken_promises, '[]'::jsonb), COALESCE(f.open_items, '[]'::jsonb), t.taken_over
+FROM candor.customers c
+CROSS JOIN LATERAL (
+    SELECT
+        MAX(e.occurred_at COLLATE "C") FILTER (WHERE e.kind = 'contact'
+            AND e.data ->> 'outcome' = 'reached') AS last_reached,
+        MAX(e.occurred_at COLLATE "C") FILTER (WHERE e.kind = 'bad_news') AS last_bad_news,
+        MAX((e.data ->> 'closed_on') COLLATE "C") FILTER (WHERE e.kind = 'problem'
+            AND e.status = 'resolved') AS last_resolved,
+        MAX(e.occurred_at COLLATE "C") FILTER (WHERE e.kind = 'feedback') AS last_feedback,
+        MAX((e.data ->> 'snooze_until') COLLATE "C") FILTER (WHERE e.kind = 'snooze')
+            AS snoozed_until,
+        COUNT(*) FILTER (WHERE e.kind = 'promise' AND e.status = 'kept')::integer AS kept,
+        COUNT(*) FILTER (WHERE e.kind = 'promise' AND e.status = 'broken')::integer AS broken,
+        COUNT(*) FILTER (WHERE e.kind = 'promise' AND e.data ->> 'renegotiations' IS NOT NULL
+            AND e.data ->> 'renegotiations' <> '[]')::integer AS renegotiated,
+        COUNT(*)::integer AS entry_count,
+        jsonb_agg(jsonb_build_object(
+            'gid', e.gid, 'hlc', e.created_hlc, 'what', left(e.data ->> 'summary', 200),
+            'due', e.data ->> 'due_date', 'closed_on', e.data ->> 'closed_on',
+            'updated_at', e.data ->> 'updated_at',
+            'told', EXISTS (SELECT 1 FROM candor.entries b
+                WHERE b.customer_gid = e.customer_gid AND b.kind = 'bad_news'
+                  AND b.deleted_at IS NULL AND b.data ->> 'related' = e.gid::text)))
+            FILTER (WHERE e.kind = 'promise' AND e.status = 'broken') AS broken_promises,
+        jsonb_agg(jsonb_build_object(
+            'gid', e.gid, 'hlc', e.created_hlc, 'kind', e.kind,
+            'what', left(e.data ->> 'summary', 200), 'occurred_at', e.occurred_at,
+            'due', e.data ->> 'due_date', 'category', e.data ->> 'category',
+            'at_risk_since', e.data ->> 'at_risk_since', 'risk_reason', e.data ->> 'risk_reason',
+            'status', e.status, 'status_changed_at', e.data ->> 'status_changed_at',
+            'owner', e.data ->> 'owner', 'invoice_ref', e.data ->> 'invoice_ref',
+            'amount_cents', e.data -> 'amount_cents'))
+            FILTER (WHERE e.data ->> 'is_open' IN ('1', 'true')) AS open_items
+    FROM candor.entries e
+    WHERE e.customer_gid = c.gid AND e.deleted_at IS NULL
+) f
+CROSS JOIN LATERAL (
+    SELECT MIN(e.occurred_at COLLATE "C") AS owed_since FROM candor.entries e
+    WHERE e.customer_gid = c.gid AND e.kind = 'contact' AND e.deleted_at IS NULL
+      AND e.data ->> 'direction' = 'inbound' AND e.data ->> 'outcome' <> 'reached'
+      AND e.occurred_at COLLATE "C" > COALESCE(f.last_reached, '')
+) cb
+LEFT JOIN LATERAL (
+    SELECT jsonb_build_object('gid', e.gid, 'hlc', e.created_hlc,
+        'rating', e.data -> 'rating', 'at', e.occurred_at) AS last_rating
+    FROM candor.entries e
+    WHERE e.customer_gid = c.gid AND e.kind = 'feedback' AND e.deleted_at IS NULL
+      AND e.data ->> 'rating' IS NOT NULL
+    ORDER BY e.occurred_at COLLATE "C" DESC LIMIT 1
+) r ON true
+LEFT JOIN LATERAL (
+    -- The handover that gave the customer to its rep (the newest), for "you took over".
+    SELECT jsonb_build_object('from', COALESCE(NULLIF(ev.payload ->> 'from_name', ''),
+        ev.payload ->> 'from'), 'at', ev.payload ->> 'at') AS taken_over
+    FROM candor.events ev
+    WHERE ev.customer_gid = c.gid AND ev.op = 'handover' AND ev.payload ->> 'to' = c.owner_login
+    ORDER BY ev.seq DESC LIMIT 1
+) t ON true
+WHERE {filter}
+ON CONFLICT (customer_gid) DO UPDATE SET
+    owner_login = EXCLUDED.owner_login, active = EXCLUDED.active, name = EXCLUDED.name,
+    company = EXCLUDED.company, phone = EXCLUDED.phone, cadence_days = EXCLUDED.cadence_days,
+    created_at = EXCLUDED.created_at, last_reached_at = EXCLUDED.last_reached_at,
+    callback_owed_since = EXCLUDED.callback_owed_since,
+    last_bad_news_at = EXCLUDED.last_bad_news_at,
+    last_problem_resolved_on = EXCLUDED.last_problem_resolved_on,
+    last_feedback_at = EXCLUDED.last_feedback_at, snoozed_until = EXCLUDED.snoozed_until,
+    last_rating = EXCLUDED.last_rating, promises_kept = EXCLUDED.promises_kept,
+    promises_broken = EXCLUDED.promises_broken,
+    promises_renegotiated = EXCLUDED.promises_renegotiated,
+    entry_count = EXCLUDED.entry_count, broken_promises = EXCLUDED.broken_promises,
+    open_items = EXCLUDED.open_items, taken_over = EXCLUDED.taken_over
+"#;
+
+/// Version 3 (issue 13): the per-customer summary the team ranking reads, one row per
+/// customer, so `team rank` never downloads the entries. Kept by triggers on the
+/// projection (so every path that writes it — pushed events, handovers — keeps it current;
+/// recomputed once per changed customer when the transaction commits),
+/// filled for the existing customers, and under the same row-level security as
+/// `candor.customers`. Self-contained, so it can be renumbered when merged.
+fn summary_step_sql() -> String {
+    format!(
+        r#"
+CREATE TABLE candor.customer_summary (
+    customer_gid             uuid PRIMARY KEY,
+    owner_login              text NOT NULL,
+    -- Neither archived nor in the trash.
+    active                   boolean NOT NULL,
+    name                     text NOT NULL,
+    company                  text NOT NULL,
+    phone                    text NOT NULL,
+    cadence_days             integer,
+    created_at               text NOT NULL,
+    last_reached_at          text COLLATE "C",
+    callback_owed_since      text COLLATE "C",
+    last_bad_news_at         text COLLATE "C",
+    last_problem_resolved_on text COLLATE "C",
+    last_feedback_at         text COLLATE "C",
+    snoozed_until            text COLLATE "C",
+    last_rating              jsonb,
+    promises_kept            integer NOT NULL,
+    promises_broken          integer NOT NULL,
+    promises_renegotiated    integer NOT NULL,
+    entry_count              integer NOT NULL,
+    broken_promises          jsonb NOT NULL,
+    open_items               jsonb NOT NULL,
+    taken_over               jsonb
+);
+CREATE INDEX customer_summary_by_owner ON candor.customer_summary (owner_login);
+-- Who sent changes last (the Team view's "last sync"), one index probe per rep.
+CREATE INDEX events_by_author ON candor.events (author, received_at);
+
+CREATE FUNCTION candor.refresh_summary(target uuid)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF target IS NULL THEN
+        RETURN;
+    END IF;
+    DELETE FROM candor.customer_summary s WHERE s.customer_gid = target
+        AND NOT EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = target);
+    {refresh_one};
+END
+$fn$;
+
+-- Every customer at once: the backfill of this step, and after a bulk load.
+CREATE FUNCTION candor.refresh_all_summaries()
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    DELETE FROM candor.customer_summary;
+    {refresh_all};
+END
+$fn$;
+
+-- A change marks its customer; the summary is recomputed once per customer when the
+-- transaction commits (a push of 2,000 events about 20 customers recomputes 20 rows, not
+-- 2,000), by a deferred trigger on the mark.
+CREATE TABLE candor.summary_dirty (customer_gid uuid PRIMARY KEY);
+
+CREATE FUNCTION candor.mark_summary(target uuid)
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+    INSERT INTO candor.summary_dirty (customer_gid) SELECT target WHERE target IS NOT NULL
+    ON CONFLICT DO NOTHING
+$fn$;
+
+CREATE FUNCTION candor.summary_after_entry()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM candor.mark_summary(OLD.customer_gid);
+    END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE'
+                            AND NEW.customer_gid IS DISTINCT FROM OLD.customer_gid) THEN
+        PERFORM candor.mark_summary(NEW.customer_gid);
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER summary_after_entry AFTER INSERT OR UPDATE OR DELETE ON candor.entries
+    FOR EACH ROW EXECUTE FUNCTION candor.summary_after_entry();
+
+CREATE FUNCTION candor.summary_after_customer()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    PERFORM candor.mark_summary(CASE WHEN TG_OP = 'DELETE' THEN OLD.gid ELSE NEW.gid END);
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER summary_after_customer AFTER INSERT OR UPDATE OR DELETE ON candor.customers
+    FOR EACH ROW EXECUTE FUNCTION candor.summary_after_customer();
+
+CREATE FUNCTION candor.summary_at_commit()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    DELETE FROM candor.summary_dirty d WHERE d.customer_gid = NEW.customer_gid;
+    PERFORM candor.refresh_summary(NEW.customer_gid);
+    RETURN NULL;
+END
+$fn$;
+CREATE CONSTRAINT TRIGGER summary_at_commit AFTER INSERT ON candor.summary_dirty
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION candor.summary_at_commit();
+
+SELECT candor.refresh_all_summaries();
+
+ALTER TABLE candor.customer_summary ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.customer_summary FORCE ROW LEVEL SECURITY;
+CREATE POLICY owner_all ON candor.customer_summary TO candor_owner USING (true) WITH CHECK (true);
+ALTER TABLE candor.summary_dirty ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.summary_dirty FORCE ROW LEVEL SECURITY;
+CREATE POLICY owner_all ON candor.summary_dirty TO candor_owner USING (true) WITH CHECK (true);
+-- Exactly as candor.customers: their own, the ones shared with them, all for a manager.
+CREATE POLICY rep_read ON candor.customer_summary FOR SELECT TO candor_rep
+    USING (owner_login = current_user
+        OR pg_has_role(current_user, 'candor_manager', 'MEMBER')
+        OR EXISTS (SELECT 1 FROM candor.customer_shares s
+                   WHERE s.customer_gid = customer_summary.customer_gid
+                     AND s.login = current_user));
+
+REVOKE ALL ON candor.customer_summary, candor.summary_dirty FROM PUBLIC;
+GRANT SELECT ON candor.customer_summary TO candor_rep;
+REVOKE ALL ON FUNCTION candor.refresh_summary(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.refresh_all_summaries() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.summary_after_entry() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.summary_after_customer() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.summary_at_commit() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.mark_summary(uuid) FROM PUBLIC;
+"#,
+        refresh_one = SUMMARY_REFRESH.replace("{filter}", "c.gid = target").trim(),
+        refresh_all = SUMMARY_REFRESH.replace("{filter}", "true").trim(),
+    )
+}
+
 /// The roles, created once per PostgreSQL cluster (two teams in one cluster share them).
 const ROLES: &str = r#"
 DO $$
@@ -486,7 +723,10 @@ pub fn init_to(client: &mut postgres::Client, target: i32) -> Result<InitOutcome
         if step == 1 {
             tx.batch_execute(OWNERSHIP_STEP)?;
         }
-        // Future upgrades: `step == 2 => …`, each saying why.
+        if step == 2 {
+            tx.batch_execute(&summary_step_sql())?;
+        }
+        // Future upgrades: `step == 3 => …`, each saying why.
     }
     tx.execute("DELETE FROM candor.schema_version", &[])?;
     tx.execute(

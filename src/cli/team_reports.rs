@@ -1,0 +1,94 @@
+//! `candor team rank` and `candor team export`: the team-wide list and reports.
+
+use std::io::Write as _;
+
+use anyhow::Result;
+
+use super::{TeamRankFormat, today_from};
+use crate::domain::rank::RankSettings;
+use crate::team::{TeamAddress, TeamConnection};
+
+fn connect(server: &str) -> Result<TeamConnection> {
+    let address = TeamAddress::parse(server)?;
+    let password = std::env::var("PGPASSWORD").ok();
+    Ok(TeamConnection::open(&address, password.as_deref())?)
+}
+
+/// `candor team rank`.
+pub(super) fn rank(
+    server: &str,
+    today: Option<&str>,
+    format: TeamRankFormat,
+    rep: Option<&str>,
+    limit: Option<usize>,
+) -> Result<()> {
+    let today = today_from(today)?;
+    let mut team = connect(server)?;
+    let mut ranking = team.rank(today, rep, &RankSettings::default())?;
+    if let Some(limit) = limit {
+        ranking.truncate(limit);
+    }
+    let mut report = Vec::new();
+    match format {
+        TeamRankFormat::Table => {
+            crate::io::rank_report::write_team_table(&mut report, &ranking, today)?
+        }
+        TeamRankFormat::Json => {
+            crate::io::rank_report::write_team_json(&mut report, &ranking, today)?
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(&report)
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write the ranking to standard output: {}",
+                crate::store::write_problem(std::path::Path::new("-"), &e)
+            )
+        })?;
+    Ok(())
+}
+
+/// `candor team export`.
+pub(super) fn export(
+    server: &str,
+    report: &str,
+    (from, to): (Option<&str>, Option<&str>),
+    today: Option<&str>,
+    bom: bool,
+    out: &std::path::Path,
+) -> Result<()> {
+    use crate::io::export::{ExportOptions, Report};
+    let today = today_from(today)?;
+    let report = match report.trim() {
+        "customers" => Report::Customers,
+        "timeline" => Report::Timeline,
+        "promises" => Report::Promises,
+        "call-list" | "call-first" => Report::CallFirst,
+        other => anyhow::bail!(
+            "--report {other:?} is not a team report: choose customers, timeline, promises or call-list"
+        ),
+    };
+    let date = |flag: &str, text: Option<&str>| -> Result<Option<chrono::NaiveDate>> {
+        text.map(|t| {
+            crate::domain::dates::parse_date(t, today).map_err(|e| anyhow::anyhow!("--{flag}: {e}"))
+        })
+        .transpose()
+    };
+    let options = ExportOptions {
+        from: date("from", from)?,
+        to: date("to", to)?,
+        bom,
+    };
+    if out.as_os_str() == "-" {
+        anyhow::bail!(
+            "--out -: a team report goes to a file (it may be large): give a file name, e.g. --out team-{}.csv",
+            report.code()
+        );
+    }
+    let mut team = connect(server)?;
+    let rows = crate::io::team_export::export_team_report(&mut team, report, &options, today, out)?;
+    println!("Wrote {rows} rows to {}", out.display());
+    Ok(())
+}
