@@ -26,8 +26,11 @@ printf 'local all postgres trust\nlocal all all scram-sha-256\n' >"$work/data/pg
     -o "-c listen_addresses='' -k $work -p 5432" >/dev/null
 "${as_pg[@]}" "$bin_dir/createdb" -h "$work" -U postgres sales
 
-cargo build --release --quiet
-candor=target/release/candor
+cargo build --release --quiet --bin candor
+candor="${CARGO_TARGET_DIR:-target}/release/candor"
+# The large journal's size (BENCH_CUSTOMERS=100 BENCH_ENTRIES=10000 for a quick trial).
+customers="${BENCH_CUSTOMERS:-10000}"
+entries="${BENCH_ENTRIES:-1000000}"
 admin="host=$work user=postgres dbname=sales sslmode=disable"
 rep="host=$work user=ann dbname=sales sslmode=disable"
 export PGPASSWORD=bench-password
@@ -45,11 +48,11 @@ $candor sync --db "$work/laptop.sqlite3" --server "$rep"
 $candor sync --db "$work/desktop.sqlite3" --server "$rep"
 $candor generate --db "$work/day.sqlite3" --customers 20 --entries 200 --seed 7 --today 2026-11-22 >/dev/null
 $candor export --db "$work/day.sqlite3" --report timeline --out "$work/day.csv" --today 2026-11-22
-$candor import --db "$work/laptop.sqlite3" "$work/day.csv" >/dev/null || true
+$candor import --db "$work/laptop.sqlite3" "$work/day.csv" | tail -1
 timed "push (laptop)" $candor sync --db "$work/laptop.sqlite3" --server "$rep"
 timed "pull (desktop)" $candor sync --db "$work/desktop.sqlite3" --server "$rep"
 
-echo "== First sync of a 10k / 1M journal"
-$candor generate --db "$work/big.sqlite3" --customers 10000 --entries 1000000 --today 2026-11-22
+echo "== First sync of a $customers-customer / $entries-entry journal"
+$candor generate --db "$work/big.sqlite3" --customers "$customers" --entries "$entries" --today 2026-11-22 >/dev/null
 timed "upload" $candor sync --db "$work/big.sqlite3" --server "$rep"
 timed "download (new device)" $candor sync --db "$work/big-copy.sqlite3" --server "$rep"
