@@ -314,6 +314,16 @@ pub struct BrokenPromise {
     pub bad_news_logged: bool,
 }
 
+/// When a promise was marked broken: the journal keeps the day; the entry's last change
+/// gives the time when it happened that same day (marking broken is such a change).
+pub fn broken_moment(closed_on: NaiveDate, updated_at: NaiveDateTime) -> NaiveDateTime {
+    if updated_at.date() == closed_on {
+        updated_at
+    } else {
+        closed_on.and_time(chrono::NaiveTime::MIN)
+    }
+}
+
 /// A customer handed over to you by a manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TakenOver {
@@ -482,8 +492,7 @@ pub fn rank(
 ) -> Vec<RankedCustomer> {
     let mut ranked: Vec<RankedCustomer> = facts
         .iter()
-        .filter(|f| !f.archived && f.snoozed_until.is_none_or(|until| until <= today))
-        .filter_map(|f| score_customer(f, today, settings))
+        .filter_map(|f| listed(f, today, settings))
         .collect();
     // Highest score first, then who has waited longest, then by name. The key is built
     // once per customer: lower-casing both names inside each comparison allocated two
@@ -501,6 +510,21 @@ pub fn rank(
         customer.rank = index + 1;
     }
     ranked
+}
+
+/// Whether and how the customer with `facts` is on the list as of `today`: not archived,
+/// not snoozed, and something pending. [`rank`] lists exactly these; the Insights' "Call
+/// them first" history asks it of each morning it reconstructs, so the history can never
+/// follow other rules than the list.
+pub fn listed(
+    facts: &CustomerFacts,
+    today: NaiveDate,
+    settings: &RankSettings,
+) -> Option<RankedCustomer> {
+    if facts.archived || facts.snoozed_until.is_some_and(|until| until > today) {
+        return None;
+    }
+    score_customer(facts, today, settings)
 }
 
 fn waiting_since(customer: &RankedCustomer) -> NaiveDate {

@@ -10,7 +10,7 @@ use super::entry_row::{get_datetime, get_opt_datetime};
 use super::{Result, Store};
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::rank::{
-    BrokenPromise, CustomerFacts, OpenDetail, OpenItem, RatingAnswer, weights,
+    BrokenPromise, CustomerFacts, OpenDetail, OpenItem, RatingAnswer, broken_moment, weights,
 };
 use crate::domain::{Cents, CustomerId, EntryId, EntryKindTag, OrderStatus, PromiseCategory};
 
@@ -41,16 +41,6 @@ fn parse_rating_answer(text: &str) -> Option<RatingAnswer> {
         at,
         rating,
     })
-}
-
-/// When a promise was marked broken: the journal keeps the day; the entry's last change
-/// gives the time when it happened that same day (marking broken is such a change).
-fn broken_moment(closed_on: NaiveDate, updated_at: NaiveDateTime) -> NaiveDateTime {
-    if updated_at.date() == closed_on {
-        updated_at
-    } else {
-        closed_on.and_time(chrono::NaiveTime::MIN)
-    }
 }
 
 impl Store {
