@@ -207,6 +207,16 @@ pub struct SnoozeFact {
     pub until: NaiveDate,
 }
 
+/// A rep of the team and the customers they own in this journal, for a manager's view
+/// per rep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepCustomers {
+    pub login: String,
+    /// Their full name when the team told us, else their login.
+    pub name: String,
+    pub customers: Vec<CustomerId>,
+}
+
 /// Everything the measures read, for the customers who are not archived, as the store
 /// queries it (entries in the trash left out). A team store can fill the same struct.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::{Result, Store};
 use crate::domain::dates::{format_datetime, parse_stored_date};
 use crate::domain::insights::{
     BadNewsFact, ContactFact, CustomerFact, FeedbackFact, InsightFacts, InsightOptions, Insights,
-    OrderFact, PaymentFact, ProblemFact, PromiseFact, SnoozeFact,
+    OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers, SnoozeFact, compute,
 };
 use crate::domain::{CustomerId, Direction, EntryKind, Outcome, ProblemStatus};
 
@@ -49,7 +49,57 @@ impl Store {
         if let Some(only) = only {
             facts = facts.only(&only.iter().copied().collect());
         }
-        Ok(crate::domain::insights::compute(&facts, options))
+        Ok(compute(&facts, options))
+    }
+
+    /// The same measures for the whole journal and for each rep who owns customers in it
+    /// (a manager's journal), from one read of the facts.
+    pub fn insights_per_rep(
+        &self,
+        options: &InsightOptions,
+    ) -> Result<(Insights, Vec<(RepCustomers, Insights)>)> {
+        let facts =
+            self.insight_facts(options.from.min(options.to), options.to.max(options.from))?;
+        let reps = self.insight_reps()?;
+        let per_rep = reps
+            .into_iter()
+            .map(|rep| {
+                let only = rep.customers.iter().copied().collect();
+                let insights = compute(&facts.clone().only(&only), options);
+                (rep, insights)
+            })
+            .collect();
+        Ok((compute(&facts, options), per_rep))
+    }
+
+    /// The reps who own customers in this journal (customers pulled from the team), by
+    /// login, with their customers; empty for a journal of one's own.
+    pub fn insight_reps(&self) -> Result<Vec<RepCustomers>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT c.team_owner, COALESCE(r.full_name, c.team_owner), c.id \
+                 FROM customers c LEFT JOIN team_reps r ON r.login = c.team_owner \
+                 WHERE c.team_owner IS NOT NULL AND c.archived = 0 AND c.deleted_at IS NULL \
+                 ORDER BY c.team_owner, c.id",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut reps: Vec<RepCustomers> = Vec::new();
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let login: String = row.get(0).map_err(&fail)?;
+            let customer = CustomerId(row.get(2).map_err(&fail)?);
+            match reps.last_mut() {
+                Some(rep) if rep.login == login => rep.customers.push(customer),
+                _ => reps.push(RepCustomers {
+                    login,
+                    name: row.get(1).map_err(&fail)?,
+                    customers: vec![customer],
+                }),
+            }
+        }
+        Ok(reps)
     }
 
     /// Everything the Insights measures need about what happened up to the end of `to`,
