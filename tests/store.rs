@@ -739,6 +739,204 @@ fn call_them_first_history_counts_who_the_ranking_listed_each_morning() {
     assert_eq!(listed_by_rank[19], vec![anna, ben, cleo, dora, emil]);
 }
 
+/// A manager's journal: each customer has its rep. The same measures for one rep are those
+/// of their customers alone, and the whole team's counts are the sum of the reps' (shares
+/// are not: they are recomputed over everyone).
+#[test]
+fn insights_per_rep_for_a_manager_add_up_to_the_team() {
+    use candor::domain::insights::{Granularity, InsightOptions};
+    let mut store = Store::open_in_memory().unwrap();
+    let mut customer = |name: &str| {
+        store
+            .add_customer(CustomerDraft::named(name), at(1, 8))
+            .unwrap()
+            .id
+    };
+    let (a1, a2, b1, b2) = (
+        customer("Ada"),
+        customer("Al"),
+        customer("Bea"),
+        customer("Bo"),
+    );
+    let add = |store: &mut Store, customer, when: NaiveDateTime, kind: EntryKind| {
+        let draft = EntryDraft {
+            customer_id: customer,
+            occurred_at: when,
+            summary: "x".into(),
+            kind,
+        };
+        store.add_entry(draft, when).unwrap().id
+    };
+    let promise = |due: u32, edit: &dyn Fn(&mut Promise)| {
+        let mut p = Promise::new(day(due), PromiseCategory::Delivery);
+        edit(&mut p);
+        EntryKind::Promise(p)
+    };
+    // Ann's customers, week 46 (9th–15th): one kept on time, one broken, one renegotiated
+    // before it was due, with bad news told first.
+    add(
+        &mut store,
+        a1,
+        at(2, 9),
+        promise(10, &|p| p.keep(day(10)).unwrap()),
+    );
+    add(
+        &mut store,
+        a1,
+        at(2, 10),
+        promise(12, &|p| p.break_on(day(13)).unwrap()),
+    );
+    let moved = add(
+        &mut store,
+        a2,
+        at(2, 11),
+        promise(11, &|p| {
+            p.renegotiate(day(18), day(10), "Parts late").unwrap();
+            p.keep(day(18)).unwrap();
+        }),
+    );
+    let news = |related, proactive| {
+        EntryKind::BadNews(BadNews {
+            about: BadNewsKind::Delay,
+            related,
+            proactive,
+        })
+    };
+    add(&mut store, a2, at(10, 9), news(Some(moved), true));
+    // Bob's, week 47 (16th–22nd): kept two days late; bad news they had to ask for; an open
+    // problem; an unpaid invoice; an unanswered call.
+    add(
+        &mut store,
+        b1,
+        at(3, 9),
+        promise(17, &|p| p.keep(day(19)).unwrap()),
+    );
+    add(
+        &mut store,
+        b1,
+        at(5, 9),
+        EntryKind::Problem(Problem::default()),
+    );
+    let call = EntryKind::Contact(Contact {
+        channel: Channel::Call,
+        direction: Direction::Inbound,
+        outcome: Outcome::NoAnswer,
+        duration_mins: None,
+    });
+    add(&mut store, b1, at(12, 9), call);
+    add(&mut store, b2, at(16, 9), news(None, false));
+    let invoice = EntryKind::Payment(Payment {
+        invoice_ref: "INV-9".into(),
+        amount: Cents(10_000),
+        due: day(1),
+        paid_on: None,
+    });
+    add(&mut store, b2, at(1, 9), invoice);
+    // Pulled from the team: Ann owns Ada and Al, Bob owns Bea and Bo.
+    store
+        .execute_batch_for_tests(&format!(
+            "INSERT INTO team_reps (login, full_name) VALUES ('ann', 'Ann Archer'), ('bob', 'Bob Baker');
+             UPDATE customers SET team_owner = 'ann' WHERE id IN ({}, {});
+             UPDATE customers SET team_owner = 'bob' WHERE id IN ({}, {});",
+            a1.0, a2.0, b1.0, b2.0
+        ))
+        .unwrap();
+
+    let reps = store.insight_reps().unwrap();
+    let names: Vec<(&str, &str, Vec<CustomerId>)> = reps
+        .iter()
+        .map(|r| (r.login.as_str(), r.name.as_str(), r.customers.clone()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("ann", "Ann Archer", vec![a1, a2]),
+            ("bob", "Bob Baker", vec![b1, b2])
+        ]
+    );
+    let options = InsightOptions {
+        from: day(9),
+        to: day(22),
+        today: day(22),
+        granularity: Granularity::Week,
+        threshold: 10,
+        problem_update_days: 3,
+    };
+    let team = store.insights(&options).unwrap();
+    let ann = store.insights_of(&options, Some(&[a1, a2])).unwrap();
+    let bob = store.insights_of(&options, Some(&[b1, b2])).unwrap();
+    let (team_again, per_rep) = store.insights_per_rep(&options).unwrap();
+    assert_eq!(team_again, team);
+    assert_eq!(per_rep.len(), 2);
+    assert_eq!(per_rep[0].1, ann);
+    assert_eq!(per_rep[1].1, bob);
+
+    let values = |insights: &candor::domain::insights::Insights, code: &str| -> Vec<Option<f64>> {
+        insights
+            .measure(code)
+            .unwrap()
+            .series
+            .iter()
+            .map(|p| p.value)
+            .collect()
+    };
+    assert_eq!(values(&ann, "promises_due"), vec![Some(3.0), Some(0.0)]);
+    assert_eq!(values(&ann, "kept_on_time"), vec![Some(1.0), Some(0.0)]);
+    assert_eq!(values(&ann, "broken"), vec![Some(1.0), Some(0.0)]);
+    assert_eq!(
+        values(&ann, "renegotiated_before_due"),
+        vec![Some(1.0), Some(0.0)]
+    );
+    assert_eq!(values(&ann, "kept_rate"), vec![Some(1.0 / 3.0), None]);
+    assert_eq!(values(&ann, "told_first_share"), vec![Some(1.0), None]);
+    assert_eq!(values(&bob, "promises_due"), vec![Some(0.0), Some(1.0)]);
+    assert_eq!(values(&bob, "late"), vec![Some(0.0), Some(1.0)]);
+    assert_eq!(values(&bob, "kept_rate"), vec![None, Some(0.0)]);
+    assert_eq!(values(&bob, "told_first_share"), vec![None, Some(0.0)]);
+    assert_eq!(values(&bob, "open_problems"), vec![Some(1.0), Some(1.0)]);
+    assert_eq!(values(&bob, "overdue_1_30"), vec![Some(100.0), Some(100.0)]);
+    assert_eq!(values(&ann, "overdue_1_30"), vec![Some(0.0), Some(0.0)]);
+    // The team: shares over everyone, counts the sum of the reps'.
+    assert_eq!(values(&team, "kept_rate"), vec![Some(1.0 / 3.0), Some(0.0)]);
+    assert_eq!(
+        values(&team, "told_first_share"),
+        vec![Some(1.0), Some(0.0)]
+    );
+    for code in [
+        "promises_due",
+        "kept_on_time",
+        "renegotiated_before_due",
+        "late",
+        "broken",
+        "bad_news",
+        "open_problems",
+        "at_risk_customers",
+        "owed_a_call",
+        "called_that_day",
+        "overdue_1_30",
+        "overdue_over_90",
+    ] {
+        let sum: Vec<Option<f64>> = values(&ann, code)
+            .iter()
+            .zip(values(&bob, code))
+            .map(|(a, b)| Some(a.unwrap() + b.unwrap()))
+            .collect();
+        assert_eq!(values(&team, code), sum, "{code}");
+    }
+    // Bob's customers were at risk: Bea's unanswered call from the 13th, Bea's problem.
+    let at_risk = ann.measure("at_risk_customers").unwrap();
+    assert!(
+        at_risk
+            .series
+            .iter()
+            .all(|p| p.customers.iter().all(|c| [a1, a2].contains(c)))
+    );
+    assert_eq!(
+        bob.measure("at_risk_customers").unwrap().series[4].customers,
+        vec![b1]
+    );
+}
+
 /// Merging moves every entry (the trash too), refuses a customer into itself, and undoing
 /// it restores both records byte for byte, with their own ids.
 #[test]
