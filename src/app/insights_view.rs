@@ -150,14 +150,14 @@ impl Computed {
 
 /// What the background thread sends back: the measures, and the reps of the journal
 /// (login, name) for the "Rep" choice.
-type Outcome = Result<(Insights, Vec<(String, String)>), String>;
+type Reply = Result<(Insights, Vec<(String, String)>), String>;
 
 /// A computation under way.
 struct Pending {
     options: InsightOptions,
     /// The rep it is for (`None`: everyone).
     rep: Option<String>,
-    receiver: Receiver<Outcome>,
+    receiver: Receiver<Reply>,
     started: std::time::Instant,
 }
 
@@ -410,13 +410,13 @@ impl InsightsView {
                     .rep
                     .as_deref()
                     .and_then(|login| self.reps.iter().find(|(l, _)| l == login))
-                    .map_or("All", |(_, name)| name.as_str())
+                    .map_or("All reps", |(_, name)| name.as_str())
                     .to_owned();
                 egui::ComboBox::from_id_salt("insights_rep")
                     .selected_text(selected)
                     .show_ui(ui, |ui| {
                         options_changed |=
-                            ui.selectable_value(&mut self.rep, None, "All").changed();
+                            ui.selectable_value(&mut self.rep, None, "All reps").changed();
                         for (login, name) in &self.reps {
                             options_changed |= ui
                                 .selectable_value(&mut self.rep, Some(login.clone()), name)

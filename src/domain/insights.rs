@@ -239,18 +239,21 @@ pub struct InsightFacts {
 
 impl InsightFacts {
     /// Only the facts about the customers in `only` (one rep's, for a manager).
-    pub fn only(mut self, only: &HashSet<CustomerId>) -> Self {
-        let keep = |c: &CustomerId| only.contains(c);
-        self.promises.retain(|f| keep(&f.customer));
-        self.orders.retain(|f| keep(&f.customer));
-        self.bad_news.retain(|f| keep(&f.customer));
-        self.problems.retain(|f| keep(&f.customer));
-        self.contacts.retain(|f| keep(&f.customer));
-        self.payments.retain(|f| keep(&f.customer));
-        self.customers.retain(|f| keep(&f.id));
-        self.feedback.retain(|f| keep(&f.customer));
-        self.snoozes.retain(|f| keep(&f.customer));
-        self
+    pub fn only(&self, only: &HashSet<CustomerId>) -> Self {
+        fn pick<T: Clone>(list: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {
+            list.iter().filter(|f| keep(f)).cloned().collect()
+        }
+        Self {
+            promises: pick(&self.promises, |f| only.contains(&f.customer)),
+            orders: pick(&self.orders, |f| only.contains(&f.customer)),
+            bad_news: pick(&self.bad_news, |f| only.contains(&f.customer)),
+            problems: pick(&self.problems, |f| only.contains(&f.customer)),
+            contacts: pick(&self.contacts, |f| only.contains(&f.customer)),
+            payments: pick(&self.payments, |f| only.contains(&f.customer)),
+            customers: pick(&self.customers, |f| only.contains(&f.id)),
+            feedback: pick(&self.feedback, |f| only.contains(&f.customer)),
+            snoozes: pick(&self.snoozes, |f| only.contains(&f.customer)),
+        }
     }
 }
 
@@ -1017,8 +1020,12 @@ fn listed_each_morning(
             })
             .collect();
         for handle in handles {
-            // A thread that panicked lists nobody rather than taking the app down.
-            for (day, customer) in handle.join().unwrap_or_default() {
+            // A bug that panics in one part stops the whole computation, as it would
+            // without threads (the app then says the insights could not be computed).
+            let found = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (day, customer) in found {
                 listed[day].push(customer);
             }
         }

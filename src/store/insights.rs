@@ -65,7 +65,7 @@ impl Store {
             .into_iter()
             .map(|rep| {
                 let only = rep.customers.iter().copied().collect();
-                let insights = compute(&facts.clone().only(&only), options);
+                let insights = compute(&facts.only(&only), options);
                 (rep, insights)
             })
             .collect();
