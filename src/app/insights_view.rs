@@ -415,8 +415,9 @@ impl InsightsView {
                 egui::ComboBox::from_id_salt("insights_rep")
                     .selected_text(selected)
                     .show_ui(ui, |ui| {
-                        options_changed |=
-                            ui.selectable_value(&mut self.rep, None, "All reps").changed();
+                        options_changed |= ui
+                            .selectable_value(&mut self.rep, None, "All reps")
+                            .changed();
                         for (login, name) in &self.reps {
                             options_changed |= ui
                                 .selectable_value(&mut self.rep, Some(login.clone()), name)
