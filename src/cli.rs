@@ -132,6 +132,13 @@ pub enum Command {
         /// Warn about days with more customers at risk than this.
         #[arg(long, default_value_t = 10, value_name = "N")]
         threshold: u32,
+        /// Only the customers of this rep (a manager's journal); repeat it for several.
+        #[arg(long, value_name = "LOGIN")]
+        rep: Vec<String>,
+        /// The whole team, then each rep (table, json or csv; in CSV the whole team's rows
+        /// have an empty rep).
+        #[arg(long, conflicts_with = "rep")]
+        per_rep: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = crate::io::insights_report::InsightsFormat::Table)]
         format: crate::io::insights_report::InsightsFormat,
@@ -979,6 +986,8 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             today,
             per,
             threshold,
+            rep,
+            per_rep,
             format,
             out,
         } => run_insights(
@@ -986,6 +995,10 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             [from.as_deref(), to.as_deref(), today.as_deref()],
             per,
             threshold,
+            InsightsReps {
+                only: &rep,
+                per_rep,
+            },
             format,
             out.as_deref(),
         )?,
@@ -1248,6 +1261,38 @@ fn open_new_or_empty(path: &std::path::Path) -> Result<Store> {
     Ok(store)
 }
 
+/// Whose customers `candor insights` measures: everyone, the reps in `only`, or the whole
+/// team and then each rep.
+struct InsightsReps<'a> {
+    only: &'a [String],
+    per_rep: bool,
+}
+
+/// The customers of the reps `logins`, or a sentence saying which login is unknown.
+fn customers_of_reps(
+    store: &crate::store::Store,
+    logins: &[String],
+) -> Result<Vec<crate::domain::CustomerId>> {
+    let reps = store.insight_reps()?;
+    if reps.is_empty() {
+        bail!(
+            "this journal has no team reps: --rep and --per-rep need a manager's journal synced with the team"
+        );
+    }
+    let mut customers = Vec::new();
+    for login in logins {
+        let Some(rep) = reps.iter().find(|r| r.login == *login) else {
+            let known: Vec<&str> = reps.iter().map(|r| r.login.as_str()).collect();
+            bail!(
+                "no customer in this journal belongs to rep \"{login}\": the reps here are {}",
+                known.join(", ")
+            );
+        };
+        customers.extend(rep.customers.iter().copied());
+    }
+    Ok(customers)
+}
+
 /// `candor insights`: the measures over `--from..--to`, in `format`, to standard output or
 /// to the file `out`.
 fn run_insights(
@@ -1255,6 +1300,7 @@ fn run_insights(
     [from, to, today]: [Option<&str>; 3],
     per: InsightsPer,
     threshold: u32,
+    reps: InsightsReps<'_>,
     format: crate::io::insights_report::InsightsFormat,
     out: Option<&std::path::Path>,
 ) -> Result<()> {
@@ -1289,7 +1335,31 @@ fn run_insights(
         threshold,
         problem_update_days: RankSettings::default().problem_update_days,
     };
-    let insights = store.insights(&options)?;
+    if reps.per_rep {
+        if format == InsightsFormat::Html {
+            bail!(
+                "--per-rep writes table, json or csv: drop --format html, or use --rep LOGIN for one rep's report"
+            );
+        }
+        // Checks there are reps at all.
+        customers_of_reps(&store, &[])?;
+        let (team, per_rep) = store.insights_per_rep(&options)?;
+        let mut bytes = Vec::new();
+        match format {
+            InsightsFormat::Json => report::write_json_per_rep(&mut bytes, &team, &per_rep)?,
+            InsightsFormat::Csv => {
+                report::write_csv_per_rep(&mut bytes, &team, &per_rep, out.is_some())?;
+            }
+            _ => report::write_table_per_rep(&mut bytes, &team, &per_rep, store.money_format()?)?,
+        }
+        return write_insights_output(out, &bytes);
+    }
+    let only = if reps.only.is_empty() {
+        None
+    } else {
+        Some(customers_of_reps(&store, reps.only)?)
+    };
+    let insights = store.insights_of(&options, only.as_deref())?;
     let mut bytes = Vec::new();
     match format {
         InsightsFormat::Table => report::write_table(&mut bytes, &insights, store.money_format()?)?,
@@ -1304,9 +1374,15 @@ fn run_insights(
             bytes = report::html_report(&insights, &names, store.money_format()?).into_bytes();
         }
     }
+    write_insights_output(out, &bytes)
+}
+
+/// Writes `bytes` to the file `out` (readable by its owner only) or to standard output.
+fn write_insights_output(out: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
+    use crate::io::insights_report as report;
     match out {
         Some(out) => {
-            report::write_private_file(out, &bytes).map_err(|e| {
+            report::write_private_file(out, bytes).map_err(|e| {
                 anyhow::anyhow!(
                     "cannot write the insights report to {}: {}; choose another file or folder",
                     out.display(),
@@ -1319,7 +1395,7 @@ fn run_insights(
             let stdout = std::io::stdout();
             let mut stdout = stdout.lock();
             stdout
-                .write_all(&bytes)
+                .write_all(bytes)
                 .and_then(|()| stdout.flush())
                 .map_err(|e| {
                     anyhow::anyhow!(

@@ -889,6 +889,123 @@ fn malformed_insights_arguments() {
     assert!(!scene.path("missing.sqlite3").exists());
 }
 
+/// A manager's journal: `--rep` measures one rep's customers (or several reps'), and
+/// `--per-rep` prints the whole team, then each rep.
+#[test]
+fn insights_per_rep_for_a_manager() {
+    let scene = Scene::new();
+    let demo = scene.s("team.sqlite3");
+    scene
+        .command(&["demo", "--db", &demo, "--today", "2026-11-20"])
+        .assert()
+        .success();
+    let common = ["insights", "--db", &demo, "--today", "2026-11-20"];
+    // A journal without team owners says what --rep needs.
+    let mut no_reps = common.to_vec();
+    no_reps.extend(["--rep", "ann"]);
+    assert!(
+        scene
+            .fails(&no_reps)
+            .contains("this journal has no team reps")
+    );
+    let store = Store::open(Path::new(&demo)).unwrap();
+    store
+        .execute_batch_for_tests(
+            "INSERT INTO team_reps (login, full_name) VALUES ('ann', 'Ann Archer'), ('bob', 'Bob Baker');
+             UPDATE customers SET team_owner = CASE WHEN id % 2 = 0 THEN 'ann' ELSE 'bob' END;",
+        )
+        .unwrap();
+    let run = |extra: &[&str]| {
+        let mut all: Vec<&str> = common.to_vec();
+        all.extend_from_slice(extra);
+        let output = scene.command(&all).output().unwrap();
+        assert!(output.status.success(), "{all:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let options = candor::domain::insights::InsightOptions::last_weeks(today);
+    let reps = store.insight_reps().unwrap();
+    let bob = &reps.iter().find(|r| r.login == "bob").unwrap().customers;
+    let values = |json: &serde_json::Value, code: &str| -> Vec<Option<f64>> {
+        json["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["measure"] == code)
+            .unwrap()["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_f64())
+            .collect()
+    };
+    let expected =
+        |insights: &candor::domain::insights::Insights, code: &str| -> Vec<Option<f64>> {
+            insights
+                .measure(code)
+                .unwrap()
+                .series
+                .iter()
+                .map(|p| p.value)
+                .collect()
+        };
+    let bobs = store.insights_of(&options, Some(bob.as_slice())).unwrap();
+    let team = store.insights(&options).unwrap();
+    let printed: serde_json::Value =
+        serde_json::from_str(&run(&["--rep", "bob", "--format", "json"])).unwrap();
+    let both: serde_json::Value =
+        serde_json::from_str(&run(&["--rep", "ann", "--rep", "bob", "--format", "json"])).unwrap();
+    for code in [
+        "promises_due",
+        "kept_rate",
+        "at_risk_customers",
+        "owed_a_call",
+    ] {
+        assert_eq!(values(&printed, code), expected(&bobs, code), "{code}");
+        // Every customer has a rep here: both reps are the whole team.
+        assert_eq!(values(&both, code), expected(&team, code), "{code}");
+    }
+
+    let per_rep: serde_json::Value =
+        serde_json::from_str(&run(&["--per-rep", "--format", "json"])).unwrap();
+    assert_eq!(per_rep["format"], "candor.insights.per_rep.v1");
+    assert_eq!(per_rep["reps"][0]["rep"], "ann");
+    assert_eq!(per_rep["reps"][1]["name"], "Bob Baker");
+    assert_eq!(per_rep["reps"][1]["customers"], bob.len());
+    assert_eq!(
+        values(&per_rep["reps"][1]["insights"], "owed_a_call"),
+        expected(&bobs, "owed_a_call")
+    );
+    assert_eq!(
+        values(&per_rep["team"], "owed_a_call"),
+        expected(&team, "owed_a_call")
+    );
+    let csv = run(&["--per-rep", "--format", "csv"]);
+    assert_eq!(csv.lines().next(), Some("rep,measure,label,period,value"));
+    for rep in ["", "ann", "bob"] {
+        assert!(
+            csv.contains(&format!("\r\n{rep},kept_rate,Kept rate,2026-W35,")),
+            "{rep}: {csv}"
+        );
+    }
+    let table = run(&["--per-rep"]);
+    assert!(table.contains("== Bob Baker (bob), "), "{table}");
+
+    let mut unknown = common.to_vec();
+    unknown.extend(["--rep", "zed"]);
+    assert!(scene.fails(&unknown).contains(
+        "no customer in this journal belongs to rep \"zed\": the reps here are ann, bob"
+    ));
+    let out = scene.s("per-rep.html");
+    let mut html = common.to_vec();
+    html.extend(["--per-rep", "--format", "html", "--out", out.as_str()]);
+    assert!(
+        scene
+            .fails(&html)
+            .contains("--per-rep writes table, json or csv")
+    );
+}
+
 #[test]
 fn insights_print_the_same_numbers_as_json_csv_and_a_self_contained_private_html_report() {
     let scene = Scene::new();

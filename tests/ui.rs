@@ -1354,6 +1354,8 @@ fn insights_open_on_the_sample_journal_and_a_point_leads_to_its_customers() {
     for chart in candor::domain::insights::Chart::ALL {
         harness.get_by_label(chart.title());
     }
+    // A journal of one's own has no reps to choose from.
+    assert!(harness.query_by_label("Rep").is_none());
     let at_risk_today = expected
         .measure("at_risk_customers")
         .unwrap()
@@ -1431,6 +1433,68 @@ fn insights_open_on_the_sample_journal_and_a_point_leads_to_its_customers() {
     harness.run();
     assert!(!harness.state().insights.open, "back on the timeline");
     assert_eq!(harness.state().selected, Some(first));
+}
+
+/// A manager's journal: the Insights view offers a "Rep" choice, and choosing a rep shows
+/// the same numbers `candor insights --rep` prints for their customers alone.
+#[test]
+fn insights_for_a_manager_show_one_rep_when_chosen() {
+    let mut fixture = app_from(|store| {
+        candor::sample::write_demo(store, now().date()).unwrap();
+        store
+            .execute_batch_for_tests(
+                "INSERT INTO team_reps (login, full_name) VALUES ('ann', 'Ann Archer'), ('bob', 'Bob Baker');
+                 UPDATE customers SET team_owner = CASE WHEN id % 2 = 0 THEN 'ann' ELSE 'bob' END;",
+            )
+            .unwrap();
+    });
+    let harness = fixture.harness();
+    harness.get_by_label("View").click();
+    harness.run();
+    harness.get_by_label("Insights").click();
+    harness.step();
+    wait_for_insights(harness);
+    let path = harness.state().journal_path().to_path_buf();
+    let store = Store::open(&path).unwrap();
+    let options = candor::domain::insights::InsightOptions::last_weeks(now().date());
+    let everyone = store.insights(&options).unwrap();
+    assert_eq!(harness.state().insights.insights(), Some(&everyone));
+    let rep = |harness: &Harness<'static, CandorApp>| {
+        harness
+            .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Rep")
+            .value()
+            .unwrap_or_default()
+    };
+    assert_eq!(rep(harness), "All reps");
+
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Rep")
+        .click();
+    harness.run();
+    harness.get_by_label("Bob Baker").click();
+    harness.step();
+    wait_for_insights(harness);
+    assert_eq!(rep(harness), "Bob Baker");
+    assert_eq!(harness.state().insights.rep(), Some("bob"));
+    let reps = store.insight_reps().unwrap();
+    let bob = reps.iter().find(|r| r.login == "bob").unwrap();
+    let bobs = store
+        .insights_of(&options, Some(bob.customers.as_slice()))
+        .unwrap();
+    assert_eq!(harness.state().insights.insights(), Some(&bobs));
+    assert_ne!(bobs, everyone, "Bob has only some of the customers");
+    harness.get_by_label_contains("Bob Baker's customers");
+
+    // Back to everyone.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::ComboBox, "Rep")
+        .click();
+    harness.run();
+    harness.get_by_label("All reps").click();
+    harness.step();
+    wait_for_insights(harness);
+    assert_eq!(harness.state().insights.insights(), Some(&everyone));
+    assert_eq!(harness.state().insights.rep(), None);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -148,10 +148,16 @@ impl Computed {
     }
 }
 
+/// What the background thread sends back: the measures, and the reps of the journal
+/// (login, name) for the "Rep" choice.
+type Reply = Result<(Insights, Vec<(String, String)>), String>;
+
 /// A computation under way.
 struct Pending {
     options: InsightOptions,
-    receiver: Receiver<Result<Insights, String>>,
+    /// The rep it is for (`None`: everyone).
+    rep: Option<String>,
+    receiver: Receiver<Reply>,
     started: std::time::Instant,
 }
 
@@ -169,6 +175,13 @@ pub struct InsightsView {
     computed: Option<Computed>,
     /// The options of [`Self::computed`].
     computed_for: Option<InsightOptions>,
+    /// The rep chosen (login; `None`: the whole journal).
+    rep: Option<String>,
+    /// The rep of [`Self::computed`].
+    computed_rep: Option<String>,
+    /// The reps who own customers in the journal (login, name): a manager's journal; empty
+    /// otherwise, and the "Rep" choice is not shown.
+    reps: Vec<(String, String)>,
     pending: Option<Pending>,
     error: Option<String>,
     /// The journal changed since the result was computed.
@@ -196,6 +209,9 @@ impl Default for InsightsView {
             money: crate::domain::MoneyFormat::default(),
             computed: None,
             computed_for: None,
+            rep: None,
+            computed_rep: None,
+            reps: Vec::new(),
             pending: None,
             error: None,
             stale: false,
@@ -255,15 +271,34 @@ impl InsightsView {
         })
     }
 
+    /// The rep whose customers are shown (login), if one is chosen.
+    pub fn rep(&self) -> Option<&str> {
+        self.computed_rep.as_deref()
+    }
+
     fn start(&mut self, ctx: &egui::Context, journal_path: &Path, options: InsightOptions) {
         let (sender, receiver) = channel();
         let path: PathBuf = journal_path.to_path_buf();
         let ctx = ctx.clone();
+        let rep = self.rep.clone();
+        let chosen = rep.clone();
         let spawned = std::thread::Builder::new()
             .name("candor-insights".into())
             .spawn(move || {
                 let result = crate::store::Store::open(&path)
-                    .and_then(|store| store.insights(&options))
+                    .and_then(|store| {
+                        let reps = store.insight_reps()?;
+                        // A rep no longer in the journal: everyone.
+                        let only = chosen
+                            .as_deref()
+                            .and_then(|login| reps.iter().find(|r| r.login == login))
+                            .map(|r| r.customers.as_slice());
+                        let insights = store.insights_of(&options, only)?;
+                        Ok((
+                            insights,
+                            reps.into_iter().map(|r| (r.login, r.name)).collect(),
+                        ))
+                    })
                     .map_err(|e| e.to_string());
                 let _ = sender.send(result);
                 ctx.request_repaint();
@@ -273,6 +308,7 @@ impl InsightsView {
                 self.stale = false;
                 self.pending = Some(Pending {
                     options,
+                    rep,
                     receiver,
                     started: std::time::Instant::now(),
                 });
@@ -298,10 +334,18 @@ impl InsightsView {
             ),
         };
         let options = pending.options;
+        let rep = pending.rep.clone();
         self.took_ms = pending.started.elapsed().as_millis();
         self.pending = None;
         match result {
-            Ok(insights) => {
+            Ok((insights, reps)) => {
+                // A rep no longer in the journal was computed as everyone.
+                let known = |login: &String| reps.iter().any(|(l, _)| l == login);
+                self.computed_rep = rep.filter(known);
+                if self.rep.as_ref().is_some_and(|login| !known(login)) {
+                    self.rep = None;
+                }
+                self.reps = reps;
                 let mut computed = Computed::new(insights);
                 computed.set_threshold(self.threshold);
                 self.computed = Some(computed);
@@ -360,6 +404,29 @@ impl InsightsView {
                     .suffix(" customers at risk"),
             )
             .labelled_by(label);
+            if !self.reps.is_empty() {
+                let label = ui.label("Rep").id;
+                let selected = self
+                    .rep
+                    .as_deref()
+                    .and_then(|login| self.reps.iter().find(|(l, _)| l == login))
+                    .map_or("All reps", |(_, name)| name.as_str())
+                    .to_owned();
+                egui::ComboBox::from_id_salt("insights_rep")
+                    .selected_text(selected)
+                    .show_ui(ui, |ui| {
+                        options_changed |= ui
+                            .selectable_value(&mut self.rep, None, "All reps")
+                            .changed();
+                        for (login, name) in &self.reps {
+                            options_changed |= ui
+                                .selectable_value(&mut self.rep, Some(login.clone()), name)
+                                .changed();
+                        }
+                    })
+                    .response
+                    .labelled_by(label);
+            }
         });
         let _ = options_changed;
         self.report_row_ui(ui, journal_path, names, today);
@@ -370,10 +437,11 @@ impl InsightsView {
                 let differs = self.computed_for.is_none_or(|done| {
                     (done.from, done.to, done.granularity, done.today)
                         != (options.from, options.to, options.granularity, options.today)
-                });
+                }) || self.computed_rep != self.rep;
                 let pending_differs = self.pending.as_ref().is_none_or(|p| {
                     (p.options.from, p.options.to, p.options.granularity)
                         != (options.from, options.to, options.granularity)
+                        || p.rep != self.rep
                 });
                 if (differs || self.stale) && pending_differs && self.pending.is_none() {
                     self.start(ui.ctx(), journal_path, *options);
@@ -395,8 +463,14 @@ impl InsightsView {
                 ui.label("Computing the insights…");
             });
         } else if let Some(computed) = &self.computed {
+            let whose = self
+                .computed_rep
+                .as_deref()
+                .and_then(|login| self.reps.iter().find(|(l, _)| l == login))
+                .map(|(_, name)| format!("{name}'s customers, "))
+                .unwrap_or_default();
             ui.weak(format!(
-                "{} to {}, as of {} (computed in {} ms). Hover a point for its numbers; click it to list the customers behind it.",
+                "{whose}{} to {}, as of {} (computed in {} ms). Hover a point for its numbers; click it to list the customers behind it.",
                 format_date(computed.insights.from),
                 format_date(computed.insights.to),
                 format_date(computed.insights.today),

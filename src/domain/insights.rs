@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
 use super::customer::CustomerId;
@@ -24,7 +24,9 @@ use super::entry::{
     Direction, EntryId, Order, OrderStatus, Outcome, Promise, PromiseStatus, RootCause,
 };
 use super::money::Cents;
-use super::rank::weights;
+use super::rank::{
+    self, BrokenPromise, CustomerFacts, OpenDetail, OpenItem, RankSettings, RatingAnswer, weights,
+};
 
 /// A promise's record, for reports and measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +123,8 @@ pub struct PromiseFact {
     pub id: EntryId,
     pub customer: CustomerId,
     pub made_at: NaiveDateTime,
+    /// The entry's last change (when a promise broken that day was marked broken).
+    pub updated_at: NaiveDateTime,
     pub promise: Promise,
 }
 
@@ -150,6 +154,7 @@ pub struct BadNewsFact {
 /// A problem the customer reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProblemFact {
+    pub id: EntryId,
     pub customer: CustomerId,
     pub opened_at: NaiveDateTime,
     /// When it was resolved, why it happened and what will stop it happening again.
@@ -168,10 +173,48 @@ pub struct ContactFact {
 /// An invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaymentFact {
+    pub id: EntryId,
     pub customer: CustomerId,
+    /// When the invoice was logged.
+    pub issued_at: NaiveDateTime,
     pub due: NaiveDate,
     pub paid_on: Option<NaiveDate>,
     pub amount: Cents,
+}
+
+/// A customer, for the mornings of the "Call them first" history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerFact {
+    pub id: CustomerId,
+    pub created_at: NaiveDateTime,
+    pub cadence_days: u32,
+}
+
+/// A "how are we doing?" asked, answered or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedbackFact {
+    pub id: EntryId,
+    pub customer: CustomerId,
+    pub at: NaiveDateTime,
+    pub rating: Option<u8>,
+}
+
+/// "Not today": off the call-first list until `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnoozeFact {
+    pub customer: CustomerId,
+    pub at: NaiveDateTime,
+    pub until: NaiveDate,
+}
+
+/// A rep of the team and the customers they own in this journal, for a manager's view
+/// per rep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepCustomers {
+    pub login: String,
+    /// Their full name when the team told us, else their login.
+    pub name: String,
+    pub customers: Vec<CustomerId>,
 }
 
 /// Everything the measures read, for the customers who are not archived, as the store
@@ -187,6 +230,31 @@ pub struct InsightFacts {
     /// measures need of the earlier history).
     pub contacts: Vec<ContactFact>,
     pub payments: Vec<PaymentFact>,
+    /// The customers themselves (the "Call them first" history scores each of them every
+    /// morning; one missing here is never owed a call).
+    pub customers: Vec<CustomerFact>,
+    pub feedback: Vec<FeedbackFact>,
+    pub snoozes: Vec<SnoozeFact>,
+}
+
+impl InsightFacts {
+    /// Only the facts about the customers in `only` (one rep's, for a manager).
+    pub fn only(&self, only: &HashSet<CustomerId>) -> Self {
+        fn pick<T: Clone>(list: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {
+            list.iter().filter(|f| keep(f)).cloned().collect()
+        }
+        Self {
+            promises: pick(&self.promises, |f| only.contains(&f.customer)),
+            orders: pick(&self.orders, |f| only.contains(&f.customer)),
+            bad_news: pick(&self.bad_news, |f| only.contains(&f.customer)),
+            problems: pick(&self.problems, |f| only.contains(&f.customer)),
+            contacts: pick(&self.contacts, |f| only.contains(&f.customer)),
+            payments: pick(&self.payments, |f| only.contains(&f.customer)),
+            customers: pick(&self.customers, |f| only.contains(&f.id)),
+            feedback: pick(&self.feedback, |f| only.contains(&f.customer)),
+            snoozes: pick(&self.snoozes, |f| only.contains(&f.customer)),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -780,23 +848,18 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         Unit::Count,
         Chart::CallFirst,
     );
-    for day in &daily {
+    let settings = RankSettings {
+        problem_update_days: options.problem_update_days,
+        ..RankSettings::default()
+    };
+    let listed = listed_each_morning(facts, from, to, &settings);
+    for (day, listed) in daily.iter().zip(&listed) {
         let label = format_date(day.day);
         let count = day.at_risk.len();
         at_risk.push(&label, day.day, Some(count as f64), day.at_risk.clone());
-        let not_called: Vec<CustomerId> = day
-            .at_risk
-            .iter()
-            .copied()
-            .filter(|c| !day.called.contains(c))
-            .collect();
-        owed.push(&label, day.day, Some(count as f64), not_called);
-        let called_ids: Vec<CustomerId> = day
-            .at_risk
-            .iter()
-            .copied()
-            .filter(|c| day.called.contains(c))
-            .collect();
+        let (called_ids, not_called): (Vec<CustomerId>, Vec<CustomerId>) =
+            listed.iter().partition(|c| day.called.contains(c));
+        owed.push(&label, day.day, Some(listed.len() as f64), not_called);
         called.push(&label, day.day, Some(called_ids.len() as f64), called_ids);
     }
 
@@ -879,6 +942,289 @@ pub fn days_over(measure: &Measure, threshold: u32) -> Vec<NaiveDate> {
         .filter(|p| p.value.is_some_and(|v| v > f64::from(threshold)))
         .map(|p| p.start)
         .collect()
+}
+
+/// One customer's journal, in time order, for rebuilding their facts morning by morning.
+#[derive(Default)]
+struct CustomerHistory<'a> {
+    contacts: Vec<&'a ContactFact>,
+    bad_news: Vec<&'a BadNewsFact>,
+    feedback: Vec<&'a FeedbackFact>,
+    snoozes: Vec<&'a SnoozeFact>,
+    promises: Vec<&'a PromiseFact>,
+    orders: Vec<&'a OrderFact>,
+    problems: Vec<&'a ProblemFact>,
+    payments: Vec<&'a PaymentFact>,
+}
+
+/// Who was on the "Call them first" list each morning of `from..=to`, sorted: every
+/// customer's facts as they stood when the day began (all that was logged before it) are
+/// rebuilt from the journal and handed to [`rank::listed`], the very function the list
+/// uses, so the history follows the list's rules and cannot drift from them.
+///
+/// What the journal keeps no history of is taken as it stands now: a promise's at-risk
+/// flag counts from when it was set if it still stands (keeping or renegotiating clears
+/// it); an order's status from its last change (before it, on track); announcements and
+/// handovers are left out of past mornings.
+fn listed_each_morning(
+    facts: &InsightFacts,
+    from: NaiveDate,
+    to: NaiveDate,
+    settings: &RankSettings,
+) -> Vec<Vec<CustomerId>> {
+    let day_count = (days_between(from, to) + 1).max(0) as usize;
+    let mut histories: HashMap<CustomerId, CustomerHistory<'_>> = facts
+        .customers
+        .iter()
+        .map(|c| (c.id, CustomerHistory::default()))
+        .collect();
+    macro_rules! group {
+        ($list:ident, $customer:ident) => {
+            for fact in &facts.$list {
+                if let Some(history) = histories.get_mut(&fact.$customer) {
+                    history.$list.push(fact);
+                }
+            }
+        };
+    }
+    group!(contacts, customer);
+    group!(bad_news, customer);
+    group!(feedback, customer);
+    group!(snoozes, customer);
+    group!(promises, customer);
+    group!(orders, customer);
+    group!(problems, customer);
+    group!(payments, customer);
+    let customers: Vec<(&CustomerFact, CustomerHistory<'_>)> = facts
+        .customers
+        .iter()
+        .filter_map(|c| histories.remove(&c.id).map(|h| (c, h)))
+        .collect();
+    // Every customer's mornings are independent: split them across the cores.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let chunk = customers.len().div_ceil(threads).max(1);
+    let mut listed: Vec<Vec<CustomerId>> = vec![Vec::new(); day_count];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = customers
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut found: Vec<(usize, CustomerId)> = Vec::new();
+                    for (customer, history) in part {
+                        customer_mornings(customer, history, from, to, settings, &mut found);
+                    }
+                    found
+                })
+            })
+            .collect();
+        for handle in handles {
+            // A bug that panics in one part stops the whole computation, as it would
+            // without threads (the app then says the insights could not be computed).
+            let found = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (day, customer) in found {
+                listed[day].push(customer);
+            }
+        }
+    });
+    for day in &mut listed {
+        day.sort_unstable();
+    }
+    listed
+}
+
+/// Adds `(day index, customer)` to `found` for each morning of `from..=to` the customer
+/// was on the list.
+fn customer_mornings(
+    customer: &CustomerFact,
+    history: &CustomerHistory<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+    settings: &RankSettings,
+    found: &mut Vec<(usize, CustomerId)>,
+) {
+    let mut contacts = history.contacts.clone();
+    // At the same moment an unanswered call comes before the one that reached them (the
+    // journal owes a callback only for calls after the last that reached them).
+    contacts.sort_by_key(|c| (c.at, c.outcome == Outcome::Reached));
+    let mut bad_news = history.bad_news.clone();
+    bad_news.sort_by_key(|n| n.at);
+    let mut feedback = history.feedback.clone();
+    feedback.sort_by_key(|f| f.at);
+    let mut snoozes = history.snoozes.clone();
+    snoozes.sort_by_key(|s| s.at);
+
+    let mut state = CustomerFacts::new(customer.id, "", customer.created_at);
+    state.cadence_days = customer.cadence_days;
+    let (mut next_contact, mut next_news, mut next_feedback, mut next_snooze) = (0, 0, 0, 0);
+    let mut day = from;
+    let mut index = 0;
+    while day <= to {
+        let morning = day.and_time(NaiveTime::MIN);
+        // What happened before this morning: contacts, bad news, feedback and snoozes are
+        // walked once in time order; the few open items are looked at each morning.
+        while let Some(contact) = contacts.get(next_contact).filter(|c| c.at < morning) {
+            if contact.outcome == Outcome::Reached {
+                state.last_reached_at = Some(contact.at);
+                state.callback_owed_since = None;
+            } else if contact.direction == Direction::Inbound && state.callback_owed_since.is_none()
+            {
+                state.callback_owed_since = Some(contact.at);
+            }
+            next_contact += 1;
+        }
+        while let Some(news) = bad_news.get(next_news).filter(|n| n.at < morning) {
+            state.last_bad_news_at = Some(news.at);
+            next_news += 1;
+        }
+        while let Some(answer) = feedback.get(next_feedback).filter(|f| f.at < morning) {
+            state.last_feedback_at = Some(answer.at);
+            if let Some(rating) = answer.rating {
+                state.last_rating = Some(RatingAnswer {
+                    entry_id: answer.id,
+                    at: answer.at,
+                    rating,
+                });
+            }
+            next_feedback += 1;
+        }
+        while let Some(snooze) = snoozes.get(next_snooze).filter(|s| s.at < morning) {
+            state.snoozed_until = state.snoozed_until.max(Some(snooze.until));
+            next_snooze += 1;
+        }
+        if customer.created_at < morning {
+            let mut facts = state.clone();
+            morning_items(history, &bad_news[..next_news], day, morning, &mut facts);
+            if rank::listed(&facts, day, settings).is_some() {
+                found.push((index, customer.id));
+            }
+        }
+        index += 1;
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+}
+
+/// Fills in what was open, broken and resolved on the morning of `day`; `news_before` is
+/// the bad news delivered before it.
+fn morning_items(
+    history: &CustomerHistory<'_>,
+    news_before: &[&BadNewsFact],
+    day: NaiveDate,
+    morning: NaiveDateTime,
+    facts: &mut CustomerFacts,
+) {
+    let window_start = day
+        .checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64))
+        .unwrap_or(day);
+    for fact in &history.promises {
+        if fact.made_at >= morning {
+            continue;
+        }
+        let promise = &fact.promise;
+        match promise.status.closed_on() {
+            Some(closed) if closed < day => {
+                if let PromiseStatus::Broken(on) = promise.status
+                    && on > window_start
+                {
+                    facts.broken_promises_recent += 1;
+                    facts.broken_promises.push(BrokenPromise {
+                        entry_id: fact.id,
+                        what: String::new(),
+                        due: promise.due,
+                        broken_at: rank::broken_moment(on, fact.updated_at),
+                        bad_news_logged: news_before.iter().any(|n| n.related == Some(fact.id)),
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        // The due date in force that morning: the last one agreed before it.
+        let due = promise
+            .renegotiations
+            .iter()
+            .rev()
+            .find(|r| r.on < day)
+            .map(|r| r.to_due)
+            .or_else(|| promise.renegotiations.first().map(|r| r.from_due))
+            .unwrap_or(promise.due);
+        let flag = promise.at_risk.as_ref().filter(|f| f.flagged_at < morning);
+        facts.open_items.push(OpenItem {
+            entry_id: fact.id,
+            what: String::new(),
+            opened_at: fact.made_at,
+            detail: OpenDetail::Promise {
+                due,
+                category: promise.category,
+                at_risk_since: flag.map(|f| f.flagged_at),
+                risk_reason: flag.map(|f| f.reason.clone()).unwrap_or_default(),
+            },
+        });
+    }
+    for fact in &history.orders {
+        if fact.ordered_at >= morning {
+            continue;
+        }
+        let order = &fact.order;
+        let known_from = order.status_changed_at.unwrap_or(fact.ordered_at);
+        let (status, changed) = if known_from < morning {
+            (order.status, order.status_changed_at)
+        } else {
+            (OrderStatus::OnTrack, None)
+        };
+        if status == OrderStatus::Delivered {
+            continue;
+        }
+        facts.open_items.push(OpenItem {
+            entry_id: fact.id,
+            what: String::new(),
+            opened_at: fact.ordered_at,
+            detail: OpenDetail::Order {
+                due: order.promised_delivery,
+                status,
+                status_changed_at: changed,
+            },
+        });
+    }
+    for fact in &history.problems {
+        let resolved_on = fact.resolved.as_ref().map(|r| r.0);
+        if let Some(on) = resolved_on.filter(|on| *on < day) {
+            facts.last_problem_resolved_on = facts.last_problem_resolved_on.max(Some(on));
+        }
+        if fact.opened_at >= morning || resolved_on.is_some_and(|on| on < day) {
+            continue;
+        }
+        facts.open_items.push(OpenItem {
+            entry_id: fact.id,
+            what: String::new(),
+            opened_at: fact.opened_at,
+            detail: OpenDetail::Problem {
+                owner: String::new(),
+            },
+        });
+    }
+    for fact in &history.payments {
+        if fact.issued_at >= morning || fact.paid_on.is_some_and(|paid| paid < day) {
+            continue;
+        }
+        facts.open_items.push(OpenItem {
+            entry_id: fact.id,
+            what: String::new(),
+            opened_at: fact.issued_at,
+            detail: OpenDetail::Payment {
+                invoice_ref: String::new(),
+                amount: fact.amount,
+                due: fact.due,
+            },
+        });
+    }
+    facts.open_items.sort_by_key(|item| item.entry_id);
 }
 
 /// Who was at risk on the morning of one day (from what was in the journal by the end of
@@ -1166,6 +1512,7 @@ mod tests {
             id: EntryId(id),
             customer,
             made_at: at(made),
+            updated_at: at(made),
             promise: Promise::new(d(due), PromiseCategory::Delivery),
         }
     }
@@ -1369,6 +1716,7 @@ mod tests {
     fn problems_open_over_time_days_to_resolve_and_the_pareto_of_causes() {
         let problem =
             |customer, opened: &str, resolved: Option<(&str, RootCause, &str)>| ProblemFact {
+                id: EntryId(0),
                 customer,
                 opened_at: at(opened),
                 resolved: resolved.map(|(on, cause, note)| (d(on), cause, note.to_owned())),
@@ -1454,10 +1802,18 @@ mod tests {
                 contact(CLEO, "2026-03-08", Direction::Outbound, Outcome::Reached),
             ],
             problems: vec![ProblemFact {
+                id: EntryId(7),
                 customer: CLEO,
                 opened_at: at("2026-03-02"),
                 resolved: None,
             }],
+            customers: [ANNA, BEN, CLEO]
+                .map(|id| CustomerFact {
+                    id,
+                    created_at: at("2026-02-25"),
+                    cadence_days: 30,
+                })
+                .to_vec(),
             ..InsightFacts::default()
         };
         let insights = compute(&facts, &options());
@@ -1605,7 +1961,9 @@ mod tests {
     #[test]
     fn late_payers_are_bucketed_by_days_overdue_at_the_end_of_each_period() {
         let payment = |customer, due: &str, paid: Option<&str>, cents| PaymentFact {
+            id: EntryId(0),
             customer,
+            issued_at: at("2025-10-01"),
             due: d(due),
             paid_on: paid.map(d),
             amount: Cents(cents),

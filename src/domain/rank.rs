@@ -502,13 +502,7 @@ pub fn rank_each<F: std::borrow::Borrow<CustomerFacts>>(
 ) -> Vec<RankedCustomer> {
     let mut ranked: Vec<RankedCustomer> = facts
         .into_iter()
-        .filter_map(|f| {
-            let f = f.borrow();
-            if f.archived || f.snoozed_until.is_some_and(|until| until > today) {
-                return None;
-            }
-            score_customer(f, today, settings)
-        })
+        .filter_map(|f| listed(f.borrow(), today, settings))
         .collect();
     // Highest score first, then who has waited longest, then by name. The key is built
     // once per customer: lower-casing both names inside each comparison allocated two
@@ -526,6 +520,21 @@ pub fn rank_each<F: std::borrow::Borrow<CustomerFacts>>(
         customer.rank = index + 1;
     }
     ranked
+}
+
+/// Whether and how the customer with `facts` is on the list as of `today`: not archived,
+/// not snoozed, and something pending. [`rank`] lists exactly these; the Insights' "Call
+/// them first" history asks it of each morning it reconstructs, so the history can never
+/// follow other rules than the list.
+pub fn listed(
+    facts: &CustomerFacts,
+    today: NaiveDate,
+    settings: &RankSettings,
+) -> Option<RankedCustomer> {
+    if facts.archived || facts.snoozed_until.is_some_and(|until| until > today) {
+        return None;
+    }
+    score_customer(facts, today, settings)
 }
 
 fn waiting_since(customer: &RankedCustomer) -> NaiveDate {

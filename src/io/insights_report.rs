@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::csv_text::SafeText;
 use crate::domain::dates::format_date;
-use crate::domain::insights::{Chart, Insights, Measure, Unit};
+use crate::domain::insights::{Chart, Insights, Measure, RepCustomers, Unit};
 use crate::domain::{Cents, CustomerId, MoneyFormat};
 
 /// How `candor insights` prints.
@@ -74,6 +74,28 @@ fn distribution_measures(insights: &Insights) -> Vec<Distribution> {
 
 // ---------------------------------------------------------------------------------------
 // Table
+
+/// Writes the whole team's tables, then each rep's under their name.
+pub fn write_table_per_rep(
+    mut out: impl Write,
+    team: &Insights,
+    per_rep: &[(RepCustomers, Insights)],
+    money: MoneyFormat,
+) -> io::Result<()> {
+    writeln!(out, "== The whole team ==")?;
+    write_table(&mut out, team, money)?;
+    for (rep, insights) in per_rep {
+        writeln!(
+            out,
+            "\n== {} ({}), {} customers ==",
+            rep.name,
+            rep.login,
+            rep.customers.len()
+        )?;
+        write_table(&mut out, insights, money)?;
+    }
+    Ok(())
+}
 
 /// Writes the measures as plain text tables.
 pub fn write_table(mut out: impl Write, insights: &Insights, money: MoneyFormat) -> io::Result<()> {
@@ -229,6 +251,53 @@ struct JsonRootCause<'a> {
 
 /// Writes the measures as JSON (format `candor.insights.v1`, docs/formats.md).
 pub fn write_json(out: impl Write, insights: &Insights) -> serde_json::Result<()> {
+    let mut out = out;
+    serde_json::to_writer_pretty(&mut out, &json_document(insights))?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)
+}
+
+#[derive(Serialize)]
+struct JsonRep<'a> {
+    rep: &'a str,
+    name: &'a str,
+    customers: usize,
+    insights: JsonDocument<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonPerRep<'a> {
+    format: &'static str,
+    team: JsonDocument<'a>,
+    reps: Vec<JsonRep<'a>>,
+}
+
+/// Writes the whole team's measures and each rep's as JSON (format
+/// `candor.insights.per_rep.v1`): `team` and each of `reps[].insights` is a
+/// `candor.insights.v1` document.
+pub fn write_json_per_rep(
+    out: impl Write,
+    team: &Insights,
+    per_rep: &[(RepCustomers, Insights)],
+) -> serde_json::Result<()> {
+    let document = JsonPerRep {
+        format: "candor.insights.per_rep.v1",
+        team: json_document(team),
+        reps: per_rep
+            .iter()
+            .map(|(rep, insights)| JsonRep {
+                rep: &rep.login,
+                name: &rep.name,
+                customers: rep.customers.len(),
+                insights: json_document(insights),
+            })
+            .collect(),
+    };
+    let mut out = out;
+    serde_json::to_writer_pretty(&mut out, &document)?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)
+}
+
+fn json_document(insights: &Insights) -> JsonDocument<'_> {
     let extra = distribution_measures(insights);
     let mut measures: Vec<JsonMeasure<'_>> = insights
         .measures
@@ -247,21 +316,21 @@ pub fn write_json(out: impl Write, insights: &Insights) -> serde_json::Result<()
                 .collect(),
         })
         .collect();
-    for (code, label, series) in &extra {
+    for (code, label, series) in extra {
         measures.push(JsonMeasure {
             measure: code,
             label,
             unit: Unit::Count,
             series: series
-                .iter()
+                .into_iter()
                 .map(|(period, value)| JsonPoint {
-                    period: period.clone(),
-                    value: Some(*value),
+                    period,
+                    value: Some(value),
                 })
                 .collect(),
         });
     }
-    let document = JsonDocument {
+    JsonDocument {
         format: "candor.insights.v1",
         from: format_date(insights.from),
         to: format_date(insights.to),
@@ -287,10 +356,7 @@ pub fn write_json(out: impl Write, insights: &Insights) -> serde_json::Result<()
                 preventions: &c.preventions,
             })
             .collect(),
-    };
-    let mut out = out;
-    serde_json::to_writer_pretty(&mut out, &document)?;
-    out.write_all(b"\n").map_err(serde_json::Error::io)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -313,28 +379,80 @@ pub fn write_csv(out: impl Write, insights: &Insights, bom: bool) -> csv::Result
     }
     let mut writer = super::csv_writer_without_header(out);
     writer.write_record(["measure", "label", "period", "value"])?;
-    for m in &insights.measures {
-        for p in &m.series {
-            writer.serialize(CsvRow {
-                measure: m.code,
-                label: m.label,
-                period: p.period.as_str().into(),
-                value: p.value,
-            })?;
-        }
+    for row in csv_rows(insights) {
+        writer.serialize(row)?;
     }
-    for (code, label, series) in distribution_measures(insights) {
-        for (period, value) in series {
-            writer.serialize(CsvRow {
-                measure: code,
-                label,
-                period: period.as_str().into(),
-                value: Some(value),
+    writer.flush()?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CsvRepRow<'a> {
+    rep: SafeText,
+    measure: &'a str,
+    label: &'a str,
+    period: SafeText,
+    value: Option<f64>,
+}
+
+/// Writes the whole team's measures, then each rep's, as CSV: `rep,measure,label,period,
+/// value`, the whole team's rows with an empty rep.
+pub fn write_csv_per_rep(
+    out: impl Write,
+    team: &Insights,
+    per_rep: &[(RepCustomers, Insights)],
+    bom: bool,
+) -> csv::Result<()> {
+    let mut out = out;
+    if bom {
+        out.write_all(super::UTF8_BOM)?;
+    }
+    let mut writer = super::csv_writer_without_header(out);
+    writer.write_record(["rep", "measure", "label", "period", "value"])?;
+    let everyone = std::iter::once(("", team)).chain(
+        per_rep
+            .iter()
+            .map(|(rep, insights)| (rep.login.as_str(), insights)),
+    );
+    for (rep, insights) in everyone {
+        for row in csv_rows(insights) {
+            writer.serialize(CsvRepRow {
+                rep: rep.into(),
+                measure: row.measure,
+                label: row.label,
+                period: row.period,
+                value: row.value,
             })?;
         }
     }
     writer.flush()?;
     Ok(())
+}
+
+/// One row per point of every measure, then the distributions.
+fn csv_rows(insights: &Insights) -> Vec<CsvRow<'_>> {
+    let mut rows = Vec::new();
+    for m in &insights.measures {
+        for p in &m.series {
+            rows.push(CsvRow {
+                measure: m.code,
+                label: m.label,
+                period: p.period.as_str().into(),
+                value: p.value,
+            });
+        }
+    }
+    for (code, label, series) in distribution_measures(insights) {
+        for (period, value) in series {
+            rows.push(CsvRow {
+                measure: code,
+                label,
+                period: period.as_str().into(),
+                value: Some(value),
+            });
+        }
+    }
+    rows
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,12 +4,12 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
-use super::entry_row::{SELECT_COLUMNS, get_opt_datetime, read_entry};
+use super::entry_row::{SELECT_COLUMNS, get_datetime, get_opt_datetime, read_entry};
 use super::{Result, Store};
 use crate::domain::dates::{format_datetime, parse_stored_date};
 use crate::domain::insights::{
-    BadNewsFact, ContactFact, InsightFacts, InsightOptions, Insights, OrderFact, PaymentFact,
-    ProblemFact, PromiseFact,
+    BadNewsFact, ContactFact, CustomerFact, FeedbackFact, InsightFacts, InsightOptions, Insights,
+    OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers, SnoozeFact, compute,
 };
 use crate::domain::{CustomerId, Direction, EntryKind, Outcome, ProblemStatus};
 
@@ -34,9 +34,72 @@ impl Store {
     /// Every Insights measure over `options`' period: the one call the Insights view, `candor
     /// insights` and the HTML report make, so they can never disagree.
     pub fn insights(&self, options: &InsightOptions) -> Result<Insights> {
+        self.insights_of(options, None)
+    }
+
+    /// The same measures over the customers in `only` (one rep's, for a manager), or over
+    /// every customer when `None`.
+    pub fn insights_of(
+        &self,
+        options: &InsightOptions,
+        only: Option<&[CustomerId]>,
+    ) -> Result<Insights> {
+        let mut facts =
+            self.insight_facts(options.from.min(options.to), options.to.max(options.from))?;
+        if let Some(only) = only {
+            facts = facts.only(&only.iter().copied().collect());
+        }
+        Ok(compute(&facts, options))
+    }
+
+    /// The same measures for the whole journal and for each rep who owns customers in it
+    /// (a manager's journal), from one read of the facts.
+    pub fn insights_per_rep(
+        &self,
+        options: &InsightOptions,
+    ) -> Result<(Insights, Vec<(RepCustomers, Insights)>)> {
         let facts =
             self.insight_facts(options.from.min(options.to), options.to.max(options.from))?;
-        Ok(crate::domain::insights::compute(&facts, options))
+        let reps = self.insight_reps()?;
+        let per_rep = reps
+            .into_iter()
+            .map(|rep| {
+                let only = rep.customers.iter().copied().collect();
+                let insights = compute(&facts.only(&only), options);
+                (rep, insights)
+            })
+            .collect();
+        Ok((compute(&facts, options), per_rep))
+    }
+
+    /// The reps who own customers in this journal (customers pulled from the team), by
+    /// login, with their customers; empty for a journal of one's own.
+    pub fn insight_reps(&self) -> Result<Vec<RepCustomers>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT c.team_owner, COALESCE(r.full_name, c.team_owner), c.id \
+                 FROM customers c LEFT JOIN team_reps r ON r.login = c.team_owner \
+                 WHERE c.team_owner IS NOT NULL AND c.archived = 0 AND c.deleted_at IS NULL \
+                 ORDER BY c.team_owner, c.id",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut reps: Vec<RepCustomers> = Vec::new();
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let login: String = row.get(0).map_err(&fail)?;
+            let customer = CustomerId(row.get(2).map_err(&fail)?);
+            match reps.last_mut() {
+                Some(rep) if rep.login == login => rep.customers.push(customer),
+                _ => reps.push(RepCustomers {
+                    login,
+                    name: row.get(1).map_err(&fail)?,
+                    customers: vec![customer],
+                }),
+            }
+        }
+        Ok(reps)
     }
 
     /// Everything the Insights measures need about what happened up to the end of `to`,
@@ -72,7 +135,8 @@ impl Store {
             .prepare(&format!(
                 "SELECT {}, r.due_date FROM entries e \
                  LEFT JOIN entries r ON r.id = e.related_id AND r.deleted_at IS NULL \
-                 WHERE +e.kind IN ('promise', 'order', 'bad_news', 'problem', 'contact', 'payment') \
+                 WHERE +e.kind IN ('promise', 'order', 'bad_news', 'problem', 'contact', 'payment', \
+                                  'feedback', 'snooze') \
                    AND e.deleted_at IS NULL AND e.occurred_at <= ?1 \
                    AND (e.kind <> 'contact' OR e.occurred_at >= ?2) \
                    AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)",
@@ -90,6 +154,7 @@ impl Store {
                     id: entry.id,
                     customer,
                     made_at: entry.occurred_at,
+                    updated_at: entry.updated_at,
                     promise,
                 }),
                 EntryKind::Order(order) => facts.orders.push(OrderFact {
@@ -106,6 +171,7 @@ impl Store {
                     proactive: news.proactive,
                 }),
                 EntryKind::Problem(problem) => facts.problems.push(ProblemFact {
+                    id: entry.id,
                     customer,
                     opened_at: entry.occurred_at,
                     resolved: match problem.status {
@@ -124,13 +190,46 @@ impl Store {
                     outcome: contact.outcome,
                 }),
                 EntryKind::Payment(payment) => facts.payments.push(PaymentFact {
+                    id: entry.id,
                     customer,
+                    issued_at: entry.occurred_at,
                     due: payment.due,
                     paid_on: payment.paid_on,
                     amount: payment.amount,
                 }),
+                EntryKind::Feedback(feedback) => facts.feedback.push(FeedbackFact {
+                    id: entry.id,
+                    customer,
+                    at: entry.occurred_at,
+                    rating: feedback.rating,
+                }),
+                EntryKind::Snooze(snooze) => facts.snoozes.push(SnoozeFact {
+                    customer,
+                    at: entry.occurred_at,
+                    until: snooze.until,
+                }),
                 _ => {}
             }
+        }
+        drop(rows);
+
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT id, created_at, cadence_days FROM customers \
+                 WHERE archived = 0 AND deleted_at IS NULL ORDER BY id",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let read = || -> rusqlite::Result<CustomerFact> {
+                Ok(CustomerFact {
+                    id: CustomerId(row.get(0)?),
+                    created_at: get_datetime(row, 1)?,
+                    cadence_days: row.get(2)?,
+                })
+            };
+            facts.customers.push(read().map_err(&fail)?);
         }
         drop(rows);
 
