@@ -142,7 +142,7 @@ fn detect(bytes: &[u8]) -> (&'static Encoding, Detection, &[u8]) {
 /// UTF-16 text of mostly Latin letters has a zero byte in every other position: before
 /// each letter in big-endian, after it in little-endian. Text in any 8-bit encoding has
 /// almost none.
-fn utf16_by_zero_bytes(bytes: &[u8]) -> Option<&'static Encoding> {
+pub(crate) fn utf16_by_zero_bytes(bytes: &[u8]) -> Option<&'static Encoding> {
     let sample = &bytes[..bytes.len().min(4096) & !1];
     let pairs = sample.len() / 2;
     if pairs < 2 {
@@ -292,6 +292,15 @@ fn field_counts(bytes: &[u8], separator: u8, limit: usize) -> Vec<usize> {
     counts
 }
 
+/// True when `prefix`, the start of a longer text, holds every record that
+/// [`detect_separator`] and [`first_record_fields`] look at, so they find in it what they
+/// would find in the whole text.
+pub fn sniffs_alike(prefix: &str) -> bool {
+    SEPARATOR_CANDIDATES
+        .iter()
+        .all(|&c| field_counts(prefix.as_bytes(), c, SNIFF_RECORDS + 1).len() > SNIFF_RECORDS)
+}
+
 /// True when byte `b` at `i` ends a line: LF, or CR not followed by LF.
 pub fn is_line_end(bytes: &[u8], i: usize, b: u8) -> bool {
     b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
@@ -312,90 +321,132 @@ pub struct RunawayQuote {
 /// text, or one whose content holds at least two lines that each look like a whole row of
 /// `columns` fields. The `csv` crate would silently read either as one long cell.
 pub fn find_runaway_quote(text: &str, separator: u8, columns: usize) -> Option<RunawayQuote> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
     let bytes = text.as_bytes();
-    let mut state = State::FieldStart;
-    let mut line = 1usize;
-    let mut record = (1usize, 0usize);
-    let mut opened = RunawayQuote {
-        line: 1,
-        record_line: 1,
-        record_start: 0,
-    };
+    let mut scanner = RunawayScanner::new(separator, columns);
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(found) = scanner.push(i, b, bytes.get(i + 1).copied()) {
+            return Some(found);
+        }
+    }
+    scanner.finish()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// [`find_runaway_quote`] a byte at a time, so a file too large to hold can be checked as
+/// it is read: feed every byte with the one after it, then ask [`RunawayScanner::finish`].
+#[derive(Debug, Clone)]
+pub struct RunawayScanner {
+    separator: u8,
+    columns: usize,
+    state: QuoteState,
+    line: usize,
+    record: (usize, usize),
+    opened: RunawayQuote,
     // Inside a quoted field: separators on the current line, and inner lines that looked
     // like whole rows.
-    let mut separators_on_line = 0usize;
-    let mut row_like_lines = 0usize;
-    // Two-column files are left to the end-of-text check: an address with a comma on each
-    // of its lines would look like rows.
-    let row_like = |separators: usize| columns >= 3 && separators + 1 >= columns;
-    for (i, &b) in bytes.iter().enumerate() {
+    separators_on_line: usize,
+    row_like_lines: usize,
+}
+
+impl RunawayScanner {
+    /// A scanner for text separated by `separator` whose header has `columns` fields.
+    pub fn new(separator: u8, columns: usize) -> Self {
+        Self {
+            separator,
+            columns,
+            state: QuoteState::FieldStart,
+            line: 1,
+            record: (1, 0),
+            opened: RunawayQuote {
+                line: 1,
+                record_line: 1,
+                record_start: 0,
+            },
+            separators_on_line: 0,
+            row_like_lines: 0,
+        }
+    }
+
+    /// Reads byte `b` at offset `i`, followed by `next` (`None` at the end of the text).
+    /// Returns the runaway quote as soon as one is certain.
+    pub fn push(&mut self, i: usize, b: u8, next: Option<u8>) -> Option<RunawayQuote> {
+        // Two-column files are left to the end-of-text check: an address with a comma on
+        // each of its lines would look like rows.
+        let columns = self.columns;
+        let row_like = |separators: usize| columns >= 3 && separators + 1 >= columns;
         // Lines end at LF or at a CR alone; the CR of a CRLF is skipped.
         let b = match b {
-            b'\r' if is_line_end(bytes, i, b) => b'\n',
+            b'\r' if next != Some(b'\n') => b'\n',
             other => other,
         };
-        match state {
-            State::FieldStart | State::Unquoted => match b {
-                b'"' if state == State::FieldStart => {
-                    state = State::Quoted;
-                    opened = RunawayQuote {
-                        line,
-                        record_line: record.0,
-                        record_start: record.1,
+        let separator = self.separator;
+        match self.state {
+            QuoteState::FieldStart | QuoteState::Unquoted => match b {
+                b'"' if self.state == QuoteState::FieldStart => {
+                    self.state = QuoteState::Quoted;
+                    self.opened = RunawayQuote {
+                        line: self.line,
+                        record_line: self.record.0,
+                        record_start: self.record.1,
                     };
-                    separators_on_line = 0;
-                    row_like_lines = 0;
+                    self.separators_on_line = 0;
+                    self.row_like_lines = 0;
                 }
                 b'\n' => {
-                    line += 1;
-                    record = (line, i + 1);
-                    state = State::FieldStart;
+                    self.line += 1;
+                    self.record = (self.line, i + 1);
+                    self.state = QuoteState::FieldStart;
                 }
                 b'\r' => {}
-                _ if b == separator => state = State::FieldStart,
-                _ => state = State::Unquoted,
+                _ if b == separator => self.state = QuoteState::FieldStart,
+                _ => self.state = QuoteState::Unquoted,
             },
-            State::Quoted => match b {
-                b'"' => state = State::QuoteInQuoted,
+            QuoteState::Quoted => match b {
+                b'"' => self.state = QuoteState::QuoteInQuoted,
                 b'\n' => {
-                    if row_like(separators_on_line) {
-                        row_like_lines += 1;
+                    if row_like(self.separators_on_line) {
+                        self.row_like_lines += 1;
                     }
-                    separators_on_line = 0;
-                    line += 1;
+                    self.separators_on_line = 0;
+                    self.line += 1;
                 }
-                _ if b == separator => separators_on_line += 1,
+                _ if b == separator => self.separators_on_line += 1,
                 _ => {}
             },
-            State::QuoteInQuoted => {
-                if b != b'"' && row_like_lines >= 2 {
-                    return Some(opened);
+            QuoteState::QuoteInQuoted => {
+                if b != b'"' && self.row_like_lines >= 2 {
+                    return Some(self.opened);
                 }
                 match b {
-                    b'"' => state = State::Quoted,
+                    b'"' => self.state = QuoteState::Quoted,
                     b'\n' => {
-                        line += 1;
-                        record = (line, i + 1);
-                        state = State::FieldStart;
+                        self.line += 1;
+                        self.record = (self.line, i + 1);
+                        self.state = QuoteState::FieldStart;
                     }
                     b'\r' => {}
-                    _ if b == separator => state = State::FieldStart,
-                    _ => state = State::Unquoted,
+                    _ if b == separator => self.state = QuoteState::FieldStart,
+                    _ => self.state = QuoteState::Unquoted,
                 }
             }
         }
+        None
     }
-    match state {
-        State::Quoted => Some(opened),
-        State::QuoteInQuoted if row_like_lines >= 2 => Some(opened),
-        _ => None,
+
+    /// The runaway quote still open at the end of the text, if any.
+    pub fn finish(&self) -> Option<RunawayQuote> {
+        match self.state {
+            QuoteState::Quoted => Some(self.opened),
+            QuoteState::QuoteInQuoted if self.row_like_lines >= 2 => Some(self.opened),
+            _ => None,
+        }
     }
 }
 

@@ -230,6 +230,7 @@ impl Store {
                 now_text: format_datetime(now),
                 touched: BTreeSet::new(),
                 path,
+                deferred_indexes: Vec::new(),
             };
             let value = work(&mut writer)?;
             writer.finish()?;
@@ -262,6 +263,9 @@ pub struct BulkWriter<'t, 'c> {
     now_text: String,
     touched: BTreeSet<CustomerId>,
     path: std::path::PathBuf,
+    /// The entries' indexes dropped by [`BulkWriter::defer_entry_indexes`], to build again
+    /// when the work is done.
+    deferred_indexes: Vec<String>,
 }
 
 impl BulkWriter<'_, '_> {
@@ -315,7 +319,47 @@ impl BulkWriter<'_, '_> {
             .map_err(self.fail())
     }
 
+    /// Builds the entries' indexes once at the end instead of row by row, when the journal
+    /// has no entries yet (a bulk load into a new journal): sorting a million keys once is
+    /// several times faster than a million insertions into each index. It happens inside
+    /// the transaction, so work that fails leaves the indexes as they were. Returns whether
+    /// the indexes were deferred.
+    pub fn defer_entry_indexes(&mut self) -> Result<bool> {
+        let fail = |e| StoreError::from_sqlite(&self.path, e);
+        let empty: bool = self
+            .tx
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM entries)", [], |row| {
+                row.get(0)
+            })
+            .map_err(fail)?;
+        if !empty || !self.deferred_indexes.is_empty() {
+            return Ok(false);
+        }
+        let indexes: Vec<(String, String)> = self
+            .tx
+            .prepare(
+                "SELECT name, sql FROM sqlite_schema \
+                 WHERE type = 'index' AND tbl_name = 'entries' AND sql IS NOT NULL",
+            )
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .map_err(fail)?;
+        for (name, _) in &indexes {
+            self.tx
+                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+                .map_err(fail)?;
+        }
+        self.deferred_indexes = indexes.into_iter().map(|(_, sql)| sql).collect();
+        Ok(!self.deferred_indexes.is_empty())
+    }
+
     fn finish(self) -> Result<()> {
+        for sql in &self.deferred_indexes {
+            self.tx.execute_batch(sql).map_err(self.fail())?;
+        }
         // Past a few thousand customers one set-based pass beats one refresh each.
         if self.touched.len() > 2_000 {
             summary::refresh_all(self.tx).map_err(self.fail())?;

@@ -2,14 +2,16 @@
 //! any CSV with a column mapping) and vCard 2.1/3.0/4.0, and Candor's own timeline report back
 //! into a journal (to move a journal or merge two).
 //!
-//! An import reads the whole file first; malformed rows are reported with their line
-//! number and reason and left out; all valid rows are then written in one transaction, so
-//! nothing is ever half-written. Customers who share an email address or phone number with
+//! An import checks the whole file first; malformed rows are reported with their line
+//! number and reason and left out; all valid rows are written in one transaction, so
+//! nothing is ever half-written. A large timeline is written as it is read, a window at a
+//! time (see `stream.rs`); other files are read whole first. Customers who share an email address or phone number with
 //! one already in the journal are reported as duplicates and merged only when asked.
 
 mod contacts;
 mod header_maps;
 mod mapping;
+mod stream;
 mod table;
 mod timeline;
 
@@ -519,9 +521,57 @@ pub fn import_file(
     options: &ImportOptions,
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
+    let source = checked_source(path, options, stream::STREAM_FROM_BYTES)?;
+    import_source(store, source, options, now)
+}
+
+/// A file checked and ready to import: read whole, or to be read as it is imported.
+enum Source {
+    /// The table, the mapping to import it with, and the line the import stops before.
+    Table(Table, ColumnMapping, Option<usize>),
+    Stream(stream::StreamPlan),
+}
+
+/// Reads and checks `path` before anything is written: whole, unless it is a timeline of
+/// at least `stream_from_bytes` that can be imported as it is read.
+fn checked_source(
+    path: &Path,
+    options: &ImportOptions,
+    stream_from_bytes: u64,
+) -> Result<Source, ImportError> {
+    if let Some(plan) = stream::plan(path, options, stream_from_bytes)? {
+        return Ok(Source::Stream(plan));
+    }
     let table = read_table(path, options.encoding, options.stop_before_line)?;
     let (mapping, stopped_before_line) = checked_mapping(path, &table, options)?;
-    import_table(store, table, mapping, stopped_before_line, options, now)
+    Ok(Source::Table(table, mapping, stopped_before_line))
+}
+
+fn import_source(
+    store: &mut Store,
+    source: Source,
+    options: &ImportOptions,
+    now: NaiveDateTime,
+) -> Result<ImportSummary, ImportError> {
+    match source {
+        Source::Table(table, mapping, stopped_before_line) => {
+            import_table(store, table, mapping, stopped_before_line, options, now)
+        }
+        Source::Stream(plan) => import_stream(store, &plan, now),
+    }
+}
+
+/// Imports a timeline planned by [`stream::plan`] as it reads it.
+fn import_stream(
+    store: &mut Store,
+    plan: &stream::StreamPlan,
+    now: NaiveDateTime,
+) -> Result<ImportSummary, ImportError> {
+    let mut summary = ImportSummary::new(SourceFormat::CandorTimeline);
+    summary.encoding = encoding_rs::UTF_8;
+    stream::import_timeline_stream(store, plan, now, &mut summary)?;
+    finish_summary(&mut summary);
+    Ok(summary)
 }
 
 /// Checks a file read into `table` before anything is written: a runaway quote the user
@@ -587,6 +637,12 @@ fn import_table(
             .collect();
         import_customers(store, &table, &mapping, options, now, &mut summary)?;
     }
+    finish_summary(&mut summary);
+    Ok(summary)
+}
+
+/// Sorts the problems by line and lists every row left out, by line.
+fn finish_summary(summary: &mut ImportSummary) {
     summary.problems.sort_by_key(|p| p.line);
     let unmerged = summary
         .duplicates
@@ -603,7 +659,6 @@ fn import_table(
     left_out.append(&mut summary.left_out);
     left_out.sort_by_key(|p| p.line);
     summary.left_out = left_out;
-    Ok(summary)
 }
 
 /// `candor import`: reads and checks `file` first, then opens (or creates) the journal at
@@ -618,8 +673,7 @@ pub fn run_cli(
         merge_duplicates,
         ..ImportOptions::default()
     };
-    let table = read_table(file, options.encoding, options.stop_before_line)?;
-    let (mapping, stopped_before_line) = checked_mapping(file, &table, &options)?;
+    let source = checked_source(file, &options, stream::STREAM_FROM_BYTES)?;
     // A journal created for this import and left empty (every row left out) is removed
     // again: an import that wrote nothing leaves nothing behind.
     let created = !journal.exists();
@@ -629,14 +683,7 @@ pub fn run_cli(
         .map(crate::store::private_files::missing_dirs)
         .unwrap_or_default();
     let mut store = Store::open(journal)?;
-    let result = import_table(
-        &mut store,
-        table,
-        mapping,
-        stopped_before_line,
-        &options,
-        now,
-    );
+    let result = import_source(&mut store, source, &options, now);
     let wrote_nothing = result.as_ref().map_or(true, |s| {
         s.customers_added + s.customers_merged + s.entries_added == 0
     });

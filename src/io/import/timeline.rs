@@ -9,10 +9,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use crate::domain::dates::{parse_datetime, parse_stored_date, parse_stored_datetime};
 use crate::domain::entry::AtRisk;
 use crate::domain::{
-    BadNews, BadNewsKind, Cents, Channel, Contact, Currency, CustomerDraft, CustomerId, Direction,
-    EntryDraft, EntryId, EntryKind, EntryKindTag, Feedback, Order, OrderStatus, Outcome, Payment,
-    Problem, ProblemStatus, Promise, PromiseCategory, PromiseStatus, Renegotiation, RootCause,
-    Snooze,
+    BadNews, BadNewsKind, Cents, Channel, Contact, Currency, CustomerId, Direction, EntryDraft,
+    EntryId, EntryKind, EntryKindTag, Feedback, Order, OrderStatus, Outcome, Payment, Problem,
+    ProblemStatus, Promise, PromiseCategory, PromiseStatus, Renegotiation, RootCause, Snooze,
 };
 use crate::io::csv_text::unescape;
 use crate::store::{BulkWriter, Store, StoreError};
@@ -240,8 +239,8 @@ fn entry_key(customer: CustomerId, occurred_at: &str, kind: &str, summary: &str)
     hasher.finish()
 }
 
-/// Takes the table by value so each row's text is freed once it became a draft: a
-/// million-row file is never held twice.
+/// Imports a timeline read whole into `table`: the rows are written as they are checked,
+/// each row's text freed once it is in the journal.
 pub(super) fn import_timeline(
     store: &mut Store,
     table: Table,
@@ -249,141 +248,192 @@ pub(super) fn import_timeline(
     now: NaiveDateTime,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
-    let columns: HashMap<String, usize> = table
-        .headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (normalise_header(h), i))
-        .collect();
-    let mut index = CustomerIndex::new(store.customers()?);
-    let currency = store.money_format()?.currency;
+    let mut importer = TimelineImporter::new(store, &table.headers, mapping, now)?;
+    store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
+        for (line, cells) in table.rows {
+            importer.row(w, line, &cells, summary)?;
+        }
+        importer.finish(w, summary)
+    })?;
+    Ok(())
+}
 
-    // What is already in the journal: content key -> ids of the entries with that content.
-    // Two entries may share their content (two calls in the same minute), so each row of
-    // the file consumes at most one of them: importing a file twice adds nothing, and twin
-    // rows in a file are both kept.
-    let mut present: HashMap<u64, Vec<i64>> = HashMap::new();
-    let (start, end) = (
-        crate::domain::dates::MIN_DATE.and_time(NaiveTime::MIN),
-        crate::domain::dates::MAX_DATE
-            .and_hms_opt(23, 59, 59)
-            .unwrap_or(NaiveDateTime::MAX),
-    );
-    store
-        .for_each_entry_cells(start, end, |c| {
-            let key = entry_key(CustomerId(c.customer_id), c.occurred_at, c.kind, c.summary);
-            present.entry(key).or_default().push(c.id);
-            Ok::<(), std::convert::Infallible>(())
-        })?
-        .unwrap_or_else(|never| match never {});
+/// Writes timeline rows into the journal one at a time, inside the one transaction of a
+/// [`Store::bulk_write`], so a file of any length is never held whole.
+pub(super) struct TimelineImporter<'m> {
+    columns: HashMap<String, usize>,
+    mapping: &'m ColumnMapping,
+    now: NaiveDateTime,
+    index: CustomerIndex,
+    /// The journal's currency: an amount in another one is refused, never taken as is.
+    currency: Option<Currency>,
+    /// What is already in the journal: content key -> ids of the entries with that content.
+    /// Two entries may share their content (two calls in the same minute), so each row of
+    /// the file consumes at most one of them: importing a file twice adds nothing, and twin
+    /// rows in a file are both kept.
+    present: HashMap<u64, Vec<i64>>,
+    /// Old entry id (the file's `entry_id`) -> id in this journal, for rows added or
+    /// already present, so bad news can find the entry it relates to.
+    ids: HashMap<i64, EntryId>,
+    /// When set, only these old ids are kept in `ids`: no other row can need them.
+    referenced: Option<std::collections::HashSet<i64>>,
+    /// Bad news whose related entry is not known yet (it may come later in the file):
+    /// written at the end. (old id, draft, old id of the related entry)
+    deferred: Vec<(Option<i64>, EntryDraft, i64)>,
+}
 
-    /// A customer this file introduces: temporary id, draft, created-at.
-    struct NewCustomer(CustomerId, CustomerDraft, NaiveDateTime);
-    /// An entry to add: the row's old id, its draft, the old id it relates to.
-    struct NewEntry(Option<i64>, EntryDraft, Option<i64>);
-    let mut new_customers: Vec<NewCustomer> = Vec::new();
-    let mut new_entries: Vec<NewEntry> = Vec::new();
-    // Old entry id -> id in this journal, for rows already present.
-    let mut known: HashMap<i64, EntryId> = HashMap::new();
-    let mut next_temp_id = -1i64;
-
-    for (line, cells) in table.rows {
-        let row = TimelineRow {
-            columns: &columns,
-            cells: &cells,
+impl<'m> TimelineImporter<'m> {
+    /// Reads what the import needs to know of the journal first: its customers, currency
+    /// and the content of every entry.
+    pub(super) fn new(
+        store: &Store,
+        headers: &[String],
+        mapping: &'m ColumnMapping,
+        now: NaiveDateTime,
+    ) -> Result<Self, ImportError> {
+        let columns: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (normalise_header(h), i))
+            .collect();
+        let index = CustomerIndex::new(store.customers()?);
+        let currency = store.money_format()?.currency;
+        let mut present: HashMap<u64, Vec<i64>> = HashMap::new();
+        let (start, end) = (
+            crate::domain::dates::MIN_DATE.and_time(NaiveTime::MIN),
+            crate::domain::dates::MAX_DATE
+                .and_hms_opt(23, 59, 59)
+                .unwrap_or(NaiveDateTime::MAX),
+        );
+        store
+            .for_each_entry_cells(start, end, |c| {
+                let key = entry_key(CustomerId(c.customer_id), c.occurred_at, c.kind, c.summary);
+                present.entry(key).or_default().push(c.id);
+                Ok::<(), std::convert::Infallible>(())
+            })?
+            .unwrap_or_else(|never| match never {});
+        Ok(Self {
+            columns,
+            mapping,
+            now,
+            index,
             currency,
-        };
+            present,
+            ids: HashMap::new(),
+            referenced: None,
+            deferred: Vec::new(),
+        })
+    }
+
+    /// Keeps the new ids of only the entries whose old id is in `referenced` (every one
+    /// when `None`): a million-row file need not hold a million ids.
+    pub(super) fn remember_only(&mut self, referenced: Option<std::collections::HashSet<i64>>) {
+        self.referenced = referenced;
+    }
+
+    fn remember(&mut self, old: i64, id: EntryId) {
+        if self.referenced.as_ref().is_none_or(|r| r.contains(&old)) {
+            self.ids.insert(old, id);
+        }
+    }
+
+    /// Checks and writes one row of the file (at `line`): a new customer and the entry, or
+    /// the reason it is left out, in `summary`.
+    pub(super) fn row(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        line: usize,
+        cells: &csv::StringRecord,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
         let problem = |reason: String| RowProblem { line, reason };
-        let (customer_draft, created_at) = match customer_from_row(&cells, mapping, now) {
+        let (customer_draft, created_at) = match customer_from_row(cells, self.mapping, self.now) {
             Ok(found) => found,
             Err(reason) => {
                 summary.problems.push(problem(reason));
-                continue;
+                return Ok(());
             }
         };
-        let customer_id = match index.find(&customer_draft) {
+        let customer_id = match self.index.find(&customer_draft) {
             Some(id) => id,
             None => {
-                let temp = CustomerId(next_temp_id);
-                next_temp_id -= 1;
-                index.insert(saved(temp, &customer_draft, created_at));
-                new_customers.push(NewCustomer(temp, customer_draft, created_at));
+                let id = w.add_customer(customer_draft.clone(), created_at)?;
+                self.index.insert(saved(id, &customer_draft, created_at));
                 summary.customers_added += 1;
-                temp
+                id
             }
         };
-        let (draft, related) = match entry_from_row(&row, customer_id, now) {
+        let row = TimelineRow {
+            columns: &self.columns,
+            cells,
+            currency: self.currency,
+        };
+        let (draft, related) = match entry_from_row(&row, customer_id, self.now) {
             Ok(found) => found,
             Err(reason) => {
                 summary.problems.push(problem(reason));
-                continue;
+                return Ok(());
             }
         };
         let old_id = row.number::<i64>("entry_id").ok().flatten();
-        let key = entry_key(
-            customer_id,
-            &crate::domain::dates::format_datetime(draft.occurred_at),
-            draft.kind.tag().code(),
-            &draft.summary,
-        );
-        if let Some(existing) = present.get_mut(&key).and_then(Vec::pop) {
-            summary.entries_already_present += 1;
-            summary.left_out.push(RowProblem {
-                line,
-                reason: "the entry is already in the journal".to_owned(),
-            });
-            if let Some(old) = old_id {
-                known.insert(old, EntryId(existing));
+        if !self.present.is_empty() {
+            let key = entry_key(
+                customer_id,
+                &crate::domain::dates::format_datetime(draft.occurred_at),
+                draft.kind.tag().code(),
+                &draft.summary,
+            );
+            if let Some(existing) = self.present.get_mut(&key).and_then(Vec::pop) {
+                summary.entries_already_present += 1;
+                summary.left_out.push(RowProblem {
+                    line,
+                    reason: "the entry is already in the journal".to_owned(),
+                });
+                if let Some(old) = old_id {
+                    self.remember(old, EntryId(existing));
+                }
+                return Ok(());
             }
-            continue;
         }
-        new_entries.push(NewEntry(old_id, draft, related));
+        match related {
+            Some(related) if !self.ids.contains_key(&related) => {
+                self.deferred.push((old_id, draft, related));
+            }
+            _ => {
+                self.add(w, old_id, draft, related)?;
+                summary.entries_added += 1;
+            }
+        }
+        Ok(())
     }
 
-    let added = store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
-        let mut real: HashMap<CustomerId, CustomerId> = HashMap::new();
-        for NewCustomer(temp, draft, created_at) in new_customers {
-            real.insert(temp, w.add_customer(draft, created_at)?);
-        }
-        let resolve = |id: CustomerId| real.get(&id).copied().unwrap_or(id);
-        let in_file: std::collections::HashSet<i64> =
-            new_entries.iter().filter_map(|e| e.0).collect();
-        let mut ids = known;
-        let mut deferred = Vec::new();
-        let mut added = 0usize;
-        for entry in new_entries {
-            let NewEntry(_, _, Some(related)) = &entry else {
-                added += add_entry(w, entry, &resolve, &mut ids)?;
-                continue;
-            };
-            if !ids.contains_key(related) && in_file.contains(related) {
-                deferred.push(entry);
-            } else {
-                added += add_entry(w, entry, &resolve, &mut ids)?;
-            }
-        }
-        for entry in deferred {
-            added += add_entry(w, entry, &resolve, &mut ids)?;
-        }
-        Ok(added)
-    })?;
-    summary.entries_added = added;
-
-    fn add_entry(
+    /// Writes the bad news whose related entry came later in the file (or never).
+    pub(super) fn finish(
+        &mut self,
         w: &mut BulkWriter<'_, '_>,
-        NewEntry(old_id, mut draft, related): NewEntry,
-        resolve: &impl Fn(CustomerId) -> CustomerId,
-        ids: &mut HashMap<i64, EntryId>,
-    ) -> Result<usize, StoreError> {
-        draft.customer_id = resolve(draft.customer_id);
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        for (old_id, draft, related) in std::mem::take(&mut self.deferred) {
+            self.add(w, old_id, draft, Some(related))?;
+            summary.entries_added += 1;
+        }
+        Ok(())
+    }
+
+    fn add(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        old_id: Option<i64>,
+        mut draft: EntryDraft,
+        related: Option<i64>,
+    ) -> Result<(), StoreError> {
         if let EntryKind::BadNews(news) = &mut draft.kind {
-            news.related = related.and_then(|old| ids.get(&old).copied());
+            news.related = related.and_then(|old| self.ids.get(&old).copied());
         }
         let id = w.add_entry(draft)?;
         if let Some(old) = old_id {
-            ids.insert(old, id);
+            self.remember(old, id);
         }
-        Ok(1)
+        Ok(())
     }
-    Ok(())
 }

@@ -1,0 +1,604 @@
+//! A large timeline CSV imported as it is read, so memory stays bounded however long the
+//! file is: a first pass checks the whole file (valid UTF-8, no runaway quoted field) before
+//! anything is written, the second reads it a record at a time and writes each row inside
+//! the import's one transaction.
+//!
+//! Only what this path reads exactly as [`super::table::read_table`] would takes it: a UTF-8
+//! CSV (with or without byte-order mark), without a runaway quote, that is a Candor
+//! timeline. Everything else (small files, other encodings, vCards, contacts) is read whole
+//! as before, so the summary of an import never depends on which path read the file.
+
+use std::collections::{HashSet, VecDeque};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use encoding_rs::UTF_8;
+
+use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
+use super::timeline::TimelineImporter;
+use super::{ImportError, ImportOptions, ImportSummary, RowProblem, SourceFormat};
+use crate::io::text::{
+    RunawayScanner, detect_separator, first_record_fields, sniffs_alike, utf16_by_zero_bytes,
+};
+use crate::io::vcard::looks_like_vcard_bytes;
+use crate::store::{BulkWriter, Store, StoreError};
+
+/// Files at least this long are imported as they are read; smaller ones are read whole
+/// (holding them costs little, and their preview reads them whole anyway).
+pub(super) const STREAM_FROM_BYTES: u64 = 8 << 20;
+
+/// How much of the file is read to find its encoding, separator and headers.
+const PREFIX_BYTES: u64 = 1 << 20;
+
+/// How much is read at a time.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// A timeline file checked whole and ready to be imported as it is read.
+pub(super) struct StreamPlan {
+    path: PathBuf,
+    pub(super) headers: Vec<String>,
+    pub(super) mapping: ColumnMapping,
+    /// Every entry id bad news in the file may relate to (`None`: keep every id).
+    referenced: Option<HashSet<i64>>,
+    /// Bytes before the CSV text: byte-order marks and a `sep=` line.
+    skip: u64,
+    separator: u8,
+    /// 1 when a `sep=` line comes first (it counts in line numbers), else 0.
+    line_offset: usize,
+}
+
+/// Checks whether `path` is a file to import as it is read (see the module's doc), and if
+/// so, checks all of it. `None` sends it the way of [`super::table::read_table`].
+pub(super) fn plan(
+    path: &Path,
+    options: &ImportOptions,
+    from_bytes: u64,
+) -> Result<Option<StreamPlan>, ImportError> {
+    let read_error = |source: std::io::Error| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let chosen = match options.encoding {
+        None => false,
+        Some(encoding) if encoding == UTF_8 => true,
+        Some(_) => return Ok(None),
+    };
+    if options.stop_before_line.is_some() {
+        return Ok(None);
+    }
+    let is_vcard_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
+    let mut file = File::open(path).map_err(read_error)?;
+    let length = file.metadata().map_err(read_error)?.len();
+    if is_vcard_name || length < from_bytes.max(1) {
+        return Ok(None);
+    }
+    let mut prefix = Vec::new();
+    (&mut file)
+        .take(PREFIX_BYTES)
+        .read_to_end(&mut prefix)
+        .map_err(read_error)?;
+    if looks_like_vcard_bytes(&prefix) {
+        return Ok(None);
+    }
+    let mut bom_len = 0;
+    while prefix[bom_len..].starts_with(crate::io::UTF8_BOM) {
+        bom_len += crate::io::UTF8_BOM.len();
+    }
+    let utf16_bom = prefix.starts_with(&[0xff, 0xfe]) || prefix.starts_with(&[0xfe, 0xff]);
+    // Without a chosen encoding or a byte-order mark, a file must be UTF-8 through and
+    // through to be read as such; the first pass checks the rest.
+    if !chosen && bom_len == 0 && (utf16_bom || utf16_by_zero_bytes(&prefix).is_some()) {
+        return Ok(None);
+    }
+    // The prefix up to its last line end: whole characters, whole lines.
+    let Some(last_line_end) = prefix.iter().rposition(|b| *b == b'\n') else {
+        return Ok(None);
+    };
+    let Ok(text) = std::str::from_utf8(&prefix[bom_len..=last_line_end]) else {
+        return Ok(None);
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let separator = detect_separator(text);
+    let body = &text[separator.skip..];
+    if !sniffs_alike(text) || !sniffs_alike(body) {
+        return Ok(None);
+    }
+    let columns = first_record_fields(body, separator.byte);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator.byte)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(body.as_bytes());
+    let Ok(headers) = reader.headers() else {
+        return Ok(None);
+    };
+    let headers: Vec<String> = headers.iter().map(str::to_owned).collect();
+    let mapping = options
+        .mapping
+        .clone()
+        .unwrap_or_else(|| detect_mapping(&headers));
+    if detect_mapping(&headers).format != SourceFormat::CandorTimeline
+        || mapping.format != SourceFormat::CandorTimeline
+    {
+        return Ok(None);
+    }
+    let skip = (bom_len + separator.skip) as u64;
+    // The column the timeline import reads a row's related entry from (the last of that
+    // name, as there).
+    let related_column = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| normalise_header(h) == "related_entry_id")
+        .map(|(i, _)| i)
+        .next_back();
+    let Some(referenced) =
+        first_pass(&mut file, skip, separator.byte, columns, related_column).map_err(read_error)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(StreamPlan {
+        path: path.to_path_buf(),
+        headers,
+        mapping,
+        referenced,
+        skip,
+        separator: separator.byte,
+        line_offset: usize::from(separator.from_sep_line),
+    }))
+}
+
+/// The first pass: `None` unless the text from byte `skip` on is valid UTF-8 and holds no
+/// runaway quoted field (either is left to the whole-file reading, which explains it).
+/// Else the entry ids named in `related_column`, so only those entries' new ids need be
+/// remembered while importing (`Some(None)`: remember them all).
+fn first_pass(
+    file: &mut File,
+    skip: u64,
+    separator: u8,
+    columns: usize,
+    related_column: Option<usize>,
+) -> std::io::Result<Option<Option<HashSet<i64>>>> {
+    file.seek(SeekFrom::Start(skip))?;
+    let mut scanner = RunawayScanner::new(separator, columns);
+    let mut related = related_column.map(|column| RelatedIds::new(separator, column));
+    let mut buffer = vec![0u8; CHUNK_BYTES + 4];
+    // Bytes of a character cut by the end of the last chunk.
+    let mut carried = 0usize;
+    // The last byte of the last chunk, fed once the byte after it is known.
+    let mut held: Option<(usize, u8)> = None;
+    let mut offset = 0usize;
+    loop {
+        let read = file.read(&mut buffer[carried..])?;
+        if read == 0 {
+            break;
+        }
+        let chunk = &buffer[carried..carried + read];
+        if let Some((at, byte)) = held.take()
+            && scanner.push(at, byte, Some(chunk[0])).is_some()
+        {
+            return Ok(None);
+        }
+        for (i, pair) in chunk.windows(2).enumerate() {
+            if scanner.push(offset + i, pair[0], Some(pair[1])).is_some() {
+                return Ok(None);
+            }
+        }
+        if let Some(related) = &mut related {
+            related.feed(chunk);
+        }
+        held = Some((offset + read - 1, chunk[read - 1]));
+        offset += read;
+        let whole = &buffer[..carried + read];
+        carried = match std::str::from_utf8(whole) {
+            Ok(_) => 0,
+            Err(e) if e.error_len().is_none() => whole.len() - e.valid_up_to(),
+            Err(_) => return Ok(None),
+        };
+        let from = whole.len() - carried;
+        buffer.copy_within(from..from + carried, 0);
+    }
+    if carried > 0 {
+        return Ok(None);
+    }
+    if let Some((at, byte)) = held
+        && scanner.push(at, byte, None).is_some()
+    {
+        return Ok(None);
+    }
+    if scanner.finish().is_some() {
+        return Ok(None);
+    }
+    Ok(Some(match related {
+        Some(mut related) => {
+            related.feed(&[]);
+            related.ids
+        }
+        None => Some(HashSet::new()),
+    }))
+}
+
+/// Collects every whole number in one column of CSV text fed in pieces: more than the ids
+/// bad news relates to (every cell that reads as a number), never fewer.
+struct RelatedIds {
+    reader: csv_core::Reader,
+    column: usize,
+    field: Vec<u8>,
+    field_len: usize,
+    /// The field does not fit `field`: it is no id, unless padded beyond reason.
+    overflow: bool,
+    index: usize,
+    /// `None` once a cell in the column was too long to read: every id is then kept.
+    ids: Option<HashSet<i64>>,
+}
+
+impl RelatedIds {
+    fn new(separator: u8, column: usize) -> Self {
+        Self {
+            reader: csv_core::ReaderBuilder::new().delimiter(separator).build(),
+            column,
+            field: vec![0; 256],
+            field_len: 0,
+            overflow: false,
+            index: 0,
+            ids: Some(HashSet::new()),
+        }
+    }
+
+    /// Reads `input`; an empty `input` ends the text.
+    fn feed(&mut self, mut input: &[u8]) {
+        use csv_core::ReadFieldResult;
+        let ending = input.is_empty();
+        loop {
+            // An empty input tells the reader the text has ended: only when it has.
+            if input.is_empty() && !ending {
+                return;
+            }
+            let (result, read, written) = self
+                .reader
+                .read_field(input, &mut self.field[self.field_len..]);
+            input = &input[read..];
+            self.field_len += written;
+            match result {
+                ReadFieldResult::InputEmpty if ending => return,
+                ReadFieldResult::InputEmpty => {}
+                ReadFieldResult::OutputFull => {
+                    if self.index == self.column {
+                        self.ids = None;
+                    }
+                    self.overflow = true;
+                    self.field_len = 0;
+                }
+                ReadFieldResult::Field { record_end } => {
+                    if self.index == self.column && !self.overflow {
+                        let id = std::str::from_utf8(&self.field[..self.field_len])
+                            .ok()
+                            .map(|cell| cell.trim().trim_start_matches('\'').trim())
+                            .and_then(|cell| cell.parse::<i64>().ok());
+                        if let (Some(id), Some(ids)) = (id, &mut self.ids) {
+                            ids.insert(id);
+                        }
+                    }
+                    self.field_len = 0;
+                    self.overflow = false;
+                    self.index = if record_end { 0 } else { self.index + 1 };
+                }
+                ReadFieldResult::End => return,
+            }
+        }
+    }
+}
+
+/// The second pass: reads the rows of the file planned in `plan` one at a time and imports
+/// them in one transaction. Rows that cannot be read are counted and reported as
+/// [`super::table::read_table`] reports them.
+pub(super) fn import_timeline_stream(
+    store: &mut Store,
+    plan: &StreamPlan,
+    now: NaiveDateTime,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let path = plan.path.as_path();
+    let read_error = |source: std::io::Error| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let malformed = |e: csv::Error| ImportError::Malformed {
+        path: path.to_path_buf(),
+        line: e.position().map_or(1, |p| p.line() as usize) + plan.line_offset,
+        detail: e.to_string(),
+    };
+    let mut file = File::open(path).map_err(read_error)?;
+    file.seek(SeekFrom::Start(plan.skip)).map_err(read_error)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(plan.separator)
+        .flexible(true)
+        .has_headers(true)
+        .buffer_capacity(CHUNK_BYTES)
+        .from_reader(LineCounter::new(file));
+    reader.headers().map_err(malformed)?;
+    let mut importer = TimelineImporter::new(store, &plan.headers, &plan.mapping, now)?;
+    importer.remember_only(plan.referenced.clone());
+    let width = plan.headers.len();
+    let mut failure = None;
+    let written = store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
+        w.defer_entry_indexes()?;
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = record.position().map_or(0, |p| {
+                        reader.get_mut().line_ends_before(p.byte()) + 1 + plan.line_offset
+                    });
+                    if record.iter().all(|cell| cell.trim().is_empty()) {
+                        summary.empty_rows += 1;
+                        continue;
+                    }
+                    summary.rows_read += 1;
+                    if record.len() != width {
+                        summary.problems.push(RowProblem {
+                            line,
+                            reason: format!(
+                                "the row has {} cells but the header has {width}: check for a missing or extra comma or an unclosed quote",
+                                record.len(),
+                            ),
+                        });
+                        continue;
+                    }
+                    importer.row(w, line, &record, summary)?;
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    // Undoes the transaction; the error itself is given below.
+                    return Err(StoreError::NotFound {
+                        what: "the rest of the file",
+                    });
+                }
+            }
+        }
+        importer.finish(w, summary)
+    });
+    if let Some(e) = failure {
+        return Err(match e.kind() {
+            csv::ErrorKind::Io(_) => read_error(std::io::Error::from(e)),
+            _ => malformed(e),
+        });
+    }
+    written?;
+    Ok(())
+}
+
+/// Hands the file to the CSV reader and remembers where its lines end, so each record's
+/// line number is known without holding the file: lines end at LF or at a CR alone.
+struct LineCounter<R> {
+    inner: R,
+    /// Bytes handed out so far.
+    offset: u64,
+    /// Every CR and LF handed out that no record has passed yet: (offset, ends a line).
+    breaks: VecDeque<(u64, bool)>,
+    /// Line ends before the first of `breaks`.
+    lines_before: usize,
+    /// The offset of a CR that ended the last read: it ends a line unless an LF follows.
+    pending_cr: Option<u64>,
+}
+
+impl<R: Read> LineCounter<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            offset: 0,
+            breaks: VecDeque::new(),
+            lines_before: 0,
+            pending_cr: None,
+        }
+    }
+
+    /// How many lines end before the record at byte `byte` (a record's position may fall
+    /// on the line breaks before it: those count too). Records must be asked in order.
+    fn line_ends_before(&mut self, byte: u64) -> usize {
+        while let Some(&(at, ends)) = self.breaks.front() {
+            if at >= byte {
+                break;
+            }
+            self.lines_before += usize::from(ends);
+            self.breaks.pop_front();
+        }
+        let mut start = byte;
+        while let Some(&(at, ends)) = self.breaks.front() {
+            if at != start {
+                break;
+            }
+            self.lines_before += usize::from(ends);
+            self.breaks.pop_front();
+            start += 1;
+        }
+        self.lines_before
+    }
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let bytes = &buf[..n];
+        if let Some(cr) = self.pending_cr.take()
+            && bytes.first() == Some(&b'\n')
+        {
+            // The CR was counted as a line end; it is the first half of a CRLF.
+            match self.breaks.back_mut() {
+                Some(last) if last.0 == cr => last.1 = false,
+                _ => self.lines_before -= 1,
+            }
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                let ends = b == b'\n' || bytes.get(i + 1) != Some(&b'\n');
+                self.breaks.push_back((self.offset + i as u64, ends));
+            }
+        }
+        if bytes.last() == Some(&b'\r') {
+            self.pending_cr = Some(self.offset + n as u64 - 1);
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Source, checked_source, import_source};
+    use super::*;
+    use crate::io::export::{ExportOptions, Report, write_report};
+    use crate::sample::{GenerateOptions, write_generated};
+    use chrono::NaiveDate;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    }
+
+    fn now() -> NaiveDateTime {
+        today().and_hms_opt(10, 0, 0).unwrap()
+    }
+
+    fn timeline(store: &Store) -> String {
+        let mut out = Vec::new();
+        write_report(
+            store,
+            Report::Timeline,
+            &ExportOptions::default(),
+            today(),
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Imports `path` into `store` read whole (`streamed` false) or as it is read.
+    fn import(store: &mut Store, path: &Path, streamed: bool) -> ImportSummary {
+        let options = ImportOptions::default();
+        let from_bytes = if streamed { 0 } else { u64::MAX };
+        let source = checked_source(path, &options, from_bytes).unwrap();
+        assert_eq!(matches!(source, Source::Stream(_)), streamed);
+        import_source(store, source, &options, now()).unwrap()
+    }
+
+    #[test]
+    fn a_timeline_read_as_it_is_imported_gives_the_same_journal_and_summary() {
+        let mut source = Store::open_in_memory().unwrap();
+        let generate = GenerateOptions {
+            customers: 40,
+            entries: 600,
+            seed: 3,
+        };
+        write_generated(&mut source, generate, today()).unwrap();
+        let exported = timeline(&source);
+        let mut reader =
+            csv::Reader::from_reader(exported.trim_start_matches('\u{feff}').as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (kind, id, related) = (
+            column("kind"),
+            column("entry_id"),
+            column("related_entry_id"),
+        );
+        let mut rows: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        // Bad news about an entry further down the file, one further up, one not in it.
+        let news: Vec<usize> = (0..rows.len())
+            .filter(|i| rows[*i][kind] == "bad_news")
+            .collect();
+        assert!(news.len() >= 3, "the sample has bad news");
+        let (first, last) = (rows[0][id].clone(), rows[rows.len() - 1][id].clone());
+        rows[news[0]][related] = last;
+        rows[news[1]][related] = first;
+        rows[news[2]][related] = "999999".to_owned();
+        // A kind Candor does not know, an empty row, rows with the wrong number of cells
+        // (one with a quoted line break): lines are counted across CRLF and quoted breaks.
+        let odd = (5..rows.len()).find(|i| !news.contains(i)).unwrap();
+        rows[odd][kind] = "sonnet".to_owned();
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        writer.write_record(&headers).unwrap();
+        for row in &rows {
+            writer.write_record(row).unwrap();
+        }
+        writer.write_record(vec![""; headers.len()]).unwrap();
+        let mut text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        text.insert(0, '\u{feff}');
+        text.push_str("1,2,3\r\n\"quoted\nline\",x\r\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timeline.csv");
+        std::fs::write(&path, &text).unwrap();
+
+        let mut whole = Store::open_in_memory().unwrap();
+        let mut streamed = Store::open_in_memory().unwrap();
+        let expected = import(&mut whole, &path, false);
+        let found = import(&mut streamed, &path, true);
+        assert_eq!(found, expected);
+        assert_eq!(found.entries_added, rows.len() - 1);
+        assert_eq!(found.problems.len(), 3, "{:?}", found.problems);
+        assert_eq!(found.empty_rows, 1);
+        let again = timeline(&streamed);
+        assert_eq!(again, timeline(&whole));
+        let mut reader = csv::Reader::from_reader(again.trim_start_matches('\u{feff}').as_bytes());
+        let related_found = reader
+            .records()
+            .filter(|r| !r.as_ref().unwrap()[related].is_empty())
+            .count();
+        assert_eq!(
+            related_found, 2,
+            "the news about entries in the file found them"
+        );
+
+        // Again: every entry is already present, in either way of reading.
+        let expected = import(&mut whole, &path, false);
+        let found = import(&mut streamed, &path, true);
+        assert_eq!(found, expected);
+        assert_eq!(found.entries_already_present, rows.len() - 1);
+        assert_eq!(found.entries_added, 0);
+    }
+
+    #[test]
+    fn the_related_column_is_read_across_pieces() {
+        let text =
+            b"entry_id,related_entry_id,summary\r\n1,,\"a, b\"\r\n2, 7 ,x\r\n3,'-4,\"y\ny\"\r\n4,9";
+        let mut related = RelatedIds::new(b',', 1);
+        for byte in text {
+            related.feed(std::slice::from_ref(byte));
+        }
+        related.feed(&[]);
+        let mut ids: Vec<i64> = related.ids.unwrap().into_iter().collect();
+        ids.sort();
+        assert_eq!(ids, [-4, 7, 9]);
+    }
+
+    #[test]
+    fn line_ends_are_counted_across_reads() {
+        // One byte per read: every CR and LF meets the end of a read.
+        struct ByteAtATime<'a>(&'a [u8]);
+        impl Read for ByteAtATime<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let Some((first, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = *first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let text = b"a\r\nb\rc\n\r\nd";
+        let mut counter = LineCounter::new(ByteAtATime(text));
+        std::io::copy(&mut counter, &mut std::io::sink()).unwrap();
+        // "d" starts on line 5: CRLF, CR, LF and CRLF end four lines before it.
+        assert_eq!(counter.line_ends_before(9), 4);
+    }
+}
