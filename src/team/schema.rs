@@ -777,7 +777,9 @@ BEGIN
 END
 $fn$;
 "#,
-        refresh_many = SUMMARY_REFRESH.replace("{filter}", "c.gid = ANY ($1)").trim(),
+        refresh_many = SUMMARY_REFRESH
+            .replace("{filter}", "c.gid = ANY ($1)")
+            .trim(),
     )
 }
 
