@@ -940,3 +940,119 @@ fn kill_dash_nine_of_the_app_mid_sync_upload_or_download_loses_and_doubles_nothi
         canonical(&Store::open(&journal).unwrap())
     );
 }
+
+fn event(
+    n: i64,
+    entity: &str,
+    gid: &str,
+    customer: &str,
+    op: &str,
+    payload: &str,
+) -> OutgoingEvent {
+    OutgoingEvent {
+        seq: n,
+        id: uuid::Uuid::now_v7().to_string(),
+        hlc: format!("{:015}-000000-dev", T0 + n),
+        entity: entity.into(),
+        entity_gid: gid.into(),
+        customer_gid: customer.into(),
+        op: op.into(),
+        payload: payload.into(),
+    }
+}
+
+#[test]
+fn one_pushed_batch_mixing_inserts_updates_and_purges_projects_as_if_applied_one_by_one() {
+    let team = Team::new("mixed");
+    let gid = || uuid::Uuid::new_v4().to_string();
+    let (customer, plain, edited, purged, late) = (gid(), gid(), gid(), gid(), gid());
+    let entry = |summary: &str| {
+        format!(
+            "{{\"customer\": \"{customer}\", \"kind\": \"note\", \"summary\": \"{summary}\", \
+             \"occurred_at\": \"2026-11-02 10:00:00\"}}"
+        )
+    };
+    let batch = vec![
+        event(
+            1,
+            "customer",
+            &customer,
+            &customer,
+            "insert",
+            r#"{"name": "Acme", "phone": "1"}"#,
+        ),
+        event(2, "entry", &plain, &customer, "insert", &entry("plain")),
+        event(3, "entry", &edited, &customer, "insert", &entry("first")),
+        event(
+            4,
+            "entry",
+            &edited,
+            &customer,
+            "update",
+            r#"{"summary": "second"}"#,
+        ),
+        event(5, "entry", &purged, &customer, "insert", &entry("gone")),
+        event(6, "entry", &purged, &customer, "purge", "{}"),
+        // An update before its insert (seq order) changes nothing: the insert comes later.
+        event(
+            7,
+            "entry",
+            &late,
+            &customer,
+            "update",
+            r#"{"summary": "too early"}"#,
+        ),
+        event(8, "entry", &late, &customer, "insert", &entry("late")),
+        event(
+            9,
+            "customer",
+            &customer,
+            &customer,
+            "update",
+            r#"{"phone": "2"}"#,
+        ),
+        // A second insert of a known entity is ignored.
+        event(
+            10,
+            "entry",
+            &plain,
+            &customer,
+            "insert",
+            &entry("duplicate"),
+        ),
+    ];
+    let mut ann = team.psql("ann");
+    assert_eq!(
+        team_sync::push_batch(&mut ann, "dev", &batch).unwrap(),
+        (10, 0)
+    );
+
+    let mut meg = team.psql("meg");
+    let summaries: Vec<(String, String)> = meg
+        .query(
+            "SELECT gid::text, data ->> 'summary' FROM candor.entries ORDER BY data ->> 'summary'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert_eq!(
+        summaries,
+        vec![
+            (late.clone(), "late".to_owned()),
+            (plain.clone(), "plain".to_owned()),
+            (edited.clone(), "second".to_owned()),
+        ]
+    );
+    let row = meg
+        .query_one(
+            "SELECT c.owner_login, c.data ->> 'phone', s.entry_count \
+             FROM candor.customers c JOIN candor.customer_summary s ON s.customer_gid = c.gid",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), team.login("ann"));
+    assert_eq!(row.get::<_, Option<String>>(1).as_deref(), Some("2"));
+    assert_eq!(row.get::<_, i32>(2), 3);
+}

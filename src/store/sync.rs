@@ -423,11 +423,13 @@ impl Store {
                 ),
                 [],
             )?;
+            // Grouped by customer: a pushed batch then touches a few dozen customers, so the
+            // server recomputes a few dozen summaries per batch instead of nearly all of them.
             let entries = tx.execute(
                 &format!(
                     "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
                      SELECT 'entry', e.gid, (SELECT gid FROM customers WHERE id = e.customer_id), \
-                     'insert', {} FROM entries e ORDER BY e.id",
+                     'insert', {} FROM entries e ORDER BY e.customer_id, e.id",
                     entry_json("e")
                 ),
                 [],

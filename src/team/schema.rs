@@ -16,7 +16,7 @@
 use postgres::Transaction;
 
 /// The newest team schema this Candor knows.
-pub const TEAM_SCHEMA_VERSION: i32 = 3;
+pub const TEAM_SCHEMA_VERSION: i32 = 4;
 
 /// The first version with handovers and shares.
 pub const OWNERSHIP_VERSION: i32 = 2;
@@ -621,6 +621,168 @@ REVOKE ALL ON FUNCTION candor.mark_summary(uuid) FROM PUBLIC;
     )
 }
 
+/// Version 4 (issue 12's upload target): the projection and the summary marks are kept per
+/// statement instead of per row. A pushed batch of 2,000 events ran the plpgsql projection
+/// trigger, and for every new entry a summary trigger, 2,000 times each; now one statement
+/// trigger reads the batch from its transition table and inserts the new customers and
+/// entries set-based, and the new rows mark their customers once per statement. Events whose
+/// entity also has an update or purge in the same statement (and handovers, shares) are still
+/// applied one by one in sequence order, exactly as before, so the outcome does not change.
+/// Self-contained, so it can be renumbered when merged.
+fn statement_projection_step_sql() -> String {
+    format!(
+        r#"
+-- One event applied to the projection: the body of version 2's row trigger.
+CREATE FUNCTION candor.project_one(ev candor.events)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ev.op = 'handover' THEN
+        INSERT INTO candor.entries (gid, data, created_hlc, updated_hlc)
+        VALUES ((ev.payload ->> 'entry_gid')::uuid, ev.payload -> 'entry', ev.hlc, ev.hlc)
+        ON CONFLICT (gid) DO NOTHING;
+        RETURN;
+    ELSIF ev.op = 'share' THEN
+        RETURN;
+    END IF;
+    IF ev.entity = 'customer' THEN
+        IF ev.op = 'insert' THEN
+            INSERT INTO candor.customers (gid, owner_login, data, created_hlc, updated_hlc)
+            VALUES (ev.entity_gid, ev.author, ev.payload, ev.hlc, ev.hlc)
+            ON CONFLICT (gid) DO NOTHING;
+        ELSIF ev.op = 'update' THEN
+            UPDATE candor.customers SET
+                data = candor.lww_data(data, clock, ev.payload, ev.hlc),
+                clock = candor.lww_clock(clock, ev.payload, ev.hlc),
+                updated_hlc = GREATEST(updated_hlc, ev.hlc COLLATE "C")
+            WHERE gid = ev.entity_gid;
+        ELSIF ev.op = 'purge' THEN
+            DELETE FROM candor.customers WHERE gid = ev.entity_gid;
+        END IF;
+    ELSE
+        IF ev.op = 'insert' THEN
+            INSERT INTO candor.entries (gid, data, created_hlc, updated_hlc)
+            VALUES (ev.entity_gid, ev.payload, ev.hlc, ev.hlc)
+            ON CONFLICT (gid) DO NOTHING;
+        ELSIF ev.op = 'update' THEN
+            UPDATE candor.entries SET
+                data = candor.lww_data(data, clock, ev.payload, ev.hlc),
+                clock = candor.lww_clock(clock, ev.payload, ev.hlc),
+                updated_hlc = GREATEST(updated_hlc, ev.hlc COLLATE "C")
+            WHERE gid = ev.entity_gid;
+        ELSIF ev.op = 'purge' THEN
+            DELETE FROM candor.entries WHERE gid = ev.entity_gid;
+        END IF;
+    END IF;
+END
+$$;
+
+-- Every event of one INSERT statement. Inserts of an entity nothing else in the statement
+-- touches go in set-based (first by seq wins, as before: ON CONFLICT DO NOTHING); the rest
+-- (updates, purges, handovers, shares, and the inserts of entities they touch) one by one in
+-- seq order, as the row trigger did.
+CREATE FUNCTION candor.project_events()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ev candor.events;
+    -- An array, not an anti-join: the transition table has no statistics, and a nested loop
+    -- over it is quadratic in the batch size.
+    sequential uuid[] := ARRAY(SELECT DISTINCT o.entity_gid FROM new_events o
+                               WHERE o.op <> 'insert');
+BEGIN
+    INSERT INTO candor.customers (gid, owner_login, data, created_hlc, updated_hlc)
+        SELECT n.entity_gid, n.author, n.payload, n.hlc, n.hlc FROM new_events n
+        WHERE n.entity = 'customer' AND n.op = 'insert' AND NOT n.entity_gid = ANY (sequential)
+        ORDER BY n.seq
+        ON CONFLICT (gid) DO NOTHING;
+    INSERT INTO candor.entries (gid, data, created_hlc, updated_hlc)
+        SELECT n.entity_gid, n.payload, n.hlc, n.hlc FROM new_events n
+        WHERE n.entity = 'entry' AND n.op = 'insert' AND NOT n.entity_gid = ANY (sequential)
+        ORDER BY n.seq
+        ON CONFLICT (gid) DO NOTHING;
+    IF cardinality(sequential) > 0 THEN
+        FOR ev IN SELECT n.* FROM new_events n WHERE n.entity_gid = ANY (sequential)
+                  ORDER BY n.seq LOOP
+            PERFORM candor.project_one(ev);
+        END LOOP;
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER project_event ON candor.events;
+
+-- The summary's lookups (a customer's live entries, of one kind) as one index: without it,
+-- before the first ANALYZE of a freshly filled table, the planner picked the (kind, status)
+-- index and every summary refresh read all entries of that kind in the team.
+CREATE INDEX entries_live_by_customer ON candor.entries (customer_gid, kind, occurred_at)
+    WHERE deleted_at IS NULL;
+CREATE TRIGGER project_events AFTER INSERT ON candor.events
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION candor.project_events();
+
+-- New customers and entries mark their customers once per statement; updates and deletes
+-- keep version 3's row triggers (few, and they need the old row).
+CREATE FUNCTION candor.summary_after_new_entries()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO candor.summary_dirty (customer_gid)
+        SELECT DISTINCT n.customer_gid FROM new_rows n WHERE n.customer_gid IS NOT NULL
+        ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION candor.summary_after_new_customers()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO candor.summary_dirty (customer_gid)
+        SELECT DISTINCT n.gid FROM new_rows n
+        ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER summary_after_entry ON candor.entries;
+CREATE TRIGGER summary_after_entry AFTER UPDATE OR DELETE ON candor.entries
+    FOR EACH ROW EXECUTE FUNCTION candor.summary_after_entry();
+CREATE TRIGGER summary_after_new_entries AFTER INSERT ON candor.entries
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION candor.summary_after_new_entries();
+DROP TRIGGER summary_after_customer ON candor.customers;
+CREATE TRIGGER summary_after_customer AFTER UPDATE OR DELETE ON candor.customers
+    FOR EACH ROW EXECUTE FUNCTION candor.summary_after_customer();
+CREATE TRIGGER summary_after_new_customers AFTER INSERT ON candor.customers
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION candor.summary_after_new_customers();
+
+REVOKE ALL ON FUNCTION candor.project_one(candor.events) FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.project_events() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.summary_after_new_entries() FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.summary_after_new_customers() FROM PUBLIC;
+
+-- At commit, the first firing refreshes every marked customer in one statement, planned
+-- afresh (EXECUTE): a plan cached early in a long upload was made for a nearly empty table
+-- and read all entries for every customer. The later firings find their mark gone.
+CREATE OR REPLACE FUNCTION candor.summary_at_commit()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    targets uuid[];
+BEGIN
+    WITH gone AS (DELETE FROM candor.summary_dirty d RETURNING d.customer_gid)
+    SELECT array_agg(g.customer_gid) INTO targets FROM gone g;
+    IF targets IS NULL THEN
+        RETURN NULL;
+    END IF;
+    DELETE FROM candor.customer_summary s WHERE s.customer_gid = ANY (targets)
+        AND NOT EXISTS (SELECT 1 FROM candor.customers c WHERE c.gid = s.customer_gid);
+    EXECUTE $refresh$ {refresh_many} $refresh$ USING targets;
+    RETURN NULL;
+END
+$fn$;
+"#,
+        refresh_many = SUMMARY_REFRESH
+            .replace("{filter}", "c.gid = ANY ($1)")
+            .trim(),
+    )
+}
+
 /// The roles, created once per PostgreSQL cluster (two teams in one cluster share them).
 const ROLES: &str = r#"
 DO $$
@@ -726,7 +888,10 @@ pub fn init_to(client: &mut postgres::Client, target: i32) -> Result<InitOutcome
         if step == 2 {
             tx.batch_execute(&summary_step_sql())?;
         }
-        // Future upgrades: `step == 3 => …`, each saying why.
+        if step == 3 {
+            tx.batch_execute(&statement_projection_step_sql())?;
+        }
+        // Future upgrades: `step == 4 => …`, each saying why.
     }
     tx.execute("DELETE FROM candor.schema_version", &[])?;
     tx.execute(
