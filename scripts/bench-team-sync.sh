@@ -6,6 +6,8 @@
 #   3. the first sync of a new, empty device of the same rep (download).
 # Needs PostgreSQL 15+ server binaries (CANDOR_PG_BIN, or /usr/lib/postgresql/*/bin) and
 # /usr/bin/time. Run from the repository: bash scripts/bench-team-sync.sh
+# CANDOR=path/to/candor skips the release build; PG_SETTINGS adds server settings, e.g.
+# PG_SETTINGS="-c shared_buffers=1GB -c max_wal_size=4GB" for a server sized for the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,11 +25,14 @@ trap stop EXIT
 printf 'local all postgres trust\nlocal all all scram-sha-256\n' >"$work/data/pg_hba.conf"
 # Default durability (fsync on): the figures are those of a real server on this disk.
 "${as_pg[@]}" "$bin_dir/pg_ctl" start -D "$work/data" -w -l "$work/server.log" \
-    -o "-c listen_addresses='' -k $work -p 5432" >/dev/null
+    -o "-c listen_addresses='' -k $work -p 5432 ${PG_SETTINGS:-}" >/dev/null
 "${as_pg[@]}" "$bin_dir/createdb" -h "$work" -U postgres sales
 
-cargo build --release --quiet --bin candor
-candor="${CARGO_TARGET_DIR:-target}/release/candor"
+if [ -z "${CANDOR:-}" ]; then
+    cargo build --release --quiet --bin candor
+    CANDOR="${CARGO_TARGET_DIR:-target}/release/candor"
+fi
+candor="$CANDOR"
 # The large journal's size (BENCH_CUSTOMERS=100 BENCH_ENTRIES=10000 for a quick trial).
 customers="${BENCH_CUSTOMERS:-10000}"
 entries="${BENCH_ENTRIES:-1000000}"
