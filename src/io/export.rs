@@ -20,9 +20,9 @@ use serde::Serialize;
 use super::csv_text::{SafeText, neutralise};
 use super::sorted_rows::SortedRows;
 use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format_datetime};
-use crate::domain::insights::promise_record;
+use crate::domain::insights::{PromiseRecord, promise_record};
 use crate::domain::rank::{RankSettings, rank, weights};
-use crate::domain::{Cents, CustomerId, EntryKind, PromiseStatus};
+use crate::domain::{Cents, CustomerId, EntryKind, Promise, PromiseStatus};
 use crate::store::{EntryCells, Store, StoreError};
 
 /// The four CSV reports.
@@ -720,6 +720,52 @@ pub(super) struct PromiseRow {
     pub(super) risk_reason: SafeText,
 }
 
+/// Which promise a row is about, and whose: what differs between a journal's report and
+/// the team's (local or global ids, the rep); the rest of the row comes from the promise.
+pub(super) struct PromiseMade<'a> {
+    pub(super) rep: Option<&'a str>,
+    pub(super) entry_id: CsvId,
+    pub(super) customer_id: CsvId,
+    pub(super) customer: &'a str,
+    pub(super) company: &'a str,
+    pub(super) made_at: NaiveDateTime,
+    pub(super) summary: &'a str,
+}
+
+impl PromiseRow {
+    /// The row of one promise, with what `promise_record` found out about it.
+    pub(super) fn new(made: PromiseMade<'_>, promise: &Promise, facts: &PromiseRecord) -> Self {
+        Self {
+            rep: made.rep.map(SafeText::from),
+            entry_id: made.entry_id,
+            customer_id: made.customer_id,
+            customer: made.customer.into(),
+            company: made.company.into(),
+            made_at: format_datetime(made.made_at),
+            summary: made.summary.into(),
+            category: promise.category.code(),
+            original_due: format_date(facts.original_due),
+            due: format_date(promise.due),
+            outcome: promise.outcome_code(),
+            closed_on: opt_date(promise.status.closed_on()),
+            days_late: facts.days_late,
+            renegotiations: promise.renegotiations.len(),
+            slipped: yes_no(facts.slipped),
+            told_before_due: if facts.slipped {
+                yes_no(facts.told_before_due)
+            } else {
+                ""
+            },
+            at_risk_since: opt_datetime(promise.at_risk.as_ref().map(|r| r.flagged_at)),
+            risk_reason: promise
+                .at_risk
+                .as_ref()
+                .map_or("", |r| r.reason.as_str())
+                .into(),
+        }
+    }
+}
+
 fn write_promises(
     store: &Store,
     from: NaiveDateTime,
@@ -744,34 +790,19 @@ fn write_promises(
         let (name, company) = customers
             .get(&entry.customer_id)
             .map_or(("", ""), |(n, c)| (n.as_str(), c.as_str()));
-        writer.serialize(PromiseRow {
-            rep: None,
-            entry_id: CsvId::Local(entry.id.0),
-            customer_id: CsvId::Local(entry.customer_id.0),
-            customer: name.into(),
-            company: company.into(),
-            made_at: format_datetime(entry.occurred_at),
-            summary: entry.summary.as_str().into(),
-            category: promise.category.code(),
-            original_due: format_date(facts.original_due),
-            due: format_date(promise.due),
-            outcome: promise.outcome_code(),
-            closed_on: opt_date(promise.status.closed_on()),
-            days_late: facts.days_late,
-            renegotiations: promise.renegotiations.len(),
-            slipped: yes_no(facts.slipped),
-            told_before_due: if facts.slipped {
-                yes_no(facts.told_before_due)
-            } else {
-                ""
+        writer.serialize(PromiseRow::new(
+            PromiseMade {
+                rep: None,
+                entry_id: CsvId::Local(entry.id.0),
+                customer_id: CsvId::Local(entry.customer_id.0),
+                customer: name,
+                company,
+                made_at: entry.occurred_at,
+                summary: &entry.summary,
             },
-            at_risk_since: opt_datetime(promise.at_risk.as_ref().map(|r| r.flagged_at)),
-            risk_reason: promise
-                .at_risk
-                .as_ref()
-                .map_or("", |r| r.reason.as_str())
-                .into(),
-        })?;
+            promise,
+            &facts,
+        ))?;
         rows += 1;
     }
     writer.flush()?;

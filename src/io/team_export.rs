@@ -15,10 +15,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::csv_text::neutralise;
 use super::export::{
     CUSTOMER_COLUMNS, CsvId, CustomerCells, CustomerRow, ExportOptions, PROMISE_COLUMNS,
-    PromiseRow, Report, TIMELINE_COLUMNS, TempGuard, TimelineIds, create_temp_beside, opt_date,
+    PromiseMade, PromiseRow, Report, TIMELINE_COLUMNS, TempGuard, TimelineIds, create_temp_beside,
     opt_datetime, timeline_field_writer, write_timeline_row, yes_no,
 };
-use crate::domain::dates::{days_between, format_date, format_datetime};
+use crate::domain::dates::{days_between, format_date};
 use crate::domain::insights::promise_record;
 use crate::domain::rank::RankSettings;
 use crate::domain::{Cents, EntryId, MoneyFormat, PromiseStatus};
@@ -210,34 +210,19 @@ fn write_rows(
                 let promise = &made.promise;
                 let facts = promise_record(EntryId(0), promise, &first_bad_news, today);
                 writer
-                    .serialize(PromiseRow {
-                        rep: Some(made.rep.as_str().into()),
-                        entry_id: CsvId::Global(made.entry_gid.clone()),
-                        customer_id: CsvId::Global(made.customer_gid.clone()),
-                        customer: made.customer.as_str().into(),
-                        company: made.company.as_str().into(),
-                        made_at: format_datetime(made.made_at),
-                        summary: made.summary.as_str().into(),
-                        category: promise.category.code(),
-                        original_due: format_date(facts.original_due),
-                        due: format_date(promise.due),
-                        outcome: promise.outcome_code(),
-                        closed_on: opt_date(promise.status.closed_on()),
-                        days_late: facts.days_late,
-                        renegotiations: promise.renegotiations.len(),
-                        slipped: yes_no(facts.slipped),
-                        told_before_due: if facts.slipped {
-                            yes_no(facts.told_before_due)
-                        } else {
-                            ""
+                    .serialize(PromiseRow::new(
+                        PromiseMade {
+                            rep: Some(&made.rep),
+                            entry_id: CsvId::Global(made.entry_gid.clone()),
+                            customer_id: CsvId::Global(made.customer_gid.clone()),
+                            customer: &made.customer,
+                            company: &made.company,
+                            made_at: made.made_at,
+                            summary: &made.summary,
                         },
-                        at_risk_since: opt_datetime(promise.at_risk.as_ref().map(|r| r.flagged_at)),
-                        risk_reason: promise
-                            .at_risk
-                            .as_ref()
-                            .map_or("", |r| r.reason.as_str())
-                            .into(),
-                    })
+                        promise,
+                        &facts,
+                    ))
                     .map_err(io::Error::from)
             });
             let rows = visited(team, result)?;
