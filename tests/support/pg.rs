@@ -145,14 +145,19 @@ fn run(bin: &Path, as_postgres: bool, program: &str, args: &[&str]) -> std::proc
 }
 
 extern "C" fn stop_at_exit() {
-    for (bin, data, as_postgres) in STOP.get().into_iter().chain(TLS_STOP.get()) {
-        let data = data.to_string_lossy();
+    for (bin, data_dir, as_postgres) in STOP.get().into_iter().chain(TLS_STOP.get()) {
+        let data = data_dir.to_string_lossy();
         let _ = run(
             bin,
             *as_postgres,
             "pg_ctl",
             &["stop", "-D", &data, "-m", "immediate", "-w"],
         );
+        // The cluster's folder goes with it: a passing run leaves nothing in the temp
+        // folder (a killed run's leftover is cleared by the next run's `start_with`).
+        if let Some(base) = data_dir.parent() {
+            let _ = std::fs::remove_dir_all(base);
+        }
     }
 }
 
