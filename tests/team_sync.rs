@@ -35,15 +35,31 @@ struct Team {
 
 impl Team {
     fn new(prefix: &str) -> Self {
+        Self::build(prefix, None)
+    }
+
+    /// A team whose schema is at an older `version` (to test an upgrade).
+    fn at_version(prefix: &str, version: i32) -> Self {
+        Self::build(prefix, Some(version))
+    }
+
+    fn build(prefix: &str, version: Option<i32>) -> Self {
         let db = cluster().database(&format!("t_{prefix}"));
         let team = Self {
             db,
             prefix: prefix.to_owned(),
         };
-        cargo_bin_cmd!("candor")
-            .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
-            .assert()
-            .success();
+        match version {
+            Some(version) => {
+                candor::team::schema::init_to(&mut cluster().admin(&team.db), version).unwrap();
+            }
+            None => {
+                cargo_bin_cmd!("candor")
+                    .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
+                    .assert()
+                    .success();
+            }
+        }
         for (who, manager) in [("ann", false), ("bob", false), ("meg", true)] {
             let login = team.login(who);
             let mut command = cargo_bin_cmd!("candor");
@@ -1055,4 +1071,334 @@ fn one_pushed_batch_mixing_inserts_updates_and_purges_projects_as_if_applied_one
     assert_eq!(row.get::<_, String>(0), team.login("ann"));
     assert_eq!(row.get::<_, Option<String>>(1).as_deref(), Some("2"));
     assert_eq!(row.get::<_, i32>(2), 3);
+}
+
+/// A rep's announcements as another copy must see them: without local ids, picked customers
+/// by name, each telling with its customer and reaction.
+fn announcements_seen(store: &Store) -> Vec<String> {
+    use candor::domain::announcement::Audience;
+    let name = |id| store.customer(id).unwrap().name;
+    let mut lines: Vec<String> = store
+        .announcements()
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            let audience = match &a.audience {
+                Audience::Picked(ids) => {
+                    let mut names: Vec<String> = ids.iter().map(|id| name(*id)).collect();
+                    names.sort();
+                    format!("picked {}", names.join(" + "))
+                }
+                other => other.describe(),
+            };
+            format!(
+                "{} ({:?}, {}, {audience}, {}, made {})",
+                a.title, a.kind, a.effective, a.reason, a.created_at
+            )
+        })
+        .collect();
+    let titles: std::collections::HashMap<_, _> = store
+        .announcements()
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id, a.title))
+        .collect();
+    lines.extend(store.announcement_tellings().unwrap().into_iter().map(|t| {
+        format!(
+            "told {} of {} at {}: {:?}",
+            name(t.customer_id),
+            titles[&t.announcement_id],
+            t.told_at,
+            t.reaction
+        )
+    }));
+    lines.sort();
+    lines
+}
+
+fn announce(
+    store: &mut Store,
+    title: &str,
+    audience: candor::domain::announcement::Audience,
+    when: NaiveDateTime,
+) -> candor::domain::announcement::AnnouncementId {
+    use candor::domain::announcement::{AnnouncementDraft, AnnouncementKind};
+    store
+        .add_announcement(
+            AnnouncementDraft {
+                kind: AnnouncementKind::PriceIncrease,
+                title: title.to_owned(),
+                reason: "Our distributor raised its prices".to_owned(),
+                effective: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+                audience,
+            },
+            when,
+        )
+        .unwrap()
+        .id
+}
+
+fn tell(
+    store: &mut Store,
+    announcement: candor::domain::announcement::AnnouncementId,
+    customer: candor::domain::CustomerId,
+    when: NaiveDateTime,
+) -> candor::domain::EntryId {
+    use candor::domain::announcement::Reaction;
+    use candor::domain::{BadNews, BadNewsKind};
+    store
+        .tell_announcement(
+            announcement,
+            EntryDraft {
+                customer_id: customer,
+                occurred_at: when,
+                summary: "Told them about the new prices".to_owned(),
+                kind: EntryKind::BadNews(BadNews {
+                    about: BadNewsKind::PriceIncrease,
+                    related: None,
+                    proactive: true,
+                }),
+            },
+            Reaction::Well,
+            when,
+        )
+        .unwrap()
+        .id
+}
+
+#[test]
+fn announcements_their_customers_and_tellings_reach_the_reps_other_device_and_a_managers_reach_the_team()
+ {
+    use candor::domain::announcement::{Audience, Reaction};
+    let team = Team::new("ann");
+    let mut laptop = Store::open_in_memory().unwrap();
+    let mut draft = CustomerDraft::named("Ada North");
+    draft.tags = vec!["north".to_owned()];
+    let ada = laptop.add_customer(draft, at(1, 9)).unwrap().id;
+    let bo = laptop
+        .add_customer(CustomerDraft::named("Bo South"), at(1, 9))
+        .unwrap()
+        .id;
+    // Made before the journal joined the team: the first sync must send them too.
+    let north = announce(
+        &mut laptop,
+        "Prices rise 4% (north)",
+        Audience::Tag("north".into()),
+        at(2, 9),
+    );
+    let for_bo = announce(
+        &mut laptop,
+        "Prices rise for Bo",
+        Audience::Picked(vec![bo]),
+        at(2, 10),
+    );
+    let told_ada = tell(&mut laptop, north, ada, at(3, 9));
+    team.sync("ann", &mut laptop, T0);
+    // Made after joining: recorded by the triggers.
+    let for_ada = announce(
+        &mut laptop,
+        "Ada's own terms",
+        Audience::Picked(vec![ada]),
+        at(4, 9),
+    );
+    tell(&mut laptop, for_bo, bo, at(4, 10));
+    let report = team.sync("ann", &mut laptop, T0 + 1_000);
+    assert_eq!(
+        report.sent, 4,
+        "an announcement, its picked customer, the bad news entry and its telling: {report:?}"
+    );
+
+    let mut desktop = Store::open_in_memory().unwrap();
+    team.sync("ann", &mut desktop, T0 + 2_000);
+    assert_eq!(announcements_seen(&desktop).len(), 5);
+    assert_eq!(announcements_seen(&desktop), announcements_seen(&laptop));
+    assert_eq!(
+        desktop.sync_pending_count().unwrap(),
+        0,
+        "nothing echoed back"
+    );
+    // The desktop's ranking owes Ada nothing for the north news (she was told), but owes
+    // her "Ada's own terms", exactly as the laptop's does.
+    let owed = |store: &Store| {
+        use candor::domain::rank::{RankSettings, ReasonKind, rank};
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let mut reasons: Vec<String> = rank(
+            &store.rank_facts(today).unwrap(),
+            today,
+            &RankSettings::default(),
+        )
+        .into_iter()
+        .flat_map(|r| {
+            r.reasons
+                .into_iter()
+                .filter(|reason| reason.kind == ReasonKind::AnnouncementUntold)
+                .map(move |reason| format!("{}: {}", r.name, reason.text))
+        })
+        .collect();
+        reasons.sort();
+        reasons
+    };
+    assert!(!owed(&laptop).is_empty());
+    assert_eq!(owed(&desktop), owed(&laptop));
+
+    // A reaction changed on the desktop reaches the laptop; a deletion on the laptop
+    // reaches the desktop.
+    let desktop_ada_telling = desktop
+        .announcement_tellings()
+        .unwrap()
+        .into_iter()
+        .find(|t| desktop.customer(t.customer_id).unwrap().name == "Ada North")
+        .unwrap();
+    desktop
+        .set_telling_reaction(desktop_ada_telling.entry_id, Reaction::Badly)
+        .unwrap();
+    laptop.delete_announcement(for_ada).unwrap();
+    team.sync("ann", &mut desktop, T0 + 3_000);
+    team.sync("ann", &mut laptop, T0 + 4_000);
+    team.sync("ann", &mut desktop, T0 + 5_000);
+    let laptop_reaction = laptop
+        .announcement_tellings()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.entry_id == told_ada)
+        .unwrap()
+        .reaction;
+    assert_eq!(laptop_reaction, Reaction::Badly);
+    assert_eq!(laptop.announcements().unwrap().len(), 2);
+    assert_eq!(announcements_seen(&desktop), announcements_seen(&laptop));
+
+    // A manager's announcement is for the whole team; a rep's is theirs alone.
+    let mut meg = Store::open_in_memory().unwrap();
+    announce(
+        &mut meg,
+        "New carrier from January",
+        Audience::All,
+        at(5, 9),
+    );
+    team.sync("meg", &mut meg, T0 + 6_000);
+    let mut bob = Store::open_in_memory().unwrap();
+    bob.add_customer(CustomerDraft::named("Bea, Bob's customer"), at(1, 9))
+        .unwrap();
+    announce(&mut bob, "Bob's private news", Audience::All, at(5, 10));
+    team.sync("bob", &mut bob, T0 + 7_000);
+    team.sync("ann", &mut laptop, T0 + 8_000);
+    let titles = |store: &Store| -> BTreeSet<String> {
+        store
+            .announcements()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.title)
+            .collect()
+    };
+    assert!(titles(&bob).contains("New carrier from January"));
+    assert!(titles(&laptop).contains("New carrier from January"));
+    assert!(!titles(&laptop).contains("Bob's private news"));
+    // Not even with psql: Ann reads no event of Bob's announcement.
+    let mut ann_psql = team.psql("ann");
+    assert_eq!(
+        count(
+            &mut ann_psql,
+            &format!(
+                "SELECT COUNT(*) FROM candor.events WHERE entity = 'announcement' AND author = '{}'",
+                team.login("bob")
+            )
+        ),
+        0
+    );
+    // A rep's announcement is resolved against their own customers ("all" means all of
+    // theirs), so it is not pulled into the manager's journal either, where "all" would be
+    // the whole team: she reads her own, and every telling (those are customer history).
+    let announcement_events = "SELECT COUNT(*) FROM candor.events \
+         WHERE entity = 'announcement' AND op = 'insert'";
+    let mut meg_psql = team.psql("meg");
+    assert_eq!(count(&mut meg_psql, announcement_events), 1);
+    assert_eq!(
+        count(
+            &mut meg_psql,
+            "SELECT COUNT(*) FROM candor.events WHERE entity = 'telling'"
+        ),
+        3,
+        "Ada's, Bo's and the reaction changed"
+    );
+    let mut admin = cluster().admin(&team.db);
+    assert_eq!(
+        count(&mut admin, announcement_events),
+        5,
+        "Ann's three, Meg's and Bob's"
+    );
+    // The projection keeps customers and entries only: no announcement became one.
+    assert_eq!(
+        count(&mut admin, "SELECT COUNT(*) FROM candor.customers"),
+        3
+    );
+}
+
+#[test]
+fn a_journal_and_a_team_database_from_before_announcements_sync_upgrade_and_send_them() {
+    // A team database at version 4 that already holds a customer, and a version-6 journal
+    // that had joined it, with an announcement, a picked customer and a telling the old
+    // triggers never recorded.
+    let team = Team::at_version("annup", 4);
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = dir.path().join("laptop.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&laptop).unwrap();
+        let tx = conn.transaction().unwrap();
+        candor::store::schema::create_at_version(&tx, 6).unwrap();
+        tx.execute_batch(
+            "UPDATE sync_state SET value = 'recording' WHERE key = 'mode';
+             INSERT INTO customers (name, created_at, updated_at)
+                 VALUES ('Ada North', '2026-11-01T09:00:00', '2026-11-01T09:00:00');
+             INSERT INTO entries (customer_id, kind, occurred_at, summary, category, proactive,
+                                  created_at, updated_at)
+                 VALUES (1, 'bad_news', '2026-11-03T09:00:00', 'Told Ada', 'price_increase', 1,
+                         '2026-11-03T09:00:00', '2026-11-03T09:00:00');
+             INSERT INTO announcements (kind, title, reason, effective_on, audience, created_at)
+                 VALUES ('price_increase', 'Prices rise 4%', 'Costs', '2026-12-20', 'picked',
+                         '2026-11-02T09:00:00');
+             INSERT INTO announcement_customers (announcement_id, customer_id) VALUES (1, 1);
+             INSERT INTO announcement_tellings (entry_id, announcement_id, reaction)
+                 VALUES (1, 1, 'well');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    // Opening the journal upgrades it: the customer and the entry were queued by the old
+    // triggers, the announcement, its customer and the telling by the upgrade, after them.
+    let store = Store::open(&laptop).unwrap();
+    assert_eq!(store.sync_pending_count().unwrap(), 5);
+    drop(store);
+    // The app refuses the old server until its administrator upgrades it.
+    let refused = cargo_bin_cmd!("candor")
+        .args(["sync", "--db"])
+        .arg(&laptop)
+        .args(["--server", &team.url("ann")])
+        .env("PGPASSWORD", format!("pw-{}", team.login("ann")))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let init = cargo_bin_cmd!("candor")
+        .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert_eq!(
+        team.cli_sync("ann", &laptop).trim(),
+        "5 changes sent, 0 received, 0 conflicts"
+    );
+    let desktop = dir.path().join("desktop.sqlite3");
+    assert_eq!(
+        team.cli_sync("ann", &desktop).trim(),
+        "0 changes sent, 5 received, 0 conflicts"
+    );
+    let (laptop, desktop) = (
+        Store::open(&laptop).unwrap(),
+        Store::open(&desktop).unwrap(),
+    );
+    assert_eq!(announcements_seen(&desktop).len(), 2);
+    assert_eq!(announcements_seen(&desktop), announcements_seen(&laptop));
 }

@@ -10,11 +10,10 @@
 //! - an archived customer is never affected (you no longer serve them), nor is one created
 //!   after the effective day (they signed up under the new terms).
 //!
-//! Everything here works on one journal's customers. A team database (not built yet) would
-//! let a manager make an announcement once for the whole team: it would sync the
-//! announcement into each rep's journal (the `announcements` tables), where [`progress`]
-//! and the ranking already do the rest for that rep's own customers, and sum each rep's
-//! [`Progress`] counts for the manager.
+//! Everything here works on one journal's customers. In a team, an announcement syncs to
+//! its author's other devices, and a manager's to every rep's journal, where [`progress`]
+//! and the ranking do the rest for that rep's own customers (see
+//! `store::announcement_sync`).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 //! (a committed write survives a power cut, not just a crash). Every write runs in one
 //! IMMEDIATE transaction and returns only after it committed.
 
+mod announcement_sync;
 mod announcements;
 mod customers;
 mod due;

@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 6;
+pub const CURRENT_VERSION: i32 = 7;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -199,6 +199,9 @@ fn upgrade_steps(
             // Customer trash and journal settings (issue 11): self-contained; it adds a
             // synced column, so it rebuilds the customer sync triggers.
             5 => upgrade_customer_trash(tx)?,
+            // Announcements in team sync (issue 12): their global ids and recording
+            // triggers. Self-contained (see `super::announcement_sync::upgrade_sql`).
+            6 => tx.execute_batch(&super::announcement_sync::upgrade_sql())?,
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "no upgrade step from schema version {step}"

@@ -18,7 +18,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value as JsonValue};
 
-use super::{Result, Store, StoreError, ownership, summary};
+use super::{Result, Store, StoreError, announcement_sync, ownership, summary};
 use crate::domain::CustomerId;
 use crate::domain::hlc::HybridClock;
 
@@ -85,7 +85,7 @@ pub const ENTRY_FIELDS: &[&str] = &[
 ];
 
 /// A random UUID (version 4) in SQL, for rows that get their global id inside a trigger.
-const UUID_SQL: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
+pub(super) const UUID_SQL: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
     substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
     substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
 
@@ -194,7 +194,7 @@ fn triggers_sql(customer_fields: &[&str]) -> String {
 }
 
 /// The condition under which the triggers record: the journal is in a team.
-fn recording_sql() -> String {
+pub(super) fn recording_sql() -> String {
     format!("(SELECT value FROM sync_state WHERE key = 'mode') = '{MODE_RECORDING}'")
 }
 
@@ -434,8 +434,17 @@ impl Store {
                 ),
                 [],
             )?;
+            // Announcements, their picked customers and tellings refer to customers and
+            // entries, so they follow them.
+            let queued = |tx: &Transaction<'_>| -> rusqlite::Result<i64> {
+                tx.query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| row.get(0))
+            };
+            let before = queued(tx)?;
+            tx.execute_batch(&announcement_sync::give_ids_sql())?;
+            tx.execute_batch(&announcement_sync::queue_existing_sql(""))?;
+            let announcements = (queued(tx)? - before).max(0) as usize;
             set_state(tx, "mode", MODE_RECORDING)?;
-            Ok((customers + entries) as u64)
+            Ok((customers + entries + announcements) as u64)
         })
     }
 
@@ -457,7 +466,10 @@ impl Store {
         }
         self.conn
             .query_row(
-                "SELECT (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM entries)",
+                "SELECT (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM entries) \
+                 + (SELECT COUNT(*) FROM announcements) \
+                 + (SELECT COUNT(*) FROM announcement_customers) \
+                 + (SELECT COUNT(*) FROM announcement_tellings)",
                 [],
                 |row| row.get::<_, i64>(0),
             )
@@ -694,6 +706,9 @@ fn apply_event(
     touched: &mut BTreeSet<CustomerId>,
     stats: &mut ApplyStats,
 ) -> rusqlite::Result<bool> {
+    if announcement_sync::ENTITIES.contains(&event.entity.as_str()) {
+        return announcement_sync::apply(tx, event, touched, stats);
+    }
     let payload = parse_object(Some(&event.payload));
     let (table, fields) = match event.entity.as_str() {
         "customer" => ("customers", CUSTOMER_FIELDS),
@@ -886,7 +901,7 @@ fn apply_event(
     }
 }
 
-fn record_lost(
+pub(super) fn record_lost(
     tx: &Transaction<'_>,
     event: &IncomingEvent,
     field: &str,

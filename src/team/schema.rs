@@ -16,7 +16,7 @@
 use postgres::Transaction;
 
 /// The newest team schema this Candor knows.
-pub const TEAM_SCHEMA_VERSION: i32 = 4;
+pub const TEAM_SCHEMA_VERSION: i32 = 5;
 
 /// The first version with handovers and shares.
 pub const OWNERSHIP_VERSION: i32 = 2;
@@ -621,6 +621,40 @@ REVOKE ALL ON FUNCTION candor.mark_summary(uuid) FROM PUBLIC;
     )
 }
 
+/// Version 5 (issue 12): announcements sync. An announcement belongs to no customer, so its
+/// events carry none: its author's devices read it (as they read every event they wrote),
+/// and so does the whole team when the author is a manager. Its picked customers and each
+/// customer's telling are events of that customer, visible with it. The projection keeps
+/// customers and entries only; these events live in the event log, which is what every
+/// journal pulls. Self-contained, so it can be renumbered when merged.
+const ANNOUNCEMENTS_STEP: &str = r#"
+ALTER TABLE candor.events DROP CONSTRAINT events_entity_check;
+ALTER TABLE candor.events ADD CONSTRAINT events_entity_check
+    CHECK (entity IN ('customer', 'entry', 'announcement', 'announcement_customer', 'telling'));
+ALTER TABLE candor.events ALTER COLUMN customer_gid DROP NOT NULL;
+ALTER TABLE candor.events ADD CONSTRAINT events_customer_check
+    CHECK (customer_gid IS NOT NULL OR entity = 'announcement');
+
+-- A manager's announcement is for the whole team (another policy for reading events:
+-- permissive policies add up).
+CREATE POLICY team_announcements ON candor.events FOR SELECT TO candor_rep
+    USING (entity = 'announcement'
+        AND author IN (SELECT r.login FROM candor.reps r WHERE r.is_manager));
+
+-- The projection applies customers and entries only: the version 4 function, renamed,
+-- runs for those; the events of the new kinds are left in the log.
+ALTER FUNCTION candor.project_one(candor.events) RENAME TO project_customer_or_entry;
+CREATE FUNCTION candor.project_one(ev candor.events)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ev.entity IN ('customer', 'entry') THEN
+        PERFORM candor.project_customer_or_entry(ev);
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION candor.project_one(candor.events) FROM PUBLIC;
+"#;
+
 /// Version 4 (issue 12's upload target): the projection and the summary marks are kept per
 /// statement instead of per row. A pushed batch of 2,000 events ran the plpgsql projection
 /// trigger, and for every new entry a summary trigger, 2,000 times each; now one statement
@@ -891,7 +925,10 @@ pub fn init_to(client: &mut postgres::Client, target: i32) -> Result<InitOutcome
         if step == 3 {
             tx.batch_execute(&statement_projection_step_sql())?;
         }
-        // Future upgrades: `step == 4 => …`, each saying why.
+        if step == 4 {
+            tx.batch_execute(ANNOUNCEMENTS_STEP)?;
+        }
+        // Future upgrades: `step == 5 => …`, each saying why.
     }
     tx.execute("DELETE FROM candor.schema_version", &[])?;
     tx.execute(

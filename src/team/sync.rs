@@ -132,7 +132,7 @@ pub fn push_batch(
     let payloads = column(|e| &e.payload);
     let inserted = tx.execute(
         "INSERT INTO candor.events (id, device_id, hlc, entity, entity_gid, customer_gid, op, payload) \
-         SELECT t.id::uuid, $1, t.hlc, t.entity, t.entity_gid::uuid, t.customer_gid::uuid, t.op, \
+         SELECT t.id::uuid, $1, t.hlc, t.entity, t.entity_gid::uuid, NULLIF(t.customer_gid, '')::uuid, t.op, \
                 t.payload::jsonb \
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) \
               WITH ORDINALITY AS t(id, hlc, entity, entity_gid, customer_gid, op, payload, n) \
