@@ -15,10 +15,11 @@ use candor::domain::{
     Problem, Promise, PromiseCategory, Renegotiation,
 };
 use candor::store::{Store, StoreError};
-use candor::team::{HandoverScope, TeamAddress, TeamConnection, TeamError};
+use candor::team::{HandoverScope, TeamAddress, TeamError};
 use chrono::{NaiveDate, NaiveDateTime};
 use sha2::{Digest as _, Sha256};
 use support::pg::cluster;
+use support::team::Team;
 
 fn day(month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, month, day).unwrap()
@@ -30,87 +31,7 @@ fn at(month: u32, d: u32, hour: u32) -> NaiveDateTime {
 
 const T0: i64 = 1_795_000_000_000;
 
-/// A team database: `{prefix}_ann` (Maria, a rep), `{prefix}_bob` (Ben, a rep) and
-/// `{prefix}_meg` (Meg, a manager), each with password "pw-<login>".
-struct Team {
-    db: String,
-    prefix: String,
-}
-
 impl Team {
-    fn new(prefix: &str) -> Self {
-        Self::at_version(prefix, candor::team::schema::TEAM_SCHEMA_VERSION)
-    }
-
-    /// A team whose schema is at `version` (older ones to test an upgrade).
-    fn at_version(prefix: &str, version: i32) -> Self {
-        let db = cluster().database(&format!("h_{prefix}"));
-        let team = Self {
-            db,
-            prefix: prefix.to_owned(),
-        };
-        candor::team::schema::init_to(&mut cluster().admin(&team.db), version).unwrap();
-        for (who, name, manager) in [
-            ("ann", "Maria", false),
-            ("bob", "Ben", false),
-            ("meg", "Meg", true),
-        ] {
-            let login = team.login(who);
-            let mut command = cargo_bin_cmd!("candor");
-            command.args([
-                "team",
-                "add-rep",
-                "--server",
-                &cluster().admin_url(&team.db),
-                "--login",
-                &login,
-                "--name",
-                name,
-            ]);
-            if manager {
-                command.arg("--manager");
-            }
-            command
-                .write_stdin(format!("pw-{login}\n"))
-                .assert()
-                .success();
-        }
-        team
-    }
-
-    fn login(&self, who: &str) -> String {
-        format!("{}_{who}", self.prefix)
-    }
-
-    fn url(&self, who: &str) -> String {
-        cluster().url(&self.login(who), &self.db)
-    }
-
-    fn connect(&self, who: &str) -> TeamConnection {
-        let address = TeamAddress::parse(&self.url(who)).unwrap();
-        TeamConnection::open(&address, Some(&format!("pw-{}", self.login(who)))).unwrap()
-    }
-
-    fn psql(&self, who: &str) -> postgres::Client {
-        let login = self.login(who);
-        cluster()
-            .login(&login, &format!("pw-{login}"), &self.db)
-            .unwrap()
-    }
-
-    fn sync(&self, who: &str, store: &mut Store, now_ms: i64) -> candor::team::SyncReport {
-        self.connect(who).sync(store, now_ms, &mut |_| {}).unwrap()
-    }
-
-    /// `candor` as `who` (their password in PGPASSWORD); returns the output.
-    fn cli(&self, who: &str, args: &[&str]) -> std::process::Output {
-        cargo_bin_cmd!("candor")
-            .args(args)
-            .env("PGPASSWORD", format!("pw-{}", self.login(who)))
-            .output()
-            .unwrap()
-    }
-
     /// The owner of the customer named `name`, as the administrator sees it.
     fn owner_of(&self, name: &str) -> String {
         cluster()

@@ -11,80 +11,15 @@ use std::path::Path;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use candor::store::Store;
-use candor::team::{TeamAddress, TeamConnection};
+use candor::team::TeamAddress;
 use serde_json::Value;
 use support::pg::cluster;
+use support::team::Team;
 
 const T0: i64 = 1_795_000_000_000;
 const TODAY: &str = "2026-06-15";
 
-/// A team database: `{prefix}_ann` (Maria), `{prefix}_bob` (Ben), both reps, and
-/// `{prefix}_meg` (Meg, a manager), each with password "pw-<login>".
-struct Team {
-    db: String,
-    prefix: String,
-}
-
 impl Team {
-    fn new(prefix: &str) -> Self {
-        Self::at_version(prefix, candor::team::schema::TEAM_SCHEMA_VERSION)
-    }
-
-    fn at_version(prefix: &str, version: i32) -> Self {
-        let db = cluster().database(&format!("m_{prefix}"));
-        let team = Self {
-            db,
-            prefix: prefix.to_owned(),
-        };
-        candor::team::schema::init_to(&mut cluster().admin(&team.db), version).unwrap();
-        for (who, name, manager) in [
-            ("ann", "Maria", false),
-            ("bob", "Ben", false),
-            ("meg", "Meg", true),
-        ] {
-            let login = team.login(who);
-            let mut command = cargo_bin_cmd!("candor");
-            command.args([
-                "team",
-                "add-rep",
-                "--server",
-                &cluster().admin_url(&team.db),
-                "--login",
-                &login,
-                "--name",
-                name,
-            ]);
-            if manager {
-                command.arg("--manager");
-            }
-            command
-                .write_stdin(format!("pw-{login}\n"))
-                .assert()
-                .success();
-        }
-        team
-    }
-
-    fn login(&self, who: &str) -> String {
-        format!("{}_{who}", self.prefix)
-    }
-
-    fn url(&self, who: &str) -> String {
-        cluster().url(&self.login(who), &self.db)
-    }
-
-    fn connect(&self, who: &str) -> TeamConnection {
-        let address = TeamAddress::parse(&self.url(who)).unwrap();
-        TeamConnection::open(&address, Some(&format!("pw-{}", self.login(who)))).unwrap()
-    }
-
-    fn psql(&self, who: &str) -> postgres::Client {
-        let login = self.login(who);
-        cluster()
-            .login(&login, &format!("pw-{login}"), &self.db)
-            .unwrap()
-    }
-
     /// A generated journal for `who`, synced to the team.
     fn synced_journal(&self, who: &str, dir: &Path, seed: u64, now_ms: i64) -> std::path::PathBuf {
         let path = dir.join(format!("{who}.sqlite3"));
@@ -109,15 +44,6 @@ impl Team {
             .sync(&mut store, now_ms, &mut |_| {})
             .unwrap();
         path
-    }
-
-    /// `candor` as `who` (their password in PGPASSWORD).
-    fn cli(&self, who: &str, args: &[&str]) -> std::process::Output {
-        cargo_bin_cmd!("candor")
-            .args(args)
-            .env("PGPASSWORD", format!("pw-{}", self.login(who)))
-            .output()
-            .unwrap()
     }
 
     /// `candor team rank --format json` as `who`, with `extra` arguments.

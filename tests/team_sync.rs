@@ -12,10 +12,11 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use candor::domain::{Channel, Contact, CustomerDraft, Direction, EntryDraft, EntryKind, Outcome};
 use candor::store::Store;
 use candor::store::sync::OutgoingEvent;
-use candor::team::{TeamAddress, TeamConnection, sync as team_sync};
+use candor::team::sync as team_sync;
 use chrono::{NaiveDate, NaiveDateTime};
 use sha2::{Digest as _, Sha256};
 use support::pg::cluster;
+use support::team::Team;
 
 fn at(day: u32, hour: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 11, day)
@@ -25,106 +26,6 @@ fn at(day: u32, hour: u32) -> NaiveDateTime {
 }
 
 const T0: i64 = 1_795_000_000_000;
-
-/// A team database with its schema, and reps `{prefix}_ann` (rep), `{prefix}_bob` (rep)
-/// and `{prefix}_meg` (manager), each with password "pw-<login>".
-struct Team {
-    db: String,
-    prefix: String,
-}
-
-impl Team {
-    fn new(prefix: &str) -> Self {
-        Self::build(prefix, None)
-    }
-
-    /// A team whose schema is at an older `version` (to test an upgrade).
-    fn at_version(prefix: &str, version: i32) -> Self {
-        Self::build(prefix, Some(version))
-    }
-
-    fn build(prefix: &str, version: Option<i32>) -> Self {
-        let db = cluster().database(&format!("t_{prefix}"));
-        let team = Self {
-            db,
-            prefix: prefix.to_owned(),
-        };
-        match version {
-            Some(version) => {
-                candor::team::schema::init_to(&mut cluster().admin(&team.db), version).unwrap();
-            }
-            None => {
-                cargo_bin_cmd!("candor")
-                    .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
-                    .assert()
-                    .success();
-            }
-        }
-        for (who, manager) in [("ann", false), ("bob", false), ("meg", true)] {
-            let login = team.login(who);
-            let mut command = cargo_bin_cmd!("candor");
-            command.args([
-                "team",
-                "add-rep",
-                "--server",
-                &cluster().admin_url(&team.db),
-                "--login",
-                &login,
-                "--name",
-                who,
-            ]);
-            if manager {
-                command.arg("--manager");
-            }
-            command
-                .write_stdin(format!("pw-{login}\n"))
-                .assert()
-                .success();
-        }
-        team
-    }
-
-    fn login(&self, who: &str) -> String {
-        format!("{}_{who}", self.prefix)
-    }
-
-    fn url(&self, who: &str) -> String {
-        cluster().url(&self.login(who), &self.db)
-    }
-
-    fn connect(&self, who: &str) -> TeamConnection {
-        let address = TeamAddress::parse(&self.url(who)).unwrap();
-        TeamConnection::open(&address, Some(&format!("pw-{}", self.login(who)))).unwrap()
-    }
-
-    fn psql(&self, who: &str) -> postgres::Client {
-        let login = self.login(who);
-        cluster()
-            .login(&login, &format!("pw-{login}"), &self.db)
-            .unwrap()
-    }
-
-    /// `candor sync` as `who` on `journal`; returns stdout.
-    fn cli_sync(&self, who: &str, journal: &Path) -> String {
-        let output = cargo_bin_cmd!("candor")
-            .args(["sync", "--db"])
-            .arg(journal)
-            .args(["--server", &self.url(who)])
-            .env("PGPASSWORD", format!("pw-{}", self.login(who)))
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "sync failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    fn sync(&self, who: &str, store: &mut Store, now_ms: i64) -> candor::team::SyncReport {
-        self.connect(who).sync(store, now_ms, &mut |_| {}).unwrap()
-    }
-}
 
 fn call(customer: candor::domain::CustomerId, when: NaiveDateTime, summary: &str) -> EntryDraft {
     EntryDraft {
