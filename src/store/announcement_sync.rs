@@ -19,7 +19,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value as JsonValue};
 
-use super::sync::{ApplyStats, IncomingEvent, UUID_SQL, record_lost, recording_sql};
+use super::outbox::{ApplyStats, IncomingEvent, UUID_SQL, record_lost, recording_sql};
 use crate::domain::CustomerId;
 
 /// The event kinds this module records and applies.

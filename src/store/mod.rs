@@ -15,6 +15,7 @@ mod facts;
 mod history;
 mod insights;
 mod merge;
+mod outbox;
 pub mod ownership;
 pub mod private_files;
 mod reports;
