@@ -8,17 +8,13 @@ use super::commands::UiCommand;
 use super::date_field::date_row_ui;
 use super::entry_form::EntryForm;
 use super::file_picker::{FilePicker, PickKind};
-use super::widgets::{FormOutcome, enter_or_escape, field};
+use super::widgets::{FormOutcome, enter_or_escape, field, save_cancel_ui};
 use crate::domain::customer::{format_tags, parse_tags};
 use crate::domain::dates::parse_date;
 use crate::domain::{
     Customer, CustomerDraft, CustomerId, EntryId, EntryKind, ProblemStatus, RootCause,
     ValidationError,
 };
-
-/// Kept so that dialogs written on other branches before the widgets module existed still
-/// build; new code imports [`super::widgets::save_cancel_ui`].
-pub(super) use super::widgets::save_cancel_ui;
 
 /// The one dialog open at a time.
 pub enum Dialog {

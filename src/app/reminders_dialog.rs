@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use chrono::NaiveTime;
 
-use super::dialogs::save_cancel_ui;
 use super::entry_form::FormOutcome;
 use super::file_picker::{FilePicker, PickKind};
 use super::prefs::Prefs;
+use super::widgets::save_cancel_ui;
 use crate::domain::reminders::ReminderSettings;
 
 /// The dialog's fields, as typed.
