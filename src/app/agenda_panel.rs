@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::journal::Journal;
 use crate::domain::reminders::{DueItem, DueKind};
 use crate::domain::{EntryKindTag, OrderStatus};

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
-use super::candor_app::Action;
+use super::action::Action;
 use crate::backup_policy::BackupInfo;
 use crate::store::StoreError;
 

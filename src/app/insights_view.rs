@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use chrono::NaiveDate;
 use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, Points};
 
-use super::candor_app::Action;
+use super::action::Action;
 use super::date_field::date_field_ui;
 use super::file_picker::{FilePicker, PickKind};
 use crate::domain::CustomerId;
