@@ -72,6 +72,9 @@ const SUMMARY_COLUMNS: &str = "customer_gid::text, owner_login, name, company, p
     last_problem_resolved_on, last_feedback_at, snoozed_until, last_rating::text, \
     broken_promises::text, open_items::text, taken_over::text";
 
+/// How many customers' facts go to the scoring thread at a time.
+const FACTS_BATCH: usize = 256;
+
 /// Ranks every active customer the connected login may see (only `rep`'s when given), as
 /// of `today`; only the first `limit` are kept when given.
 pub fn rank(
@@ -98,18 +101,47 @@ pub fn rank(
         .checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64))
         .unwrap_or(today);
     let window = (format_date(window_start), format_date(today));
-    let facts = std::iter::from_fn(|| match rows.next() {
-        Ok(Some(row)) => Some(read_facts(&row, today, &window, &mut ranking)),
-        Ok(None) => None,
-        Err(error) => {
-            failed = Some(error);
-            None
+    // Two threads: this one reads the rows off the socket (so the server keeps sending)
+    // and turns them into facts; the other scores and orders them with the journal's own
+    // function as they come. Batches keep the hand-over cheap; a bounded queue keeps
+    // memory flat when the scoring falls behind.
+    let ranked = std::thread::scope(|scope| {
+        let (batches, inbox) = std::sync::mpsc::sync_channel::<Vec<CustomerFacts>>(16);
+        let scorer =
+            scope.spawn(move || rank_first(inbox.into_iter().flatten(), today, settings, limit));
+        let mut batch = Vec::with_capacity(FACTS_BATCH);
+        loop {
+            match rows.next() {
+                Ok(Some(row)) => {
+                    batch.push(read_facts(&row, today, &window, &mut ranking));
+                    if batch.len() == FACTS_BATCH
+                        && batches
+                            .send(std::mem::replace(
+                                &mut batch,
+                                Vec::with_capacity(FACTS_BATCH),
+                            ))
+                            .is_err()
+                    {
+                        break;
+                    }
+                }
+                Ok(None) => {
+                    let _ = batches.send(batch);
+                    break;
+                }
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
+            }
         }
+        drop(batches);
+        scorer.join()
     });
-    let ranked = rank_first(facts, today, settings, limit);
     if let Some(error) = failed {
         return Err(error);
     }
+    let ranked = ranked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     drop(rows);
     tx.commit()?;
     ranking.ranked = ranked;
