@@ -544,16 +544,24 @@ pub fn rank_first<F: std::borrow::Borrow<CustomerFacts>>(
             ranked
         }
         Some(limit) => {
-            // Keep at most twice the limit; when full, keep the best `limit` of them.
+            // Keep at most twice the limit; when full, keep the best `limit` of them. After
+            // a cut, a customer whose score and waiting time come strictly after the worst
+            // kept cannot make the list: skipped before their name is lower-cased.
             let mut best: Vec<(ListOrder, RankedCustomer)> = Vec::new();
+            let mut cutoff: Option<(std::cmp::Reverse<i64>, NaiveDate)> = None;
             for customer in listed {
                 if limit == 0 {
+                    continue;
+                }
+                let head = (std::cmp::Reverse(customer.score), waiting_since(&customer));
+                if cutoff.is_some_and(|worst| head > worst) {
                     continue;
                 }
                 best.push((list_order(&customer), customer));
                 if best.len() >= limit.saturating_mul(2) {
                     best.select_nth_unstable_by(limit - 1, |a, b| a.0.cmp(&b.0));
                     best.truncate(limit);
+                    cutoff = best.iter().map(|(key, _)| (key.0, key.1)).max();
                 }
             }
             best.sort_unstable_by(|a, b| a.0.cmp(&b.0));
