@@ -3,7 +3,7 @@
 
 use candor::domain::rank::{
     CustomerFacts, OpenDetail, OpenItem, RankSettings, RankedCustomer, ReasonKind, rank,
-    score_customer,
+    rank_first, score_customer,
 };
 use candor::domain::{
     BadNews, BadNewsKind, Cents, Contact, CustomerDraft, CustomerId, Direction, EntryDraft,
@@ -731,6 +731,28 @@ proptest! {
             prop_assert!(!customer.opener.is_empty());
             prop_assert_eq!(customer.score, customer.reasons.iter().map(|r| r.points).sum::<i64>());
         }
+    }
+
+    /// `--limit` keeps only the best few while scoring (the team ranking of 500,000
+    /// customers): the same customers, ranks, scores and reasons as the top of the full list.
+    #[test]
+    fn the_first_few_are_the_top_of_the_whole_list(
+        facts in proptest::collection::vec(arb_facts(), 0..40),
+        limit in 0usize..12,
+    ) {
+        let facts: Vec<CustomerFacts> = facts
+            .into_iter()
+            .enumerate()
+            .map(|(index, mut f)| {
+                f.customer_id = CustomerId(index as i64 + 1);
+                f
+            })
+            .collect();
+        let settings = RankSettings::default();
+        let mut whole = rank(&facts, today(), &settings);
+        whole.truncate(limit);
+        let first = rank_first(&facts, today(), &settings, Some(limit));
+        prop_assert_eq!(first, whole);
     }
 }
 

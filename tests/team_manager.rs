@@ -627,7 +627,7 @@ mod ui {
         let team = Team::new("view");
         let dir = tempfile::tempdir().unwrap();
         let maria_path = team.synced_journal("ann", dir.path(), 11, T0);
-        team.synced_journal("bob", dir.path(), 12, T0 + 1_000);
+        let ben_path = team.synced_journal("bob", dir.path(), 12, T0 + 1_000);
         // Promises Maria kept this month, by her own promises report.
         let report = dir.path().join("marias-promises.csv");
         local_export(&maria_path, "promises", &report);
@@ -745,6 +745,43 @@ mod ui {
         harness.get_by_label("Show everyone").click();
         harness.run_steps(4);
         harness.get_by_label("Call them first — whole team");
+
+        // Ben deletes his first customer and syncs. Nobody clicks Refresh: Meg's next
+        // background sync completes, and the view asks the team again by itself.
+        let mut ben = Store::open(&ben_path).unwrap();
+        let gone = ben
+            .customers()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.name == bens[0])
+            .unwrap();
+        ben.delete_customer(gone.id, now).unwrap();
+        team.connect("bob")
+            .sync(&mut ben, T0 + 5_000, &mut |_| {})
+            .unwrap();
+        drop(ben);
+        let listed = |h: &Harness<'_, CandorApp>, name: &str| {
+            h.state()
+                .team_view
+                .overview()
+                .is_some_and(|o| o.ranking.ranked.iter().any(|c| c.name == name))
+        };
+        assert!(listed(&harness, &bens[0]));
+        harness.state().request_sync();
+        wait_until(&mut harness, |h| !listed(h, &bens[0]));
+        let lines = harness.state().team_view.overview().unwrap().reps.clone();
+        assert_eq!(line(team.login("bob")).owed_today, bens.len());
+        assert_eq!(
+            lines
+                .iter()
+                .find(|l| l.login == team.login("bob"))
+                .unwrap()
+                .owed_today,
+            bens.len() - 1
+        );
+        harness.get_by_label("Ben").click();
+        harness.run_steps(4);
+        harness.get_by_label(&format!("{} — Ben", bens[1]));
         // The shortcut closes the view again.
         harness.key_press_modifiers(
             egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,

@@ -880,7 +880,11 @@ impl CandorApp {
                             .ok()
                             .flatten()
                             .filter(|text| !text.is_empty());
-                        self.team_view.ui(ui, server.as_deref(), today);
+                        let synced_at = self.sync.as_ref().and_then(|sync| match sync.state() {
+                            crate::team::SyncState::Synced { at } => Some(at),
+                            _ => None,
+                        });
+                        self.team_view.ui(ui, server.as_deref(), today, synced_at);
                     } else if self.insights.open {
                         let names = |id: CustomerId| journal.customer(id).map(|c| c.name.clone());
                         self.insights.money = journal.money;

@@ -20,6 +20,14 @@ impl CandorApp {
             .filter(|text| !text.is_empty())
     }
 
+    /// Asks the background sync for a sync soon, as every saved change does (nothing
+    /// without a team).
+    pub fn request_sync(&self) {
+        if let Some(sync) = &self.sync {
+            sync.request_sync();
+        }
+    }
+
     /// Starts (or, after a journal switch, restarts) the background sync once per journal.
     pub(super) fn keep_sync_running(&mut self, ctx: &egui::Context) {
         if self.sync_journal.as_deref() == Some(self.journal_path.as_path()) {

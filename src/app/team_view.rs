@@ -3,9 +3,11 @@
 //! clicking a rep shows only that rep's customers. Read-only: it changes nothing, in the
 //! journal or the team. The team database is asked on a thread of its own (with the saved
 //! password), so the window never waits for the network; the result is kept and drawn
-//! each frame until Refresh or another day asks again.
+//! each frame until Refresh, another day, or the next completed background sync (which may
+//! have brought the reps' changes) asks again.
 
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 
@@ -24,6 +26,8 @@ pub struct TeamView {
     loaded_for: Option<(NaiveDate, String)>,
     error: Option<String>,
     running: Option<Receiver<Result<TeamOverview, String>>>,
+    /// The background sync whose completion the overview was last asked after.
+    asked_after_sync: Option<Instant>,
 }
 
 impl TeamView {
@@ -85,8 +89,15 @@ impl TeamView {
         }
     }
 
-    /// Draws the view. `server` is the journal's team address, if it has one.
-    pub fn ui(&mut self, ui: &mut egui::Ui, server: Option<&str>, today: NaiveDate) {
+    /// Draws the view. `server` is the journal's team address, if it has one; `synced_at`
+    /// when the journal's background sync last completed (the view asks again after each).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        server: Option<&str>,
+        today: NaiveDate,
+        synced_at: Option<Instant>,
+    ) {
         self.poll();
         ui.heading("Team");
         let Some(server) = server else {
@@ -100,7 +111,9 @@ impl TeamView {
             .loaded_for
             .as_ref()
             .is_none_or(|(day, address)| *day != today || address != server);
-        if stale && self.running.is_none() {
+        let synced_since = synced_at.is_some() && synced_at != self.asked_after_sync;
+        if (stale || synced_since) && self.running.is_none() {
+            self.asked_after_sync = synced_at.or(self.asked_after_sync);
             self.start(server, today, ui.ctx());
         }
         ui.horizontal(|ui| {

@@ -69,7 +69,50 @@ pub fn parse_datetime(
 
 /// Formats a date the way Candor writes it everywhere.
 pub fn format_date(date: NaiveDate) -> String {
-    date.format(DATE_FORMAT).to_string()
+    // Written by hand for four-digit years (every date Candor keeps): chrono's formatter
+    // interprets its format string on every call, and the team ranking writes a date into
+    // most of 500,000 customers' reasons.
+    match u32::try_from(date.year()) {
+        Ok(year @ 0..=9999) => {
+            let mut text = String::with_capacity(10);
+            push_digits(&mut text, year, 4);
+            text.push('-');
+            push_digits(&mut text, date.month(), 2);
+            text.push('-');
+            push_digits(&mut text, date.day(), 2);
+            text
+        }
+        _ => date.format(DATE_FORMAT).to_string(),
+    }
+}
+
+/// Appends `value`'s last `width` decimal digits, zero-padded.
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for power in (0..width).rev() {
+        let digit = value / 10u32.pow(power) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
+}
+
+/// The number written with exactly `digits` ASCII digits at `text[at..]`.
+fn digits_at(text: &[u8], at: usize, digits: usize) -> Option<u32> {
+    let part = text.get(at..at + digits)?;
+    part.iter().try_fold(0u32, |value, byte| {
+        byte.is_ascii_digit()
+            .then(|| value * 10 + u32::from(byte - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` read by hand (the only form Candor stores); `None` for anything else.
+fn stored_date_fast(text: &[u8]) -> Option<NaiveDate> {
+    if text.len() < 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        i32::try_from(digits_at(text, 0, 4)?).ok()?,
+        digits_at(text, 5, 2)?,
+        digits_at(text, 8, 2)?,
+    )
 }
 
 /// Formats a local date-time the way Candor stores and exports it.
@@ -79,11 +122,29 @@ pub fn format_datetime(datetime: NaiveDateTime) -> String {
 
 /// Parses a stored ISO date-time (seconds precision, as [`format_datetime`] writes).
 pub fn parse_stored_datetime(text: &str) -> Option<NaiveDateTime> {
+    // The stored form `YYYY-MM-DDTHH:MM:SS` is read by hand (the team ranking reads
+    // millions); anything else goes to chrono, which decides as before.
+    let bytes = text.as_bytes();
+    if bytes.len() == 19 && bytes[10] == b'T' && bytes[13] == b':' && bytes[16] == b':' {
+        let time = NaiveTime::from_hms_opt(
+            digits_at(bytes, 11, 2)?,
+            digits_at(bytes, 14, 2)?,
+            digits_at(bytes, 17, 2)?,
+        );
+        if let (Some(date), Some(time)) = (stored_date_fast(bytes), time) {
+            return Some(date.and_time(time));
+        }
+    }
     NaiveDateTime::parse_from_str(text, DATETIME_FORMAT).ok()
 }
 
 /// Parses a stored ISO date.
 pub fn parse_stored_date(text: &str) -> Option<NaiveDate> {
+    if text.len() == 10
+        && let Some(date) = stored_date_fast(text.as_bytes())
+    {
+        return Some(date);
+    }
     NaiveDate::parse_from_str(text, DATE_FORMAT).ok()
 }
 
@@ -193,5 +254,52 @@ mod tests {
             today.and_time(nine)
         );
         assert!(parse_datetime("2026-11-19 25:00", today, nine).is_err());
+    }
+
+    #[test]
+    fn stored_dates_read_and_write_as_chrono_does() {
+        for text in [
+            "2026-11-20",
+            "1900-01-01",
+            "2199-12-31",
+            "0000-01-01",
+            "9999-12-31",
+            "2024-02-29",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-05",
+            "2026-01-5x",
+            "2026/01/05",
+            "20260105",
+            "",
+            "2026-01-05 ",
+            "+2026-01-05",
+            "２０２６-01-05",
+        ] {
+            let chrono = NaiveDate::parse_from_str(text, DATE_FORMAT).ok();
+            assert_eq!(parse_stored_date(text), chrono, "{text:?}");
+            if let Some(date) = chrono {
+                assert_eq!(format_date(date), date.format(DATE_FORMAT).to_string());
+            }
+        }
+        for text in [
+            "2026-11-20T09:05:00",
+            "2026-11-20T23:59:59",
+            "2026-11-20T24:00:00",
+            "2026-11-20T09:60:00",
+            "2026-11-20T09:05:60",
+            "2026-11-20 09:05:00",
+            "2026-11-20T9:05:00",
+            "2026-02-30T09:05:00",
+            "2026-11-20T09:05",
+            "",
+        ] {
+            let chrono = NaiveDateTime::parse_from_str(text, DATETIME_FORMAT).ok();
+            assert_eq!(parse_stored_datetime(text), chrono, "{text:?}");
+        }
+        for date in [NaiveDate::MIN, NaiveDate::MAX, MIN_DATE, MAX_DATE] {
+            assert_eq!(format_date(date), date.format(DATE_FORMAT).to_string());
+        }
     }
 }

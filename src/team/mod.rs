@@ -229,9 +229,21 @@ impl TeamConnection {
         rep: Option<&str>,
         settings: &crate::domain::rank::RankSettings,
     ) -> Result<TeamRanking, TeamError> {
+        self.rank_first(today, rep, settings, None)
+    }
+
+    /// [`Self::rank`] keeping only the first `limit` customers (all when `None`), without
+    /// holding the rest of the list in memory.
+    pub fn rank_first(
+        &mut self,
+        today: chrono::NaiveDate,
+        rep: Option<&str>,
+        settings: &crate::domain::rank::RankSettings,
+        limit: Option<usize>,
+    ) -> Result<TeamRanking, TeamError> {
         self.require_summary("team rankings")?;
         self.require_rep(rep)?;
-        rank::rank(&mut self.client, today, rep, settings).map_err(self.fail())
+        rank::rank(&mut self.client, today, rep, settings, limit).map_err(self.fail())
     }
 
     /// Refuses a `--rep` filter naming nobody in the team.
