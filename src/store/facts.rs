@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use rusqlite::params;
 
-use super::entry_row::{get_datetime, get_opt_datetime};
+use super::entry_row::{get_datetime, get_lenient_opt_date, get_opt_datetime};
 use super::{Result, Store};
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::rank::{
@@ -23,10 +23,6 @@ pub struct CustomerStats {
     pub entry_count: u32,
     pub last_reached_at: Option<NaiveDateTime>,
     pub callback_owed_since: Option<NaiveDateTime>,
-}
-
-fn opt_date(text: Option<String>) -> Option<NaiveDate> {
-    text.as_deref().and_then(parse_stored_date)
 }
 
 /// Reads "ID RATING OCCURRED_AT" (one subquery column, so 10,000 customers cost one
@@ -104,9 +100,9 @@ impl Store {
                     f.last_reached_at = get_opt_datetime(row, 6)?;
                     f.callback_owed_since = get_opt_datetime(row, 7)?;
                     f.last_bad_news_at = get_opt_datetime(row, 8)?;
-                    f.last_problem_resolved_on = opt_date(row.get(9)?);
+                    f.last_problem_resolved_on = get_lenient_opt_date(row, 9)?;
                     f.last_feedback_at = get_opt_datetime(row, 10)?;
-                    f.snoozed_until = opt_date(row.get(11)?);
+                    f.snoozed_until = get_lenient_opt_date(row, 11)?;
                     f.last_rating = row
                         .get::<_, Option<String>>(12)?
                         .as_deref()
@@ -137,7 +133,7 @@ impl Store {
                 };
                 let read = || -> rusqlite::Result<Option<BrokenPromise>> {
                     let (Some(due), Some(closed_on)) =
-                        (opt_date(row.get(3)?), opt_date(row.get(4)?))
+                        (get_lenient_opt_date(row, 3)?, get_lenient_opt_date(row, 4)?)
                     else {
                         return Ok(None);
                     };
