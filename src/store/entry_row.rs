@@ -255,6 +255,42 @@ fn get_or_default<T: FromSql + Default>(row: &Row<'_>, column: usize) -> rusqlit
     Ok(row.get::<_, Option<T>>(column)?.unwrap_or_default())
 }
 
+/// Reads the promise of a row selected with [`SELECT_COLUMNS`] whose kind is a promise
+/// (reports that count promises read only this of each).
+pub fn read_promise(row: &Row<'_>) -> rusqlite::Result<Promise> {
+    let status = with_text(row, 10, |status_code| match status_code {
+        "open" => Ok(PromiseStatus::Open),
+        "kept" => Ok(PromiseStatus::Kept(get_date(row, 12)?)),
+        "broken" => Ok(PromiseStatus::Broken(get_date(row, 12)?)),
+        other => Err(bad_value(10, format!("unknown promise status \"{other}\""))),
+    })?;
+    let at_risk = match get_opt_datetime(row, 13)? {
+        Some(flagged_at) => Some(AtRisk {
+            flagged_at,
+            reason: get_or_default(row, 14)?,
+        }),
+        None => None,
+    };
+    let renegotiations = if is_null(row, 16)? {
+        Vec::new()
+    } else {
+        with_text(row, 16, |json| {
+            if json.is_empty() {
+                return Ok(Vec::new());
+            }
+            serde_json::from_str(json)
+                .map_err(|e| bad_value(16, format!("bad renegotiation history: {e}")))
+        })?
+    };
+    Ok(Promise {
+        due: get_date(row, 11)?,
+        category: get_code(row, 9, PromiseCategory::from_code)?,
+        status,
+        at_risk,
+        renegotiations,
+    })
+}
+
 /// Reads a row selected with [`SELECT_COLUMNS`].
 pub fn read_entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
     let tag = get_code(row, 2, EntryKindTag::from_code)?;
@@ -265,39 +301,7 @@ pub fn read_entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
             outcome: get_code(row, 7, Outcome::from_code)?,
             duration_mins: row.get(8)?,
         }),
-        EntryKindTag::Promise => {
-            let status = with_text(row, 10, |status_code| match status_code {
-                "open" => Ok(PromiseStatus::Open),
-                "kept" => Ok(PromiseStatus::Kept(get_date(row, 12)?)),
-                "broken" => Ok(PromiseStatus::Broken(get_date(row, 12)?)),
-                other => Err(bad_value(10, format!("unknown promise status \"{other}\""))),
-            })?;
-            let at_risk = match get_opt_datetime(row, 13)? {
-                Some(flagged_at) => Some(AtRisk {
-                    flagged_at,
-                    reason: get_or_default(row, 14)?,
-                }),
-                None => None,
-            };
-            let renegotiations = if is_null(row, 16)? {
-                Vec::new()
-            } else {
-                with_text(row, 16, |json| {
-                    if json.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    serde_json::from_str(json)
-                        .map_err(|e| bad_value(16, format!("bad renegotiation history: {e}")))
-                })?
-            };
-            EntryKind::Promise(Promise {
-                due: get_date(row, 11)?,
-                category: get_code(row, 9, PromiseCategory::from_code)?,
-                status,
-                at_risk,
-                renegotiations,
-            })
-        }
+        EntryKindTag::Promise => EntryKind::Promise(read_promise(row)?),
         EntryKindTag::BadNews => EntryKind::BadNews(BadNews {
             about: get_code(row, 9, BadNewsKind::from_code)?,
             related: row.get::<_, Option<i64>>(17)?.map(EntryId),

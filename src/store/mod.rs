@@ -34,7 +34,7 @@ pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
 pub use merge::CustomerMerge;
-pub use reports::{EntryCells, OpenTotals};
+pub use reports::{EntryCells, OpenTotals, PromisesOfCustomers};
 pub use snapshot::{
     BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotCheck, SnapshotInfo,
     backup_dir, backup_file_name, free_backup_path, inspect_backup, keep_raw_copy,
