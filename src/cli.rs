@@ -827,6 +827,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         } => {
             let today = today_from(today.as_deref())?;
             let store = open_existing(&path)?;
+            store.read_through_memory_map()?;
             let mut ranked = rank(
                 &store.rank_facts(today)?,
                 today,

@@ -521,10 +521,17 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
         calm_customer(&mut store, "Ann", &["north"], money(100));
         // Take the journal back to version 2 as it shipped: without the announcement tables,
         // the team-sync step that follows them, the ownership step and the customer trash
-        // and settings after that.
+        // and settings after that, and the ranking's indexes (schema 8) with the two indexes
+        // they replaced as version 2 made them.
         store
             .execute_batch_for_tests(
-                "DROP TRIGGER owned_entry_insert; DROP TRIGGER owned_entry_update; \
+                "DROP INDEX entries_last_rating; DROP INDEX entries_bad_news_about; \
+                 DROP INDEX entries_open_items; DROP INDEX entries_broken_promises; \
+                 CREATE INDEX entries_open ON entries(customer_id) \
+                     WHERE is_open = 1 AND deleted_at IS NULL; \
+                 CREATE INDEX entries_broken_promises ON entries(closed_on, customer_id) \
+                     WHERE kind = 'promise' AND status = 'broken' AND deleted_at IS NULL; \
+                 DROP TRIGGER owned_entry_insert; DROP TRIGGER owned_entry_update; \
                  DROP TRIGGER owned_entry_delete; DROP TRIGGER owned_customer_update; \
                  DROP TRIGGER owned_customer_delete; DROP TABLE team_reps; \
                  ALTER TABLE customers DROP COLUMN team_owner; \

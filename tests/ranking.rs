@@ -1039,3 +1039,78 @@ fn a_customer_handed_over_to_you_is_on_the_list_until_a_call_reaches_them() {
     );
     assert_eq!(ranked.score, weights::TOOK_OVER);
 }
+
+/// Issue 14: journal schema 8 adds the indexes the ranking's facts are read from. A journal
+/// written before them (by the steps up to version 6, rows written as that version wrote
+/// them) is upgraded to a fresh journal's schema and gives the same facts: the latest
+/// rating, whether bad news explained each broken promise, and the open items.
+#[test]
+fn a_journal_from_before_the_ranking_indexes_upgrades_and_ranks_from_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh.sqlite3");
+    let fresh_schema = Store::open(&fresh).unwrap().schema_dump().unwrap();
+    let path = dir.path().join("v6.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        candor::store::schema::create_at_version(&tx, 6).unwrap();
+        let sql = format!(
+            "INSERT INTO customers (id, name, created_at, updated_at)
+                 VALUES (1, 'Ann', '{long_ago}', '{long_ago}');
+             INSERT INTO entries (id, customer_id, kind, occurred_at, summary, category, rating,
+                                  created_at, updated_at)
+                 VALUES (10, 1, 'feedback', '{week_ago}', 'Fine', NULL, 4, '{week_ago}', '{week_ago}'),
+                        (11, 1, 'feedback', '{yesterday}', 'Late again', NULL, 2, '{yesterday}', '{yesterday}');
+             INSERT INTO entries (id, customer_id, kind, occurred_at, summary, category, status,
+                                  due_date, closed_on, renegotiations, created_at, updated_at)
+                 VALUES (20, 1, 'promise', '{month_ago}', 'Pump', 'delivery', 'broken',
+                         '{week_ago_date}', '{week_ago_date}', '[]', '{month_ago}', '{week_ago}'),
+                        (21, 1, 'promise', '{month_ago}', 'Valve', 'delivery', 'broken',
+                         '{week_ago_date}', '{week_ago_date}', '[]', '{month_ago}', '{week_ago}');
+             INSERT INTO entries (id, customer_id, kind, occurred_at, summary, category,
+                                  related_id, proactive, created_at, updated_at)
+                 VALUES (30, 1, 'bad_news', '{yesterday}', 'No pump', 'delay', 20, 0,
+                         '{yesterday}', '{yesterday}');
+             INSERT INTO entries (id, customer_id, kind, occurred_at, summary, owner, is_open,
+                                  created_at, updated_at)
+                 VALUES (40, 1, 'problem', '{week_ago}', 'Leaking seal', 'Ops', 1,
+                         '{week_ago}', '{week_ago}');",
+            long_ago = "2026-01-05T09:00:00",
+            month_ago = at(days_ago(30), 9).format("%Y-%m-%dT%H:%M:%S"),
+            week_ago = at(days_ago(7), 9).format("%Y-%m-%dT%H:%M:%S"),
+            week_ago_date = days_ago(7),
+            yesterday = at(days_ago(1), 9).format("%Y-%m-%dT%H:%M:%S"),
+        );
+        tx.execute_batch(&sql).unwrap();
+        tx.commit().unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.version().unwrap().0,
+        candor::store::schema::CURRENT_VERSION
+    );
+    assert_eq!(store.schema_dump().unwrap(), fresh_schema);
+    let facts = store.rank_facts(today()).unwrap();
+    assert_eq!(facts.len(), 1);
+    let ann = &facts[0];
+    let rating = ann.last_rating.as_ref().expect("a rating");
+    assert_eq!((rating.entry_id, rating.rating), (EntryId(11), 2));
+    let explained: Vec<(EntryId, bool)> = ann
+        .broken_promises
+        .iter()
+        .map(|broken| (broken.entry_id, broken.bad_news_logged))
+        .collect();
+    assert_eq!(explained, [(EntryId(20), true), (EntryId(21), false)]);
+    assert_eq!(ann.broken_promises[1].what, "Valve");
+    let open: Vec<(EntryId, &str)> = ann
+        .open_items
+        .iter()
+        .map(|item| (item.entry_id, item.what.as_str()))
+        .collect();
+    assert_eq!(open, [(EntryId(40), "Leaking seal")]);
+    assert!(matches!(
+        &ann.open_items[0].detail,
+        OpenDetail::Problem { owner } if owner == "Ops"
+    ));
+}

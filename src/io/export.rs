@@ -490,14 +490,11 @@ fn write_customers(
     let money = store.money_format()?;
     let stats = store.all_customer_stats()?;
     let open = store.open_totals(today)?;
-    let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
+    let (promises, first_bad_news) = store.promise_counts_and_first_bad_news(from, to)?;
     let mut record: HashMap<CustomerId, PeriodRecord> = HashMap::new();
-    for entry in promises {
-        let EntryKind::Promise(promise) = &entry.kind else {
-            continue;
-        };
-        let facts = promise_record(entry.id, promise, &first_bad_news, today);
-        let r = record.entry(entry.customer_id).or_default();
+    for (id, customer_id, promise) in &promises {
+        let facts = promise_record(*id, promise, &first_bad_news, today);
+        let r = record.entry(*customer_id).or_default();
         match promise.status {
             PromiseStatus::Kept(_) => r.kept += 1,
             PromiseStatus::Broken(_) => r.broken += 1,

@@ -1,7 +1,7 @@
 //! How an entry of each kind maps onto the wide `entries` row, and back.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::types::{FromSql, ToSql, Type};
+use rusqlite::types::{FromSql, ToSql, Type, ValueRef};
 use rusqlite::{Row, Statement};
 
 use crate::domain::dates::{
@@ -187,39 +187,108 @@ fn bad_value(column: usize, what: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, Type::Text, what.into())
 }
 
-fn get_code<T>(row: &Row<'_>, column: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+/// Runs `read` on a text column borrowed from SQLite, without copying it into a `String`
+/// (a report reads a few dates of each of a million rows). Anything but valid UTF-8 text
+/// takes the `String` path, so NULLs and other values fail exactly as before.
+fn with_text<T>(
+    row: &Row<'_>,
+    column: usize,
+    read: impl FnOnce(&str) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    if let ValueRef::Text(bytes) = row.get_ref(column)?
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return read(text);
+    }
     let text: String = row.get(column)?;
-    parse(&text).ok_or_else(|| bad_value(column, format!("unknown value \"{text}\"")))
+    read(&text)
+}
+
+/// True when the column is NULL.
+fn is_null(row: &Row<'_>, column: usize) -> rusqlite::Result<bool> {
+    Ok(matches!(row.get_ref(column)?, ValueRef::Null))
+}
+
+fn get_code<T>(row: &Row<'_>, column: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    with_text(row, column, |text| {
+        parse(text).ok_or_else(|| bad_value(column, format!("unknown value \"{text}\"")))
+    })
 }
 
 fn get_date(row: &Row<'_>, column: usize) -> rusqlite::Result<NaiveDate> {
-    let text: String = row.get(column)?;
-    parse_stored_date(&text).ok_or_else(|| bad_value(column, format!("bad date \"{text}\"")))
+    with_text(row, column, |text| {
+        parse_stored_date(text).ok_or_else(|| bad_value(column, format!("bad date \"{text}\"")))
+    })
 }
 
 fn get_opt_date(row: &Row<'_>, column: usize) -> rusqlite::Result<Option<NaiveDate>> {
-    match row.get::<_, Option<String>>(column)? {
-        None => Ok(None),
-        Some(_) => get_date(row, column).map(Some),
+    if is_null(row, column)? {
+        return Ok(None);
     }
+    get_date(row, column).map(Some)
 }
 
 /// Reads a stored date-time column.
 pub fn get_datetime(row: &Row<'_>, column: usize) -> rusqlite::Result<NaiveDateTime> {
-    let text: String = row.get(column)?;
-    parse_stored_datetime(&text).ok_or_else(|| bad_value(column, format!("bad time \"{text}\"")))
+    with_text(row, column, |text| {
+        parse_stored_datetime(text).ok_or_else(|| bad_value(column, format!("bad time \"{text}\"")))
+    })
 }
 
 /// Reads an optional stored date-time column.
 pub fn get_opt_datetime(row: &Row<'_>, column: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
-    match row.get::<_, Option<String>>(column)? {
-        None => Ok(None),
-        Some(_) => get_datetime(row, column).map(Some),
+    if is_null(row, column)? {
+        return Ok(None);
     }
+    get_datetime(row, column).map(Some)
+}
+
+/// Reads an optional stored date column; a date that does not read is taken as none.
+pub fn get_lenient_opt_date(row: &Row<'_>, column: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    if is_null(row, column)? {
+        return Ok(None);
+    }
+    with_text(row, column, |text| Ok(parse_stored_date(text)))
 }
 
 fn get_or_default<T: FromSql + Default>(row: &Row<'_>, column: usize) -> rusqlite::Result<T> {
     Ok(row.get::<_, Option<T>>(column)?.unwrap_or_default())
+}
+
+/// Reads the promise of a row selected with [`SELECT_COLUMNS`] whose kind is a promise
+/// (reports that count promises read only this of each).
+pub fn read_promise(row: &Row<'_>) -> rusqlite::Result<Promise> {
+    let status = with_text(row, 10, |status_code| match status_code {
+        "open" => Ok(PromiseStatus::Open),
+        "kept" => Ok(PromiseStatus::Kept(get_date(row, 12)?)),
+        "broken" => Ok(PromiseStatus::Broken(get_date(row, 12)?)),
+        other => Err(bad_value(10, format!("unknown promise status \"{other}\""))),
+    })?;
+    let at_risk = match get_opt_datetime(row, 13)? {
+        Some(flagged_at) => Some(AtRisk {
+            flagged_at,
+            reason: get_or_default(row, 14)?,
+        }),
+        None => None,
+    };
+    let renegotiations = if is_null(row, 16)? {
+        Vec::new()
+    } else {
+        with_text(row, 16, |json| {
+            if json.is_empty() {
+                return Ok(Vec::new());
+            }
+            serde_json::from_str(json)
+                .map_err(|e| bad_value(16, format!("bad renegotiation history: {e}")))
+        })?
+    };
+    Ok(Promise {
+        due: get_date(row, 11)?,
+        category: get_code(row, 9, PromiseCategory::from_code)?,
+        status,
+        at_risk,
+        renegotiations,
+    })
 }
 
 /// Reads a row selected with [`SELECT_COLUMNS`].
@@ -232,36 +301,7 @@ pub fn read_entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
             outcome: get_code(row, 7, Outcome::from_code)?,
             duration_mins: row.get(8)?,
         }),
-        EntryKindTag::Promise => {
-            let status_code: String = row.get(10)?;
-            let status = match status_code.as_str() {
-                "open" => PromiseStatus::Open,
-                "kept" => PromiseStatus::Kept(get_date(row, 12)?),
-                "broken" => PromiseStatus::Broken(get_date(row, 12)?),
-                other => return Err(bad_value(10, format!("unknown promise status \"{other}\""))),
-            };
-            let at_risk = match get_opt_datetime(row, 13)? {
-                Some(flagged_at) => Some(AtRisk {
-                    flagged_at,
-                    reason: get_or_default(row, 14)?,
-                }),
-                None => None,
-            };
-            let renegotiations_json: String = get_or_default(row, 16)?;
-            let renegotiations = if renegotiations_json.is_empty() {
-                Vec::new()
-            } else {
-                serde_json::from_str(&renegotiations_json)
-                    .map_err(|e| bad_value(16, format!("bad renegotiation history: {e}")))?
-            };
-            EntryKind::Promise(Promise {
-                due: get_date(row, 11)?,
-                category: get_code(row, 9, PromiseCategory::from_code)?,
-                status,
-                at_risk,
-                renegotiations,
-            })
-        }
+        EntryKindTag::Promise => EntryKind::Promise(read_promise(row)?),
         EntryKindTag::BadNews => EntryKind::BadNews(BadNews {
             about: get_code(row, 9, BadNewsKind::from_code)?,
             related: row.get::<_, Option<i64>>(17)?.map(EntryId),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use rusqlite::params;
 
-use super::entry_row::{get_datetime, get_opt_datetime};
+use super::entry_row::{get_datetime, get_lenient_opt_date, get_opt_datetime};
 use super::{Result, Store};
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::rank::{
@@ -25,10 +25,6 @@ pub struct CustomerStats {
     pub callback_owed_since: Option<NaiveDateTime>,
 }
 
-fn opt_date(text: Option<String>) -> Option<NaiveDate> {
-    text.as_deref().and_then(parse_stored_date)
-}
-
 /// Reads "ID RATING OCCURRED_AT" (one subquery column, so 10,000 customers cost one
 /// index probe each).
 fn parse_rating_answer(text: &str) -> Option<RatingAnswer> {
@@ -43,6 +39,42 @@ fn parse_rating_answer(text: &str) -> Option<RatingAnswer> {
     })
 }
 
+/// Every customer on the list with their summary and latest rating. The rating comes from
+/// the `entries_last_rating` index alone (schema 8).
+fn customer_facts_sql() -> String {
+    format!(
+        "SELECT c.id, c.name, c.company, c.phone, c.cadence_days, c.created_at, \
+         s.last_reached_at, s.callback_owed_since, s.last_bad_news_at, \
+         s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until, \
+         (SELECT e.id || ' ' || e.rating || ' ' || e.occurred_at FROM entries e \
+            WHERE e.customer_id = c.id AND e.kind = 'feedback' \
+              AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
+            ORDER BY e.occurred_at DESC LIMIT 1) \
+         FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
+         WHERE c.archived = 0 AND c.deleted_at IS NULL AND NOT {} ORDER BY c.id",
+        // A customer handed over to someone else is theirs to call.
+        super::ownership::read_only("c")
+    )
+}
+
+/// One row per promise broken in the window; whether bad news names it is asked of the
+/// bad-news rows that link to it (few), never of the whole history. Both come from indexes
+/// alone (`entries_broken_promises`, `entries_bad_news_about`, schema 8).
+const BROKEN_PROMISES_SQL: &str = "SELECT p.customer_id, p.id, substr(p.summary, 1, 200), \
+    p.due_date, p.closed_on, p.updated_at, \
+    EXISTS (SELECT 1 FROM entries b WHERE b.customer_id = p.customer_id \
+      AND b.kind = 'bad_news' AND b.deleted_at IS NULL AND b.related_id = p.id) \
+    FROM entries p \
+    WHERE p.kind = 'promise' AND p.status = 'broken' AND p.deleted_at IS NULL \
+      AND p.closed_on > ?1 AND p.closed_on <= ?2 \
+    ORDER BY p.id";
+
+/// Every open item, from the `entries_open_items` index alone (schema 8).
+const OPEN_ITEMS_SQL: &str = "SELECT id, customer_id, kind, substr(summary, 1, 200), \
+    occurred_at, due_date, category, at_risk_since, risk_reason, status, status_changed_at, \
+    owner, invoice_ref, amount_cents \
+    FROM entries WHERE is_open = 1 AND deleted_at IS NULL";
+
 impl Store {
     /// The facts for every customer who is not archived, as of `today`.
     pub fn rank_facts(&self, today: NaiveDate) -> Result<Vec<CustomerFacts>> {
@@ -52,19 +84,7 @@ impl Store {
         {
             let mut statement = self
                 .conn
-                .prepare_cached(&format!(
-                    "SELECT c.id, c.name, c.company, c.phone, c.cadence_days, c.created_at, \
-                     s.last_reached_at, s.callback_owed_since, s.last_bad_news_at, \
-                     s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until, \
-                     (SELECT e.id || ' ' || e.rating || ' ' || e.occurred_at FROM entries e \
-                        WHERE e.customer_id = c.id AND e.kind = 'feedback' \
-                          AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
-                        ORDER BY e.occurred_at DESC LIMIT 1) \
-                     FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
-                     WHERE c.archived = 0 AND c.deleted_at IS NULL AND NOT {} ORDER BY c.id",
-                    // A customer handed over to someone else is theirs to call.
-                    super::ownership::read_only("c")
-                ))
+                .prepare_cached(&customer_facts_sql())
                 .map_err(&fail)?;
             let mut rows = statement.query([]).map_err(&fail)?;
             while let Some(row) = rows.next().map_err(&fail)? {
@@ -80,9 +100,9 @@ impl Store {
                     f.last_reached_at = get_opt_datetime(row, 6)?;
                     f.callback_owed_since = get_opt_datetime(row, 7)?;
                     f.last_bad_news_at = get_opt_datetime(row, 8)?;
-                    f.last_problem_resolved_on = opt_date(row.get(9)?);
+                    f.last_problem_resolved_on = get_lenient_opt_date(row, 9)?;
                     f.last_feedback_at = get_opt_datetime(row, 10)?;
-                    f.snoozed_until = opt_date(row.get(11)?);
+                    f.snoozed_until = get_lenient_opt_date(row, 11)?;
                     f.last_rating = row
                         .get::<_, Option<String>>(12)?
                         .as_deref()
@@ -99,21 +119,9 @@ impl Store {
             .checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64))
             .unwrap_or(today);
         {
-            // One row per promise broken in the window; whether bad news names it is asked
-            // of the bad-news rows that link to it (few), never of the whole history.
             let mut statement = self
                 .conn
-                .prepare_cached(
-                    "SELECT p.customer_id, p.id, substr(p.summary, 1, 200), p.due_date, \
-                       p.closed_on, p.updated_at, \
-                       EXISTS (SELECT 1 FROM entries b WHERE b.customer_id = p.customer_id \
-                         AND b.kind = 'bad_news' AND b.deleted_at IS NULL \
-                         AND b.related_id = p.id) \
-                     FROM entries p \
-                     WHERE p.kind = 'promise' AND p.status = 'broken' AND p.deleted_at IS NULL \
-                       AND p.closed_on > ?1 AND p.closed_on <= ?2 \
-                     ORDER BY p.id",
-                )
+                .prepare_cached(BROKEN_PROMISES_SQL)
                 .map_err(&fail)?;
             let mut rows = statement
                 .query(params![format_date(window_start), format_date(today)])
@@ -125,7 +133,7 @@ impl Store {
                 };
                 let read = || -> rusqlite::Result<Option<BrokenPromise>> {
                     let (Some(due), Some(closed_on)) =
-                        (opt_date(row.get(3)?), opt_date(row.get(4)?))
+                        (get_lenient_opt_date(row, 3)?, get_lenient_opt_date(row, 4)?)
                     else {
                         return Ok(None);
                     };
@@ -146,15 +154,7 @@ impl Store {
         }
 
         {
-            let mut statement = self
-                .conn
-                .prepare_cached(
-                    "SELECT id, customer_id, kind, substr(summary, 1, 200), occurred_at, \
-                     due_date, category, at_risk_since, risk_reason, status, status_changed_at, \
-                     owner, invoice_ref, amount_cents \
-                     FROM entries WHERE is_open = 1 AND deleted_at IS NULL",
-                )
-                .map_err(&fail)?;
+            let mut statement = self.conn.prepare_cached(OPEN_ITEMS_SQL).map_err(&fail)?;
             let mut rows = statement.query([]).map_err(&fail)?;
             while let Some(row) = rows.next().map_err(&fail)? {
                 let customer: i64 = row.get(1).map_err(&fail)?;
@@ -284,5 +284,61 @@ impl Store {
             stats.insert(id, s);
         }
         Ok(stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite plans for `sql` (the detail column of `EXPLAIN QUERY PLAN`), one line
+    /// per step.
+    fn plan(store: &Store, sql: &str) -> Vec<String> {
+        let mut statement = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let count = statement.parameter_count();
+        let dates = ["2026-09-04", "2026-12-03"];
+        statement
+            .query_map(rusqlite::params_from_iter(&dates[..count]), |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_ranking_facts_never_read_a_row_of_the_entries_table() {
+        let store = Store::open_in_memory().unwrap();
+        let customers = plan(&store, &customer_facts_sql());
+        assert!(
+            customers
+                .iter()
+                .any(|step| step.contains("COVERING INDEX entries_last_rating")),
+            "{customers:?}"
+        );
+        let broken = plan(&store, BROKEN_PROMISES_SQL);
+        for index in ["entries_broken_promises", "entries_bad_news_about"] {
+            assert!(
+                broken
+                    .iter()
+                    .any(|step| step.contains(&format!("COVERING INDEX {index}"))),
+                "{broken:?}"
+            );
+        }
+        let open = plan(&store, OPEN_ITEMS_SQL);
+        assert_eq!(
+            open,
+            ["SCAN entries USING COVERING INDEX entries_open_items"]
+        );
+        // Every step that reads entries does so from an index alone.
+        for step in customers.iter().chain(&broken).chain(&open) {
+            let of_entries = ["e", "p", "b", "entries"].iter().any(|alias| {
+                step.contains(&format!(" {alias} ")) || step.ends_with(&format!(" {alias}"))
+            });
+            assert!(!of_entries || step.contains("COVERING INDEX"), "{step}");
+        }
     }
 }
