@@ -15,6 +15,14 @@ use super::{TeamError, schema};
 /// Events per batch: big enough to be quick, small enough for bounded memory.
 pub const BATCH: usize = 2_000;
 
+/// Events per pushed batch: each batch is one server transaction (a commit, its summary
+/// refresh, an fsync), so fewer, larger ones upload a journal faster; memory stays bounded
+/// (a few megabytes of JSON).
+pub const PUSH_BATCH: usize = 5_000;
+
+/// How often a long push marks what the server has in the journal.
+const MARK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The advisory lock that serialises pushes, so that the server's sequence numbers are
 /// handed out in commit order and a puller never steps over an uncommitted event.
 const PUSH_LOCK: i64 = 4_242_002;
@@ -102,11 +110,14 @@ pub fn push_batch(
     customers.sort_unstable();
     customers.dedup();
     // Existing customers this login may not write (an invisible one is someone else's too).
+    // The ids arrive as uuid (one cast of the whole array): `c.gid = g` then compares two
+    // uuids, which row-level security lets use the primary key; a cast per row is not
+    // leak-proof and made it a scan of every visible customer per id.
     let refused: Vec<String> = tx
         .query(
-            "SELECT g FROM unnest($1::text[]) AS g \
-             WHERE candor.customer_exists(g::uuid) AND NOT EXISTS ( \
-                 SELECT 1 FROM candor.customers c WHERE c.gid = g::uuid \
+            "SELECT g::text FROM unnest($1::text[]::uuid[]) AS g \
+             WHERE candor.customer_exists(g) AND NOT EXISTS ( \
+                 SELECT 1 FROM candor.customers c WHERE c.gid = g \
                    AND (c.owner_login = current_user OR EXISTS ( \
                         SELECT 1 FROM candor.customer_shares s \
                         WHERE s.customer_gid = c.gid AND s.login = current_user)))",
@@ -165,6 +176,55 @@ pub fn pull_batch(
         &[&cursor, &(limit as i64)],
     )?;
     Ok(incoming(&rows))
+}
+
+/// One window of the pull: the events after a cursor, without this device's own.
+#[derive(Debug, Default)]
+pub struct PulledWindow {
+    /// Other devices' events of the window, in sequence order.
+    pub events: Vec<IncomingEvent>,
+    /// The window's last sequence number (the next cursor); `None` when nothing is newer.
+    pub end: Option<i64>,
+    /// How many events the window spans, this device's own included.
+    pub spanned: usize,
+}
+
+/// The next `limit` events after `cursor` that this login may see, minus those this device
+/// sent itself (it has them already: after a first upload of a million events, fetching
+/// them back cost more than the rest of the pull). Both statements read one snapshot, so
+/// the window's end and its events agree.
+pub fn pull_window(
+    client: &mut postgres::Client,
+    device_id: &str,
+    cursor: i64,
+    limit: usize,
+) -> Result<PulledWindow, postgres::Error> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let row = tx.query_one(
+        "SELECT MAX(seq), COUNT(*) FROM ( \
+             SELECT seq FROM candor.events WHERE seq > $1 ORDER BY seq LIMIT $2) w",
+        &[&cursor, &(limit as i64)],
+    )?;
+    let (end, spanned): (Option<i64>, i64) = (row.get(0), row.get(1));
+    let Some(end) = end else {
+        tx.commit()?;
+        return Ok(PulledWindow::default());
+    };
+    let rows = tx.query(
+        "SELECT seq, id::text, device_id, author, hlc, entity, entity_gid::text, op, payload::text \
+         FROM candor.events WHERE seq > $1 AND seq <= $2 AND device_id <> $3 ORDER BY seq",
+        &[&cursor, &end, &device_id],
+    )?;
+    tx.commit()?;
+    Ok(PulledWindow {
+        events: incoming(&rows),
+        end: Some(end),
+        spanned: usize::try_from(spanned).unwrap_or(0),
+    })
 }
 
 /// Customers handed over or shared to this login after `cursor`: their history up to the
@@ -255,26 +315,42 @@ pub fn sync(
             supported: schema::TEAM_SCHEMA_VERSION,
         });
     }
-    store.start_sync_recording()?;
+    // Sync's statements are many small ones over big tables: just-in-time compilation,
+    // which PostgreSQL starts by the planner's cost estimate, cost more than it saved
+    // (30-80 ms per statement and per commit-time summary refresh during a first upload).
+    client.batch_execute("SET jit = off").map_err(pg)?;
+    store.start_sync_recording_sealed(now_ms)?;
     store.set_team_login(login)?;
     store.set_team_reps(&team_reps(client).map_err(pg)?)?;
     while store.seal_outbox(now_ms, 5_000)? > 0 {}
     let device = store.sync_device_id()?;
     let mut report = SyncReport::default();
     let total = store.sync_pending_count()?;
+    // Sent batches are marked in the journal about once a second, not after every batch:
+    // each mark is a local commit (deleting thousands of outbox rows, an fsync). A kill
+    // before the mark re-sends those batches, which the server ignores (known event ids).
+    let mut sent_up_to = None;
+    let mut marked_at = std::time::Instant::now();
     loop {
-        let batch = store.sealed_events(BATCH)?;
+        let batch = store.sealed_events_after(sent_up_to.unwrap_or(i64::MIN), PUSH_BATCH)?;
         let Some(last) = batch.last() else {
             break;
         };
         let (_, refused) = push_batch(client, &device, &batch).map_err(pg)?;
-        store.mark_sent(last.seq)?;
+        sent_up_to = Some(last.seq);
+        if marked_at.elapsed() >= MARK_EVERY {
+            store.mark_sent(last.seq)?;
+            marked_at = std::time::Instant::now();
+        }
         report.refused += refused;
         report.sent += batch.len() as u64;
         progress(SyncProgress::Sending {
             done: report.sent,
             total,
         });
+    }
+    if let Some(last) = sent_up_to {
+        store.mark_sent(last)?;
     }
     let mut cursor = store.pull_cursor(&team_id)?;
     let mut pulled = 0;
@@ -303,22 +379,30 @@ pub fn sync(
             }
         }
     }
+    // A window of only this device's own events moves the cursor without a local write;
+    // the cursor is saved with the next applied window, or once at the end.
+    let mut saved_cursor = cursor;
     loop {
-        let batch = pull_batch(client, cursor, BATCH).map_err(pg)?;
-        let Some(last) = batch.last() else {
+        let window = pull_window(client, &device, cursor, BATCH).map_err(pg)?;
+        let Some(next) = window.end else {
             break;
         };
-        let next = last.seq;
-        let stats = store.apply_pulled(&team_id, &batch, next, now_ms)?;
-        report.received += stats.applied;
-        report.conflicts += stats.conflicts;
-        report.skipped += stats.skipped;
-        pulled += batch.len() as u64;
-        progress(SyncProgress::Receiving { done: pulled });
+        if !window.events.is_empty() {
+            let stats = store.apply_pulled(&team_id, &window.events, next, now_ms)?;
+            saved_cursor = next;
+            report.received += stats.applied;
+            report.conflicts += stats.conflicts;
+            report.skipped += stats.skipped;
+            pulled += window.events.len() as u64;
+            progress(SyncProgress::Receiving { done: pulled });
+        }
         cursor = next;
-        if batch.len() < BATCH {
+        if window.spanned < BATCH {
             break;
         }
+    }
+    if cursor != saved_cursor {
+        store.apply_pulled(&team_id, &[], cursor, now_ms)?;
     }
     Ok(report)
 }
