@@ -185,11 +185,14 @@ pub struct PulledWindow {
     pub events: Vec<IncomingEvent>,
     /// The window's last sequence number (the next cursor); `None` when nothing is newer.
     pub end: Option<i64>,
-    /// How many events the window spans, this device's own included.
-    pub spanned: usize,
+    /// True when newer events may follow the window.
+    pub more: bool,
 }
 
-/// The next `limit` events after `cursor` that this login may see, minus those this device
+/// This device's own events skipped per window, at most (they are only counted).
+const OWN_EVENTS_SKIPPED: i64 = 50_000;
+
+/// Up to `limit` events after `cursor` that this login may see, minus those this device
 /// sent itself (it has them already: after a first upload of a million events, fetching
 /// them back cost more than the rest of the pull). Both statements read one snapshot, so
 /// the window's end and its events agree.
@@ -199,6 +202,8 @@ pub fn pull_window(
     cursor: i64,
     limit: usize,
 ) -> Result<PulledWindow, postgres::Error> {
+    let limit = limit as i64;
+    let span = limit.max(OWN_EVENTS_SKIPPED);
     let mut tx = client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
@@ -207,7 +212,7 @@ pub fn pull_window(
     let row = tx.query_one(
         "SELECT MAX(seq), COUNT(*) FROM ( \
              SELECT seq FROM candor.events WHERE seq > $1 ORDER BY seq LIMIT $2) w",
-        &[&cursor, &(limit as i64)],
+        &[&cursor, &span],
     )?;
     let (end, spanned): (Option<i64>, i64) = (row.get(0), row.get(1));
     let Some(end) = end else {
@@ -216,14 +221,21 @@ pub fn pull_window(
     };
     let rows = tx.query(
         "SELECT seq, id::text, device_id, author, hlc, entity, entity_gid::text, op, payload::text \
-         FROM candor.events WHERE seq > $1 AND seq <= $2 AND device_id <> $3 ORDER BY seq",
-        &[&cursor, &end, &device_id],
+         FROM candor.events WHERE seq > $1 AND seq <= $2 AND device_id <> $3 \
+         ORDER BY seq LIMIT $4",
+        &[&cursor, &end, &device_id, &limit],
     )?;
     tx.commit()?;
+    let events = incoming(&rows);
+    // A full batch of others' events ends the window early: the rest comes next time.
+    let full = events.len() as i64 == limit;
     Ok(PulledWindow {
-        events: incoming(&rows),
-        end: Some(end),
-        spanned: usize::try_from(spanned).unwrap_or(0),
+        end: Some(match (full, events.last()) {
+            (true, Some(last)) => last.seq,
+            _ => end,
+        }),
+        more: full || spanned == span,
+        events,
     })
 }
 
@@ -291,6 +303,116 @@ fn incoming(rows: &[postgres::Row]) -> Vec<IncomingEvent> {
         .collect()
 }
 
+/// Why a push stopped.
+enum PushFailure {
+    Server(postgres::Error),
+    Journal(TeamError),
+}
+
+impl From<crate::store::StoreError> for PushFailure {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::Journal(error.into())
+    }
+}
+
+/// What the pushing thread reports for one batch: its last outbox position, its size, and
+/// how many of its events were refused.
+type PushAck = Result<(i64, usize, u64), postgres::Error>;
+
+/// Sends every sealed event, batch by batch. The server's work and the journal's overlap:
+/// a second thread sends one batch while this one reads the next from the journal and
+/// marks the sent ones (at most two batches wait, so memory stays bounded). Sent batches
+/// are marked about once a second, not after every batch: each mark is a local commit
+/// (deleting thousands of outbox rows, an fsync). A batch is marked only once the server
+/// committed it; a kill before the mark re-sends it, and the server ignores the copies
+/// (known event ids).
+fn push_all(
+    store: &mut Store,
+    client: &mut postgres::Client,
+    device: &str,
+    total: u64,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<(), PushFailure> {
+    std::thread::scope(|scope| {
+        let (to_push, batches) = std::sync::mpsc::sync_channel::<Vec<OutgoingEvent>>(1);
+        // Dropped once everything is read, which ends the sending thread's loop.
+        let mut to_push = Some(to_push);
+        let (acked, acks) = std::sync::mpsc::channel::<PushAck>();
+        scope.spawn(move || {
+            for batch in batches {
+                let last = batch.last().map_or(i64::MIN, |e| e.seq);
+                let ack = push_batch(client, device, &batch)
+                    .map(|(_, refused)| (last, batch.len(), refused));
+                let failed = ack.is_err();
+                if acked.send(ack).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut read_up_to = i64::MIN;
+        let mut reading = true;
+        let mut in_flight = 0usize;
+        let mut sent_up_to = None;
+        let mut marked_at = std::time::Instant::now();
+        loop {
+            if reading {
+                let batch = store.sealed_events_after(read_up_to, PUSH_BATCH)?;
+                match batch.last() {
+                    Some(last) => {
+                        read_up_to = last.seq;
+                        in_flight += 1;
+                        // Waits while two batches are ahead; fails only if the sending
+                        // thread stopped, and then its error is among the acks.
+                        let sent = to_push.as_ref().map(|queue| queue.send(batch));
+                        if !matches!(sent, Some(Ok(()))) {
+                            reading = false;
+                        }
+                    }
+                    None => reading = false,
+                }
+            }
+            if !reading {
+                to_push = None;
+            }
+            // While reading, take the acks that are there; then wait for the rest.
+            while in_flight > 0 {
+                let ack = if reading {
+                    match acks.try_recv() {
+                        Ok(ack) => ack,
+                        Err(_) => break,
+                    }
+                } else {
+                    match acks.recv() {
+                        Ok(ack) => ack,
+                        Err(_) => break,
+                    }
+                };
+                let (last, size, refused) = ack.map_err(PushFailure::Server)?;
+                in_flight -= 1;
+                sent_up_to = Some(last);
+                report.refused += refused;
+                report.sent += size as u64;
+                progress(SyncProgress::Sending {
+                    done: report.sent,
+                    total,
+                });
+                if marked_at.elapsed() >= MARK_EVERY {
+                    store.mark_sent(last)?;
+                    marked_at = std::time::Instant::now();
+                }
+            }
+            if !reading {
+                break;
+            }
+        }
+        if let Some(last) = sent_up_to {
+            store.mark_sent(last)?;
+        }
+        Ok(())
+    })
+}
+
 /// Pushes every local change, then pulls and applies every visible change of others.
 /// `now_ms` stamps changes sealed during this sync.
 pub fn sync(
@@ -326,32 +448,10 @@ pub fn sync(
     let device = store.sync_device_id()?;
     let mut report = SyncReport::default();
     let total = store.sync_pending_count()?;
-    // Sent batches are marked in the journal about once a second, not after every batch:
-    // each mark is a local commit (deleting thousands of outbox rows, an fsync). A kill
-    // before the mark re-sends those batches, which the server ignores (known event ids).
-    let mut sent_up_to = None;
-    let mut marked_at = std::time::Instant::now();
-    loop {
-        let batch = store.sealed_events_after(sent_up_to.unwrap_or(i64::MIN), PUSH_BATCH)?;
-        let Some(last) = batch.last() else {
-            break;
-        };
-        let (_, refused) = push_batch(client, &device, &batch).map_err(pg)?;
-        sent_up_to = Some(last.seq);
-        if marked_at.elapsed() >= MARK_EVERY {
-            store.mark_sent(last.seq)?;
-            marked_at = std::time::Instant::now();
-        }
-        report.refused += refused;
-        report.sent += batch.len() as u64;
-        progress(SyncProgress::Sending {
-            done: report.sent,
-            total,
-        });
-    }
-    if let Some(last) = sent_up_to {
-        store.mark_sent(last)?;
-    }
+    push_all(store, client, &device, total, &mut report, progress).map_err(|e| match e {
+        PushFailure::Server(e) => pg(e),
+        PushFailure::Journal(e) => e,
+    })?;
     let mut cursor = store.pull_cursor(&team_id)?;
     let mut pulled = 0;
     // A customer handed over (or shared) to this login since the last pull: its history up
@@ -397,7 +497,7 @@ pub fn sync(
             progress(SyncProgress::Receiving { done: pulled });
         }
         cursor = next;
-        if window.spanned < BATCH {
+        if !window.more {
             break;
         }
     }
