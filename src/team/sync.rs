@@ -12,7 +12,7 @@ use crate::store::sync::{IncomingEvent, OutgoingEvent};
 
 use super::{TeamError, schema};
 
-/// Events per batch: big enough to be quick, small enough for bounded memory.
+/// Events per pulled batch: big enough to be quick, small enough for bounded memory.
 pub const BATCH: usize = 2_000;
 
 /// Events per pushed batch: each batch is one server transaction (a commit, its summary
