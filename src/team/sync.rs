@@ -189,13 +189,11 @@ pub struct PulledWindow {
     pub more: bool,
 }
 
-/// This device's own events skipped per window, at most (they are only counted).
-const OWN_EVENTS_SKIPPED: i64 = 50_000;
-
 /// Up to `limit` events after `cursor` that this login may see, minus those this device
 /// sent itself (it has them already: after a first upload of a million events, fetching
-/// them back cost more than the rest of the pull). Both statements read one snapshot, so
-/// the window's end and its events agree.
+/// them back cost more than the rest of the pull). When fewer than `limit` come, the
+/// window ends at the newest event, so the cursor still moves past this device's own.
+/// Both statements read one snapshot, so the window's end and its events agree.
 pub fn pull_window(
     client: &mut postgres::Client,
     device_id: &str,
@@ -203,39 +201,32 @@ pub fn pull_window(
     limit: usize,
 ) -> Result<PulledWindow, postgres::Error> {
     let limit = limit as i64;
-    let span = limit.max(OWN_EVENTS_SKIPPED);
     let mut tx = client
         .build_transaction()
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    let row = tx.query_one(
-        "SELECT MAX(seq), COUNT(*) FROM ( \
-             SELECT seq FROM candor.events WHERE seq > $1 ORDER BY seq LIMIT $2) w",
-        &[&cursor, &span],
-    )?;
-    let (end, spanned): (Option<i64>, i64) = (row.get(0), row.get(1));
-    let Some(end) = end else {
-        tx.commit()?;
-        return Ok(PulledWindow::default());
-    };
     let rows = tx.query(
         "SELECT seq, id::text, device_id, author, hlc, entity, entity_gid::text, op, payload::text \
-         FROM candor.events WHERE seq > $1 AND seq <= $2 AND device_id <> $3 \
-         ORDER BY seq LIMIT $4",
-        &[&cursor, &end, &device_id, &limit],
+         FROM candor.events WHERE seq > $1 AND device_id <> $2 ORDER BY seq LIMIT $3",
+        &[&cursor, &device_id, &limit],
     )?;
-    tx.commit()?;
     let events = incoming(&rows);
-    // A full batch of others' events ends the window early: the rest comes next time.
     let full = events.len() as i64 == limit;
+    let end = match (full, events.last()) {
+        (true, Some(last)) => Some(last.seq),
+        _ => tx
+            .query_one(
+                "SELECT MAX(seq) FROM candor.events WHERE seq > $1",
+                &[&cursor],
+            )?
+            .get(0),
+    };
+    tx.commit()?;
     Ok(PulledWindow {
-        end: Some(match (full, events.last()) {
-            (true, Some(last)) => last.seq,
-            _ => end,
-        }),
-        more: full || spanned == span,
         events,
+        end,
+        more: full,
     })
 }
 
