@@ -313,10 +313,10 @@ type PushAck = Result<(i64, usize, u64), postgres::Error>;
 /// Sends every sealed event, batch by batch. The server's work and the journal's overlap:
 /// a second thread sends one batch while this one reads the next from the journal and
 /// marks the sent ones (at most two batches wait, so memory stays bounded). Sent batches
-/// are marked about once a second, not after every batch: each mark is a local commit
-/// (deleting thousands of outbox rows, an fsync). A batch is marked only once the server
-/// committed it; a kill before the mark re-sends it, and the server ignores the copies
-/// (known event ids).
+/// are marked about once a second (and when the server fails), not after every batch:
+/// each mark is a local commit (deleting thousands of outbox rows, an fsync). A batch is
+/// marked only once the server committed it; a kill before the mark re-sends it, and the
+/// server ignores the copies (known event ids).
 fn push_all(
     store: &mut Store,
     client: &mut postgres::Client,
@@ -379,7 +379,17 @@ fn push_all(
                         Err(_) => break,
                     }
                 };
-                let (last, size, refused) = ack.map_err(PushFailure::Server)?;
+                let (last, size, refused) = match ack {
+                    Ok(acked) => acked,
+                    Err(e) => {
+                        // The batches acked before the failure are on the server: mark
+                        // them, so the next sync resumes after them.
+                        if let Some(last) = sent_up_to {
+                            store.mark_sent(last)?;
+                        }
+                        return Err(PushFailure::Server(e));
+                    }
+                };
                 in_flight -= 1;
                 sent_up_to = Some(last);
                 report.refused += refused;
