@@ -10,7 +10,9 @@
 //! A trigger records the row before and after the change; turning that into an event (a
 //! UUIDv7, a hybrid-clock stamp, the changed fields only) is "sealing", done in Rust just
 //! before a push. A sealed event keeps its id until the server has it, so a push retried
-//! after a crash sends the same ids and the server ignores the copies.
+//! after a crash sends the same ids and the server ignores the copies. The whole journal
+//! queued when it joins a team is sealed as it is queued, in SQL: its ids and stamps count
+//! up in queue order.
 
 use std::collections::BTreeSet;
 
@@ -327,45 +329,14 @@ impl Store {
     /// in the outbox as "insert" events, in one transaction; from then on every change is
     /// recorded. Returns the number of events queued (0 when it had joined already).
     pub fn start_sync_recording(&mut self) -> Result<u64> {
-        self.write(|tx| {
-            if state(tx, "mode")?.as_deref() == Some(MODE_RECORDING) {
-                return Ok(0);
-            }
-            tx.execute_batch(&format!(
-                "UPDATE customers SET gid = {UUID_SQL} WHERE gid IS NULL;
-                 UPDATE entries SET gid = {UUID_SQL} WHERE gid IS NULL;"
-            ))?;
-            let customers = tx.execute(
-                &format!(
-                    "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
-                     SELECT 'customer', c.gid, c.gid, 'insert', {} FROM customers c ORDER BY c.id",
-                    customer_json("c")
-                ),
-                [],
-            )?;
-            // Grouped by customer: a pushed batch then touches a few dozen customers, so the
-            // server recomputes a few dozen summaries per batch instead of nearly all of them.
-            let entries = tx.execute(
-                &format!(
-                    "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
-                     SELECT 'entry', e.gid, (SELECT gid FROM customers WHERE id = e.customer_id), \
-                     'insert', {} FROM entries e ORDER BY e.customer_id, e.id",
-                    entry_json("e")
-                ),
-                [],
-            )?;
-            // Announcements, their picked customers and tellings refer to customers and
-            // entries, so they follow them.
-            let queued = |tx: &Transaction<'_>| -> rusqlite::Result<i64> {
-                tx.query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| row.get(0))
-            };
-            let before = queued(tx)?;
-            tx.execute_batch(&announcement_sync::give_ids_sql())?;
-            tx.execute_batch(&announcement_sync::queue_existing_sql(""))?;
-            let announcements = (queued(tx)? - before).max(0) as usize;
-            set_state(tx, "mode", MODE_RECORDING)?;
-            Ok((customers + entries + announcements) as u64)
-        })
+        self.write(|tx| queue_journal(tx, None))
+    }
+
+    /// As [`Self::start_sync_recording`], with the queued events sealed at once (stamped at
+    /// `now_ms`): a first sync of a million entries then writes each outbox row once,
+    /// instead of writing it and rewriting it when sealing.
+    pub fn start_sync_recording_sealed(&mut self, now_ms: i64) -> Result<u64> {
+        self.write(|tx| queue_journal(tx, Some(now_ms)))
     }
 
     /// Changes recorded but not yet confirmed by the server.
@@ -405,16 +376,22 @@ impl Store {
 
     /// Up to `limit` sealed events, oldest first.
     pub fn sealed_events(&self, limit: usize) -> Result<Vec<OutgoingEvent>> {
+        self.sealed_events_after(i64::MIN, limit)
+    }
+
+    /// Up to `limit` sealed events after outbox position `after_seq`, oldest first: the
+    /// next batch while the ones before it are sent but not yet marked so.
+    pub fn sealed_events_after(&self, after_seq: i64, limit: usize) -> Result<Vec<OutgoingEvent>> {
         let mut statement = self
             .conn
             .prepare_cached(
                 "SELECT seq, event_id, hlc, entity, entity_gid, COALESCE(customer_gid, ''), op, \
-                 COALESCE(payload, '{}') FROM sync_outbox WHERE event_id IS NOT NULL \
-                 ORDER BY seq LIMIT ?1",
+                 COALESCE(payload, '{}') FROM sync_outbox WHERE seq > ?1 AND event_id IS NOT NULL \
+                 ORDER BY seq LIMIT ?2",
             )
             .map_err(self.fail())?;
         statement
-            .query_map([limit as i64], |row| {
+            .query_map([after_seq, limit as i64], |row| {
                 Ok(OutgoingEvent {
                     seq: row.get(0)?,
                     id: row.get(1)?,
@@ -548,6 +525,123 @@ impl Store {
             })
             .map_err(self.fail())
     }
+}
+
+/// SQL for a UUIDv7 of `now_ms` whose next 26 bits count rows (`counter`, an SQL
+/// expression), then 50 random bits: ids given out together sort in the order given, so
+/// the indexes they go into (here and on the server) grow at their end instead of at
+/// random places, and two devices giving out ids in the same millisecond still differ.
+fn counted_uuid_sql(now_ms: i64, counter: &str) -> String {
+    let millis = format!("{:012x}", now_ms.clamp(0, 0xffff_ffff_ffff));
+    format!(
+        "'{}-{}-7' || printf('%03x', (({counter}) >> 14) & 4095) || '-' || \
+         printf('%04x', 32768 | (({counter}) & 16383)) || '-' || lower(hex(randomblob(6)))",
+        &millis[..8],
+        &millis[8..],
+    )
+}
+
+/// Puts every customer and entry in the outbox as an "insert" event, after giving each a
+/// global id, and starts recording. With `sealed_at`, the events are sealed at once: the
+/// payload is the row as JSON, and ids and clock stamps are given in queue order.
+fn queue_journal(tx: &Transaction<'_>, sealed_at: Option<i64>) -> rusqlite::Result<u64> {
+    if state(tx, "mode")?.as_deref() == Some(MODE_RECORDING) {
+        return Ok(0);
+    }
+    let gid_sql = |counter: &str| match sealed_at {
+        Some(now_ms) => counted_uuid_sql(now_ms, counter),
+        None => UUID_SQL.to_owned(),
+    };
+    tx.execute_batch(&format!(
+        "UPDATE customers SET gid = {} WHERE gid IS NULL;
+         UPDATE entries SET gid = {} WHERE gid IS NULL;",
+        gid_sql("id"),
+        gid_sql("id"),
+    ))?;
+    // Grouped by customer: a pushed batch then touches a few dozen customers, so the
+    // server recomputes a few dozen summaries per batch instead of nearly all of them.
+    // (entity, table, row alias, its customer's gid, the row as JSON, queue order)
+    let sources = [
+        (
+            "customer",
+            "customers",
+            "c",
+            "c.gid",
+            customer_json("c"),
+            "c.id",
+        ),
+        (
+            "entry",
+            "entries",
+            "e",
+            "(SELECT gid FROM customers WHERE id = e.customer_id)",
+            entry_json("e"),
+            "e.customer_id, e.id",
+        ),
+    ];
+    let mut queued = 0u64;
+    match sealed_at {
+        None => {
+            for (entity, table, row, customer_gid, json, order) in &sources {
+                queued += tx.execute(
+                    &format!(
+                        "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
+                         SELECT '{entity}', {row}.gid, {customer_gid}, 'insert', {json} \
+                         FROM {table} {row} ORDER BY {order}"
+                    ),
+                    [],
+                )? as u64;
+            }
+        }
+        Some(now_ms) => {
+            let device = state(tx, "device_id")?.unwrap_or_default();
+            let mut clock = HybridClock::resume(&device, &state(tx, "hlc")?.unwrap_or_default());
+            // The stamps of a whole journal: the clock's next tick, then one counter step
+            // per event, carried into the next millisecond every million (the counter has
+            // six digits, and stamps must keep sorting as text).
+            let first = clock.tick(now_ms);
+            let ids = counted_uuid_sql(now_ms, "n");
+            let mut base = i64::from(first.counter);
+            for (entity, table, row, customer_gid, json, order) in &sources {
+                let added = tx.execute(
+                    &format!(
+                        "INSERT INTO sync_outbox (event_id, hlc, entity, entity_gid, customer_gid, \
+                                                  op, payload) \
+                         SELECT {ids}, printf('%015d-%06d-%s', ?1 + n / 1000000, n % 1000000, ?2), \
+                                '{entity}', gid, customer_gid, 'insert', payload \
+                         FROM (SELECT ?3 + row_number() OVER (ORDER BY {order}) - 1 AS n, \
+                                      {row}.gid AS gid, {customer_gid} AS customer_gid, \
+                                      {json} AS payload \
+                               FROM {table} {row}) \
+                         ORDER BY n"
+                    ),
+                    params![first.wall_ms, device, base],
+                )?;
+                base += added as i64;
+                queued += added as u64;
+            }
+            if queued > 0 {
+                let last = base - 1;
+                clock.observe(&format!(
+                    "{:015}-{:06}-{device}",
+                    first.wall_ms + last / 1_000_000,
+                    last % 1_000_000
+                ));
+            }
+            set_state(tx, "hlc", &clock.save())?;
+        }
+    }
+    // Announcements, their picked customers and tellings refer to customers and entries,
+    // so they follow them; they are few, and sealed by the usual pass before the push.
+    let outbox = |tx: &Transaction<'_>| -> rusqlite::Result<i64> {
+        tx.query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| row.get(0))
+    };
+    let before = outbox(tx)?;
+    tx.execute_batch(&announcement_sync::give_ids_sql())?;
+    tx.execute_batch(&announcement_sync::queue_existing_sql(""))?;
+    queued += (outbox(tx)? - before).max(0) as u64;
+    set_state(tx, "mode", MODE_RECORDING)?;
+    Ok(queued)
 }
 
 fn seal(tx: &Transaction<'_>, now_ms: i64, limit: usize) -> rusqlite::Result<usize> {
@@ -863,6 +957,96 @@ mod tests {
             .into_iter()
             .map(|e| (e.entity, e.op, e.payload))
             .collect()
+    }
+
+    #[test]
+    fn joining_sealed_queues_the_same_events_with_ids_and_stamps_in_queue_order() {
+        let journal = || {
+            let mut store = Store::open_in_memory().unwrap();
+            for name in ["Ada", "Bo", "Cy"] {
+                let customer = store
+                    .add_customer(CustomerDraft::named(name), at(9))
+                    .unwrap();
+                for i in 0..3 {
+                    store
+                        .add_entry(note(customer.id, &format!("{name} {i}")), at(10))
+                        .unwrap();
+                }
+            }
+            store
+        };
+        // Without the gids (each journal gives its own), both queues carry the same rows.
+        let content = |events: &[OutgoingEvent]| -> Vec<(String, String, JsonValue)> {
+            events
+                .iter()
+                .map(|e| {
+                    let mut payload: JsonValue = serde_json::from_str(&e.payload).unwrap();
+                    if let Some(map) = payload.as_object_mut() {
+                        map.remove("customer");
+                        map.remove("related");
+                    }
+                    (e.entity.clone(), e.op.clone(), payload)
+                })
+                .collect()
+        };
+        let mut classic = journal();
+        assert_eq!(classic.start_sync_recording().unwrap(), 12);
+        while classic.seal_outbox(5_000, 100).unwrap() > 0 {}
+        let expected = classic.sealed_events(100).unwrap();
+
+        let mut sealed = journal();
+        let device = sealed.sync_device_id().unwrap();
+        // A clock two steps before its counter's last value: the stamps carry into the next
+        // millisecond and still sort as text.
+        set_state(
+            &sealed.conn,
+            "hlc",
+            &format!("{:015}-999998-{device}", 5_000),
+        )
+        .unwrap();
+        assert_eq!(sealed.start_sync_recording_sealed(5_000).unwrap(), 12);
+        assert_eq!(sealed.start_sync_recording_sealed(5_000).unwrap(), 0);
+        assert_eq!(
+            sealed.seal_outbox(5_000, 100).unwrap(),
+            0,
+            "nothing left to seal"
+        );
+        let events = sealed.sealed_events(100).unwrap();
+        assert_eq!(content(&events), content(&expected));
+        assert_eq!(events[0].hlc, format!("{:015}-999999-{device}", 5_000));
+        assert_eq!(events[1].hlc, format!("{:015}-000000-{device}", 5_001));
+        for pair in events.windows(2) {
+            assert!(pair[0].id < pair[1].id, "ids in queue order");
+            assert!(pair[0].hlc < pair[1].hlc, "stamps in queue order");
+        }
+        for event in &events {
+            let id = uuid::Uuid::parse_str(&event.id).unwrap();
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(
+                id.get_timestamp().map(|t| t.to_unix().0),
+                Some(5),
+                "the id carries the time it was given"
+            );
+        }
+        let customer_gids: BTreeSet<&str> =
+            events.iter().map(|e| e.customer_gid.as_str()).collect();
+        assert_eq!(customer_gids.len(), 3);
+        // The next change is stamped after the whole queue.
+        let last = events.last().map(|e| e.hlc.clone()).unwrap_or_default();
+        let sent = events.last().map_or(0, |e| e.seq);
+        sealed.mark_sent(sent).unwrap();
+        let ada = sealed.customers().unwrap()[0].clone();
+        let mut edit = ada.to_draft();
+        edit.phone = "555".into();
+        sealed.update_customer(ada.id, edit, at(11)).unwrap();
+        sealed.seal_outbox(5_000, 100).unwrap();
+        let edited = sealed.sealed_events(100).unwrap();
+        assert_eq!(edited.len(), 1);
+        assert!(
+            edited[0].hlc > last,
+            "{} is not after {last}",
+            edited[0].hlc
+        );
     }
 
     #[test]

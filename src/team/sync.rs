@@ -12,8 +12,16 @@ use crate::store::sync::{IncomingEvent, OutgoingEvent};
 
 use super::{TeamError, schema};
 
-/// Events per batch: big enough to be quick, small enough for bounded memory.
+/// Events per pulled batch: big enough to be quick, small enough for bounded memory.
 pub const BATCH: usize = 2_000;
+
+/// Events per pushed batch: each batch is one server transaction (a commit, its summary
+/// refresh, an fsync), so fewer, larger ones upload a journal faster; memory stays bounded
+/// (a few megabytes of JSON).
+pub const PUSH_BATCH: usize = 5_000;
+
+/// How often a long push marks what the server has in the journal.
+const MARK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The advisory lock that serialises pushes, so that the server's sequence numbers are
 /// handed out in commit order and a puller never steps over an uncommitted event.
@@ -102,11 +110,14 @@ pub fn push_batch(
     customers.sort_unstable();
     customers.dedup();
     // Existing customers this login may not write (an invisible one is someone else's too).
+    // The ids arrive as uuid (one cast of the whole array): `c.gid = g` then compares two
+    // uuids, which row-level security lets use the primary key; a cast per row is not
+    // leak-proof and made it a scan of every visible customer per id.
     let refused: Vec<String> = tx
         .query(
-            "SELECT g FROM unnest($1::text[]) AS g \
-             WHERE candor.customer_exists(g::uuid) AND NOT EXISTS ( \
-                 SELECT 1 FROM candor.customers c WHERE c.gid = g::uuid \
+            "SELECT g::text FROM unnest($1::text[]::uuid[]) AS g \
+             WHERE candor.customer_exists(g) AND NOT EXISTS ( \
+                 SELECT 1 FROM candor.customers c WHERE c.gid = g \
                    AND (c.owner_login = current_user OR EXISTS ( \
                         SELECT 1 FROM candor.customer_shares s \
                         WHERE s.customer_gid = c.gid AND s.login = current_user)))",
@@ -165,6 +176,58 @@ pub fn pull_batch(
         &[&cursor, &(limit as i64)],
     )?;
     Ok(incoming(&rows))
+}
+
+/// One window of the pull: the events after a cursor, without this device's own.
+#[derive(Debug, Default)]
+pub struct PulledWindow {
+    /// Other devices' events of the window, in sequence order.
+    pub events: Vec<IncomingEvent>,
+    /// The window's last sequence number (the next cursor); `None` when nothing is newer.
+    pub end: Option<i64>,
+    /// True when newer events may follow the window.
+    pub more: bool,
+}
+
+/// Up to `limit` events after `cursor` that this login may see, minus those this device
+/// sent itself (it has them already: after a first upload of a million events, fetching
+/// them back cost more than the rest of the pull). When fewer than `limit` come, the
+/// window ends at the newest event, so the cursor still moves past this device's own.
+/// Both statements read one snapshot, so the window's end and its events agree.
+pub fn pull_window(
+    client: &mut postgres::Client,
+    device_id: &str,
+    cursor: i64,
+    limit: usize,
+) -> Result<PulledWindow, postgres::Error> {
+    let limit = limit as i64;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let rows = tx.query(
+        "SELECT seq, id::text, device_id, author, hlc, entity, entity_gid::text, op, payload::text \
+         FROM candor.events WHERE seq > $1 AND device_id <> $2 ORDER BY seq LIMIT $3",
+        &[&cursor, &device_id, &limit],
+    )?;
+    let events = incoming(&rows);
+    let full = events.len() as i64 == limit;
+    let end = match (full, events.last()) {
+        (true, Some(last)) => Some(last.seq),
+        _ => tx
+            .query_one(
+                "SELECT MAX(seq) FROM candor.events WHERE seq > $1",
+                &[&cursor],
+            )?
+            .get(0),
+    };
+    tx.commit()?;
+    Ok(PulledWindow {
+        events,
+        end,
+        more: full,
+    })
 }
 
 /// Customers handed over or shared to this login after `cursor`: their history up to the
@@ -231,6 +294,126 @@ fn incoming(rows: &[postgres::Row]) -> Vec<IncomingEvent> {
         .collect()
 }
 
+/// Why a push stopped.
+enum PushFailure {
+    Server(postgres::Error),
+    Journal(TeamError),
+}
+
+impl From<crate::store::StoreError> for PushFailure {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::Journal(error.into())
+    }
+}
+
+/// What the pushing thread reports for one batch: its last outbox position, its size, and
+/// how many of its events were refused.
+type PushAck = Result<(i64, usize, u64), postgres::Error>;
+
+/// Sends every sealed event, batch by batch. The server's work and the journal's overlap:
+/// a second thread sends one batch while this one reads the next from the journal and
+/// marks the sent ones (at most two batches wait, so memory stays bounded). Sent batches
+/// are marked about once a second (and when the server fails), not after every batch:
+/// each mark is a local commit (deleting thousands of outbox rows, an fsync). A batch is
+/// marked only once the server committed it; a kill before the mark re-sends it, and the
+/// server ignores the copies (known event ids).
+fn push_all(
+    store: &mut Store,
+    client: &mut postgres::Client,
+    device: &str,
+    total: u64,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<(), PushFailure> {
+    std::thread::scope(|scope| {
+        let (to_push, batches) = std::sync::mpsc::sync_channel::<Vec<OutgoingEvent>>(1);
+        // Dropped once everything is read, which ends the sending thread's loop.
+        let mut to_push = Some(to_push);
+        let (acked, acks) = std::sync::mpsc::channel::<PushAck>();
+        scope.spawn(move || {
+            for batch in batches {
+                let last = batch.last().map_or(i64::MIN, |e| e.seq);
+                let ack = push_batch(client, device, &batch)
+                    .map(|(_, refused)| (last, batch.len(), refused));
+                let failed = ack.is_err();
+                if acked.send(ack).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut read_up_to = i64::MIN;
+        let mut reading = true;
+        let mut in_flight = 0usize;
+        let mut sent_up_to = None;
+        let mut marked_at = std::time::Instant::now();
+        loop {
+            if reading {
+                let batch = store.sealed_events_after(read_up_to, PUSH_BATCH)?;
+                match batch.last() {
+                    Some(last) => {
+                        read_up_to = last.seq;
+                        in_flight += 1;
+                        // Waits while two batches are ahead; fails only if the sending
+                        // thread stopped, and then its error is among the acks.
+                        let sent = to_push.as_ref().map(|queue| queue.send(batch));
+                        if !matches!(sent, Some(Ok(()))) {
+                            reading = false;
+                        }
+                    }
+                    None => reading = false,
+                }
+            }
+            if !reading {
+                to_push = None;
+            }
+            // While reading, take the acks that are there; then wait for the rest.
+            while in_flight > 0 {
+                let ack = if reading {
+                    match acks.try_recv() {
+                        Ok(ack) => ack,
+                        Err(_) => break,
+                    }
+                } else {
+                    match acks.recv() {
+                        Ok(ack) => ack,
+                        Err(_) => break,
+                    }
+                };
+                let (last, size, refused) = match ack {
+                    Ok(acked) => acked,
+                    Err(e) => {
+                        // The batches acked before the failure are on the server: mark
+                        // them, so the next sync resumes after them.
+                        if let Some(last) = sent_up_to {
+                            store.mark_sent(last)?;
+                        }
+                        return Err(PushFailure::Server(e));
+                    }
+                };
+                in_flight -= 1;
+                sent_up_to = Some(last);
+                report.refused += refused;
+                report.sent += size as u64;
+                progress(SyncProgress::Sending {
+                    done: report.sent,
+                    total,
+                });
+                if marked_at.elapsed() >= MARK_EVERY {
+                    store.mark_sent(last)?;
+                    marked_at = std::time::Instant::now();
+                }
+            }
+            if !reading {
+                break;
+            }
+        }
+        if let Some(last) = sent_up_to {
+            store.mark_sent(last)?;
+        }
+        Ok(())
+    })
+}
+
 /// Pushes every local change, then pulls and applies every visible change of others.
 /// `now_ms` stamps changes sealed during this sync.
 pub fn sync(
@@ -255,27 +438,21 @@ pub fn sync(
             supported: schema::TEAM_SCHEMA_VERSION,
         });
     }
-    store.start_sync_recording()?;
+    // Sync's statements are many small ones over big tables: just-in-time compilation,
+    // which PostgreSQL starts by the planner's cost estimate, cost more than it saved
+    // (30-80 ms per statement and per commit-time summary refresh during a first upload).
+    client.batch_execute("SET jit = off").map_err(pg)?;
+    store.start_sync_recording_sealed(now_ms)?;
     store.set_team_login(login)?;
     store.set_team_reps(&team_reps(client).map_err(pg)?)?;
     while store.seal_outbox(now_ms, 5_000)? > 0 {}
     let device = store.sync_device_id()?;
     let mut report = SyncReport::default();
     let total = store.sync_pending_count()?;
-    loop {
-        let batch = store.sealed_events(BATCH)?;
-        let Some(last) = batch.last() else {
-            break;
-        };
-        let (_, refused) = push_batch(client, &device, &batch).map_err(pg)?;
-        store.mark_sent(last.seq)?;
-        report.refused += refused;
-        report.sent += batch.len() as u64;
-        progress(SyncProgress::Sending {
-            done: report.sent,
-            total,
-        });
-    }
+    push_all(store, client, &device, total, &mut report, progress).map_err(|e| match e {
+        PushFailure::Server(e) => pg(e),
+        PushFailure::Journal(e) => e,
+    })?;
     let mut cursor = store.pull_cursor(&team_id)?;
     let mut pulled = 0;
     // A customer handed over (or shared) to this login since the last pull: its history up
@@ -303,22 +480,30 @@ pub fn sync(
             }
         }
     }
+    // A window of only this device's own events moves the cursor without a local write;
+    // the cursor is saved with the next applied window, or once at the end.
+    let mut saved_cursor = cursor;
     loop {
-        let batch = pull_batch(client, cursor, BATCH).map_err(pg)?;
-        let Some(last) = batch.last() else {
+        let window = pull_window(client, &device, cursor, BATCH).map_err(pg)?;
+        let Some(next) = window.end else {
             break;
         };
-        let next = last.seq;
-        let stats = store.apply_pulled(&team_id, &batch, next, now_ms)?;
-        report.received += stats.applied;
-        report.conflicts += stats.conflicts;
-        report.skipped += stats.skipped;
-        pulled += batch.len() as u64;
-        progress(SyncProgress::Receiving { done: pulled });
+        if !window.events.is_empty() {
+            let stats = store.apply_pulled(&team_id, &window.events, next, now_ms)?;
+            saved_cursor = next;
+            report.received += stats.applied;
+            report.conflicts += stats.conflicts;
+            report.skipped += stats.skipped;
+            pulled += window.events.len() as u64;
+            progress(SyncProgress::Receiving { done: pulled });
+        }
         cursor = next;
-        if batch.len() < BATCH {
+        if !window.more {
             break;
         }
+    }
+    if cursor != saved_cursor {
+        store.apply_pulled(&team_id, &[], cursor, now_ms)?;
     }
     Ok(report)
 }
