@@ -128,10 +128,11 @@ impl Tally {
             "contact" => {
                 if row.outcome == Some("reached") {
                     keep_max(&mut c.last_reached, at);
-                    let before = c.owed.len();
                     // Contacts at or before the last reach are no longer owed.
-                    c.owed = c.owed.split_off(&format!("{at}\u{0}"));
-                    self.owed_contacts -= before - c.owed.len();
+                    while c.owed.first().is_some_and(|first| first.as_str() <= at) {
+                        c.owed.pop_first();
+                        self.owed_contacts -= 1;
+                    }
                 } else if row.outcome.is_some()
                     && row.direction == Some("inbound")
                     && c.last_reached.as_deref().is_none_or(|r| at > r)
