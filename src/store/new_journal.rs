@@ -133,3 +133,76 @@ impl Drop for TempFiles {
         remove_dirs(&self.new_dirs);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CustomerDraft;
+    use chrono::NaiveDate;
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn add_customer(store: &mut Store) {
+        let now = NaiveDate::from_ymd_opt(2026, 3, 1)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let draft = CustomerDraft {
+            name: "Ada".to_owned(),
+            ..CustomerDraft::default()
+        };
+        store.add_customer(draft, now).unwrap();
+    }
+
+    #[test]
+    fn a_finished_build_is_a_journal_in_its_place_with_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("journal.sqlite3");
+        let mut build = NewJournal::start(&target).unwrap();
+        add_customer(build.store());
+        assert_eq!(files_in(dir.path()).len(), 1, "only the temporary file");
+        assert!(!target.exists(), "nothing at the journal's place yet");
+        build.finish().unwrap();
+        assert_eq!(files_in(dir.path()), ["journal.sqlite3"]);
+        let store = Store::open(&target).unwrap();
+        assert_eq!(store.customers().unwrap().len(), 1);
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn an_unfinished_build_leaves_no_file_and_no_folder_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir
+            .path()
+            .join("new")
+            .join("folder")
+            .join("journal.sqlite3");
+        let mut build = NewJournal::start(&target).unwrap();
+        add_customer(build.store());
+        drop(build);
+        assert!(files_in(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_file_that_appeared_at_the_target_meanwhile_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("journal.sqlite3");
+        let mut build = NewJournal::start(&target).unwrap();
+        add_customer(build.store());
+        fs::write(&target, b"someone else's").unwrap();
+        assert!(build.finish().is_err());
+        assert_eq!(fs::read(&target).unwrap(), b"someone else's");
+        assert_eq!(files_in(dir.path()), ["journal.sqlite3"]);
+    }
+}
