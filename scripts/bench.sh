@@ -102,8 +102,10 @@ paired() {
         echo
         echo '```sh'
         echo "# Candor"
+        if [ -n "$prep_a" ]; then echo "# (before each run, not timed: $(show "$prep_a"))"; fi
         show "$cmd_a"
         echo "# comparison"
+        if [ -n "$prep_b" ]; then echo "# (before each run, not timed: $(show "$prep_b"))"; fi
         show "$cmd_b"
         echo '```'
         echo
