@@ -97,29 +97,11 @@ pub fn parse_datetime(
 
 /// Formats a date the way Candor writes it everywhere.
 pub fn format_date(date: NaiveDate) -> String {
-    // Written by hand for four-digit years (every date Candor keeps): chrono's formatter
-    // interprets its format string on every call, and the team ranking writes a date into
-    // most of 500,000 customers' reasons.
-    match u32::try_from(date.year()) {
-        Ok(year @ 0..=9999) => {
-            let mut text = String::with_capacity(10);
-            push_digits(&mut text, year, 4);
-            text.push('-');
-            push_digits(&mut text, date.month(), 2);
-            text.push('-');
-            push_digits(&mut text, date.day(), 2);
-            text
-        }
-        _ => date.format_with_items(DATE_ITEMS.iter()).to_string(),
+    let mut text = String::with_capacity(10);
+    if !push_date(&mut text, date) {
+        return date.format_with_items(DATE_ITEMS.iter()).to_string();
     }
-}
-
-/// Appends `value`'s last `width` decimal digits, zero-padded.
-fn push_digits(text: &mut String, value: u32, width: u32) {
-    for power in (0..width).rev() {
-        let digit = value / 10u32.pow(power) % 10;
-        text.push(char::from(b'0' + digit as u8));
-    }
+    text
 }
 
 /// The number written with exactly `digits` ASCII digits at `text[at..]`.
@@ -145,9 +127,50 @@ fn stored_date_fast(text: &[u8]) -> Option<NaiveDate> {
 
 /// Formats a local date-time the way Candor stores and exports it.
 pub fn format_datetime(datetime: NaiveDateTime) -> String {
-    datetime
-        .format_with_items(DATETIME_ITEMS.iter())
-        .to_string()
+    use chrono::Timelike as _;
+    // Written digit by digit: an import or `candor generate` formats millions of these,
+    // and chrono's general formatter (parsing the pattern each time) was a tenth of it.
+    let mut text = String::with_capacity(19);
+    if !push_date(&mut text, datetime.date()) {
+        return datetime
+            .format_with_items(DATETIME_ITEMS.iter())
+            .to_string();
+    }
+    text.push('T');
+    for (i, part) in [datetime.hour(), datetime.minute(), datetime.second()]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            text.push(':');
+        }
+        push_two_digits(&mut text, part);
+    }
+    text
+}
+
+/// Appends `date` as `2026-03-01` ([`DATE_FORMAT`]); false (nothing appended) for a year
+/// that is not written with four digits, left to chrono.
+fn push_date(text: &mut String, date: NaiveDate) -> bool {
+    use chrono::Datelike as _;
+    let Ok(year) = u32::try_from(date.year()) else {
+        return false;
+    };
+    if year > 9999 {
+        return false;
+    }
+    push_two_digits(text, year / 100);
+    push_two_digits(text, year % 100);
+    text.push('-');
+    push_two_digits(text, date.month());
+    text.push('-');
+    push_two_digits(text, date.day());
+    true
+}
+
+fn push_two_digits(text: &mut String, value: u32) {
+    text.push(char::from(b'0' + (value / 10 % 10) as u8));
+    text.push(char::from(b'0' + (value % 10) as u8));
 }
 
 /// Parses a stored ISO date-time (seconds precision, as [`format_datetime`] writes).
@@ -231,6 +254,27 @@ fn parse_weekday(text: &str, today: NaiveDate) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_times_are_written_as_chrono_writes_them() {
+        let times = [
+            (1900, 1, 1, 0, 0, 0),
+            (2026, 3, 1, 9, 30, 5),
+            (2199, 12, 31, 23, 59, 59),
+            (999, 7, 4, 12, 0, 0),
+            (12_345, 6, 7, 8, 9, 10),
+            (-44, 3, 15, 11, 1, 2),
+        ];
+        for (y, mo, d, h, mi, s) in times {
+            let date = NaiveDate::from_ymd_opt(y, mo, d).unwrap();
+            let time = date.and_hms_opt(h, mi, s).unwrap();
+            assert_eq!(format_date(date), date.format(DATE_FORMAT).to_string());
+            assert_eq!(
+                format_datetime(time),
+                time.format(DATETIME_FORMAT).to_string()
+            );
+        }
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

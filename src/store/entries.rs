@@ -224,13 +224,20 @@ impl Store {
             .pragma_update(None, "cache_size", super::BULK_CACHE_KIB)
             .map_err(self.fail())?;
         let result = self.write_checked(|tx| {
+            let fail = |e| StoreError::from_sqlite(&path, e);
+            let no_entries: bool = tx
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM entries)", [], |row| {
+                    row.get(0)
+                })
+                .map_err(fail)?;
             let mut writer = BulkWriter {
                 tx,
                 now,
                 now_text: format_datetime(now),
                 touched: BTreeSet::new(),
-                path,
+                path: path.clone(),
                 deferred_indexes: Vec::new(),
+                tally: no_entries.then(summary::Tally::default),
             };
             let value = work(&mut writer)?;
             writer.finish()?;
@@ -266,6 +273,8 @@ pub struct BulkWriter<'t, 'c> {
     /// The entries' indexes dropped by [`BulkWriter::defer_entry_indexes`], to build again
     /// when the work is done.
     deferred_indexes: Vec<String>,
+    /// The summary computed as entries are written, when the journal had none before.
+    tally: Option<summary::Tally>,
 }
 
 impl BulkWriter<'_, '_> {
@@ -300,6 +309,9 @@ impl BulkWriter<'_, '_> {
         let draft = draft.validated()?;
         let row = EntryRow::from_draft(&draft);
         let id = insert_entry(self.tx, &row, &self.now_text).map_err(self.fail())?;
+        if let Some(tally) = &mut self.tally {
+            tally.add(&row);
+        }
         self.touched.insert(draft.customer_id);
         Ok(EntryId(id))
     }
@@ -360,8 +372,10 @@ impl BulkWriter<'_, '_> {
         for sql in &self.deferred_indexes {
             self.tx.execute_batch(sql).map_err(self.fail())?;
         }
+        if let Some(tally) = self.tally.as_ref().filter(|t| t.is_complete()) {
+            tally.write(self.tx, &self.touched).map_err(self.fail())?;
         // Past a few thousand customers one set-based pass beats one refresh each.
-        if self.touched.len() > 2_000 {
+        } else if self.touched.len() > 2_000 {
             summary::refresh_all(self.tx).map_err(self.fail())?;
         } else {
             for customer in &self.touched {

@@ -29,25 +29,25 @@ pub const SELECT_COLUMNS: &str = "id, customer_id, kind, occurred_at, summary, c
 /// The number of [`CONTENT_COLUMNS`].
 pub const CONTENT_COLUMN_COUNT: usize = 26;
 
-/// An entry's content as column values.
+/// An entry's content as column values (the summary's tally reads a few of them).
 #[derive(Default)]
 pub struct EntryRow {
-    customer_id: i64,
-    kind: &'static str,
-    occurred_at: String,
+    pub(super) customer_id: i64,
+    pub(super) kind: &'static str,
+    pub(super) occurred_at: String,
     summary: String,
     channel: Option<&'static str>,
-    direction: Option<&'static str>,
-    outcome: Option<&'static str>,
+    pub(super) direction: Option<&'static str>,
+    pub(super) outcome: Option<&'static str>,
     duration_mins: Option<u32>,
     category: Option<&'static str>,
-    status: Option<&'static str>,
+    pub(super) status: Option<&'static str>,
     due_date: Option<String>,
-    closed_on: Option<String>,
+    pub(super) closed_on: Option<String>,
     at_risk_since: Option<String>,
     risk_reason: Option<String>,
     status_changed_at: Option<String>,
-    renegotiations: Option<String>,
+    pub(super) renegotiations: Option<String>,
     related_id: Option<i64>,
     proactive: Option<bool>,
     owner: Option<String>,
@@ -56,7 +56,7 @@ pub struct EntryRow {
     amount_cents: Option<i64>,
     invoice_ref: Option<String>,
     rating: Option<u8>,
-    snooze_until: Option<String>,
+    pub(super) snooze_until: Option<String>,
     is_open: bool,
 }
 

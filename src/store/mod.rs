@@ -15,6 +15,7 @@ mod facts;
 mod history;
 mod insights;
 mod merge;
+mod new_journal;
 mod outbox;
 pub mod ownership;
 pub mod private_files;
@@ -36,6 +37,7 @@ pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
 pub use merge::CustomerMerge;
+pub use new_journal::NewJournal;
 pub use reports::{EntryCells, OpenTotals, PromisesOfCustomers};
 pub use snapshot::{
     BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotCheck, SnapshotInfo,
@@ -103,17 +105,6 @@ fn remove_dirs(dirs: &[PathBuf]) {
     for dir in dirs {
         let _ = fs::remove_dir(dir);
     }
-}
-
-/// Removes a journal that a job created and then did not use (an import whose every row was
-/// left out), with its `-wal`/`-shm`/`-journal` files and the folders created for it
-/// (`new_dirs`, from [`private_files::missing_dirs`] taken before it was created): a job
-/// that wrote nothing leaves nothing behind. The store must be closed first.
-pub fn remove_unused_journal(path: &Path, new_dirs: &[PathBuf]) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let _ = fs::remove_file(sidecar(path, suffix));
-    }
-    remove_dirs(new_dirs);
 }
 
 /// The `-wal`, `-shm` or `-journal` file beside a journal.

@@ -135,6 +135,28 @@ impl ColumnMapping {
         self.columns.get(&field).map_or(&[], Vec::as_slice)
     }
 
+    /// Every column a customer read from a row under this mapping depends on: the mapped
+    /// columns, those added to the notes and those whose header says what kind of value
+    /// another column holds (Google's "E-mail 1 - Label"). Two rows with the same cells in
+    /// these columns give the same customer.
+    pub fn customer_columns(&self) -> Vec<usize> {
+        let labels = self.headers.iter().enumerate().filter(|(_, h)| {
+            let key = super::header_maps::header_key(h);
+            key.ends_with("label") || key.ends_with("type")
+        });
+        let mut columns: Vec<usize> = self
+            .columns
+            .values()
+            .flatten()
+            .copied()
+            .chain(self.to_notes.iter().copied())
+            .chain(labels.map(|(i, _)| i))
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+    }
+
     /// Maps `field` to one column, or to none. A column chosen for a field is no longer
     /// added to the notes as an extra column.
     pub fn set(&mut self, field: CustomerField, column: Option<usize>) {

@@ -674,24 +674,18 @@ pub fn run_cli(
         ..ImportOptions::default()
     };
     let source = checked_source(file, &options, stream::STREAM_FROM_BYTES)?;
-    // A journal created for this import and left empty (every row left out) is removed
-    // again: an import that wrote nothing leaves nothing behind.
-    let created = !journal.exists();
-    let new_dirs = journal
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(crate::store::private_files::missing_dirs)
-        .unwrap_or_default();
-    let mut store = Store::open(journal)?;
-    let result = import_source(&mut store, source, &options, now);
-    let wrote_nothing = result.as_ref().map_or(true, |s| {
-        s.customers_added + s.customers_merged + s.entries_added == 0
-    });
-    if created && wrote_nothing {
-        drop(store);
-        crate::store::remove_unused_journal(journal, &new_dirs);
+    if !journal.exists() {
+        // A new journal is built beside its place and put there only when the import
+        // wrote something: an import that fails or writes nothing leaves nothing behind.
+        let mut build = crate::store::NewJournal::start(journal)?;
+        let summary = import_source(build.store(), source, &options, now)?;
+        if summary.customers_added + summary.customers_merged + summary.entries_added > 0 {
+            build.finish()?;
+        }
+        return Ok(summary);
     }
-    result
+    let mut store = Store::open(journal)?;
+    import_source(&mut store, source, &options, now)
 }
 
 /// Writes the rows an import left out to `out` so they can be fixed and imported again:

@@ -280,7 +280,19 @@ pub(super) struct TimelineImporter<'m> {
     /// Bad news whose related entry is not known yet (it may come later in the file):
     /// written at the end. (old id, draft, old id of the related entry)
     deferred: Vec<(Option<i64>, EntryDraft, i64)>,
+    /// The columns a row's customer is read from ([`ColumnMapping::customer_columns`]).
+    customer_columns: Vec<usize>,
+    /// The customer each set of customer cells seen so far gave (or why it gave none): a
+    /// customer's cells repeat on every one of their entries, and reading them again (names,
+    /// e-mail and phone checks, the duplicate search) was a fifth of an import's time.
+    customer_of_cells: HashMap<String, Result<CustomerId, String>>,
+    /// The key of `customer_of_cells` being built, its buffer reused from row to row.
+    cells_key: String,
 }
+
+/// How many sets of customer cells [`TimelineImporter`] remembers before it starts afresh:
+/// a file of a hundred thousand customers or more does not hold them all.
+const CUSTOMERS_REMEMBERED: usize = 65_536;
 
 impl<'m> TimelineImporter<'m> {
     /// Reads what the import needs to know of the journal first: its customers, currency
@@ -322,6 +334,9 @@ impl<'m> TimelineImporter<'m> {
             ids: HashMap::new(),
             referenced: None,
             deferred: Vec::new(),
+            customer_columns: mapping.customer_columns(),
+            customer_of_cells: HashMap::new(),
+            cells_key: String::new(),
         })
     }
 
@@ -347,20 +362,31 @@ impl<'m> TimelineImporter<'m> {
         summary: &mut ImportSummary,
     ) -> Result<(), StoreError> {
         let problem = |reason: String| RowProblem { line, reason };
-        let (customer_draft, created_at) = match customer_from_row(cells, self.mapping, self.now) {
-            Ok(found) => found,
+        self.cells_key.clear();
+        for column in &self.customer_columns {
+            let cell = cells.get(*column).unwrap_or_default();
+            // Each cell after its length, so no two sets of cells give the same key.
+            self.cells_key.push_str(&cell.len().to_string());
+            self.cells_key.push(':');
+            self.cells_key.push_str(cell);
+        }
+        let found = match self.customer_of_cells.get(&self.cells_key) {
+            Some(found) => found.clone(),
+            None => {
+                let found = self.customer(w, cells, summary)?;
+                if self.customer_of_cells.len() >= CUSTOMERS_REMEMBERED {
+                    self.customer_of_cells.clear();
+                }
+                self.customer_of_cells
+                    .insert(self.cells_key.clone(), found.clone());
+                found
+            }
+        };
+        let customer_id = match found {
+            Ok(id) => id,
             Err(reason) => {
                 summary.problems.push(problem(reason));
                 return Ok(());
-            }
-        };
-        let customer_id = match self.index.find(&customer_draft) {
-            Some(id) => id,
-            None => {
-                let id = w.add_customer(customer_draft.clone(), created_at)?;
-                self.index.insert(saved(id, &customer_draft, created_at));
-                summary.customers_added += 1;
-                id
             }
         };
         let row = TimelineRow {
@@ -405,6 +431,26 @@ impl<'m> TimelineImporter<'m> {
             }
         }
         Ok(())
+    }
+
+    /// The customer of a row, added to the journal when new; or why the row has none.
+    fn customer(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        cells: &csv::StringRecord,
+        summary: &mut ImportSummary,
+    ) -> Result<Result<CustomerId, String>, StoreError> {
+        let (customer_draft, created_at) = match customer_from_row(cells, self.mapping, self.now) {
+            Ok(found) => found,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        if let Some(id) = self.index.find(&customer_draft) {
+            return Ok(Ok(id));
+        }
+        let id = w.add_customer(customer_draft.clone(), created_at)?;
+        self.index.insert(saved(id, &customer_draft, created_at));
+        summary.customers_added += 1;
+        Ok(Ok(id))
     }
 
     /// Writes the bad news whose related entry came later in the file (or never).
