@@ -959,8 +959,9 @@ struct CustomerHistory<'a> {
 
 /// Who was on the "Call them first" list each morning of `from..=to`, sorted: every
 /// customer's facts as they stood when the day began (all that was logged before it) are
-/// rebuilt from the journal and handed to [`rank::listed`], the very function the list
-/// uses, so the history follows the list's rules and cannot drift from them.
+/// rebuilt from the journal and handed to [`rank::is_listed`], the list's own decision
+/// (the one [`rank::listed`] makes, without writing the reasons' sentences), so the
+/// history follows the list's rules and cannot drift from them.
 ///
 /// What the journal keeps no history of is taken as it stands now: a promise's at-risk
 /// flag counts from when it was set if it still stands (keeping or renegotiating clears
@@ -1098,7 +1099,7 @@ fn customer_mornings(
         if customer.created_at < morning {
             let mut facts = state.clone();
             morning_items(history, &bad_news[..next_news], day, morning, &mut facts);
-            if rank::listed(&facts, day, settings).is_some() {
+            if rank::is_listed(&facts, day, settings) {
                 found.push((index, customer.id));
             }
         }
