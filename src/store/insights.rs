@@ -34,6 +34,10 @@ fn date(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<Naive
     }
 }
 
+/// How much of the journal the facts query maps into memory while it scans (the 1M-entry
+/// journal is 240 MB).
+const INSIGHTS_MMAP_BYTES: i64 = 1 << 30;
+
 fn bad_value(column: usize, what: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, what.into())
 }
@@ -277,12 +281,22 @@ impl Store {
                    AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)",
             )
             .map_err(&fail)?;
+        // The scan reads most of the file: mapped, its pages are not copied into SQLite's
+        // cache one read at a time (a tenth of the time on a million entries). Only an
+        // optimisation, so a refusal is no error; the mapping ends with the scan.
+        let _ = self
+            .conn
+            .pragma_update(None, "mmap_size", INSIGHTS_MMAP_BYTES);
         let mut facts = InsightFacts::default();
-        let mut rows = statement.query([&end, &start]).map_err(&fail)?;
-        while let Some(row) = rows.next().map_err(&fail)? {
-            read_fact(row, &mut facts).map_err(&fail)?;
-        }
-        drop(rows);
+        let read = (|| {
+            let mut rows = statement.query([&end, &start])?;
+            while let Some(row) = rows.next()? {
+                read_fact(row, &mut facts)?;
+            }
+            Ok(())
+        })();
+        let _ = self.conn.pragma_update(None, "mmap_size", 0);
+        read.map_err(&fail)?;
 
         let mut statement = self
             .conn
