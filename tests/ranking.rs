@@ -2,8 +2,8 @@
 //! and acting on a reason removes it.
 
 use candor::domain::rank::{
-    CustomerFacts, OpenDetail, OpenItem, RankSettings, RankedCustomer, ReasonKind, rank,
-    rank_first, score_customer,
+    CustomerFacts, OpenDetail, OpenItem, RankSettings, RankedCustomer, ReasonKind, is_listed,
+    listed, rank, rank_first, score_customer,
 };
 use candor::domain::{
     BadNews, BadNewsKind, Cents, Contact, CustomerDraft, CustomerId, Direction, EntryDraft,
@@ -753,6 +753,23 @@ proptest! {
         whole.truncate(limit);
         let first = rank_first(&facts, today(), &settings, Some(limit));
         prop_assert_eq!(first, whole);
+    }
+
+    /// The Insights' history asks `is_listed` (no sentences written); it must decide exactly
+    /// as the list does, on every day around the facts, snoozed or not.
+    #[test]
+    fn is_listed_decides_exactly_what_the_list_decides(
+        mut facts in arb_facts(),
+        snoozed in proptest::option::of(0u64..10),
+        offset in 0u64..120,
+    ) {
+        facts.snoozed_until = snoozed.map(days_ahead);
+        let day = days_ago(60).checked_add_days(Days::new(offset)).unwrap();
+        let settings = RankSettings::default();
+        prop_assert_eq!(
+            is_listed(&facts, day, &settings),
+            listed(&facts, day, &settings).is_some()
+        );
     }
 }
 

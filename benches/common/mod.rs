@@ -12,8 +12,13 @@ pub fn bench_today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).expect("valid date")
 }
 
-/// The path of the generated journal, creating it on first use.
+/// The path of the generated journal, creating it on first use; `CANDOR_BENCH_JOURNAL`
+/// names a copy of one made earlier instead (`candor generate --customers 10000 --entries
+/// 1000000`), which saves generating it again in every target folder.
 pub fn large_journal() -> PathBuf {
+    if let Some(path) = std::env::var_os("CANDOR_BENCH_JOURNAL") {
+        return PathBuf::from(path);
+    }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-journals");
     let path = dir.join("10k-customers-1m-entries.sqlite3");
     if !path.exists() {

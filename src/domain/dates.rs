@@ -173,7 +173,8 @@ fn push_two_digits(text: &mut String, value: u32) {
     text.push(char::from(b'0' + (value % 10) as u8));
 }
 
-/// Parses a stored ISO date-time (seconds precision, as [`format_datetime`] writes).
+/// Parses a stored ISO date-time (seconds precision, as [`format_datetime`] writes); the
+/// same as `NaiveDateTime::parse_from_str(text, DATETIME_FORMAT)`.
 pub fn parse_stored_datetime(text: &str) -> Option<NaiveDateTime> {
     // The stored form `YYYY-MM-DDTHH:MM:SS` is read by hand (the team ranking reads
     // millions); anything else goes to chrono, which decides as before.
@@ -193,7 +194,7 @@ pub fn parse_stored_datetime(text: &str) -> Option<NaiveDateTime> {
     parsed.to_naive_datetime_with_offset(0).ok()
 }
 
-/// Parses a stored ISO date.
+/// Parses a stored ISO date; the same as `NaiveDate::parse_from_str(text, DATE_FORMAT)`.
 pub fn parse_stored_date(text: &str) -> Option<NaiveDate> {
     if text.len() == 10
         && let Some(date) = stored_date_fast(text.as_bytes())
@@ -278,6 +279,38 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn stored_dates_read_exactly_as_chrono_reads_their_format() {
+        let texts = [
+            "2026-03-01",
+            "2026-03-01T09:30:00",
+            "2026-02-30",
+            "2026-02-30T09:30:00",
+            "2026-03-01T24:00:00",
+            "2026-3-1",
+            " 2026-03-01",
+            "2026-03-01 09:30:00",
+            "2026-03-01T09:30",
+            "2026-03-01T09:30:00.5",
+            "20260301",
+            "",
+            "tomorrow",
+        ];
+        for text in texts {
+            assert_eq!(
+                parse_stored_date(text),
+                NaiveDate::parse_from_str(text, DATE_FORMAT).ok(),
+                "{text}"
+            );
+            assert_eq!(
+                parse_stored_datetime(text),
+                NaiveDateTime::parse_from_str(text, DATETIME_FORMAT).ok(),
+                "{text}"
+            );
+        }
+        assert_eq!(parse_stored_date("2026-03-01"), Some(day(2026, 3, 1)));
     }
 
     #[test]

@@ -959,8 +959,9 @@ struct CustomerHistory<'a> {
 
 /// Who was on the "Call them first" list each morning of `from..=to`, sorted: every
 /// customer's facts as they stood when the day began (all that was logged before it) are
-/// rebuilt from the journal and handed to [`rank::listed`], the very function the list
-/// uses, so the history follows the list's rules and cannot drift from them.
+/// rebuilt from the journal and handed to [`rank::is_listed`], the list's own decision
+/// (the one [`rank::listed`] makes, without writing the reasons' sentences), so the
+/// history follows the list's rules and cannot drift from them.
 ///
 /// What the journal keeps no history of is taken as it stands now: a promise's at-risk
 /// flag counts from when it was set if it still stands (keeping or renegotiating clears
@@ -991,10 +992,37 @@ fn listed_each_morning(
     group!(bad_news, customer);
     group!(feedback, customer);
     group!(snoozes, customer);
-    group!(promises, customer);
-    group!(orders, customer);
     group!(problems, customer);
-    group!(payments, customer);
+    // Promises, orders and invoices closed for good before the period changes nothing on
+    // any of its mornings (`morning_items` would skip them every day); most of a long
+    // journal is such history, so it is left out once rather than skipped each morning.
+    let from_morning = from.and_time(NaiveTime::MIN);
+    let trust_window_start = from.checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64));
+    let promise_matters = |fact: &PromiseFact| match fact.promise.status {
+        PromiseStatus::Open => true,
+        PromiseStatus::Kept(on) => on >= from,
+        // A broken promise counts for trust while it is inside the window of a morning.
+        PromiseStatus::Broken(on) => {
+            on >= from || trust_window_start.is_none_or(|start| on > start)
+        }
+    };
+    let order_matters = |fact: &OrderFact| {
+        let known_from = fact.order.status_changed_at.unwrap_or(fact.ordered_at);
+        fact.order.status != OrderStatus::Delivered || known_from >= from_morning
+    };
+    let payment_matters = |fact: &PaymentFact| fact.paid_on.is_none_or(|paid| paid >= from);
+    macro_rules! group_if {
+        ($list:ident, $matters:ident) => {
+            for fact in facts.$list.iter().filter(|f| $matters(f)) {
+                if let Some(history) = histories.get_mut(&fact.customer) {
+                    history.$list.push(fact);
+                }
+            }
+        };
+    }
+    group_if!(promises, promise_matters);
+    group_if!(orders, order_matters);
+    group_if!(payments, payment_matters);
     let customers: Vec<(&CustomerFact, CustomerHistory<'_>)> = facts
         .customers
         .iter()
@@ -1098,7 +1126,7 @@ fn customer_mornings(
         if customer.created_at < morning {
             let mut facts = state.clone();
             morning_items(history, &bad_news[..next_news], day, morning, &mut facts);
-            if rank::listed(&facts, day, settings).is_some() {
+            if rank::is_listed(&facts, day, settings) {
                 found.push((index, customer.id));
             }
         }

@@ -590,6 +590,89 @@ pub fn listed(
     score_customer(facts, today, settings)
 }
 
+/// Whether the customer with `facts` is on the list as of `today`: [`listed`]'s decision
+/// by the same rules, without writing the reasons' sentences and openers (the Insights'
+/// "Call them first" history asks it of every customer every morning, and only counts).
+pub fn is_listed(facts: &CustomerFacts, today: NaiveDate, settings: &RankSettings) -> bool {
+    if facts.archived || facts.snoozed_until.is_some_and(|until| until > today) {
+        return false;
+    }
+    let mut reasons = Reasons::without_words();
+    collect_reasons(facts, today, settings, &mut reasons);
+    !reasons.list.is_empty()
+}
+
+/// The reasons of one customer as they are found. Each reason's points and dates are
+/// decided by the same code either way; its sentence and opener are written only when
+/// `words` is set (the list shows them; a count of who is listed does not need them).
+struct Reasons {
+    list: Vec<Reason>,
+    words: bool,
+}
+
+impl Reasons {
+    fn with_words() -> Self {
+        Self {
+            list: Vec::new(),
+            words: true,
+        }
+    }
+
+    fn without_words() -> Self {
+        Self {
+            list: Vec::new(),
+            words: false,
+        }
+    }
+
+    /// Adds a reason; `words` writes its (text, opener), called only when they are kept.
+    fn push(
+        &mut self,
+        kind: ReasonKind,
+        points: i64,
+        since: NaiveDate,
+        entry_id: Option<EntryId>,
+        words: impl FnOnce() -> (String, String),
+    ) {
+        let (text, opener) = if self.words {
+            words()
+        } else {
+            (String::new(), String::new())
+        };
+        self.list.push(Reason {
+            kind,
+            points,
+            text,
+            since,
+            entry_id,
+            opener,
+        });
+    }
+}
+
+/// Every reason that applies to the customer with `facts` as of `today`, trust repair
+/// aside (it scales the others).
+fn collect_reasons(
+    facts: &CustomerFacts,
+    today: NaiveDate,
+    settings: &RankSettings,
+    reasons: &mut Reasons,
+) {
+    for item in &facts.open_items {
+        open_item_reasons(facts, item, today, settings, reasons);
+    }
+    for pending in &facts.pending_announcements {
+        announcement_reason(facts, pending, today, reasons);
+    }
+    broken_reasons(facts, today, reasons);
+    callback_reason(facts, today, reasons);
+    took_over_reason(facts, reasons);
+    unhappy_feedback_reason(facts, today, reasons);
+    follow_up_reasons(facts, today, reasons);
+    contact_overdue_reason(facts, today, reasons);
+    feedback_reason(facts, today, reasons);
+}
+
 fn waiting_since(customer: &RankedCustomer) -> NaiveDate {
     customer
         .top_reason()
@@ -602,20 +685,9 @@ pub fn score_customer(
     today: NaiveDate,
     settings: &RankSettings,
 ) -> Option<RankedCustomer> {
-    let mut reasons = Vec::new();
-    for item in &facts.open_items {
-        open_item_reasons(facts, item, today, settings, &mut reasons);
-    }
-    for pending in &facts.pending_announcements {
-        announcement_reason(facts, pending, today, &mut reasons);
-    }
-    broken_reasons(facts, today, &mut reasons);
-    callback_reason(facts, today, &mut reasons);
-    took_over_reason(facts, &mut reasons);
-    unhappy_feedback_reason(facts, today, &mut reasons);
-    follow_up_reasons(facts, today, &mut reasons);
-    contact_overdue_reason(facts, today, &mut reasons);
-    feedback_reason(facts, today, &mut reasons);
+    let mut found = Reasons::with_words();
+    collect_reasons(facts, today, settings, &mut found);
+    let mut reasons = found.list;
     if reasons.is_empty() {
         return None;
     }
@@ -684,7 +756,7 @@ fn open_item_reasons(
     item: &OpenItem,
     today: NaiveDate,
     settings: &RankSettings,
-    reasons: &mut Vec<Reason>,
+    reasons: &mut Reasons,
 ) {
     match &item.detail {
         OpenDetail::Promise {
@@ -717,11 +789,10 @@ fn open_item_reasons(
             } else {
                 None
             };
-            let flag_word = status.label().to_lowercase();
             let slip = Slip {
                 noun: "Order delivery",
                 is_order: true,
-                flag_word: &flag_word,
+                flag_word: status.label(),
                 due: *due,
                 flagged_at,
                 reason: "",
@@ -738,7 +809,7 @@ fn open_item_reasons(
         } => payment_reason(
             item,
             invoice_ref,
-            &settings.money.format(*amount),
+            || settings.money.format(*amount),
             *due,
             today,
             reasons,
@@ -751,7 +822,7 @@ struct Slip<'a> {
     noun: &'a str,
     /// An order speaks of "your order", not of "what I promised".
     is_order: bool,
-    /// "at risk", "delayed", "back-ordered".
+    /// "at risk", "delayed", "back-ordered" (written in lower case).
     flag_word: &'a str,
     due: NaiveDate,
     flagged_at: Option<NaiveDateTime>,
@@ -763,7 +834,7 @@ fn promise_reasons(
     item: &OpenItem,
     slip: &Slip<'_>,
     today: NaiveDate,
-    reasons: &mut Vec<Reason>,
+    reasons: &mut Reasons,
 ) {
     let Slip {
         noun,
@@ -773,7 +844,6 @@ fn promise_reasons(
         flagged_at,
         reason: risk_reason,
     } = *slip;
-    let what = quoted(&item.what);
     let days_overdue = days_between(due, today);
     let overdue = days_overdue > 0;
     if flagged_at.is_none() && !overdue {
@@ -788,56 +858,68 @@ fn promise_reasons(
         None => due_start,
     };
     let told = facts.last_told_at().is_some_and(|told| told >= slip_start);
-    let when = if overdue {
-        format!(
-            "{} overdue (due {})",
-            plural(days_overdue, "day"),
-            format_date(due)
-        )
-    } else {
-        match days_between(today, due) {
-            0 => format!("{flag_word}, due today"),
-            1 => format!("{flag_word}, due tomorrow ({})", format_date(due)),
-            days_left => format!(
-                "{flag_word}, due {} (in {})",
-                format_date(due),
-                plural(days_left, "day")
-            ),
+    let what = || quoted(&item.what);
+    let flag_word = || flag_word.to_lowercase();
+    let when = || {
+        if overdue {
+            format!(
+                "{} overdue (due {})",
+                plural(days_overdue, "day"),
+                format_date(due)
+            )
+        } else {
+            match days_between(today, due) {
+                0 => format!("{}, due today", flag_word()),
+                1 => format!("{}, due tomorrow ({})", flag_word(), format_date(due)),
+                days_left => format!(
+                    "{}, due {} (in {})",
+                    flag_word(),
+                    format_date(due),
+                    plural(days_left, "day")
+                ),
+            }
         }
     };
-    let because = if risk_reason.is_empty() {
-        String::new()
-    } else {
-        format!(" ({risk_reason})")
+    let because = || {
+        if risk_reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({risk_reason})")
+        }
     };
     if told {
         let points = w::SLIP_TOLD
             + w::SLIP_TOLD_PER_DAY_OVERDUE * days_overdue.clamp(0, w::SLIP_OVERDUE_CAP_DAYS);
-        reasons.push(Reason {
-            kind: ReasonKind::SlippingTold,
+        reasons.push(
+            ReasonKind::SlippingTold,
             points,
-            text: format!(
-                "{noun} {what} is {when}{because}; they know — keep them posted until it is done"
-            ),
-            since: slip_start.date(),
-            entry_id: Some(item.entry_id),
-            opener: if is_order {
-                format!(
-                    "A quick update on your order {what}: here is where it stands now and when you can expect it."
-                )
-            } else {
-                format!(
-                    "A quick update on {what}: here is where it stands now and when you can expect it."
+            slip_start.date(),
+            Some(item.entry_id),
+            || {
+                let (what, when, because) = (what(), when(), because());
+                (
+                    format!(
+                        "{noun} {what} is {when}{because}; they know — keep them posted until it is done"
+                    ),
+                    if is_order {
+                        format!(
+                            "A quick update on your order {what}: here is where it stands now and when you can expect it."
+                        )
+                    } else {
+                        format!(
+                            "A quick update on {what}: here is where it stands now and when you can expect it."
+                        )
+                    },
                 )
             },
-        });
+        );
         return;
     }
     let imminent = overdue || days_between(today, due) <= w::SLIP_IMMINENT_DAYS;
     let points = w::SLIP_UNTOLD
         + if imminent { w::SLIP_UNTOLD_IMMINENT } else { 0 }
         + w::SLIP_UNTOLD_PER_DAY_OVERDUE * days_overdue.clamp(0, w::SLIP_OVERDUE_CAP_DAYS);
-    let opener = match (is_order, overdue) {
+    let opener = |what: &str| match (is_order, overdue) {
         (true, true) => format!(
             "Your order {what} should have reached you on {}, and it has not. I'd rather you hear it from me: here is where it stands, why, and the new date I can stand behind.",
             format_date(due)
@@ -855,14 +937,19 @@ fn promise_reasons(
             day_name(due, today)
         ),
     };
-    reasons.push(Reason {
-        kind: ReasonKind::SlippingUntold,
+    reasons.push(
+        ReasonKind::SlippingUntold,
         points,
-        text: format!("{noun} {what} is {when}{because}, and they have not been told"),
-        since: slip_start.date(),
-        entry_id: Some(item.entry_id),
-        opener,
-    });
+        slip_start.date(),
+        Some(item.entry_id),
+        || {
+            let (what, when, because) = (what(), when(), because());
+            (
+                format!("{noun} {what} is {when}{because}, and they have not been told"),
+                opener(&what),
+            )
+        },
+    );
 }
 
 fn due_soon_reason(
@@ -872,7 +959,7 @@ fn due_soon_reason(
     is_order: bool,
     due: NaiveDate,
     today: NaiveDate,
-    reasons: &mut Vec<Reason>,
+    reasons: &mut Reasons,
 ) {
     let days_left = days_between(today, due);
     let points = match days_left {
@@ -888,23 +975,21 @@ fn due_soon_reason(
     {
         return;
     }
-    let what = quoted(&item.what);
-    let when = day_name(due, today);
-    reasons.push(Reason {
-        kind: ReasonKind::DueSoon,
-        points,
-        text: format!("{noun} {what} is due {when}: confirm it, or warn them now"),
-        since: due,
-        entry_id: Some(item.entry_id),
-        opener: if is_order {
-            format!(
-                "About your order {what}, due {when}: I'm calling to confirm it arrives as planned, before the date, not after."
-            )
-        } else {
-            format!(
-                "About {what}, due {when}: I'm calling to confirm where it stands before the date, not after."
-            )
-        },
+    reasons.push(ReasonKind::DueSoon, points, due, Some(item.entry_id), || {
+        let what = quoted(&item.what);
+        let when = day_name(due, today);
+        (
+            format!("{noun} {what} is due {when}: confirm it, or warn them now"),
+            if is_order {
+                format!(
+                    "About your order {what}, due {when}: I'm calling to confirm it arrives as planned, before the date, not after."
+                )
+            } else {
+                format!(
+                    "About {what}, due {when}: I'm calling to confirm where it stands before the date, not after."
+                )
+            },
+        )
     });
 }
 
@@ -914,7 +999,7 @@ fn problem_reason(
     owner: &str,
     today: NaiveDate,
     settings: &RankSettings,
-    reasons: &mut Vec<Reason>,
+    reasons: &mut Reasons,
 ) {
     let last_update = facts
         .last_told_at()
@@ -924,34 +1009,38 @@ fn problem_reason(
         return;
     }
     let beyond = (silent_days - settings.problem_update_days).min(w::PROBLEM_SILENT_CAP_DAYS);
-    let what = quoted(&item.what);
-    let owner_note = if owner.is_empty() || owner.eq_ignore_ascii_case("me") {
-        String::new()
-    } else {
-        format!(" (owner: {owner})")
-    };
-    reasons.push(Reason {
-        kind: ReasonKind::ProblemSilent,
-        points: w::PROBLEM_SILENT + w::PROBLEM_SILENT_PER_DAY * beyond,
-        text: format!(
-            "Open problem {what}{owner_note}: no update for {}",
-            plural(silent_days, "day")
-        ),
-        since: last_update.date(),
-        entry_id: Some(item.entry_id),
-        opener: format!(
-            "An update on {what}: it isn't solved yet, but here is where it stands and what happens next."
-        ),
-    });
+    reasons.push(
+        ReasonKind::ProblemSilent,
+        w::PROBLEM_SILENT + w::PROBLEM_SILENT_PER_DAY * beyond,
+        last_update.date(),
+        Some(item.entry_id),
+        || {
+            let what = quoted(&item.what);
+            let owner_note = if owner.is_empty() || owner.eq_ignore_ascii_case("me") {
+                String::new()
+            } else {
+                format!(" (owner: {owner})")
+            };
+            (
+                format!(
+                    "Open problem {what}{owner_note}: no update for {}",
+                    plural(silent_days, "day")
+                ),
+                format!(
+                    "An update on {what}: it isn't solved yet, but here is where it stands and what happens next."
+                ),
+            )
+        },
+    );
 }
 
 fn payment_reason(
     item: &OpenItem,
     invoice_ref: &str,
-    amount: &str,
+    amount: impl FnOnce() -> String,
     due: NaiveDate,
     today: NaiveDate,
-    reasons: &mut Vec<Reason>,
+    reasons: &mut Reasons,
 ) {
     let days_overdue = days_between(due, today);
     if days_overdue <= 0 {
@@ -963,24 +1052,23 @@ fn payment_reason(
             .filter(|(days, _)| days_overdue >= *days)
             .map(|(_, extra)| extra)
             .sum::<i64>();
-    let invoice = if invoice_ref.is_empty() {
-        quoted(&item.what)
-    } else {
-        invoice_ref.to_owned()
-    };
-    reasons.push(Reason {
-        kind: ReasonKind::PaymentOverdue,
-        points,
-        text: format!(
-            "Invoice {invoice} ({amount}) is {} overdue",
-            plural(days_overdue, "day")
-        ),
-        since: due,
-        entry_id: Some(item.entry_id),
-        opener: format!(
-            "A quick note on invoice {invoice} for {amount}, due {}: could you check where it stands on your side?",
-            format_date(due)
-        ),
+    reasons.push(ReasonKind::PaymentOverdue, points, due, Some(item.entry_id), || {
+        let amount = amount();
+        let invoice = if invoice_ref.is_empty() {
+            quoted(&item.what)
+        } else {
+            invoice_ref.to_owned()
+        };
+        (
+            format!(
+                "Invoice {invoice} ({amount}) is {} overdue",
+                plural(days_overdue, "day")
+            ),
+            format!(
+                "A quick note on invoice {invoice} for {amount}, due {}: could you check where it stands on your side?",
+                format_date(due)
+            ),
+        )
     });
 }
 
@@ -988,7 +1076,7 @@ fn announcement_reason(
     facts: &CustomerFacts,
     pending: &PendingAnnouncement,
     today: NaiveDate,
-    reasons: &mut Vec<Reason>,
+    reasons: &mut Reasons,
 ) {
     let days_left = days_between(today, pending.effective);
     if -days_left > w::ANNOUNCEMENT_PAST_WINDOW_DAYS {
@@ -1011,6 +1099,22 @@ fn announcement_reason(
             + w::ANNOUNCEMENT_PER_DAY
                 * (w::ANNOUNCEMENT_RUN_UP_DAYS - days_left).clamp(0, w::ANNOUNCEMENT_RUN_UP_DAYS)
     } + stake;
+    reasons.push(
+        ReasonKind::AnnouncementUntold,
+        points,
+        pending.effective,
+        None,
+        || announcement_words(facts, pending, days_left, today),
+    );
+}
+
+/// The sentence and opener of an untold announcement `days_left` days before it takes effect.
+fn announcement_words(
+    facts: &CustomerFacts,
+    pending: &PendingAnnouncement,
+    days_left: i64,
+    today: NaiveDate,
+) -> (String, String) {
     let title = quoted(&pending.title);
     let on = pending.effective.format("%-d %B");
     let when = match days_left {
@@ -1027,14 +1131,10 @@ fn announcement_reason(
     } else {
         String::new()
     };
-    reasons.push(Reason {
-        kind: ReasonKind::AnnouncementUntold,
-        points,
-        text: format!("{when}{at_stake}"),
-        since: pending.effective,
-        entry_id: None,
-        opener: announcement_opener(pending, today),
-    });
+    (
+        format!("{when}{at_stake}"),
+        announcement_opener(pending, today),
+    )
 }
 
 /// What to say for each kind of news, with the reason filled in: present it in person,
@@ -1073,7 +1173,7 @@ pub fn announcement_opener(pending: &PendingAnnouncement, today: NaiveDate) -> S
     }
 }
 
-fn broken_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+fn broken_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Reasons) {
     for broken in &facts.broken_promises {
         let told_since = facts
             .last_told_at()
@@ -1081,31 +1181,35 @@ fn broken_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Rea
         if broken.bad_news_logged || told_since {
             continue;
         }
-        let what = quoted(&broken.what);
-        let days = days_between(broken.broken_at.date(), today).max(0);
-        let ago = match days {
-            0 => "today".to_owned(),
-            1 => "yesterday".to_owned(),
-            _ => format!("{} ago", plural(days, "day")),
-        };
-        reasons.push(Reason {
-            kind: ReasonKind::BrokenUnexplained,
-            points: w::BROKEN_UNEXPLAINED,
-            text: format!(
-                "Promise {what} (due {}) was broken {ago}, and nobody has explained it to them",
-                format_date(broken.due)
-            ),
-            since: broken.broken_at.date(),
-            entry_id: Some(broken.entry_id),
-            opener: format!(
-                "I promised you {what} by {}, and I did not keep that promise. You deserve to hear it from me: here is what happened, and what I am doing to put it right.",
-                format_date(broken.due)
-            ),
-        });
+        reasons.push(
+            ReasonKind::BrokenUnexplained,
+            w::BROKEN_UNEXPLAINED,
+            broken.broken_at.date(),
+            Some(broken.entry_id),
+            || {
+                let what = quoted(&broken.what);
+                let days = days_between(broken.broken_at.date(), today).max(0);
+                let ago = match days {
+                    0 => "today".to_owned(),
+                    1 => "yesterday".to_owned(),
+                    _ => format!("{} ago", plural(days, "day")),
+                };
+                (
+                    format!(
+                        "Promise {what} (due {}) was broken {ago}, and nobody has explained it to them",
+                        format_date(broken.due)
+                    ),
+                    format!(
+                        "I promised you {what} by {}, and I did not keep that promise. You deserve to hear it from me: here is what happened, and what I am doing to put it right.",
+                        format_date(broken.due)
+                    ),
+                )
+            },
+        );
     }
 }
 
-fn unhappy_feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+fn unhappy_feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Reasons) {
     let Some(answer) = facts.last_rating else {
         return;
     };
@@ -1121,25 +1225,28 @@ fn unhappy_feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mu
     if followed_up || !(0..=w::TRUST_WINDOW_DAYS).contains(&days) {
         return;
     }
-    reasons.push(Reason {
-        kind: ReasonKind::UnhappyFeedback,
-        points: w::UNHAPPY_FEEDBACK
-            + w::UNHAPPY_FEEDBACK_PER_DAY * days.min(w::UNHAPPY_FEEDBACK_CAP_DAYS),
-        text: format!(
-            "They rated us {} of 5 on {} and nobody has got back to them since",
-            answer.rating,
-            format_date(answer.at.date())
-        ),
-        since: answer.at.date(),
-        entry_id: Some(answer.entry_id),
-        opener: format!(
-            "You told me on {} that we were not doing well. Thank you for saying it: here is what I have changed, and I would like to hear what else would make it better.",
-            answer.at.format("%A %-d %B")
-        ),
-    });
+    reasons.push(
+        ReasonKind::UnhappyFeedback,
+        w::UNHAPPY_FEEDBACK + w::UNHAPPY_FEEDBACK_PER_DAY * days.min(w::UNHAPPY_FEEDBACK_CAP_DAYS),
+        answer.at.date(),
+        Some(answer.entry_id),
+        || {
+            (
+                format!(
+                    "They rated us {} of 5 on {} and nobody has got back to them since",
+                    answer.rating,
+                    format_date(answer.at.date())
+                ),
+                format!(
+                    "You told me on {} that we were not doing well. Thank you for saying it: here is what I have changed, and I would like to hear what else would make it better.",
+                    answer.at.format("%A %-d %B")
+                ),
+            )
+        },
+    );
 }
 
-fn took_over_reason(facts: &CustomerFacts, reasons: &mut Vec<Reason>) {
+fn took_over_reason(facts: &CustomerFacts, reasons: &mut Reasons) {
     let Some(handover) = &facts.taken_over else {
         return;
     };
@@ -1155,105 +1262,113 @@ fn took_over_reason(facts: &CustomerFacts, reasons: &mut Vec<Reason>) {
         .filter(|item| matches!(item.detail, OpenDetail::Promise { .. }))
         .collect();
     let count = promises.len() as i64;
-    let from = &handover.from;
-    let confirm = match count {
-        0 => String::new(),
-        1 => format!(" and confirm the open promise {from} made"),
-        n => format!(" and confirm the {n} open promises {from} made"),
-    };
-    let promised = match promises.first() {
-        Some(first) if count == 1 => format!(
-            " {from} promised you {}: that still stands.",
-            quoted(&first.what)
-        ),
-        Some(_) => {
-            format!(" {from} made you {count} promises; let's go through them: each still stands.")
-        }
-        None => String::new(),
-    };
-    reasons.push(Reason {
-        kind: ReasonKind::TookOver,
-        points: w::TOOK_OVER + w::TOOK_OVER_PER_PROMISE * count.min(w::TOOK_OVER_PROMISES_CAP),
-        text: format!(
-            "You took over from {from} on {}: introduce yourself{confirm}",
-            handover.at.format("%-d %B")
-        ),
-        since: handover.at.date(),
-        entry_id: None,
-        opener: format!(
-            "Hello, I'm your new contact: I've taken over from {from}, and I wanted you to hear it from me.{promised}"
-        ),
-    });
+    reasons.push(
+        ReasonKind::TookOver,
+        w::TOOK_OVER + w::TOOK_OVER_PER_PROMISE * count.min(w::TOOK_OVER_PROMISES_CAP),
+        handover.at.date(),
+        None,
+        || {
+            let from = &handover.from;
+            let confirm = match count {
+                0 => String::new(),
+                1 => format!(" and confirm the open promise {from} made"),
+                n => format!(" and confirm the {n} open promises {from} made"),
+            };
+            let promised = match promises.first() {
+                Some(first) if count == 1 => format!(
+                    " {from} promised you {}: that still stands.",
+                    quoted(&first.what)
+                ),
+                Some(_) => format!(
+                    " {from} made you {count} promises; let's go through them: each still stands."
+                ),
+                None => String::new(),
+            };
+            (
+                format!(
+                    "You took over from {from} on {}: introduce yourself{confirm}",
+                    handover.at.format("%-d %B")
+                ),
+                format!(
+                    "Hello, I'm your new contact: I've taken over from {from}, and I wanted you to hear it from me.{promised}"
+                ),
+            )
+        },
+    );
 }
 
-fn callback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+fn callback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Reasons) {
     let Some(since) = facts.callback_owed_since else {
         return;
     };
     let waiting = days_between(since.date(), today).max(0);
-    let waited = match waiting {
-        0 => "since today".to_owned(),
-        days => format!("for {}", plural(days, "day")),
-    };
-    reasons.push(Reason {
-        kind: ReasonKind::CallbackOwed,
-        points: w::CALLBACK_OWED + w::CALLBACK_PER_DAY * waiting.min(w::CALLBACK_CAP_DAYS),
-        text: format!(
-            "They reached out on {} and are still waiting for a call back ({waited})",
-            format_date(since.date())
-        ),
-        since: since.date(),
-        entry_id: None,
-        opener: format!(
-            "You tried to reach me on {} and I didn't get back to you — I'm sorry for the wait. What can I do for you?",
-            since.format("%A %-d %B")
-        ),
-    });
+    reasons.push(
+        ReasonKind::CallbackOwed,
+        w::CALLBACK_OWED + w::CALLBACK_PER_DAY * waiting.min(w::CALLBACK_CAP_DAYS),
+        since.date(),
+        None,
+        || {
+            let waited = match waiting {
+                0 => "since today".to_owned(),
+                days => format!("for {}", plural(days, "day")),
+            };
+            (
+                format!(
+                    "They reached out on {} and are still waiting for a call back ({waited})",
+                    format_date(since.date())
+                ),
+                format!(
+                    "You tried to reach me on {} and I didn't get back to you — I'm sorry for the wait. What can I do for you?",
+                    since.format("%A %-d %B")
+                ),
+            )
+        },
+    );
 }
 
-fn follow_up_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+fn follow_up_reasons(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Reasons) {
     // A follow-up is a contact that reached them on a later day than the event.
     let followed_up = |event: NaiveDate| facts.last_reached_at.is_some_and(|at| at.date() > event);
-    let mut push = |event: NaiveDate, text: String, opener: String| {
+    let mut push = |event: NaiveDate, what: &str, opener: &dyn Fn() -> String| {
         let days = days_between(event, today);
         if !(w::FOLLOW_UP_AFTER_DAYS..=w::FOLLOW_UP_WINDOW_DAYS).contains(&days)
             || followed_up(event)
         {
             return;
         }
-        reasons.push(Reason {
-            kind: ReasonKind::NoFollowUp,
-            points: w::NO_FOLLOW_UP + w::NO_FOLLOW_UP_PER_DAY * (days - w::FOLLOW_UP_AFTER_DAYS),
-            text: format!(
-                "{text} {} ago and nobody has checked back since",
-                plural(days, "day")
-            ),
-            since: event,
-            entry_id: None,
-            opener,
-        });
+        reasons.push(
+            ReasonKind::NoFollowUp,
+            w::NO_FOLLOW_UP + w::NO_FOLLOW_UP_PER_DAY * (days - w::FOLLOW_UP_AFTER_DAYS),
+            event,
+            None,
+            || {
+                (
+                    format!(
+                        "{what} {} ago and nobody has checked back since",
+                        plural(days, "day")
+                    ),
+                    opener(),
+                )
+            },
+        );
     };
     if let Some(resolved) = facts.last_problem_resolved_on {
-        push(
-            resolved,
-            "A problem was resolved".to_owned(),
+        push(resolved, "A problem was resolved", &|| {
             "Checking in after we fixed the problem: is everything working as it should now?"
-                .to_owned(),
-        );
+                .to_owned()
+        });
     }
     if let Some(news) = facts.last_bad_news_at {
-        push(
-            news.date(),
-            "Bad news was delivered".to_owned(),
+        push(news.date(), "Bad news was delivered", &|| {
             format!(
                 "Following up on what I told you on {}: how is it affecting you, and is there anything I can do?",
                 news.format("%A %-d %B")
-            ),
-        );
+            )
+        });
     }
 }
 
-fn contact_overdue_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+fn contact_overdue_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Reasons) {
     let cadence = i64::from(facts.cadence_days.max(1));
     let (since, never) = match facts.last_reached_at {
         Some(at) => (at.date(), false),
@@ -1266,46 +1381,42 @@ fn contact_overdue_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut
     // Pro rata per cadence beyond the first, in whole points.
     let growth = w::CONTACT_OVERDUE_PER_CADENCE * (days - cadence) / cadence;
     let points = (w::CONTACT_OVERDUE + growth).min(w::CONTACT_OVERDUE_CAP);
-    let text = if never {
-        format!(
-            "Never reached since they were added {} ago (cadence: every {})",
-            plural(days, "day"),
-            plural(cadence, "day")
+    reasons.push(ReasonKind::ContactOverdue, points, since, None, || {
+        let text = if never {
+            format!(
+                "Never reached since they were added {} ago (cadence: every {})",
+                plural(days, "day"),
+                plural(cadence, "day")
+            )
+        } else {
+            format!(
+                "Last reached {} ago (cadence: every {})",
+                plural(days, "day"),
+                plural(cadence, "day")
+            )
+        };
+        (
+            text,
+            "No particular reason — it's been a while and I wanted to hear how things are going for you.".to_owned(),
         )
-    } else {
-        format!(
-            "Last reached {} ago (cadence: every {})",
-            plural(days, "day"),
-            plural(cadence, "day")
-        )
-    };
-    reasons.push(Reason {
-        kind: ReasonKind::ContactOverdue,
-        points,
-        text,
-        since,
-        entry_id: None,
-        opener: "No particular reason — it's been a while and I wanted to hear how things are going for you.".to_owned(),
     });
 }
 
-fn feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Vec<Reason>) {
+fn feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Reasons) {
     let since = facts.last_feedback_at.unwrap_or(facts.created_at).date();
     let days = days_between(since, today);
     if days < w::FEEDBACK_AFTER_DAYS {
         return;
     }
-    let text = match facts.last_feedback_at {
-        Some(_) => format!("No feedback asked for {}", plural(days, "day")),
-        None => format!("Feedback never asked in {}", plural(days, "day")),
-    };
-    reasons.push(Reason {
-        kind: ReasonKind::AskFeedback,
-        points: w::ASK_FEEDBACK,
-        text,
-        since,
-        entry_id: None,
-        opener: "How are we doing? I'd value an honest score from 1 to 5, and what would make it better.".to_owned(),
+    reasons.push(ReasonKind::AskFeedback, w::ASK_FEEDBACK, since, None, || {
+        let text = match facts.last_feedback_at {
+            Some(_) => format!("No feedback asked for {}", plural(days, "day")),
+            None => format!("Feedback never asked in {}", plural(days, "day")),
+        };
+        (
+            text,
+            "How are we doing? I'd value an honest score from 1 to 5, and what would make it better.".to_owned(),
+        )
     });
 }
 
