@@ -617,7 +617,11 @@ fn step_waiting(
                         seconds: BUSY_TIMEOUT_SECS,
                     });
                 }
-                thread::sleep(Duration::from_millis(25));
+                // Short waits: another process saving in a loop leaves the lock free only
+                // for moments between its transactions, and a restore asking every 25 ms
+                // could miss each of them for the whole timeout (SQLite's lock is not
+                // fair). A try is cheap; a millisecond apart still leaves the writer room.
+                thread::sleep(Duration::from_millis(1));
             }
             _ => thread::sleep(Duration::from_millis(25)),
         }
