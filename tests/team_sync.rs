@@ -718,11 +718,8 @@ fn a_sync_killed_after_the_server_committed_resends_nothing_twice() {
     assert_eq!(canonical(&fresh), canonical(&store));
 }
 
-#[test]
-fn kill_dash_nine_at_any_point_of_a_first_sync_loses_and_doubles_nothing() {
-    let team = Team::new("kill");
-    let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("big.sqlite3");
+/// The journal the kill tests sync: 40 customers, 12,000 entries (12,040 events).
+fn generate_kill_journal(journal: &Path) {
     cargo_bin_cmd!("candor")
         .args([
             "generate",
@@ -734,9 +731,17 @@ fn kill_dash_nine_at_any_point_of_a_first_sync_loses_and_doubles_nothing() {
             "2026-11-20",
             "--db",
         ])
-        .arg(&journal)
+        .arg(journal)
         .assert()
         .success();
+}
+
+#[test]
+fn kill_dash_nine_at_any_point_of_a_first_sync_loses_and_doubles_nothing() {
+    let team = Team::new("kill");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("big.sqlite3");
+    generate_kill_journal(&journal);
     let password = format!("pw-{}", team.login("ann"));
     // Kill the CLI at several points of its first sync: while queueing, sealing, pushing.
     for delay_ms in [50, 300, 900, 1_500] {
@@ -788,20 +793,7 @@ fn kill_dash_nine_of_the_app_mid_sync_upload_or_download_loses_and_doubles_nothi
     let team = Team::new("appkill");
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("laptop.sqlite3");
-    cargo_bin_cmd!("candor")
-        .args([
-            "generate",
-            "--customers",
-            "40",
-            "--entries",
-            "12000",
-            "--today",
-            "2026-11-20",
-            "--db",
-        ])
-        .arg(&journal)
-        .assert()
-        .success();
+    generate_kill_journal(&journal);
     let fresh = dir.path().join("desktop.sqlite3");
     // As the app finds them: the team in the journal, the password in the password file.
     for path in [&journal, &fresh] {

@@ -19,7 +19,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value as JsonValue};
 
-use super::outbox::{ApplyStats, IncomingEvent, UUID_SQL, record_lost, recording_sql};
+use super::outbox::{
+    ApplyStats, IncomingEvent, UUID_SQL, local_id, parse_object, record_lost, recording_sql,
+};
 use crate::domain::CustomerId;
 
 /// The event kinds this module records and applies.
@@ -136,13 +138,16 @@ pub fn queue_existing_sql(condition: &str) -> String {
     )
 }
 
-fn local_id(tx: &Transaction<'_>, table: &str, gid: Option<&str>) -> rusqlite::Result<Option<i64>> {
-    let Some(gid) = gid else {
-        return Ok(None);
-    };
-    tx.prepare_cached(&format!("SELECT id FROM {table} WHERE gid = ?1"))?
-        .query_row([gid], |row| row.get(0))
-        .optional()
+/// The local id of the row of `table` named by `gid`, when the event names one.
+fn local_id_of(
+    tx: &Transaction<'_>,
+    table: &str,
+    gid: Option<&str>,
+) -> rusqlite::Result<Option<i64>> {
+    match gid {
+        Some(gid) => local_id(tx, table, gid),
+        None => Ok(None),
+    }
 }
 
 fn text<'a>(payload: &'a Map<String, JsonValue>, field: &str) -> Option<&'a str> {
@@ -157,14 +162,11 @@ pub fn apply(
     touched: &mut BTreeSet<CustomerId>,
     stats: &mut ApplyStats,
 ) -> rusqlite::Result<bool> {
-    let payload = match serde_json::from_str::<JsonValue>(&event.payload) {
-        Ok(JsonValue::Object(map)) => map,
-        _ => Map::new(),
-    };
+    let payload = parse_object(Some(&event.payload));
     let gid = event.entity_gid.as_str();
     match (event.entity.as_str(), event.op.as_str()) {
         ("announcement", "insert") => {
-            if local_id(tx, "announcements", Some(gid))?.is_some() {
+            if local_id(tx, "announcements", gid)?.is_some() {
                 return Ok(true);
             }
             let fields = [
@@ -196,8 +198,8 @@ pub fn apply(
             Ok(true)
         }
         ("announcement_customer", "insert") => {
-            let announcement = local_id(tx, "announcements", text(&payload, "announcement"))?;
-            let customer = local_id(tx, "customers", text(&payload, "customer"))?;
+            let announcement = local_id_of(tx, "announcements", text(&payload, "announcement"))?;
+            let customer = local_id_of(tx, "customers", text(&payload, "customer"))?;
             let (Some(announcement), Some(customer)) = (announcement, customer) else {
                 return Ok(false);
             };
@@ -225,7 +227,7 @@ pub fn apply(
             touched.insert(CustomerId(customer));
             if op == "insert" {
                 let Some(announcement) =
-                    local_id(tx, "announcements", text(&payload, "announcement"))?
+                    local_id_of(tx, "announcements", text(&payload, "announcement"))?
                 else {
                     return Ok(false);
                 };

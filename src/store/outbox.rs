@@ -3,7 +3,8 @@
 //! values that lost to a later change. Customers and entries (`super::sync`) and
 //! announcements (`super::announcement_sync`) both build on it.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::{Map, Value as JsonValue};
 
 /// A random UUID (version 4) in SQL, for rows that get their global id inside a trigger.
 pub(super) const UUID_SQL: &str = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
@@ -117,4 +118,23 @@ pub(super) fn record_lost(
         author
     ])?;
     Ok(())
+}
+
+/// The local id of the row of `table` whose global id is `gid`, if this copy has it.
+pub(super) fn local_id(
+    tx: &Transaction<'_>,
+    table: &str,
+    gid: &str,
+) -> rusqlite::Result<Option<i64>> {
+    tx.prepare_cached(&format!("SELECT id FROM {table} WHERE gid = ?1"))?
+        .query_row([gid], |row| row.get(0))
+        .optional()
+}
+
+/// A JSON object as its fields; anything else (missing, malformed) as none.
+pub(super) fn parse_object(text: Option<&str>) -> Map<String, JsonValue> {
+    match text.map(serde_json::from_str::<JsonValue>) {
+        Some(Ok(JsonValue::Object(map))) => map,
+        _ => Map::new(),
+    }
 }

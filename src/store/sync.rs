@@ -21,7 +21,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value as JsonValue};
 
 pub use super::outbox::{ApplyStats, IncomingEvent, LostValue, OutgoingEvent};
-use super::outbox::{MODE_RECORDING, UUID_SQL, record_lost, recording_sql};
+use super::outbox::{MODE_RECORDING, UUID_SQL, local_id, parse_object, record_lost, recording_sql};
 use super::{Result, Store, StoreError, announcement_sync, ownership, summary};
 use crate::domain::CustomerId;
 use crate::domain::hlc::HybridClock;
@@ -291,13 +291,6 @@ fn to_json(value: SqlValue) -> JsonValue {
         SqlValue::Real(f) => JsonValue::from(f),
         SqlValue::Text(s) => JsonValue::String(s),
         SqlValue::Blob(_) => JsonValue::Null,
-    }
-}
-
-fn parse_object(text: Option<&str>) -> Map<String, JsonValue> {
-    match text.map(serde_json::from_str::<JsonValue>) {
-        Some(Ok(JsonValue::Object(map))) => map,
-        _ => Map::new(),
     }
 }
 
@@ -704,12 +697,6 @@ fn seal(tx: &Transaction<'_>, now_ms: i64, limit: usize) -> rusqlite::Result<usi
     }
     set_state(tx, "hlc", &clock.save())?;
     Ok(rows.len())
-}
-
-fn local_id(tx: &Transaction<'_>, table: &str, gid: &str) -> rusqlite::Result<Option<i64>> {
-    tx.prepare_cached(&format!("SELECT id FROM {table} WHERE gid = ?1"))?
-        .query_row([gid], |row| row.get(0))
-        .optional()
 }
 
 /// Applies one event; `Ok(false)` when it cannot be (nothing changed).
