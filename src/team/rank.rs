@@ -74,7 +74,7 @@ const SUMMARY_COLUMNS: &str = "customer_gid, owner_login, name, company, phone, 
     last_problem_resolved_on, last_feedback_at, snoozed_until, last_rating::text, \
     broken_promises::text, open_items::text, taken_over::text";
 
-/// How many customers' facts go to the scoring thread at a time.
+/// How many summary rows go to the scoring thread at a time.
 const FACTS_BATCH: usize = 256;
 
 /// Ranks every active customer the connected login may see (only `rep`'s when given), as
@@ -99,25 +99,33 @@ pub fn rank(
     // this query gains from JIT.
     tx.batch_execute("SET LOCAL jit = off")?;
     let mut rows = tx.query_raw(&sql, [&rep as &(dyn postgres::types::ToSql + Sync)])?;
-    let mut ranking = TeamRanking::default();
     let mut failed: Option<postgres::Error> = None;
     let window_start = today
         .checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64))
         .unwrap_or(today);
     let window = (format_date(window_start), format_date(today));
-    // Two threads: this one reads the rows off the socket (so the server keeps sending)
-    // and turns them into facts; the other scores and orders them with the journal's own
-    // function as they come. Batches keep the hand-over cheap; a bounded queue keeps
-    // memory flat when the scoring falls behind.
-    let ranked = std::thread::scope(|scope| {
-        let (batches, inbox) = std::sync::mpsc::sync_channel::<Vec<CustomerFacts>>(16);
-        let scorer =
-            scope.spawn(move || rank_first(inbox.into_iter().flatten(), today, settings, limit));
+    // Two threads: this one only reads the rows off the socket (so the server keeps
+    // sending); the other turns them into facts and scores and orders them with the
+    // journal's own function as they come (decoding on the reading thread made it the
+    // slower of the two). Batches keep the hand-over cheap; a bounded queue keeps memory
+    // flat when the scoring falls behind.
+    let scored = std::thread::scope(|scope| {
+        let (batches, inbox) = std::sync::mpsc::sync_channel::<Vec<postgres::Row>>(16);
+        let window = &window;
+        let scorer = scope.spawn(move || {
+            let mut ranking = TeamRanking::default();
+            let facts = inbox
+                .into_iter()
+                .flatten()
+                .map(|row| read_facts(&row, today, window, &mut ranking));
+            let ranked = rank_first(facts, today, settings, limit);
+            (ranked, ranking)
+        });
         let mut batch = Vec::with_capacity(FACTS_BATCH);
         loop {
             match rows.next() {
                 Ok(Some(row)) => {
-                    batch.push(read_facts(&row, today, &window, &mut ranking));
+                    batch.push(row);
                     if batch.len() == FACTS_BATCH
                         && batches
                             .send(std::mem::replace(
@@ -145,7 +153,7 @@ pub fn rank(
     if let Some(error) = failed {
         return Err(error);
     }
-    let ranked = ranked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let (ranked, mut ranking) = scored.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     drop(rows);
     tx.commit()?;
     ranking.ranked = ranked;
