@@ -297,7 +297,9 @@ fn read_facts(
     ranking: &mut TeamRanking,
 ) -> CustomerFacts {
     let gid = row
-        .get::<_, Option<Gid>>(0)
+        .try_get::<_, Option<Gid>>(0)
+        .ok()
+        .flatten()
         .map_or_else(Uuid::default, |gid| gid.0);
     let owner: &str = row.get(1);
     let rep = match ranking.rep_index.get(owner) {
