@@ -182,7 +182,7 @@ SQL
     for who in boss rep1; do
         "$bin_dir/psql" -X -q -At -h "$work" -U "$who" -d sales -c "SET jit = off" -c \
             "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
-             SELECT customer_gid::text, owner_login, name, company, phone, cadence_days,
+             SELECT customer_gid, owner_login, name, company, phone, cadence_days,
                     created_at, last_reached_at, callback_owed_since, last_bad_news_at,
                     last_problem_resolved_on, last_feedback_at, snoozed_until,
                     last_rating::text, broken_promises::text, open_items::text,

@@ -437,6 +437,75 @@ fn a_version_2_team_database_upgraded_to_3_keeps_its_data_and_fills_the_summary(
     );
 }
 
+#[test]
+fn a_version_6_team_database_upgraded_to_7_keeps_its_summary_as_text_and_ranks_the_same() {
+    let team = Team::at_version("upg7", 6);
+    let dir = tempfile::tempdir().unwrap();
+    let maria = team.synced_journal("ann", dir.path(), 11, T0);
+    let mut admin = cluster().admin(&team.db);
+    let summary_types = |admin: &mut postgres::Client| -> Vec<(String, String)> {
+        admin
+            .query(
+                "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = 'candor' AND table_name = 'customer_summary' \
+                   AND column_name IN ('last_rating', 'broken_promises', 'open_items', \
+                                       'taken_over') ORDER BY column_name",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect()
+    };
+    assert!(
+        summary_types(&mut admin)
+            .iter()
+            .all(|(_, ty)| ty == "jsonb"),
+        "{:?}",
+        summary_types(&mut admin)
+    );
+    // This Candor still ranks a version-6 server (jsonb columns) ...
+    let before = sorted(rows(&team.team_rank("ann", &[])));
+    let mine = sorted(rows(&local_rank(&maria)));
+    assert_eq!(before, mine);
+    let summaries: i64 = admin
+        .query_one("SELECT COUNT(*) FROM candor.customer_summary", &[])
+        .unwrap()
+        .get(0);
+
+    let init = cargo_bin_cmd!("candor")
+        .args(["team", "init", "--server", &cluster().admin_url(&team.db)])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&init.stdout).contains("upgraded from version 6"),
+        "{}",
+        String::from_utf8_lossy(&init.stdout)
+    );
+    // ... and after the upgrade the same rows are kept as text and rank the same.
+    assert_eq!(
+        summary_types(&mut admin),
+        ["broken_promises", "last_rating", "open_items", "taken_over"]
+            .map(|column| (column.to_owned(), "text".to_owned()))
+            .to_vec()
+    );
+    let after_count: i64 = admin
+        .query_one("SELECT COUNT(*) FROM candor.customer_summary", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(after_count, summaries);
+    assert_eq!(sorted(rows(&team.team_rank("ann", &[]))), mine);
+    // The refresh functions, written for jsonb, store text now and still agree.
+    admin
+        .batch_execute("SELECT candor.refresh_all_summaries()")
+        .unwrap();
+    assert_eq!(sorted(rows(&team.team_rank("ann", &[]))), mine);
+    assert_eq!(
+        sorted(rows(&team.team_rank("ann", &["--limit", "5"]))),
+        sorted(rows(&local_rank(&maria)).into_iter().take(5).collect())
+    );
+}
+
 /// A CSV report's rows without the columns named in `drop` (ids differ between a journal
 /// and the team; the rank of tied customers too), sorted, and its header.
 fn csv_rows(path: &Path, drop: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {

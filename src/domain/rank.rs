@@ -528,18 +528,21 @@ fn list_order(c: &RankedCustomer) -> ListOrder {
 /// [`rank_each`] cut to its first `limit` customers (all when `None`): exactly the first
 /// `limit` of its list, but the others are dropped as they are scored, so a team of
 /// 500,000 customers asked for its top 20 keeps about 40 in memory and sorts only those.
+/// With a limit, customers are first scored without their sentences (the same rules,
+/// [`Reasons::without_words`]): the sentences and openers are written only for the ones
+/// kept, not for the hundreds of thousands behind them.
 pub fn rank_first<F: std::borrow::Borrow<CustomerFacts>>(
     facts: impl IntoIterator<Item = F>,
     today: NaiveDate,
     settings: &RankSettings,
     limit: Option<usize>,
 ) -> Vec<RankedCustomer> {
-    let listed = facts
-        .into_iter()
-        .filter_map(|f| listed(f.borrow(), today, settings));
     let mut ranked: Vec<RankedCustomer> = match limit {
         None => {
-            let mut ranked: Vec<RankedCustomer> = listed.collect();
+            let mut ranked: Vec<RankedCustomer> = facts
+                .into_iter()
+                .filter_map(|f| listed(f.borrow(), today, settings))
+                .collect();
             ranked.sort_by_cached_key(list_order);
             ranked
         }
@@ -547,17 +550,33 @@ pub fn rank_first<F: std::borrow::Borrow<CustomerFacts>>(
             // Keep at most twice the limit; when full, keep the best `limit` of them. After
             // a cut, a customer whose score and waiting time come strictly after the worst
             // kept cannot make the list: skipped before their name is lower-cased.
-            let mut best: Vec<(ListOrder, RankedCustomer)> = Vec::new();
+            let mut best: Vec<(ListOrder, F)> = Vec::new();
             let mut cutoff: Option<(std::cmp::Reverse<i64>, NaiveDate)> = None;
-            for customer in listed {
+            for f in facts {
                 if limit == 0 {
                     continue;
                 }
-                let head = (std::cmp::Reverse(customer.score), waiting_since(&customer));
+                let customer = f.borrow();
+                if is_set_aside(customer, today) {
+                    continue;
+                }
+                let Some(found) =
+                    scored_reasons(customer, today, settings, Reasons::without_words())
+                else {
+                    continue;
+                };
+                let head = (std::cmp::Reverse(found.score), found.waiting_since());
                 if cutoff.is_some_and(|worst| head > worst) {
                     continue;
                 }
-                best.push((list_order(&customer), customer));
+                let key = (
+                    head.0,
+                    head.1,
+                    customer.name.to_lowercase(),
+                    customer.name.clone(),
+                    customer.customer_id,
+                );
+                best.push((key, f));
                 if best.len() >= limit.saturating_mul(2) {
                     best.select_nth_unstable_by(limit - 1, |a, b| a.0.cmp(&b.0));
                     best.truncate(limit);
@@ -566,13 +585,20 @@ pub fn rank_first<F: std::borrow::Borrow<CustomerFacts>>(
             }
             best.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             best.truncate(limit);
-            best.into_iter().map(|(_, customer)| customer).collect()
+            best.into_iter()
+                .filter_map(|(_, f)| score_customer(f.borrow(), today, settings))
+                .collect()
         }
     };
     for (index, customer) in ranked.iter_mut().enumerate() {
         customer.rank = index + 1;
     }
     ranked
+}
+
+/// Archived, or snoozed past `today`: never on the list, whatever is pending.
+fn is_set_aside(facts: &CustomerFacts, today: NaiveDate) -> bool {
+    facts.archived || facts.snoozed_until.is_some_and(|until| until > today)
 }
 
 /// Whether and how the customer with `facts` is on the list as of `today`: not archived,
@@ -584,7 +610,7 @@ pub fn listed(
     today: NaiveDate,
     settings: &RankSettings,
 ) -> Option<RankedCustomer> {
-    if facts.archived || facts.snoozed_until.is_some_and(|until| until > today) {
+    if is_set_aside(facts, today) {
         return None;
     }
     score_customer(facts, today, settings)
@@ -594,7 +620,7 @@ pub fn listed(
 /// by the same rules, without writing the reasons' sentences and openers (the Insights'
 /// "Call them first" history asks it of every customer every morning, and only counts).
 pub fn is_listed(facts: &CustomerFacts, today: NaiveDate, settings: &RankSettings) -> bool {
-    if facts.archived || facts.snoozed_until.is_some_and(|until| until > today) {
+    if is_set_aside(facts, today) {
         return false;
     }
     let mut reasons = Reasons::without_words();
@@ -679,14 +705,34 @@ fn waiting_since(customer: &RankedCustomer) -> NaiveDate {
         .map_or(NaiveDate::MAX, |reason| reason.since)
 }
 
-/// Scores one customer; `None` when nothing is pending.
-pub fn score_customer(
+/// A customer's reasons, strongest first (trust repair among them), and their sum.
+struct Scored {
+    reasons: Vec<Reason>,
+    score: i64,
+    /// The top reason's opener (before trust repair is weighed in).
+    opener: String,
+}
+
+impl Scored {
+    /// When the wait behind the strongest reason began (trust repair aside).
+    fn waiting_since(&self) -> NaiveDate {
+        self.reasons
+            .iter()
+            .find(|reason| reason.kind != ReasonKind::TrustRepair)
+            .map_or(NaiveDate::MAX, |reason| reason.since)
+    }
+}
+
+/// The scoring of one customer: [`score_customer`] with sentences, the limited ranking
+/// without them (`found` decides), by the same rules; `None` when nothing is pending.
+fn scored_reasons(
     facts: &CustomerFacts,
     today: NaiveDate,
     settings: &RankSettings,
-) -> Option<RankedCustomer> {
-    let mut found = Reasons::with_words();
+    mut found: Reasons,
+) -> Option<Scored> {
     collect_reasons(facts, today, settings, &mut found);
+    let words = found.words;
     let mut reasons = found.list;
     if reasons.is_empty() {
         return None;
@@ -694,11 +740,29 @@ pub fn score_customer(
     sort_reasons(&mut reasons);
     let base: i64 = reasons.iter().map(|r| r.points).sum();
     let opener = reasons[0].opener.clone();
-    if let Some(trust) = trust_reason(facts, base, today) {
+    if let Some(trust) = trust_reason(facts, base, today, words) {
         reasons.push(trust);
         sort_reasons(&mut reasons);
     }
     let score = reasons.iter().map(|r| r.points).sum();
+    Some(Scored {
+        reasons,
+        score,
+        opener,
+    })
+}
+
+/// Scores one customer; `None` when nothing is pending.
+pub fn score_customer(
+    facts: &CustomerFacts,
+    today: NaiveDate,
+    settings: &RankSettings,
+) -> Option<RankedCustomer> {
+    let Scored {
+        reasons,
+        score,
+        opener,
+    } = scored_reasons(facts, today, settings, Reasons::with_words())?;
     Some(RankedCustomer {
         rank: 0,
         customer_id: facts.customer_id,
@@ -1420,27 +1484,35 @@ fn feedback_reason(facts: &CustomerFacts, today: NaiveDate, reasons: &mut Reason
     });
 }
 
-fn trust_reason(facts: &CustomerFacts, base: i64, today: NaiveDate) -> Option<Reason> {
+fn trust_reason(facts: &CustomerFacts, base: i64, today: NaiveDate, words: bool) -> Option<Reason> {
     let broken = i64::from(facts.broken_promises_recent);
     let quarters = (broken * w::TRUST_QUARTERS_PER_BROKEN).min(w::TRUST_MAX_QUARTERS);
     let extra = base * quarters / 4;
     if extra <= 0 {
         return None;
     }
+    let (text, opener) = if words {
+        (
+            format!(
+                "{} broken in the last {} days: everything above weighs ×{}.{:02}",
+                plural(broken, "promise"),
+                w::TRUST_WINDOW_DAYS,
+                1 + quarters / 4,
+                (quarters % 4) * 25
+            ),
+            "I know I let you down recently; I want to make sure it doesn't happen again."
+                .to_owned(),
+        )
+    } else {
+        (String::new(), String::new())
+    };
     Some(Reason {
         kind: ReasonKind::TrustRepair,
         points: extra,
-        text: format!(
-            "{} broken in the last {} days: everything above weighs ×{}.{:02}",
-            plural(broken, "promise"),
-            w::TRUST_WINDOW_DAYS,
-            1 + quarters / 4,
-            (quarters % 4) * 25
-        ),
+        text,
         since: today,
         entry_id: None,
-        opener: "I know I let you down recently; I want to make sure it doesn't happen again."
-            .to_owned(),
+        opener,
     })
 }
 
