@@ -387,6 +387,55 @@ fn ties_go_to_the_longest_waiting_then_by_name() {
     assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 2, 3]);
 }
 
+/// On a tie of score and wait, names compare by their lower-case letters in any alphabet
+/// (so "ÉMILE", "Émile" and "émile" tie, and come after "zoë" as "é" follows "z"), then as
+/// written, then by id; the full list and its first few agree.
+#[test]
+fn ties_by_name_ignore_case_for_every_alphabet_and_the_top_few_agree() {
+    let owed = |id, name: &str| {
+        let mut facts = calm(id, name);
+        facts.callback_owed_since = Some(at(days_ago(20), 9));
+        facts
+    };
+    let facts = [
+        owed(1, "zoë"),
+        owed(2, "Émile"),
+        owed(3, "eve"),
+        owed(4, "Eve"),
+        owed(5, "ÉMILE"),
+        owed(6, "Adam"),
+        owed(7, "Eve"),
+        owed(8, "émile"),
+    ];
+    let ranked = rank(&facts, today(), &RankSettings::default());
+    let order: Vec<(&str, i64)> = ranked
+        .iter()
+        .map(|r| (r.name.as_str(), r.customer_id.0))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("Adam", 6),
+            ("Eve", 4),
+            ("Eve", 7),
+            ("eve", 3),
+            ("zoë", 1),
+            ("ÉMILE", 5),
+            ("Émile", 2),
+            ("émile", 8),
+        ]
+    );
+    for limit in 0..=facts.len() {
+        let first = candor::domain::rank::rank_first(
+            facts.iter(),
+            today(),
+            &RankSettings::default(),
+            Some(limit),
+        );
+        assert_eq!(first, ranked[..limit], "limit {limit}");
+    }
+}
+
 /// A hand-judged morning: the order a seasoned salesperson would call in.
 #[test]
 fn a_morning_scenario_ranks_in_the_hand_judged_order() {
