@@ -1180,3 +1180,35 @@ fn a_journal_from_before_the_ranking_indexes_upgrades_and_ranks_from_them() {
         OpenDetail::Problem { owner } if owner == "Ops"
     ));
 }
+
+/// An item's text in a sentence: its first line, trimmed, double quotes made single, cut to
+/// 59 characters (spaces at the cut dropped) and "…" when longer than 60; the opener quotes
+/// it the same way.
+#[test]
+fn a_long_item_is_quoted_on_one_line_cut_with_an_ellipsis_and_never_nests_quotes() {
+    let quoted_as = |what: &str| {
+        let mut facts = calm(1, "A");
+        let mut item = promise_item(10, days_ago(3), None);
+        item.what = what.into();
+        facts.open_items.push(item);
+        let ranked = score_customer(&facts, today(), &RankSettings::default()).unwrap();
+        let text = ranked.reasons[0].text.clone();
+        let quoted = text
+            .strip_prefix("Promise ")
+            .and_then(|rest| rest.split(" is 3 days overdue").next())
+            .unwrap()
+            .to_owned();
+        assert!(ranked.opener.contains(&quoted), "{}", ranked.opener);
+        quoted
+    };
+    assert_eq!(
+        quoted_as("  The \"red\" chairs  \nsecond line"),
+        "\"The 'red' chairs\""
+    );
+    let sixty = "é".repeat(60);
+    assert_eq!(quoted_as(&sixty), format!("\"{sixty}\""));
+    let long = format!("{} {}", "a".repeat(58), "b".repeat(10));
+    assert_eq!(quoted_as(&long), format!("\"{}…\"", "a".repeat(58)));
+    let long = format!("\"{}\"", "ü".repeat(70));
+    assert_eq!(quoted_as(&long), format!("\"'{}…\"", "ü".repeat(58)));
+}
