@@ -387,6 +387,55 @@ fn ties_go_to_the_longest_waiting_then_by_name() {
     assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 2, 3]);
 }
 
+/// On a tie of score and wait, names compare by their lower-case letters in any alphabet
+/// (so "ÉMILE", "Émile" and "émile" tie, and come after "zoë" as "é" follows "z"), then as
+/// written, then by id; the full list and its first few agree.
+#[test]
+fn ties_by_name_ignore_case_for_every_alphabet_and_the_top_few_agree() {
+    let owed = |id, name: &str| {
+        let mut facts = calm(id, name);
+        facts.callback_owed_since = Some(at(days_ago(20), 9));
+        facts
+    };
+    let facts = [
+        owed(1, "zoë"),
+        owed(2, "Émile"),
+        owed(3, "eve"),
+        owed(4, "Eve"),
+        owed(5, "ÉMILE"),
+        owed(6, "Adam"),
+        owed(7, "Eve"),
+        owed(8, "émile"),
+    ];
+    let ranked = rank(&facts, today(), &RankSettings::default());
+    let order: Vec<(&str, i64)> = ranked
+        .iter()
+        .map(|r| (r.name.as_str(), r.customer_id.0))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("Adam", 6),
+            ("Eve", 4),
+            ("Eve", 7),
+            ("eve", 3),
+            ("zoë", 1),
+            ("ÉMILE", 5),
+            ("Émile", 2),
+            ("émile", 8),
+        ]
+    );
+    for limit in 0..=facts.len() {
+        let first = candor::domain::rank::rank_first(
+            facts.iter(),
+            today(),
+            &RankSettings::default(),
+            Some(limit),
+        );
+        assert_eq!(first, ranked[..limit], "limit {limit}");
+    }
+}
+
 /// A hand-judged morning: the order a seasoned salesperson would call in.
 #[test]
 fn a_morning_scenario_ranks_in_the_hand_judged_order() {
@@ -1130,4 +1179,36 @@ fn a_journal_from_before_the_ranking_indexes_upgrades_and_ranks_from_them() {
         &ann.open_items[0].detail,
         OpenDetail::Problem { owner } if owner == "Ops"
     ));
+}
+
+/// An item's text in a sentence: its first line, trimmed, double quotes made single, cut to
+/// 59 characters (spaces at the cut dropped) and "…" when longer than 60; the opener quotes
+/// it the same way.
+#[test]
+fn a_long_item_is_quoted_on_one_line_cut_with_an_ellipsis_and_never_nests_quotes() {
+    let quoted_as = |what: &str| {
+        let mut facts = calm(1, "A");
+        let mut item = promise_item(10, days_ago(3), None);
+        item.what = what.into();
+        facts.open_items.push(item);
+        let ranked = score_customer(&facts, today(), &RankSettings::default()).unwrap();
+        let text = ranked.reasons[0].text.clone();
+        let quoted = text
+            .strip_prefix("Promise ")
+            .and_then(|rest| rest.split(" is 3 days overdue").next())
+            .unwrap()
+            .to_owned();
+        assert!(ranked.opener.contains(&quoted), "{}", ranked.opener);
+        quoted
+    };
+    assert_eq!(
+        quoted_as("  The \"red\" chairs  \nsecond line"),
+        "\"The 'red' chairs\""
+    );
+    let sixty = "é".repeat(60);
+    assert_eq!(quoted_as(&sixty), format!("\"{sixty}\""));
+    let long = format!("{} {}", "a".repeat(58), "b".repeat(10));
+    assert_eq!(quoted_as(&long), format!("\"{}…\"", "a".repeat(58)));
+    let long = format!("\"{}\"", "ü".repeat(70));
+    assert_eq!(quoted_as(&long), format!("\"'{}…\"", "ü".repeat(58)));
 }

@@ -119,14 +119,62 @@ struct JsonCustomer<'a> {
     phone: &'a str,
     score: i64,
     opener: &'a str,
-    reasons: Vec<JsonReason<'a>>,
+    reasons: JsonReasons<'a>,
+}
+
+/// A customer's reasons, serialized one by one as they are read (no list of them built).
+struct JsonReasons<'a> {
+    customer: &'a RankedCustomer,
+    team: Option<&'a TeamRanking>,
+}
+
+impl Serialize for JsonReasons<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let team = self.team;
+        serializer.collect_seq(self.customer.reasons.iter().map(|r| JsonReason {
+            kind: r.kind.code(),
+            points: r.points,
+            text: &r.text,
+            since: format_date(r.since),
+            entry_id: match team {
+                None => r.entry_id.map(|id| id.0),
+                Some(_) => None,
+            },
+            entry_gid: team.and_then(|t| r.entry_id.and_then(|id| t.entry_gid_of(id))),
+        }))
+    }
+}
+
+/// The customers, serialized one by one as they are read: 10,000 customers went through
+/// a list of them, and a list of each one's reasons, before the first byte was written.
+struct JsonCustomers<'a> {
+    ranked: &'a [RankedCustomer],
+    team: Option<&'a TeamRanking>,
+}
+
+impl Serialize for JsonCustomers<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let team = self.team;
+        serializer.collect_seq(self.ranked.iter().map(|c| JsonCustomer {
+            rank: c.rank,
+            customer_id: team.is_none().then_some(c.customer_id.0),
+            customer_gid: team.map(|t| t.gid_of(c.customer_id)),
+            rep: team.map(|t| t.rep_of(c.customer_id)),
+            customer: &c.name,
+            company: &c.company,
+            phone: &c.phone,
+            score: c.score,
+            opener: &c.opener,
+            reasons: JsonReasons { customer: c, team },
+        }))
+    }
 }
 
 #[derive(Serialize)]
 struct JsonRanking<'a> {
     format: &'static str,
     today: String,
-    customers: Vec<JsonCustomer<'a>>,
+    customers: JsonCustomers<'a>,
 }
 
 /// Writes the ranking as one JSON document.
@@ -164,35 +212,7 @@ fn write_json_document(
     let document = JsonRanking {
         format,
         today: format_date(today),
-        customers: ranked
-            .iter()
-            .map(|c| JsonCustomer {
-                rank: c.rank,
-                customer_id: team.is_none().then_some(c.customer_id.0),
-                customer_gid: team.map(|t| t.gid_of(c.customer_id)),
-                rep: team.map(|t| t.rep_of(c.customer_id)),
-                customer: &c.name,
-                company: &c.company,
-                phone: &c.phone,
-                score: c.score,
-                opener: &c.opener,
-                reasons: c
-                    .reasons
-                    .iter()
-                    .map(|r| JsonReason {
-                        kind: r.kind.code(),
-                        points: r.points,
-                        text: &r.text,
-                        since: format_date(r.since),
-                        entry_id: match team {
-                            None => r.entry_id.map(|id| id.0),
-                            Some(_) => None,
-                        },
-                        entry_gid: team.and_then(|t| r.entry_id.and_then(|id| t.entry_gid_of(id))),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        customers: JsonCustomers { ranked, team },
     };
     let mut out = out;
     serde_json::to_writer_pretty(&mut out, &document)?;
