@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use encoding_rs::UTF_8;
 
 use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
-use super::timeline::TimelineImporter;
+use super::timeline::{ReadRow, TimelineImporter};
 use super::{ImportError, ImportOptions, ImportSummary, RowProblem, SourceFormat};
 use crate::io::text::{
     RunawayScanner, detect_separator, first_record_fields, sniffs_alike, utf16_by_zero_bytes,
@@ -323,47 +323,85 @@ pub(super) fn import_timeline_stream(
         .buffer_capacity(CHUNK_BYTES)
         .from_reader(LineCounter::new(file));
     reader.headers().map_err(malformed)?;
-    let mut importer = TimelineImporter::new(store, &plan.headers, &plan.mapping, now)?;
+    let (mut importer, mut row_reader) =
+        TimelineImporter::new(store, &plan.headers, &plan.mapping, now)?;
     importer.remember_only(plan.referenced.clone());
     let width = plan.headers.len();
+    let line_offset = plan.line_offset;
     let mut failure = None;
-    let written = store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
-        w.defer_entry_indexes()?;
-        let mut record = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {
-                    let line = record.position().map_or(0, |p| {
-                        reader.get_mut().line_ends_before(p.byte()) + 1 + plan.line_offset
-                    });
-                    if record.iter().all(|cell| cell.trim().is_empty()) {
-                        summary.empty_rows += 1;
-                        continue;
-                    }
-                    summary.rows_read += 1;
-                    if record.len() != width {
-                        summary.problems.push(RowProblem {
-                            line,
-                            reason: format!(
-                                "the row has {} cells but the header has {width}: check for a missing or extra comma or an unclosed quote",
-                                record.len(),
-                            ),
+    // Two threads, so an import uses both cores of a small machine: this one writes into
+    // SQLite (inserts, then the index sorts), the other reads the file and turns each row
+    // into what is written (CSV, dates, checks: about a third of the work). The channel
+    // holds a few batches, so memory stays flat however long the file is; rows arrive in
+    // the file's order, so the journal and the summary are the same as read on one thread.
+    let written = std::thread::scope(|scope| {
+        let (sender, batches) =
+            std::sync::mpsc::sync_channel::<Result<Vec<Record>, csv::Error>>(BATCHES_IN_FLIGHT);
+        scope.spawn(move || {
+            let mut record = csv::StringRecord::new();
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            loop {
+                match reader.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| {
+                            reader.get_mut().line_ends_before(p.byte()) + 1 + line_offset
                         });
-                        continue;
+                        batch.push(if record.iter().all(|cell| cell.trim().is_empty()) {
+                            Record::Empty
+                        } else if record.len() != width {
+                            Record::Read(ReadRow::Problem(RowProblem {
+                                line,
+                                reason: format!(
+                                    "the row has {} cells but the header has {width}: check for a missing or extra comma or an unclosed quote",
+                                    record.len(),
+                                ),
+                            }))
+                        } else {
+                            Record::Read(row_reader.read(line, &record))
+                        });
+                        if batch.len() == BATCH_ROWS {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                            // The writer stopped (it failed): nothing more to read.
+                            if sender.send(Ok(full)).is_err() {
+                                return;
+                            }
+                        }
                     }
-                    importer.row(w, line, &record, summary)?;
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    // Undoes the transaction; the error itself is given below.
-                    return Err(StoreError::NotFound {
-                        what: "the rest of the file",
-                    });
+                    Err(e) => {
+                        let _ = sender.send(Ok(batch));
+                        let _ = sender.send(Err(e));
+                        return;
+                    }
                 }
             }
-        }
-        importer.finish(w, summary)
+            let _ = sender.send(Ok(batch));
+        });
+        store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
+            w.defer_entry_indexes()?;
+            for batch in &batches {
+                let batch = match batch {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        failure = Some(e);
+                        // Undoes the transaction; the error itself is given below.
+                        return Err(StoreError::NotFound {
+                            what: "the rest of the file",
+                        });
+                    }
+                };
+                for record in batch {
+                    match record {
+                        Record::Empty => summary.empty_rows += 1,
+                        Record::Read(read) => {
+                            summary.rows_read += 1;
+                            importer.apply(w, read, summary)?;
+                        }
+                    }
+                }
+            }
+            importer.finish(w, summary)
+        })
     });
     if let Some(e) = failure {
         return Err(match e.kind() {
@@ -373,6 +411,20 @@ pub(super) fn import_timeline_stream(
     }
     written?;
     Ok(())
+}
+
+/// Rows handed from the reading thread to the writing one at a time.
+const BATCH_ROWS: usize = 1024;
+
+/// Batches read ahead of the writer at most.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// One record of the file, read on the reading thread.
+enum Record {
+    /// Every cell is empty: not counted as a row.
+    Empty,
+    /// A row, read and checked.
+    Read(ReadRow),
 }
 
 /// Hands the file to the CSV reader and remembers where its lines end, so each record's
