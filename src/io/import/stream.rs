@@ -379,6 +379,7 @@ pub(super) fn import_timeline_stream(
         });
         store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
             w.defer_entry_indexes()?;
+            w.defer_entry_triggers()?;
             for batch in &batches {
                 let batch = match batch {
                     Ok(batch) => batch,
