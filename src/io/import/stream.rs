@@ -138,8 +138,15 @@ pub(super) fn plan(
         .filter(|(_, h)| normalise_header(h) == "related_entry_id")
         .map(|(i, _)| i)
         .next_back();
-    let Some(referenced) =
-        first_pass(&mut file, skip, separator.byte, columns, related_column).map_err(read_error)?
+    let Some(referenced) = first_pass(
+        path,
+        &mut file,
+        skip,
+        separator.byte,
+        columns,
+        related_column,
+    )
+    .map_err(read_error)?
     else {
         return Ok(None);
     };
@@ -158,16 +165,60 @@ pub(super) fn plan(
 /// runaway quoted field (either is left to the whole-file reading, which explains it).
 /// Else the entry ids named in `related_column`, so only those entries' new ids need be
 /// remembered while importing (`Some(None)`: remember them all).
+///
+/// The ids are collected on a second thread reading the file on its own: the two halves
+/// take about as long, and nothing can be written before both are done.
 fn first_pass(
+    path: &Path,
     file: &mut File,
     skip: u64,
     separator: u8,
     columns: usize,
     related_column: Option<usize>,
 ) -> std::io::Result<Option<Option<HashSet<i64>>>> {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let related = related_column.map(|column| {
+            let stop = &stop;
+            scope.spawn(move || -> std::io::Result<Option<HashSet<i64>>> {
+                let mut file = File::open(path)?;
+                file.seek(SeekFrom::Start(skip))?;
+                let mut related = RelatedIds::new(separator, column);
+                let mut buffer = vec![0u8; CHUNK_BYTES];
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let read = file.read(&mut buffer)?;
+                    if read == 0 {
+                        break;
+                    }
+                    related.feed(&buffer[..read]);
+                }
+                related.feed(&[]);
+                Ok(related.ids)
+            })
+        });
+        let checked = checked_text(file, skip, separator, columns);
+        if !matches!(checked, Ok(true)) {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let ids = match related {
+            Some(related) => related
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            None => Some(HashSet::new()),
+        };
+        Ok(checked?.then_some(ids))
+    })
+}
+
+/// Whether the text from byte `skip` on is valid UTF-8 and holds no runaway quoted field.
+fn checked_text(
+    file: &mut File,
+    skip: u64,
+    separator: u8,
+    columns: usize,
+) -> std::io::Result<bool> {
     file.seek(SeekFrom::Start(skip))?;
     let mut scanner = RunawayScanner::new(separator, columns);
-    let mut related = related_column.map(|column| RelatedIds::new(separator, column));
     let mut buffer = vec![0u8; CHUNK_BYTES + 4];
     // Bytes of a character cut by the end of the last chunk.
     let mut carried = 0usize;
@@ -183,15 +234,12 @@ fn first_pass(
         if let Some((at, byte)) = held.take()
             && scanner.push(at, byte, Some(chunk[0])).is_some()
         {
-            return Ok(None);
+            return Ok(false);
         }
         for (i, pair) in chunk.windows(2).enumerate() {
             if scanner.push(offset + i, pair[0], Some(pair[1])).is_some() {
-                return Ok(None);
+                return Ok(false);
             }
-        }
-        if let Some(related) = &mut related {
-            related.feed(chunk);
         }
         held = Some((offset + read - 1, chunk[read - 1]));
         offset += read;
@@ -199,29 +247,20 @@ fn first_pass(
         carried = match std::str::from_utf8(whole) {
             Ok(_) => 0,
             Err(e) if e.error_len().is_none() => whole.len() - e.valid_up_to(),
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(false),
         };
         let from = whole.len() - carried;
         buffer.copy_within(from..from + carried, 0);
     }
     if carried > 0 {
-        return Ok(None);
+        return Ok(false);
     }
     if let Some((at, byte)) = held
         && scanner.push(at, byte, None).is_some()
     {
-        return Ok(None);
+        return Ok(false);
     }
-    if scanner.finish().is_some() {
-        return Ok(None);
-    }
-    Ok(Some(match related {
-        Some(mut related) => {
-            related.feed(&[]);
-            related.ids
-        }
-        None => Some(HashSet::new()),
-    }))
+    Ok(scanner.finish().is_none())
 }
 
 /// Collects every whole number in one column of CSV text fed in pieces: more than the ids
