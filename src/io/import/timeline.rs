@@ -282,6 +282,9 @@ pub(super) struct RowReader<'m> {
 }
 
 /// One timeline row as [`RowReader::read`] found it.
+// Nearly every row is the large variant: a box would cost one allocation per row, freed on
+// the writing thread.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum ReadRow {
     /// Left out before any writing: why, at which line.
     Problem(RowProblem),
