@@ -281,12 +281,13 @@ mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
   damage (see the README) on a second thread beside the report; the process ends when both
   are done, so on a large journal its time is mostly that check.
 - **Imports** of a large timeline check the whole file first (encoding, runaway quotes,
-  the ids bad news relates to), then read it a record at a time and write it in one
-  transaction (`src/io/import/stream.rs`), so memory does not grow with the file. Into a
+  the ids bad news relates to), then read it a record at a time on one thread and write
+  it on another in one transaction (`src/io/import/stream.rs`), so memory does not grow
+  with the file. Into a
   journal that did not exist, the import builds it in a temporary file beside it without
   a write-ahead log and puts it in place when complete (`store::NewJournal`); the entries'
-  indexes are built once at the end and the customers' summary is tallied as rows are
-  written.
+  indexes are built once at the end, its insert triggers set aside while they cannot fire,
+  and the customers' summary is tallied as rows are written.
 NOTES
 } >"$OUT"
 echo "bench: wrote $OUT" >&2

@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use encoding_rs::UTF_8;
 
 use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
-use super::timeline::TimelineImporter;
+use super::timeline::{ReadRow, TimelineImporter};
 use super::{ImportError, ImportOptions, ImportSummary, RowProblem, SourceFormat};
 use crate::io::text::{
     RunawayScanner, detect_separator, first_record_fields, sniffs_alike, utf16_by_zero_bytes,
@@ -138,8 +138,15 @@ pub(super) fn plan(
         .filter(|(_, h)| normalise_header(h) == "related_entry_id")
         .map(|(i, _)| i)
         .next_back();
-    let Some(referenced) =
-        first_pass(&mut file, skip, separator.byte, columns, related_column).map_err(read_error)?
+    let Some(referenced) = first_pass(
+        path,
+        &mut file,
+        skip,
+        separator.byte,
+        columns,
+        related_column,
+    )
+    .map_err(read_error)?
     else {
         return Ok(None);
     };
@@ -158,16 +165,60 @@ pub(super) fn plan(
 /// runaway quoted field (either is left to the whole-file reading, which explains it).
 /// Else the entry ids named in `related_column`, so only those entries' new ids need be
 /// remembered while importing (`Some(None)`: remember them all).
+///
+/// The ids are collected on a second thread reading the file on its own: the two halves
+/// take about as long, and nothing can be written before both are done.
 fn first_pass(
+    path: &Path,
     file: &mut File,
     skip: u64,
     separator: u8,
     columns: usize,
     related_column: Option<usize>,
 ) -> std::io::Result<Option<Option<HashSet<i64>>>> {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let related = related_column.map(|column| {
+            let stop = &stop;
+            scope.spawn(move || -> std::io::Result<Option<HashSet<i64>>> {
+                let mut file = File::open(path)?;
+                file.seek(SeekFrom::Start(skip))?;
+                let mut related = RelatedIds::new(separator, column);
+                let mut buffer = vec![0u8; CHUNK_BYTES];
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let read = file.read(&mut buffer)?;
+                    if read == 0 {
+                        break;
+                    }
+                    related.feed(&buffer[..read]);
+                }
+                related.feed(&[]);
+                Ok(related.ids)
+            })
+        });
+        let checked = checked_text(file, skip, separator, columns);
+        if !matches!(checked, Ok(true)) {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let ids = match related {
+            Some(related) => related
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            None => Some(HashSet::new()),
+        };
+        Ok(checked?.then_some(ids))
+    })
+}
+
+/// Whether the text from byte `skip` on is valid UTF-8 and holds no runaway quoted field.
+fn checked_text(
+    file: &mut File,
+    skip: u64,
+    separator: u8,
+    columns: usize,
+) -> std::io::Result<bool> {
     file.seek(SeekFrom::Start(skip))?;
     let mut scanner = RunawayScanner::new(separator, columns);
-    let mut related = related_column.map(|column| RelatedIds::new(separator, column));
     let mut buffer = vec![0u8; CHUNK_BYTES + 4];
     // Bytes of a character cut by the end of the last chunk.
     let mut carried = 0usize;
@@ -183,15 +234,12 @@ fn first_pass(
         if let Some((at, byte)) = held.take()
             && scanner.push(at, byte, Some(chunk[0])).is_some()
         {
-            return Ok(None);
+            return Ok(false);
         }
         for (i, pair) in chunk.windows(2).enumerate() {
             if scanner.push(offset + i, pair[0], Some(pair[1])).is_some() {
-                return Ok(None);
+                return Ok(false);
             }
-        }
-        if let Some(related) = &mut related {
-            related.feed(chunk);
         }
         held = Some((offset + read - 1, chunk[read - 1]));
         offset += read;
@@ -199,29 +247,20 @@ fn first_pass(
         carried = match std::str::from_utf8(whole) {
             Ok(_) => 0,
             Err(e) if e.error_len().is_none() => whole.len() - e.valid_up_to(),
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(false),
         };
         let from = whole.len() - carried;
         buffer.copy_within(from..from + carried, 0);
     }
     if carried > 0 {
-        return Ok(None);
+        return Ok(false);
     }
     if let Some((at, byte)) = held
         && scanner.push(at, byte, None).is_some()
     {
-        return Ok(None);
+        return Ok(false);
     }
-    if scanner.finish().is_some() {
-        return Ok(None);
-    }
-    Ok(Some(match related {
-        Some(mut related) => {
-            related.feed(&[]);
-            related.ids
-        }
-        None => Some(HashSet::new()),
-    }))
+    Ok(scanner.finish().is_none())
 }
 
 /// Collects every whole number in one column of CSV text fed in pieces: more than the ids
@@ -323,47 +362,86 @@ pub(super) fn import_timeline_stream(
         .buffer_capacity(CHUNK_BYTES)
         .from_reader(LineCounter::new(file));
     reader.headers().map_err(malformed)?;
-    let mut importer = TimelineImporter::new(store, &plan.headers, &plan.mapping, now)?;
+    let (mut importer, mut row_reader) =
+        TimelineImporter::new(store, &plan.headers, &plan.mapping, now)?;
     importer.remember_only(plan.referenced.clone());
     let width = plan.headers.len();
+    let line_offset = plan.line_offset;
     let mut failure = None;
-    let written = store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
-        w.defer_entry_indexes()?;
-        let mut record = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {
-                    let line = record.position().map_or(0, |p| {
-                        reader.get_mut().line_ends_before(p.byte()) + 1 + plan.line_offset
-                    });
-                    if record.iter().all(|cell| cell.trim().is_empty()) {
-                        summary.empty_rows += 1;
-                        continue;
-                    }
-                    summary.rows_read += 1;
-                    if record.len() != width {
-                        summary.problems.push(RowProblem {
-                            line,
-                            reason: format!(
-                                "the row has {} cells but the header has {width}: check for a missing or extra comma or an unclosed quote",
-                                record.len(),
-                            ),
+    // Two threads, so an import uses both cores of a small machine: this one writes into
+    // SQLite (inserts, then the index sorts), the other reads the file and turns each row
+    // into what is written (CSV, dates, checks: about a third of the work). The channel
+    // holds a few batches, so memory stays flat however long the file is; rows arrive in
+    // the file's order, so the journal and the summary are the same as read on one thread.
+    let written = std::thread::scope(|scope| {
+        let (sender, batches) =
+            std::sync::mpsc::sync_channel::<Result<Vec<Record>, csv::Error>>(BATCHES_IN_FLIGHT);
+        scope.spawn(move || {
+            let mut record = csv::StringRecord::new();
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            loop {
+                match reader.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| {
+                            reader.get_mut().line_ends_before(p.byte()) + 1 + line_offset
                         });
-                        continue;
+                        batch.push(if record.iter().all(|cell| cell.trim().is_empty()) {
+                            Record::Empty
+                        } else if record.len() != width {
+                            Record::Read(ReadRow::Problem(RowProblem {
+                                line,
+                                reason: format!(
+                                    "the row has {} cells but the header has {width}: check for a missing or extra comma or an unclosed quote",
+                                    record.len(),
+                                ),
+                            }))
+                        } else {
+                            Record::Read(row_reader.read(line, &record))
+                        });
+                        if batch.len() == BATCH_ROWS {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                            // The writer stopped (it failed): nothing more to read.
+                            if sender.send(Ok(full)).is_err() {
+                                return;
+                            }
+                        }
                     }
-                    importer.row(w, line, &record, summary)?;
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    // Undoes the transaction; the error itself is given below.
-                    return Err(StoreError::NotFound {
-                        what: "the rest of the file",
-                    });
+                    Err(e) => {
+                        let _ = sender.send(Ok(batch));
+                        let _ = sender.send(Err(e));
+                        return;
+                    }
                 }
             }
-        }
-        importer.finish(w, summary)
+            let _ = sender.send(Ok(batch));
+        });
+        store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
+            w.defer_entry_indexes()?;
+            w.defer_entry_triggers()?;
+            for batch in &batches {
+                let batch = match batch {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        failure = Some(e);
+                        // Undoes the transaction; the error itself is given below.
+                        return Err(StoreError::NotFound {
+                            what: "the rest of the file",
+                        });
+                    }
+                };
+                for record in batch {
+                    match record {
+                        Record::Empty => summary.empty_rows += 1,
+                        Record::Read(read) => {
+                            summary.rows_read += 1;
+                            importer.apply(w, read, summary)?;
+                        }
+                    }
+                }
+            }
+            importer.finish(w, summary)
+        })
     });
     if let Some(e) = failure {
         return Err(match e.kind() {
@@ -373,6 +451,23 @@ pub(super) fn import_timeline_stream(
     }
     written?;
     Ok(())
+}
+
+/// Rows handed from the reading thread to the writing one at a time.
+const BATCH_ROWS: usize = 1024;
+
+/// Batches read ahead of the writer at most.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// One record of the file, read on the reading thread.
+// Nearly every row is the large variant: a box would cost one allocation per row, freed on
+// the writing thread.
+#[allow(clippy::large_enum_variant)]
+enum Record {
+    /// Every cell is empty: not counted as a row.
+    Empty,
+    /// A row, read and checked.
+    Read(ReadRow),
 }
 
 /// Hands the file to the CSV reader and remembers where its lines end, so each record's

@@ -248,25 +248,149 @@ pub(super) fn import_timeline(
     now: NaiveDateTime,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
-    let mut importer = TimelineImporter::new(store, &table.headers, mapping, now)?;
+    let (mut importer, mut reader) = TimelineImporter::new(store, &table.headers, mapping, now)?;
     store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
         for (line, cells) in table.rows {
-            importer.row(w, line, &cells, summary)?;
+            importer.apply(w, reader.read(line, &cells), summary)?;
         }
         importer.finish(w, summary)
     })?;
     Ok(())
 }
 
-/// Writes timeline rows into the journal one at a time, inside the one transaction of a
-/// [`Store::bulk_write`], so a file of any length is never held whole.
-pub(super) struct TimelineImporter<'m> {
+/// Reads timeline rows into what [`TimelineImporter::apply`] writes: everything about a
+/// row that needs no journal (CSV cells to a customer draft and an entry draft, their
+/// checks), so a large import can do it on a second thread while SQLite writes on the first.
+pub(super) struct RowReader<'m> {
     columns: HashMap<String, usize>,
     mapping: &'m ColumnMapping,
     now: NaiveDateTime,
-    index: CustomerIndex,
     /// The journal's currency: an amount in another one is refused, never taken as is.
     currency: Option<Currency>,
+    /// The columns a row's customer is read from ([`ColumnMapping::customer_columns`]).
+    customer_columns: Vec<usize>,
+    /// The customer each set of customer cells seen so far gave (a number the writer knows
+    /// it by), or why it gave none: a customer's cells repeat on every one of their entries,
+    /// and reading them again (names, e-mail and phone checks, the duplicate search) was a
+    /// fifth of an import's time.
+    customer_of_cells: HashMap<String, Result<u64, String>>,
+    /// The key of `customer_of_cells` being built, its buffer reused from row to row.
+    cells_key: String,
+    next_customer: u64,
+    /// `customer_of_cells` was emptied since the last row given to the writer.
+    forgot: bool,
+}
+
+/// One timeline row as [`RowReader::read`] found it.
+// Nearly every row is the large variant: a box would cost one allocation per row, freed on
+// the writing thread.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum ReadRow {
+    /// Left out before any writing: why, at which line.
+    Problem(RowProblem),
+    /// A row whose customer is known (or new).
+    Entry(ReadEntry),
+}
+
+/// A row with a customer: the entry to write, or why not.
+pub(super) struct ReadEntry {
+    line: usize,
+    /// The number [`RowReader`] gave this row's set of customer cells.
+    customer: u64,
+    /// The customer read from the cells, the first time they are met.
+    new_customer: Option<(crate::domain::CustomerDraft, NaiveDateTime)>,
+    /// Every number given before this row is forgotten: it will not be met again.
+    forget_customers: bool,
+    /// The entry (its customer not set yet), the old id of the entry it relates to and its
+    /// own old id; or why the row is left out.
+    entry: Result<(EntryDraft, Option<i64>, Option<i64>), String>,
+}
+
+impl<'m> RowReader<'m> {
+    fn new(
+        headers: &[String],
+        mapping: &'m ColumnMapping,
+        now: NaiveDateTime,
+        currency: Option<Currency>,
+    ) -> Self {
+        let columns: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (normalise_header(h), i))
+            .collect();
+        Self {
+            columns,
+            mapping,
+            now,
+            currency,
+            customer_columns: mapping.customer_columns(),
+            customer_of_cells: HashMap::new(),
+            cells_key: String::new(),
+            next_customer: 0,
+            forgot: false,
+        }
+    }
+
+    /// Reads and checks one row of the file (at `line`).
+    pub(super) fn read(&mut self, line: usize, cells: &csv::StringRecord) -> ReadRow {
+        use std::fmt::Write as _;
+        self.cells_key.clear();
+        for column in &self.customer_columns {
+            let cell = cells.get(*column).unwrap_or_default();
+            // Each cell after its length, so no two sets of cells give the same key.
+            let _ = write!(self.cells_key, "{}:", cell.len());
+            self.cells_key.push_str(cell);
+        }
+        let (customer, new_customer) = match self.customer_of_cells.get(&self.cells_key) {
+            Some(Ok(customer)) => (*customer, None),
+            Some(Err(reason)) => {
+                return ReadRow::Problem(RowProblem {
+                    line,
+                    reason: reason.clone(),
+                });
+            }
+            None => {
+                let found = customer_from_row(cells, self.mapping, self.now);
+                if self.customer_of_cells.len() >= CUSTOMERS_REMEMBERED {
+                    self.customer_of_cells.clear();
+                    self.forgot = true;
+                }
+                let number = self.next_customer;
+                self.next_customer += 1;
+                self.customer_of_cells.insert(
+                    self.cells_key.clone(),
+                    found.as_ref().map(|_| number).map_err(String::clone),
+                );
+                match found {
+                    Ok(draft) => (number, Some(draft)),
+                    Err(reason) => return ReadRow::Problem(RowProblem { line, reason }),
+                }
+            }
+        };
+        let row = TimelineRow {
+            columns: &self.columns,
+            cells,
+            currency: self.currency,
+        };
+        // The customer is set when the writer knows it (a draft does not check it).
+        let entry = entry_from_row(&row, CustomerId(0), self.now).map(|(draft, related)| {
+            let old_id = row.number::<i64>("entry_id").ok().flatten();
+            (draft, related, old_id)
+        });
+        ReadRow::Entry(ReadEntry {
+            line,
+            customer,
+            new_customer,
+            forget_customers: std::mem::take(&mut self.forgot),
+            entry,
+        })
+    }
+}
+
+/// Writes timeline rows into the journal one at a time, inside the one transaction of a
+/// [`Store::bulk_write`], so a file of any length is never held whole.
+pub(super) struct TimelineImporter {
+    index: CustomerIndex,
     /// What is already in the journal: content key -> ids of the entries with that content.
     /// Two entries may share their content (two calls in the same minute), so each row of
     /// the file consumes at most one of them: importing a file twice adds nothing, and twin
@@ -280,34 +404,23 @@ pub(super) struct TimelineImporter<'m> {
     /// Bad news whose related entry is not known yet (it may come later in the file):
     /// written at the end. (old id, draft, old id of the related entry)
     deferred: Vec<(Option<i64>, EntryDraft, i64)>,
-    /// The columns a row's customer is read from ([`ColumnMapping::customer_columns`]).
-    customer_columns: Vec<usize>,
-    /// The customer each set of customer cells seen so far gave (or why it gave none): a
-    /// customer's cells repeat on every one of their entries, and reading them again (names,
-    /// e-mail and phone checks, the duplicate search) was a fifth of an import's time.
-    customer_of_cells: HashMap<String, Result<CustomerId, String>>,
-    /// The key of `customer_of_cells` being built, its buffer reused from row to row.
-    cells_key: String,
+    /// The customer of each set of customer cells [`RowReader`] numbered (and remembers).
+    customer_ids: HashMap<u64, CustomerId>,
 }
 
-/// How many sets of customer cells [`TimelineImporter`] remembers before it starts afresh:
-/// a file of a hundred thousand customers or more does not hold them all.
+/// How many sets of customer cells [`RowReader`] remembers before it starts afresh: a file
+/// of a hundred thousand customers or more does not hold them all.
 const CUSTOMERS_REMEMBERED: usize = 65_536;
 
-impl<'m> TimelineImporter<'m> {
+impl TimelineImporter {
     /// Reads what the import needs to know of the journal first: its customers, currency
-    /// and the content of every entry.
-    pub(super) fn new(
+    /// and the content of every entry. Returns the importer and the reader of its rows.
+    pub(super) fn new<'m>(
         store: &Store,
         headers: &[String],
         mapping: &'m ColumnMapping,
         now: NaiveDateTime,
-    ) -> Result<Self, ImportError> {
-        let columns: HashMap<String, usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (normalise_header(h), i))
-            .collect();
+    ) -> Result<(Self, RowReader<'m>), ImportError> {
         let index = CustomerIndex::new(store.customers()?);
         let currency = store.money_format()?.currency;
         let mut present: HashMap<u64, Vec<i64>> = HashMap::new();
@@ -324,20 +437,15 @@ impl<'m> TimelineImporter<'m> {
                 Ok::<(), std::convert::Infallible>(())
             })?
             .unwrap_or_else(|never| match never {});
-        Ok(Self {
-            columns,
-            mapping,
-            now,
+        let importer = Self {
             index,
-            currency,
             present,
             ids: HashMap::new(),
             referenced: None,
             deferred: Vec::new(),
-            customer_columns: mapping.customer_columns(),
-            customer_of_cells: HashMap::new(),
-            cells_key: String::new(),
-        })
+            customer_ids: HashMap::new(),
+        };
+        Ok((importer, RowReader::new(headers, mapping, now, currency)))
     }
 
     /// Keeps the new ids of only the entries whose old id is in `referenced` (every one
@@ -352,56 +460,57 @@ impl<'m> TimelineImporter<'m> {
         }
     }
 
-    /// Checks and writes one row of the file (at `line`): a new customer and the entry, or
-    /// the reason it is left out, in `summary`.
-    pub(super) fn row(
+    /// Writes one row read by [`RowReader::read`] (rows in the order of the file): a new
+    /// customer and the entry, or the reason it is left out, in `summary`.
+    pub(super) fn apply(
         &mut self,
         w: &mut BulkWriter<'_, '_>,
-        line: usize,
-        cells: &csv::StringRecord,
+        read: ReadRow,
         summary: &mut ImportSummary,
     ) -> Result<(), StoreError> {
-        let problem = |reason: String| RowProblem { line, reason };
-        self.cells_key.clear();
-        for column in &self.customer_columns {
-            let cell = cells.get(*column).unwrap_or_default();
-            // Each cell after its length, so no two sets of cells give the same key.
-            self.cells_key.push_str(&cell.len().to_string());
-            self.cells_key.push(':');
-            self.cells_key.push_str(cell);
-        }
-        let found = match self.customer_of_cells.get(&self.cells_key) {
-            Some(found) => found.clone(),
-            None => {
-                let found = self.customer(w, cells, summary)?;
-                if self.customer_of_cells.len() >= CUSTOMERS_REMEMBERED {
-                    self.customer_of_cells.clear();
-                }
-                self.customer_of_cells
-                    .insert(self.cells_key.clone(), found.clone());
-                found
-            }
-        };
-        let customer_id = match found {
-            Ok(id) => id,
-            Err(reason) => {
-                summary.problems.push(problem(reason));
+        let read = match read {
+            ReadRow::Problem(problem) => {
+                summary.problems.push(problem);
                 return Ok(());
             }
+            ReadRow::Entry(read) => read,
         };
-        let row = TimelineRow {
-            columns: &self.columns,
-            cells,
-            currency: self.currency,
+        let line = read.line;
+        if read.forget_customers {
+            self.customer_ids.clear();
+        }
+        let customer_id = match read.new_customer {
+            Some((draft, created_at)) => {
+                let id = match self.index.find(&draft) {
+                    Some(id) => id,
+                    None => {
+                        let id = w.add_customer(draft.clone(), created_at)?;
+                        self.index.insert(saved(id, &draft, created_at));
+                        summary.customers_added += 1;
+                        id
+                    }
+                };
+                self.customer_ids.insert(read.customer, id);
+                id
+            }
+            None => match self.customer_ids.get(&read.customer) {
+                Some(id) => *id,
+                // The reader gives a customer's draft with the first row of their cells.
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: "the customer of a row",
+                    });
+                }
+            },
         };
-        let (draft, related) = match entry_from_row(&row, customer_id, self.now) {
+        let (mut draft, related, old_id) = match read.entry {
             Ok(found) => found,
             Err(reason) => {
-                summary.problems.push(problem(reason));
+                summary.problems.push(RowProblem { line, reason });
                 return Ok(());
             }
         };
-        let old_id = row.number::<i64>("entry_id").ok().flatten();
+        draft.customer_id = customer_id;
         if !self.present.is_empty() {
             let key = entry_key(
                 customer_id,
@@ -431,26 +540,6 @@ impl<'m> TimelineImporter<'m> {
             }
         }
         Ok(())
-    }
-
-    /// The customer of a row, added to the journal when new; or why the row has none.
-    fn customer(
-        &mut self,
-        w: &mut BulkWriter<'_, '_>,
-        cells: &csv::StringRecord,
-        summary: &mut ImportSummary,
-    ) -> Result<Result<CustomerId, String>, StoreError> {
-        let (customer_draft, created_at) = match customer_from_row(cells, self.mapping, self.now) {
-            Ok(found) => found,
-            Err(reason) => return Ok(Err(reason)),
-        };
-        if let Some(id) = self.index.find(&customer_draft) {
-            return Ok(Ok(id));
-        }
-        let id = w.add_customer(customer_draft.clone(), created_at)?;
-        self.index.insert(saved(id, &customer_draft, created_at));
-        summary.customers_added += 1;
-        Ok(Ok(id))
     }
 
     /// Writes the bad news whose related entry came later in the file (or never).
