@@ -1,14 +1,15 @@
-//! A large timeline CSV imported as it is read, so memory stays bounded however long the
-//! file is: a first pass checks the whole file (valid UTF-8, no runaway quoted field) before
+//! A large CSV imported as it is read, so memory stays bounded however long the file is:
+//! a first pass checks the whole file (valid UTF-8, no runaway quoted field) before
 //! anything is written, the second reads it a record at a time and writes each row inside
 //! the import's one transaction.
 //!
 //! Only what this path reads exactly as [`super::table::read_table`] would takes it: a UTF-8
 //! CSV (with or without byte-order mark), without a runaway quote, that is a Candor
-//! timeline. Everything else (small files, other encodings, vCards, contacts) is read whole
-//! as before, so the summary of an import never depends on which path read the file.
+//! timeline or a contacts file with a column to name customers from. Everything else (small
+//! files, other encodings, vCards) is read whole as before, so the summary of an import
+//! never depends on which path read the file.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use encoding_rs::UTF_8;
 
+use super::contacts::CustomerImporter;
 use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
 use super::timeline::TimelineImporter;
 use super::{ImportError, ImportOptions, ImportSummary, RowProblem, SourceFormat};
@@ -124,9 +126,11 @@ pub(super) fn plan(
         .mapping
         .clone()
         .unwrap_or_else(|| detect_mapping(&headers));
-    if detect_mapping(&headers).format != SourceFormat::CandorTimeline
-        || mapping.format != SourceFormat::CandorTimeline
-    {
+    // A timeline, or contacts that name their customers (else the whole-file reading
+    // explains what is wrong), as the file's headers and the chosen mapping agree.
+    let timeline = mapping.format == SourceFormat::CandorTimeline;
+    let detected_timeline = detect_mapping(&headers).format == SourceFormat::CandorTimeline;
+    if timeline != detected_timeline || (!timeline && !mapping.can_name_customers()) {
         return Ok(None);
     }
     let skip = (bom_len + separator.skip) as u64;
@@ -135,7 +139,7 @@ pub(super) fn plan(
     let related_column = headers
         .iter()
         .enumerate()
-        .filter(|(_, h)| normalise_header(h) == "related_entry_id")
+        .filter(|(_, h)| timeline && normalise_header(h) == "related_entry_id")
         .map(|(i, _)| i)
         .next_back();
     let Some(referenced) =
@@ -295,48 +299,117 @@ impl RelatedIds {
     }
 }
 
-/// The second pass: reads the rows of the file planned in `plan` one at a time and imports
-/// them in one transaction. Rows that cannot be read are counted and reported as
-/// [`super::table::read_table`] reports them.
+/// What the second pass hands each row of the file to.
+pub(super) trait RowImporter {
+    /// Imports the row at `line`, whose cells are as many as the headers.
+    fn row(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        line: usize,
+        record: &csv::StringRecord,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError>;
+
+    /// Finishes the import, once every row was handed over.
+    fn finish(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError>;
+}
+
+/// The second pass of a timeline: its entries' indexes are built once at the end when the
+/// journal has none (see [`BulkWriter::defer_entry_indexes`]).
 pub(super) fn import_timeline_stream(
     store: &mut Store,
     plan: &StreamPlan,
     now: NaiveDateTime,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
-    let path = plan.path.as_path();
-    let read_error = |source: std::io::Error| ImportError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let malformed = |e: csv::Error| ImportError::Malformed {
-        path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line() as usize) + plan.line_offset,
-        detail: e.to_string(),
-    };
-    let mut file = File::open(path).map_err(read_error)?;
-    file.seek(SeekFrom::Start(plan.skip)).map_err(read_error)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(plan.separator)
-        .flexible(true)
-        .has_headers(true)
-        .buffer_capacity(CHUNK_BYTES)
-        .from_reader(LineCounter::new(file));
-    reader.headers().map_err(malformed)?;
     let mut importer = TimelineImporter::new(store, &plan.headers, &plan.mapping, now)?;
     importer.remember_only(plan.referenced.clone());
+    import_rows(store, plan, now, summary, |w| {
+        w.defer_entry_indexes()?;
+        Ok(importer)
+    })?;
+    Ok(())
+}
+
+impl RowImporter for TimelineImporter<'_> {
+    fn row(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        line: usize,
+        record: &csv::StringRecord,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        TimelineImporter::row(self, w, line, record, summary)
+    }
+
+    fn finish(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        TimelineImporter::finish(self, w, summary)
+    }
+}
+
+/// The second pass of a contacts file. Returns how many non-empty cells each column has.
+pub(super) fn import_contacts_stream(
+    store: &mut Store,
+    plan: &StreamPlan,
+    options: &ImportOptions,
+    now: NaiveDateTime,
+    summary: &mut ImportSummary,
+) -> Result<Vec<usize>, ImportError> {
+    let importer = import_rows(store, plan, now, summary, |w| {
+        CustomerImporter::start(w, &plan.mapping, plan.headers.len(), options, now)
+    })?;
+    Ok(importer.into_filled_cells())
+}
+
+impl RowImporter for CustomerImporter<'_> {
+    fn row(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        line: usize,
+        record: &csv::StringRecord,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        CustomerImporter::row(self, w, line, record, summary)
+    }
+
+    fn finish(
+        &mut self,
+        _w: &mut BulkWriter<'_, '_>,
+        _summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// The second pass: reads the rows of the file planned in `plan` one at a time and hands
+/// them to the importer `start` makes, in one transaction; returns the importer when it
+/// finished. Rows that cannot be read are counted and reported as
+/// [`super::table::read_table`] reports them.
+fn import_rows<I: RowImporter>(
+    store: &mut Store,
+    plan: &StreamPlan,
+    now: NaiveDateTime,
+    summary: &mut ImportSummary,
+    start: impl FnOnce(&mut BulkWriter<'_, '_>) -> Result<I, StoreError>,
+) -> Result<I, ImportError> {
+    let mut records = Records::open(plan)?;
     let width = plan.headers.len();
     let mut failure = None;
     let written = store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
-        w.defer_entry_indexes()?;
+        let mut importer = start(w)?;
         let mut record = csv::StringRecord::new();
         loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {
-                    let line = record.position().map_or(0, |p| {
-                        reader.get_mut().line_ends_before(p.byte()) + 1 + plan.line_offset
-                    });
+            match records.next(&mut record) {
+                Ok(None) => break,
+                Ok(Some(line)) => {
                     if record.iter().all(|cell| cell.trim().is_empty()) {
                         summary.empty_rows += 1;
                         continue;
@@ -363,16 +436,87 @@ pub(super) fn import_timeline_stream(
                 }
             }
         }
-        importer.finish(w, summary)
+        importer.finish(w, summary)?;
+        Ok(importer)
     });
     if let Some(e) = failure {
-        return Err(match e.kind() {
-            csv::ErrorKind::Io(_) => read_error(std::io::Error::from(e)),
-            _ => malformed(e),
-        });
+        return Err(records.error(e));
     }
-    written?;
-    Ok(())
+    Ok(written?)
+}
+
+/// The records of the file planned in `plan` at `lines`, read as the import read them.
+pub(super) fn records_at_lines(
+    plan: &StreamPlan,
+    lines: &HashSet<usize>,
+) -> Result<HashMap<usize, csv::StringRecord>, ImportError> {
+    let mut records = Records::open(plan)?;
+    let mut found = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match records.next(&mut record) {
+            Ok(None) => return Ok(found),
+            Ok(Some(line)) if lines.contains(&line) => {
+                found.insert(line, record.clone());
+            }
+            Ok(Some(_)) => {}
+            Err(e) => return Err(records.error(e)),
+        }
+    }
+}
+
+/// The records of a planned file after its header, one at a time, each with its line.
+struct Records<'p> {
+    plan: &'p StreamPlan,
+    reader: csv::Reader<LineCounter<File>>,
+}
+
+impl<'p> Records<'p> {
+    fn open(plan: &'p StreamPlan) -> Result<Self, ImportError> {
+        let read_error = |source: std::io::Error| ImportError::Read {
+            path: plan.path.clone(),
+            source,
+        };
+        let mut file = File::open(&plan.path).map_err(read_error)?;
+        file.seek(SeekFrom::Start(plan.skip)).map_err(read_error)?;
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(plan.separator)
+            .flexible(true)
+            .has_headers(true)
+            .buffer_capacity(CHUNK_BYTES)
+            .from_reader(LineCounter::new(file));
+        let mut records = Self { plan, reader };
+        if let Err(e) = records.reader.headers() {
+            return Err(records.error(e));
+        }
+        Ok(records)
+    }
+
+    /// Reads the next record into `record`: the line it starts on, or `None` at the end.
+    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<usize>, csv::Error> {
+        if !self.reader.read_record(record)? {
+            return Ok(None);
+        }
+        Ok(Some(record.position().map_or(0, |p| {
+            self.reader.get_mut().line_ends_before(p.byte()) + 1 + self.plan.line_offset
+        })))
+    }
+
+    /// What a failure to read the file means for the person importing it.
+    fn error(&self, e: csv::Error) -> ImportError {
+        let path = self.plan.path.clone();
+        match e.kind() {
+            csv::ErrorKind::Io(_) => ImportError::Read {
+                path,
+                source: std::io::Error::from(e),
+            },
+            _ => ImportError::Malformed {
+                path,
+                line: e.position().map_or(1, |p| p.line() as usize) + self.plan.line_offset,
+                detail: e.to_string(),
+            },
+        }
+    }
 }
 
 /// Hands the file to the CSV reader and remembers where its lines end, so each record's
@@ -452,7 +596,7 @@ impl<R: Read> Read for LineCounter<R> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Source, checked_source, import_source};
+    use super::super::{Source, checked_source, import_source, write_left_out_from};
     use super::*;
     use crate::io::export::{ExportOptions, Report, write_report};
     use crate::sample::{GenerateOptions, write_generated};
@@ -565,6 +709,129 @@ mod tests {
         assert_eq!(found, expected);
         assert_eq!(found.entries_already_present, rows.len() - 1);
         assert_eq!(found.entries_added, 0);
+    }
+
+    /// The customers of `store`, every field but the times, by id.
+    fn customers(store: &Store) -> Vec<String> {
+        let mut all: Vec<String> = store
+            .customers()
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                format!(
+                    "{} {:?} {:?} {:?} {:?} {:?} {:?} {} {}",
+                    c.id.0,
+                    c.name,
+                    c.company,
+                    c.phone,
+                    c.email,
+                    c.notes,
+                    c.tags,
+                    c.cadence_days,
+                    c.archived
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn contacts_read_as_they_are_imported_give_the_same_journal_and_summary() {
+        let mut text = String::from("\u{feff}Name,E-mail,Phone,Company,Notes,Favourite colour\r\n");
+        for i in 0..300 {
+            text.push_str(&format!(
+                "Person {i},p{i}@example.com,+49 30 {:06},Firm {},\"note\r\nline\",blue\r\n",
+                1000 + i,
+                i % 7
+            ));
+        }
+        // Twins in the file by e-mail (other case) and by phone, one matching the journal,
+        // a row without any name, a nameless row named from its e-mail, an empty row and
+        // rows with the wrong number of cells.
+        text.push_str("Twin,P5@EXAMPLE.COM,,,more notes,\r\n");
+        text.push_str("Phone twin,,+49 30 001010,Other,,green\r\n");
+        text.push_str("Known again,known@example.com,,,,\r\n");
+        text.push_str(",,,,only notes,red\r\n");
+        text.push_str(",anna.berg@example.com,,,,\r\n");
+        text.push_str(",,,,,\r\n");
+        text.push_str("Short,row\r\n");
+        text.push_str("Long,row,1,2,3,4,5\r\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("contacts.csv");
+        std::fs::write(&path, &text).unwrap();
+
+        for merge_duplicates in [false, true] {
+            let options = ImportOptions {
+                merge_duplicates,
+                ..ImportOptions::default()
+            };
+            let run = |from_bytes: u64| {
+                let mut store = Store::open_in_memory().unwrap();
+                let known = crate::domain::CustomerDraft {
+                    name: "Known".to_owned(),
+                    email: "Known@Example.com".to_owned(),
+                    ..Default::default()
+                };
+                store.add_customer(known, now()).unwrap();
+                let source = checked_source(&path, &options, from_bytes).unwrap();
+                assert_eq!(matches!(source, Source::Stream(_)), from_bytes == 0);
+                let summary = import_source(&mut store, source, &options, now()).unwrap();
+                (summary, customers(&store))
+            };
+            let (whole, whole_customers) = run(u64::MAX);
+            let (streamed, streamed_customers) = run(0);
+            assert_eq!(streamed, whole);
+            assert_eq!(streamed_customers, whole_customers);
+            // The list of rows left out is the same read either way.
+            let list = |from_bytes: u64| {
+                let out = dir.path().join(format!("left-out-{from_bytes}.csv"));
+                let written =
+                    write_left_out_from(&path, &options, &streamed, &out, from_bytes).unwrap();
+                assert_eq!(written, streamed.left_out.len());
+                std::fs::read_to_string(out).unwrap()
+            };
+            let left_out = list(0);
+            assert_eq!(left_out, list(u64::MAX));
+            assert!(left_out.contains("Long,row,1,2,3,4,5,"), "{left_out}");
+            assert_eq!(
+                left_out.contains("Twin,P5@EXAMPLE.COM"),
+                !merge_duplicates,
+                "{left_out}"
+            );
+            assert_eq!(streamed.rows_read, 307);
+            assert_eq!(streamed.customers_added, 301, "{streamed}");
+            assert_eq!(streamed.duplicates.len(), 3, "{streamed}");
+            let merged = if merge_duplicates { 3 } else { 0 };
+            assert_eq!(streamed.customers_merged, merged);
+            assert_eq!(streamed.problems.len(), 3, "{streamed}");
+            assert_eq!(streamed.empty_rows, 1);
+            assert_eq!(streamed.named.len(), 1);
+            assert_eq!(
+                streamed.rows_read,
+                streamed.added() + streamed.merged() + streamed.left_out.len()
+            );
+            assert_eq!(streamed.columns_not_imported.len(), 1);
+            assert_eq!(streamed.columns_not_imported[0].values, 302);
+            let twin = &streamed.duplicates[0];
+            assert_eq!((twin.line, twin.matched_by), (602, "email"));
+            assert_eq!(twin.existing, "Person 5 (Firm 5)");
+            let phone_twin = &streamed.duplicates[1];
+            assert_eq!(
+                (phone_twin.matched_by, phone_twin.existing.as_str()),
+                ("phone", "Person 10 (Firm 3)")
+            );
+            assert_eq!(streamed.duplicates[2].existing, "Known");
+            let person5 = streamed_customers
+                .iter()
+                .find(|c| c.contains("\"Person 5\""))
+                .unwrap();
+            assert_eq!(
+                person5.contains("more notes"),
+                merge_duplicates,
+                "{person5}"
+            );
+        }
     }
 
     #[test]
