@@ -469,6 +469,24 @@ pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
 
 /// Like [`preview`], read in `options.encoding` when the person chose one.
 pub fn preview_with(path: &Path, options: &ImportOptions) -> Result<ImportPreview, ImportError> {
+    preview_from(path, options, stream::STREAM_FROM_BYTES)
+}
+
+/// [`preview_with`], reading files of at least `stream_from_bytes` as they are read: the
+/// first rows kept, the others only counted.
+fn preview_from(
+    path: &Path,
+    options: &ImportOptions,
+    stream_from_bytes: u64,
+) -> Result<ImportPreview, ImportError> {
+    // The preview guesses the mapping; the person changes it in the mapping step.
+    let guess = ImportOptions {
+        mapping: None,
+        ..options.clone()
+    };
+    if let Some(plan) = stream::plan(path, &guess, stream_from_bytes)? {
+        return stream::preview(&plan);
+    }
     let table = read_table(path, options.encoding, options.stop_before_line)?;
     let mapping = mapping_for(&table);
     let runaway_quote = table.runaway.map(|r| RunawayQuote {

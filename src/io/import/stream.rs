@@ -18,11 +18,14 @@ use chrono::NaiveDateTime;
 use encoding_rs::UTF_8;
 
 use super::contacts::CustomerImporter;
+use super::mapping::tally_filled;
 use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
+use super::table::wrong_width;
 use super::timeline::TimelineImporter;
-use super::{ImportError, ImportOptions, ImportSummary, RowProblem, SourceFormat};
+use super::{ImportError, ImportOptions, ImportPreview, ImportSummary, PREVIEW_ROWS, SourceFormat};
 use crate::io::text::{
-    RunawayScanner, detect_separator, first_record_fields, sniffs_alike, utf16_by_zero_bytes,
+    Detection, RunawayScanner, detect_separator, first_record_fields, sniffs_alike,
+    utf16_by_zero_bytes,
 };
 use crate::io::vcard::looks_like_vcard_bytes;
 use crate::store::{BulkWriter, Store, StoreError};
@@ -49,6 +52,8 @@ pub(super) struct StreamPlan {
     separator: u8,
     /// 1 when a `sep=` line comes first (it counts in line numbers), else 0.
     line_offset: usize,
+    /// How the file was found to be UTF-8.
+    how_detected: Detection,
 }
 
 /// Checks whether `path` is a file to import as it is read (see the module's doc), and if
@@ -155,6 +160,13 @@ pub(super) fn plan(
         skip,
         separator: separator.byte,
         line_offset: usize::from(separator.from_sep_line),
+        how_detected: if chosen {
+            Detection::Chosen
+        } else if bom_len > 0 {
+            Detection::ByteOrderMark
+        } else {
+            Detection::ValidUtf8
+        },
     }))
 }
 
@@ -416,13 +428,9 @@ fn import_rows<I: RowImporter>(
                     }
                     summary.rows_read += 1;
                     if record.len() != width {
-                        summary.problems.push(RowProblem {
-                            line,
-                            reason: format!(
-                                "the row has {} cells but the header has {width}: check for a missing or extra comma or an unclosed quote",
-                                record.len(),
-                            ),
-                        });
+                        summary
+                            .problems
+                            .push(wrong_width(line, record.len(), width));
                         continue;
                     }
                     importer.row(w, line, &record, summary)?;
@@ -443,6 +451,48 @@ fn import_rows<I: RowImporter>(
         return Err(records.error(e));
     }
     Ok(written?)
+}
+
+/// The preview of the file planned in `plan`, read as the import will read it: the first
+/// rows kept, the others only counted.
+pub(super) fn preview(plan: &StreamPlan) -> Result<ImportPreview, ImportError> {
+    let mut records = Records::open(plan)?;
+    let width = plan.headers.len();
+    let (mut rows, mut total_rows, mut problems, mut empty_rows) = (Vec::new(), 0, Vec::new(), 0);
+    let mut filled_cells = vec![0; width];
+    let mut record = csv::StringRecord::new();
+    loop {
+        match records.next(&mut record) {
+            Ok(None) => break,
+            Ok(Some(_)) if record.iter().all(|cell| cell.trim().is_empty()) => empty_rows += 1,
+            Ok(Some(line)) if record.len() != width => {
+                problems.push(wrong_width(line, record.len(), width));
+            }
+            Ok(Some(_)) => {
+                total_rows += 1;
+                tally_filled(&mut filled_cells, &record);
+                if rows.len() < PREVIEW_ROWS {
+                    rows.push(record.iter().map(str::to_owned).collect());
+                }
+            }
+            Err(e) => return Err(records.error(e)),
+        }
+    }
+    Ok(ImportPreview {
+        format: plan.mapping.format,
+        headers: plan.headers.clone(),
+        mapping: plan.mapping.clone(),
+        rows,
+        total_rows,
+        problems,
+        encoding: UTF_8,
+        how_detected: plan.how_detected,
+        undecodable: 0,
+        separator: Some(plan.separator),
+        empty_rows,
+        runaway_quote: None,
+        filled_cells,
+    })
 }
 
 /// The records of the file planned in `plan` at `lines`, read as the import read them.
@@ -596,7 +646,7 @@ impl<R: Read> Read for LineCounter<R> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Source, checked_source, import_source, write_left_out_from};
+    use super::super::{Source, checked_source, import_source, preview_from, write_left_out_from};
     use super::*;
     use crate::io::export::{ExportOptions, Report, write_report};
     use crate::sample::{GenerateOptions, write_generated};
@@ -683,6 +733,12 @@ mod tests {
         let path = dir.path().join("timeline.csv");
         std::fs::write(&path, &text).unwrap();
 
+        let preview = preview_from(&path, &ImportOptions::default(), 0).unwrap();
+        assert_eq!(
+            preview,
+            preview_from(&path, &ImportOptions::default(), u64::MAX).unwrap()
+        );
+        assert_eq!(preview.how_detected, Detection::ByteOrderMark);
         let mut whole = Store::open_in_memory().unwrap();
         let mut streamed = Store::open_in_memory().unwrap();
         let expected = import(&mut whole, &path, false);
@@ -760,6 +816,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("contacts.csv");
         std::fs::write(&path, &text).unwrap();
+
+        let preview = preview_from(&path, &ImportOptions::default(), 0).unwrap();
+        assert_eq!(
+            preview,
+            preview_from(&path, &ImportOptions::default(), u64::MAX).unwrap()
+        );
+        assert_eq!((preview.total_rows, preview.rows.len()), (305, 10));
 
         for merge_duplicates in [false, true] {
             let options = ImportOptions {
