@@ -15,6 +15,7 @@ mod mapping;
 mod stream;
 mod table;
 mod timeline;
+mod transcode;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -588,7 +589,8 @@ fn import_stream(
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::new(plan.mapping.format);
-    summary.encoding = encoding_rs::UTF_8;
+    summary.encoding = plan.encoding;
+    summary.undecodable = plan.undecodable;
     if plan.mapping.format == SourceFormat::CandorTimeline {
         stream::import_timeline_stream(store, plan, now, &mut summary)?;
     } else {

@@ -15,7 +15,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
-use encoding_rs::UTF_8;
+use encoding_rs::{Encoding, UTF_8};
 
 use super::contacts::CustomerImporter;
 use super::mapping::tally_filled;
@@ -40,7 +40,7 @@ const PREFIX_BYTES: u64 = 1 << 20;
 /// How much is read at a time.
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// A timeline file checked whole and ready to be imported as it is read.
+/// A timeline or contacts file checked whole and ready to be imported as it is read.
 pub(super) struct StreamPlan {
     path: PathBuf,
     pub(super) headers: Vec<String>,
@@ -52,8 +52,15 @@ pub(super) struct StreamPlan {
     separator: u8,
     /// 1 when a `sep=` line comes first (it counts in line numbers), else 0.
     line_offset: usize,
-    /// How the file was found to be UTF-8.
+    /// The file's encoding, and how it was found.
+    pub(super) encoding: &'static Encoding,
     how_detected: Detection,
+    /// Bytes not valid in `encoding`, read as U+FFFD.
+    pub(super) undecodable: usize,
+    /// The file read: `path`, or its UTF-8 copy when it is in another encoding.
+    read_from: PathBuf,
+    /// The UTF-8 copy, removed with the plan.
+    copy: Option<tempfile::NamedTempFile>,
 }
 
 /// Checks whether `path` is a file to import as it is read (see the module's doc), and if
@@ -63,18 +70,57 @@ pub(super) fn plan(
     options: &ImportOptions,
     from_bytes: u64,
 ) -> Result<Option<StreamPlan>, ImportError> {
+    match plan_utf8(path, options, from_bytes)? {
+        Planned::Plan(plan) => Ok(Some(*plan)),
+        Planned::Whole => Ok(None),
+        Planned::NotUtf8 => {
+            // Copied as UTF-8 first, then planned as any UTF-8 file, reading the copy.
+            let Some(copy) = super::transcode::transcode(path, options.encoding)? else {
+                return Ok(None);
+            };
+            let utf8 = ImportOptions {
+                encoding: Some(UTF_8),
+                ..options.clone()
+            };
+            let Planned::Plan(mut plan) = plan_utf8(copy.copy.path(), &utf8, 0)? else {
+                return Ok(None);
+            };
+            plan.path = path.to_path_buf();
+            plan.encoding = copy.encoding;
+            plan.how_detected = copy.how_detected;
+            plan.undecodable = copy.undecodable;
+            plan.copy = Some(copy.copy);
+            Ok(Some(*plan))
+        }
+    }
+}
+
+/// What [`plan_utf8`] found.
+enum Planned {
+    Plan(Box<StreamPlan>),
+    /// The file is read whole.
+    Whole,
+    /// The file would be read as it is imported, but it is not UTF-8.
+    NotUtf8,
+}
+
+/// [`plan`] for a UTF-8 file.
+fn plan_utf8(
+    path: &Path,
+    options: &ImportOptions,
+    from_bytes: u64,
+) -> Result<Planned, ImportError> {
     let read_error = |source: std::io::Error| ImportError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let chosen = match options.encoding {
-        None => false,
-        Some(encoding) if encoding == UTF_8 => true,
-        Some(_) => return Ok(None),
-    };
     if options.stop_before_line.is_some() {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
+    let (chosen, chosen_other) = match options.encoding {
+        None => (false, false),
+        Some(encoding) => (encoding == UTF_8, encoding != UTF_8),
+    };
     let is_vcard_name = path
         .extension()
         .and_then(|e| e.to_str())
@@ -82,7 +128,7 @@ pub(super) fn plan(
     let mut file = File::open(path).map_err(read_error)?;
     let length = file.metadata().map_err(read_error)?.len();
     if is_vcard_name || length < from_bytes.max(1) {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
     let mut prefix = Vec::new();
     (&mut file)
@@ -90,7 +136,10 @@ pub(super) fn plan(
         .read_to_end(&mut prefix)
         .map_err(read_error)?;
     if looks_like_vcard_bytes(&prefix) {
-        return Ok(None);
+        return Ok(Planned::Whole);
+    }
+    if chosen_other {
+        return Ok(Planned::NotUtf8);
     }
     let mut bom_len = 0;
     while prefix[bom_len..].starts_with(crate::io::UTF8_BOM) {
@@ -100,22 +149,22 @@ pub(super) fn plan(
     // Without a chosen encoding or a byte-order mark, a file must be UTF-8 through and
     // through to be read as such; the first pass checks the rest.
     if !chosen && bom_len == 0 && (utf16_bom || utf16_by_zero_bytes(&prefix).is_some()) {
-        return Ok(None);
+        return Ok(Planned::NotUtf8);
     }
     // The prefix up to its last line end: whole characters, whole lines.
     let Some(last_line_end) = prefix.iter().rposition(|b| *b == b'\n') else {
-        return Ok(None);
+        return Ok(Planned::Whole);
     };
     let Ok(text) = std::str::from_utf8(&prefix[bom_len..=last_line_end]) else {
-        return Ok(None);
+        return Ok(Planned::NotUtf8);
     };
     if text.trim().is_empty() {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
     let separator = detect_separator(text);
     let body = &text[separator.skip..];
     if !sniffs_alike(text) || !sniffs_alike(body) {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
     let columns = first_record_fields(body, separator.byte);
     let mut reader = csv::ReaderBuilder::new()
@@ -124,7 +173,7 @@ pub(super) fn plan(
         .has_headers(true)
         .from_reader(body.as_bytes());
     let Ok(headers) = reader.headers() else {
-        return Ok(None);
+        return Ok(Planned::Whole);
     };
     let headers: Vec<String> = headers.iter().map(str::to_owned).collect();
     let mapping = options
@@ -136,7 +185,7 @@ pub(super) fn plan(
     let timeline = mapping.format == SourceFormat::CandorTimeline;
     let detected_timeline = detect_mapping(&headers).format == SourceFormat::CandorTimeline;
     if timeline != detected_timeline || (!timeline && !mapping.can_name_customers()) {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
     let skip = (bom_len + separator.skip) as u64;
     // The column the timeline import reads a row's related entry from (the last of that
@@ -150,10 +199,14 @@ pub(super) fn plan(
     let Some(referenced) =
         first_pass(&mut file, skip, separator.byte, columns, related_column).map_err(read_error)?
     else {
-        return Ok(None);
+        return Ok(Planned::Whole);
     };
-    Ok(Some(StreamPlan {
+    Ok(Planned::Plan(Box::new(StreamPlan {
         path: path.to_path_buf(),
+        read_from: path.to_path_buf(),
+        copy: None,
+        encoding: UTF_8,
+        undecodable: 0,
         headers,
         mapping,
         referenced,
@@ -167,7 +220,7 @@ pub(super) fn plan(
         } else {
             Detection::ValidUtf8
         },
-    }))
+    })))
 }
 
 /// The first pass: `None` unless the text from byte `skip` on is valid UTF-8 and holds no
@@ -485,9 +538,9 @@ pub(super) fn preview(plan: &StreamPlan) -> Result<ImportPreview, ImportError> {
         rows,
         total_rows,
         problems,
-        encoding: UTF_8,
+        encoding: plan.encoding,
         how_detected: plan.how_detected,
-        undecodable: 0,
+        undecodable: plan.undecodable,
         separator: Some(plan.separator),
         empty_rows,
         runaway_quote: None,
@@ -527,7 +580,7 @@ impl<'p> Records<'p> {
             path: plan.path.clone(),
             source,
         };
-        let mut file = File::open(&plan.path).map_err(read_error)?;
+        let mut file = File::open(&plan.read_from).map_err(read_error)?;
         file.seek(SeekFrom::Start(plan.skip)).map_err(read_error)?;
         let reader = csv::ReaderBuilder::new()
             .delimiter(plan.separator)
@@ -895,6 +948,63 @@ mod tests {
                 "{person5}"
             );
         }
+    }
+
+    /// Imports `path` read whole and as it is read, each into a journal of its own, checks
+    /// that the previews, summaries and customers are the same, and returns the summary.
+    fn same_either_way(path: &Path, options: &ImportOptions) -> ImportSummary {
+        let preview = preview_from(path, options, 0).unwrap();
+        assert_eq!(preview, preview_from(path, options, u64::MAX).unwrap());
+        let run = |from_bytes: u64| {
+            let mut store = Store::open_in_memory().unwrap();
+            let source = checked_source(path, options, from_bytes).unwrap();
+            assert_eq!(matches!(source, Source::Stream(_)), from_bytes == 0);
+            let summary = import_source(&mut store, source, options, now()).unwrap();
+            (summary, customers(&store))
+        };
+        let (whole, whole_customers) = run(u64::MAX);
+        let (streamed, streamed_customers) = run(0);
+        assert_eq!(streamed, whole);
+        assert_eq!(streamed_customers, whole_customers);
+        streamed
+    }
+
+    #[test]
+    fn a_file_in_another_encoding_is_read_through_a_utf8_copy() {
+        let mut text = String::from("Name;E-mail;Notes\r\n");
+        for i in 0..50 {
+            text.push_str(&format!("J\u{fc}rgen M\u{fc}ller {i};j{i}@example.de;\"Gr\u{fc}\u{df}e\r\n\u{e9}t\u{e9}\"\r\n"));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("contacts.csv");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        std::fs::write(&path, &bytes).unwrap();
+        let summary = same_either_way(&path, &ImportOptions::default());
+        assert_eq!(summary.customers_added, 50);
+        assert_eq!(summary.encoding, encoding_rs::WINDOWS_1252);
+        assert_eq!(summary.undecodable, 0);
+        // Chosen by the person: the same bytes read as another code page.
+        let chosen = ImportOptions {
+            encoding: Some(encoding_rs::WINDOWS_1250),
+            ..ImportOptions::default()
+        };
+        assert_eq!(
+            same_either_way(&path, &chosen).encoding,
+            encoding_rs::WINDOWS_1250
+        );
+
+        // UTF-16 with its byte-order mark, and one unpaired surrogate that cannot be read.
+        let mut utf16: Vec<u8> = vec![0xff, 0xfe];
+        for unit in text.encode_utf16() {
+            utf16.extend(unit.to_le_bytes());
+        }
+        let at = utf16.len() - 8;
+        utf16.splice(at..at, [0x00, 0xd8]);
+        std::fs::write(&path, &utf16).unwrap();
+        let summary = same_either_way(&path, &ImportOptions::default());
+        assert_eq!(summary.encoding, encoding_rs::UTF_16LE);
+        assert_eq!(summary.undecodable, 1);
+        assert_eq!(summary.customers_added, 50);
     }
 
     #[test]
