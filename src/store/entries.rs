@@ -1,7 +1,4 @@
 //! Timeline entries: add, edit, trash, restore, purge, and the timeline itself.
-
-use std::collections::BTreeSet;
-
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -234,7 +231,7 @@ impl Store {
                 tx,
                 now,
                 now_text: format_datetime(now),
-                touched: BTreeSet::new(),
+                touched: summary::Touched::default(),
                 path: path.clone(),
                 deferred_indexes: Vec::new(),
                 tally: no_entries.then(summary::Tally::default),
@@ -269,7 +266,7 @@ pub struct BulkWriter<'t, 'c> {
     tx: &'t Transaction<'c>,
     now: NaiveDateTime,
     now_text: String,
-    touched: BTreeSet<CustomerId>,
+    touched: summary::Touched,
     path: std::path::PathBuf,
     /// The entries' indexes dropped by [`BulkWriter::defer_entry_indexes`], to build again
     /// when the work is done.
@@ -456,13 +453,15 @@ impl BulkWriter<'_, '_> {
             self.tx.execute_batch(sql).map_err(self.fail())?;
         }
         if let Some(tally) = self.tally.as_ref().filter(|t| t.is_complete()) {
-            tally.write(self.tx, &self.touched).map_err(self.fail())?;
+            tally
+                .write(self.tx, self.touched.iter())
+                .map_err(self.fail())?;
         // Past a few thousand customers one set-based pass beats one refresh each.
         } else if self.touched.len() > 2_000 {
             summary::refresh_all(self.tx).map_err(self.fail())?;
         } else {
-            for customer in &self.touched {
-                summary::refresh(self.tx, *customer).map_err(self.fail())?;
+            for customer in self.touched.iter() {
+                summary::refresh(self.tx, customer).map_err(self.fail())?;
             }
         }
         Ok(())
