@@ -8,7 +8,7 @@ use super::{Result, Store, StoreError};
 use crate::domain::dates::format_datetime;
 use crate::domain::{Customer, CustomerDraft, CustomerId};
 
-const CUSTOMER_COLUMNS: &str =
+pub(super) const CUSTOMER_COLUMNS: &str =
     "id, name, company, phone, email, notes, tags, cadence_days, archived, created_at, updated_at";
 
 pub(super) fn read_customer(row: &Row<'_>) -> rusqlite::Result<Customer> {

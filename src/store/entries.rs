@@ -1,7 +1,4 @@
 //! Timeline entries: add, edit, trash, restore, purge, and the timeline itself.
-
-use std::collections::BTreeSet;
-
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -234,11 +231,12 @@ impl Store {
                 tx,
                 now,
                 now_text: format_datetime(now),
-                touched: BTreeSet::new(),
+                touched: summary::Touched::default(),
                 path: path.clone(),
                 deferred_indexes: Vec::new(),
                 tally: no_entries.then(summary::Tally::default),
                 deferred_triggers: Vec::new(),
+                customer_keys: false,
             };
             let value = work(&mut writer)?;
             writer.finish()?;
@@ -273,7 +271,7 @@ pub struct BulkWriter<'t, 'c> {
     tx: &'t Transaction<'c>,
     now: NaiveDateTime,
     now_text: String,
-    touched: BTreeSet<CustomerId>,
+    touched: summary::Touched,
     path: std::path::PathBuf,
     /// The entries' indexes dropped by [`BulkWriter::defer_entry_indexes`], to build again
     /// when the work is done.
@@ -283,6 +281,8 @@ pub struct BulkWriter<'t, 'c> {
     /// The entries' insert triggers dropped by [`BulkWriter::defer_entry_triggers`], to
     /// create again when the work is done.
     deferred_triggers: Vec<String>,
+    /// Whether [`BulkWriter::start_customer_keys`] made its table, to drop when done.
+    customer_keys: bool,
 }
 
 /// The triggers on new entries that [`BulkWriter::defer_entry_triggers`] may set aside: the
@@ -340,6 +340,81 @@ impl BulkWriter<'_, '_> {
         statement
             .query_map([], super::customers::read_customer)
             .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    /// The customer `id` as the transaction sees it, in the trash or not; `None` if there
+    /// is none.
+    pub fn customer(&self, id: CustomerId) -> Result<Option<Customer>> {
+        self.tx
+            .prepare_cached(&format!(
+                "SELECT {} FROM customers WHERE id = ?1",
+                super::customers::CUSTOMER_COLUMNS
+            ))
+            .and_then(|mut s| {
+                s.query_row([id.0], super::customers::read_customer)
+                    .optional()
+            })
+            .map_err(self.fail())
+    }
+
+    /// Starts a table of keys that find customers (an import's e-mail addresses and phone
+    /// numbers, written by `keys_of` as text), filled with the keys of every customer not
+    /// in the trash in the order of [`Store::customers`]: where two share a key, the first
+    /// keeps it. The table lives in SQLite's temporary database, on disk past its cache,
+    /// so an import of millions of contacts does not hold them all in memory; it is dropped
+    /// when the work is done (or with the transaction).
+    pub fn start_customer_keys<K>(&mut self, keys_of: impl Fn(&Customer) -> K) -> Result<()>
+    where
+        K: IntoIterator<Item = String>,
+    {
+        let fail = |e| StoreError::from_sqlite(&self.path, e);
+        // The temporary database's own page cache (2 MiB by default) holds the keys' upper
+        // pages: 16 MiB keeps a million keys' lookups from going to the temporary file.
+        self.tx
+            .execute_batch(
+                "PRAGMA temp.cache_size = -16384; \
+                 DROP TABLE IF EXISTS temp.import_customer_keys; \
+                 CREATE TEMP TABLE import_customer_keys \
+                 (key TEXT PRIMARY KEY, customer_id INTEGER NOT NULL) WITHOUT ROWID",
+            )
+            .map_err(fail)?;
+        self.customer_keys = true;
+        let mut customers = self
+            .tx
+            .prepare(&format!(
+                "SELECT {} FROM customers WHERE deleted_at IS NULL \
+                 ORDER BY name COLLATE NOCASE, id",
+                super::customers::CUSTOMER_COLUMNS
+            ))
+            .map_err(fail)?;
+        let mut rows = customers.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let customer = super::customers::read_customer(row).map_err(fail)?;
+            for key in keys_of(&customer) {
+                self.remember_customer_key(&key, customer.id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers that `key` finds customer `id`, unless it already finds another.
+    pub fn remember_customer_key(&self, key: &str, id: CustomerId) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO temp.import_customer_keys (key, customer_id) VALUES (?1, ?2)",
+            )
+            .and_then(|mut s| s.execute(params![key, id.0]))
+            .map_err(self.fail())?;
+        Ok(())
+    }
+
+    /// The customer `key` finds (see [`Self::start_customer_keys`]).
+    pub fn customer_with_key(&self, key: &str) -> Result<Option<CustomerId>> {
+        self.tx
+            .prepare_cached("SELECT customer_id FROM temp.import_customer_keys WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |row| row.get(0)).optional())
+            .map(|id| id.map(CustomerId))
             .map_err(self.fail())
     }
 
@@ -431,6 +506,11 @@ impl BulkWriter<'_, '_> {
     }
 
     fn finish(self) -> Result<()> {
+        if self.customer_keys {
+            self.tx
+                .execute_batch("DROP TABLE temp.import_customer_keys")
+                .map_err(self.fail())?;
+        }
         for sql in &self.deferred_triggers {
             self.tx.execute_batch(sql).map_err(self.fail())?;
         }
@@ -456,13 +536,15 @@ impl BulkWriter<'_, '_> {
                 .map_err(self.fail())?;
         }
         if let Some(tally) = self.tally.as_ref().filter(|t| t.is_complete()) {
-            tally.write(self.tx, &self.touched).map_err(self.fail())?;
+            tally
+                .write(self.tx, self.touched.iter())
+                .map_err(self.fail())?;
         // Past a few thousand customers one set-based pass beats one refresh each.
         } else if self.touched.len() > 2_000 {
             summary::refresh_all(self.tx).map_err(self.fail())?;
         } else {
-            for customer in &self.touched {
-                summary::refresh(self.tx, *customer).map_err(self.fail())?;
+            for customer in self.touched.iter() {
+                summary::refresh(self.tx, customer).map_err(self.fail())?;
             }
         }
         Ok(())

@@ -177,10 +177,10 @@ impl Tally {
     }
 
     /// Writes the summary of each of `customers` (customers without entries included).
-    pub(super) fn write<'a>(
+    pub(super) fn write(
         &self,
         tx: &Transaction<'_>,
-        customers: impl IntoIterator<Item = &'a CustomerId>,
+        customers: impl IntoIterator<Item = CustomerId>,
     ) -> rusqlite::Result<()> {
         let mut statement = tx.prepare_cached(
             "INSERT OR REPLACE INTO customer_summary (
@@ -210,8 +210,68 @@ impl Tally {
     }
 }
 
+/// The customers a bulk write touched, kept as runs of consecutive ids: a million
+/// customers added one after another are one run, not a million entries of a set, so an
+/// import's memory stays flat however many customers it adds.
+#[derive(Debug, Default)]
+pub(super) struct Touched {
+    /// First id of each run -> its last id.
+    runs: std::collections::BTreeMap<i64, i64>,
+    count: usize,
+}
+
+impl Touched {
+    pub(super) fn insert(&mut self, id: CustomerId) {
+        let id = id.0;
+        let mut start = id;
+        if let Some((&first, &last)) = self.runs.range(..=id).next_back() {
+            if id <= last {
+                return;
+            }
+            if last.checked_add(1) == Some(id) {
+                start = first;
+            }
+        }
+        let end = match id.checked_add(1).and_then(|next| self.runs.remove(&next)) {
+            Some(last) => last,
+            None => id,
+        };
+        self.runs.insert(start, end);
+        self.count += 1;
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// The ids, smallest first.
+    pub(super) fn iter(&self) -> impl Iterator<Item = CustomerId> + '_ {
+        self.runs
+            .iter()
+            .flat_map(|(&first, &last)| (first..=last).map(CustomerId))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn touched_customers_are_kept_as_runs_and_counted_once() {
+        let mut touched = Touched::default();
+        for id in [5, 6, 7, 3, 9, 8, 6, 1, 2, 20, 4, 19] {
+            touched.insert(CustomerId(id));
+        }
+        let ids: Vec<i64> = touched.iter().map(|c| c.0).collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5, 6, 7, 8, 9, 19, 20]);
+        assert_eq!(touched.len(), 11);
+        assert_eq!(touched.runs.len(), 2, "{:?}", touched.runs);
+        let mut extremes = Touched::default();
+        for id in [i64::MAX, i64::MIN, i64::MAX - 1] {
+            extremes.insert(CustomerId(id));
+        }
+        assert_eq!(extremes.len(), 3);
+        assert_eq!(extremes.runs.len(), 2);
+    }
+
     use chrono::NaiveDate;
 
     use super::*;

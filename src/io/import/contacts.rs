@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::NaiveDateTime;
 
 use super::header_maps::is_placeholder;
-use super::mapping::{ColumnMapping, CustomerField, UnmappedColumn};
+use super::mapping::{ColumnMapping, CustomerField, UnmappedColumn, tally_filled};
 use super::table::Table;
 use super::{
     DuplicateCustomer, ImportError, ImportOptions, ImportSummary, NamedCustomer, RowProblem,
@@ -17,7 +17,7 @@ use crate::domain::customer::{looks_like_email, parse_tags};
 use crate::domain::dates::parse_stored_datetime;
 use crate::domain::{Customer, CustomerDraft, CustomerId};
 use crate::io::csv_text::unescape;
-use crate::store::Store;
+use crate::store::{BulkWriter, Store, StoreError};
 
 /// What one row becomes: the customer, its created-at time, and where its name came from
 /// when the row had no person's name.
@@ -463,6 +463,155 @@ pub(super) fn saved(id: CustomerId, draft: &CustomerDraft, created_at: NaiveDate
     }
 }
 
+/// The keys that find a customer as a duplicate, by what they match: the e-mail address
+/// first, then the phone number.
+fn duplicate_keys(email: &str, phone: &str) -> [Option<(String, &'static str)>; 2] {
+    [
+        email_key(email).map(|k| (format!("e{k}"), "email")),
+        phone_key(phone).map(|k| (format!("p{k}"), "phone")),
+    ]
+}
+
+/// Writes the customers of a contacts file one row at a time, inside the one transaction
+/// of a [`Store::bulk_write`], finding duplicates among the journal's customers and the
+/// rows before: a file of any length is never held whole (see
+/// [`BulkWriter::start_customer_keys`]).
+pub(super) struct CustomerImporter {
+    merge_duplicates: bool,
+}
+
+/// One row of a contacts file as [`read_row`] read it: everything that needs no journal,
+/// so a large import can read rows on a second thread while SQLite writes on the first.
+pub(super) struct ReadCustomer {
+    line: usize,
+    /// The customer, or why the row is left out.
+    found: Result<RowCustomer, String>,
+}
+
+/// Reads the row at `line` of a contacts file with `mapping`.
+pub(super) fn read_row(
+    mapping: &ColumnMapping,
+    now: NaiveDateTime,
+    line: usize,
+    cells: &csv::StringRecord,
+) -> ReadCustomer {
+    ReadCustomer {
+        line,
+        found: read_customer(cells, mapping, now),
+    }
+}
+
+impl CustomerImporter {
+    /// Starts importing into the transaction of `w`.
+    pub(super) fn start(
+        w: &mut BulkWriter<'_, '_>,
+        options: &ImportOptions,
+    ) -> Result<Self, StoreError> {
+        w.start_customer_keys(|c| {
+            duplicate_keys(&c.email, &c.phone)
+                .into_iter()
+                .flatten()
+                .map(|(key, _)| key)
+        })?;
+        Ok(Self {
+            merge_duplicates: options.merge_duplicates,
+        })
+    }
+
+    /// The customer `draft` duplicates: the same e-mail address, else the same phone.
+    fn duplicate_of(
+        w: &BulkWriter<'_, '_>,
+        draft: &CustomerDraft,
+    ) -> Result<Option<(CustomerId, &'static str)>, StoreError> {
+        for (key, matched_by) in duplicate_keys(&draft.email, &draft.phone)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = w.customer_with_key(&key)? {
+                return Ok(Some((id, matched_by)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn remember(
+        w: &BulkWriter<'_, '_>,
+        draft: &CustomerDraft,
+        id: CustomerId,
+    ) -> Result<(), StoreError> {
+        for (key, _) in duplicate_keys(&draft.email, &draft.phone)
+            .into_iter()
+            .flatten()
+        {
+            w.remember_customer_key(&key, id)?;
+        }
+        Ok(())
+    }
+
+    /// Imports a row read by [`read_row`]: a customer added, merged, or left out with its
+    /// reason.
+    pub(super) fn apply(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        row: ReadCustomer,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        let line = row.line;
+        let found = match row.found {
+            Ok(found) => found,
+            Err(reason) => {
+                summary.problems.push(RowProblem { line, reason });
+                return Ok(());
+            }
+        };
+        let draft = found.draft;
+        let Some((id, matched_by)) = Self::duplicate_of(w, &draft)? else {
+            if let Some(named_from) = found.named_from {
+                summary.named.push(NamedCustomer {
+                    line,
+                    name: draft.name.clone(),
+                    named_from,
+                });
+            }
+            let id = w.add_customer(draft.clone(), found.created_at)?;
+            Self::remember(w, &draft, id)?;
+            summary.customers_added += 1;
+            return Ok(());
+        };
+        let Some(existing) = w.customer(id)? else {
+            // The keys only ever find customers in the journal; say so rather than lose a row.
+            summary.problems.push(RowProblem {
+                line,
+                reason: "the customer it matches could not be found: import it again".to_owned(),
+            });
+            return Ok(());
+        };
+        summary.duplicates.push(DuplicateCustomer {
+            line,
+            name: draft.name.clone(),
+            existing: existing.display_name(),
+            matched_by,
+            merged: self.merge_duplicates,
+        });
+        if !self.merge_duplicates {
+            return Ok(());
+        }
+        let merged = match merged(&existing, &draft).validated() {
+            Ok(merged) => merged,
+            Err(e) => {
+                summary.problems.push(RowProblem { line, reason: e.0 });
+                return Ok(());
+            }
+        };
+        Self::remember(w, &merged, id)?;
+        w.update_customer(id, merged)?;
+        summary.customers_merged += 1;
+        Ok(())
+    }
+}
+
+/// Imports the rows of a contacts file read whole; returns how many non-empty cells each
+/// column has.
 pub(super) fn import_customers(
     store: &mut Store,
     table: &Table,
@@ -470,94 +619,17 @@ pub(super) fn import_customers(
     options: &ImportOptions,
     now: NaiveDateTime,
     summary: &mut ImportSummary,
-) -> Result<(), ImportError> {
-    let mut index = CustomerIndex::new(store.customers()?);
-    // Everything is decided before writing, so the transaction only writes. Customers added
-    // by this file carry temporary negative ids until they are saved.
-    enum Action {
-        Add(CustomerId, CustomerDraft, NaiveDateTime),
-        Update(CustomerId, CustomerDraft),
-    }
-    let mut actions: Vec<Action> = Vec::new();
-    let mut next_temp_id = -1i64;
-    for (line, cells) in &table.rows {
-        let (draft, created_at, named_from) = match read_customer(cells, mapping, now) {
-            Ok(found) => (found.draft, found.created_at, found.named_from),
-            Err(reason) => {
-                summary.problems.push(RowProblem {
-                    line: *line,
-                    reason,
-                });
-                continue;
-            }
-        };
-        let Some((id, matched_by)) = index.duplicate_of(&draft) else {
-            let temp = CustomerId(next_temp_id);
-            next_temp_id -= 1;
-            index.insert(saved(temp, &draft, created_at));
-            if let Some(named_from) = named_from {
-                summary.named.push(NamedCustomer {
-                    line: *line,
-                    name: draft.name.clone(),
-                    named_from,
-                });
-            }
-            actions.push(Action::Add(temp, draft, created_at));
-            summary.customers_added += 1;
-            continue;
-        };
-        let Some(existing) = index.customers.get(&id) else {
-            // The index always holds the customers it finds; say so rather than lose a row.
-            summary.problems.push(RowProblem {
-                line: *line,
-                reason: "the customer it matches could not be found: import it again".to_owned(),
-            });
-            continue;
-        };
-        summary.duplicates.push(DuplicateCustomer {
-            line: *line,
-            name: draft.name.clone(),
-            existing: existing.display_name(),
-            matched_by,
-            merged: options.merge_duplicates,
-        });
-        if !options.merge_duplicates {
-            continue;
-        }
-        let created_at = existing.created_at;
-        let merged = match merged(existing, &draft).validated() {
-            Ok(merged) => merged,
-            Err(e) => {
-                summary.problems.push(RowProblem {
-                    line: *line,
-                    reason: e.0,
-                });
-                continue;
-            }
-        };
-        index.insert(saved(id, &merged, created_at));
-        let pending = actions.iter_mut().find_map(|a| match a {
-            Action::Add(temp, draft, _) | Action::Update(temp, draft) if *temp == id => Some(draft),
-            _ => None,
-        });
-        match pending {
-            Some(draft) => *draft = merged,
-            None => actions.push(Action::Update(id, merged)),
-        }
-        summary.customers_merged += 1;
-    }
+) -> Result<Vec<usize>, ImportError> {
+    let mut filled = vec![0; table.headers.len()];
     store.bulk_write(now, |w| {
-        for action in actions {
-            match action {
-                Action::Add(_, draft, created_at) => {
-                    w.add_customer(draft, created_at)?;
-                }
-                Action::Update(id, draft) => w.update_customer(id, draft)?,
-            }
+        let mut importer = CustomerImporter::start(w, options)?;
+        for (line, cells) in &table.rows {
+            tally_filled(&mut filled, cells);
+            importer.apply(w, read_row(mapping, now, *line, cells), summary)?;
         }
         Ok(())
     })?;
-    Ok(())
+    Ok(filled)
 }
 /// What each preview row becomes under `mapping`, with where its name came from when the
 /// row had none; or why the row would be left out.

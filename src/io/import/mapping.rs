@@ -418,13 +418,18 @@ pub(super) fn filled_cells<'a>(
 ) -> Vec<usize> {
     let mut filled = vec![0; width];
     for row in rows {
-        for (count, cell) in filled.iter_mut().zip(row.iter()) {
-            if !cell.trim().is_empty() && !is_placeholder(cell) {
-                *count += 1;
-            }
-        }
+        tally_filled(&mut filled, row);
     }
     filled
+}
+
+/// Adds the non-empty cells of `row` to `filled` (see [`filled_cells`]).
+pub(super) fn tally_filled(filled: &mut [usize], row: &csv::StringRecord) {
+    for (count, cell) in filled.iter_mut().zip(row.iter()) {
+        if !cell.trim().is_empty() && !is_placeholder(cell) {
+            *count += 1;
+        }
+    }
 }
 
 pub(super) fn normalise_header(header: &str) -> String {

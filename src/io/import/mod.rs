@@ -4,9 +4,10 @@
 //!
 //! An import checks the whole file first; malformed rows are reported with their line
 //! number and reason and left out; all valid rows are written in one transaction, so
-//! nothing is ever half-written. A large timeline is written as it is read, a window at a
-//! time (see `stream.rs`); other files are read whole first. Customers who share an email address or phone number with
-//! one already in the journal are reported as duplicates and merged only when asked.
+//! nothing is ever half-written. A large UTF-8 timeline or contacts CSV is written as it is
+//! read, a window at a time (see `stream.rs`); other files are read whole first. Customers
+//! who share an email address or phone number with one already in the journal (or earlier
+//! in the file) are reported as duplicates and merged only when asked.
 
 mod contacts;
 mod header_maps;
@@ -14,6 +15,7 @@ mod mapping;
 mod stream;
 mod table;
 mod timeline;
+mod transcode;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -468,6 +470,24 @@ pub fn preview(path: &Path) -> Result<ImportPreview, ImportError> {
 
 /// Like [`preview`], read in `options.encoding` when the person chose one.
 pub fn preview_with(path: &Path, options: &ImportOptions) -> Result<ImportPreview, ImportError> {
+    preview_from(path, options, stream::STREAM_FROM_BYTES)
+}
+
+/// [`preview_with`], reading files of at least `stream_from_bytes` as they are read: the
+/// first rows kept, the others only counted.
+fn preview_from(
+    path: &Path,
+    options: &ImportOptions,
+    stream_from_bytes: u64,
+) -> Result<ImportPreview, ImportError> {
+    // The preview guesses the mapping; the person changes it in the mapping step.
+    let guess = ImportOptions {
+        mapping: None,
+        ..options.clone()
+    };
+    if let Some(plan) = stream::plan(path, &guess, stream_from_bytes)? {
+        return stream::preview(&plan);
+    }
     let table = read_table(path, options.encoding, options.stop_before_line)?;
     let mapping = mapping_for(&table);
     let runaway_quote = table.runaway.map(|r| RunawayQuote {
@@ -557,19 +577,26 @@ fn import_source(
         Source::Table(table, mapping, stopped_before_line) => {
             import_table(store, table, mapping, stopped_before_line, options, now)
         }
-        Source::Stream(plan) => import_stream(store, &plan, now),
+        Source::Stream(plan) => import_stream(store, &plan, options, now),
     }
 }
 
-/// Imports a timeline planned by [`stream::plan`] as it reads it.
+/// Imports a timeline or contacts file planned by [`stream::plan`] as it reads it.
 fn import_stream(
     store: &mut Store,
     plan: &stream::StreamPlan,
+    options: &ImportOptions,
     now: NaiveDateTime,
 ) -> Result<ImportSummary, ImportError> {
-    let mut summary = ImportSummary::new(SourceFormat::CandorTimeline);
-    summary.encoding = encoding_rs::UTF_8;
-    stream::import_timeline_stream(store, plan, now, &mut summary)?;
+    let mut summary = ImportSummary::new(plan.mapping.format);
+    summary.encoding = plan.encoding;
+    summary.undecodable = plan.undecodable;
+    if plan.mapping.format == SourceFormat::CandorTimeline {
+        stream::import_timeline_stream(store, plan, now, &mut summary)?;
+    } else {
+        let filled = stream::import_contacts_stream(store, plan, options, now, &mut summary)?;
+        note_columns(&plan.mapping, &filled, &mut summary);
+    }
     finish_summary(&mut summary);
     Ok(summary)
 }
@@ -624,21 +651,26 @@ fn import_table(
     if mapping.format == SourceFormat::CandorTimeline {
         import_timeline(store, table, &mapping, now, &mut summary)?;
     } else {
-        let filled = filled_cells(table.rows.iter().map(|(_, r)| r), table.headers.len());
-        summary.columns_not_imported = mapping
-            .columns_not_imported(&filled)
-            .into_iter()
-            .filter(|c| c.values > 0)
-            .collect();
-        summary.duplicate_headers = mapping
-            .duplicate_headers()
-            .iter()
-            .map(|d| mapping.describe_duplicate(d))
-            .collect();
-        import_customers(store, &table, &mapping, options, now, &mut summary)?;
+        let filled = import_customers(store, &table, &mapping, options, now, &mut summary)?;
+        note_columns(&mapping, &filled, &mut summary);
     }
     finish_summary(&mut summary);
     Ok(summary)
+}
+
+/// Notes in the summary of a contacts import the columns that held values but fill no
+/// field (`filled`: non-empty cells per column), and the headers the file has twice.
+fn note_columns(mapping: &ColumnMapping, filled: &[usize], summary: &mut ImportSummary) {
+    summary.columns_not_imported = mapping
+        .columns_not_imported(filled)
+        .into_iter()
+        .filter(|c| c.values > 0)
+        .collect();
+    summary.duplicate_headers = mapping
+        .duplicate_headers()
+        .iter()
+        .map(|d| mapping.describe_duplicate(d))
+        .collect();
 }
 
 /// Sorts the problems by line and lists every row left out, by line.
@@ -698,13 +730,35 @@ pub fn write_left_out(
     summary: &ImportSummary,
     out_path: &Path,
 ) -> Result<usize, ImportError> {
-    let table = read_table(file, options.encoding, options.stop_before_line)?;
-    let cells: std::collections::HashMap<usize, &csv::StringRecord> = table
-        .rows
-        .iter()
-        .chain(table.problem_cells.iter())
-        .map(|(line, cells)| (*line, cells))
-        .collect();
+    write_left_out_from(file, options, summary, out_path, stream::STREAM_FROM_BYTES)
+}
+
+/// [`write_left_out`], reading files of at least `stream_from_bytes` as they are read.
+fn write_left_out_from(
+    file: &Path,
+    options: &ImportOptions,
+    summary: &ImportSummary,
+    out_path: &Path,
+    stream_from_bytes: u64,
+) -> Result<usize, ImportError> {
+    let lines: std::collections::HashSet<usize> = summary.left_out.iter().map(|p| p.line).collect();
+    // A file the import read as it went is read so again: only the rows left out are kept.
+    let (headers, cells) = match stream::plan(file, options, stream_from_bytes)? {
+        Some(plan) => {
+            let cells = stream::records_at_lines(&plan, &lines)?;
+            (plan.headers, cells)
+        }
+        None => {
+            let table = read_table(file, options.encoding, options.stop_before_line)?;
+            let cells = table
+                .rows
+                .into_iter()
+                .chain(table.problem_cells)
+                .filter(|(line, _)| lines.contains(line))
+                .collect();
+            (table.headers, cells)
+        }
+    };
     let write_error = |source: std::io::Error| ImportError::LeftOutList {
         path: out_path.to_path_buf(),
         source,
@@ -722,8 +776,8 @@ pub fn write_left_out(
         .left_out
         .iter()
         .filter_map(|p| cells.get(&p.line).map(|r| r.len()))
-        .fold(table.headers.len(), usize::max);
-    let mut header: Vec<String> = table.headers.clone();
+        .fold(headers.len(), usize::max);
+    let mut header: Vec<String> = headers;
     header.resize(width, String::new());
     header.extend(["line".to_owned(), "reason".to_owned()]);
     writer.write_record(&header).map_err(csv_error)?;

@@ -1,26 +1,34 @@
-//! A large timeline CSV imported as it is read, so memory stays bounded however long the
-//! file is: a first pass checks the whole file (valid UTF-8, no runaway quoted field) before
+//! A large CSV imported as it is read, so memory stays bounded however long the file is:
+//! a first pass checks the whole file (valid UTF-8, no runaway quoted field) before
 //! anything is written, the second reads it a record at a time and writes each row inside
 //! the import's one transaction.
 //!
 //! Only what this path reads exactly as [`super::table::read_table`] would takes it: a UTF-8
 //! CSV (with or without byte-order mark), without a runaway quote, that is a Candor
-//! timeline. Everything else (small files, other encodings, vCards, contacts) is read whole
-//! as before, so the summary of an import never depends on which path read the file.
+//! timeline or a contacts file with a column to name customers from. Everything else (small
+//! files, other encodings, vCards) is read whole as before, so the summary of an import
+//! never depends on which path read the file.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
-use encoding_rs::UTF_8;
+use encoding_rs::{Encoding, UTF_8};
 
+use super::contacts::{CustomerImporter, ReadCustomer, read_row};
+use super::mapping::tally_filled;
 use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
+use super::table::wrong_width;
 use super::timeline::{ReadRow, TimelineImporter};
-use super::{ImportError, ImportOptions, ImportSummary, RowProblem, SourceFormat};
+use super::{
+    ImportError, ImportOptions, ImportPreview, ImportSummary, PREVIEW_ROWS, RowProblem,
+    SourceFormat,
+};
 use crate::io::text::{
-    RunawayScanner, detect_separator, first_record_fields, sniffs_alike, utf16_by_zero_bytes,
+    Detection, RunawayScanner, detect_separator, first_record_fields, sniffs_alike,
+    utf16_by_zero_bytes,
 };
 use crate::io::vcard::looks_like_vcard_bytes;
 use crate::store::{BulkWriter, Store, StoreError};
@@ -35,7 +43,7 @@ const PREFIX_BYTES: u64 = 1 << 20;
 /// How much is read at a time.
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// A timeline file checked whole and ready to be imported as it is read.
+/// A timeline or contacts file checked whole and ready to be imported as it is read.
 pub(super) struct StreamPlan {
     path: PathBuf,
     pub(super) headers: Vec<String>,
@@ -47,6 +55,15 @@ pub(super) struct StreamPlan {
     separator: u8,
     /// 1 when a `sep=` line comes first (it counts in line numbers), else 0.
     line_offset: usize,
+    /// The file's encoding, and how it was found.
+    pub(super) encoding: &'static Encoding,
+    how_detected: Detection,
+    /// Bytes not valid in `encoding`, read as U+FFFD.
+    pub(super) undecodable: usize,
+    /// The file read: `path`, or its UTF-8 copy when it is in another encoding.
+    read_from: PathBuf,
+    /// The UTF-8 copy, removed with the plan.
+    copy: Option<tempfile::NamedTempFile>,
 }
 
 /// Checks whether `path` is a file to import as it is read (see the module's doc), and if
@@ -56,18 +73,57 @@ pub(super) fn plan(
     options: &ImportOptions,
     from_bytes: u64,
 ) -> Result<Option<StreamPlan>, ImportError> {
+    match plan_utf8(path, options, from_bytes)? {
+        Planned::Plan(plan) => Ok(Some(*plan)),
+        Planned::Whole => Ok(None),
+        Planned::NotUtf8 => {
+            // Copied as UTF-8 first, then planned as any UTF-8 file, reading the copy.
+            let Some(copy) = super::transcode::transcode(path, options.encoding)? else {
+                return Ok(None);
+            };
+            let utf8 = ImportOptions {
+                encoding: Some(UTF_8),
+                ..options.clone()
+            };
+            let Planned::Plan(mut plan) = plan_utf8(copy.copy.path(), &utf8, 0)? else {
+                return Ok(None);
+            };
+            plan.path = path.to_path_buf();
+            plan.encoding = copy.encoding;
+            plan.how_detected = copy.how_detected;
+            plan.undecodable = copy.undecodable;
+            plan.copy = Some(copy.copy);
+            Ok(Some(*plan))
+        }
+    }
+}
+
+/// What [`plan_utf8`] found.
+enum Planned {
+    Plan(Box<StreamPlan>),
+    /// The file is read whole.
+    Whole,
+    /// The file would be read as it is imported, but it is not UTF-8.
+    NotUtf8,
+}
+
+/// [`plan`] for a UTF-8 file.
+fn plan_utf8(
+    path: &Path,
+    options: &ImportOptions,
+    from_bytes: u64,
+) -> Result<Planned, ImportError> {
     let read_error = |source: std::io::Error| ImportError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let chosen = match options.encoding {
-        None => false,
-        Some(encoding) if encoding == UTF_8 => true,
-        Some(_) => return Ok(None),
-    };
     if options.stop_before_line.is_some() {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
+    let (chosen, chosen_other) = match options.encoding {
+        None => (false, false),
+        Some(encoding) => (encoding == UTF_8, encoding != UTF_8),
+    };
     let is_vcard_name = path
         .extension()
         .and_then(|e| e.to_str())
@@ -75,7 +131,7 @@ pub(super) fn plan(
     let mut file = File::open(path).map_err(read_error)?;
     let length = file.metadata().map_err(read_error)?.len();
     if is_vcard_name || length < from_bytes.max(1) {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
     let mut prefix = Vec::new();
     (&mut file)
@@ -83,7 +139,10 @@ pub(super) fn plan(
         .read_to_end(&mut prefix)
         .map_err(read_error)?;
     if looks_like_vcard_bytes(&prefix) {
-        return Ok(None);
+        return Ok(Planned::Whole);
+    }
+    if chosen_other {
+        return Ok(Planned::NotUtf8);
     }
     let mut bom_len = 0;
     while prefix[bom_len..].starts_with(crate::io::UTF8_BOM) {
@@ -93,22 +152,22 @@ pub(super) fn plan(
     // Without a chosen encoding or a byte-order mark, a file must be UTF-8 through and
     // through to be read as such; the first pass checks the rest.
     if !chosen && bom_len == 0 && (utf16_bom || utf16_by_zero_bytes(&prefix).is_some()) {
-        return Ok(None);
+        return Ok(Planned::NotUtf8);
     }
     // The prefix up to its last line end: whole characters, whole lines.
     let Some(last_line_end) = prefix.iter().rposition(|b| *b == b'\n') else {
-        return Ok(None);
+        return Ok(Planned::Whole);
     };
     let Ok(text) = std::str::from_utf8(&prefix[bom_len..=last_line_end]) else {
-        return Ok(None);
+        return Ok(Planned::NotUtf8);
     };
     if text.trim().is_empty() {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
     let separator = detect_separator(text);
     let body = &text[separator.skip..];
     if !sniffs_alike(text) || !sniffs_alike(body) {
-        return Ok(None);
+        return Ok(Planned::Whole);
     }
     let columns = first_record_fields(body, separator.byte);
     let mut reader = csv::ReaderBuilder::new()
@@ -117,17 +176,19 @@ pub(super) fn plan(
         .has_headers(true)
         .from_reader(body.as_bytes());
     let Ok(headers) = reader.headers() else {
-        return Ok(None);
+        return Ok(Planned::Whole);
     };
     let headers: Vec<String> = headers.iter().map(str::to_owned).collect();
     let mapping = options
         .mapping
         .clone()
         .unwrap_or_else(|| detect_mapping(&headers));
-    if detect_mapping(&headers).format != SourceFormat::CandorTimeline
-        || mapping.format != SourceFormat::CandorTimeline
-    {
-        return Ok(None);
+    // A timeline, or contacts that name their customers (else the whole-file reading
+    // explains what is wrong), as the file's headers and the chosen mapping agree.
+    let timeline = mapping.format == SourceFormat::CandorTimeline;
+    let detected_timeline = detect_mapping(&headers).format == SourceFormat::CandorTimeline;
+    if timeline != detected_timeline || (!timeline && !mapping.can_name_customers()) {
+        return Ok(Planned::Whole);
     }
     let skip = (bom_len + separator.skip) as u64;
     // The column the timeline import reads a row's related entry from (the last of that
@@ -135,90 +196,50 @@ pub(super) fn plan(
     let related_column = headers
         .iter()
         .enumerate()
-        .filter(|(_, h)| normalise_header(h) == "related_entry_id")
+        .filter(|(_, h)| timeline && normalise_header(h) == "related_entry_id")
         .map(|(i, _)| i)
         .next_back();
-    let Some(referenced) = first_pass(
-        path,
-        &mut file,
-        skip,
-        separator.byte,
-        columns,
-        related_column,
-    )
-    .map_err(read_error)?
+    let Some(referenced) =
+        first_pass(&mut file, skip, separator.byte, columns, related_column).map_err(read_error)?
     else {
-        return Ok(None);
+        return Ok(Planned::Whole);
     };
-    Ok(Some(StreamPlan {
+    Ok(Planned::Plan(Box::new(StreamPlan {
         path: path.to_path_buf(),
+        read_from: path.to_path_buf(),
+        copy: None,
+        encoding: UTF_8,
+        undecodable: 0,
         headers,
         mapping,
         referenced,
         skip,
         separator: separator.byte,
         line_offset: usize::from(separator.from_sep_line),
-    }))
+        how_detected: if chosen {
+            Detection::Chosen
+        } else if bom_len > 0 {
+            Detection::ByteOrderMark
+        } else {
+            Detection::ValidUtf8
+        },
+    })))
 }
 
 /// The first pass: `None` unless the text from byte `skip` on is valid UTF-8 and holds no
 /// runaway quoted field (either is left to the whole-file reading, which explains it).
 /// Else the entry ids named in `related_column`, so only those entries' new ids need be
 /// remembered while importing (`Some(None)`: remember them all).
-///
-/// The ids are collected on a second thread reading the file on its own: the two halves
-/// take about as long, and nothing can be written before both are done.
 fn first_pass(
-    path: &Path,
     file: &mut File,
     skip: u64,
     separator: u8,
     columns: usize,
     related_column: Option<usize>,
 ) -> std::io::Result<Option<Option<HashSet<i64>>>> {
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let related = related_column.map(|column| {
-            let stop = &stop;
-            scope.spawn(move || -> std::io::Result<Option<HashSet<i64>>> {
-                let mut file = File::open(path)?;
-                file.seek(SeekFrom::Start(skip))?;
-                let mut related = RelatedIds::new(separator, column);
-                let mut buffer = vec![0u8; CHUNK_BYTES];
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let read = file.read(&mut buffer)?;
-                    if read == 0 {
-                        break;
-                    }
-                    related.feed(&buffer[..read]);
-                }
-                related.feed(&[]);
-                Ok(related.ids)
-            })
-        });
-        let checked = checked_text(file, skip, separator, columns);
-        if !matches!(checked, Ok(true)) {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        let ids = match related {
-            Some(related) => related
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-            None => Some(HashSet::new()),
-        };
-        Ok(checked?.then_some(ids))
-    })
-}
-
-/// Whether the text from byte `skip` on is valid UTF-8 and holds no runaway quoted field.
-fn checked_text(
-    file: &mut File,
-    skip: u64,
-    separator: u8,
-    columns: usize,
-) -> std::io::Result<bool> {
     file.seek(SeekFrom::Start(skip))?;
     let mut scanner = RunawayScanner::new(separator, columns);
+    let mut related = related_column.map(|column| RelatedIds::new(separator, column));
     let mut buffer = vec![0u8; CHUNK_BYTES + 4];
     // Bytes of a character cut by the end of the last chunk.
     let mut carried = 0usize;
@@ -234,12 +255,15 @@ fn checked_text(
         if let Some((at, byte)) = held.take()
             && scanner.push(at, byte, Some(chunk[0])).is_some()
         {
-            return Ok(false);
+            return Ok(None);
         }
         for (i, pair) in chunk.windows(2).enumerate() {
             if scanner.push(offset + i, pair[0], Some(pair[1])).is_some() {
-                return Ok(false);
+                return Ok(None);
             }
+        }
+        if let Some(related) = &mut related {
+            related.feed(chunk);
         }
         held = Some((offset + read - 1, chunk[read - 1]));
         offset += read;
@@ -247,20 +271,29 @@ fn checked_text(
         carried = match std::str::from_utf8(whole) {
             Ok(_) => 0,
             Err(e) if e.error_len().is_none() => whole.len() - e.valid_up_to(),
-            Err(_) => return Ok(false),
+            Err(_) => return Ok(None),
         };
         let from = whole.len() - carried;
         buffer.copy_within(from..from + carried, 0);
     }
     if carried > 0 {
-        return Ok(false);
+        return Ok(None);
     }
     if let Some((at, byte)) = held
         && scanner.push(at, byte, None).is_some()
     {
-        return Ok(false);
+        return Ok(None);
     }
-    Ok(scanner.finish().is_none())
+    if scanner.finish().is_some() {
+        return Ok(None);
+    }
+    Ok(Some(match related {
+        Some(mut related) => {
+            related.feed(&[]);
+            related.ids
+        }
+        None => Some(HashSet::new()),
+    }))
 }
 
 /// Collects every whole number in one column of CSV text fed in pieces: more than the ids
@@ -334,73 +367,178 @@ impl RelatedIds {
     }
 }
 
-/// The second pass: reads the rows of the file planned in `plan` one at a time and imports
-/// them in one transaction. Rows that cannot be read are counted and reported as
-/// [`super::table::read_table`] reports them.
+/// The writing side of an import read as it goes: what [`import_rows`] hands each row to,
+/// inside the import's one transaction, in the file's order.
+pub(super) trait RowWriter {
+    /// A row as the reading thread made it from the file's cells.
+    type Row: Send;
+
+    /// Writes (or leaves out, counted) one row.
+    fn apply(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        row: Self::Row,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError>;
+
+    /// Finishes the import, once every row was handed over.
+    fn finish(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError>;
+}
+
+/// The second pass of a timeline: its entries' indexes are built once at the end, and its
+/// insert triggers set aside, when the journal allows (see [`BulkWriter`]).
 pub(super) fn import_timeline_stream(
     store: &mut Store,
     plan: &StreamPlan,
     now: NaiveDateTime,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
-    let path = plan.path.as_path();
-    let read_error = |source: std::io::Error| ImportError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let malformed = |e: csv::Error| ImportError::Malformed {
-        path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line() as usize) + plan.line_offset,
-        detail: e.to_string(),
-    };
-    let mut file = File::open(path).map_err(read_error)?;
-    file.seek(SeekFrom::Start(plan.skip)).map_err(read_error)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(plan.separator)
-        .flexible(true)
-        .has_headers(true)
-        .buffer_capacity(CHUNK_BYTES)
-        .from_reader(LineCounter::new(file));
-    reader.headers().map_err(malformed)?;
     let (mut importer, mut row_reader) =
         TimelineImporter::new(store, &plan.headers, &plan.mapping, now)?;
     importer.remember_only(plan.referenced.clone());
+    import_rows(
+        store,
+        plan,
+        now,
+        summary,
+        |line, record| row_reader.read(line, record),
+        |w| {
+            w.defer_entry_indexes()?;
+            w.defer_entry_triggers()?;
+            Ok(importer)
+        },
+    )?;
+    Ok(())
+}
+
+impl RowWriter for TimelineImporter {
+    type Row = ReadRow;
+
+    fn apply(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        row: ReadRow,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        TimelineImporter::apply(self, w, row, summary)
+    }
+
+    fn finish(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        TimelineImporter::finish(self, w, summary)
+    }
+}
+
+/// The second pass of a contacts file. Returns how many non-empty cells each column has.
+pub(super) fn import_contacts_stream(
+    store: &mut Store,
+    plan: &StreamPlan,
+    options: &ImportOptions,
+    now: NaiveDateTime,
+    summary: &mut ImportSummary,
+) -> Result<Vec<usize>, ImportError> {
+    let mut filled = vec![0; plan.headers.len()];
+    let filled_by_reader = &mut filled;
+    import_rows(
+        store,
+        plan,
+        now,
+        summary,
+        |line, record| {
+            tally_filled(filled_by_reader, record);
+            read_row(&plan.mapping, now, line, record)
+        },
+        |w| CustomerImporter::start(w, options),
+    )?;
+    Ok(filled)
+}
+
+impl RowWriter for CustomerImporter {
+    type Row = ReadCustomer;
+
+    fn apply(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        row: ReadCustomer,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        CustomerImporter::apply(self, w, row, summary)
+    }
+
+    fn finish(
+        &mut self,
+        _w: &mut BulkWriter<'_, '_>,
+        _summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// Rows handed from the reading thread to the writing one at a time.
+const BATCH_ROWS: usize = 1024;
+
+/// Batches read ahead of the writer at most.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// One record of the file, read on the reading thread.
+enum Record<R> {
+    /// Every cell is empty: not counted as a row.
+    Empty,
+    /// A row with more or fewer cells than the header: left out.
+    WrongWidth(RowProblem),
+    /// A row, read and checked.
+    Read(R),
+}
+
+/// The second pass: reads the rows of the file planned in `plan` one at a time, turns each
+/// into what is written with `read`, and hands them to the writer `start` makes, in one
+/// transaction; returns the writer when it finished. Rows that cannot be read are counted
+/// and reported as [`super::table::read_table`] reports them.
+///
+/// Two threads, so an import uses both cores of a small machine: this one writes into
+/// SQLite (inserts, then the index sorts), the other reads the file and turns each row
+/// into what is written (CSV, dates, checks: about a third of the work). The channel holds
+/// a few batches, so memory stays flat however long the file is; rows arrive in the file's
+/// order, so the journal and the summary are the same as read on one thread.
+fn import_rows<W: RowWriter>(
+    store: &mut Store,
+    plan: &StreamPlan,
+    now: NaiveDateTime,
+    summary: &mut ImportSummary,
+    mut read: impl FnMut(usize, &csv::StringRecord) -> W::Row + Send,
+    start: impl FnOnce(&mut BulkWriter<'_, '_>) -> Result<W, StoreError>,
+) -> Result<W, ImportError> {
+    let mut records = Records::open(plan)?;
     let width = plan.headers.len();
-    let line_offset = plan.line_offset;
     let mut failure = None;
-    // Two threads, so an import uses both cores of a small machine: this one writes into
-    // SQLite (inserts, then the index sorts), the other reads the file and turns each row
-    // into what is written (CSV, dates, checks: about a third of the work). The channel
-    // holds a few batches, so memory stays flat however long the file is; rows arrive in
-    // the file's order, so the journal and the summary are the same as read on one thread.
     let written = std::thread::scope(|scope| {
-        let (sender, batches) =
-            std::sync::mpsc::sync_channel::<Result<Vec<Record>, csv::Error>>(BATCHES_IN_FLIGHT);
+        let (sender, batches) = std::sync::mpsc::sync_channel::<
+            Result<Vec<Record<W::Row>>, csv::Error>,
+        >(BATCHES_IN_FLIGHT);
         scope.spawn(move || {
             let mut record = csv::StringRecord::new();
             let mut batch = Vec::with_capacity(BATCH_ROWS);
             loop {
-                match reader.read_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {
-                        let line = record.position().map_or(0, |p| {
-                            reader.get_mut().line_ends_before(p.byte()) + 1 + line_offset
-                        });
+                match records.next(&mut record) {
+                    Ok(None) => break,
+                    Ok(Some(line)) => {
                         batch.push(if record.iter().all(|cell| cell.trim().is_empty()) {
                             Record::Empty
                         } else if record.len() != width {
-                            Record::Read(ReadRow::Problem(RowProblem {
-                                line,
-                                reason: format!(
-                                    "the row has {} cells but the header has {width}: check for a missing or extra comma or an unclosed quote",
-                                    record.len(),
-                                ),
-                            }))
+                            Record::WrongWidth(wrong_width(line, record.len(), width))
                         } else {
-                            Record::Read(row_reader.read(line, &record))
+                            Record::Read(read(line, &record))
                         });
                         if batch.len() == BATCH_ROWS {
-                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
                             // The writer stopped (it failed): nothing more to read.
                             if sender.send(Ok(full)).is_err() {
                                 return;
@@ -417,8 +555,7 @@ pub(super) fn import_timeline_stream(
             let _ = sender.send(Ok(batch));
         });
         store.bulk_write(now, |w: &mut BulkWriter<'_, '_>| {
-            w.defer_entry_indexes()?;
-            w.defer_entry_triggers()?;
+            let mut writer = start(w)?;
             for batch in &batches {
                 let batch = match batch {
                     Ok(batch) => batch,
@@ -433,41 +570,141 @@ pub(super) fn import_timeline_stream(
                 for record in batch {
                     match record {
                         Record::Empty => summary.empty_rows += 1,
-                        Record::Read(read) => {
+                        Record::WrongWidth(problem) => {
                             summary.rows_read += 1;
-                            importer.apply(w, read, summary)?;
+                            summary.problems.push(problem);
+                        }
+                        Record::Read(row) => {
+                            summary.rows_read += 1;
+                            writer.apply(w, row, summary)?;
                         }
                     }
                 }
             }
-            importer.finish(w, summary)
+            writer.finish(w, summary)?;
+            Ok(writer)
         })
     });
     if let Some(e) = failure {
-        return Err(match e.kind() {
-            csv::ErrorKind::Io(_) => read_error(std::io::Error::from(e)),
-            _ => malformed(e),
-        });
+        return Err(read_failure(plan, e));
     }
-    written?;
-    Ok(())
+    Ok(written?)
 }
 
-/// Rows handed from the reading thread to the writing one at a time.
-const BATCH_ROWS: usize = 1024;
+/// The preview of the file planned in `plan`, read as the import will read it: the first
+/// rows kept, the others only counted.
+pub(super) fn preview(plan: &StreamPlan) -> Result<ImportPreview, ImportError> {
+    let mut records = Records::open(plan)?;
+    let width = plan.headers.len();
+    let (mut rows, mut total_rows, mut problems, mut empty_rows) = (Vec::new(), 0, Vec::new(), 0);
+    let mut filled_cells = vec![0; width];
+    let mut record = csv::StringRecord::new();
+    loop {
+        match records.next(&mut record) {
+            Ok(None) => break,
+            Ok(Some(_)) if record.iter().all(|cell| cell.trim().is_empty()) => empty_rows += 1,
+            Ok(Some(line)) if record.len() != width => {
+                problems.push(wrong_width(line, record.len(), width));
+            }
+            Ok(Some(_)) => {
+                total_rows += 1;
+                tally_filled(&mut filled_cells, &record);
+                if rows.len() < PREVIEW_ROWS {
+                    rows.push(record.iter().map(str::to_owned).collect());
+                }
+            }
+            Err(e) => return Err(read_failure(plan, e)),
+        }
+    }
+    Ok(ImportPreview {
+        format: plan.mapping.format,
+        headers: plan.headers.clone(),
+        mapping: plan.mapping.clone(),
+        rows,
+        total_rows,
+        problems,
+        encoding: plan.encoding,
+        how_detected: plan.how_detected,
+        undecodable: plan.undecodable,
+        separator: Some(plan.separator),
+        empty_rows,
+        runaway_quote: None,
+        filled_cells,
+    })
+}
 
-/// Batches read ahead of the writer at most.
-const BATCHES_IN_FLIGHT: usize = 4;
+/// The records of the file planned in `plan` at `lines`, read as the import read them.
+pub(super) fn records_at_lines(
+    plan: &StreamPlan,
+    lines: &HashSet<usize>,
+) -> Result<HashMap<usize, csv::StringRecord>, ImportError> {
+    let mut records = Records::open(plan)?;
+    let mut found = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match records.next(&mut record) {
+            Ok(None) => return Ok(found),
+            Ok(Some(line)) if lines.contains(&line) => {
+                found.insert(line, record.clone());
+            }
+            Ok(Some(_)) => {}
+            Err(e) => return Err(read_failure(plan, e)),
+        }
+    }
+}
 
-/// One record of the file, read on the reading thread.
-// Nearly every row is the large variant: a box would cost one allocation per row, freed on
-// the writing thread.
-#[allow(clippy::large_enum_variant)]
-enum Record {
-    /// Every cell is empty: not counted as a row.
-    Empty,
-    /// A row, read and checked.
-    Read(ReadRow),
+/// The records of a planned file after its header, one at a time, each with its line.
+struct Records<'p> {
+    plan: &'p StreamPlan,
+    reader: csv::Reader<LineCounter<File>>,
+}
+
+impl<'p> Records<'p> {
+    fn open(plan: &'p StreamPlan) -> Result<Self, ImportError> {
+        let read_error = |source: std::io::Error| ImportError::Read {
+            path: plan.path.clone(),
+            source,
+        };
+        let mut file = File::open(&plan.read_from).map_err(read_error)?;
+        file.seek(SeekFrom::Start(plan.skip)).map_err(read_error)?;
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(plan.separator)
+            .flexible(true)
+            .has_headers(true)
+            .buffer_capacity(CHUNK_BYTES)
+            .from_reader(LineCounter::new(file));
+        let mut records = Self { plan, reader };
+        if let Err(e) = records.reader.headers() {
+            return Err(read_failure(plan, e));
+        }
+        Ok(records)
+    }
+
+    /// Reads the next record into `record`: the line it starts on, or `None` at the end.
+    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<usize>, csv::Error> {
+        if !self.reader.read_record(record)? {
+            return Ok(None);
+        }
+        Ok(Some(record.position().map_or(0, |p| {
+            self.reader.get_mut().line_ends_before(p.byte()) + 1 + self.plan.line_offset
+        })))
+    }
+}
+
+/// What a failure to read the file planned in `plan` means for the person importing it.
+fn read_failure(plan: &StreamPlan, e: csv::Error) -> ImportError {
+    let path = plan.path.clone();
+    match e.kind() {
+        csv::ErrorKind::Io(_) => ImportError::Read {
+            path,
+            source: std::io::Error::from(e),
+        },
+        _ => ImportError::Malformed {
+            path,
+            line: e.position().map_or(1, |p| p.line() as usize) + plan.line_offset,
+            detail: e.to_string(),
+        },
+    }
 }
 
 /// Hands the file to the CSV reader and remembers where its lines end, so each record's
@@ -547,7 +784,7 @@ impl<R: Read> Read for LineCounter<R> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Source, checked_source, import_source};
+    use super::super::{Source, checked_source, import_source, preview_from, write_left_out_from};
     use super::*;
     use crate::io::export::{ExportOptions, Report, write_report};
     use crate::sample::{GenerateOptions, write_generated};
@@ -634,6 +871,12 @@ mod tests {
         let path = dir.path().join("timeline.csv");
         std::fs::write(&path, &text).unwrap();
 
+        let preview = preview_from(&path, &ImportOptions::default(), 0).unwrap();
+        assert_eq!(
+            preview,
+            preview_from(&path, &ImportOptions::default(), u64::MAX).unwrap()
+        );
+        assert_eq!(preview.how_detected, Detection::ByteOrderMark);
         let mut whole = Store::open_in_memory().unwrap();
         let mut streamed = Store::open_in_memory().unwrap();
         let expected = import(&mut whole, &path, false);
@@ -660,6 +903,193 @@ mod tests {
         assert_eq!(found, expected);
         assert_eq!(found.entries_already_present, rows.len() - 1);
         assert_eq!(found.entries_added, 0);
+    }
+
+    /// The customers of `store`, every field but the times, by id.
+    fn customers(store: &Store) -> Vec<String> {
+        let mut all: Vec<String> = store
+            .customers()
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                format!(
+                    "{} {:?} {:?} {:?} {:?} {:?} {:?} {} {}",
+                    c.id.0,
+                    c.name,
+                    c.company,
+                    c.phone,
+                    c.email,
+                    c.notes,
+                    c.tags,
+                    c.cadence_days,
+                    c.archived
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn contacts_read_as_they_are_imported_give_the_same_journal_and_summary() {
+        let mut text = String::from("\u{feff}Name,E-mail,Phone,Company,Notes,Favourite colour\r\n");
+        for i in 0..300 {
+            text.push_str(&format!(
+                "Person {i},p{i}@example.com,+49 30 {:06},Firm {},\"note\r\nline\",blue\r\n",
+                1000 + i,
+                i % 7
+            ));
+        }
+        // Twins in the file by e-mail (other case) and by phone, one matching the journal,
+        // a row without any name, a nameless row named from its e-mail, an empty row and
+        // rows with the wrong number of cells.
+        text.push_str("Twin,P5@EXAMPLE.COM,,,more notes,\r\n");
+        text.push_str("Phone twin,,+49 30 001010,Other,,green\r\n");
+        text.push_str("Known again,known@example.com,,,,\r\n");
+        text.push_str(",,,,only notes,red\r\n");
+        text.push_str(",anna.berg@example.com,,,,\r\n");
+        text.push_str(",,,,,\r\n");
+        text.push_str("Short,row\r\n");
+        text.push_str("Long,row,1,2,3,4,5\r\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("contacts.csv");
+        std::fs::write(&path, &text).unwrap();
+
+        let preview = preview_from(&path, &ImportOptions::default(), 0).unwrap();
+        assert_eq!(
+            preview,
+            preview_from(&path, &ImportOptions::default(), u64::MAX).unwrap()
+        );
+        assert_eq!((preview.total_rows, preview.rows.len()), (305, 10));
+
+        for merge_duplicates in [false, true] {
+            let options = ImportOptions {
+                merge_duplicates,
+                ..ImportOptions::default()
+            };
+            let run = |from_bytes: u64| {
+                let mut store = Store::open_in_memory().unwrap();
+                let known = crate::domain::CustomerDraft {
+                    name: "Known".to_owned(),
+                    email: "Known@Example.com".to_owned(),
+                    ..Default::default()
+                };
+                store.add_customer(known, now()).unwrap();
+                let source = checked_source(&path, &options, from_bytes).unwrap();
+                assert_eq!(matches!(source, Source::Stream(_)), from_bytes == 0);
+                let summary = import_source(&mut store, source, &options, now()).unwrap();
+                (summary, customers(&store))
+            };
+            let (whole, whole_customers) = run(u64::MAX);
+            let (streamed, streamed_customers) = run(0);
+            assert_eq!(streamed, whole);
+            assert_eq!(streamed_customers, whole_customers);
+            // The list of rows left out is the same read either way.
+            let list = |from_bytes: u64| {
+                let out = dir.path().join(format!("left-out-{from_bytes}.csv"));
+                let written =
+                    write_left_out_from(&path, &options, &streamed, &out, from_bytes).unwrap();
+                assert_eq!(written, streamed.left_out.len());
+                std::fs::read_to_string(out).unwrap()
+            };
+            let left_out = list(0);
+            assert_eq!(left_out, list(u64::MAX));
+            assert!(left_out.contains("Long,row,1,2,3,4,5,"), "{left_out}");
+            assert_eq!(
+                left_out.contains("Twin,P5@EXAMPLE.COM"),
+                !merge_duplicates,
+                "{left_out}"
+            );
+            assert_eq!(streamed.rows_read, 307);
+            assert_eq!(streamed.customers_added, 301, "{streamed}");
+            assert_eq!(streamed.duplicates.len(), 3, "{streamed}");
+            let merged = if merge_duplicates { 3 } else { 0 };
+            assert_eq!(streamed.customers_merged, merged);
+            assert_eq!(streamed.problems.len(), 3, "{streamed}");
+            assert_eq!(streamed.empty_rows, 1);
+            assert_eq!(streamed.named.len(), 1);
+            assert_eq!(
+                streamed.rows_read,
+                streamed.added() + streamed.merged() + streamed.left_out.len()
+            );
+            assert_eq!(streamed.columns_not_imported.len(), 1);
+            assert_eq!(streamed.columns_not_imported[0].values, 302);
+            let twin = &streamed.duplicates[0];
+            assert_eq!((twin.line, twin.matched_by), (602, "email"));
+            assert_eq!(twin.existing, "Person 5 (Firm 5)");
+            let phone_twin = &streamed.duplicates[1];
+            assert_eq!(
+                (phone_twin.matched_by, phone_twin.existing.as_str()),
+                ("phone", "Person 10 (Firm 3)")
+            );
+            assert_eq!(streamed.duplicates[2].existing, "Known");
+            let person5 = streamed_customers
+                .iter()
+                .find(|c| c.contains("\"Person 5\""))
+                .unwrap();
+            assert_eq!(
+                person5.contains("more notes"),
+                merge_duplicates,
+                "{person5}"
+            );
+        }
+    }
+
+    /// Imports `path` read whole and as it is read, each into a journal of its own, checks
+    /// that the previews, summaries and customers are the same, and returns the summary.
+    fn same_either_way(path: &Path, options: &ImportOptions) -> ImportSummary {
+        let preview = preview_from(path, options, 0).unwrap();
+        assert_eq!(preview, preview_from(path, options, u64::MAX).unwrap());
+        let run = |from_bytes: u64| {
+            let mut store = Store::open_in_memory().unwrap();
+            let source = checked_source(path, options, from_bytes).unwrap();
+            assert_eq!(matches!(source, Source::Stream(_)), from_bytes == 0);
+            let summary = import_source(&mut store, source, options, now()).unwrap();
+            (summary, customers(&store))
+        };
+        let (whole, whole_customers) = run(u64::MAX);
+        let (streamed, streamed_customers) = run(0);
+        assert_eq!(streamed, whole);
+        assert_eq!(streamed_customers, whole_customers);
+        streamed
+    }
+
+    #[test]
+    fn a_file_in_another_encoding_is_read_through_a_utf8_copy() {
+        let mut text = String::from("Name;E-mail;Notes\r\n");
+        for i in 0..50 {
+            text.push_str(&format!("J\u{fc}rgen M\u{fc}ller {i};j{i}@example.de;\"Gr\u{fc}\u{df}e\r\n\u{e9}t\u{e9}\"\r\n"));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("contacts.csv");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        std::fs::write(&path, &bytes).unwrap();
+        let summary = same_either_way(&path, &ImportOptions::default());
+        assert_eq!(summary.customers_added, 50);
+        assert_eq!(summary.encoding, encoding_rs::WINDOWS_1252);
+        assert_eq!(summary.undecodable, 0);
+        // Chosen by the person: the same bytes read as another code page.
+        let chosen = ImportOptions {
+            encoding: Some(encoding_rs::WINDOWS_1250),
+            ..ImportOptions::default()
+        };
+        assert_eq!(
+            same_either_way(&path, &chosen).encoding,
+            encoding_rs::WINDOWS_1250
+        );
+
+        // UTF-16 with its byte-order mark, and one unpaired surrogate that cannot be read.
+        let mut utf16: Vec<u8> = vec![0xff, 0xfe];
+        for unit in text.encode_utf16() {
+            utf16.extend(unit.to_le_bytes());
+        }
+        let at = utf16.len() - 8;
+        utf16.splice(at..at, [0x00, 0xd8]);
+        std::fs::write(&path, &utf16).unwrap();
+        let summary = same_either_way(&path, &ImportOptions::default());
+        assert_eq!(summary.encoding, encoding_rs::UTF_16LE);
+        assert_eq!(summary.undecodable, 1);
+        assert_eq!(summary.customers_added, 50);
     }
 
     #[test]

@@ -249,14 +249,7 @@ fn read_csv(
                     continue;
                 }
                 if record.len() != headers.len() {
-                    problems.push(RowProblem {
-                        line,
-                        reason: format!(
-                            "the row has {} cells but the header has {}: check for a missing or extra comma or an unclosed quote",
-                            record.len(),
-                            headers.len()
-                        ),
-                    });
+                    problems.push(wrong_width(line, record.len(), headers.len()));
                     problem_cells.push((line, record.clone()));
                     continue;
                 }
@@ -278,4 +271,14 @@ fn read_csv(
         empty_rows,
         runaway,
     })
+}
+
+/// The row at `line` has `cells` cells where the header has `width`.
+pub(super) fn wrong_width(line: usize, cells: usize, width: usize) -> RowProblem {
+    RowProblem {
+        line,
+        reason: format!(
+            "the row has {cells} cells but the header has {width}: check for a missing or extra comma or an unclosed quote"
+        ),
+    }
 }
