@@ -576,6 +576,35 @@ fn sorted_unique(mut ids: Vec<CustomerId>) -> Vec<CustomerId> {
 
 /// Computes every measure over `options.from..=options.to` from `facts`.
 pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
+    compute_with_mornings(facts, options, &BTreeMap::new()).0
+}
+
+/// What one morning of the period found: who was at risk, who was on the "Call them
+/// first" list, and who of them was called that day. A past morning depends only on what
+/// the journal holds dated on or before it (and on the customers and
+/// `problem_update_days`), never on `today` or the period, so the store can keep it
+/// between openings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Morning {
+    pub day: NaiveDate,
+    /// Sorted.
+    pub at_risk: Vec<CustomerId>,
+    /// Sorted.
+    pub listed: Vec<CustomerId>,
+    /// Those of `listed` called that day; sorted.
+    pub called: Vec<CustomerId>,
+}
+
+/// Like [`compute`], but the mornings in `known` (kept from an earlier opening, keyed by
+/// day) are taken as they are: only the mornings from the first day of the period missing
+/// from `known` on are rebuilt from `facts`, which must hold every contact from that day
+/// on (earlier contacts may be summarised as [`InsightFacts::contacts`] says). Returns the
+/// measures and every morning of the period.
+pub fn compute_with_mornings(
+    facts: &InsightFacts,
+    options: &InsightOptions,
+    known: &BTreeMap<NaiveDate, Morning>,
+) -> (Insights, Vec<Morning>) {
     let from = options.from.min(options.to);
     let to = options.to.max(options.from);
     let today = options.today;
@@ -822,14 +851,58 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         cause.cumulative_share = share(running, resolved_total).unwrap_or(0.0);
     }
 
-    // Every day: who was at risk that morning, and who of them was called.
-    let daily = daily_risk(
-        facts,
-        &first_bad_news,
-        from,
-        to,
-        options.problem_update_days,
-    );
+    // Every day: who was at risk that morning, and who of them was called. Mornings
+    // already known are kept; the rest, from the first one missing, are rebuilt.
+    let first_missing = {
+        let mut day = from;
+        loop {
+            if day > to || !known.contains_key(&day) {
+                break day;
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break day,
+            }
+        }
+    };
+    let mut mornings: Vec<Morning> = Vec::new();
+    let mut day = from;
+    while day < first_missing {
+        if let Some(morning) = known.get(&day) {
+            mornings.push(morning.clone());
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    if first_missing <= to {
+        let daily = daily_risk(
+            facts,
+            &first_bad_news,
+            first_missing,
+            to,
+            options.problem_update_days,
+        );
+        let settings = RankSettings {
+            problem_update_days: options.problem_update_days,
+            ..RankSettings::default()
+        };
+        let listed = listed_each_morning(facts, first_missing, to, &settings);
+        for (day, listed) in daily.into_iter().zip(listed) {
+            let called = listed
+                .iter()
+                .copied()
+                .filter(|c| day.called.contains(c))
+                .collect();
+            mornings.push(Morning {
+                day: day.day,
+                at_risk: day.at_risk,
+                listed,
+                called,
+            });
+        }
+    }
     let mut at_risk = Measure::new(
         "at_risk_customers",
         "Customers at risk",
@@ -848,19 +921,33 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         Unit::Count,
         Chart::CallFirst,
     );
-    let settings = RankSettings {
-        problem_update_days: options.problem_update_days,
-        ..RankSettings::default()
-    };
-    let listed = listed_each_morning(facts, from, to, &settings);
-    for (day, listed) in daily.iter().zip(&listed) {
-        let label = format_date(day.day);
-        let count = day.at_risk.len();
-        at_risk.push(&label, day.day, Some(count as f64), day.at_risk.clone());
-        let (called_ids, not_called): (Vec<CustomerId>, Vec<CustomerId>) =
-            listed.iter().partition(|c| day.called.contains(c));
-        owed.push(&label, day.day, Some(listed.len() as f64), not_called);
-        called.push(&label, day.day, Some(called_ids.len() as f64), called_ids);
+    for morning in &mornings {
+        let label = format_date(morning.day);
+        let count = morning.at_risk.len();
+        at_risk.push(
+            &label,
+            morning.day,
+            Some(count as f64),
+            morning.at_risk.clone(),
+        );
+        let not_called: Vec<CustomerId> = morning
+            .listed
+            .iter()
+            .copied()
+            .filter(|c| morning.called.binary_search(c).is_err())
+            .collect();
+        owed.push(
+            &label,
+            morning.day,
+            Some(morning.listed.len() as f64),
+            not_called,
+        );
+        called.push(
+            &label,
+            morning.day,
+            Some(morning.called.len() as f64),
+            morning.called.clone(),
+        );
     }
 
     // Late payers, as of the end of each period (or today, if sooner).
@@ -916,7 +1003,7 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         .map(|m| days_over(m, options.threshold))
         .unwrap_or_default();
 
-    Insights {
+    let insights = Insights {
         from,
         to,
         today,
@@ -930,7 +1017,8 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
             .collect(),
         root_causes,
         days_over_threshold,
-    }
+    };
+    (insights, mornings)
 }
 
 /// The days of a daily `measure` whose value is above `threshold` ("warn me above 10"):

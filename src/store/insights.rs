@@ -2,15 +2,20 @@
 //! contacts and invoices of the customers who are not archived, up to the end of a period,
 //! each read in one pass with only the columns the measures need.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::entry_row::{get_datetime, get_opt_datetime};
 use super::{Result, Store};
-use crate::domain::dates::{format_datetime, parse_stored_date, parse_stored_datetime};
+use crate::domain::dates::{
+    format_date, format_datetime, parse_stored_date, parse_stored_datetime,
+};
 use crate::domain::entry::AtRisk;
 use crate::domain::insights::{
     BadNewsFact, ContactFact, CustomerFact, FeedbackFact, InsightFacts, InsightOptions, Insights,
-    OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers, SnoozeFact, compute,
+    Morning, OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers, SnoozeFact, compute,
+    compute_with_mornings,
 };
 use crate::domain::{
     Cents, CustomerId, Direction, EntryId, EntryKindTag, Order, OrderStatus, Outcome, Promise,
@@ -183,17 +188,160 @@ impl Store {
 
     /// The same measures over the customers in `only` (one rep's, for a manager), or over
     /// every customer when `None`.
+    ///
+    /// Over every customer, the mornings kept from earlier openings are used again (see
+    /// [`Self::insights_cached`]); one rep's are computed afresh.
     pub fn insights_of(
         &self,
         options: &InsightOptions,
         only: Option<&[CustomerId]>,
     ) -> Result<Insights> {
-        let mut facts =
-            self.insight_facts(options.from.min(options.to), options.to.max(options.from))?;
-        if let Some(only) = only {
-            facts = facts.only(&only.iter().copied().collect());
-        }
+        let Some(only) = only else {
+            return self.insights_cached(options);
+        };
+        let facts = self
+            .insight_facts(options.from.min(options.to), options.to.max(options.from))?
+            .only(&only.iter().copied().collect());
         Ok(compute(&facts, options))
+    }
+
+    /// Every measure over every customer, with the mornings before `dirty_from` (and before
+    /// today) read from `insight_mornings` instead of rebuilt; the others are rebuilt and
+    /// written back for the next opening. The kept mornings and the facts are read in one
+    /// snapshot; the write-back happens only if no other connection committed anything
+    /// since (`PRAGMA data_version`), so a morning is never kept from facts a write has
+    /// already changed. A journal that cannot be written (read-only, busy) still gets the
+    /// right numbers: the write-back is only skipped.
+    fn insights_cached(&self, options: &InsightOptions) -> Result<Insights> {
+        let fail = self.fail();
+        let from = options.from.min(options.to);
+        let to = options.to.max(options.from);
+        let read = self.conn.unchecked_transaction().map_err(&fail)?;
+        let (known, data_version) = self.kept_mornings(options, from, to).map_err(&fail)?;
+        let mut first_missing = from;
+        while first_missing < to && known.contains_key(&first_missing) {
+            first_missing = first_missing.succ_opt().unwrap_or(to);
+        }
+        let facts = self.insight_facts(first_missing, to)?;
+        read.commit().map_err(&fail)?;
+        let (insights, mornings) = compute_with_mornings(&facts, options, &known);
+        if !self.read_only {
+            // Keeping the mornings is only an optimisation: a failure loses nothing.
+            let _ = self.keep_mornings(options, &mornings, &known, data_version);
+        }
+        Ok(insights)
+    }
+
+    /// The mornings of `from..=to` kept and still valid (before `dirty_from` and before
+    /// today, computed with the same `problem_update_days`), and the `data_version` they
+    /// were read at.
+    fn kept_mornings(
+        &self,
+        options: &InsightOptions,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> rusqlite::Result<(BTreeMap<NaiveDate, Morning>, i64)> {
+        let (dirty_from, problem_update_days): (String, Option<i64>) = self.conn.query_row(
+            "SELECT dirty_from, problem_update_days FROM insight_cache_state WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let data_version: i64 = self
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))?;
+        let mut known = BTreeMap::new();
+        if problem_update_days != Some(options.problem_update_days) {
+            return Ok((known, data_version));
+        }
+        let until = format_date(to.min(options.today.pred_opt().unwrap_or(options.today)));
+        let mut statement = self.conn.prepare(
+            "SELECT day, at_risk, listed, called FROM insight_mornings \
+             WHERE day >= ?1 AND day <= ?2 AND day < ?3 ORDER BY day",
+        )?;
+        let mut rows = statement.query((format_date(from), until, dirty_from))?;
+        while let Some(row) = rows.next()? {
+            let day = required_date(row, 0)?;
+            let ids = |column: usize| -> rusqlite::Result<Vec<CustomerId>> {
+                let text = text(row, column)?.unwrap_or_default();
+                let ids: Vec<i64> = serde_json::from_str(text)
+                    .map_err(|e| bad_value(column, format!("bad kept morning: {e}")))?;
+                Ok(ids.into_iter().map(CustomerId).collect())
+            };
+            known.insert(
+                day,
+                Morning {
+                    day,
+                    at_risk: ids(1)?,
+                    listed: ids(2)?,
+                    called: ids(3)?,
+                },
+            );
+        }
+        Ok((known, data_version))
+    }
+
+    /// Writes the mornings rebuilt by this opening (those not in `known`, before today)
+    /// and moves `dirty_from` to today, in one transaction, unless another connection
+    /// committed a change since `data_version` was read.
+    fn keep_mornings(
+        &self,
+        options: &InsightOptions,
+        mornings: &[Morning],
+        known: &BTreeMap<NaiveDate, Morning>,
+        data_version: i64,
+    ) -> rusqlite::Result<()> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let now: i64 = tx.pragma_query_value(None, "data_version", |row| row.get(0))?;
+        if now != data_version {
+            return Ok(());
+        }
+        let (dirty_from, problem_update_days): (String, Option<i64>) = tx.query_row(
+            "SELECT dirty_from, problem_update_days FROM insight_cache_state WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        if problem_update_days != Some(options.problem_update_days) {
+            // Kept with another setting: none of them holds.
+            tx.execute("DELETE FROM insight_mornings", [])?;
+        } else {
+            tx.execute(
+                "DELETE FROM insight_mornings WHERE day >= ?1",
+                [&dirty_from],
+            )?;
+        }
+        let today = format_date(options.today);
+        {
+            let mut insert = tx.prepare(
+                "INSERT OR REPLACE INTO insight_mornings (day, at_risk, listed, called) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let json = |ids: &[CustomerId]| {
+                serde_json::to_string(&ids.iter().map(|c| c.0).collect::<Vec<i64>>())
+                    .unwrap_or_else(|_| "[]".to_owned())
+            };
+            for morning in mornings {
+                if morning.day >= options.today || known.contains_key(&morning.day) {
+                    continue;
+                }
+                insert.execute((
+                    format_date(morning.day),
+                    json(&morning.at_risk),
+                    json(&morning.listed),
+                    json(&morning.called),
+                ))?;
+            }
+        }
+        // Every morning before today is now either kept and valid, or absent (those from
+        // the old `dirty_from` on that this period did not cover were deleted above).
+        tx.execute(
+            "UPDATE insight_cache_state SET dirty_from = ?1, problem_update_days = ?2 \
+             WHERE id = 1",
+            (&today, options.problem_update_days),
+        )?;
+        tx.commit()
     }
 
     /// The same measures for the whole journal and for each rep who owns customers in it
