@@ -179,6 +179,26 @@ fn read_fact(row: &rusqlite::Row<'_>, facts: &mut InsightFacts) -> rusqlite::Res
     Ok(())
 }
 
+/// The mornings an opening of the Insights rebuilt, to keep in the journal for the next
+/// openings ([`Store::keep_insight_mornings`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MorningsToKeep {
+    /// The day of the opening: only mornings before it are kept.
+    today: NaiveDate,
+    problem_update_days: i64,
+    mornings: Vec<Morning>,
+    /// `PRAGMA data_version` of the connection that read the journal, when it read it.
+    data_version: i64,
+}
+
+/// What [`Store::kept_mornings`] found.
+struct KeptMornings {
+    mornings: BTreeMap<NaiveDate, Morning>,
+    dirty_from: String,
+    problem_update_days: Option<i64>,
+    data_version: i64,
+}
+
 impl Store {
     /// Every Insights measure over `options`' period: the one call the Insights view, `candor
     /// insights` and the HTML report make, so they can never disagree.
@@ -189,58 +209,99 @@ impl Store {
     /// The same measures over the customers in `only` (one rep's, for a manager), or over
     /// every customer when `None`.
     ///
-    /// Over every customer, the mornings kept from earlier openings are used again (see
-    /// [`Self::insights_cached`]); one rep's are computed afresh.
+    /// Over every customer, the mornings kept from earlier openings are used again and the
+    /// rebuilt ones are kept for the next opening (see [`Self::insights_and_mornings`]);
+    /// one rep's are computed afresh.
     pub fn insights_of(
         &self,
         options: &InsightOptions,
         only: Option<&[CustomerId]>,
     ) -> Result<Insights> {
-        let Some(only) = only else {
-            return self.insights_cached(options);
-        };
-        let facts = self
-            .insight_facts(options.from.min(options.to), options.to.max(options.from))?
-            .only(&only.iter().copied().collect());
-        Ok(compute(&facts, options))
-    }
-
-    /// Every measure over every customer, with the mornings before `dirty_from` (and before
-    /// today) read from `insight_mornings` instead of rebuilt; the others are rebuilt and
-    /// written back for the next opening. The kept mornings and the facts are read in one
-    /// snapshot; the write-back happens only if no other connection committed anything
-    /// since (`PRAGMA data_version`), so a morning is never kept from facts a write has
-    /// already changed. A journal that cannot be written (read-only, busy) still gets the
-    /// right numbers: the write-back is only skipped.
-    fn insights_cached(&self, options: &InsightOptions) -> Result<Insights> {
-        let fail = self.fail();
-        let from = options.from.min(options.to);
-        let to = options.to.max(options.from);
-        let read = self.conn.unchecked_transaction().map_err(&fail)?;
-        let (known, data_version) = self.kept_mornings(options, from, to).map_err(&fail)?;
-        let mut first_missing = from;
-        while first_missing < to && known.contains_key(&first_missing) {
-            first_missing = first_missing.succ_opt().unwrap_or(to);
-        }
-        let facts = self.insight_facts(first_missing, to)?;
-        read.commit().map_err(&fail)?;
-        let (insights, mornings) = compute_with_mornings(&facts, options, &known);
-        if !self.read_only {
-            // Keeping the mornings is only an optimisation: a failure loses nothing.
-            let _ = self.keep_mornings(options, &mornings, &known, data_version);
+        let (insights, keep) = self.insights_and_mornings(options, only)?;
+        if let Some(keep) = keep {
+            // Keeping the mornings only saves time later: a failure loses nothing.
+            let _ = self.write_mornings(&keep, Some(keep.data_version));
         }
         Ok(insights)
     }
 
+    /// The measures as [`Self::insights_of`] computes them, and the mornings it rebuilt
+    /// that can be kept (`None` for one rep's measures, or when there is nothing new to
+    /// keep), without writing them. The kept mornings and the facts are read in one
+    /// snapshot of the journal; the mornings may be kept (by
+    /// [`Self::keep_insight_mornings`]) only if nothing was written since — this
+    /// connection checks `data_version`; a window that computes on another connection
+    /// checks its own writes and other windows'.
+    pub fn insights_and_mornings(
+        &self,
+        options: &InsightOptions,
+        only: Option<&[CustomerId]>,
+    ) -> Result<(Insights, Option<MorningsToKeep>)> {
+        let fail = self.fail();
+        let from = options.from.min(options.to);
+        let to = options.to.max(options.from);
+        if let Some(only) = only {
+            let facts = self
+                .insight_facts(from, to)?
+                .only(&only.iter().copied().collect());
+            return Ok((compute(&facts, options), None));
+        }
+        let read = self.conn.unchecked_transaction().map_err(&fail)?;
+        let kept = self.kept_mornings(options, from, to).map_err(&fail)?;
+        let mut first_missing = from;
+        while first_missing < to && kept.mornings.contains_key(&first_missing) {
+            first_missing = first_missing.succ_opt().unwrap_or(to);
+        }
+        let facts = self.insight_facts(first_missing, to)?;
+        read.commit().map_err(&fail)?;
+        let (insights, mornings) = compute_with_mornings(&facts, options, &kept.mornings);
+        let new: Vec<Morning> = mornings
+            .into_iter()
+            .filter(|m| m.day < options.today && !kept.mornings.contains_key(&m.day))
+            .collect();
+        let today = format_date(options.today);
+        let same_setting = kept.problem_update_days == Some(options.problem_update_days);
+        let keep = (!self.read_only
+            && (!new.is_empty() || kept.dirty_from != today || !same_setting))
+            .then(|| MorningsToKeep {
+                today: options.today,
+                problem_update_days: options.problem_update_days,
+                mornings: new,
+                data_version: kept.data_version,
+            });
+        Ok((insights, keep))
+    }
+
+    /// Keeps the mornings `keep` holds (from [`Self::insights_and_mornings`], possibly
+    /// run on another connection of the same journal) for the next openings. The caller
+    /// makes sure nothing was written to the journal since they were read.
+    pub fn keep_insight_mornings(&self, keep: &MorningsToKeep) -> Result<()> {
+        self.write_mornings(keep, None).map_err(self.fail())
+    }
+
+    /// Keeps the mornings `keep` holds, computed by [`Self::insights_and_mornings`] on this
+    /// same connection, unless another connection wrote to the journal since they were
+    /// read.
+    pub fn keep_insight_mornings_read_here(&self, keep: &MorningsToKeep) -> Result<()> {
+        self.write_mornings(keep, Some(keep.data_version))
+            .map_err(self.fail())
+    }
+
+    /// The number of rows this connection has inserted, changed or deleted since it was
+    /// opened (`sqlite3_total_changes`): unchanged means it wrote nothing meanwhile.
+    pub fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
     /// The mornings of `from..=to` kept and still valid (before `dirty_from` and before
-    /// today, computed with the same `problem_update_days`), and the `data_version` they
-    /// were read at.
+    /// today, computed with the same `problem_update_days`), with the state they were
+    /// read in.
     fn kept_mornings(
         &self,
         options: &InsightOptions,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> rusqlite::Result<(BTreeMap<NaiveDate, Morning>, i64)> {
+    ) -> rusqlite::Result<KeptMornings> {
         let (dirty_from, problem_update_days): (String, Option<i64>) = self.conn.query_row(
             "SELECT dirty_from, problem_update_days FROM insight_cache_state WHERE id = 1",
             [],
@@ -249,16 +310,21 @@ impl Store {
         let data_version: i64 = self
             .conn
             .pragma_query_value(None, "data_version", |row| row.get(0))?;
-        let mut known = BTreeMap::new();
+        let mut kept = KeptMornings {
+            mornings: BTreeMap::new(),
+            dirty_from,
+            problem_update_days,
+            data_version,
+        };
         if problem_update_days != Some(options.problem_update_days) {
-            return Ok((known, data_version));
+            return Ok(kept);
         }
         let until = format_date(to.min(options.today.pred_opt().unwrap_or(options.today)));
         let mut statement = self.conn.prepare(
             "SELECT day, at_risk, listed, called FROM insight_mornings \
              WHERE day >= ?1 AND day <= ?2 AND day < ?3 ORDER BY day",
         )?;
-        let mut rows = statement.query((format_date(from), until, dirty_from))?;
+        let mut rows = statement.query((format_date(from), until, &kept.dirty_from))?;
         while let Some(row) = rows.next()? {
             let day = required_date(row, 0)?;
             let ids = |column: usize| -> rusqlite::Result<Vec<CustomerId>> {
@@ -267,7 +333,7 @@ impl Store {
                     .map_err(|e| bad_value(column, format!("bad kept morning: {e}")))?;
                 Ok(ids.into_iter().map(CustomerId).collect())
             };
-            known.insert(
+            kept.mornings.insert(
                 day,
                 Morning {
                     day,
@@ -277,42 +343,46 @@ impl Store {
                 },
             );
         }
-        Ok((known, data_version))
+        Ok(kept)
     }
 
-    /// Writes the mornings rebuilt by this opening (those not in `known`, before today)
-    /// and moves `dirty_from` to today, in one transaction, unless another connection
-    /// committed a change since `data_version` was read.
-    fn keep_mornings(
+    /// Writes the mornings of `keep` and moves `dirty_from` to its today, in one
+    /// transaction; with `data_version`, only if no other connection committed a change
+    /// since this one read it.
+    fn write_mornings(
         &self,
-        options: &InsightOptions,
-        mornings: &[Morning],
-        known: &BTreeMap<NaiveDate, Morning>,
-        data_version: i64,
+        keep: &MorningsToKeep,
+        data_version: Option<i64>,
     ) -> rusqlite::Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
         let tx = rusqlite::Transaction::new_unchecked(
             &self.conn,
             rusqlite::TransactionBehavior::Immediate,
         )?;
-        let now: i64 = tx.pragma_query_value(None, "data_version", |row| row.get(0))?;
-        if now != data_version {
-            return Ok(());
+        if let Some(data_version) = data_version {
+            let now: i64 = tx.pragma_query_value(None, "data_version", |row| row.get(0))?;
+            if now != data_version {
+                return Ok(());
+            }
         }
         let (dirty_from, problem_update_days): (String, Option<i64>) = tx.query_row(
             "SELECT dirty_from, problem_update_days FROM insight_cache_state WHERE id = 1",
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
-        if problem_update_days != Some(options.problem_update_days) {
+        if problem_update_days != Some(keep.problem_update_days) {
             // Kept with another setting: none of them holds.
             tx.execute("DELETE FROM insight_mornings", [])?;
         } else {
+            // Those from `dirty_from` on no longer hold; the ones this opening rebuilt
+            // are written again below, the others are gone until rebuilt.
             tx.execute(
                 "DELETE FROM insight_mornings WHERE day >= ?1",
                 [&dirty_from],
             )?;
         }
-        let today = format_date(options.today);
         {
             let mut insert = tx.prepare(
                 "INSERT OR REPLACE INTO insight_mornings (day, at_risk, listed, called) \
@@ -322,10 +392,7 @@ impl Store {
                 serde_json::to_string(&ids.iter().map(|c| c.0).collect::<Vec<i64>>())
                     .unwrap_or_else(|_| "[]".to_owned())
             };
-            for morning in mornings {
-                if morning.day >= options.today || known.contains_key(&morning.day) {
-                    continue;
-                }
+            for morning in keep.mornings.iter().filter(|m| m.day < keep.today) {
                 insert.execute((
                     format_date(morning.day),
                     json(&morning.at_risk),
@@ -334,12 +401,11 @@ impl Store {
                 ))?;
             }
         }
-        // Every morning before today is now either kept and valid, or absent (those from
-        // the old `dirty_from` on that this period did not cover were deleted above).
+        // Every morning kept before today now holds.
         tx.execute(
             "UPDATE insight_cache_state SET dirty_from = ?1, problem_update_days = ?2 \
              WHERE id = 1",
-            (&today, options.problem_update_days),
+            (format_date(keep.today), keep.problem_update_days),
         )?;
         tx.commit()
     }
