@@ -263,7 +263,7 @@ impl Store {
         let same_setting = kept.problem_update_days == Some(options.problem_update_days);
         let keep = (!self.read_only
             && (!new.is_empty() || kept.dirty_from != today || !same_setting))
-            .then(|| MorningsToKeep {
+            .then_some(MorningsToKeep {
                 today: options.today,
                 problem_update_days: options.problem_update_days,
                 mornings: new,
