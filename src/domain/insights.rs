@@ -1526,7 +1526,11 @@ fn daily_risk(
     }
     let mut told_dates: HashMap<CustomerId, Vec<NaiveDate>> = HashMap::new();
     for (customer, list) in &mut contacts {
-        list.sort_by_key(|c| c.at);
+        // At the same moment an unanswered call comes before the one that reached them, as
+        // `callback_owed_since` and the list's history take it: otherwise the order they
+        // were stored in decided, and a morning's count depended on how far back the
+        // period began (earlier contacts are summarised by the one that last reached them).
+        list.sort_by_key(|c| (c.at, c.outcome == Outcome::Reached));
         let mut owed_since: Option<NaiveDate> = None;
         for contact in list.iter() {
             let day = contact.at.date();
@@ -1962,6 +1966,41 @@ mod tests {
         assert_eq!(day_value(&insights, "called_that_day", "2026-03-08"), 1.0); // Cleo
         assert_eq!(day_value(&insights, "called_that_day", "2026-03-09"), 1.0); // Ben
         assert_eq!(day_value(&insights, "called_that_day", "2026-03-10"), 0.0);
+    }
+
+    #[test]
+    fn a_call_unanswered_at_the_moment_they_were_reached_leaves_no_callback_owed() {
+        // Ben was reached at 10:00 on the 5th, and a call of his at the same moment went
+        // unanswered (stored after it): the call that reached him settles it, as
+        // `callback_owed_since` says, whatever the order they were stored in and however
+        // far back the period begins.
+        let contact = |direction, outcome| ContactFact {
+            customer: BEN,
+            at: at("2026-03-05"),
+            direction,
+            outcome,
+        };
+        let facts = InsightFacts {
+            contacts: vec![
+                contact(Direction::Outbound, Outcome::Reached),
+                contact(Direction::Inbound, Outcome::NoAnswer),
+            ],
+            customers: vec![CustomerFact {
+                id: BEN,
+                created_at: at("2026-02-25"),
+                cadence_days: 30,
+            }],
+            ..InsightFacts::default()
+        };
+        for from in ["2026-03-02", "2026-03-06"] {
+            let options = InsightOptions {
+                from: d(from),
+                ..options()
+            };
+            let insights = compute(&facts, &options);
+            assert_eq!(day_value(&insights, "at_risk_customers", "2026-03-06"), 0.0);
+            assert_eq!(day_value(&insights, "at_risk_customers", "2026-03-10"), 0.0);
+        }
     }
 
     #[test]
