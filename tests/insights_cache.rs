@@ -234,6 +234,22 @@ fn a_kept_morning_is_used_until_a_write_dated_on_or_before_it() {
         at_risk(&reopened, "2026-11-10"),
         at_risk(&truth, "2026-11-10")
     );
+
+    // Mornings kept by a Candor that worked them out differently are not used.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "UPDATE insight_mornings SET at_risk = '[1,2,3]' WHERE day = '2026-11-10';
+             UPDATE insight_cache_state SET formula = formula - 1;",
+        )
+        .unwrap();
+    }
+    let reopened = reader.insights(&options).unwrap();
+    assert_eq!(reopened, from_scratch(&reader, &options));
+    assert_eq!(
+        at_risk(&reopened, "2026-11-10"),
+        at_risk(&truth, "2026-11-10")
+    );
 }
 
 /// Schema 9 adds the kept mornings. A journal of schema 8 is upgraded to a fresh journal's

@@ -579,6 +579,11 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
     compute_with_mornings(facts, options, &BTreeMap::new()).0
 }
 
+/// The version of how a [`Morning`] is worked out: mornings kept by a Candor that worked
+/// them out differently are not used. Raise it with any change to what `daily_risk` or
+/// `listed_each_morning` find (or to the ranking's decision they ask).
+pub const MORNING_FORMULA: i64 = 2;
+
 /// What one morning of the period found: who was at risk, who was on the "Call them
 /// first" list, and who of them was called that day. A past morning depends only on what
 /// the journal holds dated on or before it (and on the customers and

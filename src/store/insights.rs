@@ -14,8 +14,8 @@ use crate::domain::dates::{
 use crate::domain::entry::AtRisk;
 use crate::domain::insights::{
     BadNewsFact, ContactFact, CustomerFact, FeedbackFact, InsightFacts, InsightOptions, Insights,
-    Morning, OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers, SnoozeFact, compute,
-    compute_with_mornings,
+    MORNING_FORMULA, Morning, OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers,
+    SnoozeFact, compute, compute_with_mornings,
 };
 use crate::domain::{
     Cents, CustomerId, Direction, EntryId, EntryKindTag, Order, OrderStatus, Outcome, Promise,
@@ -303,8 +303,9 @@ impl Store {
         to: NaiveDate,
     ) -> rusqlite::Result<KeptMornings> {
         let (dirty_from, problem_update_days): (String, Option<i64>) = self.conn.query_row(
-            "SELECT dirty_from, problem_update_days FROM insight_cache_state WHERE id = 1",
-            [],
+            "SELECT dirty_from, CASE WHEN formula IS ?1 THEN problem_update_days END \
+             FROM insight_cache_state WHERE id = 1",
+            [MORNING_FORMULA],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         let data_version: i64 = self
@@ -368,8 +369,9 @@ impl Store {
             }
         }
         let (dirty_from, problem_update_days): (String, Option<i64>) = tx.query_row(
-            "SELECT dirty_from, problem_update_days FROM insight_cache_state WHERE id = 1",
-            [],
+            "SELECT dirty_from, CASE WHEN formula IS ?1 THEN problem_update_days END \
+             FROM insight_cache_state WHERE id = 1",
+            [MORNING_FORMULA],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         if problem_update_days != Some(keep.problem_update_days) {
@@ -403,9 +405,13 @@ impl Store {
         }
         // Every morning kept before today now holds.
         tx.execute(
-            "UPDATE insight_cache_state SET dirty_from = ?1, problem_update_days = ?2 \
-             WHERE id = 1",
-            (format_date(keep.today), keep.problem_update_days),
+            "UPDATE insight_cache_state SET dirty_from = ?1, problem_update_days = ?2, \
+             formula = ?3 WHERE id = 1",
+            (
+                format_date(keep.today),
+                keep.problem_update_days,
+                MORNING_FORMULA,
+            ),
         )?;
         tx.commit()
     }

@@ -208,7 +208,9 @@ CREATE TABLE insight_mornings (
 CREATE TABLE insight_cache_state (
     id                  INTEGER PRIMARY KEY CHECK (id = 1),
     dirty_from          TEXT NOT NULL,
-    problem_update_days INTEGER
+    -- What the kept mornings were worked out with; others make them unusable.
+    problem_update_days INTEGER,
+    formula             INTEGER
 );
 INSERT INTO insight_cache_state (id, dirty_from) VALUES (1, '0000-01-01');
 
