@@ -160,6 +160,8 @@ fn bench_view(c: &mut Criterion) {
         b.iter_batched(
             reset,
             |()| {
+                // Open (a filtered run skips the bench above that opens it).
+                app.insights.open = true;
                 app.insights.invalidate();
                 let _ = ctx.run_ui(raw_input(), |ui| app.ui(ui));
                 while !app.insights.is_ready() {
