@@ -1368,7 +1368,9 @@ fn run_insights(
     } else {
         Some(customers_of_reps(&store, reps.only)?)
     };
-    let insights = store.insights_of(&options, only.as_deref())?;
+    // The mornings rebuilt are kept only once the output is written: a command that fails
+    // changes no file.
+    let (insights, keep) = store.insights_and_mornings(&options, only.as_deref())?;
     let mut bytes = Vec::new();
     match format {
         InsightsFormat::Table => report::write_table(&mut bytes, &insights, store.money_format()?)?,
@@ -1383,7 +1385,12 @@ fn run_insights(
             bytes = report::html_report(&insights, &names, store.money_format()?).into_bytes();
         }
     }
-    write_insights_output(out, &bytes)
+    write_insights_output(out, &bytes)?;
+    if let Some(keep) = keep {
+        // Only saves time at the next opening: a journal that cannot be written is fine.
+        let _ = store.keep_insight_mornings_read_here(&keep);
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to the file `out` (readable by its owner only) or to standard output.

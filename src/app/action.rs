@@ -35,6 +35,8 @@ pub enum Action {
     /// Ask whom to hand this customer over to (a team's manager).
     HandOver(CustomerId),
     OpenSampleJournal,
+    /// Keep the Insights mornings just computed in the journal, for the next openings.
+    KeepInsightMornings(Box<crate::store::MorningsToKeep>),
     OpenJournalAt(PathBuf),
     /// Restore the newest good backup of a journal that turned out damaged.
     RestoreNewestGood,

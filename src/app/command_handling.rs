@@ -250,6 +250,14 @@ impl CandorApp {
             Action::SelectCustomer(id) => self.select_customer(id),
             Action::SelectEntry(id) => self.timeline.selected_entry = id,
             Action::ShowInsights(open) => self.insights.open = open,
+            Action::KeepInsightMornings(keep) => {
+                // Only an optimisation for the next opening: a failure is not shown.
+                if !self.insights.is_stale()
+                    && let Some(journal) = self.journal.as_mut()
+                {
+                    let _ = journal.keep_insight_mornings(&keep);
+                }
+            }
             Action::LogFor(customer, kind) => {
                 self.select_customer(customer);
                 self.open_entry_form(kind, Some(customer));

@@ -148,9 +148,16 @@ impl Computed {
     }
 }
 
-/// What the background thread sends back: the measures, and the reps of the journal
-/// (login, name) for the "Rep" choice.
-type Reply = Result<(Insights, Vec<(String, String)>), String>;
+/// What the background thread sends back: the measures, the reps of the journal (login,
+/// name) for the "Rep" choice, and the mornings it rebuilt, to keep in the journal.
+type Reply = Result<
+    (
+        Insights,
+        Vec<(String, String)>,
+        Option<crate::store::MorningsToKeep>,
+    ),
+    String,
+>;
 
 /// A computation under way.
 struct Pending {
@@ -241,6 +248,12 @@ impl InsightsView {
         };
     }
 
+    /// True when the journal changed since the result on screen (or under way) was
+    /// computed.
+    pub fn is_stale(&self) -> bool {
+        self.stale
+    }
+
     /// True once a result is on screen and nothing is being computed (tests wait for it).
     pub fn is_ready(&self) -> bool {
         self.computed.is_some() && self.pending.is_none()
@@ -293,10 +306,14 @@ impl InsightsView {
                             .as_deref()
                             .and_then(|login| reps.iter().find(|r| r.login == login))
                             .map(|r| r.customers.as_slice());
-                        let insights = store.insights_of(&options, only)?;
+                        // The mornings are kept by the window's own connection (see
+                        // `poll`), so that writing them is not taken for a change made
+                        // by another window.
+                        let (insights, keep) = store.insights_and_mornings(&options, only)?;
                         Ok((
                             insights,
                             reps.into_iter().map(|r| (r.login, r.name)).collect(),
+                            keep,
                         ))
                     })
                     .map_err(|e| e.to_string());
@@ -321,7 +338,10 @@ impl InsightsView {
         }
     }
 
-    fn poll(&mut self) {
+    /// Takes the result of the computation under way, if it arrived. Its mornings are
+    /// handed to the app to keep only if the journal did not change since it started
+    /// (nothing marked the view stale): the app checks for writes it has not seen yet.
+    fn poll(&mut self, actions: &mut Vec<Action>) {
         let Some(pending) = self.pending.as_ref() else {
             return;
         };
@@ -338,7 +358,10 @@ impl InsightsView {
         self.took_ms = pending.started.elapsed().as_millis();
         self.pending = None;
         match result {
-            Ok((insights, reps)) => {
+            Ok((insights, reps, keep)) => {
+                if let Some(keep) = keep.filter(|_| !self.stale) {
+                    actions.push(Action::KeepInsightMornings(Box::new(keep)));
+                }
                 // A rep no longer in the journal was computed as everyone.
                 let known = |login: &String| reps.iter().any(|(l, _)| l == login);
                 self.computed_rep = rep.filter(known);
@@ -366,7 +389,7 @@ impl InsightsView {
         today: NaiveDate,
         actions: &mut Vec<Action>,
     ) {
-        self.poll();
+        self.poll(actions);
         if self.from.trim().is_empty() {
             self.from = format_date(InsightOptions::last_weeks(today).from);
         }

@@ -48,6 +48,8 @@ pub struct Journal {
     pub as_of: NaiveDate,
     /// `PRAGMA data_version` when the caches were filled: a change means another window wrote.
     data_version: i64,
+    /// This connection's `total_changes` when the caches were filled.
+    total_changes: u64,
 }
 
 impl Journal {
@@ -72,6 +74,7 @@ impl Journal {
             money: MoneyFormat::default(),
             as_of: today,
             data_version: 0,
+            total_changes: 0,
         };
         journal.reload(today)?;
         Ok(journal)
@@ -115,6 +118,7 @@ impl Journal {
             self.load_timeline(customer)?;
         }
         self.data_version = self.store.data_version()?;
+        self.total_changes = self.store.total_changes();
         Ok(())
     }
 
@@ -124,6 +128,22 @@ impl Journal {
         self.timeline_authors = self.store.entry_authors(customer)?;
         self.ownership = self.store.ownership(customer)?;
         self.timeline_customer = Some(customer);
+        Ok(())
+    }
+
+    /// Keeps the Insights mornings computed on another connection, if nothing was written
+    /// to the journal since the caches were filled (by this window or another): the caller
+    /// makes sure the computation started after that. The write is this window's own, so
+    /// it is not taken for a change made elsewhere.
+    pub fn keep_insight_mornings(&mut self, keep: &crate::store::MorningsToKeep) -> Result<()> {
+        if self.store.is_read_only()
+            || self.changed_elsewhere()?
+            || self.store.total_changes() != self.total_changes
+        {
+            return Ok(());
+        }
+        self.store.keep_insight_mornings(keep)?;
+        self.total_changes = self.store.total_changes();
         Ok(())
     }
 

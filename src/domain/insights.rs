@@ -576,6 +576,40 @@ fn sorted_unique(mut ids: Vec<CustomerId>) -> Vec<CustomerId> {
 
 /// Computes every measure over `options.from..=options.to` from `facts`.
 pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
+    compute_with_mornings(facts, options, &BTreeMap::new()).0
+}
+
+/// The version of how a [`Morning`] is worked out: mornings kept by a Candor that worked
+/// them out differently are not used. Raise it with any change to what `daily_risk` or
+/// `listed_each_morning` find (or to the ranking's decision they ask).
+pub const MORNING_FORMULA: i64 = 2;
+
+/// What one morning of the period found: who was at risk, who was on the "Call them
+/// first" list, and who of them was called that day. A past morning depends only on what
+/// the journal holds dated on or before it (and on the customers and
+/// `problem_update_days`), never on `today` or the period, so the store can keep it
+/// between openings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Morning {
+    pub day: NaiveDate,
+    /// Sorted.
+    pub at_risk: Vec<CustomerId>,
+    /// Sorted.
+    pub listed: Vec<CustomerId>,
+    /// Those of `listed` called that day; sorted.
+    pub called: Vec<CustomerId>,
+}
+
+/// Like [`compute`], but the mornings in `known` (kept from an earlier opening, keyed by
+/// day) are taken as they are: only the mornings from the first day of the period missing
+/// from `known` on are rebuilt from `facts`, which must hold every contact from that day
+/// on (earlier contacts may be summarised as [`InsightFacts::contacts`] says). Returns the
+/// measures and every morning of the period.
+pub fn compute_with_mornings(
+    facts: &InsightFacts,
+    options: &InsightOptions,
+    known: &BTreeMap<NaiveDate, Morning>,
+) -> (Insights, Vec<Morning>) {
     let from = options.from.min(options.to);
     let to = options.to.max(options.from);
     let today = options.today;
@@ -822,14 +856,58 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         cause.cumulative_share = share(running, resolved_total).unwrap_or(0.0);
     }
 
-    // Every day: who was at risk that morning, and who of them was called.
-    let daily = daily_risk(
-        facts,
-        &first_bad_news,
-        from,
-        to,
-        options.problem_update_days,
-    );
+    // Every day: who was at risk that morning, and who of them was called. Mornings
+    // already known are kept; the rest, from the first one missing, are rebuilt.
+    let first_missing = {
+        let mut day = from;
+        loop {
+            if day > to || !known.contains_key(&day) {
+                break day;
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break day,
+            }
+        }
+    };
+    let mut mornings: Vec<Morning> = Vec::new();
+    let mut day = from;
+    while day < first_missing {
+        if let Some(morning) = known.get(&day) {
+            mornings.push(morning.clone());
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    if first_missing <= to {
+        let daily = daily_risk(
+            facts,
+            &first_bad_news,
+            first_missing,
+            to,
+            options.problem_update_days,
+        );
+        let settings = RankSettings {
+            problem_update_days: options.problem_update_days,
+            ..RankSettings::default()
+        };
+        let listed = listed_each_morning(facts, first_missing, to, &settings);
+        for (day, listed) in daily.into_iter().zip(listed) {
+            let called = listed
+                .iter()
+                .copied()
+                .filter(|c| day.called.contains(c))
+                .collect();
+            mornings.push(Morning {
+                day: day.day,
+                at_risk: day.at_risk,
+                listed,
+                called,
+            });
+        }
+    }
     let mut at_risk = Measure::new(
         "at_risk_customers",
         "Customers at risk",
@@ -848,19 +926,33 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         Unit::Count,
         Chart::CallFirst,
     );
-    let settings = RankSettings {
-        problem_update_days: options.problem_update_days,
-        ..RankSettings::default()
-    };
-    let listed = listed_each_morning(facts, from, to, &settings);
-    for (day, listed) in daily.iter().zip(&listed) {
-        let label = format_date(day.day);
-        let count = day.at_risk.len();
-        at_risk.push(&label, day.day, Some(count as f64), day.at_risk.clone());
-        let (called_ids, not_called): (Vec<CustomerId>, Vec<CustomerId>) =
-            listed.iter().partition(|c| day.called.contains(c));
-        owed.push(&label, day.day, Some(listed.len() as f64), not_called);
-        called.push(&label, day.day, Some(called_ids.len() as f64), called_ids);
+    for morning in &mornings {
+        let label = format_date(morning.day);
+        let count = morning.at_risk.len();
+        at_risk.push(
+            &label,
+            morning.day,
+            Some(count as f64),
+            morning.at_risk.clone(),
+        );
+        let not_called: Vec<CustomerId> = morning
+            .listed
+            .iter()
+            .copied()
+            .filter(|c| morning.called.binary_search(c).is_err())
+            .collect();
+        owed.push(
+            &label,
+            morning.day,
+            Some(morning.listed.len() as f64),
+            not_called,
+        );
+        called.push(
+            &label,
+            morning.day,
+            Some(morning.called.len() as f64),
+            morning.called.clone(),
+        );
     }
 
     // Late payers, as of the end of each period (or today, if sooner).
@@ -916,7 +1008,7 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
         .map(|m| days_over(m, options.threshold))
         .unwrap_or_default();
 
-    Insights {
+    let insights = Insights {
         from,
         to,
         today,
@@ -930,7 +1022,8 @@ pub fn compute(facts: &InsightFacts, options: &InsightOptions) -> Insights {
             .collect(),
         root_causes,
         days_over_threshold,
-    }
+    };
+    (insights, mornings)
 }
 
 /// The days of a daily `measure` whose value is above `threshold` ("warn me above 10"):
@@ -1438,7 +1531,11 @@ fn daily_risk(
     }
     let mut told_dates: HashMap<CustomerId, Vec<NaiveDate>> = HashMap::new();
     for (customer, list) in &mut contacts {
-        list.sort_by_key(|c| c.at);
+        // At the same moment an unanswered call comes before the one that reached them, as
+        // `callback_owed_since` and the list's history take it: otherwise the order they
+        // were stored in decided, and a morning's count depended on how far back the
+        // period began (earlier contacts are summarised by the one that last reached them).
+        list.sort_by_key(|c| (c.at, c.outcome == Outcome::Reached));
         let mut owed_since: Option<NaiveDate> = None;
         for contact in list.iter() {
             let day = contact.at.date();
@@ -1874,6 +1971,41 @@ mod tests {
         assert_eq!(day_value(&insights, "called_that_day", "2026-03-08"), 1.0); // Cleo
         assert_eq!(day_value(&insights, "called_that_day", "2026-03-09"), 1.0); // Ben
         assert_eq!(day_value(&insights, "called_that_day", "2026-03-10"), 0.0);
+    }
+
+    #[test]
+    fn a_call_unanswered_at_the_moment_they_were_reached_leaves_no_callback_owed() {
+        // Ben was reached at 10:00 on the 5th, and a call of his at the same moment went
+        // unanswered (stored after it): the call that reached him settles it, as
+        // `callback_owed_since` says, whatever the order they were stored in and however
+        // far back the period begins.
+        let contact = |direction, outcome| ContactFact {
+            customer: BEN,
+            at: at("2026-03-05"),
+            direction,
+            outcome,
+        };
+        let facts = InsightFacts {
+            contacts: vec![
+                contact(Direction::Outbound, Outcome::Reached),
+                contact(Direction::Inbound, Outcome::NoAnswer),
+            ],
+            customers: vec![CustomerFact {
+                id: BEN,
+                created_at: at("2026-02-25"),
+                cadence_days: 30,
+            }],
+            ..InsightFacts::default()
+        };
+        for from in ["2026-03-02", "2026-03-06"] {
+            let options = InsightOptions {
+                from: d(from),
+                ..options()
+            };
+            let insights = compute(&facts, &options);
+            assert_eq!(day_value(&insights, "at_risk_customers", "2026-03-06"), 0.0);
+            assert_eq!(day_value(&insights, "at_risk_customers", "2026-03-10"), 0.0);
+        }
     }
 
     #[test]

@@ -2,15 +2,20 @@
 //! contacts and invoices of the customers who are not archived, up to the end of a period,
 //! each read in one pass with only the columns the measures need.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::entry_row::{get_datetime, get_opt_datetime};
 use super::{Result, Store};
-use crate::domain::dates::{format_datetime, parse_stored_date, parse_stored_datetime};
+use crate::domain::dates::{
+    format_date, format_datetime, parse_stored_date, parse_stored_datetime,
+};
 use crate::domain::entry::AtRisk;
 use crate::domain::insights::{
     BadNewsFact, ContactFact, CustomerFact, FeedbackFact, InsightFacts, InsightOptions, Insights,
-    OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers, SnoozeFact, compute,
+    MORNING_FORMULA, Morning, OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers,
+    SnoozeFact, compute, compute_with_mornings,
 };
 use crate::domain::{
     Cents, CustomerId, Direction, EntryId, EntryKindTag, Order, OrderStatus, Outcome, Promise,
@@ -174,6 +179,26 @@ fn read_fact(row: &rusqlite::Row<'_>, facts: &mut InsightFacts) -> rusqlite::Res
     Ok(())
 }
 
+/// The mornings an opening of the Insights rebuilt, to keep in the journal for the next
+/// openings ([`Store::keep_insight_mornings`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MorningsToKeep {
+    /// The day of the opening: only mornings before it are kept.
+    today: NaiveDate,
+    problem_update_days: i64,
+    mornings: Vec<Morning>,
+    /// `PRAGMA data_version` of the connection that read the journal, when it read it.
+    data_version: i64,
+}
+
+/// What [`Store::kept_mornings`] found.
+struct KeptMornings {
+    mornings: BTreeMap<NaiveDate, Morning>,
+    dirty_from: String,
+    problem_update_days: Option<i64>,
+    data_version: i64,
+}
+
 impl Store {
     /// Every Insights measure over `options`' period: the one call the Insights view, `candor
     /// insights` and the HTML report make, so they can never disagree.
@@ -183,17 +208,212 @@ impl Store {
 
     /// The same measures over the customers in `only` (one rep's, for a manager), or over
     /// every customer when `None`.
+    ///
+    /// Over every customer, the mornings kept from earlier openings are used again and the
+    /// rebuilt ones are kept for the next opening (see [`Self::insights_and_mornings`]);
+    /// one rep's are computed afresh.
     pub fn insights_of(
         &self,
         options: &InsightOptions,
         only: Option<&[CustomerId]>,
     ) -> Result<Insights> {
-        let mut facts =
-            self.insight_facts(options.from.min(options.to), options.to.max(options.from))?;
-        if let Some(only) = only {
-            facts = facts.only(&only.iter().copied().collect());
+        let (insights, keep) = self.insights_and_mornings(options, only)?;
+        if let Some(keep) = keep {
+            // Keeping the mornings only saves time later: a failure loses nothing.
+            let _ = self.write_mornings(&keep, Some(keep.data_version));
         }
-        Ok(compute(&facts, options))
+        Ok(insights)
+    }
+
+    /// The measures as [`Self::insights_of`] computes them, and the mornings it rebuilt
+    /// that can be kept (`None` for one rep's measures, or when there is nothing new to
+    /// keep), without writing them. The kept mornings and the facts are read in one
+    /// snapshot of the journal; the mornings may be kept (by
+    /// [`Self::keep_insight_mornings`]) only if nothing was written since — this
+    /// connection checks `data_version`; a window that computes on another connection
+    /// checks its own writes and other windows'.
+    pub fn insights_and_mornings(
+        &self,
+        options: &InsightOptions,
+        only: Option<&[CustomerId]>,
+    ) -> Result<(Insights, Option<MorningsToKeep>)> {
+        let fail = self.fail();
+        let from = options.from.min(options.to);
+        let to = options.to.max(options.from);
+        if let Some(only) = only {
+            let facts = self
+                .insight_facts(from, to)?
+                .only(&only.iter().copied().collect());
+            return Ok((compute(&facts, options), None));
+        }
+        let read = self.conn.unchecked_transaction().map_err(&fail)?;
+        let kept = self.kept_mornings(options, from, to).map_err(&fail)?;
+        let mut first_missing = from;
+        while first_missing < to && kept.mornings.contains_key(&first_missing) {
+            first_missing = first_missing.succ_opt().unwrap_or(to);
+        }
+        let facts = self.insight_facts(first_missing, to)?;
+        read.commit().map_err(&fail)?;
+        let (insights, mornings) = compute_with_mornings(&facts, options, &kept.mornings);
+        let new: Vec<Morning> = mornings
+            .into_iter()
+            .filter(|m| m.day < options.today && !kept.mornings.contains_key(&m.day))
+            .collect();
+        let today = format_date(options.today);
+        let same_setting = kept.problem_update_days == Some(options.problem_update_days);
+        let keep = (!self.read_only
+            && (!new.is_empty() || kept.dirty_from != today || !same_setting))
+            .then_some(MorningsToKeep {
+                today: options.today,
+                problem_update_days: options.problem_update_days,
+                mornings: new,
+                data_version: kept.data_version,
+            });
+        Ok((insights, keep))
+    }
+
+    /// Keeps the mornings `keep` holds (from [`Self::insights_and_mornings`], possibly
+    /// run on another connection of the same journal) for the next openings. The caller
+    /// makes sure nothing was written to the journal since they were read.
+    pub fn keep_insight_mornings(&self, keep: &MorningsToKeep) -> Result<()> {
+        self.write_mornings(keep, None).map_err(self.fail())
+    }
+
+    /// Keeps the mornings `keep` holds, computed by [`Self::insights_and_mornings`] on this
+    /// same connection, unless another connection wrote to the journal since they were
+    /// read.
+    pub fn keep_insight_mornings_read_here(&self, keep: &MorningsToKeep) -> Result<()> {
+        self.write_mornings(keep, Some(keep.data_version))
+            .map_err(self.fail())
+    }
+
+    /// The number of rows this connection has inserted, changed or deleted since it was
+    /// opened (`sqlite3_total_changes`): unchanged means it wrote nothing meanwhile.
+    pub fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
+    /// The mornings of `from..=to` kept and still valid (before `dirty_from` and before
+    /// today, computed with the same `problem_update_days`), with the state they were
+    /// read in.
+    fn kept_mornings(
+        &self,
+        options: &InsightOptions,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> rusqlite::Result<KeptMornings> {
+        let (dirty_from, problem_update_days): (String, Option<i64>) = self.conn.query_row(
+            "SELECT dirty_from, CASE WHEN formula IS ?1 THEN problem_update_days END \
+             FROM insight_cache_state WHERE id = 1",
+            [MORNING_FORMULA],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let data_version: i64 = self
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))?;
+        let mut kept = KeptMornings {
+            mornings: BTreeMap::new(),
+            dirty_from,
+            problem_update_days,
+            data_version,
+        };
+        if problem_update_days != Some(options.problem_update_days) {
+            return Ok(kept);
+        }
+        let until = format_date(to.min(options.today.pred_opt().unwrap_or(options.today)));
+        let mut statement = self.conn.prepare(
+            "SELECT day, at_risk, listed, called FROM insight_mornings \
+             WHERE day >= ?1 AND day <= ?2 AND day < ?3 ORDER BY day",
+        )?;
+        let mut rows = statement.query((format_date(from), until, &kept.dirty_from))?;
+        while let Some(row) = rows.next()? {
+            let day = required_date(row, 0)?;
+            let ids = |column: usize| -> rusqlite::Result<Vec<CustomerId>> {
+                let text = text(row, column)?.unwrap_or_default();
+                let ids: Vec<i64> = serde_json::from_str(text)
+                    .map_err(|e| bad_value(column, format!("bad kept morning: {e}")))?;
+                Ok(ids.into_iter().map(CustomerId).collect())
+            };
+            kept.mornings.insert(
+                day,
+                Morning {
+                    day,
+                    at_risk: ids(1)?,
+                    listed: ids(2)?,
+                    called: ids(3)?,
+                },
+            );
+        }
+        Ok(kept)
+    }
+
+    /// Writes the mornings of `keep` and moves `dirty_from` to its today, in one
+    /// transaction; with `data_version`, only if no other connection committed a change
+    /// since this one read it.
+    fn write_mornings(
+        &self,
+        keep: &MorningsToKeep,
+        data_version: Option<i64>,
+    ) -> rusqlite::Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        if let Some(data_version) = data_version {
+            let now: i64 = tx.pragma_query_value(None, "data_version", |row| row.get(0))?;
+            if now != data_version {
+                return Ok(());
+            }
+        }
+        let (dirty_from, problem_update_days): (String, Option<i64>) = tx.query_row(
+            "SELECT dirty_from, CASE WHEN formula IS ?1 THEN problem_update_days END \
+             FROM insight_cache_state WHERE id = 1",
+            [MORNING_FORMULA],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        if problem_update_days != Some(keep.problem_update_days) {
+            // Kept with another setting: none of them holds.
+            tx.execute("DELETE FROM insight_mornings", [])?;
+        } else {
+            // Those from `dirty_from` on no longer hold; the ones this opening rebuilt
+            // are written again below, the others are gone until rebuilt.
+            tx.execute(
+                "DELETE FROM insight_mornings WHERE day >= ?1",
+                [&dirty_from],
+            )?;
+        }
+        {
+            let mut insert = tx.prepare(
+                "INSERT OR REPLACE INTO insight_mornings (day, at_risk, listed, called) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let json = |ids: &[CustomerId]| {
+                serde_json::to_string(&ids.iter().map(|c| c.0).collect::<Vec<i64>>())
+                    .unwrap_or_else(|_| "[]".to_owned())
+            };
+            for morning in keep.mornings.iter().filter(|m| m.day < keep.today) {
+                insert.execute((
+                    format_date(morning.day),
+                    json(&morning.at_risk),
+                    json(&morning.listed),
+                    json(&morning.called),
+                ))?;
+            }
+        }
+        // Every morning kept before today now holds.
+        tx.execute(
+            "UPDATE insight_cache_state SET dirty_from = ?1, problem_update_days = ?2, \
+             formula = ?3 WHERE id = 1",
+            (
+                format_date(keep.today),
+                keep.problem_update_days,
+                MORNING_FORMULA,
+            ),
+        )?;
+        tx.commit()
     }
 
     /// The same measures for the whole journal and for each rep who owns customers in it

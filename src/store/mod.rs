@@ -36,6 +36,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use entries::BulkWriter;
 pub use error::{BUSY_TIMEOUT_SECS, StoreError, write_problem};
 pub use facts::CustomerStats;
+pub use insights::MorningsToKeep;
 pub use merge::CustomerMerge;
 pub use new_journal::NewJournal;
 pub use reports::{EntryCells, OpenTotals, PromisesOfCustomers};

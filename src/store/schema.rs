@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 8;
+pub const CURRENT_VERSION: i32 = 9;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -186,6 +186,80 @@ CREATE INDEX entries_broken_promises ON entries(closed_on, customer_id, due_date
     WHERE kind = 'promise' AND status = 'broken' AND deleted_at IS NULL;
 "#;
 
+/// Version 9: the Insights mornings kept between openings (issue 15). Rebuilding who was at
+/// risk and who was owed a call on each morning of a period costs a scan of every entry and
+/// the ranking of every customer on every morning; a past morning depends only on what is
+/// dated on or before it, so it is kept in `insight_mornings` and used again while it is
+/// older than `insight_cache_state.dirty_from`. The triggers lower `dirty_from` to the
+/// earliest day any write touches (an entry's date, the day it was closed, flagged or its
+/// status changed, its first renegotiation; before and after the change), in the writer's
+/// own transaction, so every write path — the app, imports, sync, merges, undo, restores
+/// from the trash — invalidates what it changes without having to remember to. A change of
+/// a customer's archived or deleted state, cadence or creation, or of a journal setting,
+/// invalidates every morning. See `Store::insights`.
+const INSIGHT_MORNINGS: &str = r#"
+CREATE TABLE insight_mornings (
+    day     TEXT PRIMARY KEY,
+    at_risk TEXT NOT NULL,
+    listed  TEXT NOT NULL,
+    called  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE insight_cache_state (
+    id                  INTEGER PRIMARY KEY CHECK (id = 1),
+    dirty_from          TEXT NOT NULL,
+    -- What the kept mornings were worked out with; others make them unusable.
+    problem_update_days INTEGER,
+    formula             INTEGER
+);
+INSERT INTO insight_cache_state (id, dirty_from) VALUES (1, '0000-01-01');
+
+CREATE TRIGGER insight_dirty_entry_added AFTER INSERT ON entries BEGIN
+    UPDATE insight_cache_state SET dirty_from = min(substr(NEW.occurred_at, 1, 10), coalesce(NEW.closed_on, '9999-12-31'), coalesce(substr(NEW.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(NEW.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(NEW.renegotiations) THEN json_extract(NEW.renegotiations, '$[0].on') END, '9999-12-31'))
+        WHERE dirty_from > min(substr(NEW.occurred_at, 1, 10), coalesce(NEW.closed_on, '9999-12-31'), coalesce(substr(NEW.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(NEW.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(NEW.renegotiations) THEN json_extract(NEW.renegotiations, '$[0].on') END, '9999-12-31'));
+END;
+
+CREATE TRIGGER insight_dirty_entry_changed AFTER UPDATE OF customer_id, kind, occurred_at, direction, outcome, category, status, due_date, closed_on, at_risk_since, risk_reason, status_changed_at, renegotiations, related_id, proactive, root_cause, prevention, amount_cents, rating, snooze_until, updated_at, deleted_at ON entries BEGIN
+    UPDATE insight_cache_state SET dirty_from = min(min(substr(OLD.occurred_at, 1, 10), coalesce(OLD.closed_on, '9999-12-31'), coalesce(substr(OLD.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(OLD.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(OLD.renegotiations) THEN json_extract(OLD.renegotiations, '$[0].on') END, '9999-12-31')), min(substr(NEW.occurred_at, 1, 10), coalesce(NEW.closed_on, '9999-12-31'), coalesce(substr(NEW.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(NEW.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(NEW.renegotiations) THEN json_extract(NEW.renegotiations, '$[0].on') END, '9999-12-31')))
+        WHERE dirty_from > min(min(substr(OLD.occurred_at, 1, 10), coalesce(OLD.closed_on, '9999-12-31'), coalesce(substr(OLD.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(OLD.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(OLD.renegotiations) THEN json_extract(OLD.renegotiations, '$[0].on') END, '9999-12-31')), min(substr(NEW.occurred_at, 1, 10), coalesce(NEW.closed_on, '9999-12-31'), coalesce(substr(NEW.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(NEW.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(NEW.renegotiations) THEN json_extract(NEW.renegotiations, '$[0].on') END, '9999-12-31')));
+END;
+
+CREATE TRIGGER insight_dirty_entry_removed AFTER DELETE ON entries BEGIN
+    UPDATE insight_cache_state SET dirty_from = min(substr(OLD.occurred_at, 1, 10), coalesce(OLD.closed_on, '9999-12-31'), coalesce(substr(OLD.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(OLD.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(OLD.renegotiations) THEN json_extract(OLD.renegotiations, '$[0].on') END, '9999-12-31'))
+        WHERE dirty_from > min(substr(OLD.occurred_at, 1, 10), coalesce(OLD.closed_on, '9999-12-31'), coalesce(substr(OLD.at_risk_since, 1, 10), '9999-12-31'), coalesce(substr(OLD.status_changed_at, 1, 10), '9999-12-31'), coalesce(CASE WHEN json_valid(OLD.renegotiations) THEN json_extract(OLD.renegotiations, '$[0].on') END, '9999-12-31'));
+END;
+
+CREATE TRIGGER insight_dirty_customer_added AFTER INSERT ON customers BEGIN
+    UPDATE insight_cache_state SET dirty_from = substr(NEW.created_at, 1, 10)
+        WHERE dirty_from > substr(NEW.created_at, 1, 10);
+END;
+
+CREATE TRIGGER insight_dirty_customer_changed
+    AFTER UPDATE OF id, archived, deleted_at, cadence_days, created_at ON customers
+    WHEN OLD.id IS NOT NEW.id OR OLD.archived IS NOT NEW.archived
+        OR OLD.deleted_at IS NOT NEW.deleted_at OR OLD.cadence_days IS NOT NEW.cadence_days
+        OR OLD.created_at IS NOT NEW.created_at
+BEGIN
+    UPDATE insight_cache_state SET dirty_from = '0000-01-01';
+END;
+
+CREATE TRIGGER insight_dirty_customer_removed AFTER DELETE ON customers BEGIN
+    UPDATE insight_cache_state SET dirty_from = '0000-01-01';
+END;
+
+CREATE TRIGGER insight_dirty_setting_added AFTER INSERT ON journal_settings BEGIN
+    UPDATE insight_cache_state SET dirty_from = '0000-01-01';
+END;
+
+CREATE TRIGGER insight_dirty_setting_changed AFTER UPDATE ON journal_settings BEGIN
+    UPDATE insight_cache_state SET dirty_from = '0000-01-01';
+END;
+
+CREATE TRIGGER insight_dirty_setting_removed AFTER DELETE ON journal_settings BEGIN
+    UPDATE insight_cache_state SET dirty_from = '0000-01-01';
+END;
+"#;
+
 /// Builds a fresh journal at the current version.
 pub fn create_fresh(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA_V1)?;
@@ -240,6 +314,9 @@ fn upgrade_steps(
             6 => tx.execute_batch(&super::announcement_sync::upgrade_sql())?,
             // Indexes for the ranking's facts (issue 14): self-contained, no data changes.
             7 => tx.execute_batch(RANK_FACTS_INDEXES)?,
+            // The Insights mornings kept between openings (issue 15): self-contained, two
+            // new tables and the triggers that invalidate them; no data changes.
+            8 => tx.execute_batch(INSIGHT_MORNINGS)?,
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "no upgrade step from schema version {step}"
