@@ -237,6 +237,7 @@ impl Store {
                 tally: no_entries.then(summary::Tally::default),
                 deferred_triggers: Vec::new(),
                 customer_keys: false,
+                insight_mornings_stale: false,
             };
             let value = work(&mut writer)?;
             writer.finish()?;
@@ -283,11 +284,17 @@ pub struct BulkWriter<'t, 'c> {
     deferred_triggers: Vec<String>,
     /// Whether [`BulkWriter::start_customer_keys`] made its table, to drop when done.
     customer_keys: bool,
+    /// The Insights' trigger on new entries was set aside: every kept morning is marked
+    /// stale when done.
+    insight_mornings_stale: bool,
 }
 
 /// The triggers on new entries that [`BulkWriter::defer_entry_triggers`] may set aside: the
 /// handed-over customer guard (`ownership`) and the team outbox's record (`sync`).
 const ENTRY_INSERT_TRIGGERS: &str = "'owned_entry_insert', 'sync_entry_insert'";
+
+/// The Insights' trigger on new entries (see [`BulkWriter::defer_entry_triggers`]).
+const INSIGHT_ENTRY_TRIGGER: &str = "'insight_dirty_entry_added'";
 
 impl BulkWriter<'_, '_> {
     fn fail(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -461,12 +468,17 @@ impl BulkWriter<'_, '_> {
     /// customers a bulk write adds or edits never are). Their conditions are queries SQLite
     /// ran for every row: about 2.5 s of CPU for a million rows, more than the inserts
     /// themselves. Recreated inside the transaction, so the journal ends as it would have.
-    /// Returns whether they were set aside.
+    /// The Insights' record of the earliest day a write touched (`insight_dirty_entry_added`,
+    /// an update per row) is set aside too, always: when the work is done every kept
+    /// morning is marked stale instead, which is what a bulk load amounts to anyway.
+    /// Returns whether the team's and the handed-over guard's triggers were set aside.
     pub fn defer_entry_triggers(&mut self) -> Result<bool> {
-        let fail = |e| StoreError::from_sqlite(&self.path, e);
         if !self.deferred_triggers.is_empty() {
             return Ok(false);
         }
+        self.defer_triggers(INSIGHT_ENTRY_TRIGGER)?;
+        self.insight_mornings_stale = !self.deferred_triggers.is_empty();
+        let fail = |e| StoreError::from_sqlite(&self.path, e);
         let quiet: bool = self
             .tx
             .query_row(
@@ -483,11 +495,19 @@ impl BulkWriter<'_, '_> {
         if !quiet {
             return Ok(false);
         }
+        let before = self.deferred_triggers.len();
+        self.defer_triggers(ENTRY_INSERT_TRIGGERS)?;
+        Ok(self.deferred_triggers.len() > before)
+    }
+
+    /// Drops the entries' triggers named in `names` (an SQL list), kept to create again.
+    fn defer_triggers(&mut self, names: &str) -> Result<()> {
+        let fail = |e| StoreError::from_sqlite(&self.path, e);
         let triggers: Vec<(String, String)> = self
             .tx
             .prepare(&format!(
                 "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' \
-                 AND tbl_name = 'entries' AND name IN ({ENTRY_INSERT_TRIGGERS}) \
+                 AND tbl_name = 'entries' AND name IN ({names}) \
                  AND sql IS NOT NULL"
             ))
             .and_then(|mut statement| {
@@ -501,8 +521,9 @@ impl BulkWriter<'_, '_> {
                 .execute_batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))
                 .map_err(fail)?;
         }
-        self.deferred_triggers = triggers.into_iter().map(|(_, sql)| sql).collect();
-        Ok(!self.deferred_triggers.is_empty())
+        self.deferred_triggers
+            .extend(triggers.into_iter().map(|(_, sql)| sql));
+        Ok(())
     }
 
     fn finish(self) -> Result<()> {
@@ -513,6 +534,11 @@ impl BulkWriter<'_, '_> {
         }
         for sql in &self.deferred_triggers {
             self.tx.execute_batch(sql).map_err(self.fail())?;
+        }
+        if self.insight_mornings_stale {
+            self.tx
+                .execute_batch("UPDATE insight_cache_state SET dirty_from = '0000-01-01'")
+                .map_err(self.fail())?;
         }
         if !self.deferred_indexes.is_empty() {
             // Each index is one sort of a million keys. SQLite sorts in pieces of up to the
@@ -602,6 +628,27 @@ mod tests {
         assert_eq!(triggers(&store), before);
         // Set aside or not, the journal records nothing before it joins a team.
         assert_eq!(store.sync_pending_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_bulk_write_marks_every_kept_insights_morning_stale() {
+        let mut store = Store::open_in_memory().unwrap();
+        let dirty_from = |store: &Store| -> String {
+            store
+                .conn
+                .query_row("SELECT dirty_from FROM insight_cache_state", [], |row| {
+                    row.get(0)
+                })
+                .unwrap()
+        };
+        store
+            .conn
+            .execute_batch("UPDATE insight_cache_state SET dirty_from = '9999-12-31'")
+            .unwrap();
+        let before = triggers(&store);
+        write_one(&mut store, "Ada Lovelace");
+        assert_eq!(triggers(&store), before);
+        assert_eq!(dirty_from(&store), "0000-01-01");
     }
 
     #[test]
