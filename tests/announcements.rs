@@ -521,11 +521,20 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
         calm_customer(&mut store, "Ann", &["north"], money(100));
         // Take the journal back to version 2 as it shipped: without the announcement tables,
         // the team-sync step that follows them, the ownership step and the customer trash
-        // and settings after that, and the ranking's indexes (schema 8) with the two indexes
-        // they replaced as version 2 made them.
+        // and settings after that, the ranking's indexes (schema 8) with the two indexes
+        // they replaced as version 2 made them, and the Insights' kept mornings (schema 9).
         store
             .execute_batch_for_tests(
-                "DROP INDEX entries_last_rating; DROP INDEX entries_bad_news_about; \
+                "DROP TRIGGER insight_dirty_entry_added; DROP TRIGGER insight_dirty_entry_changed; \
+                 DROP TRIGGER insight_dirty_entry_removed; \
+                 DROP TRIGGER insight_dirty_customer_added; \
+                 DROP TRIGGER insight_dirty_customer_changed; \
+                 DROP TRIGGER insight_dirty_customer_removed; \
+                 DROP TRIGGER insight_dirty_setting_added; \
+                 DROP TRIGGER insight_dirty_setting_changed; \
+                 DROP TRIGGER insight_dirty_setting_removed; \
+                 DROP TABLE insight_mornings; DROP TABLE insight_cache_state; \
+                 DROP INDEX entries_last_rating; DROP INDEX entries_bad_news_about; \
                  DROP INDEX entries_open_items; DROP INDEX entries_broken_promises; \
                  CREATE INDEX entries_open ON entries(customer_id) \
                      WHERE is_open = 1 AND deleted_at IS NULL; \
