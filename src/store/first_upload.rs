@@ -70,11 +70,14 @@ fn number_state(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<i64> {
         .unwrap_or(0))
 }
 
+/// The saved cursor; one that cannot be read starts the upload over (the server ignores
+/// what it has already), rather than skip what is left.
 fn cursor(conn: &rusqlite::Connection) -> rusqlite::Result<UploadPosition> {
-    Ok(state(conn, CURSOR)?
-        .as_deref()
-        .and_then(UploadPosition::decode)
-        .unwrap_or(UploadPosition::Done))
+    Ok(match state(conn, CURSOR)? {
+        None => UploadPosition::Done,
+        Some(text) => UploadPosition::decode(&text)
+            .unwrap_or(UploadPosition::Customers { after: i64::MIN }),
+    })
 }
 
 /// How many events the first upload still has to send from `position`.
@@ -261,5 +264,130 @@ impl Store {
             }
             set_state(tx, CURSOR, &position.encode())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CustomerDraft, CustomerId, EntryDraft, EntryKind};
+    use chrono::NaiveDate;
+
+    fn at(hour: u32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .unwrap_or_default()
+    }
+
+    fn note(customer: CustomerId, summary: &str) -> EntryDraft {
+        EntryDraft {
+            customer_id: customer,
+            occurred_at: at(9),
+            summary: summary.to_owned(),
+            kind: EntryKind::Note,
+        }
+    }
+
+    /// Three customers with three notes each, and the note ids in order.
+    fn journal() -> (Store, Vec<crate::domain::EntryId>) {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut notes = Vec::new();
+        for name in ["Ada", "Bo", "Cy"] {
+            let customer = store
+                .add_customer(CustomerDraft::named(name), at(9))
+                .unwrap();
+            for i in 0..3 {
+                let entry = store
+                    .add_entry(note(customer.id, &format!("{name} {i}")), at(10))
+                    .unwrap();
+                notes.push(entry.id);
+            }
+        }
+        (store, notes)
+    }
+
+    fn summaries(events: &[OutgoingEvent]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| {
+                let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+                let field = if e.entity == "customer" { "name" } else { "summary" };
+                payload[field].as_str().unwrap_or_default().to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_killed_first_upload_resumes_after_the_last_confirmed_batch_with_the_same_ids() {
+        let (mut store, notes) = journal();
+        assert_eq!(store.start_sync_recording_streamed(5_000).unwrap(), 12);
+        assert_eq!(store.start_sync_recording_streamed(5_000).unwrap(), 0);
+        assert_eq!(store.sync_pending_count().unwrap(), 12);
+        let start = store.first_upload_position().unwrap();
+        let (first, after_first) = store.first_upload_events(start, 5).unwrap();
+        assert_eq!(summaries(&first), ["Ada", "Bo", "Cy", "Ada 0", "Ada 1"]);
+        for event in &first {
+            assert_eq!(event.id, event.entity_gid, "the event is named by its row");
+            assert_eq!(event.op, "insert");
+        }
+        assert!(first[3..].iter().all(|e| e.customer_gid == first[0].id));
+        // The server committed the first batch; the second was read, then the app was
+        // killed before the server's answer came back.
+        store.first_upload_sent(after_first).unwrap();
+        let (second, _) = store.first_upload_events(after_first, 5).unwrap();
+        assert_eq!(store.sync_pending_count().unwrap(), 7);
+
+        // Meanwhile the rep edits: a new note, and a deleted note not yet sent.
+        let ada = store.customers().unwrap()[0].id;
+        store.add_entry(note(ada, "Ada new"), at(11)).unwrap();
+        store.delete_entry(notes[4], at(11)).unwrap();
+
+        let resumed = store.first_upload_position().unwrap();
+        assert_eq!(resumed, after_first);
+        let (again, done) = store.first_upload_events(resumed, 100).unwrap();
+        assert_eq!(done, UploadPosition::Done);
+        assert_eq!(
+            summaries(&again),
+            ["Ada 2", "Bo 0", "Bo 1", "Bo 2", "Cy 0", "Cy 1", "Cy 2"],
+            "the new note goes by the outbox; the deleted one is still there, in the trash"
+        );
+        assert_eq!(again[0].id, second[0].id, "a re-sent event keeps its id");
+        assert_eq!(again[0].hlc, first[0].hlc);
+        store.first_upload_sent(done).unwrap();
+        assert_eq!(
+            store.first_upload_position().unwrap(),
+            UploadPosition::Done
+        );
+        // What is left is the outbox: the new note, the deletion, stamped after the upload.
+        while store.seal_outbox(6_000, 100).unwrap() > 0 {}
+        let outbox = store.sealed_events(100).unwrap();
+        assert_eq!(store.sync_pending_count().unwrap(), outbox.len() as u64);
+        assert!(outbox.iter().any(|e| e.op == "insert" && e.entity == "entry"));
+        assert!(outbox.iter().all(|e| e.hlc > first[0].hlc));
+    }
+
+    #[test]
+    fn positions_read_back_as_written_and_an_unreadable_cursor_starts_over() {
+        for position in [
+            UploadPosition::Customers { after: i64::MIN },
+            UploadPosition::Entries {
+                customer: 3,
+                after: 17,
+            },
+            UploadPosition::Done,
+        ] {
+            assert_eq!(UploadPosition::decode(&position.encode()), Some(position));
+        }
+        assert_eq!(UploadPosition::decode("entries 3"), None);
+        let (mut store, _) = journal();
+        store.start_sync_recording_streamed(5_000).unwrap();
+        store
+            .write(|tx| set_state(tx, CURSOR, "entries 3"))
+            .unwrap();
+        assert_eq!(
+            store.first_upload_position().unwrap(),
+            UploadPosition::Customers { after: i64::MIN }
+        );
+        assert_eq!(store.sync_pending_count().unwrap(), 12);
     }
 }
