@@ -75,8 +75,9 @@ fn number_state(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<i64> {
 fn cursor(conn: &rusqlite::Connection) -> rusqlite::Result<UploadPosition> {
     Ok(match state(conn, CURSOR)? {
         None => UploadPosition::Done,
-        Some(text) => UploadPosition::decode(&text)
-            .unwrap_or(UploadPosition::Customers { after: i64::MIN }),
+        Some(text) => {
+            UploadPosition::decode(&text).unwrap_or(UploadPosition::Customers { after: i64::MIN })
+        }
     })
 }
 
@@ -311,7 +312,11 @@ mod tests {
             .iter()
             .map(|e| {
                 let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
-                let field = if e.entity == "customer" { "name" } else { "summary" };
+                let field = if e.entity == "customer" {
+                    "name"
+                } else {
+                    "summary"
+                };
                 payload[field].as_str().unwrap_or_default().to_owned()
             })
             .collect()
@@ -354,15 +359,16 @@ mod tests {
         assert_eq!(again[0].id, second[0].id, "a re-sent event keeps its id");
         assert_eq!(again[0].hlc, first[0].hlc);
         store.first_upload_sent(done).unwrap();
-        assert_eq!(
-            store.first_upload_position().unwrap(),
-            UploadPosition::Done
-        );
+        assert_eq!(store.first_upload_position().unwrap(), UploadPosition::Done);
         // What is left is the outbox: the new note, the deletion, stamped after the upload.
         while store.seal_outbox(6_000, 100).unwrap() > 0 {}
         let outbox = store.sealed_events(100).unwrap();
         assert_eq!(store.sync_pending_count().unwrap(), outbox.len() as u64);
-        assert!(outbox.iter().any(|e| e.op == "insert" && e.entity == "entry"));
+        assert!(
+            outbox
+                .iter()
+                .any(|e| e.op == "insert" && e.entity == "entry")
+        );
         assert!(outbox.iter().all(|e| e.hlc > first[0].hlc));
     }
 
