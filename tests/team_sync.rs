@@ -154,6 +154,46 @@ fn team_init_twice_changes_nothing_and_a_newer_schema_is_refused() {
 }
 
 #[test]
+fn a_version_6_team_database_upgrades_and_a_customers_live_entries_are_still_found_by_index() {
+    use candor::team::schema;
+    let db = cluster().database("t_step7");
+    let mut admin = cluster().admin(&db);
+    schema::init_to(&mut admin, 6).unwrap();
+    let index_exists = |admin: &mut postgres::Client| -> bool {
+        admin
+            .query_one(
+                "SELECT to_regclass('candor.entries_by_customer') IS NOT NULL",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert!(index_exists(&mut admin));
+    assert_eq!(
+        schema::init(&mut admin).ok(),
+        Some(schema::InitOutcome::Upgraded { from: 6 })
+    );
+    assert!(!index_exists(&mut admin));
+    // The summary refresh's lookup (and every report's) asks for live entries only: the
+    // remaining per-customer index serves it.
+    admin.batch_execute("SET enable_seqscan = off").unwrap();
+    let plan: Vec<String> = admin
+        .query(
+            "EXPLAIN SELECT COUNT(*) FROM candor.entries e \
+             WHERE e.customer_gid = '0190a000-0000-7000-8000-000000000001' AND e.deleted_at IS NULL",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        plan.iter().any(|line| line.contains("entries_live_by_customer")),
+        "{plan:#?}"
+    );
+}
+
+#[test]
 fn a_reps_journal_goes_up_comes_down_on_a_new_device_and_a_second_sync_moves_nothing() {
     let team = Team::new("updown");
     let dir = tempfile::tempdir().unwrap();
