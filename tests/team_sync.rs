@@ -188,7 +188,8 @@ fn a_version_6_team_database_upgrades_and_a_customers_live_entries_are_still_fou
         .map(|row| row.get(0))
         .collect();
     assert!(
-        plan.iter().any(|line| line.contains("entries_live_by_customer")),
+        plan.iter()
+            .any(|line| line.contains("entries_live_by_customer")),
         "{plan:#?}"
     );
 }
