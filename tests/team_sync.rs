@@ -759,6 +759,60 @@ fn a_sync_killed_after_the_server_committed_resends_nothing_twice() {
     assert_eq!(canonical(&fresh), canonical(&store));
 }
 
+#[test]
+fn a_first_upload_killed_after_the_server_committed_a_batch_resends_it_and_the_server_keeps_one() {
+    let team = Team::new("stream");
+    let mut store = Store::open_in_memory().unwrap();
+    for name in ["Ada", "Bo"] {
+        let customer = store
+            .add_customer(CustomerDraft::named(name), at(1, 9))
+            .unwrap();
+        for i in 0..2_000u32 {
+            let when = at(2, 9) + chrono::Duration::minutes(i.into());
+            store
+                .add_entry(call(customer.id, when, "Call"), at(2, 9))
+                .unwrap();
+        }
+    }
+    // Joined and a first batch read straight from the tables; the server committed it, then
+    // the app was killed before the cursor moved.
+    assert_eq!(store.start_sync_recording_streamed(T0).unwrap(), 4_002);
+    let start = store.first_upload_position().unwrap();
+    let (first, _) = store.first_upload_events(start, 3_000).unwrap();
+    let mut ann = team.psql("ann");
+    let device = store.sync_device_id().unwrap();
+    assert_eq!(
+        team_sync::push_batch(&mut ann, &device, &first).unwrap().0,
+        3_000
+    );
+    // Before the next sync the rep adds a call: it goes by the outbox, after the stream.
+    let bo = store.customers().unwrap()[1].id;
+    store
+        .add_entry(call(bo, at(3, 9), "Late call"), at(3, 9))
+        .unwrap();
+    let report = team.sync("ann", &mut store, T0 + 1);
+    assert_eq!(
+        report.sent, 4_003,
+        "the batch again, the rest, the new call"
+    );
+    let mut meg = team.psql("meg");
+    assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.events"), 4_003);
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.entries"),
+        4_001
+    );
+    assert_eq!(store.sync_pending_count().unwrap(), 0);
+    assert_eq!(
+        store.first_upload_position().unwrap(),
+        candor::store::UploadPosition::Done
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut fresh = Store::open(&dir.path().join("new.sqlite3")).unwrap();
+    let report = team.sync("ann", &mut fresh, T0 + 2);
+    assert_eq!((report.sent, report.received), (0, 4_003));
+    assert_eq!(canonical(&fresh), canonical(&store));
+}
+
 /// The journal the kill tests sync: 40 customers, 12,000 entries (12,040 events).
 fn generate_kill_journal(journal: &Path) {
     cargo_bin_cmd!("candor")
