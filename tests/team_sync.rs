@@ -154,6 +154,47 @@ fn team_init_twice_changes_nothing_and_a_newer_schema_is_refused() {
 }
 
 #[test]
+fn a_version_7_team_database_upgrades_and_a_customers_live_entries_are_still_found_by_index() {
+    use candor::team::schema;
+    let db = cluster().database("t_step8");
+    let mut admin = cluster().admin(&db);
+    schema::init_to(&mut admin, 7).unwrap();
+    let index_exists = |admin: &mut postgres::Client| -> bool {
+        admin
+            .query_one(
+                "SELECT to_regclass('candor.entries_by_customer') IS NOT NULL",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert!(index_exists(&mut admin));
+    assert_eq!(
+        schema::init(&mut admin).ok(),
+        Some(schema::InitOutcome::Upgraded { from: 7 })
+    );
+    assert!(!index_exists(&mut admin));
+    // The summary refresh's lookup (and every report's) asks for live entries only: the
+    // remaining per-customer index serves it.
+    admin.batch_execute("SET enable_seqscan = off").unwrap();
+    let plan: Vec<String> = admin
+        .query(
+            "EXPLAIN SELECT COUNT(*) FROM candor.entries e \
+             WHERE e.customer_gid = '0190a000-0000-7000-8000-000000000001' AND e.deleted_at IS NULL",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("entries_live_by_customer")),
+        "{plan:#?}"
+    );
+}
+
+#[test]
 fn a_reps_journal_goes_up_comes_down_on_a_new_device_and_a_second_sync_moves_nothing() {
     let team = Team::new("updown");
     let dir = tempfile::tempdir().unwrap();
@@ -715,6 +756,60 @@ fn a_sync_killed_after_the_server_committed_resends_nothing_twice() {
     let mut fresh = Store::open(&path).unwrap();
     let report = team.sync("ann", &mut fresh, T0 + 2);
     assert_eq!((report.sent, report.received), (0, 4_501));
+    assert_eq!(canonical(&fresh), canonical(&store));
+}
+
+#[test]
+fn a_first_upload_killed_after_the_server_committed_a_batch_resends_it_and_the_server_keeps_one() {
+    let team = Team::new("stream");
+    let mut store = Store::open_in_memory().unwrap();
+    for name in ["Ada", "Bo"] {
+        let customer = store
+            .add_customer(CustomerDraft::named(name), at(1, 9))
+            .unwrap();
+        for i in 0..2_000u32 {
+            let when = at(2, 9) + chrono::Duration::minutes(i.into());
+            store
+                .add_entry(call(customer.id, when, "Call"), at(2, 9))
+                .unwrap();
+        }
+    }
+    // Joined and a first batch read straight from the tables; the server committed it, then
+    // the app was killed before the cursor moved.
+    assert_eq!(store.start_sync_recording_streamed(T0).unwrap(), 4_002);
+    let start = store.first_upload_position().unwrap();
+    let (first, _) = store.first_upload_events(start, 3_000).unwrap();
+    let mut ann = team.psql("ann");
+    let device = store.sync_device_id().unwrap();
+    assert_eq!(
+        team_sync::push_batch(&mut ann, &device, &first).unwrap().0,
+        3_000
+    );
+    // Before the next sync the rep adds a call: it goes by the outbox, after the stream.
+    let bo = store.customers().unwrap()[1].id;
+    store
+        .add_entry(call(bo, at(3, 9), "Late call"), at(3, 9))
+        .unwrap();
+    let report = team.sync("ann", &mut store, T0 + 1);
+    assert_eq!(
+        report.sent, 4_003,
+        "the batch again, the rest, the new call"
+    );
+    let mut meg = team.psql("meg");
+    assert_eq!(count(&mut meg, "SELECT COUNT(*) FROM candor.events"), 4_003);
+    assert_eq!(
+        count(&mut meg, "SELECT COUNT(*) FROM candor.entries"),
+        4_001
+    );
+    assert_eq!(store.sync_pending_count().unwrap(), 0);
+    assert_eq!(
+        store.first_upload_position().unwrap(),
+        candor::store::UploadPosition::Done
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut fresh = Store::open(&dir.path().join("new.sqlite3")).unwrap();
+    let report = team.sync("ann", &mut fresh, T0 + 2);
+    assert_eq!((report.sent, report.received), (0, 4_003));
     assert_eq!(canonical(&fresh), canonical(&store));
 }
 

@@ -91,7 +91,7 @@ pub const ENTRY_FIELDS: &[&str] = &[
 /// The mode while pulled changes are applied: nothing is recorded.
 const MODE_APPLYING: &str = "applying";
 
-fn customer_json(row: &str) -> String {
+pub(super) fn customer_json(row: &str) -> String {
     customer_json_of(CUSTOMER_FIELDS, row)
 }
 
@@ -103,7 +103,7 @@ fn customer_json_of(customer_fields: &[&str], row: &str) -> String {
     format!("json_object({})", fields.join(", "))
 }
 
-fn entry_json(row: &str) -> String {
+pub(super) fn entry_json(row: &str) -> String {
     let mut fields = vec![
         format!("'customer', (SELECT gid FROM customers WHERE id = {row}.customer_id)"),
         format!("'related', (SELECT gid FROM entries WHERE id = {row}.related_id)"),
@@ -253,13 +253,13 @@ END;
     )
 }
 
-fn state(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<String>> {
+pub(super) fn state(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<String>> {
     tx.prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
         .query_row([key], |row| row.get(0))
         .optional()
 }
 
-fn set_state(tx: &rusqlite::Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+pub(super) fn set_state(tx: &rusqlite::Connection, key: &str, value: &str) -> rusqlite::Result<()> {
     tx.prepare_cached("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?1, ?2)")?
         .execute([key, value])?;
     Ok(())
@@ -332,14 +332,17 @@ impl Store {
         self.write(|tx| queue_journal(tx, Some(now_ms)))
     }
 
-    /// Changes recorded but not yet confirmed by the server.
+    /// Changes recorded but not yet confirmed by the server (with what the first upload
+    /// has still to send).
     pub fn sync_pending_count(&self) -> Result<u64> {
-        self.conn
+        let outbox = self
+            .conn
             .query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| {
                 row.get::<_, i64>(0)
             })
-            .map(|n| n as u64)
-            .map_err(self.fail())
+            .map_err(self.fail())?;
+        let streamed = super::first_upload::waiting(&self.conn).map_err(self.fail())?;
+        Ok(outbox.max(0) as u64 + streamed)
     }
 
     /// What the next sync will send: the outbox, or (before the journal first joined its
@@ -541,16 +544,7 @@ fn queue_journal(tx: &Transaction<'_>, sealed_at: Option<i64>) -> rusqlite::Resu
     if state(tx, "mode")?.as_deref() == Some(MODE_RECORDING) {
         return Ok(0);
     }
-    let gid_sql = |counter: &str| match sealed_at {
-        Some(now_ms) => counted_uuid_sql(now_ms, counter),
-        None => UUID_SQL.to_owned(),
-    };
-    tx.execute_batch(&format!(
-        "UPDATE customers SET gid = {} WHERE gid IS NULL;
-         UPDATE entries SET gid = {} WHERE gid IS NULL;",
-        gid_sql("id"),
-        gid_sql("id"),
-    ))?;
+    give_gids(tx, sealed_at)?;
     // Grouped by customer: a pushed batch then touches a few dozen customers, so the
     // server recomputes a few dozen summaries per batch instead of nearly all of them.
     // (entity, table, row alias, its customer's gid, the row as JSON, queue order)
@@ -624,17 +618,37 @@ fn queue_journal(tx: &Transaction<'_>, sealed_at: Option<i64>) -> rusqlite::Resu
             set_state(tx, "hlc", &clock.save())?;
         }
     }
-    // Announcements, their picked customers and tellings refer to customers and entries,
-    // so they follow them; they are few, and sealed by the usual pass before the push.
+    queued += queue_announcements(tx)?;
+    set_state(tx, "mode", MODE_RECORDING)?;
+    Ok(queued)
+}
+
+/// Gives every customer and entry without one a global id: counted in id order at
+/// `sealed_at` (see [`counted_uuid_sql`]), or random.
+pub(super) fn give_gids(tx: &Transaction<'_>, sealed_at: Option<i64>) -> rusqlite::Result<()> {
+    let gid_sql = |counter: &str| match sealed_at {
+        Some(now_ms) => counted_uuid_sql(now_ms, counter),
+        None => UUID_SQL.to_owned(),
+    };
+    tx.execute_batch(&format!(
+        "UPDATE customers SET gid = {} WHERE gid IS NULL;
+         UPDATE entries SET gid = {} WHERE gid IS NULL;",
+        gid_sql("id"),
+        gid_sql("id"),
+    ))
+}
+
+/// Announcements, their picked customers and tellings refer to customers and entries, so
+/// they follow them; they are few, and sealed by the usual pass before the push. Returns
+/// how many were queued.
+pub(super) fn queue_announcements(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
     let outbox = |tx: &Transaction<'_>| -> rusqlite::Result<i64> {
         tx.query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| row.get(0))
     };
     let before = outbox(tx)?;
     tx.execute_batch(&announcement_sync::give_ids_sql())?;
     tx.execute_batch(&announcement_sync::queue_existing_sql(""))?;
-    queued += (outbox(tx)? - before).max(0) as u64;
-    set_state(tx, "mode", MODE_RECORDING)?;
-    Ok(queued)
+    Ok((outbox(tx)? - before).max(0) as u64)
 }
 
 fn seal(tx: &Transaction<'_>, now_ms: i64, limit: usize) -> rusqlite::Result<usize> {

@@ -16,7 +16,7 @@
 use postgres::Transaction;
 
 /// The newest team schema this Candor knows.
-pub const TEAM_SCHEMA_VERSION: i32 = 7;
+pub const TEAM_SCHEMA_VERSION: i32 = 8;
 
 /// The first version with handovers and shares.
 pub const OWNERSHIP_VERSION: i32 = 2;
@@ -857,6 +857,16 @@ ALTER TABLE candor.customer_summary
     ALTER COLUMN taken_over TYPE text USING taken_over::text;
 "#;
 
+/// Version 8 (issue 12's upload target): one index less to keep per uploaded entry.
+/// `entries_by_customer` (customer, date) duplicated version 4's `entries_live_by_customer`
+/// (customer, kind, date, live entries only) for every query that reads entries: each of
+/// them (the summary refresh, the reports, the Team view) asks for live entries only, and the
+/// projection finds an entry by its primary key. A first upload of a million entries
+/// updated both. Self-contained, so it can be renumbered when merged.
+const ONE_ENTRY_INDEX_STEP: &str = r#"
+DROP INDEX candor.entries_by_customer;
+"#;
+
 /// The roles, created once per PostgreSQL cluster (two teams in one cluster share them).
 const ROLES: &str = r#"
 DO $$
@@ -974,7 +984,10 @@ pub fn init_to(client: &mut postgres::Client, target: i32) -> Result<InitOutcome
         if step == 6 {
             tx.batch_execute(SUMMARY_TEXT_STEP)?;
         }
-        // Future upgrades: `step == 7 => …`, each saying why.
+        if step == 7 {
+            tx.batch_execute(ONE_ENTRY_INDEX_STEP)?;
+        }
+        // Future upgrades: `step == 8 => …`, each saying why.
     }
     tx.execute("DELETE FROM candor.schema_version", &[])?;
     tx.execute(

@@ -6,9 +6,9 @@
 //! twice is ignored the second time: event ids are the primary key), and the pull cursor
 //! moves in the same local transaction that applies the batch.
 
-use crate::store::Store;
 use crate::store::ownership::TeamRep;
 use crate::store::sync::{IncomingEvent, OutgoingEvent};
+use crate::store::{Store, UploadPosition};
 
 use super::{TeamError, schema};
 
@@ -306,17 +306,40 @@ impl From<crate::store::StoreError> for PushFailure {
     }
 }
 
-/// What the pushing thread reports for one batch: its last outbox position, its size, and
-/// how many of its events were refused.
-type PushAck = Result<(i64, usize, u64), postgres::Error>;
+/// How far a pushed batch reached: a position of the first upload, or of the outbox.
+#[derive(Debug, Clone, Copy)]
+enum Reached {
+    Upload(UploadPosition),
+    Outbox(i64),
+}
 
-/// Sends every sealed event, batch by batch. The server's work and the journal's overlap:
-/// a second thread sends one batch while this one reads the next from the journal and
-/// marks the sent ones (at most two batches wait, so memory stays bounded). Sent batches
-/// are marked about once a second (and when the server fails), not after every batch:
-/// each mark is a local commit (deleting thousands of outbox rows, an fsync). A batch is
-/// marked only once the server committed it; a kill before the mark re-sends it, and the
-/// server ignores the copies (known event ids).
+/// What the pushing thread reports for one batch: how far it reached, its size, and how
+/// many of its events were refused.
+type PushAck = Result<(Reached, usize, u64), postgres::Error>;
+
+/// Marks as sent what the server has: the first upload's cursor, then the outbox.
+fn mark(
+    store: &mut Store,
+    upload: &mut Option<UploadPosition>,
+    outbox: &mut Option<i64>,
+) -> Result<(), PushFailure> {
+    if let Some(position) = upload.take() {
+        store.first_upload_sent(position)?;
+    }
+    if let Some(last) = outbox.take() {
+        store.mark_sent(last)?;
+    }
+    Ok(())
+}
+
+/// Sends every waiting event, batch by batch: first what is left of the first upload
+/// (read straight from the journal's tables), then the sealed outbox. The server's work and
+/// the journal's overlap: a second thread sends one batch while this one reads the next
+/// from the journal and marks the sent ones (at most two batches wait, so memory stays
+/// bounded). Sent batches are marked about once a second (and when the server fails), not
+/// after every batch: each mark is a local commit. A batch is marked only once the server
+/// committed it; a kill before the mark re-sends it, and the server ignores the copies
+/// (known event ids).
 fn push_all(
     store: &mut Store,
     client: &mut postgres::Client,
@@ -326,36 +349,57 @@ fn push_all(
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<(), PushFailure> {
     std::thread::scope(|scope| {
-        let (to_push, batches) = std::sync::mpsc::sync_channel::<Vec<OutgoingEvent>>(1);
+        let (to_push, batches) = std::sync::mpsc::sync_channel::<(Vec<OutgoingEvent>, Reached)>(1);
         // Dropped once everything is read, which ends the sending thread's loop.
         let mut to_push = Some(to_push);
         let (acked, acks) = std::sync::mpsc::channel::<PushAck>();
         scope.spawn(move || {
-            for batch in batches {
-                let last = batch.last().map_or(i64::MIN, |e| e.seq);
+            for (batch, reached) in batches {
                 let ack = push_batch(client, device, &batch)
-                    .map(|(_, refused)| (last, batch.len(), refused));
+                    .map(|(_, refused)| (reached, batch.len(), refused));
                 let failed = ack.is_err();
                 if acked.send(ack).is_err() || failed {
                     break;
                 }
             }
         });
+        let mut upload = match store.first_upload_position()? {
+            UploadPosition::Done => None,
+            position => Some(position),
+        };
+        let mut upload_read = upload.is_none();
         let mut read_up_to = i64::MIN;
         let mut reading = true;
         let mut in_flight = 0usize;
-        let mut sent_up_to = None;
+        let mut upload_sent = None;
+        let mut outbox_sent = None;
         let mut marked_at = std::time::Instant::now();
         loop {
             if reading {
-                let batch = store.sealed_events_after(read_up_to, PUSH_BATCH)?;
-                match batch.last() {
-                    Some(last) => {
+                let mut next = None;
+                if let Some(position) = upload {
+                    let (events, after) = store.first_upload_events(position, PUSH_BATCH)?;
+                    if events.is_empty() {
+                        upload = None;
+                        upload_read = true;
+                    } else {
+                        upload = Some(after);
+                        next = Some((events, Reached::Upload(after)));
+                    }
+                }
+                if next.is_none() && upload.is_none() {
+                    let batch = store.sealed_events_after(read_up_to, PUSH_BATCH)?;
+                    if let Some(last) = batch.last() {
                         read_up_to = last.seq;
+                        next = Some((batch, Reached::Outbox(read_up_to)));
+                    }
+                }
+                match next {
+                    Some(next) => {
                         in_flight += 1;
                         // Waits while two batches are ahead; fails only if the sending
                         // thread stopped, and then its error is among the acks.
-                        let sent = to_push.as_ref().map(|queue| queue.send(batch));
+                        let sent = to_push.as_ref().map(|queue| queue.send(next));
                         if !matches!(sent, Some(Ok(()))) {
                             reading = false;
                         }
@@ -379,19 +423,20 @@ fn push_all(
                         Err(_) => break,
                     }
                 };
-                let (last, size, refused) = match ack {
+                let (reached, size, refused) = match ack {
                     Ok(acked) => acked,
                     Err(e) => {
                         // The batches acked before the failure are on the server: mark
                         // them, so the next sync resumes after them.
-                        if let Some(last) = sent_up_to {
-                            store.mark_sent(last)?;
-                        }
+                        mark(store, &mut upload_sent, &mut outbox_sent)?;
                         return Err(PushFailure::Server(e));
                     }
                 };
                 in_flight -= 1;
-                sent_up_to = Some(last);
+                match reached {
+                    Reached::Upload(position) => upload_sent = Some(position),
+                    Reached::Outbox(last) => outbox_sent = Some(last),
+                }
                 report.refused += refused;
                 report.sent += size as u64;
                 progress(SyncProgress::Sending {
@@ -399,7 +444,7 @@ fn push_all(
                     total,
                 });
                 if marked_at.elapsed() >= MARK_EVERY {
-                    store.mark_sent(last)?;
+                    mark(store, &mut upload_sent, &mut outbox_sent)?;
                     marked_at = std::time::Instant::now();
                 }
             }
@@ -407,10 +452,13 @@ fn push_all(
                 break;
             }
         }
-        if let Some(last) = sent_up_to {
-            store.mark_sent(last)?;
+        // Every batch read was acknowledged: the first upload, once read to its end, is
+        // over (its last batch may have ended exactly at a batch's size, before `Done`).
+        if upload_read && upload.is_none() && store.first_upload_position()? != UploadPosition::Done
+        {
+            upload_sent = Some(UploadPosition::Done);
         }
-        Ok(())
+        mark(store, &mut upload_sent, &mut outbox_sent)
     })
 }
 
@@ -442,7 +490,7 @@ pub fn sync(
     // which PostgreSQL starts by the planner's cost estimate, cost more than it saved
     // (30-80 ms per statement and per commit-time summary refresh during a first upload).
     client.batch_execute("SET jit = off").map_err(pg)?;
-    store.start_sync_recording_sealed(now_ms)?;
+    store.start_sync_recording_streamed(now_ms)?;
     store.set_team_login(login)?;
     store.set_team_reps(&team_reps(client).map_err(pg)?)?;
     while store.seal_outbox(now_ms, 5_000)? > 0 {}
