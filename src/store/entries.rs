@@ -441,24 +441,8 @@ impl BulkWriter<'_, '_> {
         if !empty || !self.deferred_indexes.is_empty() {
             return Ok(false);
         }
-        let indexes: Vec<(String, String)> = self
-            .tx
-            .prepare(
-                "SELECT name, sql FROM sqlite_schema \
-                 WHERE type = 'index' AND tbl_name = 'entries' AND sql IS NOT NULL",
-            )
-            .and_then(|mut statement| {
-                statement
-                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect()
-            })
-            .map_err(fail)?;
-        for (name, _) in &indexes {
-            self.tx
-                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
-                .map_err(fail)?;
-        }
-        self.deferred_indexes = indexes.into_iter().map(|(_, sql)| sql).collect();
+        let indexes = self.drop_entries_objects("index", "")?;
+        self.deferred_indexes = indexes;
         Ok(!self.deferred_indexes.is_empty())
     }
 
@@ -502,13 +486,20 @@ impl BulkWriter<'_, '_> {
 
     /// Drops the entries' triggers named in `names` (an SQL list), kept to create again.
     fn defer_triggers(&mut self, names: &str) -> Result<()> {
+        let triggers = self.drop_entries_objects("trigger", &format!("AND name IN ({names})"))?;
+        self.deferred_triggers.extend(triggers);
+        Ok(())
+    }
+
+    /// Drops the entries table's schema objects of `kind` ("index", "trigger") that
+    /// `condition` (SQL after `AND`, or empty) picks; returns the SQL that makes them again.
+    fn drop_entries_objects(&self, kind: &str, condition: &str) -> Result<Vec<String>> {
         let fail = |e| StoreError::from_sqlite(&self.path, e);
-        let triggers: Vec<(String, String)> = self
+        let objects: Vec<(String, String)> = self
             .tx
             .prepare(&format!(
-                "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' \
-                 AND tbl_name = 'entries' AND name IN ({names}) \
-                 AND sql IS NOT NULL"
+                "SELECT name, sql FROM sqlite_schema WHERE type = '{kind}' \
+                 AND tbl_name = 'entries' {condition} AND sql IS NOT NULL"
             ))
             .and_then(|mut statement| {
                 statement
@@ -516,14 +507,16 @@ impl BulkWriter<'_, '_> {
                     .collect()
             })
             .map_err(fail)?;
-        for (name, _) in &triggers {
+        for (name, _) in &objects {
             self.tx
-                .execute_batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))
+                .execute_batch(&format!(
+                    "DROP {} \"{}\"",
+                    kind.to_uppercase(),
+                    name.replace('"', "\"\"")
+                ))
                 .map_err(fail)?;
         }
-        self.deferred_triggers
-            .extend(triggers.into_iter().map(|(_, sql)| sql));
-        Ok(())
+        Ok(objects.into_iter().map(|(_, sql)| sql).collect())
     }
 
     fn finish(self) -> Result<()> {

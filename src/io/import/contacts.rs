@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 
 use super::header_maps::is_placeholder;
 use super::mapping::{ColumnMapping, CustomerField, UnmappedColumn, tally_filled};
+use super::stream::RowWriter;
 use super::table::Table;
 use super::{
     DuplicateCustomer, ImportError, ImportOptions, ImportSummary, NamedCustomer, RowProblem,
@@ -547,10 +548,14 @@ impl CustomerImporter {
         }
         Ok(())
     }
+}
+
+impl RowWriter for CustomerImporter {
+    type Row = ReadCustomer;
 
     /// Imports a row read by [`read_row`]: a customer added, merged, or left out with its
     /// reason.
-    pub(super) fn apply(
+    fn apply(
         &mut self,
         w: &mut BulkWriter<'_, '_>,
         row: ReadCustomer,

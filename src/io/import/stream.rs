@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use encoding_rs::{Encoding, UTF_8};
 
-use super::contacts::{CustomerImporter, ReadCustomer, read_row};
+use super::contacts::{CustomerImporter, read_row};
 use super::mapping::tally_filled;
 use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
 use super::table::wrong_width;
-use super::timeline::{ReadRow, TimelineImporter};
+use super::timeline::TimelineImporter;
 use super::{
     ImportError, ImportOptions, ImportPreview, ImportSummary, PREVIEW_ROWS, RowProblem,
     SourceFormat,
@@ -381,12 +381,14 @@ pub(super) trait RowWriter {
         summary: &mut ImportSummary,
     ) -> Result<(), StoreError>;
 
-    /// Finishes the import, once every row was handed over.
+    /// Finishes the import, once every row was handed over (nothing to do by default).
     fn finish(
         &mut self,
-        w: &mut BulkWriter<'_, '_>,
-        summary: &mut ImportSummary,
-    ) -> Result<(), StoreError>;
+        _w: &mut BulkWriter<'_, '_>,
+        _summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// The second pass of a timeline: its entries' indexes are built once at the end, and its
@@ -415,27 +417,6 @@ pub(super) fn import_timeline_stream(
     Ok(())
 }
 
-impl RowWriter for TimelineImporter {
-    type Row = ReadRow;
-
-    fn apply(
-        &mut self,
-        w: &mut BulkWriter<'_, '_>,
-        row: ReadRow,
-        summary: &mut ImportSummary,
-    ) -> Result<(), StoreError> {
-        TimelineImporter::apply(self, w, row, summary)
-    }
-
-    fn finish(
-        &mut self,
-        w: &mut BulkWriter<'_, '_>,
-        summary: &mut ImportSummary,
-    ) -> Result<(), StoreError> {
-        TimelineImporter::finish(self, w, summary)
-    }
-}
-
 /// The second pass of a contacts file. Returns how many non-empty cells each column has.
 pub(super) fn import_contacts_stream(
     store: &mut Store,
@@ -458,27 +439,6 @@ pub(super) fn import_contacts_stream(
         |w| CustomerImporter::start(w, options),
     )?;
     Ok(filled)
-}
-
-impl RowWriter for CustomerImporter {
-    type Row = ReadCustomer;
-
-    fn apply(
-        &mut self,
-        w: &mut BulkWriter<'_, '_>,
-        row: ReadCustomer,
-        summary: &mut ImportSummary,
-    ) -> Result<(), StoreError> {
-        CustomerImporter::apply(self, w, row, summary)
-    }
-
-    fn finish(
-        &mut self,
-        _w: &mut BulkWriter<'_, '_>,
-        _summary: &mut ImportSummary,
-    ) -> Result<(), StoreError> {
-        Ok(())
-    }
 }
 
 /// Rows handed from the reading thread to the writing one at a time.

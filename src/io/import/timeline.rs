@@ -18,6 +18,7 @@ use crate::store::{BulkWriter, Store, StoreError};
 
 use super::contacts::{CustomerIndex, customer_from_row, parse_yes_no, saved};
 use super::mapping::{ColumnMapping, normalise_header};
+use super::stream::RowWriter;
 use super::table::Table;
 use super::{ImportError, ImportSummary, RowProblem};
 
@@ -460,9 +461,30 @@ impl TimelineImporter {
         }
     }
 
+    fn add(
+        &mut self,
+        w: &mut BulkWriter<'_, '_>,
+        old_id: Option<i64>,
+        mut draft: EntryDraft,
+        related: Option<i64>,
+    ) -> Result<(), StoreError> {
+        if let EntryKind::BadNews(news) = &mut draft.kind {
+            news.related = related.and_then(|old| self.ids.get(&old).copied());
+        }
+        let id = w.add_entry(draft)?;
+        if let Some(old) = old_id {
+            self.remember(old, id);
+        }
+        Ok(())
+    }
+}
+
+impl RowWriter for TimelineImporter {
+    type Row = ReadRow;
+
     /// Writes one row read by [`RowReader::read`] (rows in the order of the file): a new
     /// customer and the entry, or the reason it is left out, in `summary`.
-    pub(super) fn apply(
+    fn apply(
         &mut self,
         w: &mut BulkWriter<'_, '_>,
         read: ReadRow,
@@ -543,7 +565,7 @@ impl TimelineImporter {
     }
 
     /// Writes the bad news whose related entry came later in the file (or never).
-    pub(super) fn finish(
+    fn finish(
         &mut self,
         w: &mut BulkWriter<'_, '_>,
         summary: &mut ImportSummary,
@@ -551,23 +573,6 @@ impl TimelineImporter {
         for (old_id, draft, related) in std::mem::take(&mut self.deferred) {
             self.add(w, old_id, draft, Some(related))?;
             summary.entries_added += 1;
-        }
-        Ok(())
-    }
-
-    fn add(
-        &mut self,
-        w: &mut BulkWriter<'_, '_>,
-        old_id: Option<i64>,
-        mut draft: EntryDraft,
-        related: Option<i64>,
-    ) -> Result<(), StoreError> {
-        if let EntryKind::BadNews(news) = &mut draft.kind {
-            news.related = related.and_then(|old| self.ids.get(&old).copied());
-        }
-        let id = w.add_entry(draft)?;
-        if let Some(old) = old_id {
-            self.remember(old, id);
         }
         Ok(())
     }
