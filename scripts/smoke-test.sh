@@ -28,10 +28,28 @@ trap cleanup EXIT
 
 "$bin" demo --db "$work/demo.sqlite3" >/dev/null
 
-display=":$((100 + RANDOM % 400))"
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-sleep 1
+# Start Xvfb on a free display and wait until it takes connections (its socket exists): a
+# fixed pause lost the race on a loaded machine. A display already in use makes Xvfb exit:
+# then another is tried.
+display=""
+for _ in 1 2 3 4 5; do
+    candidate=":$((100 + RANDOM % 400))"
+    Xvfb "$candidate" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+    xvfb_pid=$!
+    for _ in $(seq 1 100); do
+        if [ -S "/tmp/.X11-unix/X${candidate#:}" ] && DISPLAY="$candidate" xdotool getmouselocation >/dev/null 2>&1; then
+            display="$candidate"
+            break
+        fi
+        kill -0 "$xvfb_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$display" ] && break
+    kill "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
+    xvfb_pid=""
+done
+[ -n "$display" ] || { echo "smoke test: Xvfb did not start:" >&2; cat "$work/xvfb.log" >&2; exit 1; }
 
 # A private HOME keeps the test away from the user's own preferences and journal.
 env -u WAYLAND_DISPLAY DISPLAY="$display" HOME="$work/home" XDG_DATA_HOME="$work/data" \
