@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 
 use super::header_maps::is_placeholder;
 use super::mapping::{ColumnMapping, CustomerField, UnmappedColumn, tally_filled};
-use super::stream::RowWriter;
+use super::row_writer::RowWriter;
 use super::table::Table;
 use super::{
     DuplicateCustomer, ImportError, ImportOptions, ImportSummary, NamedCustomer, RowProblem,

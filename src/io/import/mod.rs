@@ -12,6 +12,7 @@
 mod contacts;
 mod header_maps;
 mod mapping;
+mod row_writer;
 mod stream;
 mod table;
 mod timeline;

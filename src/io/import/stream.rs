@@ -20,6 +20,7 @@ use encoding_rs::{Encoding, UTF_8};
 use super::contacts::{CustomerImporter, read_row};
 use super::mapping::tally_filled;
 use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
+use super::row_writer::RowWriter;
 use super::table::wrong_width;
 use super::timeline::TimelineImporter;
 use super::{
@@ -364,30 +365,6 @@ impl RelatedIds {
                 ReadFieldResult::End => return,
             }
         }
-    }
-}
-
-/// The writing side of an import read as it goes: what [`import_rows`] hands each row to,
-/// inside the import's one transaction, in the file's order.
-pub(super) trait RowWriter {
-    /// A row as the reading thread made it from the file's cells.
-    type Row: Send;
-
-    /// Writes (or leaves out, counted) one row.
-    fn apply(
-        &mut self,
-        w: &mut BulkWriter<'_, '_>,
-        row: Self::Row,
-        summary: &mut ImportSummary,
-    ) -> Result<(), StoreError>;
-
-    /// Finishes the import, once every row was handed over (nothing to do by default).
-    fn finish(
-        &mut self,
-        _w: &mut BulkWriter<'_, '_>,
-        _summary: &mut ImportSummary,
-    ) -> Result<(), StoreError> {
-        Ok(())
     }
 }
 

@@ -18,7 +18,7 @@ use crate::store::{BulkWriter, Store, StoreError};
 
 use super::contacts::{CustomerIndex, customer_from_row, parse_yes_no, saved};
 use super::mapping::{ColumnMapping, normalise_header};
-use super::stream::RowWriter;
+use super::row_writer::RowWriter;
 use super::table::Table;
 use super::{ImportError, ImportSummary, RowProblem};
 
