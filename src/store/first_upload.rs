@@ -107,7 +107,7 @@ fn waiting_from(conn: &rusqlite::Connection, position: UploadPosition) -> rusqli
 }
 
 /// Events the first upload has still to send.
-pub(super) fn waiting(conn: &rusqlite::Connection) -> rusqlite::Result<u64> {
+fn waiting(conn: &rusqlite::Connection) -> rusqlite::Result<u64> {
     waiting_from(conn, cursor(conn)?)
 }
 
@@ -231,6 +231,19 @@ fn first_customer_after(
 }
 
 impl Store {
+    /// Changes recorded but not yet confirmed by the server (with what the first upload
+    /// has still to send).
+    pub fn sync_pending_count(&self) -> Result<u64> {
+        let outbox = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(self.fail())?;
+        let streamed = waiting(&self.conn).map_err(self.fail())?;
+        Ok(outbox.max(0) as u64 + streamed)
+    }
+
     /// Joins a team for a first upload read straight from the tables (see the module
     /// docs): global ids, one stamp, the cursor, the announcements queued, recording on, in
     /// one transaction. Returns the number of events waiting (0 when it had joined already).

@@ -332,19 +332,6 @@ impl Store {
         self.write(|tx| queue_journal(tx, Some(now_ms)))
     }
 
-    /// Changes recorded but not yet confirmed by the server (with what the first upload
-    /// has still to send).
-    pub fn sync_pending_count(&self) -> Result<u64> {
-        let outbox = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM sync_outbox", [], |row| {
-                row.get::<_, i64>(0)
-            })
-            .map_err(self.fail())?;
-        let streamed = super::first_upload::waiting(&self.conn).map_err(self.fail())?;
-        Ok(outbox.max(0) as u64 + streamed)
-    }
-
     /// What the next sync will send: the outbox, or (before the journal first joined its
     /// team) every customer and entry.
     pub fn sync_waiting_count(&self) -> Result<u64> {
