@@ -83,6 +83,8 @@ fn child(name: &str, env: &[(&str, &str)]) -> Command {
 // kill -9
 
 const KILL_DB: &str = "CANDOR_TEST_KILL_DB";
+/// Milliseconds the child writer pauses between saves (none when unset).
+const KILL_PAUSE_MS: &str = "CANDOR_TEST_KILL_PAUSE_MS";
 
 #[cfg(unix)]
 #[test]
@@ -93,6 +95,10 @@ fn kill_child_adds_entries_until_killed() {
     };
     let mut store = Store::open(Path::new(&db)).unwrap();
     let customer = store.customers().unwrap()[0].id;
+    let pause = std::env::var(KILL_PAUSE_MS)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(Duration::from_millis);
     let stdout = std::io::stdout();
     for i in 0.. {
         // The desktop app's save path: the quick-log form's fields become a draft, which
@@ -106,6 +112,10 @@ fn kill_child_adds_entries_until_killed() {
         let mut out = stdout.lock();
         writeln!(out, "ACK {}", entry.id.0).unwrap();
         out.flush().unwrap();
+        drop(out);
+        if let Some(pause) = pause {
+            std::thread::sleep(pause);
+        }
     }
 }
 
@@ -1692,9 +1702,13 @@ fn a_restore_while_another_process_writes_loses_none_of_its_writes() {
     let path = dir.path().join("journal.sqlite3");
     journal_with(&path, 2000);
     let backup = backup_policy::back_up_now(&path, None, at(2026, 11, 1)).unwrap();
+    // The writer saves every 2 ms: hundreds of times faster than a person, and still with a
+    // moment between saves, as the app (one save per action) and sync (a network round trip
+    // between batches) always leave. A writer with no gap at all would starve any other
+    // writer, the app's own windows included: SQLite's file lock is not fair.
     let mut writer = child(
         "kill_child_adds_entries_until_killed",
-        &[(KILL_DB, path.to_str().unwrap())],
+        &[(KILL_DB, path.to_str().unwrap()), (KILL_PAUSE_MS, "2")],
     )
     .stdout(Stdio::piped())
     .stderr(Stdio::null())
