@@ -322,14 +322,7 @@ impl Store {
     /// in the outbox as "insert" events, in one transaction; from then on every change is
     /// recorded. Returns the number of events queued (0 when it had joined already).
     pub fn start_sync_recording(&mut self) -> Result<u64> {
-        self.write(|tx| queue_journal(tx, None))
-    }
-
-    /// As [`Self::start_sync_recording`], with the queued events sealed at once (stamped at
-    /// `now_ms`): a first sync of a million entries then writes each outbox row once,
-    /// instead of writing it and rewriting it when sealing.
-    pub fn start_sync_recording_sealed(&mut self, now_ms: i64) -> Result<u64> {
-        self.write(|tx| queue_journal(tx, Some(now_ms)))
+        self.write(queue_journal)
     }
 
     /// What the next sync will send: the outbox, or (before the journal first joined its
@@ -525,13 +518,12 @@ fn counted_uuid_sql(now_ms: i64, counter: &str) -> String {
 }
 
 /// Puts every customer and entry in the outbox as an "insert" event, after giving each a
-/// global id, and starts recording. With `sealed_at`, the events are sealed at once: the
-/// payload is the row as JSON, and ids and clock stamps are given in queue order.
-fn queue_journal(tx: &Transaction<'_>, sealed_at: Option<i64>) -> rusqlite::Result<u64> {
+/// global id, and starts recording.
+fn queue_journal(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
     if state(tx, "mode")?.as_deref() == Some(MODE_RECORDING) {
         return Ok(0);
     }
-    give_gids(tx, sealed_at)?;
+    give_gids(tx, None)?;
     // Grouped by customer: a pushed batch then touches a few dozen customers, so the
     // server recomputes a few dozen summaries per batch instead of nearly all of them.
     // (entity, table, row alias, its customer's gid, the row as JSON, queue order)
@@ -554,56 +546,15 @@ fn queue_journal(tx: &Transaction<'_>, sealed_at: Option<i64>) -> rusqlite::Resu
         ),
     ];
     let mut queued = 0u64;
-    match sealed_at {
-        None => {
-            for (entity, table, row, customer_gid, json, order) in &sources {
-                queued += tx.execute(
-                    &format!(
-                        "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
-                         SELECT '{entity}', {row}.gid, {customer_gid}, 'insert', {json} \
-                         FROM {table} {row} ORDER BY {order}"
-                    ),
-                    [],
-                )? as u64;
-            }
-        }
-        Some(now_ms) => {
-            let device = state(tx, "device_id")?.unwrap_or_default();
-            let mut clock = HybridClock::resume(&device, &state(tx, "hlc")?.unwrap_or_default());
-            // The stamps of a whole journal: the clock's next tick, then one counter step
-            // per event, carried into the next millisecond every million (the counter has
-            // six digits, and stamps must keep sorting as text).
-            let first = clock.tick(now_ms);
-            let ids = counted_uuid_sql(now_ms, "n");
-            let mut base = i64::from(first.counter);
-            for (entity, table, row, customer_gid, json, order) in &sources {
-                let added = tx.execute(
-                    &format!(
-                        "INSERT INTO sync_outbox (event_id, hlc, entity, entity_gid, customer_gid, \
-                                                  op, payload) \
-                         SELECT {ids}, printf('%015d-%06d-%s', ?1 + n / 1000000, n % 1000000, ?2), \
-                                '{entity}', gid, customer_gid, 'insert', payload \
-                         FROM (SELECT ?3 + row_number() OVER (ORDER BY {order}) - 1 AS n, \
-                                      {row}.gid AS gid, {customer_gid} AS customer_gid, \
-                                      {json} AS payload \
-                               FROM {table} {row}) \
-                         ORDER BY n"
-                    ),
-                    params![first.wall_ms, device, base],
-                )?;
-                base += added as i64;
-                queued += added as u64;
-            }
-            if queued > 0 {
-                let last = base - 1;
-                clock.observe(&format!(
-                    "{:015}-{:06}-{device}",
-                    first.wall_ms + last / 1_000_000,
-                    last % 1_000_000
-                ));
-            }
-            set_state(tx, "hlc", &clock.save())?;
-        }
+    for (entity, table, row, customer_gid, json, order) in &sources {
+        queued += tx.execute(
+            &format!(
+                "INSERT INTO sync_outbox (entity, entity_gid, customer_gid, op, new_state) \
+                 SELECT '{entity}', {row}.gid, {customer_gid}, 'insert', {json} \
+                 FROM {table} {row} ORDER BY {order}"
+            ),
+            [],
+        )? as u64;
     }
     queued += queue_announcements(tx)?;
     set_state(tx, "mode", MODE_RECORDING)?;
@@ -945,96 +896,6 @@ mod tests {
             .into_iter()
             .map(|e| (e.entity, e.op, e.payload))
             .collect()
-    }
-
-    #[test]
-    fn joining_sealed_queues_the_same_events_with_ids_and_stamps_in_queue_order() {
-        let journal = || {
-            let mut store = Store::open_in_memory().unwrap();
-            for name in ["Ada", "Bo", "Cy"] {
-                let customer = store
-                    .add_customer(CustomerDraft::named(name), at(9))
-                    .unwrap();
-                for i in 0..3 {
-                    store
-                        .add_entry(note(customer.id, &format!("{name} {i}")), at(10))
-                        .unwrap();
-                }
-            }
-            store
-        };
-        // Without the gids (each journal gives its own), both queues carry the same rows.
-        let content = |events: &[OutgoingEvent]| -> Vec<(String, String, JsonValue)> {
-            events
-                .iter()
-                .map(|e| {
-                    let mut payload: JsonValue = serde_json::from_str(&e.payload).unwrap();
-                    if let Some(map) = payload.as_object_mut() {
-                        map.remove("customer");
-                        map.remove("related");
-                    }
-                    (e.entity.clone(), e.op.clone(), payload)
-                })
-                .collect()
-        };
-        let mut classic = journal();
-        assert_eq!(classic.start_sync_recording().unwrap(), 12);
-        while classic.seal_outbox(5_000, 100).unwrap() > 0 {}
-        let expected = classic.sealed_events(100).unwrap();
-
-        let mut sealed = journal();
-        let device = sealed.sync_device_id().unwrap();
-        // A clock two steps before its counter's last value: the stamps carry into the next
-        // millisecond and still sort as text.
-        set_state(
-            &sealed.conn,
-            "hlc",
-            &format!("{:015}-999998-{device}", 5_000),
-        )
-        .unwrap();
-        assert_eq!(sealed.start_sync_recording_sealed(5_000).unwrap(), 12);
-        assert_eq!(sealed.start_sync_recording_sealed(5_000).unwrap(), 0);
-        assert_eq!(
-            sealed.seal_outbox(5_000, 100).unwrap(),
-            0,
-            "nothing left to seal"
-        );
-        let events = sealed.sealed_events(100).unwrap();
-        assert_eq!(content(&events), content(&expected));
-        assert_eq!(events[0].hlc, format!("{:015}-999999-{device}", 5_000));
-        assert_eq!(events[1].hlc, format!("{:015}-000000-{device}", 5_001));
-        for pair in events.windows(2) {
-            assert!(pair[0].id < pair[1].id, "ids in queue order");
-            assert!(pair[0].hlc < pair[1].hlc, "stamps in queue order");
-        }
-        for event in &events {
-            let id = uuid::Uuid::parse_str(&event.id).unwrap();
-            assert_eq!(id.get_version_num(), 7);
-            assert_eq!(
-                id.get_timestamp().map(|t| t.to_unix().0),
-                Some(5),
-                "the id carries the time it was given"
-            );
-        }
-        let customer_gids: BTreeSet<&str> =
-            events.iter().map(|e| e.customer_gid.as_str()).collect();
-        assert_eq!(customer_gids.len(), 3);
-        // The next change is stamped after the whole queue.
-        let last = events.last().map(|e| e.hlc.clone()).unwrap_or_default();
-        let sent = events.last().map_or(0, |e| e.seq);
-        sealed.mark_sent(sent).unwrap();
-        let ada = sealed.customers().unwrap()[0].clone();
-        let mut edit = ada.to_draft();
-        edit.phone = "555".into();
-        sealed.update_customer(ada.id, edit, at(11)).unwrap();
-        sealed.seal_outbox(5_000, 100).unwrap();
-        let edited = sealed.sealed_events(100).unwrap();
-        assert_eq!(edited.len(), 1);
-        assert!(
-            edited[0].hlc > last,
-            "{} is not after {last}",
-            edited[0].hlc
-        );
     }
 
     #[test]
