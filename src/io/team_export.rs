@@ -132,8 +132,9 @@ fn write_rows(
     today: NaiveDate,
     out: &mut impl Write,
 ) -> Result<usize, Written> {
-    // Team amounts carry no currency of their own: each journal keeps its own setting.
-    let money = MoneyFormat::default();
+    // The team's currency (`candor team currency`), written as the journal's own reports
+    // write theirs: plain numbers, the code in the currency column.
+    let money = team.money_format().map_err(Written::Team)?;
     let rows = match report {
         Report::Timeline => {
             let mut header = super::csv_writer(&mut *out);
@@ -231,7 +232,7 @@ fn write_rows(
         }
         Report::CallFirst => {
             let ranking = team
-                .rank(today, None, &RankSettings::default())
+                .rank(today, None, &RankSettings::with_money(money))
                 .map_err(Written::Team)?;
             super::rank_report::write_team_csv(&mut *out, &ranking, false)?;
             ranking.ranked.len()
@@ -285,7 +286,7 @@ fn write_customers(
     });
     visited(team, result)?;
     let ranking = team
-        .rank(today, None, &RankSettings::default())
+        .rank(today, None, &RankSettings::with_money(*money))
         .map_err(Written::Team)?;
     let scores: HashMap<String, (i64, &'static str)> = ranking
         .ranked
