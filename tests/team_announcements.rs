@@ -122,13 +122,17 @@ fn local_rank(journal: &Path) -> Value {
 
 /// `candor team rank --format json` as `who`.
 fn team_rank(team: &Team, who: &str) -> Value {
+    team_rank_with(team, who, &[])
+}
+
+/// `candor team rank --format json` as `who`, with `extra` arguments.
+fn team_rank_with(team: &Team, who: &str, extra: &[&str]) -> Value {
     let url = team.url(who);
-    let output = team.cli(
-        who,
-        &[
-            "team", "rank", "--server", &url, "--today", TODAY, "--format", "json",
-        ],
-    );
+    let mut args = vec![
+        "team", "rank", "--server", &url, "--today", TODAY, "--format", "json",
+    ];
+    args.extend_from_slice(extra);
+    let output = team.cli(who, &args);
     assert!(
         output.status.success(),
         "{}",
@@ -283,6 +287,14 @@ fn announcements_give_the_same_reasons_in_the_team_ranking_as_in_each_reps_own_l
     let as_meg = team_rank(&team, "meg");
     let megs_maria = rows_of(&as_meg, Some(&team.login("ann")));
     let megs_ben = rows_of(&as_meg, Some(&team.login("bob")));
+    assert_eq!(
+        rows(&team_rank_with(
+            &team,
+            "meg",
+            &["--rep", &team.login("ann")]
+        )),
+        megs_maria
+    );
     assert_eq!(without_owed_by(megs_maria, "Maria"), marias_own);
     assert_eq!(without_owed_by(megs_ben, "Ben"), bens_own);
 

@@ -52,10 +52,12 @@ fn uuid(text: &str) -> Option<Uuid> {
 }
 
 impl TeamAnnouncements {
-    /// Reads what the ranking as of `today` needs, in the transaction of the ranking.
+    /// Reads what the ranking as of `today` needs (of `rep`'s customers only, when given),
+    /// in the transaction of the ranking.
     pub(super) fn read(
         tx: &mut postgres::Transaction<'_>,
         today: NaiveDate,
+        rep: Option<&str>,
     ) -> Result<Self, postgres::Error> {
         let window_start = today
             .checked_sub_days(Days::new(weights::ANNOUNCEMENT_PAST_WINDOW_DAYS as u64))
@@ -147,8 +149,9 @@ impl TeamAnnouncements {
         {
             for row in tx.query(
                 "SELECT c.gid::text, c.data ->> 'tags' FROM candor.customers c \
-                 WHERE COALESCE(c.data ->> 'tags', '[]') NOT IN ('', '[]')",
-                &[],
+                 WHERE COALESCE(c.data ->> 'tags', '[]') NOT IN ('', '[]') \
+                   AND ($1::text IS NULL OR c.owner_login = $1)",
+                &[&rep],
             )? {
                 if let Some(gid) = uuid(row.get(0)) {
                     let text: &str = row.get(1);
@@ -170,8 +173,10 @@ impl TeamAnnouncements {
              WHERE e.kind = 'order' AND e.deleted_at IS NULL \
                AND e.data ->> 'amount_cents' ~ '^-?[0-9]{1,18}$' \
                AND e.occurred_at COLLATE \"C\" >= $1 \
+               AND ($2::text IS NULL OR e.customer_gid IN \
+                    (SELECT c.gid FROM candor.customers c WHERE c.owner_login = $2)) \
              GROUP BY e.customer_gid",
-            &[&format_date(stake_start)],
+            &[&format_date(stake_start), &rep],
         )? {
             if let Some(gid) = uuid(row.get(0)) {
                 found.stakes.insert(gid, row.get(1));

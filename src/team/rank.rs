@@ -104,7 +104,7 @@ pub fn rank(
     // The announcements still on a list (team schema 9), read before the rows so each
     // customer's untold ones are added as its row goes by.
     let announcements = if with_announcements {
-        TeamAnnouncements::read(&mut tx, today)?
+        TeamAnnouncements::read(&mut tx, today, rep)?
     } else {
         TeamAnnouncements::default()
     };
