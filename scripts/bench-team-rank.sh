@@ -201,5 +201,8 @@ SQL
             sed -n "s/^Execution Time: /server side of team rank (summary rows, as $who): /p"
     done
     echo "ranked: $(grep -c '"rep":' "$work/rank.json") customers on the list of $customers"
+    if [ -n "${ANNOUNCEMENT:-}" ]; then
+        echo "announcement reasons: $(grep -c '"announcement_untold"' "$work/rank.json")"
+    fi
     unset PGPASSWORD
 done
