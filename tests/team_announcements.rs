@@ -340,6 +340,28 @@ fn announcements_give_the_same_reasons_in_the_team_ranking_as_in_each_reps_own_l
     );
     assert_eq!(rows(&team_rank(&team, "bob")), bens_own);
 
+    // The customers report counts them as Maria's own does: affecting, told, told late (the
+    // new terms took effect five days ago), not told, the next one.
+    let mine = dir.path().join("local-customers.csv");
+    local_export(&maria_path, "customers", &mine);
+    let theirs = dir.path().join("team-customers.csv");
+    team_export(&team, "ann", "customers", &theirs);
+    let (headers, local_rows) = csv_rows(&mine, &["customer_id"]);
+    assert_eq!(
+        csv_rows(&theirs, &["customer_id", "rep"]),
+        (headers.clone(), local_rows.clone())
+    );
+    let late = headers
+        .iter()
+        .position(|h| h == "announcements_told_late")
+        .unwrap();
+    assert_eq!(local_rows.iter().filter(|row| row[late] == "1").count(), 1);
+    let not_told = headers
+        .iter()
+        .position(|h| h == "announcements_not_told")
+        .unwrap();
+    assert!(local_rows.iter().filter(|row| row[not_told] == "2").count() >= 1);
+
     // In the database itself: Ben reads Meg's announcement, not Maria's; Meg reads both.
     let count = |who: &str| -> i64 {
         team.psql(who)
@@ -453,6 +475,54 @@ fn a_version_8_team_database_upgraded_to_9_finds_the_announcements_already_synce
             .any(|(_, text)| text.contains("New opening hours"))
     );
     assert_eq!(rows(&team_rank(&team, "ann")), mine);
+}
+
+/// `candor export --report REPORT` of a journal.
+fn local_export(journal: &Path, report: &str, out: &Path) {
+    let output = cargo_bin_cmd!("candor")
+        .args([
+            "--db",
+            &journal.display().to_string(),
+            "export",
+            "--report",
+            report,
+            "--today",
+            TODAY,
+            "--out",
+            &out.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `candor team export --report REPORT` as `who`.
+fn team_export(team: &Team, who: &str, report: &str, out: &Path) {
+    let url = team.url(who);
+    let output = team.cli(
+        who,
+        &[
+            "team",
+            "export",
+            "--server",
+            &url,
+            "--report",
+            report,
+            "--today",
+            TODAY,
+            "--out",
+            &out.display().to_string(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A CSV report's header and rows without the columns named in `drop`, sorted.

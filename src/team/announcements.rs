@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, NaiveDateTime};
 use uuid::Uuid;
 
 use crate::domain::announcement::{Announcement, AnnouncementId, AnnouncementKind, Audience};
@@ -29,16 +29,30 @@ struct Known {
     by_manager: bool,
 }
 
+/// One customer's standing on the announcements of the window, as the customers report
+/// counts it (the journal's own report counts the same from its announcements' progress).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub affecting: u32,
+    /// Told on or before the effective day.
+    pub told: u32,
+    /// Told after the effective day.
+    pub told_late: u32,
+    pub not_told: u32,
+    /// The nearest one they have not been told about: title and effective day.
+    pub next_not_told: Option<(String, NaiveDate)>,
+}
+
 /// The announcements of the team ranking's window, and the per-customer facts they need.
 #[derive(Debug, Default)]
-pub(super) struct TeamAnnouncements {
+pub struct TeamAnnouncements {
     /// The login reading the ranking.
     reader: String,
     known: Vec<Known>,
     /// (announcement, customer) picked.
     picked: HashSet<(usize, Uuid)>,
-    /// (announcement, customer) told, by a live bad-news entry.
-    told: HashSet<(usize, Uuid)>,
+    /// (announcement, customer) told, by a live bad-news entry: when first.
+    told: HashMap<(usize, Uuid), NaiveDateTime>,
     /// The tags of customers, read only when an announcement goes by tag.
     tags: HashMap<Uuid, Vec<String>>,
     /// What each customer ordered in the stake window (cents).
@@ -113,35 +127,41 @@ impl TeamAnnouncements {
             .map(|(i, known)| (known.gid, i))
             .collect();
         let gids: Vec<String> = found.known.iter().map(|k| k.gid.to_string()).collect();
-        let pairs = |tx: &mut postgres::Transaction<'_>, sql: &str| {
-            let mut pairs = HashSet::new();
-            for row in tx.query(sql, &[&gids])? {
-                if let (Some(a), Some(c)) = (uuid(row.get(0)), uuid(row.get(1)))
-                    && let Some(&i) = index.get(&a)
-                {
-                    pairs.insert((i, c));
-                }
-            }
-            Ok::<_, postgres::Error>(pairs)
+        let pair = |row: &postgres::Row| match (uuid(row.get(0)), uuid(row.get(1))) {
+            (Some(a), Some(c)) => index.get(&a).map(|&i| (i, c)),
+            _ => None,
         };
         if found
             .known
             .iter()
             .any(|k| matches!(k.announcement.audience, Audience::Picked(_)))
         {
-            found.picked = pairs(
-                tx,
+            for row in tx.query(
                 "SELECT p.announcement_gid::text, p.customer_gid::text \
                  FROM candor.announcement_customers p \
                  WHERE p.announcement_gid = ANY ($1::text[]::uuid[])",
-            )?;
+                &[&gids],
+            )? {
+                found.picked.extend(pair(&row));
+            }
         }
-        found.told = pairs(
-            tx,
-            "SELECT t.announcement_gid::text, e.customer_gid::text \
+        // The first telling of each customer, by a bad-news entry not in the trash.
+        for row in tx.query(
+            "SELECT t.announcement_gid::text, e.customer_gid::text, \
+                    MIN(e.occurred_at COLLATE \"C\") \
              FROM candor.announcement_tellings t JOIN candor.entries e ON e.gid = t.entry_gid \
-             WHERE t.announcement_gid = ANY ($1::text[]::uuid[]) AND e.deleted_at IS NULL",
-        )?;
+             WHERE t.announcement_gid = ANY ($1::text[]::uuid[]) AND e.deleted_at IS NULL \
+             GROUP BY 1, 2",
+            &[&gids],
+        )? {
+            if let (Some(key), Some(at)) = (
+                pair(&row),
+                row.get::<_, Option<&str>>(2)
+                    .and_then(parse_stored_datetime),
+            ) {
+                found.told.insert(key, at);
+            }
+        }
         if found
             .known
             .iter()
@@ -194,25 +214,70 @@ impl TeamAnnouncements {
         self.known.is_empty()
     }
 
+    /// The announcements (by position) that affect the customer `gid`, whose rep is
+    /// `owner`: on that rep's list (see the module notes), and in their audience by the
+    /// journal's rule.
+    fn affecting<'a>(
+        &'a self,
+        gid: Uuid,
+        owner: &'a str,
+        archived: bool,
+        created_at: NaiveDateTime,
+        company: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a Known)> + 'a {
+        let tags = self.tags.get(&gid).map_or(&[][..], Vec::as_slice);
+        self.known.iter().enumerate().filter(move |(i, known)| {
+            (known.by_manager || known.author == owner || known.author == self.reader)
+                && known
+                    .announcement
+                    .affects_parts(archived, created_at, company, tags, |_| {
+                        self.picked.contains(&(*i, gid))
+                    })
+        })
+    }
+
+    /// The customer `gid`'s standing for the customers report (`archived`, `created_at`
+    /// and `company` as the report reads them).
+    pub fn standing(
+        &self,
+        gid: &str,
+        owner: &str,
+        archived: bool,
+        created_at: NaiveDateTime,
+        company: &str,
+    ) -> Standing {
+        let mut standing = Standing::default();
+        let Some(gid) = uuid(gid) else {
+            return standing;
+        };
+        for (i, known) in self.affecting(gid, owner, archived, created_at, company) {
+            standing.affecting += 1;
+            match self.told.get(&(i, gid)) {
+                Some(&at) if known.announcement.is_late(at) => standing.told_late += 1,
+                Some(_) => standing.told += 1,
+                None => {
+                    standing.not_told += 1;
+                    // Nearest effective day first: keep the first.
+                    if standing.next_not_told.is_none() {
+                        standing.next_not_told = Some((
+                            known.announcement.title.clone(),
+                            known.announcement.effective,
+                        ));
+                    }
+                }
+            }
+        }
+        standing
+    }
+
     /// Adds to `facts` (the customer `gid`, whose rep is `owner`) the announcements they
     /// have not been told about, and their stake when there is one.
     pub(super) fn attach(&self, facts: &mut CustomerFacts, gid: Uuid, owner: &str) {
-        for (i, known) in self.known.iter().enumerate() {
+        for (i, known) in self.affecting(gid, owner, false, facts.created_at, &facts.company) {
+            if self.told.contains_key(&(i, gid)) {
+                continue;
+            }
             let by_owner = known.author == owner;
-            if !(known.by_manager || by_owner || known.author == self.reader) {
-                continue;
-            }
-            let tags = self.tags.get(&gid).map_or(&[][..], Vec::as_slice);
-            let affected = known.announcement.affects_parts(
-                false,
-                facts.created_at,
-                &facts.company,
-                tags,
-                |_| self.picked.contains(&(i, gid)),
-            );
-            if !affected || self.told.contains(&(i, gid)) {
-                continue;
-            }
             let owed_by = if known.by_manager || by_owner {
                 owner
             } else {

@@ -18,6 +18,7 @@ mod server;
 mod settings;
 pub mod sync;
 
+pub use announcements::{Standing, TeamAnnouncements};
 pub use credentials::{PasswordPlace, lookup_password, password_file, save_password};
 pub use error::TeamError;
 pub use handle::{SyncHandle, SyncState};
@@ -272,6 +273,28 @@ impl TeamConnection {
             });
         }
         settings::set_money_format(&mut self.client, format).map_err(self.fail())
+    }
+
+    /// The announcements as of `today` that the customers report counts (none before team
+    /// schema 9), read as the team ranking reads them.
+    pub fn announcements(
+        &mut self,
+        today: chrono::NaiveDate,
+    ) -> Result<TeamAnnouncements, TeamError> {
+        if self.schema_version()? < schema::ANNOUNCEMENTS_VERSION {
+            return Ok(TeamAnnouncements::default());
+        }
+        let mut tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .map_err(|e| {
+                TeamError::from_postgres(&self.address.server(), self.address.login(), &e)
+            })?;
+        let found = TeamAnnouncements::read(&mut tx, today, None)
+            .and_then(|found| tx.commit().map(|()| found));
+        found.map_err(self.fail())
     }
 
     /// The team schema's version on the server.
