@@ -309,6 +309,7 @@ fn announcements_give_the_same_reasons_in_the_team_ranking_as_in_each_reps_own_l
         .id;
     let first = maria.customer(picked[0]).unwrap().name;
     let second = maria.customer(picked[1]).unwrap().name;
+    let third = maria.customer(picked[2]).unwrap().name;
     tell(&mut maria, terms, picked[0]);
     tell(&mut maria, prices, picked[1]);
     team.sync("ann", &mut maria, T0 + 3_000);
@@ -361,6 +362,40 @@ fn announcements_give_the_same_reasons_in_the_team_ranking_as_in_each_reps_own_l
         .position(|h| h == "announcements_not_told")
         .unwrap();
     assert!(local_rows.iter().filter(|row| row[not_told] == "2").count() >= 1);
+
+    // A customer of Maria's shared with Ben: on Ben's team list with Meg's announcement,
+    // named as Maria's to tell; Maria's own announcement stays hers.
+    let url = team.url("meg");
+    let shared = team.cli(
+        "meg",
+        &[
+            "team",
+            "share",
+            "--server",
+            &url,
+            "--customer",
+            &third,
+            "--with",
+            &team.login("bob"),
+        ],
+    );
+    assert!(
+        shared.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shared.stderr)
+    );
+    let as_ben = rows(&team_rank(&team, "bob"));
+    let on_bens_list: Vec<String> = announcement_texts(&as_ben)
+        .into_iter()
+        .filter(|(name, _)| *name == third)
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(on_bens_list.len(), 1, "{on_bens_list:?}");
+    assert!(
+        on_bens_list[0].contains("Prices rise 4%")
+            && on_bens_list[0].ends_with("— Maria's to tell"),
+        "{on_bens_list:?}"
+    );
 
     // In the database itself: Ben reads Meg's announcement, not Maria's; Meg reads both.
     let count = |who: &str| -> i64 {
