@@ -14,6 +14,8 @@
 #   bash scripts/bench-team-rank.sh                      # 50 reps: 10k … 500k customers
 #   bash scripts/bench-team-rank.sh 2x20x10              # a quick check that it works
 #   CANDOR=target/debug/candor bash scripts/bench-team-rank.sh 2x20x10   # no release build
+#   ANNOUNCEMENT=1 bash scripts/bench-team-rank.sh 50x10000x2  # plus a manager's announcement
+#                                                 # to every customer (team schema 9+)
 #
 # The ranking reads one summary row per customer, never the entries, so its cost grows
 # with customers: the default sizes keep 2 entries per customer, and the largest,
@@ -158,6 +160,14 @@ SQL
     awk -v a="$started" -v b="$loaded" 'BEGIN { printf "load (SQL generate_series): %.1f s\n", b - a }'
     timed "summary backfill (SQL)" "${psql[@]}" -c "SELECT candor.refresh_all_summaries()" >/dev/null
     psql_admin -c "ANALYZE candor.customer_summary" >/dev/null
+    if [ -n "${ANNOUNCEMENT:-}" ]; then
+        # Pending for every customer: the team rank reads it, who was told and every
+        # customer's orders of the last year before the summary rows.
+        psql_admin -c "INSERT INTO candor.announcements (gid, author, kind, title, reason,
+            effective_on, audience, audience_value, created_at)
+            VALUES (gen_random_uuid(), 'boss', 'price_increase', 'Prices rise 4%', 'costs',
+                    '$today'::date + 9, 'all', '', '2026-11-01T09:00:00')" >/dev/null
+    fi
     export PGPASSWORD=bench-password
     # Once to warm the cache, then timed.
     "$CANDOR" team rank --server "$boss" --today "$today" --format json >"$work/rank.json"
@@ -191,5 +201,8 @@ SQL
             sed -n "s/^Execution Time: /server side of team rank (summary rows, as $who): /p"
     done
     echo "ranked: $(grep -c '"rep":' "$work/rank.json") customers on the list of $customers"
+    if [ -n "${ANNOUNCEMENT:-}" ]; then
+        echo "announcement reasons: $(grep -c '"announcement_untold"' "$work/rank.json")"
+    fi
     unset PGPASSWORD
 done

@@ -268,6 +268,20 @@ pub enum TeamCommand {
         #[arg(long, value_name = "LOGIN")]
         with: String,
     },
+    /// Show or set the team's currency and number format, which the team reports and the
+    /// team ranking write amounts with (setting it: a manager or the administrator).
+    Currency {
+        /// The team database, with your login.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// An ISO 4217 code (EUR, USD, GBP, CHF, JPY…), or "none" for amounts without a
+        /// currency.
+        #[arg(long, value_name = "CODE")]
+        set: Option<String>,
+        /// How numbers are written: en-US, en-GB, de-DE, de-CH, fr-FR or ja-JP.
+        #[arg(long, value_name = "LOCALE")]
+        number_format: Option<String>,
+    },
     /// The whole team's "Call them first" list (a rep sees their own and shared customers,
     /// a manager everyone's), each customer naming its rep.
     Rank {
@@ -527,6 +541,57 @@ fn read_password(prompt: &str) -> Result<String> {
 
 mod team_reports;
 
+/// `format` with `--set CODE|none` and `--number-format LOCALE` applied (`candor currency`
+/// and `candor team currency`).
+fn money_args(
+    mut format: crate::domain::MoneyFormat,
+    set: Option<&str>,
+    number_format: Option<&str>,
+) -> Result<crate::domain::MoneyFormat> {
+    if let Some(code) = set {
+        format.currency = match code.trim() {
+            none if none.eq_ignore_ascii_case("none") => None,
+            code => Some(crate::domain::Currency::from_code(code).ok_or_else(|| {
+                let known: Vec<&str> = crate::domain::Currency::ALL
+                    .iter()
+                    .map(|c| c.code())
+                    .collect();
+                anyhow::anyhow!(
+                    "\"{code}\" is not a currency Candor knows: use one of {}, or none",
+                    known.join(", ")
+                )
+            })?),
+        };
+    }
+    if let Some(tag) = number_format {
+        format.locale = crate::domain::NumberLocale::from_tag(tag).ok_or_else(|| {
+            let known: Vec<&str> = crate::domain::NumberLocale::ALL
+                .iter()
+                .map(|l| l.tag())
+                .collect();
+            anyhow::anyhow!(
+                "\"{tag}\" is not a number format Candor knows: use one of {}",
+                known.join(", ")
+            )
+        })?;
+    }
+    Ok(format)
+}
+
+/// "Currency: EUR (Euro); number format: de-DE (German (Germany)), e.g. 1.234,50 €".
+fn describe_money(format: crate::domain::MoneyFormat) -> String {
+    let currency = format.currency.map_or_else(
+        || "none set".to_owned(),
+        |c| format!("{} ({})", c.code(), c.name()),
+    );
+    format!(
+        "Currency: {currency}; number format: {} ({}), e.g. {}",
+        format.locale.tag(),
+        format.locale.name(),
+        format.format(crate::domain::Cents(123_450))
+    )
+}
+
 /// `candor team …`.
 fn run_team(action: TeamCommand) -> Result<()> {
     use crate::team::{TeamAddress, TeamConnection, roles::RepOutcome, schema::InitOutcome};
@@ -634,6 +699,28 @@ fn run_team(action: TeamCommand) -> Result<()> {
                     found.name
                 );
             }
+        }
+        TeamCommand::Currency {
+            server,
+            set,
+            number_format,
+        } => {
+            let address = TeamAddress::parse(&server)?;
+            let password = std::env::var("PGPASSWORD").ok();
+            let mut team = TeamConnection::open(&address, password.as_deref())?;
+            team.check()?;
+            let format = money_args(
+                team.money_format()?,
+                set.as_deref(),
+                number_format.as_deref(),
+            )?;
+            if set.is_some() || number_format.is_some() {
+                team.set_money_format(format)?;
+            }
+            println!(
+                "Team {}",
+                describe_money(format).replacen("Currency", "currency", 1)
+            );
         }
         TeamCommand::Rank {
             server,
@@ -865,47 +952,15 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
         }
         Command::Currency { set, number_format } => {
             let mut store = open_existing(&path)?;
-            let mut format = store.money_format()?;
-            if let Some(code) = set.as_deref() {
-                format.currency = match code.trim() {
-                    none if none.eq_ignore_ascii_case("none") => None,
-                    code => Some(crate::domain::Currency::from_code(code).ok_or_else(|| {
-                        let known: Vec<&str> = crate::domain::Currency::ALL
-                            .iter()
-                            .map(|c| c.code())
-                            .collect();
-                        anyhow::anyhow!(
-                            "\"{code}\" is not a currency Candor knows: use one of {}, or none",
-                            known.join(", ")
-                        )
-                    })?),
-                };
-            }
-            if let Some(tag) = number_format.as_deref() {
-                format.locale = crate::domain::NumberLocale::from_tag(tag).ok_or_else(|| {
-                    let known: Vec<&str> = crate::domain::NumberLocale::ALL
-                        .iter()
-                        .map(|l| l.tag())
-                        .collect();
-                    anyhow::anyhow!(
-                        "\"{tag}\" is not a number format Candor knows: use one of {}",
-                        known.join(", ")
-                    )
-                })?;
-            }
+            let format = money_args(
+                store.money_format()?,
+                set.as_deref(),
+                number_format.as_deref(),
+            )?;
             if set.is_some() || number_format.is_some() {
                 store.set_money_format(format)?;
             }
-            let currency = format.currency.map_or_else(
-                || "none set".to_owned(),
-                |c| format!("{} ({})", c.code(), c.name()),
-            );
-            println!(
-                "Currency: {currency}; number format: {} ({}), e.g. {}",
-                format.locale.tag(),
-                format.locale.name(),
-                format.format(crate::domain::Cents(123_450))
-            );
+            println!("{}", describe_money(format));
         }
         Command::Backup { out } => {
             let now = clock_now();

@@ -120,7 +120,8 @@ fn team_init_twice_changes_nothing_and_a_newer_schema_is_refused() {
         .get(0);
     assert_eq!(
         before,
-        "customer_shares,customer_summary,customers,entries,events,reps,schema_version,summary_dirty,team"
+        "announcement_customers,announcement_tellings,announcements,customer_shares,customer_summary,\
+         customers,entries,events,reps,schema_version,summary_dirty,team,team_settings"
     );
     assert_eq!((before, team_before), (after, team_after));
     // The schema's owner is a role nobody logs in as.

@@ -24,7 +24,9 @@ pub(super) fn rank(
 ) -> Result<()> {
     let today = today_from(today)?;
     let mut team = connect(server)?;
-    let ranking = team.rank_first(today, rep, &RankSettings::default(), limit)?;
+    // Amounts in reasons as the team writes them (its currency, `candor team currency`).
+    let settings = RankSettings::with_money(team.money_format()?);
+    let ranking = team.rank_first(today, rep, &settings, limit)?;
     // Straight to standard output through a buffer: the whole team's JSON is hundreds of
     // megabytes at 500,000 customers, and the ranking is complete before the first byte.
     let stdout = std::io::stdout();

@@ -175,14 +175,34 @@ pub struct Announcement {
 impl Announcement {
     /// Whether `customer` is affected, as of now (see the module notes).
     pub fn affects(&self, customer: &Customer) -> bool {
-        if customer.archived || customer.created_at.date() > self.effective {
+        self.affects_parts(
+            customer.archived,
+            customer.created_at,
+            &customer.company,
+            &customer.tags,
+            |ids| ids.binary_search(&customer.id).is_ok(),
+        )
+    }
+
+    /// [`Self::affects`] from the parts of a customer it looks at, for a copy that holds
+    /// customers in another form (the team database): `picked` says whether the customer is
+    /// among the picked ones (given the ids this announcement holds, if any).
+    pub fn affects_parts(
+        &self,
+        archived: bool,
+        created_at: NaiveDateTime,
+        company: &str,
+        tags: &[String],
+        picked: impl FnOnce(&[CustomerId]) -> bool,
+    ) -> bool {
+        if archived || created_at.date() > self.effective {
             return false;
         }
         match &self.audience {
             Audience::All => true,
-            Audience::Tag(tag) => customer.tags.iter().any(|t| same_text(t, tag)),
-            Audience::Company(company) => same_text(&customer.company, company),
-            Audience::Picked(ids) => ids.binary_search(&customer.id).is_ok(),
+            Audience::Tag(tag) => tags.iter().any(|t| same_text(t, tag)),
+            Audience::Company(wanted) => same_text(company, wanted),
+            Audience::Picked(ids) => picked(ids),
         }
     }
 

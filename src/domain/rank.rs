@@ -264,6 +264,10 @@ pub struct PendingAnnouncement {
     /// The reason to give.
     pub reason: String,
     pub effective: NaiveDate,
+    /// Who is to tell them, when the list is read by someone else (the team ranking of a
+    /// manager names the customer's rep); `None` on the list of the one who owes it.
+    #[serde(default)]
+    pub owed_by: Option<String>,
 }
 
 /// What the ranking needs to know about one customer, as of a day.
@@ -1253,7 +1257,11 @@ fn announcement_words(
     } else {
         String::new()
     };
-    (format!("{when}{at_stake}"), move || {
+    let owed = match &pending.owed_by {
+        Some(who) => format!(" — {who}'s to tell"),
+        None => String::new(),
+    };
+    (format!("{when}{at_stake}{owed}"), move || {
         announcement_opener(pending, today)
     })
 }

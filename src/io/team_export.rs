@@ -132,8 +132,9 @@ fn write_rows(
     today: NaiveDate,
     out: &mut impl Write,
 ) -> Result<usize, Written> {
-    // Team amounts carry no currency of their own: each journal keeps its own setting.
-    let money = MoneyFormat::default();
+    // The team's currency (`candor team currency`), written as the journal's own reports
+    // write theirs: plain numbers, the code in the currency column.
+    let money = team.money_format().map_err(Written::Team)?;
     let rows = match report {
         Report::Timeline => {
             let mut header = super::csv_writer(&mut *out);
@@ -231,7 +232,7 @@ fn write_rows(
         }
         Report::CallFirst => {
             let ranking = team
-                .rank(today, None, &RankSettings::default())
+                .rank(today, None, &RankSettings::with_money(money))
                 .map_err(Written::Team)?;
             super::rank_report::write_team_csv(&mut *out, &ranking, false)?;
             ranking.ranked.len()
@@ -285,7 +286,7 @@ fn write_customers(
     });
     visited(team, result)?;
     let ranking = team
-        .rank(today, None, &RankSettings::default())
+        .rank(today, None, &RankSettings::with_money(*money))
         .map_err(Written::Team)?;
     let scores: HashMap<String, (i64, &'static str)> = ranking
         .ranked
@@ -297,6 +298,8 @@ fn write_customers(
             )
         })
         .collect();
+
+    let announcements = team.announcements(today).map_err(Written::Team)?;
 
     let mut writer = super::csv_writer_without_header(&mut *out);
     writer.write_record(with_rep(CUSTOMER_COLUMNS))?;
@@ -310,6 +313,14 @@ fn write_customers(
             String::new()
         };
         let (score, top_reason) = scores.get(&c.gid).copied().unwrap_or((0, ""));
+        let news = announcements.standing(
+            &c.gid,
+            &c.rep,
+            c.archived,
+            c.created_at
+                .unwrap_or_else(|| today.and_time(chrono::NaiveTime::MIN)),
+            &c.company,
+        );
         writer
             .serialize(CustomerRow {
                 rep: Some(c.rep.as_str().into()),
@@ -336,13 +347,19 @@ fn write_customers(
                 currency: money.code(),
                 call_first_score: score,
                 top_reason,
-                // Announcements stay in each journal: none team-wide.
-                announcements_affecting: 0,
-                announcements_told: 0,
-                announcements_told_late: 0,
-                announcements_not_told: 0,
-                next_announcement_not_told: "".into(),
-                next_announcement_effective: String::new(),
+                announcements_affecting: news.affecting,
+                announcements_told: news.told,
+                announcements_told_late: news.told_late,
+                announcements_not_told: news.not_told,
+                next_announcement_not_told: news
+                    .next_not_told
+                    .as_ref()
+                    .map_or("", |(title, _)| title.as_str())
+                    .into(),
+                next_announcement_effective: news
+                    .next_not_told
+                    .as_ref()
+                    .map_or_else(String::new, |(_, on)| format_date(*on)),
             })
             .map_err(io::Error::from)
     });

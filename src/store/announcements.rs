@@ -326,6 +326,7 @@ impl Store {
                     title: announcement.title.clone(),
                     reason: announcement.reason.clone(),
                     effective: announcement.effective,
+                    owed_by: None,
                 });
                 with_pending.insert(customer.id.0);
             }

@@ -85,6 +85,12 @@ pub enum TeamError {
     )]
     NotManager { login: String },
 
+    /// A team setting changed by someone who is neither a manager nor the administrator.
+    #[error(
+        "Only a manager or the team database's administrator may set the team's currency, and {login} is neither: ask your manager to do it."
+    )]
+    NotManagerForSettings { login: String },
+
     /// No customer the caller may see matches what was typed.
     #[error(
         "No customer you may see in the team database is named or numbered {what:?}: check the name (as in `candor team rank`) or use the customer's id."

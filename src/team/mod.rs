@@ -4,6 +4,7 @@
 //! holds all PostgreSQL SQL; the store never imports it. The CLI calls [`TeamConnection`]
 //! directly; the app reaches it through [`SyncHandle`], which runs off the UI thread.
 
+mod announcements;
 mod credentials;
 mod error;
 mod handle;
@@ -14,8 +15,10 @@ pub mod reports;
 pub mod roles;
 pub mod schema;
 mod server;
+mod settings;
 pub mod sync;
 
+pub use announcements::{Standing, TeamAnnouncements};
 pub use credentials::{PasswordPlace, lookup_password, password_file, save_password};
 pub use error::TeamError;
 pub use handle::{SyncHandle, SyncState};
@@ -86,10 +89,11 @@ impl TeamConnection {
     /// Refuses `what` (handovers, shares) on a schema without ownership.
     fn require_ownership(&mut self, what: &'static str) -> Result<(), TeamError> {
         self.require_version(what, schema::OWNERSHIP_VERSION)
+            .map(|_| ())
     }
 
-    /// Refuses `what` on a schema older than `needed`.
-    fn require_version(&mut self, what: &'static str, needed: i32) -> Result<(), TeamError> {
+    /// Refuses `what` on a schema older than `needed`; returns the version found.
+    fn require_version(&mut self, what: &'static str, needed: i32) -> Result<i32, TeamError> {
         self.check()?;
         let server = self.address.server();
         let (found, _) = sync::check_schema(&mut self.client).map_err(self.fail())?;
@@ -101,7 +105,7 @@ impl TeamConnection {
                 what,
             });
         }
-        Ok(())
+        Ok(found)
     }
 
     /// Creates or upgrades the team schema (run by the database's administrator).
@@ -241,9 +245,62 @@ impl TeamConnection {
         settings: &crate::domain::rank::RankSettings,
         limit: Option<usize>,
     ) -> Result<TeamRanking, TeamError> {
-        self.require_summary("team rankings")?;
+        let found = self.require_summary("team rankings")?;
         self.require_rep(rep)?;
-        rank::rank(&mut self.client, today, rep, settings, limit).map_err(self.fail())
+        let announcements = found >= schema::ANNOUNCEMENTS_VERSION;
+        rank::rank(&mut self.client, today, rep, settings, limit, announcements)
+            .map_err(self.fail())
+    }
+
+    /// The team's currency and number format (team schema 9; unset before): what the team
+    /// reports and the team ranking write amounts with.
+    pub fn money_format(&mut self) -> Result<crate::domain::MoneyFormat, TeamError> {
+        if self.schema_version()? < schema::ANNOUNCEMENTS_VERSION {
+            return Ok(crate::domain::MoneyFormat::default());
+        }
+        settings::money_format(&mut self.client).map_err(self.fail())
+    }
+
+    /// Sets the team's currency and number format (a manager or the administrator).
+    pub fn set_money_format(
+        &mut self,
+        format: crate::domain::MoneyFormat,
+    ) -> Result<(), TeamError> {
+        self.require_version("team settings", schema::ANNOUNCEMENTS_VERSION)?;
+        if !settings::may_set(&mut self.client).map_err(self.fail())? {
+            return Err(TeamError::NotManagerForSettings {
+                login: self.address.login().to_owned(),
+            });
+        }
+        settings::set_money_format(&mut self.client, format).map_err(self.fail())
+    }
+
+    /// The announcements as of `today` that the customers report counts (none before team
+    /// schema 9), read as the team ranking reads them.
+    pub fn announcements(
+        &mut self,
+        today: chrono::NaiveDate,
+    ) -> Result<TeamAnnouncements, TeamError> {
+        if self.schema_version()? < schema::ANNOUNCEMENTS_VERSION {
+            return Ok(TeamAnnouncements::default());
+        }
+        let mut tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .map_err(|e| {
+                TeamError::from_postgres(&self.address.server(), self.address.login(), &e)
+            })?;
+        let found = TeamAnnouncements::read(&mut tx, today, None)
+            .and_then(|found| tx.commit().map(|()| found));
+        found.map_err(self.fail())
+    }
+
+    /// The team schema's version on the server.
+    fn schema_version(&mut self) -> Result<i32, TeamError> {
+        let (found, _) = sync::check_schema(&mut self.client).map_err(self.fail())?;
+        Ok(found)
     }
 
     /// Refuses a `--rep` filter naming nobody in the team.
@@ -258,8 +315,9 @@ impl TeamConnection {
         Ok(())
     }
 
-    /// Refuses `what` on a schema without the per-customer summary (version 3).
-    pub fn require_summary(&mut self, what: &'static str) -> Result<(), TeamError> {
+    /// Refuses `what` on a schema without the per-customer summary (version 3); returns
+    /// the version found.
+    pub fn require_summary(&mut self, what: &'static str) -> Result<i32, TeamError> {
         self.require_version(what, schema::SUMMARY_VERSION)
     }
 

@@ -37,7 +37,8 @@ pub struct TeamOverview {
 impl TeamConnection {
     /// The Team view as of `today`.
     pub fn overview(&mut self, today: NaiveDate) -> Result<TeamOverview, TeamError> {
-        let ranking = self.rank(today, None, &RankSettings::default())?;
+        let settings = RankSettings::with_money(self.money_format()?);
+        let ranking = self.rank(today, None, &settings)?;
         let month_start = today.with_day(1).unwrap_or(today);
         let rows = self
             .client

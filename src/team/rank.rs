@@ -3,7 +3,8 @@
 //! the journal's own ranking function ([`crate::domain::rank::rank_each`]) from the
 //! per-customer summary the server keeps (team schema version 3): one row per customer is
 //! read, never an entry, and rows are scored as they arrive, so only the customers who need
-//! a call stay in memory.
+//! a call stay in memory. The announcements not told yet (team schema 9) are read before
+//! the rows, set-based (see [`super::announcements`]), and added to each customer's facts.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::announcements::TeamAnnouncements;
 use crate::domain::dates::{format_date, parse_stored_date, parse_stored_datetime};
 use crate::domain::rank::{
     BrokenPromise, CustomerFacts, OpenDetail, OpenItem, RankSettings, RankedCustomer, RatingAnswer,
@@ -85,6 +87,7 @@ pub fn rank(
     rep: Option<&str>,
     settings: &RankSettings,
     limit: Option<usize>,
+    with_announcements: bool,
 ) -> Result<TeamRanking, postgres::Error> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM candor.customer_summary \
@@ -98,6 +101,14 @@ pub fn rank(
     // customers, or a server with lower thresholds, would still get there). Nothing in
     // this query gains from JIT.
     tx.batch_execute("SET LOCAL jit = off")?;
+    // The announcements still on a list (team schema 9), read before the rows so each
+    // customer's untold ones are added as its row goes by.
+    let announcements = if with_announcements {
+        TeamAnnouncements::read(&mut tx, today, rep)?
+    } else {
+        TeamAnnouncements::default()
+    };
+    let announcements = (!announcements.is_empty()).then_some(&announcements);
     let mut rows = tx.query_raw(&sql, [&rep as &(dyn postgres::types::ToSql + Sync)])?;
     let mut failed: Option<postgres::Error> = None;
     let window_start = today
@@ -117,7 +128,7 @@ pub fn rank(
             let facts = inbox
                 .into_iter()
                 .flatten()
-                .map(|row| read_facts(&row, today, window, &mut ranking));
+                .map(|row| read_facts(&row, today, window, announcements, &mut ranking));
             let ranked = rank_first(facts, today, settings, limit);
             (ranked, ranking)
         });
@@ -294,6 +305,7 @@ fn read_facts(
     row: &postgres::Row,
     today: NaiveDate,
     (window_start, window_end): &(String, String),
+    announcements: Option<&TeamAnnouncements>,
     ranking: &mut TeamRanking,
 ) -> CustomerFacts {
     let gid = row
@@ -389,6 +401,9 @@ fn read_facts(
             from: from.into_owned(),
             at,
         });
+    }
+    if let Some(announcements) = announcements {
+        announcements.attach(&mut f, gid, owner);
     }
     f
 }

@@ -16,12 +16,15 @@
 use postgres::Transaction;
 
 /// The newest team schema this Candor knows.
-pub const TEAM_SCHEMA_VERSION: i32 = 8;
+pub const TEAM_SCHEMA_VERSION: i32 = 9;
 
 /// The first version with handovers and shares.
 pub const OWNERSHIP_VERSION: i32 = 2;
 /// The first version with the per-customer summary (team ranking, reports, Team view).
 pub const SUMMARY_VERSION: i32 = 3;
+
+/// The first version with announcements on the server (team ranking) and team settings.
+pub const ANNOUNCEMENTS_VERSION: i32 = 9;
 
 /// The role that owns the schema; nobody logs in as it.
 pub const OWNER_ROLE: &str = "candor_owner";
@@ -867,6 +870,183 @@ const ONE_ENTRY_INDEX_STEP: &str = r#"
 DROP INDEX candor.entries_by_customer;
 "#;
 
+/// Version 9 (issue 13, part 2's gaps): the server knows the announcements, so the team
+/// ranking gives the reasons each rep's own ranking gives ("tell them about the price
+/// increase"), and the team has settings of its own (its currency, for the team reports).
+/// Until now announcements, their picked customers and tellings lived only in the event
+/// log, where a manager could not read a rep's own announcements, and finding them meant
+/// scanning every event. They are projected into three small tables, kept by the
+/// projection trigger like customers and entries, and filled from the log (the backfill).
+/// Who sees an announcement: its author, every manager, and everyone when a manager wrote
+/// it; picks and tellings are seen with their customer. Self-contained, so it can be
+/// renumbered when merged.
+const TEAM_ANNOUNCEMENTS_STEP: &str = r#"
+CREATE TABLE candor.announcements (
+    gid            uuid PRIMARY KEY,
+    author         text NOT NULL,
+    kind           text NOT NULL,
+    title          text NOT NULL,
+    reason         text NOT NULL,
+    effective_on   text COLLATE "C" NOT NULL,
+    audience       text NOT NULL,
+    audience_value text NOT NULL,
+    created_at     text NOT NULL
+);
+CREATE INDEX announcements_by_effective ON candor.announcements (effective_on);
+CREATE TABLE candor.announcement_customers (
+    announcement_gid uuid NOT NULL,
+    customer_gid     uuid NOT NULL,
+    PRIMARY KEY (announcement_gid, customer_gid)
+);
+-- One telling per bad-news entry; it counts while that entry is live (joined at read time,
+-- so the trash and purges need nothing here).
+CREATE TABLE candor.announcement_tellings (
+    entry_gid        uuid PRIMARY KEY,
+    announcement_gid uuid NOT NULL,
+    customer_gid     uuid NOT NULL
+);
+CREATE INDEX announcement_tellings_by_announcement
+    ON candor.announcement_tellings (announcement_gid);
+-- Team-wide settings (the currency of the team reports), set by the administrator or a
+-- manager.
+CREATE TABLE candor.team_settings (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+
+-- A text that is a uuid, or NULL (a malformed payload is left out, never fails a push).
+CREATE FUNCTION candor.uuid_or_null(text_value text)
+RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN text_value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                THEN text_value::uuid END
+$$;
+
+-- One event of the announcement kinds applied to the projection.
+CREATE FUNCTION candor.project_announcement(ev candor.events)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    announcement uuid := candor.uuid_or_null(ev.payload ->> 'announcement');
+BEGIN
+    IF ev.entity = 'announcement' AND ev.op = 'insert' THEN
+        INSERT INTO candor.announcements (gid, author, kind, title, reason, effective_on,
+                                          audience, audience_value, created_at)
+        SELECT ev.entity_gid, ev.author, ev.payload ->> 'kind', ev.payload ->> 'title',
+               COALESCE(ev.payload ->> 'reason', ''), ev.payload ->> 'effective_on',
+               ev.payload ->> 'audience', COALESCE(ev.payload ->> 'audience_value', ''),
+               COALESCE(ev.payload ->> 'created_at', '')
+        WHERE ev.payload ->> 'kind' IS NOT NULL AND ev.payload ->> 'title' IS NOT NULL
+          AND ev.payload ->> 'effective_on' IS NOT NULL AND ev.payload ->> 'audience' IS NOT NULL
+        ON CONFLICT (gid) DO NOTHING;
+    ELSIF ev.entity = 'announcement' AND ev.op = 'purge' THEN
+        DELETE FROM candor.announcements a WHERE a.gid = ev.entity_gid;
+        DELETE FROM candor.announcement_customers p WHERE p.announcement_gid = ev.entity_gid;
+        DELETE FROM candor.announcement_tellings t WHERE t.announcement_gid = ev.entity_gid;
+    ELSIF ev.entity = 'announcement_customer' AND ev.op = 'insert' THEN
+        INSERT INTO candor.announcement_customers (announcement_gid, customer_gid)
+        SELECT announcement, candor.uuid_or_null(ev.payload ->> 'customer')
+        WHERE announcement IS NOT NULL
+          AND candor.uuid_or_null(ev.payload ->> 'customer') IS NOT NULL
+        ON CONFLICT DO NOTHING;
+    ELSIF ev.entity = 'telling' AND ev.op = 'insert' THEN
+        INSERT INTO candor.announcement_tellings (entry_gid, announcement_gid, customer_gid)
+        SELECT ev.entity_gid, announcement, ev.customer_gid
+        WHERE announcement IS NOT NULL AND ev.customer_gid IS NOT NULL
+        ON CONFLICT DO NOTHING;
+    END IF;
+END
+$$;
+
+-- As version 5, plus the announcement kinds.
+CREATE OR REPLACE FUNCTION candor.project_one(ev candor.events)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ev.entity IN ('customer', 'entry') THEN
+        PERFORM candor.project_customer_or_entry(ev);
+    ELSE
+        PERFORM candor.project_announcement(ev);
+    END IF;
+END
+$$;
+
+-- As version 4, plus: events of the announcement kinds (not inserted set-based above) are
+-- applied one by one in seq order; a pushed batch holds few of them.
+CREATE OR REPLACE FUNCTION candor.project_events()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ev candor.events;
+    sequential uuid[] := ARRAY(SELECT DISTINCT o.entity_gid FROM new_events o
+                               WHERE o.op <> 'insert');
+BEGIN
+    INSERT INTO candor.customers (gid, owner_login, data, created_hlc, updated_hlc)
+        SELECT n.entity_gid, n.author, n.payload, n.hlc, n.hlc FROM new_events n
+        WHERE n.entity = 'customer' AND n.op = 'insert' AND NOT n.entity_gid = ANY (sequential)
+        ORDER BY n.seq
+        ON CONFLICT (gid) DO NOTHING;
+    INSERT INTO candor.entries (gid, data, created_hlc, updated_hlc)
+        SELECT n.entity_gid, n.payload, n.hlc, n.hlc FROM new_events n
+        WHERE n.entity = 'entry' AND n.op = 'insert' AND NOT n.entity_gid = ANY (sequential)
+        ORDER BY n.seq
+        ON CONFLICT (gid) DO NOTHING;
+    FOR ev IN SELECT n.* FROM new_events n
+              WHERE n.entity_gid = ANY (sequential)
+                 OR n.entity NOT IN ('customer', 'entry')
+              ORDER BY n.seq LOOP
+        PERFORM candor.project_one(ev);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- The backfill: every announcement event already in the log, in order.
+DO $$
+DECLARE
+    ev candor.events;
+BEGIN
+    FOR ev IN SELECT e.* FROM candor.events e
+              WHERE e.entity IN ('announcement', 'announcement_customer', 'telling')
+              ORDER BY e.seq LOOP
+        PERFORM candor.project_announcement(ev);
+    END LOOP;
+END
+$$;
+
+ALTER TABLE candor.announcements ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.announcements FORCE ROW LEVEL SECURITY;
+ALTER TABLE candor.announcement_customers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.announcement_customers FORCE ROW LEVEL SECURITY;
+ALTER TABLE candor.announcement_tellings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.announcement_tellings FORCE ROW LEVEL SECURITY;
+ALTER TABLE candor.team_settings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE candor.team_settings FORCE ROW LEVEL SECURITY;
+CREATE POLICY owner_all ON candor.announcements TO candor_owner USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON candor.announcement_customers TO candor_owner
+    USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON candor.announcement_tellings TO candor_owner
+    USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON candor.team_settings TO candor_owner USING (true) WITH CHECK (true);
+CREATE POLICY rep_read ON candor.announcements FOR SELECT TO candor_rep
+    USING (author = current_user
+        OR (SELECT pg_has_role(current_user, 'candor_manager', 'MEMBER'))
+        OR author IN (SELECT r.login FROM candor.reps r WHERE r.is_manager));
+CREATE POLICY rep_read ON candor.announcement_customers FOR SELECT TO candor_rep
+    USING (EXISTS (SELECT 1 FROM candor.customers c
+                   WHERE c.gid = announcement_customers.customer_gid));
+CREATE POLICY rep_read ON candor.announcement_tellings FOR SELECT TO candor_rep
+    USING (EXISTS (SELECT 1 FROM candor.customers c
+                   WHERE c.gid = announcement_tellings.customer_gid));
+CREATE POLICY rep_read ON candor.team_settings FOR SELECT TO candor_rep USING (true);
+CREATE POLICY manager_write ON candor.team_settings TO candor_manager
+    USING (true) WITH CHECK (true);
+
+REVOKE ALL ON candor.announcements, candor.announcement_customers,
+    candor.announcement_tellings, candor.team_settings FROM PUBLIC;
+GRANT SELECT ON candor.announcements, candor.announcement_customers,
+    candor.announcement_tellings, candor.team_settings TO candor_rep;
+GRANT INSERT, UPDATE, DELETE ON candor.team_settings TO candor_manager;
+REVOKE ALL ON FUNCTION candor.project_announcement(candor.events) FROM PUBLIC;
+REVOKE ALL ON FUNCTION candor.uuid_or_null(text) FROM PUBLIC;
+"#;
+
 /// The roles, created once per PostgreSQL cluster (two teams in one cluster share them).
 const ROLES: &str = r#"
 DO $$
@@ -987,7 +1167,10 @@ pub fn init_to(client: &mut postgres::Client, target: i32) -> Result<InitOutcome
         if step == 7 {
             tx.batch_execute(ONE_ENTRY_INDEX_STEP)?;
         }
-        // Future upgrades: `step == 8 => …`, each saying why.
+        if step == 8 {
+            tx.batch_execute(TEAM_ANNOUNCEMENTS_STEP)?;
+        }
+        // Future upgrades: `step == 9 => …`, each saying why.
     }
     tx.execute("DELETE FROM candor.schema_version", &[])?;
     tx.execute(
