@@ -92,8 +92,6 @@ pub fn looks_like_vcard_bytes(bytes: &[u8]) -> bool {
 }
 
 /// Reads every card of a vCard file that is already text: the contacts, and the cards
-
-/// Reads every card of a vCard file that is already text: the contacts, and the cards
 /// that could not be read.
 pub fn parse_vcards(text: &str) -> (Vec<VCardContact>, Vec<CardProblem>) {
     // Raw values of a text are UTF-8; only a quoted-printable or base64 value without
