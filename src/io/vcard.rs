@@ -802,165 +802,6 @@ fn split_unescaped_raw(value: &str, separator: char) -> Vec<String> {
     parts
 }
 
-/// The whole-file reader the streaming one replaced, kept while the property test below
-/// compares the two.
-#[cfg(test)]
-mod whole_file {
-    use super::*;
-
-    #[derive(Debug)]
-    struct OldLine {
-        line: usize,
-        bytes: Vec<u8>,
-        quoted_printable: bool,
-        base64: bool,
-        open: bool,
-    }
-
-    pub(super) fn parse(
-        bytes: &[u8],
-        fallback: &'static Encoding,
-    ) -> (Vec<VCardContact>, Vec<CardProblem>) {
-        let bytes = to_utf8(bytes);
-        let mut contacts = Vec::new();
-        let mut problems = Vec::new();
-        for block in split_cards(content_lines(&bytes)) {
-            match block {
-                Block::Card { line, properties } => {
-                    let mut card = CardBuilder::new(line);
-                    for p in &properties {
-                        card.add(&p.bytes, fallback);
-                    }
-                    match card.finish() {
-                        Ok(contact) => contacts.push(contact),
-                        Err(reason) => problems.push(CardProblem { line, reason }),
-                    }
-                }
-                Block::Problem(problem) => problems.push(problem),
-            }
-        }
-        problems.sort_by_key(|p| p.line);
-        (contacts, problems)
-    }
-
-    fn content_lines(bytes: &[u8]) -> Vec<OldLine> {
-        let mut lines: Vec<OldLine> = Vec::new();
-        // Classic Mac OS programs end lines with a lone CR.
-        let line_end = if bytes.contains(&b'\n') { b'\n' } else { b'\r' };
-        for (index, physical) in bytes.split(|b| *b == line_end).enumerate() {
-            let physical = physical.strip_suffix(b"\r").unwrap_or(physical);
-            // Files joined with `copy *.vcf all.vcf` keep each file's byte-order mark.
-            let physical = physical.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(physical);
-            if let Some(last) = lines.last_mut().filter(|l| l.open) {
-                if last.quoted_printable
-                    && last.bytes.ends_with(b"=")
-                    && !is_card_boundary(physical)
-                {
-                    // The continuation is taken as it is: a leading space is part of the text.
-                    last.bytes.pop();
-                    last.bytes.extend_from_slice(physical);
-                    continue;
-                }
-                if let Some(rest) = physical
-                    .strip_prefix(b" ")
-                    .or_else(|| physical.strip_prefix(b"\t"))
-                {
-                    last.bytes.extend_from_slice(rest);
-                    continue;
-                }
-                // Base64 never contains a colon, so a line without one still belongs to it.
-                if last.base64 && !physical.is_empty() && !physical.contains(&b':') {
-                    last.bytes.extend_from_slice(physical);
-                    continue;
-                }
-                last.open = false;
-            }
-            if physical.trim_ascii().is_empty() {
-                continue;
-            }
-            let physical = physical.trim_ascii_start();
-            let head = head_of(physical).to_ascii_uppercase();
-            lines.push(OldLine {
-                line: index + 1,
-                bytes: physical.to_vec(),
-                quoted_printable: contains(&head, b"QUOTED-PRINTABLE"),
-                base64: contains(&head, b"BASE64"),
-                open: true,
-            });
-        }
-        lines
-    }
-
-    enum Block {
-        Card {
-            line: usize,
-            properties: Vec<OldLine>,
-        },
-        Problem(CardProblem),
-    }
-
-    fn split_cards(lines: Vec<OldLine>) -> Vec<Block> {
-        let mut blocks = Vec::new();
-        let mut card: Option<(usize, Vec<OldLine>)> = None;
-        // Stray text is reported once per run of lines, not once per line.
-        let mut stray: Option<(usize, usize)> = None;
-        let flush_stray = |stray: &mut Option<(usize, usize)>, blocks: &mut Vec<Block>| {
-            if let Some((line, count)) = stray.take() {
-                let what = if count == 1 {
-                    "a line".to_owned()
-                } else {
-                    format!("{count} lines")
-                };
-                blocks.push(Block::Problem(CardProblem {
-                line,
-                reason: format!(
-                    "{what} of text outside any BEGIN:VCARD … END:VCARD card: it is not a contact and was not imported"
-                ),
-            }));
-            }
-        };
-        for content in lines {
-            let text = content.bytes.trim_ascii();
-            if text.eq_ignore_ascii_case(b"BEGIN:VCARD") {
-                flush_stray(&mut stray, &mut blocks);
-                if let Some((start, _)) = card.take() {
-                    blocks.push(Block::Problem(CardProblem {
-                    line: start,
-                    reason: "the card has no END:VCARD before the next BEGIN:VCARD, so it is cut off: export it again".to_owned(),
-                }));
-                }
-                card = Some((content.line, Vec::new()));
-            } else if text.eq_ignore_ascii_case(b"END:VCARD") {
-                match card.take() {
-                    Some((line, properties)) => blocks.push(Block::Card { line, properties }),
-                    None => {
-                        flush_stray(&mut stray, &mut blocks);
-                        blocks.push(Block::Problem(CardProblem {
-                            line: content.line,
-                            reason: "END:VCARD without a BEGIN:VCARD before it".to_owned(),
-                        }));
-                    }
-                }
-            } else if let Some((_, properties)) = card.as_mut() {
-                properties.push(content);
-            } else {
-                match stray.as_mut() {
-                    Some((_, count)) => *count += 1,
-                    None => stray = Some((content.line, 1)),
-                }
-            }
-        }
-        flush_stray(&mut stray, &mut blocks);
-        if let Some((line, _)) = card {
-            blocks.push(Block::Problem(CardProblem {
-                line,
-                reason: "the card is cut off: the file ends before its END:VCARD".to_owned(),
-            }));
-        }
-        blocks
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1232,7 +1073,7 @@ mod tests {
         }
 
         #[test]
-        fn the_streaming_reader_reads_as_the_whole_file_reader_did(
+        fn cards_read_through_any_buffer_are_the_cards_of_the_whole_text(
             pieces in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "BEGIN:VCARD", "END:VCARD", "\r\n", "\n", "\r", " ", "\t", "=", "=C3", "=9",
@@ -1250,20 +1091,11 @@ mod tests {
                 .iter()
                 .flat_map(|p| if *p == "<FC>" { vec![0xFC] } else { p.as_bytes().to_vec() })
                 .collect();
-            let expected = whole_file::parse(&bytes, encoding_rs::WINDOWS_1252);
-            proptest::prop_assert_eq!(&parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252), &expected);
             let (contacts, mut problems) = read_through(&bytes, capacity);
             problems.sort_by_key(|p| p.line);
-            proptest::prop_assert_eq!((contacts, problems), expected);
-        }
-
-        #[test]
-        fn any_bytes_read_as_the_whole_file_reader_did(
-            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)
-        ) {
             proptest::prop_assert_eq!(
-                parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252),
-                whole_file::parse(&bytes, encoding_rs::WINDOWS_1252)
+                (contacts, problems),
+                parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252)
             );
         }
 
