@@ -171,8 +171,10 @@ struct ContentLine {
     base64: bool,
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+fn contains_ignoring_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn is_card_boundary(line: &[u8]) -> bool {
@@ -333,12 +335,12 @@ impl<R: BufRead> CardReader<R> {
             return;
         }
         let physical = physical.trim_ascii_start();
-        let head = head_of(physical).to_ascii_uppercase();
+        let head = head_of(physical);
         self.pending = Some(ContentLine {
             line: self.lines_read,
             bytes: physical.to_vec(),
-            quoted_printable: contains(&head, b"QUOTED-PRINTABLE"),
-            base64: contains(&head, b"BASE64"),
+            quoted_printable: contains_ignoring_case(head, b"QUOTED-PRINTABLE"),
+            base64: contains_ignoring_case(head, b"BASE64"),
         });
     }
 
@@ -472,7 +474,11 @@ impl Property<'_> {
             (_, None, Err(_)) => fallback.decode_without_bom_handling(&decoded).0,
         };
         // Quoted-printable notes carry Windows line ends (=0D=0A).
-        text.replace("\r\n", "\n").replace('\r', "\n")
+        if text.contains('\r') {
+            text.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            text.into_owned()
+        }
     }
 }
 
@@ -580,6 +586,40 @@ fn decode_base64(value: &[u8]) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// The properties a card is read for; the others (version, photos, keys, …) are never
+/// parsed, which matters in a file of a million cards.
+const PROPERTIES_KEPT: &[&[u8]] = &[
+    b"FN",
+    b"N",
+    b"NICKNAME",
+    b"ORG",
+    b"TEL",
+    b"EMAIL",
+    b"NOTE",
+    b"CATEGORIES",
+];
+
+/// True when the content line is a property of [`PROPERTIES_KEPT`]: its name (before the
+/// first `;` outside quotes, without a group prefix) is one of them, in any case.
+fn is_kept(content_line: &[u8]) -> bool {
+    let head = head_of(content_line);
+    let mut quoted = false;
+    let end = head
+        .iter()
+        .position(|b| {
+            if *b == b'"' {
+                quoted = !quoted;
+            }
+            *b == b';' && !quoted
+        })
+        .unwrap_or(head.len());
+    let name = head[..end].trim_ascii();
+    let name = name.rsplit(|b| *b == b'.').next().unwrap_or_default();
+    PROPERTIES_KEPT
+        .iter()
+        .any(|kept| name.eq_ignore_ascii_case(kept))
+}
+
 /// What one card holds so far, its properties taken one at a time (step 3 of
 /// [`CardReader`]).
 struct CardBuilder {
@@ -613,6 +653,9 @@ impl CardBuilder {
 
     /// Takes what Candor keeps of one content line of the card.
     fn add(&mut self, content_line: &[u8], fallback: &'static Encoding) {
+        if !is_kept(content_line) {
+            return;
+        }
         let Some(property) = parse_property(content_line) else {
             // A line without a colon (a comment some phones write) holds nothing to import.
             return;
