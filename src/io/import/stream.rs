@@ -124,6 +124,7 @@ fn plan_cards(
         headers: VCARD_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
         mapping,
         referenced: None,
+        // The CSV reader's settings, unused: the cards are read as `cards` says.
         skip: 0,
         separator: b',',
         line_offset: 0,
