@@ -306,3 +306,143 @@ fn unreadable_cards_are_reported_in_vcard_words() {
     assert!(!text.contains("CSV"), "{text}");
     assert_every_card_accounted_for(&path, &summary);
 }
+
+/// Writes `text` as `name` in a new folder.
+fn written(name: &str, text: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn a_10_mb_photo_is_skipped_and_a_10_mb_note_leaves_only_its_card_out() {
+    let photo_line = "A".repeat(74);
+    let mut text = String::from(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nPHOTO;ENCODING=b;TYPE=JPEG:\r\n",
+    );
+    for _ in 0..(10 << 20) / 74 {
+        text.push(' ');
+        text.push_str(&photo_line);
+        text.push_str("\r\n");
+    }
+    text.push_str("EMAIL:ana@lima.pt\r\nEND:VCARD\r\n");
+    let rui_line = text.matches("\r\n").count() + 1;
+    text.push_str("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rui Costa\r\nNOTE:");
+    text.push_str(&"x".repeat(10 << 20));
+    text.push_str("\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eva Nunes\r\nEND:VCARD\r\n");
+    let (_dir, path) = written("big.vcf", text.as_bytes());
+
+    let shown = preview(&path).unwrap();
+    assert_eq!(shown.total_rows, 3);
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(&mut store, &path, &ImportOptions::default(), now()).unwrap();
+    let mut names: Vec<String> = store
+        .customers()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Ana Lima", "Eva Nunes"], "{summary}");
+    assert_eq!(summary.rows_read, 3);
+    assert_eq!(summary.left_out.len(), 1, "{summary}");
+    assert_eq!(summary.left_out[0].line, rui_line);
+    assert!(
+        summary.left_out[0]
+            .reason
+            .contains("The notes field is 10,240 KB long"),
+        "{summary}"
+    );
+    assert_every_card_accounted_for(&path, &summary);
+}
+
+#[test]
+fn a_card_with_a_control_character_is_left_out_with_its_line_and_the_others_arrive() {
+    let (_dir, path) = written(
+        "bell.vcf",
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:Ana Lima\nEND:VCARD\n\
+          BEGIN:VCARD\nVERSION:3.0\nFN:Rui\x07 Costa\nEND:VCARD\n\
+          BEGIN:VCARD\nVERSION:3.0\nFN:Eva Nunes\nNOTE:tab\\tand\\nline are fine\tthere\nEND:VCARD\n",
+    );
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(&mut store, &path, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(summary.customers_added, 2, "{summary}");
+    assert_eq!(summary.left_out.len(), 1, "{summary}");
+    assert_eq!(summary.left_out[0].line, 5);
+    assert!(
+        summary.left_out[0]
+            .reason
+            .contains("invisible control character (U+0007"),
+        "{summary}"
+    );
+    assert!(
+        summary.to_string().contains("1 card was not imported"),
+        "{summary}"
+    );
+    assert_every_card_accounted_for(&path, &summary);
+}
+
+#[test]
+fn a_file_whose_last_card_has_no_end_imports_the_cards_before_it() {
+    let (_dir, path) = written(
+        "cut.vcf",
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rui Costa\r\nTEL:+351 21 555 0100",
+    );
+    let shown = preview(&path).unwrap();
+    assert_eq!((shown.total_rows, shown.problems.len()), (1, 1));
+    assert_eq!(shown.separator, None);
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(&mut store, &path, &ImportOptions::default(), now()).unwrap();
+    assert_eq!(
+        summary.counts_line(),
+        "Imported a vCard: 2 cards read: 1 customer added, 0 merged, 1 left out."
+    );
+    assert_eq!(summary.left_out[0].line, 5);
+    assert!(
+        summary.left_out[0]
+            .reason
+            .contains("the file ends before its END:VCARD")
+    );
+}
+
+#[test]
+fn a_refused_vcard_import_leaves_no_journal_behind() {
+    let (dir, path) = written("empty.vcf", b"\xEF\xBB\xBF\r\n  \r\n");
+    let journal = dir.path().join("new.sqlite3");
+    let error = candor::io::import::run_cli(&journal, &path, false, now()).unwrap_err();
+    assert!(error.to_string().contains("is empty"), "{error}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("empty.vcf")]);
+}
+
+#[test]
+fn a_chosen_encoding_reads_the_vcard_in_it_and_duplicates_are_listed_with_their_cells() {
+    let text = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Müller;Jörg\r\nEMAIL:joerg@mueller.de\r\nEND:VCARD\r\n\
+                BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Jörg M.\r\nEMAIL:JOERG@mueller.de\r\nEND:VCARD\r\n";
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let (dir, path) = written("outlook.vcf", &cp1252);
+    let options = ImportOptions {
+        encoding: Some(encoding_rs::WINDOWS_1250),
+        ..ImportOptions::default()
+    };
+    let shown = candor::io::import::preview_with(&path, &options).unwrap();
+    assert_eq!(shown.encoding, encoding_rs::WINDOWS_1250);
+    assert_eq!(shown.how_detected, candor::io::import::Detection::Chosen);
+    assert_eq!(shown.rows[0][0], "Jörg Müller");
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import_file(&mut store, &path, &options, now()).unwrap();
+    assert_eq!(summary.customers_added, 1, "{summary}");
+    assert_eq!(summary.duplicates[0].line, 6);
+    let list = dir.path().join("left-out.csv");
+    let written = candor::io::import::write_left_out(&path, &options, &summary, &list).unwrap();
+    assert_eq!(written, 1);
+    let listed = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        listed.contains("Jörg M.,,,JOERG@mueller.de,,,,6,"),
+        "{listed}"
+    );
+}

@@ -8,18 +8,13 @@
 //! `vcard-rs` was months old with a breaking release each month. A content line is a small
 //! format; what matters is being forgiving about it and saying which card failed.
 //!
-//! Reading goes in three steps:
-//! 1. The bytes are cut into physical lines, which are joined into content lines: 3.0/4.0
-//!    folds (a line starting with a space or tab continues the previous one), 2.1
-//!    quoted-printable soft breaks (a value ending in `=` continues on the next line, which
-//!    need not be indented) and 2.1 base64 blocks (continuation lines until a blank line).
-//! 2. Content lines are grouped into cards at `BEGIN:VCARD` / `END:VCARD`, so one
-//!    malformed card is reported with its line number and the others still import. Every
-//!    card becomes either a contact or a [`CardProblem`]; text outside cards is reported.
-//! 3. Each value is decoded (quoted-printable or base64, then its `CHARSET=`) and mapped.
-//!    Photos, logos, sounds and keys are skipped without being decoded.
+//! Cards are read one at a time from a buffered reader ([`CardReader`]), so a file of a
+//! million cards is never held whole; [`parse_vcard_bytes`] reads bytes already in memory
+//! the same way.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::io::BufRead;
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
@@ -110,7 +105,8 @@ pub fn parse_vcards(text: &str) -> (Vec<VCardContact>, Vec<CardProblem>) {
 /// A UTF-16 file (with or without a byte-order mark) is decoded first. Each value is then
 /// decoded on its own, as vCard 2.1 allows one file to mix character sets: by its
 /// `CHARSET=`, as UTF-8 when it is valid UTF-8, else as `fallback` (the code page a
-/// program without `CHARSET=` most likely wrote, e.g. Windows-1252).
+/// program without `CHARSET=` most likely wrote, e.g. Windows-1252). A file on disk is read
+/// the same way a card at a time by [`CardReader`].
 pub fn parse_vcard_bytes(
     bytes: &[u8],
     fallback: &'static Encoding,
@@ -118,31 +114,43 @@ pub fn parse_vcard_bytes(
     let bytes = to_utf8(bytes);
     let mut contacts = Vec::new();
     let mut problems = Vec::new();
-    for block in split_cards(content_lines(&bytes)) {
-        match block {
-            Block::Card { line, properties } => {
-                match contact_from_card(line, &properties, fallback) {
-                    Ok(contact) => contacts.push(contact),
-                    Err(reason) => problems.push(CardProblem { line, reason }),
-                }
-            }
-            Block::Problem(problem) => problems.push(problem),
+    let mut reader = CardReader::new(&bytes[..], line_end_of(&bytes), fallback);
+    // Reading from a slice cannot fail.
+    while let Ok(Some(card)) = reader.next_card() {
+        match card {
+            Card::Contact(contact) => contacts.push(contact),
+            Card::Problem(problem) => problems.push(problem),
         }
     }
     problems.sort_by_key(|p| p.line);
     (contacts, problems)
 }
 
+/// How the bytes of a vCard file that start with `start` (its first four bytes or more)
+/// are read: UTF-16 when a byte-order mark or the first letters of "BEGIN" say so, UTF-8
+/// otherwise; and how many bytes of byte-order mark to skip. Other code pages are read as
+/// they are: their values are decoded one by one.
+pub fn file_encoding(start: &[u8]) -> (&'static Encoding, usize) {
+    match Encoding::for_bom(start) {
+        Some((encoding, bom_length)) => (encoding, bom_length),
+        // Without a byte-order mark, UTF-16 shows in the first letters of "BEGIN".
+        None if start.starts_with(b"B\0E\0") => (UTF_16LE, 0),
+        None if start.starts_with(b"\0B\0E") => (UTF_16BE, 0),
+        None => (UTF_8, 0),
+    }
+}
+
+/// The byte that ends a line of `bytes` (UTF-8 or another ASCII-compatible encoding): LF,
+/// or CR for a file without any LF (classic Mac OS programs end lines with a lone CR).
+pub fn line_end_of(bytes: &[u8]) -> u8 {
+    if bytes.contains(&b'\n') { b'\n' } else { b'\r' }
+}
+
 /// The file as UTF-8 bytes when it is UTF-16, without a UTF-8 byte-order mark otherwise.
 /// Other code pages stay as they are: their values are decoded one by one.
 fn to_utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
-    let (encoding, body) = match Encoding::for_bom(bytes) {
-        Some((encoding, bom_length)) => (encoding, &bytes[bom_length..]),
-        // Without a byte-order mark, UTF-16 shows in the first letters of "BEGIN".
-        None if bytes.starts_with(b"B\0E\0") => (UTF_16LE, bytes),
-        None if bytes.starts_with(b"\0B\0E") => (UTF_16BE, bytes),
-        None => (UTF_8, bytes),
-    };
+    let (encoding, bom_length) = file_encoding(bytes);
+    let body = &bytes[bom_length..];
     if encoding == UTF_8 {
         Cow::Borrowed(body)
     } else {
@@ -161,57 +169,12 @@ struct ContentLine {
     quoted_printable: bool,
     /// A 2.1 base64 value: unindented continuation lines until a blank line.
     base64: bool,
-    /// False once a blank line (or a new content line) closed it.
-    open: bool,
 }
 
-fn content_lines(bytes: &[u8]) -> Vec<ContentLine> {
-    let mut lines: Vec<ContentLine> = Vec::new();
-    // Classic Mac OS programs end lines with a lone CR.
-    let line_end = if bytes.contains(&b'\n') { b'\n' } else { b'\r' };
-    for (index, physical) in bytes.split(|b| *b == line_end).enumerate() {
-        let physical = physical.strip_suffix(b"\r").unwrap_or(physical);
-        // Files joined with `copy *.vcf all.vcf` keep each file's byte-order mark.
-        let physical = physical.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(physical);
-        if let Some(last) = lines.last_mut().filter(|l| l.open) {
-            if last.quoted_printable && last.bytes.ends_with(b"=") && !is_card_boundary(physical) {
-                // The continuation is taken as it is: a leading space is part of the text.
-                last.bytes.pop();
-                last.bytes.extend_from_slice(physical);
-                continue;
-            }
-            if let Some(rest) = physical
-                .strip_prefix(b" ")
-                .or_else(|| physical.strip_prefix(b"\t"))
-            {
-                last.bytes.extend_from_slice(rest);
-                continue;
-            }
-            // Base64 never contains a colon, so a line without one still belongs to it.
-            if last.base64 && !physical.is_empty() && !physical.contains(&b':') {
-                last.bytes.extend_from_slice(physical);
-                continue;
-            }
-            last.open = false;
-        }
-        if physical.trim_ascii().is_empty() {
-            continue;
-        }
-        let physical = physical.trim_ascii_start();
-        let head = head_of(physical).to_ascii_uppercase();
-        lines.push(ContentLine {
-            line: index + 1,
-            bytes: physical.to_vec(),
-            quoted_printable: contains(&head, b"QUOTED-PRINTABLE"),
-            base64: contains(&head, b"BASE64"),
-            open: true,
-        });
-    }
-    lines
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+fn contains_ignoring_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn is_card_boundary(line: &[u8]) -> bool {
@@ -233,73 +196,231 @@ fn head_of(line: &[u8]) -> &[u8] {
     line
 }
 
-enum Block {
-    Card {
-        line: usize,
-        properties: Vec<ContentLine>,
-    },
+/// One card of a file: the contact it holds, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Card {
+    Contact(VCardContact),
+    /// A card that could not be read, or text outside any card.
     Problem(CardProblem),
 }
 
-fn split_cards(lines: Vec<ContentLine>) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    let mut card: Option<(usize, Vec<ContentLine>)> = None;
-    // Stray text is reported once per run of lines, not once per line.
-    let mut stray: Option<(usize, usize)> = None;
-    let flush_stray = |stray: &mut Option<(usize, usize)>, blocks: &mut Vec<Block>| {
-        if let Some((line, count)) = stray.take() {
+/// Reads the cards of a vCard file one at a time from a buffered reader, so a file of any
+/// length is never held whole: only the content line being read and, of the card around
+/// it, the fields Candor keeps (a photo is dropped as soon as its line is complete).
+///
+/// Reading goes in three steps, each as the lines arrive:
+/// 1. Physical lines are joined into content lines: 3.0/4.0 folds (a line starting with a
+///    space or tab continues the previous one), 2.1 quoted-printable soft breaks (a value
+///    ending in `=` continues on the next line, which need not be indented) and 2.1 base64
+///    blocks (continuation lines until a blank line). A content line is complete when the
+///    next physical line does not continue it.
+/// 2. Content lines are grouped into cards at `BEGIN:VCARD` / `END:VCARD`, so one
+///    malformed card is reported with its line number and the others still import. Every
+///    card becomes either a contact or a [`CardProblem`]; text outside cards is reported.
+/// 3. Each value is decoded (quoted-printable or base64, then its `CHARSET=`) and mapped.
+///    Photos, logos, sounds and keys are skipped without being decoded.
+pub struct CardReader<R> {
+    input: R,
+    /// LF, or CR for a file without any LF (see [`line_end_of`]).
+    line_end: u8,
+    fallback: &'static Encoding,
+    /// Physical lines read so far.
+    lines_read: usize,
+    /// The physical line being read, reused.
+    physical: Vec<u8>,
+    /// True when the last physical line ended with `line_end` (or none was read): the file
+    /// then ends with one more, empty, line.
+    ended_with_line_end: bool,
+    /// The content line being read: the next physical line may continue it.
+    pending: Option<ContentLine>,
+    /// The card being read.
+    card: Option<CardBuilder>,
+    /// Stray text outside any card: its first line and how many content lines. Reported
+    /// once per run of lines, not once per line.
+    stray: Option<(usize, usize)>,
+    /// Cards read and not yet handed out.
+    ready: VecDeque<Card>,
+    finished: bool,
+}
+
+impl<R: BufRead> CardReader<R> {
+    /// Reads the cards of `input`, UTF-8 or an ASCII-compatible code page (a UTF-16 file is
+    /// decoded first, see [`file_encoding`]), without a leading byte-order mark. Lines end
+    /// at `line_end` (see [`line_end_of`]); values without `CHARSET=` that are not UTF-8
+    /// are read as `fallback`.
+    pub fn new(input: R, line_end: u8, fallback: &'static Encoding) -> Self {
+        Self {
+            input,
+            line_end,
+            fallback,
+            lines_read: 0,
+            physical: Vec::new(),
+            ended_with_line_end: true,
+            pending: None,
+            card: None,
+            stray: None,
+            ready: VecDeque::new(),
+            finished: false,
+        }
+    }
+
+    /// The next card, in the file's order, or `None` at the end of the file.
+    pub fn next_card(&mut self) -> std::io::Result<Option<Card>> {
+        loop {
+            if let Some(card) = self.ready.pop_front() {
+                return Ok(Some(card));
+            }
+            if self.finished {
+                return Ok(None);
+            }
+            let mut physical = std::mem::take(&mut self.physical);
+            physical.clear();
+            let read = self.input.read_until(self.line_end, &mut physical);
+            let read = match read {
+                Ok(read) => read,
+                Err(e) => {
+                    self.physical = physical;
+                    return Err(e);
+                }
+            };
+            if read == 0 {
+                // The text after the last line end is one more line, empty or not.
+                if self.ended_with_line_end {
+                    self.lines_read += 1;
+                    self.take_physical_line(&[]);
+                }
+                self.finish();
+            } else {
+                self.ended_with_line_end = physical.last() == Some(&self.line_end);
+                if self.ended_with_line_end {
+                    physical.pop();
+                }
+                self.lines_read += 1;
+                self.take_physical_line(&physical);
+            }
+            self.physical = physical;
+        }
+    }
+
+    /// Step 1: joins a physical line to the content line being read, or starts a new one.
+    fn take_physical_line(&mut self, physical: &[u8]) {
+        let physical = physical.strip_suffix(b"\r").unwrap_or(physical);
+        // Files joined with `copy *.vcf all.vcf` keep each file's byte-order mark.
+        let physical = physical.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(physical);
+        if let Some(last) = self.pending.as_mut() {
+            if last.quoted_printable && last.bytes.ends_with(b"=") && !is_card_boundary(physical) {
+                // The continuation is taken as it is: a leading space is part of the text.
+                last.bytes.pop();
+                last.bytes.extend_from_slice(physical);
+                return;
+            }
+            if let Some(rest) = physical
+                .strip_prefix(b" ")
+                .or_else(|| physical.strip_prefix(b"\t"))
+            {
+                last.bytes.extend_from_slice(rest);
+                return;
+            }
+            // Base64 never contains a colon, so a line without one still belongs to it.
+            if last.base64 && !physical.is_empty() && !physical.contains(&b':') {
+                last.bytes.extend_from_slice(physical);
+                return;
+            }
+            // A blank line or a new content line completes it.
+            if let Some(complete) = self.pending.take() {
+                self.take_content_line(complete);
+            }
+        }
+        if physical.trim_ascii().is_empty() {
+            return;
+        }
+        let physical = physical.trim_ascii_start();
+        let head = head_of(physical);
+        self.pending = Some(ContentLine {
+            line: self.lines_read,
+            bytes: physical.to_vec(),
+            quoted_printable: contains_ignoring_case(head, b"QUOTED-PRINTABLE"),
+            base64: contains_ignoring_case(head, b"BASE64"),
+        });
+    }
+
+    /// Step 2: a complete content line begins or ends a card, belongs to one, or is stray.
+    fn take_content_line(&mut self, content: ContentLine) {
+        let text = content.bytes.trim_ascii();
+        if text.eq_ignore_ascii_case(b"BEGIN:VCARD") {
+            self.flush_stray();
+            if let Some(cut) = self.card.take() {
+                self.ready.push_back(Card::Problem(CardProblem {
+                    line: cut.line,
+                    reason: "the card has no END:VCARD before the next BEGIN:VCARD, so it is cut off: export it again".to_owned(),
+                }));
+            }
+            self.card = Some(CardBuilder::new(content.line));
+        } else if text.eq_ignore_ascii_case(b"END:VCARD") {
+            match self.card.take() {
+                Some(card) => {
+                    let line = card.line;
+                    self.ready.push_back(match card.finish() {
+                        Ok(contact) => Card::Contact(contact),
+                        Err(reason) => Card::Problem(CardProblem { line, reason }),
+                    });
+                }
+                None => {
+                    self.flush_stray();
+                    self.ready.push_back(Card::Problem(CardProblem {
+                        line: content.line,
+                        reason: "END:VCARD without a BEGIN:VCARD before it".to_owned(),
+                    }));
+                }
+            }
+        } else if let Some(card) = self.card.as_mut() {
+            card.add(&content.bytes, self.fallback);
+        } else {
+            match self.stray.as_mut() {
+                Some((_, count)) => *count += 1,
+                None => self.stray = Some((content.line, 1)),
+            }
+        }
+    }
+
+    fn flush_stray(&mut self) {
+        if let Some((line, count)) = self.stray.take() {
             let what = if count == 1 {
                 "a line".to_owned()
             } else {
                 format!("{count} lines")
             };
-            blocks.push(Block::Problem(CardProblem {
+            self.ready.push_back(Card::Problem(CardProblem {
                 line,
                 reason: format!(
                     "{what} of text outside any BEGIN:VCARD … END:VCARD card: it is not a contact and was not imported"
                 ),
             }));
         }
-    };
-    for content in lines {
-        let text = content.bytes.trim_ascii();
-        if text.eq_ignore_ascii_case(b"BEGIN:VCARD") {
-            flush_stray(&mut stray, &mut blocks);
-            if let Some((start, _)) = card.take() {
-                blocks.push(Block::Problem(CardProblem {
-                    line: start,
-                    reason: "the card has no END:VCARD before the next BEGIN:VCARD, so it is cut off: export it again".to_owned(),
-                }));
-            }
-            card = Some((content.line, Vec::new()));
-        } else if text.eq_ignore_ascii_case(b"END:VCARD") {
-            match card.take() {
-                Some((line, properties)) => blocks.push(Block::Card { line, properties }),
-                None => {
-                    flush_stray(&mut stray, &mut blocks);
-                    blocks.push(Block::Problem(CardProblem {
-                        line: content.line,
-                        reason: "END:VCARD without a BEGIN:VCARD before it".to_owned(),
-                    }));
-                }
-            }
-        } else if let Some((_, properties)) = card.as_mut() {
-            properties.push(content);
-        } else {
-            match stray.as_mut() {
-                Some((_, count)) => *count += 1,
-                None => stray = Some((content.line, 1)),
-            }
+    }
+
+    /// The end of the file completes the last content line and cuts off an open card.
+    fn finish(&mut self) {
+        if let Some(complete) = self.pending.take() {
+            self.take_content_line(complete);
         }
+        self.flush_stray();
+        if let Some(cut) = self.card.take() {
+            self.ready.push_back(Card::Problem(CardProblem {
+                line: cut.line,
+                reason: "the card is cut off: the file ends before its END:VCARD".to_owned(),
+            }));
+        }
+        self.finished = true;
     }
-    flush_stray(&mut stray, &mut blocks);
-    if let Some((line, _)) = card {
-        blocks.push(Block::Problem(CardProblem {
-            line,
-            reason: "the card is cut off: the file ends before its END:VCARD".to_owned(),
-        }));
+}
+
+impl<R: BufRead> Iterator for CardReader<R> {
+    type Item = std::io::Result<Card>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_card().transpose()
     }
-    blocks
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,7 +474,11 @@ impl Property<'_> {
             (_, None, Err(_)) => fallback.decode_without_bom_handling(&decoded).0,
         };
         // Quoted-printable notes carry Windows line ends (=0D=0A).
-        text.replace("\r\n", "\n").replace('\r', "\n")
+        if text.contains('\r') {
+            text.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            text.into_owned()
+        }
     }
 }
 
@@ -461,38 +586,94 @@ fn decode_base64(value: &[u8]) -> Option<Vec<u8>> {
         .ok()
 }
 
-fn contact_from_card(
+/// The properties a card is read for; the others (version, photos, keys, …) are never
+/// parsed, which matters in a file of a million cards.
+const PROPERTIES_KEPT: &[&[u8]] = &[
+    b"FN",
+    b"N",
+    b"NICKNAME",
+    b"ORG",
+    b"TEL",
+    b"EMAIL",
+    b"NOTE",
+    b"CATEGORIES",
+];
+
+/// True when the content line is a property of [`PROPERTIES_KEPT`]: its name (before the
+/// first `;` outside quotes, without a group prefix) is one of them, in any case.
+fn is_kept(content_line: &[u8]) -> bool {
+    let head = head_of(content_line);
+    let mut quoted = false;
+    let end = head
+        .iter()
+        .position(|b| {
+            if *b == b'"' {
+                quoted = !quoted;
+            }
+            *b == b';' && !quoted
+        })
+        .unwrap_or(head.len());
+    let name = head[..end].trim_ascii();
+    let name = name.rsplit(|b| *b == b'.').next().unwrap_or_default();
+    PROPERTIES_KEPT
+        .iter()
+        .any(|kept| name.eq_ignore_ascii_case(kept))
+}
+
+/// What one card holds so far, its properties taken one at a time (step 3 of
+/// [`CardReader`]).
+struct CardBuilder {
+    /// The line of its `BEGIN:VCARD`.
     line: usize,
-    content_lines: &[ContentLine],
-    fallback: &'static Encoding,
-) -> Result<VCardContact, String> {
-    let mut contact = VCardContact {
-        line,
-        ..VCardContact::default()
-    };
-    let mut formatted_name = String::new();
-    let mut structured_name = String::new();
-    let mut nickname = String::new();
-    let mut phones: Vec<(u32, String)> = Vec::new();
-    let mut emails: Vec<(u32, String)> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    for content in content_lines {
-        let Some(property) = parse_property(&content.bytes) else {
+    formatted_name: String,
+    structured_name: String,
+    nickname: String,
+    company: String,
+    /// (preference rank, number), in file order.
+    phones: Vec<(u32, String)>,
+    emails: Vec<(u32, String)>,
+    notes: Vec<String>,
+    categories: Vec<String>,
+}
+
+impl CardBuilder {
+    fn new(line: usize) -> Self {
+        Self {
+            line,
+            formatted_name: String::new(),
+            structured_name: String::new(),
+            nickname: String::new(),
+            company: String::new(),
+            phones: Vec::new(),
+            emails: Vec::new(),
+            notes: Vec::new(),
+            categories: Vec::new(),
+        }
+    }
+
+    /// Takes what Candor keeps of one content line of the card.
+    fn add(&mut self, content_line: &[u8], fallback: &'static Encoding) {
+        if !is_kept(content_line) {
+            return;
+        }
+        let Some(property) = parse_property(content_line) else {
             // A line without a colon (a comment some phones write) holds nothing to import.
-            continue;
+            return;
         };
         // Photos, logos, sounds and keys are large and not customer fields: never decoded.
         let text = || property.text(fallback);
         match property.name.as_str() {
-            "FN" if formatted_name.is_empty() => {
-                formatted_name = unescape(&text()).trim().to_owned()
+            "FN" if self.formatted_name.is_empty() => {
+                self.formatted_name = unescape(&text()).trim().to_owned()
             }
-            "N" if structured_name.is_empty() => structured_name = name_from_parts(&text()),
-            "NICKNAME" if nickname.is_empty() => {
-                nickname = first_of_list(&text());
+            "N" if self.structured_name.is_empty() => {
+                self.structured_name = name_from_parts(&text())
             }
-            "ORG" if contact.company.is_empty() => {
-                contact.company = split_unescaped(&text(), ';')
+            "NICKNAME" if self.nickname.is_empty() => {
+                self.nickname = first_of_list(&text());
+            }
+            "ORG" if self.company.is_empty() => {
+                self.company = split_unescaped(&text(), ';')
                     .first()
                     .map(|s| s.trim().to_owned())
                     .unwrap_or_default();
@@ -502,7 +683,8 @@ fn contact_from_card(
                 let number = number.trim();
                 let number = number.strip_prefix("tel:").unwrap_or(number).trim();
                 if !number.is_empty() {
-                    phones.push((property.preference_rank(), number.to_owned()));
+                    self.phones
+                        .push((property.preference_rank(), number.to_owned()));
                 }
             }
             "EMAIL" => {
@@ -510,11 +692,12 @@ fn contact_from_card(
                 let address = address.trim();
                 let address = address.strip_prefix("mailto:").unwrap_or(address).trim();
                 if !address.is_empty() {
-                    emails.push((property.preference_rank(), address.to_owned()));
+                    self.emails
+                        .push((property.preference_rank(), address.to_owned()));
                 }
             }
-            "NOTE" => notes.push(unescape(&text()).trim().to_owned()),
-            "CATEGORIES" => contact.categories.extend(
+            "NOTE" => self.notes.push(unescape(&text()).trim().to_owned()),
+            "CATEGORIES" => self.categories.extend(
                 split_unescaped(&text(), ',')
                     .into_iter()
                     .map(|s| s.trim().to_owned())
@@ -523,39 +706,60 @@ fn contact_from_card(
             _ => {}
         }
     }
-    // Stable: preferred first, otherwise file order.
-    phones.sort_by_key(|(rank, _)| *rank);
-    emails.sort_by_key(|(rank, _)| *rank);
-    contact.phones = phones.into_iter().map(|(_, p)| p).collect();
-    contact.emails = emails.into_iter().map(|(_, e)| e).collect();
-    contact.notes = notes
-        .into_iter()
-        .filter(|n| !n.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let email_name = contact
-        .emails
-        .first()
-        .map(|e| e.split('@').next().unwrap_or_default().to_owned())
-        .unwrap_or_default();
-    let phone_name = contact.phones.first().cloned().unwrap_or_default();
-    let candidates = [
-        (formatted_name, None),
-        (structured_name, None),
-        (nickname, Some(NameSource::Nickname)),
-        (contact.company.clone(), Some(NameSource::Company)),
-        (email_name, Some(NameSource::Email)),
-        (phone_name, Some(NameSource::Phone)),
-    ];
-    let Some((name, source)) = candidates.into_iter().find(|(name, _)| !name.is_empty()) else {
-        return Err(
-            "the card has no name, company, e-mail address or phone number, so there is nothing to import it under"
-                .to_owned(),
-        );
-    };
-    contact.name = name;
-    contact.named_from = source;
-    Ok(contact)
+
+    /// The contact, once the card's `END:VCARD` came; or why the card holds none.
+    fn finish(self) -> Result<VCardContact, String> {
+        let Self {
+            line,
+            formatted_name,
+            structured_name,
+            nickname,
+            company,
+            mut phones,
+            mut emails,
+            notes,
+            categories,
+        } = self;
+        let mut contact = VCardContact {
+            line,
+            company,
+            categories,
+            ..VCardContact::default()
+        };
+        // Stable: preferred first, otherwise file order.
+        phones.sort_by_key(|(rank, _)| *rank);
+        emails.sort_by_key(|(rank, _)| *rank);
+        contact.phones = phones.into_iter().map(|(_, p)| p).collect();
+        contact.emails = emails.into_iter().map(|(_, e)| e).collect();
+        contact.notes = notes
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let email_name = contact
+            .emails
+            .first()
+            .map(|e| e.split('@').next().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        let phone_name = contact.phones.first().cloned().unwrap_or_default();
+        let candidates = [
+            (formatted_name, None),
+            (structured_name, None),
+            (nickname, Some(NameSource::Nickname)),
+            (contact.company.clone(), Some(NameSource::Company)),
+            (email_name, Some(NameSource::Email)),
+            (phone_name, Some(NameSource::Phone)),
+        ];
+        let Some((name, source)) = candidates.into_iter().find(|(name, _)| !name.is_empty()) else {
+            return Err(
+                "the card has no name, company, e-mail address or phone number, so there is nothing to import it under"
+                    .to_owned(),
+            );
+        };
+        contact.name = name;
+        contact.named_from = source;
+        Ok(contact)
+    }
 }
 
 /// `N` is Family; Given; Additional; Prefixes; Suffixes. A person is called
@@ -823,6 +1027,84 @@ mod tests {
         assert_eq!(contact.name, "Élodie Roux");
     }
 
+    /// Reads `bytes` a card at a time through a buffer of `capacity` bytes.
+    fn read_through(bytes: &[u8], capacity: usize) -> (Vec<VCardContact>, Vec<CardProblem>) {
+        let bytes = to_utf8(bytes);
+        let input = std::io::BufReader::with_capacity(capacity, &bytes[..]);
+        let reader = CardReader::new(input, line_end_of(&bytes), encoding_rs::WINDOWS_1252);
+        let (mut contacts, mut problems) = (Vec::new(), Vec::new());
+        for card in reader {
+            match card.unwrap() {
+                Card::Contact(contact) => contacts.push(contact),
+                Card::Problem(problem) => problems.push(problem),
+            }
+        }
+        (contacts, problems)
+    }
+
+    #[test]
+    fn a_card_split_across_buffer_boundaries_reads_as_a_whole() {
+        let text = "BEGIN:VCARD\r\nVERSION:2.1\r\n\
+                    FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=B6rg M=\r\n=C3=BCller\r\n\
+                    PHOTO;ENCODING=BASE64;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD\r\n\
+                    2wBDAAIBAQEBAQIBAQECAgICAgQDAgICAgUEBAMEBgUGBgYF\r\n\r\n\
+                    NOTE:a folded\r\n  note\r\nTEL;CELL;PREF:+49 30 555 0101\r\nEND:VCARD\r\n\
+                    BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nEND:VCARD\r\n";
+        let whole = parse_vcards(text);
+        assert!(whole.1.is_empty(), "{:?}", whole.1);
+        assert_eq!(whole.0[0].name, "Jörg Müller");
+        assert_eq!(whole.0[0].notes, "a folded note");
+        assert_eq!(whole.0[0].phones, ["+49 30 555 0101"]);
+        assert_eq!(
+            (whole.0[1].name.as_str(), whole.0[1].line),
+            ("Ana Lima", 12)
+        );
+        // Every CR, LF, `=` and fold meets the end of a buffer at one capacity or another.
+        for capacity in [1, 2, 3, 5, 8, 13, 64] {
+            assert_eq!(read_through(text.as_bytes(), capacity), whole, "{capacity}");
+        }
+    }
+
+    #[test]
+    fn each_card_is_handed_out_before_the_rest_of_the_file_is_read() {
+        // The first card, then a read that fails: the card comes before the failure.
+        struct FailsAfter<'a>(&'a [u8]);
+        impl std::io::Read for FailsAfter<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("the disk went away"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = b"BEGIN:VCARD\nFN:Ana Lima\nEND:VCARD\nBEGIN:VCARD\nFN:Rui";
+        let input = std::io::BufReader::with_capacity(8, FailsAfter(text));
+        let mut reader = CardReader::new(input, b'\n', encoding_rs::WINDOWS_1252);
+        let Ok(Some(Card::Contact(first))) = reader.next_card() else {
+            panic!("the first card is read before the failure");
+        };
+        assert_eq!(first.name, "Ana Lima");
+        assert!(reader.next_card().is_err());
+    }
+
+    #[test]
+    fn a_last_card_without_end_is_reported_after_the_cards_before_it() {
+        let text = "BEGIN:VCARD\nFN:Ana Lima\nEND:VCARD\n\nBEGIN:VCARD\nFN:Rui Costa\nTEL:+351 21 555 0100";
+        let cards: Vec<Card> = CardReader::new(text.as_bytes(), b'\n', encoding_rs::WINDOWS_1252)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(cards.len(), 2, "{cards:?}");
+        assert!(matches!(&cards[0], Card::Contact(c) if c.name == "Ana Lima"));
+        let Card::Problem(cut) = &cards[1] else {
+            panic!("the last card is cut off: {cards:?}");
+        };
+        assert_eq!(cut.line, 5);
+        assert!(cut.reason.contains("the file ends before its END:VCARD"));
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
 
@@ -831,6 +1113,33 @@ mod tests {
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)
         ) {
             let _ = parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252);
+        }
+
+        #[test]
+        fn cards_read_through_any_buffer_are_the_cards_of_the_whole_text(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "BEGIN:VCARD", "END:VCARD", "\r\n", "\n", "\r", " ", "\t", "=", "=C3", "=9",
+                    ";", ":", ",", "\"", "\\", "FN", "N", "TEL", "EMAIL", "ORG", "NOTE", "PHOTO",
+                    "ENCODING=QUOTED-PRINTABLE", "QUOTED-PRINTABLE", "BASE64", "ENCODING=b",
+                    "CHARSET=SHIFT_JIS", "PREF", "PREF=2", "item1.", "ü", "\u{feff}", "\u{7}",
+                    "Ana", "a@b.c", "+49 30 5550101", "<FC>",
+                ]),
+                0..120,
+            ),
+            capacity in 1usize..40,
+        ) {
+            // "<FC>" stands for a byte of a legacy code page.
+            let bytes: Vec<u8> = pieces
+                .iter()
+                .flat_map(|p| if *p == "<FC>" { vec![0xFC] } else { p.as_bytes().to_vec() })
+                .collect();
+            let (contacts, mut problems) = read_through(&bytes, capacity);
+            problems.sort_by_key(|p| p.line);
+            proptest::prop_assert_eq!(
+                (contacts, problems),
+                parse_vcard_bytes(&bytes, encoding_rs::WINDOWS_1252)
+            );
         }
 
         #[test]

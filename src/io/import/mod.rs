@@ -4,8 +4,9 @@
 //!
 //! An import checks the whole file first; malformed rows are reported with their line
 //! number and reason and left out; all valid rows are written in one transaction, so
-//! nothing is ever half-written. A large UTF-8 timeline or contacts CSV is written as it is
-//! read, a window at a time (see `stream.rs`); other files are read whole first. Customers
+//! nothing is ever half-written. A large timeline or contacts CSV and every vCard file are
+//! written as they are read, a window at a time (see `stream.rs`); small CSV files are read
+//! whole first. Customers
 //! who share an email address or phone number with one already in the journal (or earlier
 //! in the file) are reported as duplicates and merged only when asked.
 
@@ -17,6 +18,7 @@ mod stream;
 mod table;
 mod timeline;
 mod transcode;
+mod vcards;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -439,28 +441,9 @@ fn file_name(path: &Path) -> String {
     )
 }
 
-/// The mapping for a file read into a table: fixed for vCard, guessed from the headers
-/// otherwise.
+/// The mapping for a file read into a table, guessed from its headers.
 fn mapping_for(table: &Table) -> ColumnMapping {
-    if table.format == SourceFormat::VCard {
-        ColumnMapping::new(
-            SourceFormat::VCard,
-            table.headers.clone(),
-            [
-                (CustomerField::Name, vec![0]),
-                (CustomerField::Company, vec![1]),
-                (CustomerField::Phone, vec![2]),
-                (CustomerField::Email, vec![3]),
-                (CustomerField::Notes, vec![4]),
-                (CustomerField::Tags, vec![5]),
-                (CustomerField::Nickname, vec![6]),
-            ]
-            .into_iter()
-            .collect(),
-        )
-    } else {
-        detect_mapping(&table.headers)
-    }
+    detect_mapping(&table.headers)
 }
 
 /// Reads the start of a file for the mapping step: its format, headers, guessed mapping and
@@ -553,8 +536,8 @@ enum Source {
     Stream(stream::StreamPlan),
 }
 
-/// Reads and checks `path` before anything is written: whole, unless it is a timeline of
-/// at least `stream_from_bytes` that can be imported as it is read.
+/// Reads and checks `path` before anything is written: whole, unless it is a vCard file or a
+/// CSV of at least `stream_from_bytes` that can be imported as it is read.
 fn checked_source(
     path: &Path,
     options: &ImportOptions,
@@ -582,7 +565,7 @@ fn import_source(
     }
 }
 
-/// Imports a timeline or contacts file planned by [`stream::plan`] as it reads it.
+/// Imports a timeline, contacts or vCard file planned by [`stream::plan`] as it reads it.
 fn import_stream(
     store: &mut Store,
     plan: &stream::StreamPlan,

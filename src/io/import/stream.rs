@@ -4,10 +4,12 @@
 //! the import's one transaction.
 //!
 //! Only what this path reads exactly as [`super::table::read_table`] would takes it: a UTF-8
-//! CSV (with or without byte-order mark), without a runaway quote, that is a Candor
-//! timeline or a contacts file with a column to name customers from. Everything else (small
-//! files, other encodings, vCards) is read whole as before, so the summary of an import
-//! never depends on which path read the file.
+//! CSV (with or without byte-order mark, or a UTF-8 copy of one in another encoding),
+//! without a runaway quote, that is a Candor timeline or a contacts file with a column to
+//! name customers from. Small CSV files and those with a runaway quote are read whole, so
+//! the summary of an import never depends on which path read the file. vCard files of any
+//! length are read here, a card at a time (`vcards.rs`): each card is a row of a contacts
+//! file, or a row that cannot be read.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
@@ -23,6 +25,7 @@ use super::mapping::{ColumnMapping, detect_mapping, normalise_header};
 use super::row_writer::RowWriter;
 use super::table::wrong_width;
 use super::timeline::TimelineImporter;
+use super::vcards::{PlannedCards, VCARD_HEADERS, card_row, vcard_mapping};
 use super::{
     ImportError, ImportOptions, ImportPreview, ImportSummary, PREVIEW_ROWS, RowProblem,
     SourceFormat,
@@ -31,7 +34,7 @@ use crate::io::text::{
     Detection, RunawayScanner, detect_separator, first_record_fields, sniffs_alike,
     utf16_by_zero_bytes,
 };
-use crate::io::vcard::looks_like_vcard_bytes;
+use crate::io::vcard::{Card, CardReader};
 use crate::store::{BulkWriter, Store, StoreError};
 
 /// Files at least this long are imported as they are read; smaller ones are read whole
@@ -65,6 +68,8 @@ pub(super) struct StreamPlan {
     read_from: PathBuf,
     /// The UTF-8 copy, removed with the plan.
     copy: Option<tempfile::NamedTempFile>,
+    /// Set for a vCard file: its cards are read instead of CSV records.
+    cards: Option<PlannedCards>,
 }
 
 /// Checks whether `path` is a file to import as it is read (see the module's doc), and if
@@ -74,6 +79,9 @@ pub(super) fn plan(
     options: &ImportOptions,
     from_bytes: u64,
 ) -> Result<Option<StreamPlan>, ImportError> {
+    if let Some(cards) = super::vcards::plan(path, options.encoding)? {
+        return plan_cards(path, options, cards).map(Some);
+    }
     match plan_utf8(path, options, from_bytes)? {
         Planned::Plan(plan) => Ok(Some(*plan)),
         Planned::Whole => Ok(None),
@@ -97,6 +105,37 @@ pub(super) fn plan(
             Ok(Some(*plan))
         }
     }
+}
+
+/// The plan of a vCard file of any length: its cards are read as rows of [`VCARD_HEADERS`].
+fn plan_cards(
+    path: &Path,
+    options: &ImportOptions,
+    cards: PlannedCards,
+) -> Result<StreamPlan, ImportError> {
+    let mapping = options.mapping.clone().unwrap_or_else(vcard_mapping);
+    if mapping.format != SourceFormat::CandorTimeline && !mapping.can_name_customers() {
+        return Err(ImportError::NoNameColumn {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(StreamPlan {
+        path: path.to_path_buf(),
+        headers: VCARD_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+        mapping,
+        referenced: None,
+        // The CSV reader's settings, unused: the cards are read as `cards` says.
+        skip: 0,
+        separator: b',',
+        line_offset: 0,
+        encoding: cards.encoding,
+        how_detected: cards.how_detected,
+        // As the whole-file reading of a vCard said: each value is decoded on its own.
+        undecodable: 0,
+        read_from: path.to_path_buf(),
+        copy: None,
+        cards: Some(cards),
+    })
 }
 
 /// What [`plan_utf8`] found.
@@ -125,13 +164,9 @@ fn plan_utf8(
         None => (false, false),
         Some(encoding) => (encoding == UTF_8, encoding != UTF_8),
     };
-    let is_vcard_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
     let mut file = File::open(path).map_err(read_error)?;
     let length = file.metadata().map_err(read_error)?.len();
-    if is_vcard_name || length < from_bytes.max(1) {
+    if length < from_bytes.max(1) {
         return Ok(Planned::Whole);
     }
     let mut prefix = Vec::new();
@@ -139,9 +174,6 @@ fn plan_utf8(
         .take(PREFIX_BYTES)
         .read_to_end(&mut prefix)
         .map_err(read_error)?;
-    if looks_like_vcard_bytes(&prefix) {
-        return Ok(Planned::Whole);
-    }
     if chosen_other {
         return Ok(Planned::NotUtf8);
     }
@@ -209,6 +241,7 @@ fn plan_utf8(
         path: path.to_path_buf(),
         read_from: path.to_path_buf(),
         copy: None,
+        cards: None,
         encoding: UTF_8,
         undecodable: 0,
         headers,
@@ -428,8 +461,9 @@ const BATCHES_IN_FLIGHT: usize = 4;
 enum Record<R> {
     /// Every cell is empty: not counted as a row.
     Empty,
-    /// A row with more or fewer cells than the header: left out.
-    WrongWidth(RowProblem),
+    /// A row with more or fewer cells than the header, or a card that cannot be read:
+    /// left out.
+    Unreadable(RowProblem),
     /// A row, read and checked.
     Read(R),
 }
@@ -457,7 +491,7 @@ fn import_rows<W: RowWriter>(
     let mut failure = None;
     let written = std::thread::scope(|scope| {
         let (sender, batches) = std::sync::mpsc::sync_channel::<
-            Result<Vec<Record<W::Row>>, csv::Error>,
+            Result<Vec<Record<W::Row>>, ReadFailure>,
         >(BATCHES_IN_FLIGHT);
         scope.spawn(move || {
             let mut record = csv::StringRecord::new();
@@ -465,13 +499,16 @@ fn import_rows<W: RowWriter>(
             loop {
                 match records.next(&mut record) {
                     Ok(None) => break,
-                    Ok(Some(line)) => {
-                        batch.push(if record.iter().all(|cell| cell.trim().is_empty()) {
-                            Record::Empty
-                        } else if record.len() != width {
-                            Record::WrongWidth(wrong_width(line, record.len(), width))
-                        } else {
-                            Record::Read(read(line, &record))
+                    Ok(Some(next)) => {
+                        batch.push(match next {
+                            Next::Unreadable(problem) => Record::Unreadable(problem),
+                            Next::Row(_) if record.iter().all(|cell| cell.trim().is_empty()) => {
+                                Record::Empty
+                            }
+                            Next::Row(line) if record.len() != width => {
+                                Record::Unreadable(wrong_width(line, record.len(), width))
+                            }
+                            Next::Row(line) => Record::Read(read(line, &record)),
                         });
                         if batch.len() == BATCH_ROWS {
                             let full =
@@ -507,7 +544,7 @@ fn import_rows<W: RowWriter>(
                 for record in batch {
                     match record {
                         Record::Empty => summary.empty_rows += 1,
-                        Record::WrongWidth(problem) => {
+                        Record::Unreadable(problem) => {
                             summary.rows_read += 1;
                             summary.problems.push(problem);
                         }
@@ -539,11 +576,12 @@ pub(super) fn preview(plan: &StreamPlan) -> Result<ImportPreview, ImportError> {
     loop {
         match records.next(&mut record) {
             Ok(None) => break,
+            Ok(Some(Next::Unreadable(problem))) => problems.push(problem),
             Ok(Some(_)) if record.iter().all(|cell| cell.trim().is_empty()) => empty_rows += 1,
-            Ok(Some(line)) if record.len() != width => {
+            Ok(Some(Next::Row(line))) if record.len() != width => {
                 problems.push(wrong_width(line, record.len(), width));
             }
-            Ok(Some(_)) => {
+            Ok(Some(Next::Row(_))) => {
                 total_rows += 1;
                 tally_filled(&mut filled_cells, &record);
                 if rows.len() < PREVIEW_ROWS {
@@ -563,7 +601,7 @@ pub(super) fn preview(plan: &StreamPlan) -> Result<ImportPreview, ImportError> {
         encoding: plan.encoding,
         how_detected: plan.how_detected,
         undecodable: plan.undecodable,
-        separator: Some(plan.separator),
+        separator: plan.cards.is_none().then_some(plan.separator),
         empty_rows,
         runaway_quote: None,
         filled_cells,
@@ -581,7 +619,7 @@ pub(super) fn records_at_lines(
     loop {
         match records.next(&mut record) {
             Ok(None) => return Ok(found),
-            Ok(Some(line)) if lines.contains(&line) => {
+            Ok(Some(Next::Row(line))) if lines.contains(&line) => {
                 found.insert(line, record.clone());
             }
             Ok(Some(_)) => {}
@@ -590,10 +628,30 @@ pub(super) fn records_at_lines(
     }
 }
 
-/// The records of a planned file after its header, one at a time, each with its line.
+/// What [`Records::next`] read.
+enum Next {
+    /// A row, at this line, read into the record.
+    Row(usize),
+    /// A card that cannot be read, or text outside any card.
+    Unreadable(RowProblem),
+}
+
+/// Why the rest of a planned file could not be read.
+enum ReadFailure {
+    Csv(csv::Error),
+    Io(std::io::Error),
+}
+
+/// The records of a planned file after its header, or its cards, one at a time, each with
+/// its line.
 struct Records<'p> {
     plan: &'p StreamPlan,
-    reader: csv::Reader<LineCounter<File>>,
+    reader: Reader<'p>,
+}
+
+enum Reader<'p> {
+    Csv(csv::Reader<LineCounter<File>>),
+    Cards(CardReader<Box<dyn std::io::BufRead + Send + 'p>>),
 }
 
 impl<'p> Records<'p> {
@@ -602,6 +660,10 @@ impl<'p> Records<'p> {
             path: plan.path.clone(),
             source,
         };
+        if let Some(cards) = &plan.cards {
+            let reader = Reader::Cards(cards.cards().map_err(read_error)?);
+            return Ok(Self { plan, reader });
+        }
         let mut file = File::open(&plan.read_from).map_err(read_error)?;
         file.seek(SeekFrom::Start(plan.skip)).map_err(read_error)?;
         let reader = csv::ReaderBuilder::new()
@@ -610,27 +672,54 @@ impl<'p> Records<'p> {
             .has_headers(true)
             .buffer_capacity(CHUNK_BYTES)
             .from_reader(LineCounter::new(file));
-        let mut records = Self { plan, reader };
-        if let Err(e) = records.reader.headers() {
-            return Err(read_failure(plan, e));
+        let mut records = Self {
+            plan,
+            reader: Reader::Csv(reader),
+        };
+        if let Reader::Csv(reader) = &mut records.reader
+            && let Err(e) = reader.headers()
+        {
+            return Err(read_failure(plan, ReadFailure::Csv(e)));
         }
         Ok(records)
     }
 
-    /// Reads the next record into `record`: the line it starts on, or `None` at the end.
-    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<usize>, csv::Error> {
-        if !self.reader.read_record(record)? {
+    /// Reads the next record (or card) into `record`: the line it starts on, or `None` at
+    /// the end.
+    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<Next>, ReadFailure> {
+        let reader = match &mut self.reader {
+            Reader::Csv(reader) => reader,
+            Reader::Cards(cards) => {
+                return Ok(match cards.next_card().map_err(ReadFailure::Io)? {
+                    None => None,
+                    Some(Card::Contact(contact)) => {
+                        let (line, cells) = card_row(contact);
+                        *record = cells;
+                        Some(Next::Row(line))
+                    }
+                    Some(Card::Problem(problem)) => Some(Next::Unreadable(RowProblem {
+                        line: problem.line,
+                        reason: problem.reason,
+                    })),
+                });
+            }
+        };
+        if !reader.read_record(record).map_err(ReadFailure::Csv)? {
             return Ok(None);
         }
-        Ok(Some(record.position().map_or(0, |p| {
-            self.reader.get_mut().line_ends_before(p.byte()) + 1 + self.plan.line_offset
-        })))
+        Ok(Some(Next::Row(record.position().map_or(0, |p| {
+            reader.get_mut().line_ends_before(p.byte()) + 1 + self.plan.line_offset
+        }))))
     }
 }
 
 /// What a failure to read the file planned in `plan` means for the person importing it.
-fn read_failure(plan: &StreamPlan, e: csv::Error) -> ImportError {
+fn read_failure(plan: &StreamPlan, e: ReadFailure) -> ImportError {
     let path = plan.path.clone();
+    let e = match e {
+        ReadFailure::Csv(e) => e,
+        ReadFailure::Io(source) => return ImportError::Read { path, source },
+    };
     match e.kind() {
         csv::ErrorKind::Io(_) => ImportError::Read {
             path,

@@ -1,4 +1,5 @@
-//! Reading an import file into rows of text: CSV (any delimiter) or vCard cards.
+//! Reading a CSV import file (any delimiter) into rows of text. vCard files are read a card
+//! at a time instead (`vcards.rs`).
 
 use std::path::Path;
 
@@ -7,10 +8,8 @@ use encoding_rs::Encoding;
 use super::mapping::detect_mapping;
 use super::{ImportError, RowProblem, SourceFormat};
 use crate::io::text::{
-    Detection, decode, decode_owned, detect_separator, find_runaway_quote, first_record_fields,
-    is_line_end,
+    Detection, decode_owned, detect_separator, find_runaway_quote, first_record_fields, is_line_end,
 };
-use crate::io::vcard::{NameSource, looks_like_vcard_bytes, parse_vcard_bytes};
 
 /// A file read into rows of text.
 pub(super) struct Table {
@@ -27,7 +26,7 @@ pub(super) struct Table {
     pub(super) how_detected: Detection,
     /// Bytes that were not valid in `encoding` (shown as U+FFFD).
     pub(super) undecodable: usize,
-    /// The separator of a CSV file; `None` for vCard.
+    /// The separator of the file.
     pub(super) separator: Option<u8>,
     /// Rows whose cells are all empty: not counted as rows, but reported.
     pub(super) empty_rows: usize,
@@ -46,10 +45,6 @@ pub(super) struct Runaway {
     pub(super) agreed: bool,
 }
 
-const VCARD_HEADERS: &[&str] = &[
-    "name", "company", "phone", "email", "notes", "tags", "nickname",
-];
-
 /// Reads a file into rows: decoded in `encoding` (detected when `None`); a runaway
 /// quoted field cuts the rows short at the row where it opens, and is marked agreed when
 /// `stop_before_line` names that row.
@@ -62,14 +57,6 @@ pub(super) fn read_table(
         path: path.to_path_buf(),
         source,
     })?;
-    let is_vcard_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
-    // vCards are read from their bytes: in vCard 2.1 each value may carry its own CHARSET.
-    if is_vcard_name || looks_like_vcard_bytes(&bytes) {
-        return read_vcards(path, &bytes, encoding);
-    }
     let decoded = decode_owned(bytes, encoding);
     let text = decoded.text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
@@ -82,78 +69,6 @@ pub(super) fn read_table(
     table.how_detected = decoded.how_detected;
     table.undecodable = decoded.undecodable;
     Ok(table)
-}
-
-/// Reads a vCard file. Values without a `CHARSET=` that are not UTF-8 are read in the
-/// chosen encoding, else in the one detected for the whole file, else in Windows-1252 (what
-/// Outlook and The Bat! write); a chosen encoding decodes the whole file first.
-fn read_vcards(
-    path: &Path,
-    bytes: &[u8],
-    chosen: Option<&'static Encoding>,
-) -> Result<Table, ImportError> {
-    let detected = decode(bytes, chosen);
-    let is_unicode = |e: &'static Encoding| {
-        e == encoding_rs::UTF_8 || e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE
-    };
-    let fallback = if is_unicode(detected.encoding) {
-        encoding_rs::WINDOWS_1252
-    } else {
-        detected.encoding
-    };
-    let (contacts, card_problems) = match chosen {
-        Some(_) => parse_vcard_bytes(detected.text.as_bytes(), fallback),
-        None => parse_vcard_bytes(bytes, fallback),
-    };
-    if contacts.is_empty() && card_problems.is_empty() {
-        return Err(ImportError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    let rows = contacts
-        .into_iter()
-        .map(|c| {
-            // A card without FN or N leaves its name empty, so the contacts import names it
-            // from the nickname, company, e-mail or phone like any other row, and flags
-            // names made up from a nickname, e-mail or phone in the preview and summary.
-            let (name, nickname) = match c.named_from {
-                None | Some(NameSource::Company) => (c.name, String::new()),
-                Some(NameSource::Nickname) => (String::new(), c.name),
-                Some(NameSource::Email | NameSource::Phone) => (String::new(), String::new()),
-            };
-            (
-                c.line,
-                csv::StringRecord::from(vec![
-                    name,
-                    c.company,
-                    c.phones.first().cloned().unwrap_or_default(),
-                    c.emails.first().cloned().unwrap_or_default(),
-                    c.notes,
-                    c.categories.join(", "),
-                    nickname,
-                ]),
-            )
-        })
-        .collect();
-    Ok(Table {
-        format: SourceFormat::VCard,
-        headers: VCARD_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
-        rows,
-        problems: card_problems
-            .into_iter()
-            .map(|p| RowProblem {
-                line: p.line,
-                reason: p.reason,
-            })
-            .collect(),
-        problem_cells: Vec::new(),
-        encoding: detected.encoding,
-        how_detected: detected.how_detected,
-        undecodable: 0,
-        separator: None,
-        empty_rows: 0,
-        runaway: None,
-    })
 }
 
 /// Reads CSV text: the separator detected (a `sep=` line skipped but counted in line

@@ -61,6 +61,23 @@ pub(super) fn transcode(
             },
         },
     };
+    drop(file);
+    copy_as_utf8(path, encoding, how_detected, skip)
+}
+
+/// The UTF-8 copy of `path` read in `encoding` from byte `skip` on (after a byte-order
+/// mark). `None` when no copy can be written (a full disk, no temporary folder).
+pub(super) fn copy_as_utf8(
+    path: &Path,
+    encoding: &'static Encoding,
+    how_detected: Detection,
+    skip: usize,
+) -> Result<Option<Transcoded>, ImportError> {
+    let read_error = |source: std::io::Error| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(read_error)?;
     file.seek(SeekFrom::Start(skip as u64))
         .map_err(read_error)?;
     let Ok(copy) = tempfile::NamedTempFile::new() else {
@@ -111,37 +128,44 @@ pub(super) fn transcode(
 
 /// The legacy encoding `chardetng` finds most likely for the whole file, read from its
 /// start; `None` when the file is valid UTF-8.
-fn guess(file: &mut File) -> std::io::Result<Option<&'static Encoding>> {
+pub(super) fn guess(file: &mut File) -> std::io::Result<Option<&'static Encoding>> {
+    if is_utf8(file)? {
+        return Ok(None);
+    }
     file.seek(SeekFrom::Start(0))?;
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    let mut buffer = vec![0u8; CHUNK_BYTES + 4];
-    // Bytes of a character cut by the end of the last chunk, and whether all was UTF-8.
-    let (mut carried, mut utf8) = (0usize, true);
+    let mut buffer = vec![0u8; CHUNK_BYTES];
     loop {
-        let read = file.read(&mut buffer[carried..])?;
+        let read = file.read(&mut buffer)?;
         if read == 0 {
             break;
         }
-        detector.feed(&buffer[carried..carried + read], false);
-        if !utf8 {
-            continue;
+        detector.feed(&buffer[..read], false);
+    }
+    detector.feed(&[], true);
+    // Not UTF-8 (checked above), so a UTF-8 guess would only be wrong.
+    Ok(Some(detector.guess(None, chardetng::Utf8Detection::Deny)))
+}
+
+/// True when the file is valid UTF-8 from its start to its end. Most files are, so the
+/// guess above reads them only once.
+fn is_utf8(file: &mut File) -> std::io::Result<bool> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut buffer = vec![0u8; CHUNK_BYTES + 4];
+    // Bytes of a character cut by the end of the last chunk.
+    let mut carried = 0usize;
+    loop {
+        let read = file.read(&mut buffer[carried..])?;
+        if read == 0 {
+            return Ok(carried == 0);
         }
         let whole = &buffer[..carried + read];
         carried = match std::str::from_utf8(whole) {
             Ok(_) => 0,
             Err(e) if e.error_len().is_none() => whole.len() - e.valid_up_to(),
-            Err(_) => {
-                utf8 = false;
-                0
-            }
+            Err(_) => return Ok(false),
         };
         let from = whole.len() - carried;
         buffer.copy_within(from..from + carried, 0);
     }
-    detector.feed(&[], true);
-    if utf8 && carried == 0 {
-        return Ok(None);
-    }
-    // Not UTF-8 (checked above), so a UTF-8 guess would only be wrong.
-    Ok(Some(detector.guess(None, chardetng::Utf8Detection::Deny)))
 }
