@@ -552,7 +552,8 @@ impl Store {
     /// The facts [`compute_with_mornings`] needs for the period `from..=to`, rebuilding
     /// the mornings from `mornings_from` on (kept ones before it), as of `today`: the same
     /// measures as from [`Self::insight_facts`], from only the rows that can change them,
-    /// found through indexes (schema 10) rather than by scanning every entry:
+    /// found through indexes (schema 10, each named: without statistics SQLite would
+    /// walk every entry of a kind) rather than by scanning every entry:
     ///
     /// - every entry dated from `mornings_from` on (contacts only from then, as there);
     /// - for the period's measures: bad news delivered in it and the promises they are
@@ -561,8 +562,8 @@ impl Store {
     /// - for the mornings: promises, orders, problems and invoices open or closed since
     ///   [`RECENT_DAYS`] before `mornings_from` (older ones change none of them), every
     ///   bad news about those promises and orders, feedback of those days, every snooze,
-    ///   and each customer's latest bad news and feedback before `mornings_from` (only
-    ///   its time matters then).
+    ///   and each customer's latest bad news and feedback before `mornings_from`
+    ///   (summarised: see [`Self::add_latest_news_and_feedback`]).
     ///
     /// Facts come in entry order, as the scan reads them. Any real fact beyond these
     /// changes nothing, so the sets may overlap.
@@ -575,6 +576,33 @@ impl Store {
     ) -> Result<InsightFacts> {
         let fail = self.fail();
         let mornings_from = mornings_from.max(from);
+        let version: i32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(&fail)?;
+        if version < 10 {
+            // A journal opened read-only before its upgrade has no such indexes: scan.
+            return self.insight_facts(mornings_from, to);
+        }
+        // Mapped, the pages the reads below scatter over are not copied into SQLite's cache
+        // one read at a time (see `insight_facts`).
+        let _ = self
+            .conn
+            .pragma_update(None, "mmap_size", INSIGHTS_MMAP_BYTES);
+        let read = self.read_insight_facts_since(from, mornings_from, to, today);
+        let _ = self.conn.pragma_update(None, "mmap_size", 0);
+        read
+    }
+
+    /// [`Self::insight_facts_since`] on a journal of schema 10 or later.
+    fn read_insight_facts_since(
+        &self,
+        from: NaiveDate,
+        mornings_from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<InsightFacts> {
+        let fail = self.fail();
         let start = format_datetime(mornings_from.and_time(NaiveTime::MIN));
         let end = format_datetime(
             to.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
@@ -611,7 +639,8 @@ impl Store {
         // Everything written from the first morning to rebuild on.
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind IN ('promise', 'order', 'bad_news', 'problem', \
+            "SELECT id FROM entries INDEXED BY entries_by_kind_time \
+             WHERE kind IN ('promise', 'order', 'bad_news', 'problem', \
                'contact', 'payment', 'feedback', 'snooze') \
              AND deleted_at IS NULL AND occurred_at >= ?1 AND occurred_at <= ?2",
             &[&start, &end],
@@ -619,7 +648,8 @@ impl Store {
         // Bad news delivered in the period, and what it is about (its first due date).
         collect(
             &mut ids,
-            "SELECT id, related_id FROM entries WHERE kind = 'bad_news' AND deleted_at IS NULL \
+            "SELECT id, related_id FROM entries INDEXED BY entries_by_kind_time \
+             WHERE kind = 'bad_news' AND deleted_at IS NULL \
              AND occurred_at >= ?1 AND occurred_at <= ?2",
             &[&period_start, &end],
         )?;
@@ -627,7 +657,8 @@ impl Store {
         collect(
             &mut ids,
             &format!(
-                "SELECT id FROM entries WHERE kind = 'promise' AND deleted_at IS NULL \
+                "SELECT id FROM entries INDEXED BY entries_promises_by_first_due \
+                 WHERE kind = 'promise' AND deleted_at IS NULL \
                  AND {FIRST_DUE} >= ?1 AND {FIRST_DUE} <= ?2"
             ),
             &[&format_date(from), &format_date(to)],
@@ -635,58 +666,51 @@ impl Store {
         // Promises, orders, problems and invoices open, or closed recently enough to count.
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind = 'promise' AND deleted_at IS NULL \
-             AND (status IS NULL OR status NOT IN ('kept', 'broken') OR closed_on >= ?1)",
-            &[&recent],
+            "SELECT id FROM entries INDEXED BY entries_promises_by_state \
+             WHERE kind = 'promise' AND deleted_at IS NULL \
+             AND (status IS NULL OR status NOT IN ('kept', 'broken') \
+                  OR (status = 'kept' AND closed_on >= ?1) \
+                  OR (status = 'broken' AND closed_on >= ?2))",
+            &[&format_date(mornings_from), &recent],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind = 'order' AND deleted_at IS NULL \
+            "SELECT id FROM entries INDEXED BY entries_orders_by_state WHERE kind = 'order' AND deleted_at IS NULL \
              AND (status IS NOT 'delivered' OR status_changed_at >= ?1)",
             &[&start],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind = 'problem' AND deleted_at IS NULL \
+            "SELECT id FROM entries INDEXED BY entries_problems_by_closed_on \
+             WHERE kind = 'problem' AND deleted_at IS NULL \
              AND (closed_on IS NULL OR closed_on >= ?1)",
             &[&problems_since],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind = 'payment' AND deleted_at IS NULL \
+            "SELECT id FROM entries INDEXED BY entries_payments_by_closed_on \
+             WHERE kind = 'payment' AND deleted_at IS NULL \
              AND (closed_on IS NULL OR closed_on >= ?1)",
             &[&paid_since],
         )?;
         // Snoozes are few; feedback of the days a rating still counts.
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind = 'snooze' AND deleted_at IS NULL",
+            "SELECT id FROM entries INDEXED BY entries_by_kind_time WHERE kind = 'snooze' AND deleted_at IS NULL",
             &[],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind = 'feedback' AND deleted_at IS NULL \
+            "SELECT id FROM entries INDEXED BY entries_by_kind_time WHERE kind = 'feedback' AND deleted_at IS NULL \
              AND occurred_at >= ?1 AND occurred_at <= ?2",
             &[&recent_start, &end],
-        )?;
-        // Each customer's latest bad news and feedback before the first morning.
-        collect(
-            &mut ids,
-            "SELECT \
-               (SELECT e.id FROM entries e WHERE e.customer_id = c.id AND e.kind = 'bad_news' \
-                  AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
-                ORDER BY e.occurred_at DESC LIMIT 1), \
-               (SELECT e.id FROM entries e WHERE e.customer_id = c.id AND e.kind = 'feedback' \
-                  AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
-                ORDER BY e.occurred_at DESC LIMIT 1) \
-             FROM customers c WHERE c.archived = 0 AND c.deleted_at IS NULL",
-            &[&start],
         )?;
         // Every bad news about the promises and orders found (told or not, and when).
         let about = ids_json(&ids);
         collect(
             &mut ids,
-            "SELECT id FROM entries WHERE kind = 'bad_news' AND deleted_at IS NULL \
+            "SELECT id FROM entries INDEXED BY entries_bad_news_about \
+             WHERE kind = 'bad_news' AND deleted_at IS NULL AND related_id IS NOT NULL \
              AND related_id IN (SELECT value FROM json_each(?1))",
             &[&about],
         )?;
@@ -706,8 +730,76 @@ impl Store {
             read_fact(row, &mut facts).map_err(&fail)?;
         }
         drop(rows);
+        self.add_latest_news_and_feedback(&mut facts, &start, &period_start, &recent_start)?;
         self.add_customers_and_earlier_contacts(&mut facts, &start)?;
         Ok(facts)
+    }
+
+    /// Adds each customer's latest bad news and feedback before `start` (the first morning
+    /// to rebuild) when they are not read already (bad news from `period_start` on,
+    /// feedback from `recent_start` on): of those only the time matters to the mornings
+    /// (the last time they were told something, or asked for feedback; an older rating no
+    /// longer counts), so they are summarised from the `entries_latest_told` index alone,
+    /// as earlier contacts are. Being before the period, they count in no measure of it.
+    fn add_latest_news_and_feedback(
+        &self,
+        facts: &mut InsightFacts,
+        start: &str,
+        period_start: &str,
+        recent_start: &str,
+    ) -> Result<()> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, \
+                   (SELECT e.occurred_at FROM entries e INDEXED BY entries_latest_told \
+                    WHERE e.customer_id = c.id AND e.kind = 'bad_news' \
+                      AND e.kind IN ('bad_news', 'feedback') \
+                      AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
+                    ORDER BY e.occurred_at DESC LIMIT 1), \
+                   (SELECT e.id || ' ' || e.occurred_at FROM entries e \
+                      INDEXED BY entries_latest_told \
+                    WHERE e.customer_id = c.id AND e.kind = 'feedback' \
+                      AND e.kind IN ('bad_news', 'feedback') \
+                      AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
+                    ORDER BY e.occurred_at DESC LIMIT 1) \
+                 FROM customers c WHERE c.archived = 0 AND c.deleted_at IS NULL",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([start]).map_err(&fail)?;
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let customer = CustomerId(row.get(0).map_err(&fail)?);
+            if let Some(at) = text(row, 1).map_err(&fail)?
+                && at < period_start
+            {
+                facts.bad_news.push(BadNewsFact {
+                    customer,
+                    at: required_datetime(row, 1).map_err(&fail)?,
+                    related: None,
+                    related_due: None,
+                    proactive: false,
+                });
+            }
+            if let Some((id, at)) = text(row, 2).map_err(&fail)?.and_then(|t| t.split_once(' '))
+                && at < recent_start
+            {
+                let id = id
+                    .parse()
+                    .map_err(|_| bad_value(2, format!("bad entry id \"{id}\"")))
+                    .map_err(&fail)?;
+                let at = parse_stored_datetime(at)
+                    .ok_or_else(|| bad_value(2, format!("bad time \"{at}\"")))
+                    .map_err(&fail)?;
+                facts.feedback.push(FeedbackFact {
+                    id: EntryId(id),
+                    customer,
+                    at,
+                    rating: None,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Adds every customer who is not archived, and the contacts before `start` summarised

@@ -269,22 +269,30 @@ END;
 /// those rows; all but the first are partial, so writing any other entry costs only the
 /// check of the condition. No data changes.
 const INSIGHT_FACTS_INDEXES: &str = r#"
--- Entries of one kind by time: bad news in a period, what was written since a morning.
-CREATE INDEX entries_by_kind_time ON entries(kind, occurred_at) WHERE deleted_at IS NULL;
+-- Here as in version 8, the columns of each condition are listed too, so that SQLite reads
+-- the ids from the index alone.
+-- Entries of one kind by time: bad news in a period (and what it is about), what was
+-- written since a morning.
+CREATE INDEX entries_by_kind_time ON entries(kind, occurred_at, related_id, deleted_at)
+    WHERE deleted_at IS NULL;
 
 -- Promises by the date first agreed (before any renegotiation), as the kept rate counts them.
-CREATE INDEX entries_promises_by_first_due ON entries(coalesce(CASE WHEN json_valid(renegotiations) THEN json_extract(renegotiations, '$[0].from_due') END, due_date))
+CREATE INDEX entries_promises_by_first_due ON entries(coalesce(CASE WHEN json_valid(renegotiations) THEN json_extract(renegotiations, '$[0].from_due') END, due_date), kind, deleted_at)
     WHERE kind = 'promise' AND deleted_at IS NULL;
 
 -- Promises, orders, problems and invoices by whether and when they were closed.
-CREATE INDEX entries_promises_by_state ON entries(status, closed_on)
+CREATE INDEX entries_promises_by_state ON entries(status, closed_on, kind, deleted_at)
     WHERE kind = 'promise' AND deleted_at IS NULL;
-CREATE INDEX entries_orders_by_state ON entries(status, status_changed_at)
+CREATE INDEX entries_orders_by_state ON entries(status, status_changed_at, kind, deleted_at)
     WHERE kind = 'order' AND deleted_at IS NULL;
-CREATE INDEX entries_problems_by_closed_on ON entries(closed_on)
+CREATE INDEX entries_problems_by_closed_on ON entries(closed_on, kind, deleted_at)
     WHERE kind = 'problem' AND deleted_at IS NULL;
-CREATE INDEX entries_payments_by_closed_on ON entries(closed_on)
+CREATE INDEX entries_payments_by_closed_on ON entries(closed_on, kind, deleted_at)
     WHERE kind = 'payment' AND deleted_at IS NULL;
+
+-- A customer's latest bad news and feedback before a morning.
+CREATE INDEX entries_latest_told ON entries(customer_id, kind, occurred_at, deleted_at)
+    WHERE deleted_at IS NULL AND kind IN ('bad_news', 'feedback');
 "#;
 
 /// Builds a fresh journal at the current version.
