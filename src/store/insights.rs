@@ -545,7 +545,7 @@ impl Store {
         })();
         let _ = self.conn.pragma_update(None, "mmap_size", 0);
         read.map_err(&fail)?;
-        self.add_customers_and_earlier_contacts(&mut facts, &start)?;
+        self.add_customers_and_earlier_contacts(&mut facts, &start, false)?;
         Ok(facts)
     }
 
@@ -731,7 +731,7 @@ impl Store {
         }
         drop(rows);
         self.add_latest_news_and_feedback(&mut facts, &start, &period_start, &recent_start)?;
-        self.add_customers_and_earlier_contacts(&mut facts, &start)?;
+        self.add_customers_and_earlier_contacts(&mut facts, &start, true)?;
         Ok(facts)
     }
 
@@ -803,12 +803,19 @@ impl Store {
     }
 
     /// Adds every customer who is not archived, and the contacts before `start` summarised
-    /// per customer (see [`Self::insight_facts`]).
+    /// per customer (see [`Self::insight_facts`]); with `indexed` (schema 10), from the
+    /// `entries_contacts_told` index alone.
     fn add_customers_and_earlier_contacts(
         &self,
         facts: &mut InsightFacts,
         start: &str,
+        indexed: bool,
     ) -> Result<()> {
+        let index = if indexed {
+            "INDEXED BY entries_contacts_told"
+        } else {
+            ""
+        };
         let fail = self.fail();
         let mut statement = self
             .conn
@@ -832,22 +839,23 @@ impl Store {
 
         let mut statement = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT c.id, r.reached, \
-                   (SELECT e.occurred_at FROM entries e \
-                     WHERE e.customer_id = c.id AND e.kind = 'contact' \
-                       AND e.occurred_at < ?1 AND e.occurred_at > COALESCE(r.reached, '') \
-                       AND e.direction = 'inbound' AND e.outcome <> 'reached' \
-                       AND e.deleted_at IS NULL \
-                     ORDER BY e.occurred_at LIMIT 1) \
-                 FROM customers c, (SELECT c2.id AS id, \
-                   (SELECT e.occurred_at FROM entries e \
-                     WHERE e.customer_id = c2.id AND e.kind = 'contact' AND e.occurred_at < ?1 \
-                       AND e.outcome = 'reached' AND e.deleted_at IS NULL \
-                     ORDER BY e.occurred_at DESC LIMIT 1) AS reached \
-                   FROM customers c2) r \
-                 WHERE r.id = c.id AND c.archived = 0 AND c.deleted_at IS NULL",
-            )
+                       (SELECT e.occurred_at FROM entries e {index} \
+                         WHERE e.customer_id = c.id AND e.kind = 'contact' \
+                           AND e.occurred_at < ?1 AND e.occurred_at > COALESCE(r.reached, '') \
+                           AND e.direction = 'inbound' AND e.outcome <> 'reached' \
+                           AND e.deleted_at IS NULL \
+                         ORDER BY e.occurred_at LIMIT 1) \
+                     FROM customers c, (SELECT c2.id AS id, \
+                       (SELECT e.occurred_at FROM entries e {index} \
+                         WHERE e.customer_id = c2.id AND e.kind = 'contact' \
+                           AND e.occurred_at < ?1 \
+                           AND e.outcome = 'reached' AND e.deleted_at IS NULL \
+                         ORDER BY e.occurred_at DESC LIMIT 1) AS reached \
+                       FROM customers c2) r \
+                     WHERE r.id = c.id AND c.archived = 0 AND c.deleted_at IS NULL"
+            ))
             .map_err(&fail)?;
         let mut rows = statement.query([start]).map_err(&fail)?;
         while let Some(row) = rows.next().map_err(&fail)? {

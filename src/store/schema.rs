@@ -290,6 +290,12 @@ CREATE INDEX entries_problems_by_closed_on ON entries(closed_on, kind, deleted_a
 CREATE INDEX entries_payments_by_closed_on ON entries(closed_on, kind, deleted_at)
     WHERE kind = 'payment' AND deleted_at IS NULL;
 
+-- A customer's contacts, with what the Insights summarise of those before a morning (the
+-- last that reached them, the first call of theirs unanswered since).
+CREATE INDEX entries_contacts_told ON entries(customer_id, kind, occurred_at, outcome,
+    direction, deleted_at)
+    WHERE kind = 'contact' AND deleted_at IS NULL;
+
 -- A customer's latest bad news and feedback before a morning.
 CREATE INDEX entries_latest_told ON entries(customer_id, kind, occurred_at, deleted_at)
     WHERE deleted_at IS NULL AND kind IN ('bad_news', 'feedback');
