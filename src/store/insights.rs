@@ -1,6 +1,8 @@
 //! The facts the Insights measures read ([`InsightFacts`]): promises, bad news, problems,
 //! contacts and invoices of the customers who are not archived, up to the end of a period,
-//! each read in one pass with only the columns the measures need.
+//! with only the columns the measures need: an opening reads through indexes only the rows
+//! that can change what it shows ([`Store::insight_facts_since`]); the scan of every entry
+//! ([`Store::insight_facts`]) is what it is checked against.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -565,8 +567,9 @@ impl Store {
     ///   and each customer's latest bad news and feedback before `mornings_from`
     ///   (summarised: see [`Self::add_latest_news_and_feedback`]).
     ///
-    /// Facts come in entry order, as the scan reads them. Any real fact beyond these
-    /// changes nothing, so the sets may overlap.
+    /// The rows read come in entry order, as the scan reads them, the summaries after
+    /// them. Any other fact of the journal would change nothing, so the sets may overlap;
+    /// `tests/insights_cache.rs` checks the result against the scan after random writes.
     pub fn insight_facts_since(
         &self,
         from: NaiveDate,
