@@ -3,9 +3,20 @@
 //! brought back, purged, customers archived, a journal setting or the problem-update
 //! setting changed, the days going by — the measures of an opening that uses the kept
 //! mornings are exactly those computed from scratch.
+//!
+//! Since schema 10 an opening reads only the entries that can change the period's measures
+//! and the mornings it rebuilds (`Store::insight_facts_since`), through indexes: from any
+//! first morning to rebuild, those facts give exactly the measures of every entry read.
 
-use candor::domain::insights::{Granularity, InsightOptions, Insights, compute};
-use candor::domain::{CustomerId, EntryId, EntryKind, PromiseStatus};
+use std::collections::BTreeMap;
+
+use candor::domain::insights::{
+    Granularity, InsightOptions, Insights, Morning, compute, compute_with_mornings,
+};
+use candor::domain::{
+    CustomerId, EntryDraft, EntryId, EntryKind, OrderStatus, ProblemStatus, PromiseStatus,
+    Renegotiation, RootCause,
+};
 use candor::sample::{GenerateOptions, write_generated};
 use candor::store::Store;
 use chrono::{Days, NaiveDate, NaiveDateTime};
@@ -24,6 +35,33 @@ fn noon(on: NaiveDate) -> NaiveDateTime {
 fn from_scratch(store: &Store, options: &InsightOptions) -> Insights {
     let facts = store.insight_facts(options.from, options.to).unwrap();
     compute(&facts, options)
+}
+
+/// The facts read through the indexes, rebuilding the mornings from `mornings_from` on
+/// (those before it taken from a computation from scratch, as if kept), give exactly the
+/// measures and mornings of every entry read.
+fn assert_indexed_facts_are_enough(
+    store: &Store,
+    options: &InsightOptions,
+    mornings_from: NaiveDate,
+    context: &str,
+) {
+    let all = store.insight_facts(options.from, options.to).unwrap();
+    let (truth, mornings) = compute_with_mornings(&all, options, &BTreeMap::new());
+    let known: BTreeMap<NaiveDate, Morning> = mornings
+        .iter()
+        .filter(|m| m.day < mornings_from)
+        .map(|m| (m.day, m.clone()))
+        .collect();
+    let facts = store
+        .insight_facts_since(options.from, mornings_from, options.to, options.today)
+        .unwrap();
+    let (insights, rebuilt) = compute_with_mornings(&facts, options, &known);
+    assert_eq!(
+        rebuilt, mornings,
+        "{context}: mornings from {mornings_from}"
+    );
+    assert_eq!(insights, truth, "{context}: measures from {mornings_from}");
 }
 
 fn kept_mornings(path: &std::path::Path) -> i64 {
@@ -63,7 +101,7 @@ fn random_write(store: &mut Store, path: &std::path::Path, rng: &mut SmallRng, t
         return;
     };
     let back = |rng: &mut SmallRng| today - Days::new(rng.random_range(0..60));
-    match rng.random_range(0..8) {
+    match rng.random_range(0..14) {
         // A copy of it, backdated (or logged today).
         0 | 1 => {
             let mut draft = entry.to_draft();
@@ -110,13 +148,131 @@ fn random_write(store: &mut Store, path: &std::path::Path, rng: &mut SmallRng, t
             let _ = store.delete_entry(id, now);
             let _ = store.purge_entry(id);
         }
-        _ => {
+        7 => {
             let customer = CustomerId(rng.random_range(1..=25));
             let archived = store
                 .customer(customer)
                 .map(|c| c.archived)
                 .unwrap_or(false);
             let _ = store.set_archived(customer, !archived, now);
+        }
+        // An old promise kept, broken or renegotiated today (it counts in the week it was
+        // first due, however long ago), or an old order delivered or slipping today.
+        8 => {
+            let mut draft = entry.to_draft();
+            match &mut draft.kind {
+                EntryKind::Promise(promise) => match rng.random_range(0..3) {
+                    0 => promise.status = PromiseStatus::Kept(today),
+                    1 => promise.status = PromiseStatus::Broken(today),
+                    _ => {
+                        let from_due = promise.due;
+                        promise.renegotiations.push(Renegotiation {
+                            on: today,
+                            from_due,
+                            to_due: today + Days::new(rng.random_range(1..15)),
+                            told_before_due: rng.random_bool(0.5),
+                            note: "New date".to_owned(),
+                            agreed: true,
+                        });
+                        promise.due = today + Days::new(rng.random_range(1..15));
+                        promise.status = PromiseStatus::Open;
+                    }
+                },
+                EntryKind::Order(order) => {
+                    let status = if rng.random_bool(0.5) {
+                        OrderStatus::Delivered
+                    } else {
+                        OrderStatus::Delayed
+                    };
+                    order.set_status(status, now);
+                }
+                _ => return,
+            }
+            let _ = store.update_entry(id, draft, now);
+        }
+        // A problem resolved (today or days back) or reopened.
+        9 => {
+            let mut draft = entry.to_draft();
+            let EntryKind::Problem(problem) = &mut draft.kind else {
+                return;
+            };
+            problem.status = if rng.random_bool(0.8) {
+                ProblemStatus::Resolved {
+                    on: if rng.random_bool(0.5) {
+                        today
+                    } else {
+                        back(rng)
+                    },
+                    root_cause: [RootCause::OurError, RootCause::ThirdParty]
+                        [rng.random_range(0..2)],
+                    prevention: "Check twice".to_owned(),
+                }
+            } else {
+                ProblemStatus::Open
+            };
+            let _ = store.update_entry(id, draft, now);
+        }
+        // An invoice paid (today or days back) or marked unpaid again.
+        10 => {
+            let mut draft = entry.to_draft();
+            let EntryKind::Payment(payment) = &mut draft.kind else {
+                return;
+            };
+            payment.paid_on = match rng.random_range(0..3) {
+                0 => Some(today),
+                1 => Some(back(rng)),
+                _ => None,
+            };
+            let _ = store.update_entry(id, draft, now);
+        }
+        // A rating changed, or a snooze logged.
+        11 => {
+            let mut draft = entry.to_draft();
+            match &mut draft.kind {
+                EntryKind::Feedback(feedback) => {
+                    feedback.rating = Some(rng.random_range(1..=5));
+                    let _ = store.update_entry(id, draft, now);
+                }
+                _ => {
+                    let snooze = EntryDraft {
+                        kind: EntryKind::Snooze(candor::domain::Snooze {
+                            until: today + Days::new(rng.random_range(0..10)),
+                        }),
+                        occurred_at: noon(back(rng)),
+                        ..draft
+                    };
+                    let _ = store.add_entry(snooze, now);
+                }
+            }
+        }
+        // Bad news about an old promise, order or problem, today or days back.
+        12 => {
+            if !matches!(
+                entry.kind,
+                EntryKind::Promise(_) | EntryKind::Order(_) | EntryKind::Problem(_)
+            ) {
+                return;
+            }
+            let news = EntryDraft {
+                kind: EntryKind::BadNews(candor::domain::BadNews {
+                    about: candor::domain::BadNewsKind::Delay,
+                    related: Some(id),
+                    proactive: rng.random_bool(0.5),
+                }),
+                occurred_at: noon(if rng.random_bool(0.5) {
+                    today
+                } else {
+                    back(rng)
+                }),
+                ..entry.to_draft()
+            };
+            let _ = store.add_entry(news, now);
+        }
+        // An old entry edited to today.
+        _ => {
+            let mut draft = entry.to_draft();
+            draft.occurred_at = noon(today);
+            let _ = store.update_entry(id, draft, now);
         }
     }
 }
@@ -173,6 +329,20 @@ fn kept_mornings_give_the_same_measures_as_from_scratch_whatever_is_written_betw
                 from_scratch(&store, &options),
                 "seed {seed}, round {round}, after the writes"
             );
+            // Whatever first morning is rebuilt, the indexed facts are enough.
+            for mornings_from in [
+                options.from,
+                options.today,
+                options.today - Days::new(1),
+                options.from + Days::new(rng.random_range(0..120)),
+            ] {
+                assert_indexed_facts_are_enough(
+                    &store,
+                    &options,
+                    mornings_from,
+                    &format!("seed {seed}, round {round}"),
+                );
+            }
             // The days go by.
             today = today + Days::new(rng.random_range(0..4));
         }
@@ -293,4 +463,67 @@ fn a_journal_from_before_the_kept_mornings_upgrades_and_keeps_them() {
     assert_eq!((on("2026-11-02"), on("2026-11-03")), (Some(0.0), Some(1.0)));
     // Every morning of the period before today is kept.
     assert_eq!(kept_mornings(&path), 7 * 12 - 1);
+}
+
+/// Schema 10 adds the indexes the Insights facts are read through. A journal of schema 9,
+/// with mornings kept, is upgraded to a fresh journal's schema; what it kept is still
+/// used, and the measures are those of every entry read.
+#[test]
+fn a_journal_from_before_the_insight_indexes_upgrades_and_reads_through_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh_schema = Store::open(&dir.path().join("fresh.sqlite3"))
+        .unwrap()
+        .schema_dump()
+        .unwrap();
+    let path = dir.path().join("v9.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        candor::store::schema::create_at_version(&tx, 9).unwrap();
+        tx.execute_batch(
+            "INSERT INTO customers (id, name, cadence_days, created_at, updated_at)
+                 VALUES (1, 'Ann', 7, '2026-01-05T09:00:00', '2026-01-05T09:00:00');
+             INSERT INTO entries (id, customer_id, kind, occurred_at, summary, category,
+                                  status, due_date, closed_on, is_open, created_at, updated_at)
+                 VALUES (10, 1, 'promise', '2026-10-01T10:00:00', 'Send the quote', 'delivery',
+                         'open', '2026-10-20', NULL, 1, '2026-10-01T10:00:00',
+                         '2026-10-01T10:00:00'),
+                        (11, 1, 'promise', '2026-09-01T10:00:00', 'Call back', 'callback',
+                         'kept', '2026-11-10', '2026-11-19', 0, '2026-09-01T10:00:00',
+                         '2026-11-19T10:00:00');
+             INSERT INTO insight_mornings (day, at_risk, listed, called)
+                 VALUES ('2026-11-18', '[1]', '[]', '[]');
+             UPDATE insight_cache_state SET dirty_from = '2026-11-19',
+                 problem_update_days = 7, formula = 2;",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.version().unwrap().0,
+        candor::store::schema::CURRENT_VERSION
+    );
+    assert_eq!(store.schema_dump().unwrap(), fresh_schema);
+    assert_eq!(kept_mornings(&path), 1);
+    let options = InsightOptions::last_weeks(day("2026-11-20"));
+    let insights = store.insights(&options).unwrap();
+    assert_eq!(insights, from_scratch(&store, &options));
+    // The promise due on 20 October, still open: late, and Ann at risk since the 21st.
+    let kept_rate = insights.measure("kept_rate").unwrap();
+    let late = insights.measure("late").unwrap();
+    let week = |m: &candor::domain::insights::Measure, start: &str| {
+        m.series
+            .iter()
+            .find(|p| p.start == day(start))
+            .unwrap()
+            .value
+    };
+    assert_eq!(week(late, "2026-10-19"), Some(1.0));
+    assert_eq!(week(kept_rate, "2026-10-19"), Some(0.0));
+    // The one due on 10 November was kept late, on the 19th.
+    assert_eq!(week(late, "2026-11-09"), Some(1.0));
+    for mornings_from in [day("2026-08-29"), day("2026-11-19"), day("2026-11-20")] {
+        assert_indexed_facts_are_enough(&store, &options, mornings_from, "upgraded");
+    }
 }

@@ -1,10 +1,12 @@
 //! The facts the Insights measures read ([`InsightFacts`]): promises, bad news, problems,
 //! contacts and invoices of the customers who are not archived, up to the end of a period,
-//! each read in one pass with only the columns the measures need.
+//! with only the columns the measures need: an opening reads through indexes only the rows
+//! that can change what it shows ([`Store::insight_facts_since`]); the scan of every entry
+//! ([`Store::insight_facts`]) is what it is checked against.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::entry_row::{get_datetime, get_opt_datetime};
 use super::{Result, Store};
@@ -17,6 +19,7 @@ use crate::domain::insights::{
     MORNING_FORMULA, Morning, OrderFact, PaymentFact, ProblemFact, PromiseFact, RepCustomers,
     SnoozeFact, compute, compute_with_mornings,
 };
+use crate::domain::rank::weights;
 use crate::domain::{
     Cents, CustomerId, Direction, EntryId, EntryKindTag, Order, OrderStatus, Outcome, Promise,
     PromiseCategory, PromiseStatus, RootCause,
@@ -179,6 +182,44 @@ fn read_fact(row: &rusqlite::Row<'_>, facts: &mut InsightFacts) -> rusqlite::Res
     Ok(())
 }
 
+/// The columns [`read_fact`] reads, of an entry `e` and of the entry `r` a bad news is
+/// about.
+const FACT_COLUMNS: &str = "SELECT e.id, e.customer_id, e.kind, e.occurred_at, e.direction, \
+    e.outcome, e.category, e.status, e.due_date, e.closed_on, e.at_risk_since, e.risk_reason, \
+    e.status_changed_at, e.renegotiations, e.related_id, e.proactive, e.root_cause, \
+    e.prevention, e.amount_cents, e.rating, e.snooze_until, e.updated_at, r.due_date \
+    FROM entries e LEFT JOIN entries r ON r.id = e.related_id AND r.deleted_at IS NULL";
+
+/// Which entries are facts: of a kind the measures read, not in the trash, dated up to
+/// the end of the period (`?1`), contacts only from `?2` on (earlier ones are summarised),
+/// of a customer who is not archived. The unary `+` keeps SQLite off the indexes (see
+/// [`Store::insight_facts`]).
+const FACT_CONDITION: &str = "+e.kind IN ('promise', 'order', 'bad_news', 'problem', \
+    'contact', 'payment', 'feedback', 'snooze') \
+    AND e.deleted_at IS NULL AND e.occurred_at <= ?1 \
+    AND (e.kind <> 'contact' OR e.occurred_at >= ?2) \
+    AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)";
+
+/// The date a promise was first due (before any renegotiation), as the index
+/// `entries_promises_by_first_due` (schema 10) holds it: SQLite uses that index only for
+/// this very expression.
+const FIRST_DUE: &str = "coalesce(CASE WHEN json_valid(renegotiations) THEN \
+    json_extract(renegotiations, '$[0].from_due') END, due_date)";
+
+/// How far before the first morning to rebuild an entry closed then can still matter to
+/// it: a promise broken counts for trust for [`weights::TRUST_WINDOW_DAYS`] (and as
+/// unexplained for [`weights::FOLLOW_UP_WINDOW_DAYS`]), a rating as unhappy for the
+/// former, a resolved problem asks for a follow-up for the latter; two days more for the
+/// edges.
+const RECENT_DAYS: u64 = {
+    let days = if weights::TRUST_WINDOW_DAYS > weights::FOLLOW_UP_WINDOW_DAYS {
+        weights::TRUST_WINDOW_DAYS
+    } else {
+        weights::FOLLOW_UP_WINDOW_DAYS
+    };
+    days as u64 + 2
+};
+
 /// The mornings an opening of the Insights rebuilt, to keep in the journal for the next
 /// openings ([`Store::keep_insight_mornings`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +283,7 @@ impl Store {
         let to = options.to.max(options.from);
         if let Some(only) = only {
             let facts = self
-                .insight_facts(from, to)?
+                .insight_facts_since(from, from, to, options.today)?
                 .only(&only.iter().copied().collect());
             return Ok((compute(&facts, options), None));
         }
@@ -252,7 +293,7 @@ impl Store {
         while first_missing < to && kept.mornings.contains_key(&first_missing) {
             first_missing = first_missing.succ_opt().unwrap_or(to);
         }
-        let facts = self.insight_facts(first_missing, to)?;
+        let facts = self.insight_facts_since(from, first_missing, to, options.today)?;
         read.commit().map_err(&fail)?;
         let (insights, mornings) = compute_with_mornings(&facts, options, &kept.mornings);
         let new: Vec<Morning> = mornings
@@ -422,8 +463,9 @@ impl Store {
         &self,
         options: &InsightOptions,
     ) -> Result<(Insights, Vec<(RepCustomers, Insights)>)> {
+        let from = options.from.min(options.to);
         let facts =
-            self.insight_facts(options.from.min(options.to), options.to.max(options.from))?;
+            self.insight_facts_since(from, from, options.to.max(options.from), options.today)?;
         let reps = self.insight_reps()?;
         let per_rep = reps
             .into_iter()
@@ -487,19 +529,7 @@ impl Store {
         // at. Then the due date of the entry a bad news is about.
         let mut statement = self
             .conn
-            .prepare(
-                "SELECT e.id, e.customer_id, e.kind, e.occurred_at, e.direction, e.outcome, \
-                   e.category, e.status, e.due_date, e.closed_on, e.at_risk_since, e.risk_reason, \
-                   e.status_changed_at, e.renegotiations, e.related_id, e.proactive, e.root_cause, \
-                   e.prevention, e.amount_cents, e.rating, e.snooze_until, e.updated_at, r.due_date \
-                 FROM entries e \
-                 LEFT JOIN entries r ON r.id = e.related_id AND r.deleted_at IS NULL \
-                 WHERE +e.kind IN ('promise', 'order', 'bad_news', 'problem', 'contact', 'payment', \
-                                  'feedback', 'snooze') \
-                   AND e.deleted_at IS NULL AND e.occurred_at <= ?1 \
-                   AND (e.kind <> 'contact' OR e.occurred_at >= ?2) \
-                   AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)",
-            )
+            .prepare(&format!("{FACT_COLUMNS} WHERE {FACT_CONDITION}"))
             .map_err(&fail)?;
         // The scan reads most of the file: mapped, its pages are not copied into SQLite's
         // cache one read at a time (a tenth of the time on a million entries). Only an
@@ -517,7 +547,279 @@ impl Store {
         })();
         let _ = self.conn.pragma_update(None, "mmap_size", 0);
         read.map_err(&fail)?;
+        self.add_customers_and_earlier_contacts(&mut facts, &start, false)?;
+        Ok(facts)
+    }
 
+    /// The facts [`compute_with_mornings`] needs for the period `from..=to`, rebuilding
+    /// the mornings from `mornings_from` on (kept ones before it), as of `today`: the same
+    /// measures as from [`Self::insight_facts`], from only the rows that can change them,
+    /// found through indexes (schema 10, each named: without statistics SQLite would
+    /// walk every entry of a kind) rather than by scanning every entry:
+    ///
+    /// - every entry dated from `mornings_from` on (contacts only from then, as there);
+    /// - for the period's measures: bad news delivered in it and the promises they are
+    ///   about, promises first due in it, problems open during it, invoices unpaid during
+    ///   it (paid on or after `from` or `today`, the sooner);
+    /// - for the mornings: promises, orders, problems and invoices open or closed since
+    ///   [`RECENT_DAYS`] before `mornings_from` (older ones change none of them), every
+    ///   bad news about those promises and orders, feedback of those days, every snooze,
+    ///   and each customer's latest bad news and feedback before `mornings_from`
+    ///   (summarised: see [`Self::add_latest_news_and_feedback`]).
+    ///
+    /// The rows read come in entry order, as the scan reads them, the summaries after
+    /// them. Any other fact of the journal would change nothing, so the sets may overlap;
+    /// `tests/insights_cache.rs` checks the result against the scan after random writes.
+    pub fn insight_facts_since(
+        &self,
+        from: NaiveDate,
+        mornings_from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<InsightFacts> {
+        let fail = self.fail();
+        let mornings_from = mornings_from.max(from);
+        let version: i32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(&fail)?;
+        if version < 10 {
+            // A journal opened read-only before its upgrade has no such indexes: scan.
+            return self.insight_facts(mornings_from, to);
+        }
+        // Mapped, the pages the reads below scatter over are not copied into SQLite's cache
+        // one read at a time (see `insight_facts`).
+        let _ = self
+            .conn
+            .pragma_update(None, "mmap_size", INSIGHTS_MMAP_BYTES);
+        let read = self.read_insight_facts_since(from, mornings_from, to, today);
+        let _ = self.conn.pragma_update(None, "mmap_size", 0);
+        read
+    }
+
+    /// [`Self::insight_facts_since`] on a journal of schema 10 or later.
+    fn read_insight_facts_since(
+        &self,
+        from: NaiveDate,
+        mornings_from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<InsightFacts> {
+        let fail = self.fail();
+        let start = format_datetime(mornings_from.and_time(NaiveTime::MIN));
+        let end = format_datetime(
+            to.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
+        );
+        let period_start = format_datetime(from.and_time(NaiveTime::MIN));
+        let recent = format_date(
+            mornings_from
+                .checked_sub_days(Days::new(RECENT_DAYS))
+                .unwrap_or(mornings_from),
+        );
+        let recent_start = format!("{recent}T00:00:00");
+        let paid_since = format_date(from.min(today));
+        let problems_since = format_date(
+            from.min(
+                mornings_from
+                    .checked_sub_days(Days::new(RECENT_DAYS))
+                    .unwrap_or(mornings_from),
+            ),
+        );
+        let mut ids: BTreeSet<i64> = BTreeSet::new();
+        let collect =
+            |ids: &mut BTreeSet<i64>, sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<()> {
+                let mut statement = self.conn.prepare_cached(sql).map_err(&fail)?;
+                let mut rows = statement.query(params).map_err(&fail)?;
+                while let Some(row) = rows.next().map_err(&fail)? {
+                    for column in 0..row.as_ref().column_count() {
+                        if let Some(id) = row.get::<_, Option<i64>>(column).map_err(&fail)? {
+                            ids.insert(id);
+                        }
+                    }
+                }
+                Ok(())
+            };
+        // Everything written from the first morning to rebuild on.
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_by_kind_time \
+             WHERE kind IN ('promise', 'order', 'bad_news', 'problem', \
+               'contact', 'payment', 'feedback', 'snooze') \
+             AND deleted_at IS NULL AND occurred_at >= ?1 AND occurred_at <= ?2",
+            &[&start, &end],
+        )?;
+        // Bad news delivered in the period, and what it is about (its first due date).
+        collect(
+            &mut ids,
+            "SELECT id, related_id FROM entries INDEXED BY entries_by_kind_time \
+             WHERE kind = 'bad_news' AND deleted_at IS NULL \
+             AND occurred_at >= ?1 AND occurred_at <= ?2",
+            &[&period_start, &end],
+        )?;
+        // Promises first due in the period.
+        collect(
+            &mut ids,
+            &format!(
+                "SELECT id FROM entries INDEXED BY entries_promises_by_first_due \
+                 WHERE kind = 'promise' AND deleted_at IS NULL \
+                 AND {FIRST_DUE} >= ?1 AND {FIRST_DUE} <= ?2"
+            ),
+            &[&format_date(from), &format_date(to)],
+        )?;
+        // Promises, orders, problems and invoices open, or closed recently enough to count.
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_promises_by_state \
+             WHERE kind = 'promise' AND deleted_at IS NULL \
+             AND (status IS NULL OR status NOT IN ('kept', 'broken') \
+                  OR (status = 'kept' AND closed_on >= ?1) \
+                  OR (status = 'broken' AND closed_on >= ?2))",
+            &[&format_date(mornings_from), &recent],
+        )?;
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_orders_by_state WHERE kind = 'order' AND deleted_at IS NULL \
+             AND (status IS NOT 'delivered' OR status_changed_at >= ?1)",
+            &[&start],
+        )?;
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_problems_by_closed_on \
+             WHERE kind = 'problem' AND deleted_at IS NULL \
+             AND (closed_on IS NULL OR closed_on >= ?1)",
+            &[&problems_since],
+        )?;
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_payments_by_closed_on \
+             WHERE kind = 'payment' AND deleted_at IS NULL \
+             AND (closed_on IS NULL OR closed_on >= ?1)",
+            &[&paid_since],
+        )?;
+        // Snoozes are few; feedback of the days a rating still counts.
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_by_kind_time WHERE kind = 'snooze' AND deleted_at IS NULL",
+            &[],
+        )?;
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_by_kind_time WHERE kind = 'feedback' AND deleted_at IS NULL \
+             AND occurred_at >= ?1 AND occurred_at <= ?2",
+            &[&recent_start, &end],
+        )?;
+        // Every bad news about the promises and orders found (told or not, and when).
+        let about = ids_json(&ids);
+        collect(
+            &mut ids,
+            "SELECT id FROM entries INDEXED BY entries_bad_news_about \
+             WHERE kind = 'bad_news' AND deleted_at IS NULL AND related_id IS NOT NULL \
+             AND related_id IN (SELECT value FROM json_each(?1))",
+            &[&about],
+        )?;
+
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "{FACT_COLUMNS} WHERE e.id IN (SELECT value FROM json_each(?3)) \
+                 AND {FACT_CONDITION} ORDER BY e.id"
+            ))
+            .map_err(&fail)?;
+        let mut facts = InsightFacts::default();
+        let mut rows = statement
+            .query((&end, &start, ids_json(&ids)))
+            .map_err(&fail)?;
+        while let Some(row) = rows.next().map_err(&fail)? {
+            read_fact(row, &mut facts).map_err(&fail)?;
+        }
+        drop(rows);
+        self.add_latest_news_and_feedback(&mut facts, &start, &period_start, &recent_start)?;
+        self.add_customers_and_earlier_contacts(&mut facts, &start, true)?;
+        Ok(facts)
+    }
+
+    /// Adds each customer's latest bad news and feedback before `start` (the first morning
+    /// to rebuild) when they are not read already (bad news from `period_start` on,
+    /// feedback from `recent_start` on): of those only the time matters to the mornings
+    /// (the last time they were told something, or asked for feedback; an older rating no
+    /// longer counts), so they are summarised from the `entries_latest_told` index alone,
+    /// as earlier contacts are. Being before the period, they count in no measure of it.
+    fn add_latest_news_and_feedback(
+        &self,
+        facts: &mut InsightFacts,
+        start: &str,
+        period_start: &str,
+        recent_start: &str,
+    ) -> Result<()> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, \
+                   (SELECT e.occurred_at FROM entries e INDEXED BY entries_latest_told \
+                    WHERE e.customer_id = c.id AND e.kind = 'bad_news' \
+                      AND e.kind IN ('bad_news', 'feedback') \
+                      AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
+                    ORDER BY e.occurred_at DESC LIMIT 1), \
+                   (SELECT e.id || ' ' || e.occurred_at FROM entries e \
+                      INDEXED BY entries_latest_told \
+                    WHERE e.customer_id = c.id AND e.kind = 'feedback' \
+                      AND e.kind IN ('bad_news', 'feedback') \
+                      AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
+                    ORDER BY e.occurred_at DESC LIMIT 1) \
+                 FROM customers c WHERE c.archived = 0 AND c.deleted_at IS NULL",
+            )
+            .map_err(&fail)?;
+        let mut rows = statement.query([start]).map_err(&fail)?;
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let customer = CustomerId(row.get(0).map_err(&fail)?);
+            if let Some(at) = text(row, 1).map_err(&fail)?
+                && at < period_start
+            {
+                facts.bad_news.push(BadNewsFact {
+                    customer,
+                    at: required_datetime(row, 1).map_err(&fail)?,
+                    related: None,
+                    related_due: None,
+                    proactive: false,
+                });
+            }
+            if let Some((id, at)) = text(row, 2).map_err(&fail)?.and_then(|t| t.split_once(' '))
+                && at < recent_start
+            {
+                let id = id
+                    .parse()
+                    .map_err(|_| bad_value(2, format!("bad entry id \"{id}\"")))
+                    .map_err(&fail)?;
+                let at = parse_stored_datetime(at)
+                    .ok_or_else(|| bad_value(2, format!("bad time \"{at}\"")))
+                    .map_err(&fail)?;
+                facts.feedback.push(FeedbackFact {
+                    id: EntryId(id),
+                    customer,
+                    at,
+                    rating: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds every customer who is not archived, and the contacts before `start` summarised
+    /// per customer (see [`Self::insight_facts`]); with `indexed` (schema 10), from the
+    /// `entries_contacts_told` index alone.
+    fn add_customers_and_earlier_contacts(
+        &self,
+        facts: &mut InsightFacts,
+        start: &str,
+        indexed: bool,
+    ) -> Result<()> {
+        let index = if indexed {
+            "INDEXED BY entries_contacts_told"
+        } else {
+            ""
+        };
+        let fail = self.fail();
         let mut statement = self
             .conn
             .prepare(
@@ -540,24 +842,25 @@ impl Store {
 
         let mut statement = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT c.id, r.reached, \
-                   (SELECT e.occurred_at FROM entries e \
-                     WHERE e.customer_id = c.id AND e.kind = 'contact' \
-                       AND e.occurred_at < ?1 AND e.occurred_at > COALESCE(r.reached, '') \
-                       AND e.direction = 'inbound' AND e.outcome <> 'reached' \
-                       AND e.deleted_at IS NULL \
-                     ORDER BY e.occurred_at LIMIT 1) \
-                 FROM customers c, (SELECT c2.id AS id, \
-                   (SELECT e.occurred_at FROM entries e \
-                     WHERE e.customer_id = c2.id AND e.kind = 'contact' AND e.occurred_at < ?1 \
-                       AND e.outcome = 'reached' AND e.deleted_at IS NULL \
-                     ORDER BY e.occurred_at DESC LIMIT 1) AS reached \
-                   FROM customers c2) r \
-                 WHERE r.id = c.id AND c.archived = 0 AND c.deleted_at IS NULL",
-            )
+                       (SELECT e.occurred_at FROM entries e {index} \
+                         WHERE e.customer_id = c.id AND e.kind = 'contact' \
+                           AND e.occurred_at < ?1 AND e.occurred_at > COALESCE(r.reached, '') \
+                           AND e.direction = 'inbound' AND e.outcome <> 'reached' \
+                           AND e.deleted_at IS NULL \
+                         ORDER BY e.occurred_at LIMIT 1) \
+                     FROM customers c, (SELECT c2.id AS id, \
+                       (SELECT e.occurred_at FROM entries e {index} \
+                         WHERE e.customer_id = c2.id AND e.kind = 'contact' \
+                           AND e.occurred_at < ?1 \
+                           AND e.outcome = 'reached' AND e.deleted_at IS NULL \
+                         ORDER BY e.occurred_at DESC LIMIT 1) AS reached \
+                       FROM customers c2) r \
+                     WHERE r.id = c.id AND c.archived = 0 AND c.deleted_at IS NULL"
+            ))
             .map_err(&fail)?;
-        let mut rows = statement.query([&start]).map_err(&fail)?;
+        let mut rows = statement.query([start]).map_err(&fail)?;
         while let Some(row) = rows.next().map_err(&fail)? {
             let customer = CustomerId(row.get(0).map_err(&fail)?);
             if let Some(at) = get_opt_datetime(row, 1).map_err(&fail)? {
@@ -577,6 +880,20 @@ impl Store {
                 });
             }
         }
-        Ok(facts)
+        Ok(())
     }
+}
+
+/// `ids` as a JSON array, for `json_each`.
+fn ids_json(ids: &BTreeSet<i64>) -> String {
+    let mut json = String::with_capacity(ids.len() * 8 + 2);
+    json.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&id.to_string());
+    }
+    json.push(']');
+    json
 }

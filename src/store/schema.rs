@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 9;
+pub const CURRENT_VERSION: i32 = 10;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -260,6 +260,47 @@ CREATE TRIGGER insight_dirty_setting_removed AFTER DELETE ON journal_settings BE
 END;
 "#;
 
+/// Version 10: the Insights facts read through indexes (issue 15). Every opening of the
+/// Insights scanned all entries for the per-period measures and today's morning; only the
+/// rows that can change them are now read (see `Store::insight_facts_since`): entries
+/// dated from the first morning to rebuild, bad news in the period, promises first due in
+/// the period, promises, orders, problems and invoices still open or closed recently, and
+/// each customer's latest bad news and feedback before that morning. These indexes find
+/// those rows; all but the first are partial, so writing any other entry costs only the
+/// check of the condition. No data changes.
+const INSIGHT_FACTS_INDEXES: &str = r#"
+-- Here as in version 8, the columns of each condition are listed too, so that SQLite reads
+-- the ids from the index alone.
+-- Entries of one kind by time: bad news in a period (and what it is about), what was
+-- written since a morning.
+CREATE INDEX entries_by_kind_time ON entries(kind, occurred_at, related_id, deleted_at)
+    WHERE deleted_at IS NULL;
+
+-- Promises by the date first agreed (before any renegotiation), as the kept rate counts them.
+CREATE INDEX entries_promises_by_first_due ON entries(coalesce(CASE WHEN json_valid(renegotiations) THEN json_extract(renegotiations, '$[0].from_due') END, due_date), kind, deleted_at)
+    WHERE kind = 'promise' AND deleted_at IS NULL;
+
+-- Promises, orders, problems and invoices by whether and when they were closed.
+CREATE INDEX entries_promises_by_state ON entries(status, closed_on, kind, deleted_at)
+    WHERE kind = 'promise' AND deleted_at IS NULL;
+CREATE INDEX entries_orders_by_state ON entries(status, status_changed_at, kind, deleted_at)
+    WHERE kind = 'order' AND deleted_at IS NULL;
+CREATE INDEX entries_problems_by_closed_on ON entries(closed_on, kind, deleted_at)
+    WHERE kind = 'problem' AND deleted_at IS NULL;
+CREATE INDEX entries_payments_by_closed_on ON entries(closed_on, kind, deleted_at)
+    WHERE kind = 'payment' AND deleted_at IS NULL;
+
+-- A customer's contacts, with what the Insights summarise of those before a morning (the
+-- last that reached them, the first call of theirs unanswered since).
+CREATE INDEX entries_contacts_told ON entries(customer_id, kind, occurred_at, outcome,
+    direction, deleted_at)
+    WHERE kind = 'contact' AND deleted_at IS NULL;
+
+-- A customer's latest bad news and feedback before a morning.
+CREATE INDEX entries_latest_told ON entries(customer_id, kind, occurred_at, deleted_at)
+    WHERE deleted_at IS NULL AND kind IN ('bad_news', 'feedback');
+"#;
+
 /// Builds a fresh journal at the current version.
 pub fn create_fresh(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA_V1)?;
@@ -317,6 +358,8 @@ fn upgrade_steps(
             // The Insights mornings kept between openings (issue 15): self-contained, two
             // new tables and the triggers that invalidate them; no data changes.
             8 => tx.execute_batch(INSIGHT_MORNINGS)?,
+            // Indexes for the Insights facts (issue 15): self-contained, no data changes.
+            9 => tx.execute_batch(INSIGHT_FACTS_INDEXES)?,
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "no upgrade step from schema version {step}"
