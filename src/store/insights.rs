@@ -742,7 +742,7 @@ impl Store {
     /// to rebuild) when they are not read already (bad news from `period_start` on,
     /// feedback from `recent_start` on): of those only the time matters to the mornings
     /// (the last time they were told something, or asked for feedback; an older rating no
-    /// longer counts), so they are summarised from the `entries_latest_told` index alone,
+    /// longer counts), so they are summarised from the `entries_by_customer_kind_time` index alone,
     /// as earlier contacts are. Being before the period, they count in no measure of it.
     fn add_latest_news_and_feedback(
         &self,
@@ -756,15 +756,14 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT c.id, \
-                   (SELECT e.occurred_at FROM entries e INDEXED BY entries_latest_told \
+                   (SELECT e.occurred_at FROM entries e \
+                      INDEXED BY entries_by_customer_kind_time \
                     WHERE e.customer_id = c.id AND e.kind = 'bad_news' \
-                      AND e.kind IN ('bad_news', 'feedback') \
                       AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
                     ORDER BY e.occurred_at DESC LIMIT 1), \
                    (SELECT e.id || ' ' || e.occurred_at FROM entries e \
-                      INDEXED BY entries_latest_told \
+                      INDEXED BY entries_by_customer_kind_time \
                     WHERE e.customer_id = c.id AND e.kind = 'feedback' \
-                      AND e.kind IN ('bad_news', 'feedback') \
                       AND e.occurred_at < ?1 AND e.deleted_at IS NULL \
                     ORDER BY e.occurred_at DESC LIMIT 1) \
                  FROM customers c WHERE c.archived = 0 AND c.deleted_at IS NULL",
@@ -807,7 +806,7 @@ impl Store {
 
     /// Adds every customer who is not archived, and the contacts before `start` summarised
     /// per customer (see [`Self::insight_facts`]); with `indexed` (schema 10), from the
-    /// `entries_contacts_told` index alone.
+    /// `entries_by_customer_kind_time` index alone.
     fn add_customers_and_earlier_contacts(
         &self,
         facts: &mut InsightFacts,
@@ -815,7 +814,7 @@ impl Store {
         indexed: bool,
     ) -> Result<()> {
         let index = if indexed {
-            "INDEXED BY entries_contacts_told"
+            "INDEXED BY entries_by_customer_kind_time"
         } else {
             ""
         };

@@ -290,15 +290,14 @@ CREATE INDEX entries_problems_by_closed_on ON entries(closed_on, kind, deleted_a
 CREATE INDEX entries_payments_by_closed_on ON entries(closed_on, kind, deleted_at)
     WHERE kind = 'payment' AND deleted_at IS NULL;
 
--- A customer's contacts, with what the Insights summarise of those before a morning (the
--- last that reached them, the first call of theirs unanswered since).
-CREATE INDEX entries_contacts_told ON entries(customer_id, kind, occurred_at, outcome,
-    direction, deleted_at)
-    WHERE kind = 'contact' AND deleted_at IS NULL;
-
--- A customer's latest bad news and feedback before a morning.
-CREATE INDEX entries_latest_told ON entries(customer_id, kind, occurred_at, deleted_at)
-    WHERE deleted_at IS NULL AND kind IN ('bad_news', 'feedback');
+-- A customer's entries of one kind by time, now with what the Insights summarise of a
+-- customer's contacts before a morning (the last that reached them, the first call of
+-- theirs unanswered since) and of their latest bad news and feedback: one wider index
+-- instead of two more partial ones beside it (each million-row index costs about 0.7 s
+-- to build at the end of a bulk import; widening this one costs about 0.15 s).
+DROP INDEX entries_by_customer_kind_time;
+CREATE INDEX entries_by_customer_kind_time ON entries(customer_id, kind, occurred_at, outcome,
+    direction, deleted_at);
 "#;
 
 /// Builds a fresh journal at the current version.
