@@ -522,10 +522,14 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
         // Take the journal back to version 2 as it shipped: without the announcement tables,
         // the team-sync step that follows them, the ownership step and the customer trash
         // and settings after that, the ranking's indexes (schema 8) with the two indexes
-        // they replaced as version 2 made them, and the Insights' kept mornings (schema 9).
+        // they replaced as version 2 made them, the Insights' kept mornings (schema 9) and
+        // the latest rating in the summary (schema 10).
         store
             .execute_batch_for_tests(
-                "DROP TRIGGER insight_dirty_entry_added; DROP TRIGGER insight_dirty_entry_changed; \
+                "ALTER TABLE customer_summary DROP COLUMN last_rating_id; \
+                 ALTER TABLE customer_summary DROP COLUMN last_rating; \
+                 ALTER TABLE customer_summary DROP COLUMN last_rating_at; \
+                 DROP TRIGGER insight_dirty_entry_added; DROP TRIGGER insight_dirty_entry_changed; \
                  DROP TRIGGER insight_dirty_entry_removed; \
                  DROP TRIGGER insight_dirty_customer_added; \
                  DROP TRIGGER insight_dirty_customer_changed; \

@@ -55,7 +55,7 @@ pub struct EntryRow {
     prevention: Option<String>,
     amount_cents: Option<i64>,
     invoice_ref: Option<String>,
-    rating: Option<u8>,
+    pub(super) rating: Option<u8>,
     pub(super) snooze_until: Option<String>,
     is_open: bool,
 }
@@ -241,6 +241,17 @@ pub fn get_opt_datetime(row: &Row<'_>, column: usize) -> rusqlite::Result<Option
         return Ok(None);
     }
     get_datetime(row, column).map(Some)
+}
+
+/// Reads an optional stored date-time column; a time that does not read is taken as none.
+pub fn get_lenient_opt_datetime(
+    row: &Row<'_>,
+    column: usize,
+) -> rusqlite::Result<Option<NaiveDateTime>> {
+    if is_null(row, column)? {
+        return Ok(None);
+    }
+    with_text(row, column, |text| Ok(parse_stored_datetime(text)))
 }
 
 /// Reads an optional stored date column; a date that does not read is taken as none.
