@@ -522,10 +522,22 @@ fn a_version_2_journal_is_upgraded_to_announcements() {
         // Take the journal back to version 2 as it shipped: without the announcement tables,
         // the team-sync step that follows them, the ownership step and the customer trash
         // and settings after that, the ranking's indexes (schema 8) with the two indexes
-        // they replaced as version 2 made them, and the Insights' kept mornings (schema 9).
+        // they replaced as version 2 made them, the Insights' kept mornings (schema 9), the
+        // Insights' indexes with the one they widened as version 1 made it (schema 10) and
+        // the latest rating in the summary (schema 11).
         store
             .execute_batch_for_tests(
-                "DROP TRIGGER insight_dirty_entry_added; DROP TRIGGER insight_dirty_entry_changed; \
+                "DROP INDEX entries_by_kind_time; DROP INDEX entries_promises_by_first_due; \
+                 DROP INDEX entries_promises_by_state; DROP INDEX entries_orders_by_state; \
+                 DROP INDEX entries_problems_by_closed_on; \
+                 DROP INDEX entries_payments_by_closed_on; \
+                 DROP INDEX entries_by_customer_kind_time; \
+                 CREATE INDEX entries_by_customer_kind_time \
+                     ON entries(customer_id, kind, occurred_at); \
+                 ALTER TABLE customer_summary DROP COLUMN last_rating_id; \
+                 ALTER TABLE customer_summary DROP COLUMN last_rating; \
+                 ALTER TABLE customer_summary DROP COLUMN last_rating_at; \
+                 DROP TRIGGER insight_dirty_entry_added; DROP TRIGGER insight_dirty_entry_changed; \
                  DROP TRIGGER insight_dirty_entry_removed; \
                  DROP TRIGGER insight_dirty_customer_added; \
                  DROP TRIGGER insight_dirty_customer_changed; \

@@ -1181,6 +1181,72 @@ fn a_journal_from_before_the_ranking_indexes_upgrades_and_ranks_from_them() {
     ));
 }
 
+/// Issue 14: journal schema 11 keeps each customer's latest rating in their summary. A
+/// journal of schema 10 is upgraded to a fresh journal's schema with the rating filled in:
+/// for a customer who had a summary and for one who had none, the trash and answers
+/// without a rating left out, the later entry taken when two share the minute.
+#[test]
+fn a_journal_from_before_the_kept_latest_rating_upgrades_and_ranks_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh_schema = Store::open(&dir.path().join("fresh.sqlite3"))
+        .unwrap()
+        .schema_dump()
+        .unwrap();
+    let path = dir.path().join("v10.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        candor::store::schema::create_at_version(&tx, 10).unwrap();
+        let sql = format!(
+            "INSERT INTO customers (id, name, created_at, updated_at)
+                 VALUES (1, 'Ann', '{long_ago}', '{long_ago}'),
+                        (2, 'Bob', '{long_ago}', '{long_ago}'),
+                        (3, 'Cy', '{long_ago}', '{long_ago}');
+             INSERT INTO customer_summary (customer_id, last_feedback_at)
+                 VALUES (1, '{yesterday}'), (3, NULL);
+             INSERT INTO entries (id, customer_id, kind, occurred_at, summary, rating,
+                                  deleted_at, created_at, updated_at)
+                 VALUES (10, 1, 'feedback', '{week_ago}', 'Fine', 4, NULL, '{week_ago}', '{week_ago}'),
+                        (11, 1, 'feedback', '{yesterday}', 'Late', 2, NULL, '{yesterday}', '{yesterday}'),
+                        (12, 1, 'feedback', '{yesterday}', 'Better', 3, NULL, '{yesterday}', '{yesterday}'),
+                        (13, 1, 'feedback', '{today}', 'Binned', 1, '{today}', '{today}', '{today}'),
+                        (14, 1, 'feedback', '{today}', 'No answer', NULL, NULL, '{today}', '{today}'),
+                        (20, 2, 'feedback', '{week_ago}', 'Unhappy', 1, NULL, '{week_ago}', '{week_ago}');",
+            long_ago = "2026-01-05T09:00:00",
+            week_ago = at(days_ago(7), 9).format("%Y-%m-%dT%H:%M:%S"),
+            yesterday = at(days_ago(1), 9).format("%Y-%m-%dT%H:%M:%S"),
+            today = at(today(), 8).format("%Y-%m-%dT%H:%M:%S"),
+        );
+        tx.execute_batch(&sql).unwrap();
+        tx.commit().unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.version().unwrap().0,
+        candor::store::schema::CURRENT_VERSION
+    );
+    assert_eq!(store.schema_dump().unwrap(), fresh_schema);
+    let facts = store.rank_facts(today()).unwrap();
+    let ratings: Vec<Option<(EntryId, u8, NaiveDateTime)>> = facts
+        .iter()
+        .map(|f| f.last_rating.map(|r| (r.entry_id, r.rating, r.at)))
+        .collect();
+    assert_eq!(
+        ratings,
+        [
+            Some((EntryId(12), 3, at(days_ago(1), 9))),
+            Some((EntryId(20), 1, at(days_ago(7), 9))),
+            None,
+        ]
+    );
+    // Bob had no summary: the step wrote all of it.
+    assert_eq!(
+        facts[1].last_feedback_at.map(|at| at.date()),
+        Some(days_ago(7))
+    );
+}
+
 /// An item's text in a sentence: its first line, trimmed, double quotes made single, cut to
 /// 59 characters (spaces at the cut dropped) and "…" when longer than 60; the opener quotes
 /// it the same way.

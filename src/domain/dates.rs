@@ -151,6 +151,36 @@ pub fn format_datetime(datetime: NaiveDateTime) -> String {
 
 /// Appends `date` as `2026-03-01` ([`DATE_FORMAT`]); false (nothing appended) for a year
 /// that is not written with four digits, left to chrono.
+/// `date` as [`format_date`] writes it, shown without a `String` of its own (reports write
+/// tens of thousands of dates).
+pub struct DateText(pub NaiveDate);
+
+impl std::fmt::Display for DateText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::Datelike as _;
+        match u32::try_from(self.0.year()) {
+            Ok(year) if year <= 9999 => {
+                let digit = |value: u32| b'0' + (value % 10) as u8;
+                let (month, day) = (self.0.month(), self.0.day());
+                let text = [
+                    digit(year / 1000),
+                    digit(year / 100),
+                    digit(year / 10),
+                    digit(year),
+                    b'-',
+                    digit(month / 10),
+                    digit(month),
+                    b'-',
+                    digit(day / 10),
+                    digit(day),
+                ];
+                f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
+            }
+            _ => f.write_str(&format_date(self.0)),
+        }
+    }
+}
+
 fn push_date(text: &mut String, date: NaiveDate) -> bool {
     use chrono::Datelike as _;
     let Ok(year) = u32::try_from(date.year()) else {
@@ -366,6 +396,16 @@ mod tests {
         let at = day(2026, 3, 1).and_hms_opt(9, 5, 7).unwrap();
         assert_eq!(format_datetime(at), "2026-03-01T09:05:07");
         assert_eq!(format_date(at.date()), "2026-03-01");
+        for date in [
+            at.date(),
+            day(1, 1, 1),
+            day(999, 12, 31),
+            day(9999, 12, 31),
+            day(10000, 1, 1),
+            day(-44, 3, 15),
+        ] {
+            assert_eq!(DateText(date).to_string(), format_date(date), "{date:?}");
+        }
         for text in [
             "2026-03-01T09:05:07",
             "2026-3-1T9:05:07",

@@ -96,7 +96,7 @@ struct JsonReason<'a> {
     kind: &'static str,
     points: i64,
     text: &'a str,
-    since: String,
+    since: JsonDate,
     entry_id: Option<i64>,
     /// The entry's global id (team rankings, where local ids mean nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,6 +122,16 @@ struct JsonCustomer<'a> {
     reasons: JsonReasons<'a>,
 }
 
+/// A date written as the journal stores it (`YYYY-MM-DD`), without a `String` of its own:
+/// 26,000 reasons for 10,000 customers.
+struct JsonDate(NaiveDate);
+
+impl Serialize for JsonDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&crate::domain::dates::DateText(self.0))
+    }
+}
+
 /// A customer's reasons, serialized one by one as they are read (no list of them built).
 struct JsonReasons<'a> {
     customer: &'a RankedCustomer,
@@ -135,7 +145,7 @@ impl Serialize for JsonReasons<'_> {
             kind: r.kind.code(),
             points: r.points,
             text: &r.text,
-            since: format_date(r.since),
+            since: JsonDate(r.since),
             entry_id: match team {
                 None => r.entry_id.map(|id| id.0),
                 Some(_) => None,

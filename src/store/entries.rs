@@ -329,7 +329,7 @@ impl BulkWriter<'_, '_> {
         let row = EntryRow::from_draft(&draft);
         let id = insert_entry(self.tx, &row, &self.now_text).map_err(self.fail())?;
         if let Some(tally) = &mut self.tally {
-            tally.add(&row);
+            tally.add(id, &row);
         }
         self.touched.insert(draft.customer_id);
         Ok(EntryId(id))

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use rusqlite::params;
 
-use super::entry_row::{get_datetime, get_lenient_opt_date, get_opt_datetime};
+use super::entry_row::{
+    get_datetime, get_lenient_opt_date, get_lenient_opt_datetime, get_opt_datetime,
+};
 use super::{Result, Store};
 use crate::domain::dates::{format_date, parse_stored_date};
 use crate::domain::rank::{
@@ -25,31 +27,27 @@ pub struct CustomerStats {
     pub callback_owed_since: Option<NaiveDateTime>,
 }
 
-/// Reads "ID RATING OCCURRED_AT" (one subquery column, so 10,000 customers cost one
-/// index probe each).
-fn parse_rating_answer(text: &str) -> Option<RatingAnswer> {
-    let mut parts = text.splitn(3, ' ');
-    let entry_id = parts.next()?.parse().ok()?;
-    let rating = parts.next()?.parse().ok()?;
-    let at = crate::domain::dates::parse_stored_datetime(parts.next()?)?;
-    Some(RatingAnswer {
-        entry_id: EntryId(entry_id),
-        at,
-        rating,
-    })
-}
-
-/// Every customer on the list with their summary and latest rating. The rating comes from
-/// the `entries_last_rating` index alone (schema 8).
-fn customer_facts_sql() -> String {
+/// Every customer on the list with their summary, latest rating included (schema 11: it
+/// was one lookup in `entries_last_rating` per customer, the larger part of this read).
+/// Without `kept_rating` (a read-only journal still at an older schema: any other is
+/// upgraded when it opens), the latest rating is looked up in the entries instead.
+fn customer_facts_sql(kept_rating: bool) -> String {
+    let rating = if kept_rating {
+        "s.last_rating_id, s.last_rating, s.last_rating_at".to_owned()
+    } else {
+        let latest = |column: &str| {
+            format!(
+                "(SELECT e.{column} FROM entries e WHERE e.customer_id = c.id \
+                   AND e.kind = 'feedback' AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
+                 ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1)"
+            )
+        };
+        [latest("id"), latest("rating"), latest("occurred_at")].join(", ")
+    };
     format!(
         "SELECT c.id, c.name, c.company, c.phone, c.cadence_days, c.created_at, \
          s.last_reached_at, s.callback_owed_since, s.last_bad_news_at, \
-         s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until, \
-         (SELECT e.id || ' ' || e.rating || ' ' || e.occurred_at FROM entries e \
-            WHERE e.customer_id = c.id AND e.kind = 'feedback' \
-              AND e.deleted_at IS NULL AND e.rating IS NOT NULL \
-            ORDER BY e.occurred_at DESC LIMIT 1) \
+         s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until, {rating} \
          FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
          WHERE c.archived = 0 AND c.deleted_at IS NULL AND NOT {} ORDER BY c.id",
         // A customer handed over to someone else is theirs to call.
@@ -59,15 +57,26 @@ fn customer_facts_sql() -> String {
 
 /// One row per promise broken in the window; whether bad news names it is asked of the
 /// bad-news rows that link to it (few), never of the whole history. Both come from indexes
-/// alone (`entries_broken_promises`, `entries_bad_news_about`, schema 8).
-const BROKEN_PROMISES_SQL: &str = "SELECT p.customer_id, p.id, substr(p.summary, 1, 200), \
-    p.due_date, p.closed_on, p.updated_at, \
-    EXISTS (SELECT 1 FROM entries b WHERE b.customer_id = p.customer_id \
-      AND b.kind = 'bad_news' AND b.deleted_at IS NULL AND b.related_id = p.id) \
-    FROM entries p \
-    WHERE p.kind = 'promise' AND p.status = 'broken' AND p.deleted_at IS NULL \
-      AND p.closed_on > ?1 AND p.closed_on <= ?2 \
-    ORDER BY p.id";
+/// alone (`entries_broken_promises`, `entries_bad_news_about`, schema 8). The first is
+/// named (`indexed`, schema 8 on): SQLite would otherwise take the Insights'
+/// `entries_promises_by_state` (schema 10) for the status and fetch every row it finds.
+fn broken_promises_sql(indexed: bool) -> String {
+    let index = if indexed {
+        "INDEXED BY entries_broken_promises"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT p.customer_id, p.id, substr(p.summary, 1, 200), \
+         p.due_date, p.closed_on, p.updated_at, \
+         EXISTS (SELECT 1 FROM entries b WHERE b.customer_id = p.customer_id \
+           AND b.kind = 'bad_news' AND b.deleted_at IS NULL AND b.related_id = p.id) \
+         FROM entries p {index} \
+         WHERE p.kind = 'promise' AND p.status = 'broken' AND p.deleted_at IS NULL \
+           AND p.closed_on > ?1 AND p.closed_on <= ?2 \
+         ORDER BY p.id"
+    )
+}
 
 /// Every open item, from the `entries_open_items` index alone (schema 8).
 const OPEN_ITEMS_SQL: &str = "SELECT id, customer_id, kind, substr(summary, 1, 200), \
@@ -81,10 +90,12 @@ impl Store {
         let fail = self.fail();
         let mut facts: Vec<CustomerFacts> = Vec::new();
         let mut index: HashMap<i64, usize> = HashMap::new();
+        // Only a read-only journal can still be at an older schema.
+        let current = self.version()?.0 >= super::schema::CURRENT_VERSION;
         {
             let mut statement = self
                 .conn
-                .prepare_cached(&customer_facts_sql())
+                .prepare_cached(&customer_facts_sql(current))
                 .map_err(&fail)?;
             let mut rows = statement.query([]).map_err(&fail)?;
             while let Some(row) = rows.next().map_err(&fail)? {
@@ -103,10 +114,20 @@ impl Store {
                     f.last_problem_resolved_on = get_lenient_opt_date(row, 9)?;
                     f.last_feedback_at = get_opt_datetime(row, 10)?;
                     f.snoozed_until = get_lenient_opt_date(row, 11)?;
-                    f.last_rating = row
-                        .get::<_, Option<String>>(12)?
-                        .as_deref()
-                        .and_then(parse_rating_answer);
+                    // A rating or time that does not read is taken as no rating, as
+                    // before schema 11.
+                    if let (Some(entry_id), Some(rating), Some(at)) = (
+                        row.get::<_, Option<i64>>(12)?,
+                        row.get::<_, Option<i64>>(13)?
+                            .and_then(|r| u8::try_from(r).ok()),
+                        get_lenient_opt_datetime(row, 14)?,
+                    ) {
+                        f.last_rating = Some(RatingAnswer {
+                            entry_id: EntryId(entry_id),
+                            at,
+                            rating,
+                        });
+                    }
                     Ok(f)
                 };
                 let f = read().map_err(&fail)?;
@@ -121,7 +142,7 @@ impl Store {
         {
             let mut statement = self
                 .conn
-                .prepare_cached(BROKEN_PROMISES_SQL)
+                .prepare_cached(&broken_promises_sql(current))
                 .map_err(&fail)?;
             let mut rows = statement
                 .query(params![format_date(window_start), format_date(today)])
@@ -309,17 +330,63 @@ mod tests {
             .unwrap()
     }
 
+    /// A read-only journal still at an older schema (one Candor may not upgrade) is ranked
+    /// from the entries themselves, with the same facts as the kept summary gives.
+    #[test]
+    fn a_journal_at_an_older_schema_gives_the_same_facts_from_its_entries() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let options = crate::sample::GenerateOptions {
+            customers: 40,
+            entries: 4_000,
+            seed: 5,
+        };
+        crate::sample::write_generated(&mut store, options, today).unwrap();
+        let kept = store.rank_facts(today).unwrap();
+        assert!(kept.iter().filter(|f| f.last_rating.is_some()).count() > 10);
+        assert!(kept.iter().any(|f| !f.broken_promises.is_empty()));
+        // The same rows, read as a journal of schema 7 (before the kept rating and the
+        // Insights' indexes) is read.
+        store.conn.pragma_update(None, "user_version", 7).unwrap();
+        assert_eq!(store.rank_facts(today).unwrap(), kept);
+
+        // And a journal made by the steps up to 7 (no kept-rating columns) is read.
+        let mut old = Store::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        {
+            let tx = conn.transaction().unwrap();
+            super::super::schema::create_at_version(&tx, 7).unwrap();
+            tx.execute_batch(
+                "INSERT INTO customers (id, name, created_at, updated_at) \
+                     VALUES (1, 'Ann', '2026-01-05T09:00:00', '2026-01-05T09:00:00'); \
+                 INSERT INTO entries (id, customer_id, kind, occurred_at, summary, rating, \
+                                      created_at, updated_at) \
+                     VALUES (7, 1, 'feedback', '2026-11-30T10:00:00', 'Slow', 2, \
+                             '2026-11-30T10:00:00', '2026-11-30T10:00:00');",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        old.conn = conn;
+        old.read_only = true;
+        let facts = old.rank_facts(today).unwrap();
+        assert_eq!(
+            facts[0].last_rating.map(|r| (r.entry_id, r.rating)),
+            Some((EntryId(7), 2))
+        );
+    }
+
     #[test]
     fn the_ranking_facts_never_read_a_row_of_the_entries_table() {
         let store = Store::open_in_memory().unwrap();
-        let customers = plan(&store, &customer_facts_sql());
+        // The customers' facts do not read the entries at all (the latest rating is in
+        // the summary since schema 11).
+        let customers = plan(&store, &customer_facts_sql(true));
         assert!(
-            customers
-                .iter()
-                .any(|step| step.contains("COVERING INDEX entries_last_rating")),
+            customers.iter().all(|step| !step.contains("entries")),
             "{customers:?}"
         );
-        let broken = plan(&store, BROKEN_PROMISES_SQL);
+        let broken = plan(&store, &broken_promises_sql(true));
         for index in ["entries_broken_promises", "entries_bad_news_about"] {
             assert!(
                 broken

@@ -395,10 +395,12 @@ impl Store {
         let version: i32 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .map_err(fail)?;
-        let tables: i64 = conn
-            .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| row.get(0))
-            .map_err(fail)?;
         if application_id != schema::APPLICATION_ID {
+            // Asked only here: reading sqlite_schema parses the whole schema (every index
+            // and trigger), which the connection that opens the journal does again.
+            let tables: i64 = conn
+                .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| row.get(0))
+                .map_err(fail)?;
             let detail = if tables == 0 {
                 "it is an empty SQLite database".to_owned()
             } else {

@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x436E_6472;
 
 /// The schema version this Candor writes.
-pub const CURRENT_VERSION: i32 = 10;
+pub const CURRENT_VERSION: i32 = 11;
 
 /// Version 1, frozen as it first shipped: customers and a wide entries table, one row per
 /// timeline entry with the fields of every kind as nullable columns.
@@ -300,6 +300,31 @@ CREATE INDEX entries_by_customer_kind_time ON entries(customer_id, kind, occurre
     direction, deleted_at);
 "#;
 
+/// Version 11: each customer's latest rating kept in their summary (issue 14). `candor
+/// rank` looked it up in `entries_last_rating` once per customer, the larger part of
+/// reading the facts; the summary is recomputed for the customers every write touches, in
+/// that write's transaction (`super::summary`), so it stays right on every write path.
+/// "Latest" is the latest `occurred_at`, the later entry (higher id) on a tie.
+const SUMMARY_LAST_RATING: &str = r#"
+ALTER TABLE customer_summary ADD COLUMN last_rating_id INTEGER;
+ALTER TABLE customer_summary ADD COLUMN last_rating INTEGER;
+ALTER TABLE customer_summary ADD COLUMN last_rating_at TEXT;
+"#;
+
+/// The summary-rating step: the columns, then filled from `entries_last_rating` (one
+/// index probe per customer), and a summary written for any customer who had none.
+fn upgrade_summary_last_rating(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(SUMMARY_LAST_RATING)?;
+    tx.execute_batch(
+        "UPDATE customer_summary SET (last_rating_id, last_rating, last_rating_at) = (
+             SELECT e.id, e.rating, e.occurred_at FROM entries e
+             WHERE e.customer_id = customer_summary.customer_id AND e.kind = 'feedback'
+               AND e.deleted_at IS NULL AND e.rating IS NOT NULL
+             ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1)",
+    )?;
+    super::summary::refresh_missing(tx)
+}
+
 /// Builds a fresh journal at the current version.
 pub fn create_fresh(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA_V1)?;
@@ -330,7 +355,8 @@ fn upgrade_steps(
         match step {
             1 => {
                 tx.execute_batch(UPGRADE_1_TO_2)?;
-                super::summary::refresh_all(tx)?;
+                // The summary as this step made it: the latest rating came with step 10.
+                super::summary::refresh_all_at_schema_2(tx)?;
             }
             2 => tx.execute_batch(UPGRADE_2_TO_3)?,
             // Team sync (issue 12): global ids, the outbox and its recording triggers, sync
@@ -359,6 +385,9 @@ fn upgrade_steps(
             8 => tx.execute_batch(INSIGHT_MORNINGS)?,
             // Indexes for the Insights facts (issue 15): self-contained, no data changes.
             9 => tx.execute_batch(INSIGHT_FACTS_INDEXES)?,
+            // Each customer's latest rating in their summary (issue 14): self-contained,
+            // three columns filled from the entries.
+            10 => upgrade_summary_last_rating(tx)?,
             _ => {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "no upgrade step from schema version {step}"

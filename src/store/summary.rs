@@ -5,12 +5,13 @@ use rusqlite::{Transaction, params};
 
 use crate::domain::CustomerId;
 
-/// The recomputation, for the customers chosen by `{filter}` (a condition on `c`).
+/// The recomputation, for the customers chosen by `{filter}` (a condition on `c`). The
+/// `{rating…}` places take [`RATING_PARTS`] (schema 11 on) or nothing (schema 2 to 10).
 const REFRESH_SQL: &str = r#"
 INSERT OR REPLACE INTO customer_summary (
     customer_id, last_reached_at, callback_owed_since, last_bad_news_at,
     last_problem_resolved_on, last_feedback_at, snoozed_until,
-    promises_kept, promises_broken, promises_renegotiated, entry_count)
+    promises_kept, promises_broken, promises_renegotiated, entry_count{rating_columns})
 SELECT
     r.id,
     r.last_reached,
@@ -39,30 +40,76 @@ SELECT
         WHERE e.customer_id = r.id AND e.kind = 'promise' AND e.deleted_at IS NULL
           AND e.renegotiations IS NOT NULL AND e.renegotiations <> '[]'),
     (SELECT COUNT(*) FROM entries e
-        WHERE e.customer_id = r.id AND e.deleted_at IS NULL)
+        WHERE e.customer_id = r.id AND e.deleted_at IS NULL){rating_values}
 FROM (
     SELECT c.id AS id,
         (SELECT e.occurred_at FROM entries e
             WHERE e.customer_id = c.id AND e.kind = 'contact' AND e.deleted_at IS NULL
               AND e.outcome = 'reached'
-            ORDER BY e.occurred_at DESC LIMIT 1) AS last_reached
+            ORDER BY e.occurred_at DESC LIMIT 1) AS last_reached{rating_id}
     FROM customers c
     WHERE {filter}
-) AS r
+) AS r{rating_join}
 "#;
+
+/// The latest rating (schema 11): its entry is found from `entries_last_rating` (latest
+/// `occurred_at`, the later entry on a tie), then read by id.
+const RATING_PARTS: [(&str, &str); 4] = [
+    (
+        "{rating_columns}",
+        ",\n    last_rating_id, last_rating, last_rating_at",
+    ),
+    ("{rating_values}", ",\n    lr.id, lr.rating, lr.occurred_at"),
+    (
+        "{rating_id}",
+        ",\n        (SELECT e.id FROM entries e
+            WHERE e.customer_id = c.id AND e.kind = 'feedback' AND e.deleted_at IS NULL
+              AND e.rating IS NOT NULL
+            ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) AS last_rating_id",
+    ),
+    (
+        "{rating_join}",
+        "\nLEFT JOIN entries lr ON lr.id = r.last_rating_id",
+    ),
+];
+
+/// [`REFRESH_SQL`] for the customers chosen by `filter`, with the latest rating or (for
+/// the upgrade step that made the summary, schema 2) without.
+fn refresh_sql(filter: &str, with_rating: bool) -> String {
+    let mut sql = REFRESH_SQL.replace("{filter}", filter);
+    for (place, part) in RATING_PARTS {
+        sql = sql.replace(place, if with_rating { part } else { "" });
+    }
+    sql
+}
 
 /// Recomputes one customer's summary.
 pub fn refresh(tx: &Transaction<'_>, customer: CustomerId) -> rusqlite::Result<()> {
-    let sql = REFRESH_SQL.replace("{filter}", "c.id = ?1");
-    tx.prepare_cached(&sql)?.execute(params![customer.0])?;
+    tx.prepare_cached(&refresh_sql("c.id = ?1", true))?
+        .execute(params![customer.0])?;
     Ok(())
 }
 
-/// Recomputes every customer's summary (after a migration or a bulk load).
+/// Recomputes every customer's summary (after a bulk load or sync).
 pub fn refresh_all(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch("DELETE FROM customer_summary")?;
-    let sql = REFRESH_SQL.replace("{filter}", "1");
-    tx.execute(&sql, [])?;
+    tx.execute(&refresh_sql("1", true), [])?;
+    Ok(())
+}
+
+/// Fills the summary as schema 2 made it (no latest rating: its columns came with schema
+/// 10), for the upgrade step that created the table.
+pub(super) fn refresh_all_at_schema_2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch("DELETE FROM customer_summary")?;
+    tx.execute(&refresh_sql("1", false), [])?;
+    Ok(())
+}
+
+/// Writes the summary of every customer who has none (the schema 11 step: journals whose
+/// customers were written without one).
+pub(super) fn refresh_missing(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let filter = "c.id NOT IN (SELECT customer_id FROM customer_summary)";
+    tx.execute(&refresh_sql(filter, true), [])?;
     Ok(())
 }
 
@@ -97,6 +144,8 @@ struct CustomerTally {
     last_problem_resolved: Option<String>,
     last_feedback: Option<String>,
     snoozed_until: Option<String>,
+    /// The latest rating: (occurred_at, entry id, rating), compared in that order.
+    last_rating: Option<(String, i64, i64)>,
     promises_kept: i64,
     promises_broken: i64,
     promises_renegotiated: i64,
@@ -116,8 +165,8 @@ fn keep_max(slot: &mut Option<String>, value: &str) {
 }
 
 impl Tally {
-    /// Counts an entry (never in the trash: a bulk job writes none there).
-    pub(super) fn add(&mut self, row: &super::entry_row::EntryRow) {
+    /// Counts entry `id` (never in the trash: a bulk job writes none there).
+    pub(super) fn add(&mut self, id: i64, row: &super::entry_row::EntryRow) {
         if self.gave_up {
             return;
         }
@@ -151,7 +200,17 @@ impl Tally {
                     keep_max(&mut c.last_problem_resolved, on);
                 }
             }
-            "feedback" => keep_max(&mut c.last_feedback, at),
+            "feedback" => {
+                keep_max(&mut c.last_feedback, at);
+                if let Some(rating) = row.rating {
+                    let later = c.last_rating.as_ref().is_none_or(|(last_at, last_id, _)| {
+                        (at, id) > (last_at.as_str(), *last_id)
+                    });
+                    if later {
+                        c.last_rating = Some((at.to_owned(), id, i64::from(rating)));
+                    }
+                }
+            }
             "snooze" => {
                 if let Some(until) = &row.snooze_until {
                     keep_max(&mut c.snoozed_until, until);
@@ -186,8 +245,9 @@ impl Tally {
             "INSERT OR REPLACE INTO customer_summary (
                 customer_id, last_reached_at, callback_owed_since, last_bad_news_at,
                 last_problem_resolved_on, last_feedback_at, snoozed_until,
-                promises_kept, promises_broken, promises_renegotiated, entry_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                promises_kept, promises_broken, promises_renegotiated, entry_count,
+                last_rating_id, last_rating, last_rating_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
         let none = CustomerTally::default();
         for id in customers {
@@ -204,6 +264,9 @@ impl Tally {
                 c.promises_broken,
                 c.promises_renegotiated,
                 c.entry_count,
+                c.last_rating.as_ref().map(|r| r.1),
+                c.last_rating.as_ref().map(|r| r.2),
+                c.last_rating.as_ref().map(|r| &r.0),
             ])?;
         }
         Ok(())
@@ -290,10 +353,16 @@ mod tests {
         i64,
         i64,
         i64,
+        LatestRating,
     );
 
+    /// The latest rating's entry id, rating and time (schema 11).
+    type LatestRating = (Option<i64>, Option<i64>, Option<String>);
+
     fn summaries(tx: &Transaction<'_>) -> rusqlite::Result<Vec<SummaryRow>> {
-        tx.prepare("SELECT * FROM customer_summary ORDER BY customer_id")?
+        let mut statement = tx.prepare("SELECT * FROM customer_summary ORDER BY customer_id")?;
+        assert_eq!(statement.column_count(), 14, "every column is compared");
+        statement
             .query_map([], |r| {
                 Ok((
                     r.get(0)?,
@@ -307,6 +376,7 @@ mod tests {
                     r.get(8)?,
                     r.get(9)?,
                     r.get(10)?,
+                    (r.get(11)?, r.get(12)?, r.get(13)?),
                 ))
             })?
             .collect()
@@ -339,6 +409,10 @@ mod tests {
         assert!(
             recomputed.iter().any(|r| r.2.is_some()),
             "callbacks are owed"
+        );
+        assert!(
+            recomputed.iter().any(|r| r.11.1.is_some()),
+            "customers have rated"
         );
         // The demo journal has renegotiated promises, which the generated one lacks.
         let mut demo = Store::open_in_memory().unwrap();
@@ -374,5 +448,142 @@ mod tests {
         let (tallied, recomputed) = tallied_and_recomputed(&mut copy);
         assert_eq!(tallied, recomputed);
         assert!(recomputed.iter().filter(|r| r.2.is_some()).count() > 0);
+    }
+
+    /// The summary kept on every write (the latest rating above all, schema 11) is the one
+    /// computed from scratch, after random writes of every kind: entries added, ratings
+    /// changed, moved in time or to another customer, trashed, restored, purged, customers
+    /// merged and the merge undone, bulk writes into a journal that has entries.
+    #[test]
+    fn the_kept_summary_is_the_one_computed_from_scratch_after_random_writes() {
+        use rand::rngs::SmallRng;
+        use rand::{Rng, SeedableRng};
+
+        use crate::domain::{EntryId, EntryKind, Feedback};
+
+        let today = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let now = today.and_hms_opt(12, 0, 0).unwrap();
+        for seed in [1, 2, 3] {
+            let mut store = Store::open_in_memory().unwrap();
+            let options = GenerateOptions {
+                customers: 12,
+                entries: 600,
+                seed,
+            };
+            write_generated(&mut store, options, today).unwrap();
+            let mut rng = SmallRng::seed_from_u64(seed);
+            let mut merges = Vec::new();
+            let mut ratings_seen = 0;
+            for round in 0..150 {
+                let max_id: i64 = store
+                    .conn
+                    .query_row("SELECT max(id) FROM entries", [], |r| r.get(0))
+                    .unwrap();
+                let id = EntryId(rng.random_range(1..=max_id));
+                let customers: Vec<CustomerId> =
+                    store.customers().unwrap().iter().map(|c| c.id).collect();
+                let customer = customers[rng.random_range(0..customers.len())];
+                let when = |rng: &mut SmallRng| {
+                    (today - chrono::Days::new(rng.random_range(0..30)))
+                        .and_hms_opt(rng.random_range(8..10), 0, 0)
+                        .unwrap()
+                };
+                let rating =
+                    |rng: &mut SmallRng| rng.random_bool(0.8).then(|| rng.random_range(1..=5));
+                match rng.random_range(0..10) {
+                    // A rating (or an answer without one), maybe at the same minute as
+                    // another: the later entry wins the tie.
+                    0 | 1 => {
+                        let draft = crate::domain::EntryDraft {
+                            customer_id: customer,
+                            occurred_at: when(&mut rng),
+                            summary: "How are we doing?".into(),
+                            kind: EntryKind::Feedback(Feedback {
+                                rating: rating(&mut rng),
+                            }),
+                        };
+                        store.add_entry(draft, now).unwrap();
+                    }
+                    // Rating changed, moved in time or to another customer.
+                    2 | 3 => {
+                        let Ok(entry) = store.entry(id) else { continue };
+                        let mut draft = entry.to_draft();
+                        match rng.random_range(0..3) {
+                            0 => {
+                                if let EntryKind::Feedback(feedback) = &mut draft.kind {
+                                    feedback.rating = rating(&mut rng);
+                                }
+                            }
+                            1 => draft.occurred_at = when(&mut rng),
+                            _ => draft.customer_id = customer,
+                        }
+                        let _ = store.update_entry(id, draft, now);
+                    }
+                    4 => {
+                        let _ = store.delete_entry(id, now);
+                    }
+                    5 => {
+                        let _ = store.restore_entry(id);
+                    }
+                    6 => {
+                        let _ = store.delete_entry(id, now);
+                        let _ = store.purge_entry(id);
+                    }
+                    7 if customers.len() > 2 => {
+                        let other = customers[rng.random_range(0..customers.len())];
+                        if let Ok(merge) = store.merge_customers(customer, other, now) {
+                            merges.push(merge);
+                        }
+                    }
+                    8 => {
+                        if let Some(merge) = merges.pop() {
+                            store.undo_merge(&merge, now).unwrap();
+                        }
+                    }
+                    _ => {
+                        store
+                            .bulk_write(now, |w| {
+                                for _ in 0..rng.random_range(1..4) {
+                                    let customer = customers[rng.random_range(0..customers.len())];
+                                    w.add_entry(crate::domain::EntryDraft {
+                                        customer_id: customer,
+                                        occurred_at: when(&mut rng),
+                                        summary: "Imported".into(),
+                                        kind: EntryKind::Feedback(Feedback {
+                                            rating: rating(&mut rng),
+                                        }),
+                                    })?;
+                                }
+                                Ok(())
+                            })
+                            .unwrap();
+                    }
+                }
+                if round % 10 == 9 {
+                    let (kept, recomputed) = tallied_and_recomputed(&mut store);
+                    assert_eq!(kept, recomputed, "seed {seed}, round {round}");
+                    ratings_seen += kept.iter().filter(|r| r.11.1.is_some()).count();
+                    // And the ranking reads what the timeline says: the newest rated
+                    // answer outside the trash, the later entry on a tie.
+                    for facts in store.rank_facts(today).unwrap() {
+                        let newest = store
+                            .timeline(facts.customer_id)
+                            .unwrap()
+                            .into_iter()
+                            .filter(|e| e.deleted_at.is_none())
+                            .filter_map(|e| match e.kind {
+                                EntryKind::Feedback(Feedback {
+                                    rating: Some(rating),
+                                }) => Some((e.occurred_at, e.id, rating)),
+                                _ => None,
+                            })
+                            .max();
+                        let read = facts.last_rating.map(|r| (r.at, r.entry_id, r.rating));
+                        assert_eq!(read, newest, "seed {seed}, round {round}");
+                    }
+                }
+            }
+            assert!(ratings_seen > 0, "seed {seed}: customers have rated");
+        }
     }
 }
