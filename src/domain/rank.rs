@@ -496,7 +496,50 @@ pub fn rank(
     today: NaiveDate,
     settings: &RankSettings,
 ) -> Vec<RankedCustomer> {
-    rank_each(facts, today, settings)
+    // A long list is scored in two halves at once, one per core: scoring and writing the
+    // reasons' sentences is about a third of `candor rank` on 10,000 customers (issue 14).
+    // The list is then sorted as one, so it is the list a single pass gives.
+    const WORTH_A_THREAD: usize = 2_000;
+    if facts.len() < 2 * WORTH_A_THREAD {
+        return rank_each(facts, today, settings);
+    }
+    let (first, second) = facts.split_at(facts.len() / 2);
+    let score = |part: &[CustomerFacts]| -> Vec<RankedCustomer> {
+        part.iter()
+            .filter_map(|f| listed(f, today, settings))
+            .collect()
+    };
+    let mut ranked = std::thread::scope(|scope| {
+        let Ok(other) = std::thread::Builder::new().spawn_scoped(scope, || score(second)) else {
+            // No thread to be had: one pass, as on a single core.
+            let mut ranked = score(first);
+            ranked.extend(score(second));
+            return ranked;
+        };
+        let mut ranked = score(first);
+        match other.join() {
+            Ok(rest) => ranked.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        ranked
+    });
+    sort_list(&mut ranked);
+    for (index, customer) in ranked.iter_mut().enumerate() {
+        customer.rank = index + 1;
+    }
+    ranked
+}
+
+/// Puts a whole list in its order: highest score first, then who has waited longest, then
+/// by name (see [`list_cmp`]).
+fn sort_list(ranked: &mut [RankedCustomer]) {
+    // Score and waiting time read once per customer; names only decide a tie.
+    ranked.sort_by_cached_key(|c| (std::cmp::Reverse(c.score), waiting_since(c)));
+    for tied in
+        ranked.chunk_by_mut(|a, b| a.score == b.score && waiting_since(a) == waiting_since(b))
+    {
+        tied.sort_unstable_by(list_cmp);
+    }
 }
 
 /// [`rank`] over facts as they come (the team ranking streams them from the server, so
@@ -556,13 +599,7 @@ pub fn rank_first<F: std::borrow::Borrow<CustomerFacts>>(
                 .into_iter()
                 .filter_map(|f| listed(f.borrow(), today, settings))
                 .collect();
-            // Score and waiting time read once per customer; names only decide a tie.
-            ranked.sort_by_cached_key(|c| (std::cmp::Reverse(c.score), waiting_since(c)));
-            for tied in ranked
-                .chunk_by_mut(|a, b| a.score == b.score && waiting_since(a) == waiting_since(b))
-            {
-                tied.sort_unstable_by(list_cmp);
-            }
+            sort_list(&mut ranked);
             ranked
         }
         Some(limit) => {
