@@ -884,6 +884,16 @@ fn kill_dash_nine_at_any_point_of_a_first_sync_loses_and_doubles_nothing() {
     );
 }
 
+/// How many entries the journal's customers have, trash aside.
+fn entries_in(store: &Store) -> usize {
+    store
+        .customers()
+        .unwrap()
+        .iter()
+        .map(|c| store.timeline(c.id).unwrap().len())
+        .sum()
+}
+
 #[test]
 fn kill_dash_nine_of_the_app_mid_sync_upload_or_download_loses_and_doubles_nothing() {
     let team = Team::new("appkill");
@@ -914,32 +924,43 @@ fn kill_dash_nine_of_the_app_mid_sync_upload_or_download_loses_and_doubles_nothi
             .stderr(std::process::Stdio::piped());
         command
     };
-    // How many of the kills hit the sync while it ran (not after it ended).
-    let kill_at = |path: &Path, delays_ms: &[u64]| -> usize {
-        let mut mid_sync = 0;
-        for delay_ms in delays_ms {
+    // The app's sync of `path` is killed again and again, each run `step_ms` later than
+    // the last if that one made no progress (each run goes on from the last batch the
+    // server confirmed, and the time a run takes depends on the machine), until a run ends
+    // before its kill. Gives how many runs were killed mid-sync and the progress after
+    // each kill.
+    let kill_until_done = |path: &Path,
+                           progress: &dyn Fn() -> usize,
+                           first_ms: u64,
+                           step_ms: u64| {
+        let (mut delay_ms, mut mid_sync, mut seen) = (first_ms, 0, Vec::new());
+        let mut last = progress();
+        for _ in 0..12 {
             let mut child = app_sync(path).spawn().unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(*delay_ms));
-            if child.try_wait().unwrap().is_none() {
-                mid_sync += 1;
-            }
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let running = child.try_wait().unwrap().is_none();
             // SIGKILL: no destructor, no rollback handler runs.
             let _ = child.kill();
             let _ = child.wait();
             let store = Store::open(path).unwrap();
-            let entries_here: usize = store
-                .customers()
-                .unwrap()
-                .iter()
-                .map(|c| store.timeline(c.id).unwrap().len())
-                .sum();
+            let now = progress();
             eprintln!(
-                "killed after {delay_ms} ms: {} events on the server; here {} waiting, {entries_here} entries",
+                "killed after {delay_ms} ms: {} events on the server; here {} waiting, {} entries",
                 count(&mut team.psql("meg"), "SELECT COUNT(*) FROM candor.events"),
-                store.sync_pending_count().unwrap()
+                store.sync_pending_count().unwrap(),
+                entries_in(&store)
             );
+            seen.push(now);
+            if !running {
+                break;
+            }
+            mid_sync += 1;
+            if now == last {
+                delay_ms += step_ms;
+            }
+            last = now;
         }
-        mid_sync
+        (mid_sync, seen)
     };
     let finish = |path: &Path| {
         let output = app_sync(path).output().unwrap();
@@ -950,12 +971,21 @@ fn kill_dash_nine_of_the_app_mid_sync_upload_or_download_loses_and_doubles_nothi
         );
     };
 
-    // The laptop's app is killed while queueing, sealing and pushing its first sync (the
-    // first sync of this journal takes well under a second now: the kills come sooner)…
-    assert!(kill_at(&journal, &[50, 300, 500, 700]) >= 3);
+    // The laptop's app is killed while joining, queueing and pushing its first sync, at
+    // least once with part of it on the server…
+    let on_server = || {
+        let events = count(&mut team.psql("meg"), "SELECT COUNT(*) FROM candor.events");
+        usize::try_from(events).unwrap()
+    };
+    let (killed, seen) = kill_until_done(&journal, &on_server, 50, 100);
+    assert!(killed >= 3, "{killed} kills mid-sync: {seen:?}");
+    assert!(seen.iter().any(|&n| n > 0 && n < 12_040), "{seen:?}");
     finish(&journal);
-    // …and the desktop's app while downloading everything.
-    assert!(kill_at(&fresh, &[100, 500, 1_200]) >= 2);
+    // …and the desktop's app while downloading everything, at least once half-way.
+    let here = || entries_in(&Store::open(&fresh).unwrap());
+    let (killed, seen) = kill_until_done(&fresh, &here, 100, 100);
+    assert!(killed >= 2, "{killed} kills mid-sync: {seen:?}");
+    assert!(seen.iter().any(|&n| n > 0 && n < 12_000), "{seen:?}");
     finish(&fresh);
 
     for path in [&journal, &fresh] {
