@@ -98,7 +98,7 @@ pub fn refresh_all(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 }
 
 /// Fills the summary as schema 2 made it (no latest rating: its columns came with schema
-/// 10), for the upgrade step that created the table.
+/// 11), for the upgrade step that created the table.
 pub(super) fn refresh_all_at_schema_2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch("DELETE FROM customer_summary")?;
     tx.execute(&refresh_sql("1", false), [])?;
