@@ -294,7 +294,6 @@ impl Store {
     pub(super) fn attach_pending_announcements(
         &self,
         facts: &mut [CustomerFacts],
-        index: &HashMap<i64, usize>,
         today: NaiveDate,
     ) -> Result<()> {
         let announcements: Vec<Announcement> = self
@@ -317,7 +316,7 @@ impl Store {
                 if told.contains(&(announcement.id, customer.id)) {
                     continue;
                 }
-                let Some(&i) = index.get(&customer.id.0) else {
+                let Some(i) = super::facts::position_of(facts, customer.id.0) else {
                     continue;
                 };
                 facts[i].pending_announcements.push(PendingAnnouncement {
@@ -352,7 +351,7 @@ impl Store {
             if !with_pending.contains(&customer) {
                 continue;
             }
-            if let Some(&i) = index.get(&customer) {
+            if let Some(i) = super::facts::position_of(facts, customer) {
                 facts[i].orders_last_year = Cents(row.get(1).map_err(&fail)?);
             }
         }

@@ -84,58 +84,126 @@ const OPEN_ITEMS_SQL: &str = "SELECT id, customer_id, kind, substr(summary, 1, 2
     owner, invoice_ref, amount_cents \
     FROM entries WHERE is_open = 1 AND deleted_at IS NULL";
 
+/// What the second connection reads for [`Store::rank_facts`]: each row with its
+/// customer's id.
+#[derive(Default)]
+struct PendingItems {
+    /// Every promise broken in the window; `None` where its dates do not read (it still
+    /// counts as broken).
+    broken: Vec<(i64, Option<BrokenPromise>)>,
+    open: Vec<(i64, OpenItem)>,
+}
+
+/// The position of `customer` in `facts`, which are in the order of their ids.
+pub(super) fn position_of(facts: &[CustomerFacts], customer: i64) -> Option<usize> {
+    facts
+        .binary_search_by_key(&customer, |f| f.customer_id.0)
+        .ok()
+}
+
 impl Store {
-    /// The facts for every customer who is not archived, as of `today`.
+    /// The facts for every customer who is not archived, as of `today`, in the order of
+    /// their ids.
+    ///
+    /// The customers and their summaries are read on this connection while their broken
+    /// promises and open items are read on a second one, on the other core, in the same
+    /// snapshot of the journal ([`Store::read_on_two_connections`]): each side is about
+    /// half of the read on the 10,000-customer journal (issue 14).
     pub fn rank_facts(&self, today: NaiveDate) -> Result<Vec<CustomerFacts>> {
-        let fail = self.fail();
-        let mut facts: Vec<CustomerFacts> = Vec::new();
-        let mut index: HashMap<i64, usize> = HashMap::new();
         // Only a read-only journal can still be at an older schema.
         let current = self.version()?.0 >= super::schema::CURRENT_VERSION;
-        {
-            let mut statement = self
-                .conn
-                .prepare_cached(&customer_facts_sql(current))
-                .map_err(&fail)?;
-            let mut rows = statement.query([]).map_err(&fail)?;
-            while let Some(row) = rows.next().map_err(&fail)? {
-                let read = || -> rusqlite::Result<CustomerFacts> {
-                    let mut f = CustomerFacts::new(
-                        CustomerId(row.get(0)?),
-                        row.get::<_, String>(1)?,
-                        get_datetime(row, 5)?,
-                    );
-                    f.company = row.get(2)?;
-                    f.phone = row.get(3)?;
-                    f.cadence_days = row.get(4)?;
-                    f.last_reached_at = get_opt_datetime(row, 6)?;
-                    f.callback_owed_since = get_opt_datetime(row, 7)?;
-                    f.last_bad_news_at = get_opt_datetime(row, 8)?;
-                    f.last_problem_resolved_on = get_lenient_opt_date(row, 9)?;
-                    f.last_feedback_at = get_opt_datetime(row, 10)?;
-                    f.snoozed_until = get_lenient_opt_date(row, 11)?;
-                    // A rating or time that does not read is taken as no rating, as
-                    // before schema 11.
-                    if let (Some(entry_id), Some(rating), Some(at)) = (
-                        row.get::<_, Option<i64>>(12)?,
-                        row.get::<_, Option<i64>>(13)?
-                            .and_then(|r| u8::try_from(r).ok()),
-                        get_lenient_opt_datetime(row, 14)?,
-                    ) {
-                        f.last_rating = Some(RatingAnswer {
-                            entry_id: EntryId(entry_id),
-                            at,
-                            rating,
-                        });
+        let (mut facts, pending) = self.read_on_two_connections(
+            |store| {
+                let mut facts = store.customer_facts(current)?;
+                store.attach_pending_announcements(&mut facts, today)?;
+                for (customer, handover) in store.take_overs()? {
+                    if let Some(i) = position_of(&facts, customer.0) {
+                        facts[i].taken_over = Some(handover);
                     }
-                    Ok(f)
-                };
-                let f = read().map_err(&fail)?;
-                index.insert(f.customer_id.0, facts.len());
-                facts.push(f);
+                }
+                Ok(facts)
+            },
+            |store| store.pending_items(today, current),
+        )?;
+        for (customer, broken) in pending.broken {
+            let Some(i) = position_of(&facts, customer) else {
+                continue;
+            };
+            facts[i].broken_promises_recent += 1;
+            if let Some(broken) = broken {
+                facts[i].broken_promises.push(broken);
             }
         }
+        for (customer, item) in pending.open {
+            if let Some(i) = position_of(&facts, customer) {
+                facts[i].open_items.push(item);
+            }
+        }
+        for f in &mut facts {
+            f.open_items.sort_by_key(|item| item.entry_id);
+        }
+        Ok(facts)
+    }
 
+    /// Every customer on the list with their summary ([`customer_facts_sql`]), in the order
+    /// of their ids.
+    fn customer_facts(&self, current: bool) -> Result<Vec<CustomerFacts>> {
+        let fail = self.fail();
+        // Sized once: each customer's facts are some 500 bytes, and a list grown by
+        // doubling copied 5 MB into fresh pages on the 10,000-customer journal.
+        let customers: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM customers", [], |row| row.get(0))
+            .map_err(&fail)?;
+        let mut facts: Vec<CustomerFacts> =
+            Vec::with_capacity(usize::try_from(customers).unwrap_or(0));
+        let mut statement = self
+            .conn
+            .prepare_cached(&customer_facts_sql(current))
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let read = || -> rusqlite::Result<CustomerFacts> {
+                let mut f = CustomerFacts::new(
+                    CustomerId(row.get(0)?),
+                    row.get::<_, String>(1)?,
+                    get_datetime(row, 5)?,
+                );
+                f.company = row.get(2)?;
+                f.phone = row.get(3)?;
+                f.cadence_days = row.get(4)?;
+                f.last_reached_at = get_opt_datetime(row, 6)?;
+                f.callback_owed_since = get_opt_datetime(row, 7)?;
+                f.last_bad_news_at = get_opt_datetime(row, 8)?;
+                f.last_problem_resolved_on = get_lenient_opt_date(row, 9)?;
+                f.last_feedback_at = get_opt_datetime(row, 10)?;
+                f.snoozed_until = get_lenient_opt_date(row, 11)?;
+                // A rating or time that does not read is taken as no rating, as
+                // before schema 11.
+                if let (Some(entry_id), Some(rating), Some(at)) = (
+                    row.get::<_, Option<i64>>(12)?,
+                    row.get::<_, Option<i64>>(13)?
+                        .and_then(|r| u8::try_from(r).ok()),
+                    get_lenient_opt_datetime(row, 14)?,
+                ) {
+                    f.last_rating = Some(RatingAnswer {
+                        entry_id: EntryId(entry_id),
+                        at,
+                        rating,
+                    });
+                }
+                Ok(f)
+            };
+            facts.push(read().map_err(&fail)?);
+        }
+        Ok(facts)
+    }
+
+    /// The promises broken in the trust window before `today` and every open item, each
+    /// with its customer's id (for the second connection of [`Self::rank_facts`]).
+    fn pending_items(&self, today: NaiveDate, current: bool) -> Result<PendingItems> {
+        let fail = self.fail();
+        let mut pending = PendingItems::default();
         let window_start = today
             .checked_sub_days(Days::new(weights::TRUST_WINDOW_DAYS as u64))
             .unwrap_or(today);
@@ -149,9 +217,6 @@ impl Store {
                 .map_err(&fail)?;
             while let Some(row) = rows.next().map_err(&fail)? {
                 let customer: i64 = row.get(0).map_err(&fail)?;
-                let Some(&i) = index.get(&customer) else {
-                    continue;
-                };
                 let read = || -> rusqlite::Result<Option<BrokenPromise>> {
                     let (Some(due), Some(closed_on)) =
                         (get_lenient_opt_date(row, 3)?, get_lenient_opt_date(row, 4)?)
@@ -167,85 +232,67 @@ impl Store {
                         bad_news_logged: row.get(6)?,
                     }))
                 };
-                facts[i].broken_promises_recent += 1;
-                if let Some(broken) = read().map_err(&fail)? {
-                    facts[i].broken_promises.push(broken);
-                }
+                pending.broken.push((customer, read().map_err(&fail)?));
             }
         }
-
-        {
-            let mut statement = self.conn.prepare_cached(OPEN_ITEMS_SQL).map_err(&fail)?;
-            let mut rows = statement.query([]).map_err(&fail)?;
-            while let Some(row) = rows.next().map_err(&fail)? {
-                let customer: i64 = row.get(1).map_err(&fail)?;
-                let Some(&i) = index.get(&customer) else {
-                    continue;
+        let mut statement = self.conn.prepare_cached(OPEN_ITEMS_SQL).map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let customer: i64 = row.get(1).map_err(&fail)?;
+            let read = || -> rusqlite::Result<Option<OpenItem>> {
+                let kind: String = row.get(2)?;
+                let due = || -> rusqlite::Result<NaiveDate> {
+                    let text: String = row.get(5)?;
+                    parse_stored_date(&text).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            5,
+                            rusqlite::types::Type::Text,
+                            format!("bad date \"{text}\"").into(),
+                        )
+                    })
                 };
-                let read = || -> rusqlite::Result<Option<OpenItem>> {
-                    let kind: String = row.get(2)?;
-                    let due = || -> rusqlite::Result<NaiveDate> {
-                        let text: String = row.get(5)?;
-                        parse_stored_date(&text).ok_or_else(|| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                5,
-                                rusqlite::types::Type::Text,
-                                format!("bad date \"{text}\"").into(),
-                            )
-                        })
-                    };
-                    let detail = match EntryKindTag::from_code(&kind) {
-                        Some(EntryKindTag::Promise) => OpenDetail::Promise {
-                            due: due()?,
-                            category: row
-                                .get::<_, Option<String>>(6)?
-                                .as_deref()
-                                .and_then(PromiseCategory::from_code)
-                                .unwrap_or(PromiseCategory::Other),
-                            at_risk_since: get_opt_datetime(row, 7)?,
-                            risk_reason: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
-                        },
-                        Some(EntryKindTag::Order) => OpenDetail::Order {
-                            due: due()?,
-                            status: row
-                                .get::<_, Option<String>>(9)?
-                                .as_deref()
-                                .and_then(OrderStatus::from_code)
-                                .unwrap_or(OrderStatus::OnTrack),
-                            status_changed_at: get_opt_datetime(row, 10)?,
-                        },
-                        Some(EntryKindTag::Problem) => OpenDetail::Problem {
-                            owner: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
-                        },
-                        Some(EntryKindTag::Payment) => OpenDetail::Payment {
-                            invoice_ref: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
-                            amount: Cents(row.get::<_, Option<i64>>(13)?.unwrap_or_default()),
-                            due: due()?,
-                        },
-                        _ => return Ok(None),
-                    };
-                    Ok(Some(OpenItem {
-                        entry_id: EntryId(row.get(0)?),
-                        what: row.get(3)?,
-                        opened_at: get_datetime(row, 4)?,
-                        detail,
-                    }))
+                let detail = match EntryKindTag::from_code(&kind) {
+                    Some(EntryKindTag::Promise) => OpenDetail::Promise {
+                        due: due()?,
+                        category: row
+                            .get::<_, Option<String>>(6)?
+                            .as_deref()
+                            .and_then(PromiseCategory::from_code)
+                            .unwrap_or(PromiseCategory::Other),
+                        at_risk_since: get_opt_datetime(row, 7)?,
+                        risk_reason: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                    },
+                    Some(EntryKindTag::Order) => OpenDetail::Order {
+                        due: due()?,
+                        status: row
+                            .get::<_, Option<String>>(9)?
+                            .as_deref()
+                            .and_then(OrderStatus::from_code)
+                            .unwrap_or(OrderStatus::OnTrack),
+                        status_changed_at: get_opt_datetime(row, 10)?,
+                    },
+                    Some(EntryKindTag::Problem) => OpenDetail::Problem {
+                        owner: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                    },
+                    Some(EntryKindTag::Payment) => OpenDetail::Payment {
+                        invoice_ref: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                        amount: Cents(row.get::<_, Option<i64>>(13)?.unwrap_or_default()),
+                        due: due()?,
+                    },
+                    _ => return Ok(None),
                 };
-                if let Some(item) = read().map_err(&fail)? {
-                    facts[i].open_items.push(item);
-                }
+                Ok(Some(OpenItem {
+                    entry_id: EntryId(row.get(0)?),
+                    what: row.get(3)?,
+                    opened_at: get_datetime(row, 4)?,
+                    detail,
+                }))
+            };
+            if let Some(item) = read().map_err(&fail)? {
+                pending.open.push((customer, item));
             }
         }
-        for f in &mut facts {
-            f.open_items.sort_by_key(|item| item.entry_id);
-        }
-        self.attach_pending_announcements(&mut facts, &index, today)?;
-        for (customer, handover) in self.take_overs()? {
-            if let Some(&i) = index.get(&customer.0) {
-                facts[i].taken_over = Some(handover);
-            }
-        }
-        Ok(facts)
+        Ok(pending)
     }
 
     /// A customer's promise record and last contact.

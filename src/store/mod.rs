@@ -26,6 +26,7 @@ mod settings;
 mod snapshot;
 mod summary;
 pub mod sync;
+mod two_readers;
 
 use std::fs;
 use std::io::Read as _;

@@ -1,0 +1,251 @@
+//! One snapshot of the journal read on two connections at once, one per core.
+//!
+//! SQLite runs a statement on one thread; a read made of independent queries (the ranking's
+//! customers on one side, their open items and broken promises on the other) can use both
+//! cores only through a second connection. In WAL mode each connection reads the snapshot
+//! that was current when its read transaction began, so the two are made to begin on the
+//! same one: the second connection's `PRAGMA data_version` is read before the first
+//! connection's transaction begins and again once its own has begun; equal, nothing was
+//! committed in between and both read the same journal. Otherwise (or without a second
+//! connection: an in-memory journal, a file that cannot be opened twice, no thread to be
+//! had) everything is read on this connection, in one transaction as well.
+
+use std::sync::Mutex;
+
+use rusqlite::OpenFlags;
+
+use super::{Result, Store};
+
+impl Store {
+    /// Runs `here` on this connection and `there` on a second, read-only connection to the
+    /// same journal, at the same time, both reading one snapshot of it (see the module
+    /// text); or both here, one after the other, in one read transaction. Only reads: a
+    /// write in either is refused by SQLite (the second connection is read-only) or breaks
+    /// the snapshot.
+    pub(super) fn read_on_two_connections<A, B, Here, There>(
+        &self,
+        here: Here,
+        there: There,
+    ) -> Result<(A, B)>
+    where
+        Here: FnOnce(&Store) -> Result<A>,
+        There: FnOnce(&Store) -> Result<B> + Send,
+        B: Send,
+    {
+        self.read_on_two_connections_around(|| {}, here, there)
+    }
+
+    /// [`Self::read_on_two_connections`], running `between` after this connection's
+    /// snapshot began and before the second one's (tests write there).
+    fn read_on_two_connections_around<A, B, Here, There>(
+        &self,
+        between: impl FnOnce(),
+        here: Here,
+        there: There,
+    ) -> Result<(A, B)>
+    where
+        Here: FnOnce(&Store) -> Result<A>,
+        There: FnOnce(&Store) -> Result<B> + Send,
+        B: Send,
+    {
+        let fail = self.fail();
+        if !self.conn.is_autocommit() {
+            // Already in a transaction: its snapshot is the one to read.
+            return Ok((here(self)?, there(self)?));
+        }
+        let second = self
+            .second_reader()
+            .and_then(|second| Some((second.data_version().ok()?, second)));
+        let read = self.conn.unchecked_transaction().map_err(&fail)?;
+        // Begins this connection's snapshot (a deferred transaction begins at its first read).
+        self.data_version()?;
+        between();
+        // The second connection's snapshot, if it is the same; closing that connection
+        // (when its read is done, or here) ends its read transaction.
+        let second = second.and_then(|(before, second)| {
+            second.conn.execute_batch("BEGIN").ok()?;
+            (second.data_version().ok()? == before).then_some(second)
+        });
+        let both = match second {
+            Some(second) => {
+                let there = Mutex::new(Some(there));
+                std::thread::scope(|scope| {
+                    let other = std::thread::Builder::new()
+                        .spawn_scoped(scope, || take(&there).map(move |there| there(&second)));
+                    let a = here(self);
+                    let b = match other {
+                        Ok(other) => match other.join() {
+                            Ok(Some(b)) => b,
+                            Ok(None) => unreachable_taken(),
+                            Err(panic) => std::panic::resume_unwind(panic),
+                        },
+                        // No thread to be had: read it here, after.
+                        Err(_) => match take(&there) {
+                            Some(there) => there(self),
+                            None => unreachable_taken(),
+                        },
+                    };
+                    Ok::<_, super::StoreError>((a?, b?))
+                })
+            }
+            None => here(self).and_then(|a| Ok((a, there(self)?))),
+        };
+        read.commit().map_err(&fail)?;
+        both
+    }
+
+    /// A second, read-only connection to this journal's file, configured as this one
+    /// (its memory map too); `None` for an in-memory journal or when it cannot be opened.
+    fn second_reader(&self) -> Option<Store> {
+        if self.path.as_os_str() == ":memory:" {
+            return None;
+        }
+        let second = Store::connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let map: i64 = self
+            .conn
+            .pragma_query_value(None, "mmap_size", |row| row.get(0))
+            .ok()?;
+        if map > 0 {
+            second.conn.pragma_update(None, "mmap_size", map).ok()?;
+        }
+        Some(second)
+    }
+}
+
+/// The closure in `cell`, taken out once (by the thread, or here when there is none).
+fn take<T>(cell: &Mutex<Option<T>>) -> Option<T> {
+    match cell.lock() {
+        Ok(mut guard) => guard.take(),
+        Err(poisoned) => poisoned.into_inner().take(),
+    }
+}
+
+/// The thread took the closure if and only if it ran: it cannot be missing.
+fn unreachable_taken<T>() -> T {
+    unreachable!("the second read ran exactly once")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The customers' names, as one connection reads them.
+    fn names(store: &Store) -> Result<Vec<String>> {
+        let mut statement = store
+            .conn
+            .prepare("SELECT name FROM customers ORDER BY id")
+            .map_err(store.fail())?;
+        let names = statement
+            .query_map([], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(store.fail())?;
+        Ok(names)
+    }
+
+    fn journal_with(names: &[&str]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.sqlite3")).unwrap();
+        for name in names {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO customers (name, created_at, updated_at) \
+                     VALUES (?1, '2026-12-01 09:00:00', '2026-12-01 09:00:00')",
+                    [name],
+                )
+                .unwrap();
+        }
+        (dir, store)
+    }
+
+    #[test]
+    fn the_second_read_runs_on_another_connection_on_another_thread() {
+        let (_dir, store) = journal_with(&["Ada", "Ben"]);
+        let here = std::thread::current().id();
+        let (a, (b, thread, second_read_only)) = store
+            .read_on_two_connections(names, |second| {
+                let read_only = second.conn.is_readonly("main").map_err(second.fail())?;
+                Ok((names(second)?, std::thread::current().id(), read_only))
+            })
+            .unwrap();
+        assert_eq!(a, ["Ada", "Ben"]);
+        assert_eq!(b, a);
+        assert_ne!(thread, here, "the second read ran on this thread");
+        assert!(
+            second_read_only,
+            "the second read ran on a writable connection"
+        );
+        assert!(
+            store.conn.is_autocommit(),
+            "the read transaction was left open"
+        );
+    }
+
+    #[test]
+    fn a_write_between_the_two_snapshots_makes_both_reads_come_from_the_first() {
+        let (dir, store) = journal_with(&["Ada"]);
+        let writer = Store::open(&dir.path().join("journal.sqlite3")).unwrap();
+        let (a, (b, thread)) = store
+            .read_on_two_connections_around(
+                || {
+                    writer
+                        .conn
+                        .execute(
+                            "INSERT INTO customers (name, created_at, updated_at) \
+                             VALUES ('Cy', '2026-12-01 09:00:00', '2026-12-01 09:00:00')",
+                            [],
+                        )
+                        .unwrap();
+                },
+                names,
+                |other| Ok((names(other)?, std::thread::current().id())),
+            )
+            .unwrap();
+        // Both read the snapshot taken before the write: the second read ran here.
+        assert_eq!(a, ["Ada"]);
+        assert_eq!(b, ["Ada"]);
+        assert_eq!(thread, std::thread::current().id());
+        // The write itself is there for the next read.
+        assert_eq!(names(&store).unwrap(), ["Ada", "Cy"]);
+    }
+
+    #[test]
+    fn an_in_memory_journal_reads_both_here() {
+        let store = Store::open_in_memory().unwrap();
+        let (a, thread) = store
+            .read_on_two_connections(names, |_| Ok(std::thread::current().id()))
+            .unwrap();
+        assert!(a.is_empty());
+        assert_eq!(thread, std::thread::current().id());
+    }
+
+    #[test]
+    fn inside_a_transaction_both_reads_see_its_changes() {
+        let (_dir, store) = journal_with(&["Ada"]);
+        let tx = store.conn.unchecked_transaction().unwrap();
+        tx.execute(
+            "INSERT INTO customers (name, created_at, updated_at) \
+             VALUES ('Bo', '2026-12-01 09:00:00', '2026-12-01 09:00:00')",
+            [],
+        )
+        .unwrap();
+        let (a, b) = store.read_on_two_connections(names, names).unwrap();
+        assert_eq!(a, ["Ada", "Bo"]);
+        assert_eq!(b, a);
+        tx.rollback().unwrap();
+    }
+
+    #[test]
+    fn an_error_on_either_side_is_returned() {
+        let (_dir, store) = journal_with(&["Ada"]);
+        let failing = |store: &Store| -> Result<()> {
+            store
+                .conn
+                .execute_batch("SELECT * FROM no_such_table")
+                .map_err(store.fail())
+        };
+        assert!(store.read_on_two_connections(failing, names).is_err());
+        assert!(store.read_on_two_connections(names, failing).is_err());
+        assert!(store.conn.is_autocommit());
+    }
+}
