@@ -184,7 +184,9 @@ impl Store {
     }
 
     /// Visits every entry not in the trash whose time is within `from..=to` (ISO strings
-    /// compare in time order), oldest first, without holding them all in memory.
+    /// compare in time order), oldest first, without holding them all in memory. One pass
+    /// in storage order, then SQLite's sort (`NOT INDEXED`: see the reports' note on
+    /// `entries_by_kind_time`; through it this took 3.1 s instead of 0.9 s on 1M entries).
     pub fn for_each_entry(
         &self,
         from: NaiveDateTime,
@@ -194,7 +196,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare(&format!(
-                "SELECT {SELECT_COLUMNS} FROM entries WHERE deleted_at IS NULL \
+                "SELECT {SELECT_COLUMNS} FROM entries NOT INDEXED WHERE deleted_at IS NULL \
                  AND occurred_at >= ?1 AND occurred_at <= ?2 ORDER BY occurred_at, id"
             ))
             .map_err(self.fail())?;

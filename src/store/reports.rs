@@ -15,6 +15,11 @@ use crate::domain::{CustomerId, Entry, EntryId, EntryKindTag, Promise};
 
 /// Reports leave out the entries of customers in the trash, as the lists do. Customers in
 /// the trash are few, so SQLite builds this set once per query.
+/// Reports that read the whole table (or a period of it, which no index finds without a
+/// kind) name `NOT INDEXED`: SQLite otherwise walks the partial `entries_by_kind_time`
+/// (schema 10, whose condition `deleted_at IS NULL` every report repeats) and looks each
+/// row up in the table, a random read per row: the timeline export of the 10k / 1M journal
+/// took 3.3 s in SQLite instead of 0.37 s for one pass in storage order (issue 14).
 const NOT_OF_DELETED_CUSTOMERS: &str =
     "AND customer_id NOT IN (SELECT id FROM customers WHERE deleted_at IS NOT NULL)";
 
@@ -146,7 +151,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare(&format!(
-                "SELECT {CELL_COLUMNS} FROM entries WHERE deleted_at IS NULL \
+                "SELECT {CELL_COLUMNS} FROM entries NOT INDEXED WHERE deleted_at IS NULL \
                  AND occurred_at >= ?1 AND occurred_at <= ?2 {NOT_OF_DELETED_CUSTOMERS}"
             ))
             .map_err(&fail)?;
@@ -227,7 +232,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {SELECT_COLUMNS} FROM entries \
+                "SELECT {SELECT_COLUMNS} FROM entries NOT INDEXED \
                  WHERE ((kind = 'promise' AND occurred_at >= ?1 AND occurred_at <= ?2) \
                    OR (kind = 'bad_news' AND related_id IS NOT NULL)) \
                  AND deleted_at IS NULL {NOT_OF_DELETED_CUSTOMERS}"
