@@ -137,6 +137,24 @@ pub struct OpenTotals {
     pub overdue_cents: i64,
 }
 
+/// Every entry not in the trash within a period (`?1..=?2`), as raw cells, in one pass.
+fn entry_cells_sql() -> String {
+    format!(
+        "SELECT {CELL_COLUMNS} FROM entries NOT INDEXED WHERE deleted_at IS NULL \
+         AND occurred_at >= ?1 AND occurred_at <= ?2 {NOT_OF_DELETED_CUSTOMERS}"
+    )
+}
+
+/// The promises made in a period (`?1..=?2`) and every bad news about an entry, in one pass.
+fn promises_and_bad_news_sql() -> String {
+    format!(
+        "SELECT {SELECT_COLUMNS} FROM entries NOT INDEXED \
+         WHERE ((kind = 'promise' AND occurred_at >= ?1 AND occurred_at <= ?2) \
+           OR (kind = 'bad_news' AND related_id IS NOT NULL)) \
+         AND deleted_at IS NULL {NOT_OF_DELETED_CUSTOMERS}"
+    )
+}
+
 impl Store {
     /// Visits every entry not in the trash whose time is within `from..=to`, in storage
     /// order (not time order: sorting a million rows is the caller's choice), as raw cells.
@@ -148,13 +166,7 @@ impl Store {
         mut visit: impl FnMut(&EntryCells<'_>) -> std::result::Result<(), E>,
     ) -> Result<std::result::Result<(), E>> {
         let fail = self.fail();
-        let mut statement = self
-            .conn
-            .prepare(&format!(
-                "SELECT {CELL_COLUMNS} FROM entries NOT INDEXED WHERE deleted_at IS NULL \
-                 AND occurred_at >= ?1 AND occurred_at <= ?2 {NOT_OF_DELETED_CUSTOMERS}"
-            ))
-            .map_err(&fail)?;
+        let mut statement = self.conn.prepare(&entry_cells_sql()).map_err(&fail)?;
         let mut rows = statement
             .query([format_datetime(from), format_datetime(to)])
             .map_err(&fail)?;
@@ -231,12 +243,7 @@ impl Store {
         let fail = self.fail();
         let mut statement = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {SELECT_COLUMNS} FROM entries NOT INDEXED \
-                 WHERE ((kind = 'promise' AND occurred_at >= ?1 AND occurred_at <= ?2) \
-                   OR (kind = 'bad_news' AND related_id IS NOT NULL)) \
-                 AND deleted_at IS NULL {NOT_OF_DELETED_CUSTOMERS}"
-            ))
+            .prepare_cached(&promises_and_bad_news_sql())
             .map_err(&fail)?;
         let mut rows = statement
             .query([format_datetime(from), format_datetime(to)])
@@ -325,5 +332,38 @@ mod tests {
         assert_eq!(column_index(SELECT_COLUMNS, "kind"), 2);
         assert_eq!(column_index(SELECT_COLUMNS, "occurred_at"), 3);
         assert_eq!(column_index(SELECT_COLUMNS, "related_id"), 17);
+    }
+
+    /// SQLite's plan for `sql` on a journal at the current schema, one line per step.
+    fn plan(sql: &str) -> Vec<String> {
+        let store = Store::open_in_memory().unwrap();
+        let mut statement = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let unbound = vec![rusqlite::types::Null; statement.parameter_count()];
+        statement
+            .query_map(rusqlite::params_from_iter(unbound), |row| {
+                row.get::<_, String>(3)
+            })
+            .and_then(|rows| rows.collect())
+            .unwrap()
+    }
+
+    #[test]
+    fn the_passes_over_every_entry_read_the_table_in_storage_order() {
+        // Through an index each row costs a random read of the table: the timeline
+        // export took four times as long that way on a million entries.
+        for sql in [entry_cells_sql(), promises_and_bad_news_sql()] {
+            let plan = plan(&sql);
+            assert!(
+                plan.iter().any(|step| step == "SCAN entries"),
+                "not one pass over the entries: {plan:?} for {sql}"
+            );
+            assert!(
+                !plan.iter().any(|step| step.contains("entries USING")),
+                "the entries read through an index: {plan:?} for {sql}"
+            );
+        }
     }
 }
