@@ -1601,3 +1601,82 @@ fn amounts_in_another_currency_are_left_out_of_a_timeline_import_with_the_reason
         assert!(summary.left_out.is_empty(), "{other}");
     }
 }
+
+#[test]
+fn bad_news_anywhere_in_a_large_journal_counts_for_the_promise_it_is_about() {
+    // The reports read the entries in two halves by id, at once, on two connections (a
+    // journal in a file): the promise and its first bad news sit in different halves, and
+    // a later bad news about it in the same half as the promise.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("journal.sqlite3")).unwrap();
+    let customer = store
+        .add_customer(CustomerDraft::named("Split Halves"), now())
+        .unwrap();
+    let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let mut add = |on: NaiveDate, summary: &str, kind: EntryKind| {
+        store
+            .add_entry(
+                EntryDraft {
+                    customer_id: customer.id,
+                    occurred_at: on.and_hms_opt(9, 0, 0).unwrap(),
+                    summary: summary.into(),
+                    kind,
+                },
+                now(),
+            )
+            .unwrap()
+    };
+    let mut slipped = Promise::new(d(10, 10), PromiseCategory::Delivery);
+    slipped.break_on(d(10, 12)).unwrap();
+    let promise = add(d(10, 1), "Slipped", EntryKind::Promise(slipped)).id;
+    let news = |related| {
+        EntryKind::BadNews(BadNews {
+            about: BadNewsKind::Delay,
+            related: Some(related),
+            proactive: true,
+        })
+    };
+    add(d(10, 11), "Told late", news(promise));
+    for n in 0..40 {
+        add(
+            d(9, 1),
+            &format!("Call {n}"),
+            EntryKind::Contact(Default::default()),
+        );
+    }
+    add(d(10, 9), "Told before the day", news(promise));
+    let mut kept = Promise::new(d(10, 20), PromiseCategory::Callback);
+    kept.keep(d(10, 20)).unwrap();
+    add(d(10, 2), "Kept", EntryKind::Promise(kept));
+
+    let options = ExportOptions {
+        from: Some(d(10, 1)),
+        to: Some(d(10, 31)),
+        bom: false,
+    };
+    let (text, rows) = export_to_string(&store, Report::Promises, &options);
+    assert_eq!(rows, 2);
+    let (headers, records) = read_csv(&text);
+    let summaries: Vec<&str> = records
+        .iter()
+        .map(|r| &r[column(&headers, "summary")])
+        .collect();
+    assert_eq!(
+        summaries,
+        ["Slipped", "Kept"],
+        "in the order they were made"
+    );
+    assert_eq!(&records[0][column(&headers, "told_before_due")], "yes");
+
+    let (text, _) = export_to_string(&store, Report::Customers, &options);
+    let (headers, records) = read_csv(&text);
+    let get = |name: &str| records[0][column(&headers, name)].to_owned();
+    assert_eq!(
+        (
+            get("promises_kept"),
+            get("promises_broken"),
+            get("slips_told_before_due")
+        ),
+        ("1".into(), "1".into(), "1".into())
+    );
+}

@@ -22,7 +22,7 @@ impl Store {
     /// text); or both here, one after the other, in one read transaction. Only reads: a
     /// write in either is refused by SQLite (the second connection is read-only) or breaks
     /// the snapshot.
-    pub(super) fn read_on_two_connections<A, B, Here, There>(
+    pub fn read_on_two_connections<A, B, Here, There>(
         &self,
         here: Here,
         there: There,
