@@ -899,31 +899,40 @@ fn write_timeline(
     // costs more than the export itself, so rows are formatted here and put in time order
     // by a merge sort that holds at most RUN_BYTES of them (the rest waits, sorted, in a
     // temporary file beside the report): memory stays flat however long the journal is.
+    // The two halves of the table (by id) are read and formatted at once, one per core, on
+    // two connections in one snapshot, each into its own sort (half the memory each), and
+    // merged as they are written.
     let currency = store.money_format()?.code();
-    let mut field_writer = timeline_field_writer();
-    let mut scratch = vec![0u8; 64 << 10];
-    let mut rows = SortedRows::new(spill_dir, run_bytes);
-    let visited = store.for_each_entry_cells(from, to, |cells: &EntryCells<'_>| {
-        let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
-        rows.push((time_key(cells.occurred_at), cells.id), |buffer| {
-            write_timeline_row(
-                &mut field_writer,
-                &mut scratch,
-                buffer,
-                &TimelineIds::Local,
-                cells,
-                customer,
-                currency,
-            );
-        })
-    })?;
-    visited?;
+    let half = |store: &Store, ids| -> crate::store::Result<io::Result<SortedRows>> {
+        let mut field_writer = timeline_field_writer();
+        let mut scratch = vec![0u8; 64 << 10];
+        let mut rows = SortedRows::new(spill_dir, run_bytes / 2);
+        let visited = store.for_each_entry_cells_in(from, to, ids, |cells: &EntryCells<'_>| {
+            let customer = customers.get(&cells.customer_id).unwrap_or(&missing);
+            rows.push((time_key(cells.occurred_at), cells.id), |buffer| {
+                write_timeline_row(
+                    &mut field_writer,
+                    &mut scratch,
+                    buffer,
+                    &TimelineIds::Local,
+                    cells,
+                    customer,
+                    currency,
+                );
+            })
+        })?;
+        Ok(visited.map(|()| rows))
+    };
+    let [first, second] = store.entry_id_halves()?;
+    let (first, second) =
+        store.read_on_two_connections(|store| half(store, first), |store| half(store, second))?;
+    let parts = vec![first?, second?];
 
     let mut header = super::csv_writer(&mut *out);
     header.write_record(TIMELINE_COLUMNS)?;
     header.flush()?;
     drop(header);
-    Ok(rows.write_sorted(out)?)
+    Ok(SortedRows::write_merged(parts, out)?)
 }
 
 /// One CSV record formatted by `csv-core`, the engine under the `csv` crate (same RFC 4180
@@ -1093,23 +1102,31 @@ mod tests {
 
     #[test]
     fn a_timeline_too_long_to_hold_comes_out_in_time_order_like_a_short_one() {
-        let mut store = Store::open_in_memory().expect("journal");
+        // A journal in a file: its two halves are read at once on two connections, each
+        // sorted apart; the same journal in memory is read on one.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let journal = tempfile::tempdir().expect("journal dir");
         let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
         let options = crate::sample::GenerateOptions {
             customers: 20,
             entries: 600,
             seed: 3,
         };
+        let mut store = Store::open(&journal.path().join("journal.sqlite3")).expect("journal");
         crate::sample::write_generated(&mut store, options, today).expect("generate");
+        let mut in_memory = Store::open_in_memory().expect("journal");
+        crate::sample::write_generated(&mut in_memory, options, today).expect("generate");
         let (from, to) = ExportOptions::default().period().expect("period");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let export = |run_bytes| {
+        let export_of = |store: &Store, run_bytes| {
             let mut out = Vec::new();
             let rows =
-                write_timeline(&store, from, to, dir.path(), run_bytes, &mut out).expect("export");
+                write_timeline(store, from, to, dir.path(), run_bytes, &mut out).expect("export");
             (rows, out)
         };
+        let export = |run_bytes| export_of(&store, run_bytes);
         let (held_rows, held) = export(1 << 30);
+        assert_eq!(export_of(&in_memory, 1 << 30), (held_rows, held.clone()));
+        assert_eq!(export_of(&in_memory, 4 << 10), (held_rows, held.clone()));
         // Runs of 4 KB: the 600 rows go through the temporary file in about 25 runs.
         let (spilled_rows, spilled) = export(4 << 10);
         assert_eq!((held_rows, spilled_rows), (600, 600));

@@ -129,46 +129,110 @@ impl SortedRows {
     }
 
     /// Writes every row to `out` in key order; returns how many there were.
-    pub fn write_sorted(mut self, out: &mut impl Write) -> io::Result<usize> {
-        if self.spill.is_none() {
-            self.sort_run();
-            for p in &self.placed {
-                out.write_all(&self.run[p.start..p.end])?;
+    pub fn write_sorted(self, out: &mut impl Write) -> io::Result<usize> {
+        Self::write_merged(vec![self], out)
+    }
+
+    /// Writes the rows of all `parts` to `out` as one list in key order (rows with equal
+    /// keys: those of the first part first, each part's in the order they came); returns
+    /// how many there were. The parts were filled apart, e.g. from two halves of a table
+    /// read at once.
+    pub fn write_merged(mut parts: Vec<SortedRows>, out: &mut impl Write) -> io::Result<usize> {
+        let rows = parts.iter().map(|part| part.rows).sum();
+        if let [part] = parts.as_mut_slice()
+            && part.spill.is_none()
+        {
+            part.sort_run();
+            for p in &part.placed {
+                out.write_all(&part.run[p.start..p.end])?;
             }
-            return Ok(self.rows);
+            return Ok(rows);
         }
-        self.spill_run()?;
-        // The rows are in the file now: give their memory back before merging.
-        self.run = Vec::new();
-        self.placed = Vec::new();
-        let Some(spill) = &mut self.spill else {
-            return Ok(self.rows);
-        };
-        spill.writer.flush()?;
-        let mut readers = Vec::with_capacity(spill.runs.len());
-        for &(start, end) in &spill.runs {
-            let mut file = File::open(&spill.path)?;
-            file.seek(SeekFrom::Start(start))?;
-            readers.push(RunReader {
-                input: BufReader::with_capacity(MERGE_BUFFER_BYTES, file).take(end - start),
-                row: Vec::new(),
-            });
+        for part in &mut parts {
+            if part.spill.is_none() {
+                part.sort_run();
+                continue;
+            }
+            part.spill_run()?;
+            // The rows are in the file now: give their memory back before merging.
+            part.run = Vec::new();
+            part.placed = Vec::new();
+            if let Some(spill) = &mut part.spill {
+                spill.writer.flush()?;
+            }
         }
-        let mut heap = BinaryHeap::with_capacity(readers.len());
-        for (index, reader) in readers.iter_mut().enumerate() {
-            if let Some(key) = reader.next()? {
+        let mut sources: Vec<Source<'_>> = Vec::new();
+        for part in &parts {
+            match &part.spill {
+                None => sources.push(Source::Held {
+                    run: &part.run,
+                    placed: &part.placed,
+                    next: 0,
+                }),
+                Some(spill) => {
+                    for &(start, end) in &spill.runs {
+                        let mut file = File::open(&spill.path)?;
+                        file.seek(SeekFrom::Start(start))?;
+                        sources.push(Source::Spilled(RunReader {
+                            input: BufReader::with_capacity(MERGE_BUFFER_BYTES, file)
+                                .take(end - start),
+                            row: Vec::new(),
+                        }));
+                    }
+                }
+            }
+        }
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (index, source) in sources.iter_mut().enumerate() {
+            if let Some(key) = source.next()? {
                 heap.push(Reverse((key, index)));
             }
         }
-        // Equal keys come out in run order, and each run kept their arrival order.
+        // Equal keys come out in source order (part by part, run by run), and each run
+        // kept their arrival order.
         while let Some(Reverse((_, index))) = heap.pop() {
-            let reader = &mut readers[index];
-            out.write_all(&reader.row)?;
-            if let Some(key) = reader.next()? {
+            let source = &mut sources[index];
+            out.write_all(source.row())?;
+            if let Some(key) = source.next()? {
                 heap.push(Reverse((key, index)));
             }
         }
-        Ok(self.rows)
+        Ok(rows)
+    }
+}
+
+/// Where the merge reads one sorted run from: memory, or the temporary file.
+enum Source<'a> {
+    Held {
+        run: &'a [u8],
+        placed: &'a [Placed],
+        /// The row after the current one.
+        next: usize,
+    },
+    Spilled(RunReader),
+}
+
+impl Source<'_> {
+    /// Moves to the next row; its key, or `None` at the end of the run.
+    fn next(&mut self) -> io::Result<Option<RowKey>> {
+        match self {
+            Self::Held { placed, next, .. } => {
+                let key = placed.get(*next).map(|p| p.key);
+                *next += 1;
+                Ok(key)
+            }
+            Self::Spilled(reader) => reader.next(),
+        }
+    }
+
+    /// The current row's bytes.
+    fn row(&self) -> &[u8] {
+        match self {
+            Self::Held { run, placed, next } => placed
+                .get(next.wrapping_sub(1))
+                .map_or(&[][..], |p| &run[p.start..p.end]),
+            Self::Spilled(reader) => &reader.row,
+        }
     }
 }
 
@@ -273,6 +337,44 @@ mod tests {
         assert_eq!(count, 5_000);
         assert!(runs > 10, "{runs} runs");
         assert_eq!(spilled, expected(&keys));
+    }
+
+    #[test]
+    fn parts_filled_apart_come_out_as_one_list_in_key_order() {
+        let keys: Vec<RowKey> = (0..6_000i64)
+            .map(|i| (((i * 7_919) % 1_237) as u64, (i * 104_729) % 6_007))
+            .collect();
+        let (first, second) = keys.split_at(2_500);
+        // Held or spilled, each part.
+        for (first_run, second_run) in [
+            (1 << 30, 1 << 30),
+            (3_000, 1 << 30),
+            (1 << 30, 3_000),
+            (3_000, 5_000),
+        ] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let part = |keys: &[RowKey], run_bytes| {
+                let mut rows = SortedRows::new(dir.path(), run_bytes);
+                for &(time, id) in keys {
+                    rows.push((time, id), |buf| {
+                        buf.extend_from_slice(format!("{time}:{id};").as_bytes());
+                    })
+                    .expect("push");
+                }
+                rows
+            };
+            let parts = vec![part(first, first_run), part(second, second_run)];
+            let mut out = Vec::new();
+            let count = SortedRows::write_merged(parts, &mut out).expect("write");
+            assert_eq!(count, 6_000);
+            assert_eq!(
+                out,
+                expected(&keys),
+                "runs of {first_run} and {second_run} bytes"
+            );
+            let left: Vec<_> = fs::read_dir(dir.path()).expect("dir").collect();
+            assert!(left.is_empty(), "the temporary sort files are removed");
+        }
     }
 
     #[test]

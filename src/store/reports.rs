@@ -137,13 +137,18 @@ pub struct OpenTotals {
     pub overdue_cents: i64,
 }
 
-/// Every entry not in the trash within a period (`?1..=?2`), as raw cells, in one pass.
+/// Every entry not in the trash within a period (`?1..=?2`) with an id in `?3 < id <= ?4`,
+/// as raw cells, in one pass over that part of the table.
 fn entry_cells_sql() -> String {
     format!(
         "SELECT {CELL_COLUMNS} FROM entries NOT INDEXED WHERE deleted_at IS NULL \
-         AND occurred_at >= ?1 AND occurred_at <= ?2 {NOT_OF_DELETED_CUSTOMERS}"
+         AND occurred_at >= ?1 AND occurred_at <= ?2 AND id > ?3 AND id <= ?4 \
+         {NOT_OF_DELETED_CUSTOMERS}"
     )
 }
+
+/// Every entry's id is in `ids.0 < id <= ids.1` of one of these.
+pub type IdHalves = [(i64, i64); 2];
 
 /// The promises made in a period (`?1..=?2`) and every bad news about an entry, among the
 /// entries with ids in `?3 < id <= ?4`, in one pass over that part of the table.
@@ -164,12 +169,42 @@ impl Store {
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
+        visit: impl FnMut(&EntryCells<'_>) -> std::result::Result<(), E>,
+    ) -> Result<std::result::Result<(), E>> {
+        self.for_each_entry_cells_in(from, to, (i64::MIN, i64::MAX), visit)
+    }
+
+    /// Two ranges of ids that split the entries in halves, for a pass over every entry made
+    /// by two connections at once ([`Store::read_on_two_connections`]). Both ends are open:
+    /// an entry written since is in the second.
+    pub fn entry_id_halves(&self) -> Result<IdHalves> {
+        let last: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM entries", [], |row| {
+                row.get(0)
+            })
+            .map_err(self.fail())?;
+        let middle = last / 2;
+        Ok([(i64::MIN, middle), (middle, i64::MAX)])
+    }
+
+    /// [`Self::for_each_entry_cells`] over the entries with ids in `ids.0 < id <= ids.1`.
+    pub fn for_each_entry_cells_in<E>(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        ids: (i64, i64),
         mut visit: impl FnMut(&EntryCells<'_>) -> std::result::Result<(), E>,
     ) -> Result<std::result::Result<(), E>> {
         let fail = self.fail();
         let mut statement = self.conn.prepare(&entry_cells_sql()).map_err(&fail)?;
         let mut rows = statement
-            .query([format_datetime(from), format_datetime(to)])
+            .query(params![
+                format_datetime(from),
+                format_datetime(to),
+                ids.0,
+                ids.1
+            ])
             .map_err(&fail)?;
         while let Some(row) = rows.next().map_err(&fail)? {
             let cells = read_cells(row).map_err(&fail)?;
@@ -246,18 +281,11 @@ impl Store {
         to: NaiveDateTime,
         read: impl Fn(&Row<'_>) -> rusqlite::Result<T> + Sync,
     ) -> Result<(Vec<T>, HashMap<EntryId, NaiveDateTime>)> {
-        let last: i64 = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM entries", [], |row| {
-                row.get(0)
-            })
-            .map_err(self.fail())?;
-        // Both ends open: an entry written since is in the second half's range.
-        let middle = last / 2;
+        let [first, second] = self.entry_id_halves()?;
         let ((mut promises, mut first_bad_news), (later, later_bad_news)) = self
             .read_on_two_connections(
-                |store| store.scan_promises_in(from, to, (i64::MIN, middle), &read),
-                |store| store.scan_promises_in(from, to, (middle, i64::MAX), &read),
+                |store| store.scan_promises_in(from, to, first, &read),
+                |store| store.scan_promises_in(from, to, second, &read),
             )?;
         promises.extend(later);
         for (about, at) in later_bad_news {
