@@ -3,7 +3,7 @@
 
 use candor::domain::rank::{
     CustomerFacts, OpenDetail, OpenItem, RankSettings, RankedCustomer, ReasonKind, is_listed,
-    listed, rank, rank_first, score_customer,
+    join_ranked, listed, rank, rank_first, score_customer, score_part,
 };
 use candor::domain::{
     BadNews, BadNewsKind, Cents, Contact, CustomerDraft, CustomerId, Direction, EntryDraft,
@@ -1277,4 +1277,42 @@ fn a_long_item_is_quoted_on_one_line_cut_with_an_ellipsis_and_never_nests_quotes
     assert_eq!(quoted_as(&long), format!("\"{}…\"", "a".repeat(58)));
     let long = format!("\"{}\"", "ü".repeat(70));
     assert_eq!(quoted_as(&long), format!("\"'{}…\"", "ü".repeat(58)));
+}
+
+#[test]
+fn a_list_read_and_scored_in_two_halves_is_the_list_read_at_once() {
+    // `candor rank` reads and scores each half of the customers on its own connection;
+    // `rank_facts` reads the customers on one and their open items on another.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("journal.sqlite3")).unwrap();
+    let options = candor::sample::GenerateOptions {
+        customers: 300,
+        entries: 12_000,
+        seed: 11,
+    };
+    candor::sample::write_generated(&mut store, options, today()).unwrap();
+    let settings = RankSettings::default();
+    for day in [today(), days_ago(40), days_ahead(30)] {
+        let all = store.rank_facts(day).unwrap();
+        let halves = store.customer_id_halves().unwrap();
+        let parts: Vec<Vec<CustomerFacts>> = halves
+            .iter()
+            .map(|&ids| store.rank_facts_in(day, ids).unwrap())
+            .collect();
+        assert!(parts.iter().all(|part| part.len() > 100), "two real halves");
+        assert!(
+            all.iter().any(|f| !f.open_items.is_empty())
+                && all.iter().any(|f| !f.broken_promises.is_empty()),
+            "the journal has open items and broken promises"
+        );
+        assert_eq!(parts.concat(), all);
+        let joined = join_ranked(
+            parts
+                .iter()
+                .map(|part| score_part(part, day, &settings))
+                .collect(),
+        );
+        assert_eq!(joined, rank(&all, day, &settings));
+        assert!(joined.len() > 100);
+    }
 }

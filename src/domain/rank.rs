@@ -504,25 +504,38 @@ pub fn rank(
         return rank_each(facts, today, settings);
     }
     let (first, second) = facts.split_at(facts.len() / 2);
-    let score = |part: &[CustomerFacts]| -> Vec<RankedCustomer> {
-        part.iter()
-            .filter_map(|f| listed(f, today, settings))
-            .collect()
-    };
-    let mut ranked = std::thread::scope(|scope| {
+    let score = |part: &[CustomerFacts]| score_part(part, today, settings);
+    let parts = std::thread::scope(|scope| {
         let Ok(other) = std::thread::Builder::new().spawn_scoped(scope, || score(second)) else {
             // No thread to be had: one pass, as on a single core.
-            let mut ranked = score(first);
-            ranked.extend(score(second));
-            return ranked;
+            return vec![score(first), score(second)];
         };
-        let mut ranked = score(first);
+        let first = score(first);
         match other.join() {
-            Ok(rest) => ranked.extend(rest),
+            Ok(second) => vec![first, second],
             Err(panic) => std::panic::resume_unwind(panic),
         }
-        ranked
     });
+    join_ranked(parts)
+}
+
+/// The customers of `facts` who need a call as of `today`, scored, in no particular order:
+/// one part of a list scored in parts, one per core, then joined by [`join_ranked`].
+pub fn score_part(
+    facts: &[CustomerFacts],
+    today: NaiveDate,
+    settings: &RankSettings,
+) -> Vec<RankedCustomer> {
+    facts
+        .iter()
+        .filter_map(|f| listed(f, today, settings))
+        .collect()
+}
+
+/// The list made of parts scored apart ([`score_part`]): exactly the list [`rank`] gives for
+/// all their facts at once, first to call first.
+pub fn join_ranked(parts: Vec<Vec<RankedCustomer>>) -> Vec<RankedCustomer> {
+    let mut ranked = parts.into_iter().flatten().collect::<Vec<_>>();
     sort_list(&mut ranked);
     for (index, customer) in ranked.iter_mut().enumerate() {
         customer.rank = index + 1;

@@ -49,7 +49,8 @@ fn customer_facts_sql(kept_rating: bool) -> String {
          s.last_reached_at, s.callback_owed_since, s.last_bad_news_at, \
          s.last_problem_resolved_on, s.last_feedback_at, s.snoozed_until, {rating} \
          FROM customers c LEFT JOIN customer_summary s ON s.customer_id = c.id \
-         WHERE c.archived = 0 AND c.deleted_at IS NULL AND NOT {} ORDER BY c.id",
+         WHERE c.archived = 0 AND c.deleted_at IS NULL AND NOT {} \
+           AND c.id > ?1 AND c.id <= ?2 ORDER BY c.id",
         // A customer handed over to someone else is theirs to call.
         super::ownership::read_only("c")
     )
@@ -74,6 +75,7 @@ fn broken_promises_sql(indexed: bool) -> String {
          FROM entries p {index} \
          WHERE p.kind = 'promise' AND p.status = 'broken' AND p.deleted_at IS NULL \
            AND p.closed_on > ?1 AND p.closed_on <= ?2 \
+           AND p.customer_id > ?3 AND p.customer_id <= ?4 \
          ORDER BY p.id"
     )
 }
@@ -82,7 +84,8 @@ fn broken_promises_sql(indexed: bool) -> String {
 const OPEN_ITEMS_SQL: &str = "SELECT id, customer_id, kind, substr(summary, 1, 200), \
     occurred_at, due_date, category, at_risk_since, risk_reason, status, status_changed_at, \
     owner, invoice_ref, amount_cents \
-    FROM entries WHERE is_open = 1 AND deleted_at IS NULL";
+    FROM entries WHERE is_open = 1 AND deleted_at IS NULL \
+    AND customer_id > ?1 AND customer_id <= ?2";
 
 /// What the second connection reads for [`Store::rank_facts`]: each row with its
 /// customer's id.
@@ -101,6 +104,28 @@ pub(super) fn position_of(facts: &[CustomerFacts], customer: i64) -> Option<usiz
         .ok()
 }
 
+/// `facts` with their customers' broken promises and open items from `pending`.
+fn with_pending(mut facts: Vec<CustomerFacts>, pending: PendingItems) -> Vec<CustomerFacts> {
+    for (customer, broken) in pending.broken {
+        let Some(i) = position_of(&facts, customer) else {
+            continue;
+        };
+        facts[i].broken_promises_recent += 1;
+        if let Some(broken) = broken {
+            facts[i].broken_promises.push(broken);
+        }
+    }
+    for (customer, item) in pending.open {
+        if let Some(i) = position_of(&facts, customer) {
+            facts[i].open_items.push(item);
+        }
+    }
+    for f in &mut facts {
+        f.open_items.sort_by_key(|item| item.entry_id);
+    }
+    facts
+}
+
 impl Store {
     /// The facts for every customer who is not archived, as of `today`, in the order of
     /// their ids.
@@ -112,48 +137,73 @@ impl Store {
     pub fn rank_facts(&self, today: NaiveDate) -> Result<Vec<CustomerFacts>> {
         // Only a read-only journal can still be at an older schema.
         let current = self.version()?.0 >= super::schema::CURRENT_VERSION;
-        let (mut facts, pending) = self.read_on_two_connections(
-            |store| {
-                let mut facts = store.customer_facts(current)?;
-                store.attach_pending_announcements(&mut facts, today)?;
-                for (customer, handover) in store.take_overs()? {
-                    if let Some(i) = position_of(&facts, customer.0) {
-                        facts[i].taken_over = Some(handover);
-                    }
-                }
-                Ok(facts)
-            },
-            |store| store.pending_items(today, current),
+        let every = (i64::MIN, i64::MAX);
+        let (facts, pending) = self.read_on_two_connections(
+            |store| store.customer_facts(today, current, every),
+            |store| store.pending_items(today, current, every),
         )?;
-        for (customer, broken) in pending.broken {
-            let Some(i) = position_of(&facts, customer) else {
-                continue;
-            };
-            facts[i].broken_promises_recent += 1;
-            if let Some(broken) = broken {
-                facts[i].broken_promises.push(broken);
-            }
-        }
-        for (customer, item) in pending.open {
-            if let Some(i) = position_of(&facts, customer) {
-                facts[i].open_items.push(item);
-            }
-        }
-        for f in &mut facts {
-            f.open_items.sort_by_key(|item| item.entry_id);
-        }
-        Ok(facts)
+        Ok(with_pending(facts, pending))
+    }
+
+    /// [`Self::rank_facts`] of the customers with ids in `ids.0 < id <= ids.1`, read on
+    /// this connection alone (one part of a ranking read in parts, one per core: see
+    /// [`Self::customer_id_halves`]).
+    pub fn rank_facts_in(&self, today: NaiveDate, ids: (i64, i64)) -> Result<Vec<CustomerFacts>> {
+        let current = self.version()?.0 >= super::schema::CURRENT_VERSION;
+        let facts = self.customer_facts(today, current, ids)?;
+        Ok(with_pending(
+            facts,
+            self.pending_items(today, current, ids)?,
+        ))
+    }
+
+    /// Two ranges of customer ids that split the customers in halves, for
+    /// [`Self::rank_facts_in`] on two connections at once. Both ends are open: a customer
+    /// added since is in the second.
+    pub fn customer_id_halves(&self) -> Result<super::IdHalves> {
+        let last: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM customers", [], |row| {
+                row.get(0)
+            })
+            .map_err(self.fail())?;
+        let middle = last / 2;
+        Ok([(i64::MIN, middle), (middle, i64::MAX)])
     }
 
     /// Every customer on the list with their summary ([`customer_facts_sql`]), in the order
     /// of their ids.
-    fn customer_facts(&self, current: bool) -> Result<Vec<CustomerFacts>> {
+    /// (Those with ids in `ids.0 < id <= ids.1`, with their pending announcements and
+    /// handovers.)
+    fn customer_facts(
+        &self,
+        today: NaiveDate,
+        current: bool,
+        ids: (i64, i64),
+    ) -> Result<Vec<CustomerFacts>> {
+        let facts = self.customer_rows(current, ids)?;
+        let mut facts = facts;
+        self.attach_pending_announcements(&mut facts, today)?;
+        for (customer, handover) in self.take_overs()? {
+            if let Some(i) = position_of(&facts, customer.0) {
+                facts[i].taken_over = Some(handover);
+            }
+        }
+        Ok(facts)
+    }
+
+    /// The rows of [`Self::customer_facts`].
+    fn customer_rows(&self, current: bool, ids: (i64, i64)) -> Result<Vec<CustomerFacts>> {
         let fail = self.fail();
         // Sized once: each customer's facts are some 500 bytes, and a list grown by
         // doubling copied 5 MB into fresh pages on the 10,000-customer journal.
         let customers: i64 = self
             .conn
-            .query_row("SELECT COUNT(*) FROM customers", [], |row| row.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM customers WHERE id > ?1 AND id <= ?2",
+                params![ids.0, ids.1],
+                |row| row.get(0),
+            )
             .map_err(&fail)?;
         let mut facts: Vec<CustomerFacts> =
             Vec::with_capacity(usize::try_from(customers).unwrap_or(0));
@@ -161,7 +211,7 @@ impl Store {
             .conn
             .prepare_cached(&customer_facts_sql(current))
             .map_err(&fail)?;
-        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut rows = statement.query(params![ids.0, ids.1]).map_err(&fail)?;
         while let Some(row) = rows.next().map_err(&fail)? {
             let read = || -> rusqlite::Result<CustomerFacts> {
                 let mut f = CustomerFacts::new(
@@ -201,7 +251,13 @@ impl Store {
 
     /// The promises broken in the trust window before `today` and every open item, each
     /// with its customer's id (for the second connection of [`Self::rank_facts`]).
-    fn pending_items(&self, today: NaiveDate, current: bool) -> Result<PendingItems> {
+    /// (Of the customers with ids in `ids.0 < id <= ids.1`.)
+    fn pending_items(
+        &self,
+        today: NaiveDate,
+        current: bool,
+        ids: (i64, i64),
+    ) -> Result<PendingItems> {
         let fail = self.fail();
         let mut pending = PendingItems::default();
         let window_start = today
@@ -213,7 +269,12 @@ impl Store {
                 .prepare_cached(&broken_promises_sql(current))
                 .map_err(&fail)?;
             let mut rows = statement
-                .query(params![format_date(window_start), format_date(today)])
+                .query(params![
+                    format_date(window_start),
+                    format_date(today),
+                    ids.0,
+                    ids.1
+                ])
                 .map_err(&fail)?;
             while let Some(row) = rows.next().map_err(&fail)? {
                 let customer: i64 = row.get(0).map_err(&fail)?;
@@ -236,7 +297,7 @@ impl Store {
             }
         }
         let mut statement = self.conn.prepare_cached(OPEN_ITEMS_SQL).map_err(&fail)?;
-        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut rows = statement.query(params![ids.0, ids.1]).map_err(&fail)?;
         while let Some(row) = rows.next().map_err(&fail)? {
             let customer: i64 = row.get(1).map_err(&fail)?;
             let read = || -> rusqlite::Result<Option<OpenItem>> {
