@@ -161,14 +161,7 @@ impl Store {
     /// [`Self::rank_facts_in`] on two connections at once. Both ends are open: a customer
     /// added since is in the second.
     pub fn customer_id_halves(&self) -> Result<super::IdHalves> {
-        let last: i64 = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM customers", [], |row| {
-                row.get(0)
-            })
-            .map_err(self.fail())?;
-        let middle = last / 2;
-        Ok([(i64::MIN, middle), (middle, i64::MAX)])
+        self.id_halves("SELECT COALESCE(MAX(id), 0) FROM customers")
     }
 
     /// Every customer on the list with their summary ([`customer_facts_sql`]), in the order
@@ -423,18 +416,7 @@ mod tests {
     /// What SQLite plans for `sql` (the detail column of `EXPLAIN QUERY PLAN`), one line
     /// per step.
     fn plan(store: &Store, sql: &str) -> Vec<String> {
-        let mut statement = store
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let unbound = vec![rusqlite::types::Null; statement.parameter_count()];
-        statement
-            .query_map(rusqlite::params_from_iter(unbound), |row| {
-                row.get::<_, String>(3)
-            })
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+        store.query_plan(sql)
     }
 
     /// A read-only journal still at an older schema (one Candor may not upgrade) is ranked

@@ -178,14 +178,7 @@ impl Store {
     /// by two connections at once ([`Store::read_on_two_connections`]). Both ends are open:
     /// an entry written since is in the second.
     pub fn entry_id_halves(&self) -> Result<IdHalves> {
-        let last: i64 = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM entries", [], |row| {
-                row.get(0)
-            })
-            .map_err(self.fail())?;
-        let middle = last / 2;
-        Ok([(i64::MIN, middle), (middle, i64::MAX)])
+        self.id_halves("SELECT COALESCE(MAX(id), 0) FROM entries")
     }
 
     /// [`Self::for_each_entry_cells`] over the entries with ids in `ids.0 < id <= ids.1`.
@@ -407,18 +400,7 @@ mod tests {
 
     /// SQLite's plan for `sql` on a journal at the current schema, one line per step.
     fn plan(sql: &str) -> Vec<String> {
-        let store = Store::open_in_memory().unwrap();
-        let mut statement = store
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let unbound = vec![rusqlite::types::Null; statement.parameter_count()];
-        statement
-            .query_map(rusqlite::params_from_iter(unbound), |row| {
-                row.get::<_, String>(3)
-            })
-            .and_then(|rows| rows.collect())
-            .unwrap()
+        Store::open_in_memory().unwrap().query_plan(sql)
     }
 
     #[test]

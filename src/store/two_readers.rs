@@ -94,6 +94,35 @@ impl Store {
         both
     }
 
+    /// The two ranges `ids.0 < id <= ids.1` that split the rows of a table in halves by
+    /// id, from `last_id` (a query giving its largest id, 0 when empty). Both ends are
+    /// open: a row added since falls in the second.
+    pub(super) fn id_halves(&self, last_id: &str) -> Result<super::IdHalves> {
+        let last: i64 = self
+            .conn
+            .query_row(last_id, [], |row| row.get(0))
+            .map_err(self.fail())?;
+        let middle = last / 2;
+        Ok([(i64::MIN, middle), (middle, i64::MAX)])
+    }
+
+    /// SQLite's plan for `sql` on this journal, one line per step, its parameters unbound
+    /// (for tests of which index a query takes).
+    #[cfg(test)]
+    pub(super) fn query_plan(&self, sql: &str) -> Vec<String> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let unbound = vec![rusqlite::types::Null; statement.parameter_count()];
+        statement
+            .query_map(rusqlite::params_from_iter(unbound), |row| {
+                row.get::<_, String>(3)
+            })
+            .and_then(|rows| rows.collect())
+            .unwrap()
+    }
+
     /// A second, read-only connection to this journal's file, configured as this one
     /// (its memory map too); `None` for an in-memory journal or when it cannot be opened.
     fn second_reader(&self) -> Option<Store> {
