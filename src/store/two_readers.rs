@@ -53,19 +53,14 @@ impl Store {
             // Already in a transaction: its snapshot is the one to read.
             return Ok((here(self)?, there(self)?));
         }
-        let second = self
-            .second_reader()
-            .and_then(|second| Some((second.data_version().ok()?, second)));
+        let second = self.second_reader();
         let read = self.conn.unchecked_transaction().map_err(&fail)?;
         // Begins this connection's snapshot (a deferred transaction begins at its first read).
         self.data_version()?;
         between();
-        // The second connection's snapshot, if it is the same; closing that connection
-        // (when its read is done, or here) ends its read transaction.
-        let second = second.and_then(|(before, second)| {
-            second.conn.execute_batch("BEGIN").ok()?;
-            (second.data_version().ok()? == before).then_some(second)
-        });
+        // Closing the second connection (when its read is done, or here) ends its read
+        // transaction.
+        let second = second.and_then(SecondReader::begin_in_same_snapshot);
         let both = match second {
             Some(second) => {
                 let there = Mutex::new(Some(there));
@@ -124,20 +119,44 @@ impl Store {
     }
 
     /// A second, read-only connection to this journal's file, configured as this one
-    /// (its memory map too); `None` for an in-memory journal or when it cannot be opened.
-    fn second_reader(&self) -> Option<Store> {
-        if self.path.as_os_str() == ":memory:" {
+    /// (its memory map too), noting `data_version` now (see [`SecondReader`]): to be
+    /// opened while this connection has no transaction open. `None` for a journal in
+    /// memory, inside a transaction, or when it cannot be opened.
+    pub(super) fn second_reader(&self) -> Option<SecondReader> {
+        if self.path.as_os_str() == ":memory:" || !self.conn.is_autocommit() {
             return None;
         }
-        let second = Store::connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let store = Store::connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
         let map: i64 = self
             .conn
             .pragma_query_value(None, "mmap_size", |row| row.get(0))
             .ok()?;
         if map > 0 {
-            second.conn.pragma_update(None, "mmap_size", map).ok()?;
+            store.conn.pragma_update(None, "mmap_size", map).ok()?;
         }
-        Some(second)
+        let data_version = store.data_version().ok()?;
+        Some(SecondReader {
+            store,
+            data_version,
+        })
+    }
+}
+
+/// A second connection to a journal, read-only, opened by [`Store::second_reader`] before
+/// the first connection begins its read transaction; it notes `PRAGMA data_version` then.
+pub(super) struct SecondReader {
+    store: Store,
+    data_version: i64,
+}
+
+impl SecondReader {
+    /// The reader in a read transaction of the same snapshot as the connection whose
+    /// transaction began (and read) since it was opened; `None` when another connection
+    /// committed meanwhile (its `data_version`, read inside the transaction, changed), or
+    /// the transaction cannot begin.
+    pub(super) fn begin_in_same_snapshot(self) -> Option<Store> {
+        self.store.conn.execute_batch("BEGIN").ok()?;
+        (self.store.data_version().ok()? == self.data_version).then_some(self.store)
     }
 }
 
