@@ -10,6 +10,21 @@
 
 use serde::{Serialize, Serializer};
 
+/// An id cell: the journal's number, or a team's global id (team reports).
+pub enum CsvId {
+    Local(i64),
+    Global(String),
+}
+
+impl Serialize for CsvId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Local(id) => serializer.serialize_i64(*id),
+            Self::Global(gid) => serializer.serialize_str(gid),
+        }
+    }
+}
+
 /// The characters that make a spreadsheet treat a cell as a formula.
 const FORMULA_TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 

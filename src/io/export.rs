@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
-use super::csv_text::{SafeText, neutralise};
+use super::csv_text::{CsvId, SafeText, neutralise};
 use super::sorted_rows::SortedRows;
 use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format_datetime};
 use crate::domain::insights::{PromiseRecord, promise_record};
@@ -323,21 +323,6 @@ impl Drop for TempGuard {
     fn drop(&mut self) {
         if let Some(path) = self.0.take() {
             let _ = fs::remove_file(path);
-        }
-    }
-}
-
-/// An id cell: the journal's number, or a team's global id (team reports).
-pub(super) enum CsvId {
-    Local(i64),
-    Global(String),
-}
-
-impl Serialize for CsvId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Local(id) => serializer.serialize_i64(*id),
-            Self::Global(gid) => serializer.serialize_str(gid),
         }
     }
 }

@@ -18,7 +18,7 @@ struct RankRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     rep: Option<SafeText>,
     rank: usize,
-    customer_id: super::export::CsvId,
+    customer_id: super::csv_text::CsvId,
     customer: SafeText,
     company: SafeText,
     phone: SafeText,
@@ -75,8 +75,8 @@ fn write_csv_rows(
             rep: team.map(|t| t.rep_of(customer.customer_id).into()),
             rank: customer.rank,
             customer_id: match team {
-                Some(t) => super::export::CsvId::Global(t.gid_of(customer.customer_id)),
-                None => super::export::CsvId::Local(customer.customer_id.0),
+                Some(t) => super::csv_text::CsvId::Global(t.gid_of(customer.customer_id)),
+                None => super::csv_text::CsvId::Local(customer.customer_id.0),
             },
             customer: customer.name.as_str().into(),
             company: customer.company.as_str().into(),

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::csv_text::neutralise;
+use super::csv_text::{CsvId, neutralise};
 use super::export::{
-    CUSTOMER_COLUMNS, CsvId, CustomerCells, CustomerRow, ExportOptions, PROMISE_COLUMNS,
-    PromiseMade, PromiseRow, Report, TIMELINE_COLUMNS, TempGuard, TimelineIds, create_temp_beside,
-    opt_datetime, timeline_field_writer, write_timeline_row, yes_no,
+    CUSTOMER_COLUMNS, CustomerCells, CustomerRow, ExportOptions, PROMISE_COLUMNS, PromiseMade,
+    PromiseRow, Report, TIMELINE_COLUMNS, TempGuard, TimelineIds, create_temp_beside, opt_datetime,
+    timeline_field_writer, write_timeline_row, yes_no,
 };
 use crate::domain::dates::{days_between, format_date};
 use crate::domain::insights::promise_record;

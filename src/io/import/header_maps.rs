@@ -12,8 +12,6 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::mapping::CustomerField;
-
 /// The comparison key of a header: compatibility-normalised (so full-width Japanese letters
 /// and decomposed accents compare equal), lowercased, and without spaces, hyphens, dots,
 /// colons, underscores, parentheses or a byte-order mark. Accents are kept: "Société" is not
@@ -30,6 +28,63 @@ pub fn header_key(header: &str) -> String {
                 )
         })
         .collect()
+}
+
+/// A customer field a CSV column can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerField {
+    Name,
+    FirstName,
+    MiddleName,
+    LastName,
+    /// What friends call them; names the customer when the file has no other name.
+    Nickname,
+    Company,
+    Phone,
+    Email,
+    Notes,
+    Tags,
+    CadenceDays,
+    Archived,
+    CreatedAt,
+}
+
+impl CustomerField {
+    /// Every field, in form order.
+    pub const ALL: &'static [Self] = &[
+        Self::Name,
+        Self::FirstName,
+        Self::MiddleName,
+        Self::LastName,
+        Self::Nickname,
+        Self::Company,
+        Self::Phone,
+        Self::Email,
+        Self::Notes,
+        Self::Tags,
+        Self::CadenceDays,
+        Self::Archived,
+        Self::CreatedAt,
+    ];
+
+    /// A label for the mapping step.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Full name",
+            Self::FirstName => "First name",
+            Self::MiddleName => "Middle name",
+            Self::LastName => "Last name",
+            Self::Nickname => "Nickname",
+            Self::Company => "Company",
+            Self::Phone => "Phone",
+            Self::Email => "Email",
+            Self::Notes => "Notes",
+            Self::Tags => "Tags",
+            Self::CadenceDays => "Contact cadence (days)",
+            Self::Archived => "Archived",
+            Self::CreatedAt => "Customer since",
+        }
+    }
 }
 
 /// The headers known for `field`, best first. Google's numbered "Phone 3 - Value" style

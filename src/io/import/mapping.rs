@@ -5,68 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use super::header_maps::CustomerField;
 use super::header_maps::{
     OUTLOOK_MARKERS, TECHNICAL_HEADERS, THUNDERBIRD_MARKERS, header_key, is_placeholder,
     known_headers, numbered_google_field,
 };
 use super::{ImportPreview, SourceFormat};
-
-/// A customer field a CSV column can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CustomerField {
-    Name,
-    FirstName,
-    MiddleName,
-    LastName,
-    /// What friends call them; names the customer when the file has no other name.
-    Nickname,
-    Company,
-    Phone,
-    Email,
-    Notes,
-    Tags,
-    CadenceDays,
-    Archived,
-    CreatedAt,
-}
-
-impl CustomerField {
-    /// Every field, in form order.
-    pub const ALL: &'static [Self] = &[
-        Self::Name,
-        Self::FirstName,
-        Self::MiddleName,
-        Self::LastName,
-        Self::Nickname,
-        Self::Company,
-        Self::Phone,
-        Self::Email,
-        Self::Notes,
-        Self::Tags,
-        Self::CadenceDays,
-        Self::Archived,
-        Self::CreatedAt,
-    ];
-
-    /// A label for the mapping step.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Name => "Full name",
-            Self::FirstName => "First name",
-            Self::MiddleName => "Middle name",
-            Self::LastName => "Last name",
-            Self::Nickname => "Nickname",
-            Self::Company => "Company",
-            Self::Phone => "Phone",
-            Self::Email => "Email",
-            Self::Notes => "Notes",
-            Self::Tags => "Tags",
-            Self::CadenceDays => "Contact cadence (days)",
-            Self::Archived => "Archived",
-            Self::CreatedAt => "Customer since",
-        }
-    }
-}
 
 /// Which CSV columns (0-based) fill which customer field. Several columns for one field are
 /// tried in order and the first value wins (Outlook's several phone columns); the values of
