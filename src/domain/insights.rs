@@ -238,6 +238,19 @@ pub struct InsightFacts {
 }
 
 impl InsightFacts {
+    /// Adds the facts of `other` after these, list by list.
+    pub fn append(&mut self, mut other: Self) {
+        self.promises.append(&mut other.promises);
+        self.orders.append(&mut other.orders);
+        self.bad_news.append(&mut other.bad_news);
+        self.problems.append(&mut other.problems);
+        self.contacts.append(&mut other.contacts);
+        self.payments.append(&mut other.payments);
+        self.customers.append(&mut other.customers);
+        self.feedback.append(&mut other.feedback);
+        self.snoozes.append(&mut other.snoozes);
+    }
+
     /// Only the facts about the customers in `only` (one rep's, for a manager).
     pub fn only(&self, only: &HashSet<CustomerId>) -> Self {
         fn pick<T: Clone>(list: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {

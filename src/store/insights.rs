@@ -206,6 +206,17 @@ const FACT_CONDITION: &str = "+e.kind IN ('promise', 'order', 'bad_news', 'probl
 const FIRST_DUE: &str = "coalesce(CASE WHEN json_valid(renegotiations) THEN \
     json_extract(renegotiations, '$[0].from_due') END, due_date)";
 
+/// The start of a query of the ids of promises, orders, problems or invoices through the
+/// partial index of each kind, before the condition on its columns.
+const PROMISES: &str = "SELECT id FROM entries INDEXED BY entries_promises_by_state \
+    WHERE kind = 'promise' AND deleted_at IS NULL AND";
+const ORDERS: &str = "SELECT id FROM entries INDEXED BY entries_orders_by_state \
+    WHERE kind = 'order' AND deleted_at IS NULL AND";
+const PROBLEMS: &str = "SELECT id FROM entries INDEXED BY entries_problems_by_closed_on \
+    WHERE kind = 'problem' AND deleted_at IS NULL AND";
+const PAYMENTS: &str = "SELECT id FROM entries INDEXED BY entries_payments_by_closed_on \
+    WHERE kind = 'payment' AND deleted_at IS NULL AND";
+
 /// How far before the first morning to rebuild an entry closed then can still matter to
 /// it: a promise broken counts for trust for [`weights::TRUST_WINDOW_DAYS`] (and as
 /// unexplained for [`weights::FOLLOW_UP_WINDOW_DAYS`]), a rating as unhappy for the
@@ -230,6 +241,54 @@ pub struct MorningsToKeep {
     mornings: Vec<Morning>,
     /// `PRAGMA data_version` of the connection that read the journal, when it read it.
     data_version: i64,
+}
+
+/// The bounds of what [`Store::read_insight_facts_since`] reads, as the queries take them.
+struct FactBounds {
+    from: NaiveDate,
+    to: NaiveDate,
+    /// The first morning to rebuild.
+    mornings_from: String,
+    /// The first morning to rebuild, at midnight.
+    start: String,
+    /// The end of the period's last day.
+    end: String,
+    period_start: String,
+    /// [`RECENT_DAYS`] before the first morning to rebuild.
+    recent: String,
+    recent_start: String,
+    paid_since: String,
+    problems_since: String,
+}
+
+/// A second connection to a journal, read-only, to read part of an opening's facts on
+/// another thread while the first connection reads the rest (issue 15).
+///
+/// Both must read the same snapshot of the journal. Opened before the first connection
+/// begins its read transaction, it notes `PRAGMA data_version`; once the first
+/// connection's transaction has read (its snapshot is then fixed), it begins its own and
+/// reads `data_version` again: unchanged, no other connection committed anything between
+/// the two, so both snapshots are the state of the journal at the first look. Otherwise
+/// it is not used, and the first connection reads everything alone.
+struct SecondReader {
+    store: Store,
+    data_version: i64,
+}
+
+impl SecondReader {
+    /// The reader in a read transaction of the same snapshot as the connection whose
+    /// transaction began (and read) since [`Store::second_reader`] opened it; `None` when
+    /// another connection committed meanwhile, or the transaction cannot begin.
+    fn begin_in_same_snapshot(self) -> Option<Store> {
+        self.store.conn.execute_batch("BEGIN").ok()?;
+        // Read inside the transaction, this is the version of its snapshot.
+        let now: i64 = self
+            .store
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .ok()?;
+        (now == self.data_version).then_some(self.store)
+    }
 }
 
 /// What [`Store::kept_mornings`] found.
@@ -287,13 +346,17 @@ impl Store {
                 .only(&only.iter().copied().collect());
             return Ok((compute(&facts, options), None));
         }
+        // Opened before this connection's read transaction begins, so that it can tell
+        // whether it reads the same snapshot (see `SecondReader`).
+        let second = self.second_reader();
         let read = self.conn.unchecked_transaction().map_err(&fail)?;
         let kept = self.kept_mornings(options, from, to).map_err(&fail)?;
+        let helper = second.and_then(SecondReader::begin_in_same_snapshot);
         let mut first_missing = from;
         while first_missing < to && kept.mornings.contains_key(&first_missing) {
             first_missing = first_missing.succ_opt().unwrap_or(to);
         }
-        let facts = self.insight_facts_since(from, first_missing, to, options.today)?;
+        let facts = self.insight_facts_read_with(from, first_missing, to, options.today, helper)?;
         read.commit().map_err(&fail)?;
         let (insights, mornings) = compute_with_mornings(&facts, options, &kept.mornings);
         let new: Vec<Morning> = mornings
@@ -326,6 +389,24 @@ impl Store {
     pub fn keep_insight_mornings_read_here(&self, keep: &MorningsToKeep) -> Result<()> {
         self.write_mornings(keep, Some(keep.data_version))
             .map_err(self.fail())
+    }
+
+    /// A second connection to this journal, read-only, noting `data_version` now (see
+    /// [`SecondReader`]): to be called while this connection has no transaction open.
+    /// `None` for a journal in memory, or when it cannot be opened.
+    fn second_reader(&self) -> Option<SecondReader> {
+        if self.path.as_os_str() == ":memory:" || !self.conn.is_autocommit() {
+            return None;
+        }
+        let store = Store::connect(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let data_version = store
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .ok()?;
+        Some(SecondReader {
+            store,
+            data_version,
+        })
     }
 
     /// The number of rows this connection has inserted, changed or deleted since it was
@@ -580,6 +661,20 @@ impl Store {
         to: NaiveDate,
         today: NaiveDate,
     ) -> Result<InsightFacts> {
+        self.insight_facts_read_with(from, mornings_from, to, today, None)
+    }
+
+    /// [`Self::insight_facts_since`], with half the work done on another thread by
+    /// `helper` when given: a second connection reading the same snapshot of the journal
+    /// as this one (see [`SecondReader::begin_in_same_snapshot`]).
+    fn insight_facts_read_with(
+        &self,
+        from: NaiveDate,
+        mornings_from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+        helper: Option<Store>,
+    ) -> Result<InsightFacts> {
         let fail = self.fail();
         let mornings_from = mornings_from.max(from);
         let version: i32 = self
@@ -595,20 +690,25 @@ impl Store {
         let _ = self
             .conn
             .pragma_update(None, "mmap_size", INSIGHTS_MMAP_BYTES);
-        let read = self.read_insight_facts_since(from, mornings_from, to, today);
+        let read = self.read_insight_facts_since(from, mornings_from, to, today, helper);
         let _ = self.conn.pragma_update(None, "mmap_size", 0);
         read
     }
 
     /// [`Self::insight_facts_since`] on a journal of schema 10 or later.
+    ///
+    /// With `helper`, the split is: this connection finds the rows to read and reads the
+    /// first half of them (by id); the helper, on another thread, summarises the earlier
+    /// history of every customer, then reads the second half. The facts come in the same
+    /// order as without it: the rows by id, then the summaries.
     fn read_insight_facts_since(
         &self,
         from: NaiveDate,
         mornings_from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
+        helper: Option<Store>,
     ) -> Result<InsightFacts> {
-        let fail = self.fail();
         let start = format_datetime(mornings_from.and_time(NaiveTime::MIN));
         let end = format_datetime(
             to.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
@@ -628,6 +728,75 @@ impl Store {
                     .unwrap_or(mornings_from),
             ),
         );
+        let bounds = FactBounds {
+            from,
+            to,
+            mornings_from: format_date(mornings_from),
+            start,
+            end,
+            period_start,
+            recent,
+            recent_start,
+            paid_since,
+            problems_since,
+        };
+        let Some(helper) = helper else {
+            let ids = self.insight_fact_ids(&bounds)?;
+            let mut facts = self.read_facts_by_id(&ids, &bounds)?;
+            self.add_summaries(&mut facts, &bounds)?;
+            return Ok(facts);
+        };
+        let (send, receive) = std::sync::mpsc::channel::<Vec<i64>>();
+        std::thread::scope(|scope| {
+            let bounds = &bounds;
+            let theirs = scope.spawn(move || -> Result<(InsightFacts, InsightFacts)> {
+                let _ = helper
+                    .conn
+                    .pragma_update(None, "mmap_size", INSIGHTS_MMAP_BYTES);
+                let mut summaries = InsightFacts::default();
+                helper.add_summaries(&mut summaries, bounds)?;
+                // Nothing comes when this side failed: its error is the one returned.
+                let rows = match receive.recv() {
+                    Ok(ids) => helper.read_facts_by_id(&ids, bounds)?,
+                    Err(_) => InsightFacts::default(),
+                };
+                Ok((rows, summaries))
+            });
+            let mine = (|| -> Result<InsightFacts> {
+                let mut ids = self.insight_fact_ids(bounds)?;
+                let second_half = ids.split_off(ids.len() / 2);
+                let _ = send.send(second_half);
+                self.read_facts_by_id(&ids, bounds)
+            })();
+            drop(send);
+            let theirs = theirs
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let mut facts = mine?;
+            let (rows, summaries) = theirs?;
+            facts.append(rows);
+            facts.append(summaries);
+            Ok(facts)
+        })
+    }
+
+    /// The ids of the entries [`Self::read_insight_facts_since`] reads, in order.
+    fn insight_fact_ids(&self, bounds: &FactBounds) -> Result<Vec<i64>> {
+        let fail = self.fail();
+        let FactBounds {
+            from,
+            to,
+            mornings_from,
+            start,
+            end,
+            period_start,
+            recent,
+            recent_start,
+            paid_since,
+            problems_since,
+            ..
+        } = bounds;
+        let (from, to) = (*from, *to);
         let mut ids: BTreeSet<i64> = BTreeSet::new();
         let collect =
             |ids: &mut BTreeSet<i64>, sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<()> {
@@ -669,34 +838,39 @@ impl Store {
             ),
             &[&format_date(from), &format_date(to)],
         )?;
-        // Promises, orders, problems and invoices open, or closed recently enough to count.
+        // Promises, orders, problems and invoices open, or closed recently enough to count:
+        // each condition a range of its index, so that SQLite seeks to the few rows
+        // instead of walking every promise (an `OR` of them walked the whole index).
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_promises_by_state \
-             WHERE kind = 'promise' AND deleted_at IS NULL \
-             AND (status IS NULL OR status NOT IN ('kept', 'broken') \
-                  OR (status = 'kept' AND closed_on >= ?1) \
-                  OR (status = 'broken' AND closed_on >= ?2))",
-            &[&format_date(mornings_from), &recent],
+            &format!(
+                "{PROMISES} status IS NULL \
+                 UNION ALL {PROMISES} status < 'broken' \
+                 UNION ALL {PROMISES} status > 'broken' AND status < 'kept' \
+                 UNION ALL {PROMISES} status > 'kept' \
+                 UNION ALL {PROMISES} status = 'kept' AND closed_on >= ?1 \
+                 UNION ALL {PROMISES} status = 'broken' AND closed_on >= ?2"
+            ),
+            &[mornings_from, recent],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_orders_by_state WHERE kind = 'order' AND deleted_at IS NULL \
-             AND (status IS NOT 'delivered' OR status_changed_at >= ?1)",
+            &format!(
+                "{ORDERS} status IS NULL \
+                 UNION ALL {ORDERS} status < 'delivered' \
+                 UNION ALL {ORDERS} status > 'delivered' \
+                 UNION ALL {ORDERS} status = 'delivered' AND status_changed_at >= ?1"
+            ),
             &[&start],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_problems_by_closed_on \
-             WHERE kind = 'problem' AND deleted_at IS NULL \
-             AND (closed_on IS NULL OR closed_on >= ?1)",
+            &format!("{PROBLEMS} closed_on IS NULL UNION ALL {PROBLEMS} closed_on >= ?1"),
             &[&problems_since],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_payments_by_closed_on \
-             WHERE kind = 'payment' AND deleted_at IS NULL \
-             AND (closed_on IS NULL OR closed_on >= ?1)",
+            &format!("{PAYMENTS} closed_on IS NULL UNION ALL {PAYMENTS} closed_on >= ?1"),
             &[&paid_since],
         )?;
         // Snoozes are few; feedback of the days a rating still counts.
@@ -720,7 +894,16 @@ impl Store {
              AND related_id IN (SELECT value FROM json_each(?1))",
             &[&about],
         )?;
+        Ok(ids.into_iter().collect())
+    }
 
+    /// The facts of the entries `ids` (ascending) that are facts, in that order.
+    fn read_facts_by_id(&self, ids: &[i64], bounds: &FactBounds) -> Result<InsightFacts> {
+        let fail = self.fail();
+        let mut facts = InsightFacts::default();
+        if ids.is_empty() {
+            return Ok(facts);
+        }
         let mut statement = self
             .conn
             .prepare_cached(&format!(
@@ -728,17 +911,25 @@ impl Store {
                  AND {FACT_CONDITION} ORDER BY e.id"
             ))
             .map_err(&fail)?;
-        let mut facts = InsightFacts::default();
         let mut rows = statement
-            .query((&end, &start, ids_json(&ids)))
+            .query((&bounds.end, &bounds.start, ids_json(ids)))
             .map_err(&fail)?;
         while let Some(row) = rows.next().map_err(&fail)? {
             read_fact(row, &mut facts).map_err(&fail)?;
         }
-        drop(rows);
-        self.add_latest_news_and_feedback(&mut facts, &start, &period_start, &recent_start)?;
-        self.add_customers_and_earlier_contacts(&mut facts, &start, true)?;
         Ok(facts)
+    }
+
+    /// Adds what [`Self::read_insight_facts_since`] summarises per customer, after the
+    /// rows.
+    fn add_summaries(&self, facts: &mut InsightFacts, bounds: &FactBounds) -> Result<()> {
+        self.add_latest_news_and_feedback(
+            facts,
+            &bounds.start,
+            &bounds.period_start,
+            &bounds.recent_start,
+        )?;
+        self.add_customers_and_earlier_contacts(facts, &bounds.start, true)
     }
 
     /// Adds each customer's latest bad news and feedback before `start` (the first morning
@@ -911,10 +1102,10 @@ fn morning_ids_from_bytes(bytes: &[u8]) -> Option<Vec<CustomerId>> {
 }
 
 /// `ids` as a JSON array, for `json_each`.
-fn ids_json(ids: &BTreeSet<i64>) -> String {
-    let mut json = String::with_capacity(ids.len() * 8 + 2);
+fn ids_json<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
+    let mut json = String::new();
     json.push('[');
-    for (i, id) in ids.iter().enumerate() {
+    for (i, id) in ids.into_iter().enumerate() {
         if i > 0 {
             json.push(',');
         }
