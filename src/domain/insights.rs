@@ -625,6 +625,51 @@ pub fn compute_with_mornings(
 ) -> (Insights, Vec<Morning>) {
     let from = options.from.min(options.to);
     let to = options.to.max(options.from);
+    // Every day: who was at risk that morning, and who of them was called. Mornings
+    // already known are kept; the rest, from the first one missing, are rebuilt.
+    let first_missing = {
+        let mut day = from;
+        loop {
+            if day > to || !known.contains_key(&day) {
+                break day;
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break day,
+            }
+        }
+    };
+    if first_missing > to {
+        return measures_and_mornings(facts, options, known, first_missing, Vec::new);
+    }
+    // Who was listed each morning rebuilt (the "Call them first" rules run for every
+    // customer every morning) is the longest part: worked out on another thread while
+    // this one computes the rest, from the same facts.
+    let settings = RankSettings {
+        problem_update_days: options.problem_update_days,
+        ..RankSettings::default()
+    };
+    std::thread::scope(|scope| {
+        let listed = scope.spawn(|| listed_each_morning(facts, first_missing, to, &settings));
+        measures_and_mornings(facts, options, known, first_missing, || {
+            listed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+/// [`compute_with_mornings`], the mornings from `first_missing` on rebuilt, with
+/// `listed` giving who was listed each of those mornings.
+fn measures_and_mornings(
+    facts: &InsightFacts,
+    options: &InsightOptions,
+    known: &BTreeMap<NaiveDate, Morning>,
+    first_missing: NaiveDate,
+    listed: impl FnOnce() -> Vec<Vec<CustomerId>>,
+) -> (Insights, Vec<Morning>) {
+    let from = options.from.min(options.to);
+    let to = options.to.max(options.from);
     let today = options.today;
     let periods = periods(from, to, options.granularity);
     let period_of = |day: NaiveDate| -> Option<usize> {
@@ -869,20 +914,6 @@ pub fn compute_with_mornings(
         cause.cumulative_share = share(running, resolved_total).unwrap_or(0.0);
     }
 
-    // Every day: who was at risk that morning, and who of them was called. Mornings
-    // already known are kept; the rest, from the first one missing, are rebuilt.
-    let first_missing = {
-        let mut day = from;
-        loop {
-            if day > to || !known.contains_key(&day) {
-                break day;
-            }
-            match day.succ_opt() {
-                Some(next) => day = next,
-                None => break day,
-            }
-        }
-    };
     let mut mornings: Vec<Morning> = Vec::new();
     let mut day = from;
     while day < first_missing {
@@ -902,12 +933,7 @@ pub fn compute_with_mornings(
             to,
             options.problem_update_days,
         );
-        let settings = RankSettings {
-            problem_update_days: options.problem_update_days,
-            ..RankSettings::default()
-        };
-        let listed = listed_each_morning(facts, first_missing, to, &settings);
-        for (day, listed) in daily.into_iter().zip(listed) {
+        for (day, listed) in daily.into_iter().zip(listed()) {
             let called = listed
                 .iter()
                 .copied()
