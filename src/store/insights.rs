@@ -1118,6 +1118,130 @@ fn ids_json<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::{GenerateOptions, write_generated};
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn generated_journal(dir: &std::path::Path, today: NaiveDate) -> Store {
+        let mut store = Store::open(&dir.join("journal.sqlite3")).unwrap();
+        write_generated(
+            &mut store,
+            GenerateOptions {
+                customers: 40,
+                entries: 4000,
+                seed: 11,
+            },
+            today,
+        )
+        .unwrap();
+        store
+    }
+
+    fn dirty_from(conn: &rusqlite::Connection) -> String {
+        conn.query_row(
+            "SELECT dirty_from FROM insight_cache_state WHERE id = 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    }
+
+    /// Another connection's write, committed.
+    fn write_elsewhere(path: &std::path::Path, dirty_from: &str) {
+        let other = rusqlite::Connection::open(path).unwrap();
+        other
+            .execute(
+                "UPDATE insight_cache_state SET dirty_from = ?1 WHERE id = 1",
+                [dirty_from],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn facts_read_with_a_second_reader_are_exactly_those_read_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = day("2026-11-22");
+        let store = generated_journal(dir.path(), today);
+        for (from, mornings_from, to) in [
+            (day("2026-08-31"), day("2026-11-21"), today),
+            (day("2026-08-31"), day("2026-08-31"), today),
+            (day("2025-11-01"), day("2026-06-01"), day("2026-10-31")),
+        ] {
+            let alone = store
+                .insight_facts_since(from, mornings_from, to, today)
+                .unwrap();
+            let second = store.second_reader().expect("a second connection");
+            let read = store.conn.unchecked_transaction().unwrap();
+            dirty_from(&store.conn);
+            let helper = second
+                .begin_in_same_snapshot()
+                .expect("nothing written meanwhile: the same snapshot");
+            let together = store
+                .insight_facts_read_with(from, mornings_from, to, today, Some(helper))
+                .unwrap();
+            read.commit().unwrap();
+            assert!(
+                !alone.promises.is_empty()
+                    && !alone.contacts.is_empty()
+                    && !alone.bad_news.is_empty()
+                    && !alone.customers.is_empty(),
+                "the journal has facts of every kind to split"
+            );
+            // The same facts in the same order: the rows by id, then the summaries.
+            assert_eq!(
+                together, alone,
+                "from {from}, mornings from {mornings_from}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_second_reader_is_not_used_when_another_connection_wrote_before_the_first_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = generated_journal(dir.path(), day("2026-11-22"));
+        let second = store.second_reader().expect("a second connection");
+        write_elsewhere(store.path(), "2030-01-01");
+        let read = store.conn.unchecked_transaction().unwrap();
+        assert_eq!(dirty_from(&store.conn), "2030-01-01");
+        assert!(
+            second.begin_in_same_snapshot().is_none(),
+            "the reader opened before the write cannot tell which state it reads"
+        );
+        read.commit().unwrap();
+    }
+
+    #[test]
+    fn a_second_reader_reads_the_first_connections_snapshot_whatever_is_written_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = generated_journal(dir.path(), day("2026-11-22"));
+        write_elsewhere(store.path(), "2029-01-01");
+        let second = store.second_reader().expect("a second connection");
+        let read = store.conn.unchecked_transaction().unwrap();
+        assert_eq!(dirty_from(&store.conn), "2029-01-01");
+        let helper = second.begin_in_same_snapshot().expect("the same snapshot");
+        write_elsewhere(store.path(), "2031-01-01");
+        assert_eq!(dirty_from(&helper.conn), "2029-01-01");
+        assert_eq!(dirty_from(&store.conn), "2029-01-01");
+        read.commit().unwrap();
+        assert_eq!(dirty_from(&store.conn), "2031-01-01");
+    }
+
+    #[test]
+    fn a_second_reader_is_not_used_for_a_journal_in_memory_or_inside_a_transaction() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(store.second_reader().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let store = generated_journal(dir.path(), day("2026-11-22"));
+        let read = store.conn.unchecked_transaction().unwrap();
+        assert!(
+            store.second_reader().is_none(),
+            "it could not see what this connection's transaction may have written"
+        );
+        read.commit().unwrap();
+        assert!(store.second_reader().is_some());
+    }
 
     #[test]
     fn kept_morning_ids_read_back_as_written_and_torn_bytes_are_refused() {
