@@ -251,6 +251,20 @@ impl InsightFacts {
         self.snoozes.append(&mut other.snoozes);
     }
 
+    /// Leaves out the facts about customers [`Self::customers`] does not list (archived
+    /// ones, when the store reads them with the rest), keeping the order of the others.
+    pub fn keep_listed_customers_only(&mut self) {
+        let listed: HashSet<CustomerId> = self.customers.iter().map(|c| c.id).collect();
+        self.promises.retain(|f| listed.contains(&f.customer));
+        self.orders.retain(|f| listed.contains(&f.customer));
+        self.bad_news.retain(|f| listed.contains(&f.customer));
+        self.problems.retain(|f| listed.contains(&f.customer));
+        self.contacts.retain(|f| listed.contains(&f.customer));
+        self.payments.retain(|f| listed.contains(&f.customer));
+        self.feedback.retain(|f| listed.contains(&f.customer));
+        self.snoozes.retain(|f| listed.contains(&f.customer));
+    }
+
     /// Only the facts about the customers in `only` (one rep's, for a manager).
     pub fn only(&self, only: &HashSet<CustomerId>) -> Self {
         fn pick<T: Clone>(list: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {

@@ -194,13 +194,17 @@ const FACT_COLUMNS: &str = "SELECT e.id, e.customer_id, e.kind, e.occurred_at, e
 
 /// Which entries are facts: of a kind the measures read, not in the trash, dated up to
 /// the end of the period (`?1`), contacts only from `?2` on (earlier ones are summarised),
-/// of a customer who is not archived. The unary `+` keeps SQLite off the indexes (see
-/// [`Store::insight_facts`]).
-const FACT_CONDITION: &str = "+e.kind IN ('promise', 'order', 'bad_news', 'problem', \
+/// (with [`FACT_OF_A_CUSTOMER`]) of a customer who is not archived. The unary `+` keeps
+/// SQLite off the indexes (see [`Store::insight_facts`]).
+const FACT_ENTRY_CONDITION: &str = "+e.kind IN ('promise', 'order', 'bad_news', 'problem', \
     'contact', 'payment', 'feedback', 'snooze') \
     AND e.deleted_at IS NULL AND e.occurred_at <= ?1 \
-    AND (e.kind <> 'contact' OR e.occurred_at >= ?2) \
-    AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)";
+    AND (e.kind <> 'contact' OR e.occurred_at >= ?2)";
+
+/// The rest of the facts' condition: the customer is one [`InsightFacts::customers`]
+/// lists (not archived, not in the trash).
+const FACT_OF_A_CUSTOMER: &str =
+    "+e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)";
 
 /// The date a promise was first due (before any renegotiation), as the index
 /// `entries_promises_by_first_due` (schema 10) holds it: SQLite uses that index only for
@@ -620,7 +624,9 @@ impl Store {
         // at. Then the due date of the entry a bad news is about.
         let mut statement = self
             .conn
-            .prepare(&format!("{FACT_COLUMNS} WHERE {FACT_CONDITION}"))
+            .prepare(&format!(
+                "{FACT_COLUMNS} WHERE {FACT_ENTRY_CONDITION} AND {FACT_OF_A_CUSTOMER}"
+            ))
             .map_err(&fail)?;
         // The scan reads most of the file: mapped, its pages are not copied into SQLite's
         // cache one read at a time (a tenth of the time on a million entries). Only an
@@ -751,6 +757,7 @@ impl Store {
             let ids = self.insight_fact_ids(&bounds)?;
             let mut facts = self.read_facts_by_id(&ids, &bounds)?;
             self.add_summaries(&mut facts, &bounds)?;
+            facts.keep_listed_customers_only();
             return Ok(facts);
         };
         // The rows are read in chunks of ids, in order, each by whichever connection is
@@ -806,6 +813,7 @@ impl Store {
                 facts.append(read);
             }
             facts.append(summaries);
+            facts.keep_listed_customers_only();
             Ok(facts)
         })
     }
@@ -927,7 +935,9 @@ impl Store {
         Ok(ids.into_iter().collect())
     }
 
-    /// The facts of the entries `ids` (ascending) that are facts, in that order.
+    /// The facts of the entries `ids` (ascending) that are facts, in that order, whoever
+    /// their customer: [`Self::read_insight_facts_since`] leaves out those of customers it
+    /// does not list (the list of them built once, not for every chunk read).
     fn read_facts_by_id(&self, ids: &[i64], bounds: &FactBounds) -> Result<InsightFacts> {
         let fail = self.fail();
         let mut facts = InsightFacts::default();
@@ -938,7 +948,7 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "{FACT_COLUMNS} WHERE e.id IN (SELECT value FROM json_each(?3)) \
-                 AND {FACT_CONDITION} ORDER BY e.id"
+                 AND {FACT_ENTRY_CONDITION} ORDER BY e.id"
             ))
             .map_err(&fail)?;
         let mut rows = statement
@@ -1193,7 +1203,14 @@ mod tests {
     fn facts_read_with_a_second_reader_are_exactly_those_read_alone() {
         let dir = tempfile::tempdir().unwrap();
         let today = day("2026-11-22");
-        let store = generated_journal(dir.path(), today);
+        let mut store = generated_journal(dir.path(), today);
+        // Archived customers' entries are found by the searches, then left out.
+        let archived = [CustomerId(3), CustomerId(17)];
+        for customer in archived {
+            store
+                .set_archived(customer, true, today.and_time(NaiveTime::MIN))
+                .unwrap();
+        }
         for (from, mornings_from, to) in [
             (day("2026-08-31"), day("2026-11-21"), today),
             (day("2026-08-31"), day("2026-08-31"), today),
@@ -1227,6 +1244,22 @@ mod tests {
             assert!(
                 rows > 4 * ROWS_PER_CHUNK,
                 "{rows} rows: read in several chunks"
+            );
+            assert!(
+                alone
+                    .promises
+                    .iter()
+                    .all(|f| !archived.contains(&f.customer))
+                    && alone
+                        .bad_news
+                        .iter()
+                        .all(|f| !archived.contains(&f.customer))
+                    && alone
+                        .contacts
+                        .iter()
+                        .all(|f| !archived.contains(&f.customer))
+                    && alone.customers.iter().all(|c| !archived.contains(&c.id)),
+                "no fact about an archived customer"
             );
             // The same facts in the same order: the rows by id, then the summaries.
             assert_eq!(
