@@ -238,6 +238,33 @@ pub struct InsightFacts {
 }
 
 impl InsightFacts {
+    /// Adds the facts of `other` after these, list by list.
+    pub fn append(&mut self, mut other: Self) {
+        self.promises.append(&mut other.promises);
+        self.orders.append(&mut other.orders);
+        self.bad_news.append(&mut other.bad_news);
+        self.problems.append(&mut other.problems);
+        self.contacts.append(&mut other.contacts);
+        self.payments.append(&mut other.payments);
+        self.customers.append(&mut other.customers);
+        self.feedback.append(&mut other.feedback);
+        self.snoozes.append(&mut other.snoozes);
+    }
+
+    /// Leaves out the facts about customers [`Self::customers`] does not list (archived
+    /// ones, when the store reads them with the rest), keeping the order of the others.
+    pub fn keep_listed_customers_only(&mut self) {
+        let listed: HashSet<CustomerId> = self.customers.iter().map(|c| c.id).collect();
+        self.promises.retain(|f| listed.contains(&f.customer));
+        self.orders.retain(|f| listed.contains(&f.customer));
+        self.bad_news.retain(|f| listed.contains(&f.customer));
+        self.problems.retain(|f| listed.contains(&f.customer));
+        self.contacts.retain(|f| listed.contains(&f.customer));
+        self.payments.retain(|f| listed.contains(&f.customer));
+        self.feedback.retain(|f| listed.contains(&f.customer));
+        self.snoozes.retain(|f| listed.contains(&f.customer));
+    }
+
     /// Only the facts about the customers in `only` (one rep's, for a manager).
     pub fn only(&self, only: &HashSet<CustomerId>) -> Self {
         fn pick<T: Clone>(list: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {
@@ -612,6 +639,51 @@ pub fn compute_with_mornings(
 ) -> (Insights, Vec<Morning>) {
     let from = options.from.min(options.to);
     let to = options.to.max(options.from);
+    // Every day: who was at risk that morning, and who of them was called. Mornings
+    // already known are kept; the rest, from the first one missing, are rebuilt.
+    let first_missing = {
+        let mut day = from;
+        loop {
+            if day > to || !known.contains_key(&day) {
+                break day;
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break day,
+            }
+        }
+    };
+    if first_missing > to {
+        return measures_and_mornings(facts, options, known, first_missing, Vec::new);
+    }
+    // Who was listed each morning rebuilt (the "Call them first" rules run for every
+    // customer every morning) is the longest part: worked out on another thread while
+    // this one computes the rest, from the same facts.
+    let settings = RankSettings {
+        problem_update_days: options.problem_update_days,
+        ..RankSettings::default()
+    };
+    std::thread::scope(|scope| {
+        let listed = scope.spawn(|| listed_each_morning(facts, first_missing, to, &settings));
+        measures_and_mornings(facts, options, known, first_missing, || {
+            listed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+/// [`compute_with_mornings`], the mornings from `first_missing` on rebuilt, with
+/// `listed` giving who was listed each of those mornings.
+fn measures_and_mornings(
+    facts: &InsightFacts,
+    options: &InsightOptions,
+    known: &BTreeMap<NaiveDate, Morning>,
+    first_missing: NaiveDate,
+    listed: impl FnOnce() -> Vec<Vec<CustomerId>>,
+) -> (Insights, Vec<Morning>) {
+    let from = options.from.min(options.to);
+    let to = options.to.max(options.from);
     let today = options.today;
     let periods = periods(from, to, options.granularity);
     let period_of = |day: NaiveDate| -> Option<usize> {
@@ -856,20 +928,6 @@ pub fn compute_with_mornings(
         cause.cumulative_share = share(running, resolved_total).unwrap_or(0.0);
     }
 
-    // Every day: who was at risk that morning, and who of them was called. Mornings
-    // already known are kept; the rest, from the first one missing, are rebuilt.
-    let first_missing = {
-        let mut day = from;
-        loop {
-            if day > to || !known.contains_key(&day) {
-                break day;
-            }
-            match day.succ_opt() {
-                Some(next) => day = next,
-                None => break day,
-            }
-        }
-    };
     let mut mornings: Vec<Morning> = Vec::new();
     let mut day = from;
     while day < first_missing {
@@ -889,12 +947,7 @@ pub fn compute_with_mornings(
             to,
             options.problem_update_days,
         );
-        let settings = RankSettings {
-            problem_update_days: options.problem_update_days,
-            ..RankSettings::default()
-        };
-        let listed = listed_each_morning(facts, first_missing, to, &settings);
-        for (day, listed) in daily.into_iter().zip(listed) {
+        for (day, listed) in daily.into_iter().zip(listed()) {
             let called = listed
                 .iter()
                 .copied()

@@ -5,6 +5,8 @@
 //! ([`Store::insight_facts`]) is what it is checked against.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -192,19 +194,39 @@ const FACT_COLUMNS: &str = "SELECT e.id, e.customer_id, e.kind, e.occurred_at, e
 
 /// Which entries are facts: of a kind the measures read, not in the trash, dated up to
 /// the end of the period (`?1`), contacts only from `?2` on (earlier ones are summarised),
-/// of a customer who is not archived. The unary `+` keeps SQLite off the indexes (see
-/// [`Store::insight_facts`]).
-const FACT_CONDITION: &str = "+e.kind IN ('promise', 'order', 'bad_news', 'problem', \
+/// (with [`FACT_OF_A_CUSTOMER`]) of a customer who is not archived. The unary `+` keeps
+/// SQLite off the indexes (see [`Store::insight_facts`]).
+const FACT_ENTRY_CONDITION: &str = "+e.kind IN ('promise', 'order', 'bad_news', 'problem', \
     'contact', 'payment', 'feedback', 'snooze') \
     AND e.deleted_at IS NULL AND e.occurred_at <= ?1 \
-    AND (e.kind <> 'contact' OR e.occurred_at >= ?2) \
-    AND +e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)";
+    AND (e.kind <> 'contact' OR e.occurred_at >= ?2)";
+
+/// The rest of the facts' condition: the customer is one [`InsightFacts::customers`]
+/// lists (not archived, not in the trash).
+const FACT_OF_A_CUSTOMER: &str =
+    "+e.customer_id IN (SELECT id FROM customers WHERE archived = 0 AND deleted_at IS NULL)";
 
 /// The date a promise was first due (before any renegotiation), as the index
 /// `entries_promises_by_first_due` (schema 10) holds it: SQLite uses that index only for
 /// this very expression.
 const FIRST_DUE: &str = "coalesce(CASE WHEN json_valid(renegotiations) THEN \
     json_extract(renegotiations, '$[0].from_due') END, due_date)";
+
+/// How many rows one chunk of an opening's reads holds (see
+/// [`Store::read_insight_facts_since`]): some 20 chunks on the 1M-entry journal; in unit
+/// tests, small enough that the small journals take many.
+const ROWS_PER_CHUNK: usize = if cfg!(test) { 16 } else { 2048 };
+
+/// The start of a query of the ids of promises, orders, problems or invoices through the
+/// partial index of each kind, before the condition on its columns.
+const PROMISES: &str = "SELECT id FROM entries INDEXED BY entries_promises_by_state \
+    WHERE kind = 'promise' AND deleted_at IS NULL AND";
+const ORDERS: &str = "SELECT id FROM entries INDEXED BY entries_orders_by_state \
+    WHERE kind = 'order' AND deleted_at IS NULL AND";
+const PROBLEMS: &str = "SELECT id FROM entries INDEXED BY entries_problems_by_closed_on \
+    WHERE kind = 'problem' AND deleted_at IS NULL AND";
+const PAYMENTS: &str = "SELECT id FROM entries INDEXED BY entries_payments_by_closed_on \
+    WHERE kind = 'payment' AND deleted_at IS NULL AND";
 
 /// How far before the first morning to rebuild an entry closed then can still matter to
 /// it: a promise broken counts for trust for [`weights::TRUST_WINDOW_DAYS`] (and as
@@ -230,6 +252,54 @@ pub struct MorningsToKeep {
     mornings: Vec<Morning>,
     /// `PRAGMA data_version` of the connection that read the journal, when it read it.
     data_version: i64,
+}
+
+/// The bounds of what [`Store::read_insight_facts_since`] reads, as the queries take them.
+struct FactBounds {
+    from: NaiveDate,
+    to: NaiveDate,
+    /// The first morning to rebuild.
+    mornings_from: String,
+    /// The first morning to rebuild, at midnight.
+    start: String,
+    /// The end of the period's last day.
+    end: String,
+    period_start: String,
+    /// [`RECENT_DAYS`] before the first morning to rebuild.
+    recent: String,
+    recent_start: String,
+    paid_since: String,
+    problems_since: String,
+}
+
+/// A second connection to a journal, read-only, to read part of an opening's facts on
+/// another thread while the first connection reads the rest (issue 15).
+///
+/// Both must read the same snapshot of the journal. Opened before the first connection
+/// begins its read transaction, it notes `PRAGMA data_version`; once the first
+/// connection's transaction has read (its snapshot is then fixed), it begins its own and
+/// reads `data_version` again: unchanged, no other connection committed anything between
+/// the two, so both snapshots are the state of the journal at the first look. Otherwise
+/// it is not used, and the first connection reads everything alone.
+struct SecondReader {
+    store: Store,
+    data_version: i64,
+}
+
+impl SecondReader {
+    /// The reader in a read transaction of the same snapshot as the connection whose
+    /// transaction began (and read) since [`Store::second_reader`] opened it; `None` when
+    /// another connection committed meanwhile, or the transaction cannot begin.
+    fn begin_in_same_snapshot(self) -> Option<Store> {
+        self.store.conn.execute_batch("BEGIN").ok()?;
+        // Read inside the transaction, this is the version of its snapshot.
+        let now: i64 = self
+            .store
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .ok()?;
+        (now == self.data_version).then_some(self.store)
+    }
 }
 
 /// What [`Store::kept_mornings`] found.
@@ -287,13 +357,17 @@ impl Store {
                 .only(&only.iter().copied().collect());
             return Ok((compute(&facts, options), None));
         }
+        // Opened before this connection's read transaction begins, so that it can tell
+        // whether it reads the same snapshot (see `SecondReader`).
+        let second = self.second_reader();
         let read = self.conn.unchecked_transaction().map_err(&fail)?;
         let kept = self.kept_mornings(options, from, to).map_err(&fail)?;
+        let helper = second.and_then(SecondReader::begin_in_same_snapshot);
         let mut first_missing = from;
         while first_missing < to && kept.mornings.contains_key(&first_missing) {
             first_missing = first_missing.succ_opt().unwrap_or(to);
         }
-        let facts = self.insight_facts_since(from, first_missing, to, options.today)?;
+        let facts = self.insight_facts_read_with(from, first_missing, to, options.today, helper)?;
         read.commit().map_err(&fail)?;
         let (insights, mornings) = compute_with_mornings(&facts, options, &kept.mornings);
         let new: Vec<Morning> = mornings
@@ -326,6 +400,24 @@ impl Store {
     pub fn keep_insight_mornings_read_here(&self, keep: &MorningsToKeep) -> Result<()> {
         self.write_mornings(keep, Some(keep.data_version))
             .map_err(self.fail())
+    }
+
+    /// A second connection to this journal, read-only, noting `data_version` now (see
+    /// [`SecondReader`]): to be called while this connection has no transaction open.
+    /// `None` for a journal in memory, or when it cannot be opened.
+    fn second_reader(&self) -> Option<SecondReader> {
+        if self.path.as_os_str() == ":memory:" || !self.conn.is_autocommit() {
+            return None;
+        }
+        let store = Store::connect(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let data_version = store
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .ok()?;
+        Some(SecondReader {
+            store,
+            data_version,
+        })
     }
 
     /// The number of rows this connection has inserted, changed or deleted since it was
@@ -532,7 +624,9 @@ impl Store {
         // at. Then the due date of the entry a bad news is about.
         let mut statement = self
             .conn
-            .prepare(&format!("{FACT_COLUMNS} WHERE {FACT_CONDITION}"))
+            .prepare(&format!(
+                "{FACT_COLUMNS} WHERE {FACT_ENTRY_CONDITION} AND {FACT_OF_A_CUSTOMER}"
+            ))
             .map_err(&fail)?;
         // The scan reads most of the file: mapped, its pages are not copied into SQLite's
         // cache one read at a time (a tenth of the time on a million entries). Only an
@@ -580,6 +674,20 @@ impl Store {
         to: NaiveDate,
         today: NaiveDate,
     ) -> Result<InsightFacts> {
+        self.insight_facts_read_with(from, mornings_from, to, today, None)
+    }
+
+    /// [`Self::insight_facts_since`], with half the work done on another thread by
+    /// `helper` when given: a second connection reading the same snapshot of the journal
+    /// as this one (see [`SecondReader::begin_in_same_snapshot`]).
+    fn insight_facts_read_with(
+        &self,
+        from: NaiveDate,
+        mornings_from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+        helper: Option<Store>,
+    ) -> Result<InsightFacts> {
         let fail = self.fail();
         let mornings_from = mornings_from.max(from);
         let version: i32 = self
@@ -595,20 +703,25 @@ impl Store {
         let _ = self
             .conn
             .pragma_update(None, "mmap_size", INSIGHTS_MMAP_BYTES);
-        let read = self.read_insight_facts_since(from, mornings_from, to, today);
+        let read = self.read_insight_facts_since(from, mornings_from, to, today, helper);
         let _ = self.conn.pragma_update(None, "mmap_size", 0);
         read
     }
 
     /// [`Self::insight_facts_since`] on a journal of schema 10 or later.
+    ///
+    /// With `helper`, the split is: this connection finds the rows to read; the helper, on
+    /// another thread, summarises the earlier history of every customer meanwhile; both
+    /// then read the rows, a chunk of ids at a time. The facts come in the same order as
+    /// without it: the rows by id, then the summaries.
     fn read_insight_facts_since(
         &self,
         from: NaiveDate,
         mornings_from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
+        helper: Option<Store>,
     ) -> Result<InsightFacts> {
-        let fail = self.fail();
         let start = format_datetime(mornings_from.and_time(NaiveTime::MIN));
         let end = format_datetime(
             to.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)),
@@ -628,6 +741,100 @@ impl Store {
                     .unwrap_or(mornings_from),
             ),
         );
+        let bounds = FactBounds {
+            from,
+            to,
+            mornings_from: format_date(mornings_from),
+            start,
+            end,
+            period_start,
+            recent,
+            recent_start,
+            paid_since,
+            problems_since,
+        };
+        let Some(helper) = helper else {
+            let ids = self.insight_fact_ids(&bounds)?;
+            let mut facts = self.read_facts_by_id(&ids, &bounds)?;
+            self.add_summaries(&mut facts, &bounds)?;
+            facts.keep_listed_customers_only();
+            return Ok(facts);
+        };
+        // The rows are read in chunks of ids, in order, each by whichever connection is
+        // free first: the helper's summaries and this side's search take times that vary
+        // with the journal and with what else the machine runs.
+        let ids: OnceLock<Vec<i64>> = OnceLock::new();
+        let next_chunk = AtomicUsize::new(0);
+        let read_chunks = |store: &Store| -> Result<Vec<(usize, InsightFacts)>> {
+            let ids = ids.get().map(Vec::as_slice).unwrap_or_default();
+            let mut read = Vec::new();
+            loop {
+                let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+                let first = chunk.saturating_mul(ROWS_PER_CHUNK);
+                if first >= ids.len() {
+                    return Ok(read);
+                }
+                let ids = &ids[first..(first + ROWS_PER_CHUNK).min(ids.len())];
+                read.push((chunk, store.read_facts_by_id(ids, &bounds)?));
+            }
+        };
+        let (found, wait_for_ids) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let read_chunks = &read_chunks;
+            let bounds = &bounds;
+            let theirs = scope.spawn(move || -> Result<_> {
+                let _ = helper
+                    .conn
+                    .pragma_update(None, "mmap_size", INSIGHTS_MMAP_BYTES);
+                let mut summaries = InsightFacts::default();
+                helper.add_summaries(&mut summaries, bounds)?;
+                // Nothing comes when this side failed: its error is the one returned.
+                let chunks = match wait_for_ids.recv() {
+                    Ok(()) => read_chunks(&helper)?,
+                    Err(_) => Vec::new(),
+                };
+                Ok((chunks, summaries))
+            });
+            let mine = (|| -> Result<_> {
+                let _ = ids.set(self.insight_fact_ids(bounds)?);
+                let _ = found.send(());
+                read_chunks(self)
+            })();
+            drop(found);
+            let theirs = theirs
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let mut chunks = mine?;
+            let (their_chunks, summaries) = theirs?;
+            chunks.extend(their_chunks);
+            chunks.sort_unstable_by_key(|(chunk, _)| *chunk);
+            let mut facts = InsightFacts::default();
+            for (_, read) in chunks {
+                facts.append(read);
+            }
+            facts.append(summaries);
+            facts.keep_listed_customers_only();
+            Ok(facts)
+        })
+    }
+
+    /// The ids of the entries [`Self::read_insight_facts_since`] reads, in order.
+    fn insight_fact_ids(&self, bounds: &FactBounds) -> Result<Vec<i64>> {
+        let fail = self.fail();
+        let FactBounds {
+            from,
+            to,
+            mornings_from,
+            start,
+            end,
+            period_start,
+            recent,
+            recent_start,
+            paid_since,
+            problems_since,
+            ..
+        } = bounds;
+        let (from, to) = (*from, *to);
         let mut ids: BTreeSet<i64> = BTreeSet::new();
         let collect =
             |ids: &mut BTreeSet<i64>, sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<()> {
@@ -669,34 +876,39 @@ impl Store {
             ),
             &[&format_date(from), &format_date(to)],
         )?;
-        // Promises, orders, problems and invoices open, or closed recently enough to count.
+        // Promises, orders, problems and invoices open, or closed recently enough to count:
+        // each condition a range of its index, so that SQLite seeks to the few rows
+        // instead of walking every promise (an `OR` of them walked the whole index).
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_promises_by_state \
-             WHERE kind = 'promise' AND deleted_at IS NULL \
-             AND (status IS NULL OR status NOT IN ('kept', 'broken') \
-                  OR (status = 'kept' AND closed_on >= ?1) \
-                  OR (status = 'broken' AND closed_on >= ?2))",
-            &[&format_date(mornings_from), &recent],
+            &format!(
+                "{PROMISES} status IS NULL \
+                 UNION ALL {PROMISES} status < 'broken' \
+                 UNION ALL {PROMISES} status > 'broken' AND status < 'kept' \
+                 UNION ALL {PROMISES} status > 'kept' \
+                 UNION ALL {PROMISES} status = 'kept' AND closed_on >= ?1 \
+                 UNION ALL {PROMISES} status = 'broken' AND closed_on >= ?2"
+            ),
+            &[mornings_from, recent],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_orders_by_state WHERE kind = 'order' AND deleted_at IS NULL \
-             AND (status IS NOT 'delivered' OR status_changed_at >= ?1)",
+            &format!(
+                "{ORDERS} status IS NULL \
+                 UNION ALL {ORDERS} status < 'delivered' \
+                 UNION ALL {ORDERS} status > 'delivered' \
+                 UNION ALL {ORDERS} status = 'delivered' AND status_changed_at >= ?1"
+            ),
             &[&start],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_problems_by_closed_on \
-             WHERE kind = 'problem' AND deleted_at IS NULL \
-             AND (closed_on IS NULL OR closed_on >= ?1)",
+            &format!("{PROBLEMS} closed_on IS NULL UNION ALL {PROBLEMS} closed_on >= ?1"),
             &[&problems_since],
         )?;
         collect(
             &mut ids,
-            "SELECT id FROM entries INDEXED BY entries_payments_by_closed_on \
-             WHERE kind = 'payment' AND deleted_at IS NULL \
-             AND (closed_on IS NULL OR closed_on >= ?1)",
+            &format!("{PAYMENTS} closed_on IS NULL UNION ALL {PAYMENTS} closed_on >= ?1"),
             &[&paid_since],
         )?;
         // Snoozes are few; feedback of the days a rating still counts.
@@ -720,25 +932,44 @@ impl Store {
              AND related_id IN (SELECT value FROM json_each(?1))",
             &[&about],
         )?;
+        Ok(ids.into_iter().collect())
+    }
 
+    /// The facts of the entries `ids` (ascending) that are facts, in that order, whoever
+    /// their customer: [`Self::read_insight_facts_since`] leaves out those of customers it
+    /// does not list (the list of them built once, not for every chunk read).
+    fn read_facts_by_id(&self, ids: &[i64], bounds: &FactBounds) -> Result<InsightFacts> {
+        let fail = self.fail();
+        let mut facts = InsightFacts::default();
+        if ids.is_empty() {
+            return Ok(facts);
+        }
         let mut statement = self
             .conn
             .prepare_cached(&format!(
                 "{FACT_COLUMNS} WHERE e.id IN (SELECT value FROM json_each(?3)) \
-                 AND {FACT_CONDITION} ORDER BY e.id"
+                 AND {FACT_ENTRY_CONDITION} ORDER BY e.id"
             ))
             .map_err(&fail)?;
-        let mut facts = InsightFacts::default();
         let mut rows = statement
-            .query((&end, &start, ids_json(&ids)))
+            .query((&bounds.end, &bounds.start, ids_json(ids)))
             .map_err(&fail)?;
         while let Some(row) = rows.next().map_err(&fail)? {
             read_fact(row, &mut facts).map_err(&fail)?;
         }
-        drop(rows);
-        self.add_latest_news_and_feedback(&mut facts, &start, &period_start, &recent_start)?;
-        self.add_customers_and_earlier_contacts(&mut facts, &start, true)?;
         Ok(facts)
+    }
+
+    /// Adds what [`Self::read_insight_facts_since`] summarises per customer, after the
+    /// rows.
+    fn add_summaries(&self, facts: &mut InsightFacts, bounds: &FactBounds) -> Result<()> {
+        self.add_latest_news_and_feedback(
+            facts,
+            &bounds.start,
+            &bounds.period_start,
+            &bounds.recent_start,
+        )?;
+        self.add_customers_and_earlier_contacts(facts, &bounds.start, true)
     }
 
     /// Adds each customer's latest bad news and feedback before `start` (the first morning
@@ -911,10 +1142,10 @@ fn morning_ids_from_bytes(bytes: &[u8]) -> Option<Vec<CustomerId>> {
 }
 
 /// `ids` as a JSON array, for `json_each`.
-fn ids_json(ids: &BTreeSet<i64>) -> String {
-    let mut json = String::with_capacity(ids.len() * 8 + 2);
+fn ids_json<'a>(ids: impl IntoIterator<Item = &'a i64>) -> String {
+    let mut json = String::new();
     json.push('[');
-    for (i, id) in ids.iter().enumerate() {
+    for (i, id) in ids.into_iter().enumerate() {
         if i > 0 {
             json.push(',');
         }
@@ -927,6 +1158,162 @@ fn ids_json(ids: &BTreeSet<i64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::{GenerateOptions, write_generated};
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn generated_journal(dir: &std::path::Path, today: NaiveDate) -> Store {
+        let mut store = Store::open(&dir.join("journal.sqlite3")).unwrap();
+        write_generated(
+            &mut store,
+            GenerateOptions {
+                customers: 40,
+                entries: 4000,
+                seed: 11,
+            },
+            today,
+        )
+        .unwrap();
+        store
+    }
+
+    fn dirty_from(conn: &rusqlite::Connection) -> String {
+        conn.query_row(
+            "SELECT dirty_from FROM insight_cache_state WHERE id = 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    }
+
+    /// Another connection's write, committed.
+    fn write_elsewhere(path: &std::path::Path, dirty_from: &str) {
+        let other = rusqlite::Connection::open(path).unwrap();
+        other
+            .execute(
+                "UPDATE insight_cache_state SET dirty_from = ?1 WHERE id = 1",
+                [dirty_from],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn facts_read_with_a_second_reader_are_exactly_those_read_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = day("2026-11-22");
+        let mut store = generated_journal(dir.path(), today);
+        // Archived customers' entries are found by the searches, then left out.
+        let archived = [CustomerId(3), CustomerId(17)];
+        for customer in archived {
+            store
+                .set_archived(customer, true, today.and_time(NaiveTime::MIN))
+                .unwrap();
+        }
+        for (from, mornings_from, to) in [
+            (day("2026-08-31"), day("2026-11-21"), today),
+            (day("2026-08-31"), day("2026-08-31"), today),
+            (day("2025-11-01"), day("2026-06-01"), day("2026-10-31")),
+        ] {
+            let alone = store
+                .insight_facts_since(from, mornings_from, to, today)
+                .unwrap();
+            let second = store.second_reader().expect("a second connection");
+            let read = store.conn.unchecked_transaction().unwrap();
+            dirty_from(&store.conn);
+            let helper = second
+                .begin_in_same_snapshot()
+                .expect("nothing written meanwhile: the same snapshot");
+            let together = store
+                .insight_facts_read_with(from, mornings_from, to, today, Some(helper))
+                .unwrap();
+            read.commit().unwrap();
+            assert!(
+                !alone.promises.is_empty()
+                    && !alone.contacts.is_empty()
+                    && !alone.bad_news.is_empty()
+                    && !alone.customers.is_empty(),
+                "the journal has facts of every kind to split"
+            );
+            let rows = alone.promises.len()
+                + alone.orders.len()
+                + alone.problems.len()
+                + alone.payments.len()
+                + alone.snoozes.len();
+            assert!(
+                rows > 4 * ROWS_PER_CHUNK,
+                "{rows} rows: read in several chunks"
+            );
+            assert!(
+                alone
+                    .promises
+                    .iter()
+                    .all(|f| !archived.contains(&f.customer))
+                    && alone
+                        .bad_news
+                        .iter()
+                        .all(|f| !archived.contains(&f.customer))
+                    && alone
+                        .contacts
+                        .iter()
+                        .all(|f| !archived.contains(&f.customer))
+                    && alone.customers.iter().all(|c| !archived.contains(&c.id)),
+                "no fact about an archived customer"
+            );
+            // The same facts in the same order: the rows by id, then the summaries.
+            assert_eq!(
+                together, alone,
+                "from {from}, mornings from {mornings_from}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_second_reader_is_not_used_when_another_connection_wrote_before_the_first_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = generated_journal(dir.path(), day("2026-11-22"));
+        let second = store.second_reader().expect("a second connection");
+        write_elsewhere(store.path(), "2030-01-01");
+        let read = store.conn.unchecked_transaction().unwrap();
+        assert_eq!(dirty_from(&store.conn), "2030-01-01");
+        assert!(
+            second.begin_in_same_snapshot().is_none(),
+            "the reader opened before the write cannot tell which state it reads"
+        );
+        read.commit().unwrap();
+    }
+
+    #[test]
+    fn a_second_reader_reads_the_first_connections_snapshot_whatever_is_written_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = generated_journal(dir.path(), day("2026-11-22"));
+        write_elsewhere(store.path(), "2029-01-01");
+        let second = store.second_reader().expect("a second connection");
+        let read = store.conn.unchecked_transaction().unwrap();
+        assert_eq!(dirty_from(&store.conn), "2029-01-01");
+        let helper = second.begin_in_same_snapshot().expect("the same snapshot");
+        write_elsewhere(store.path(), "2031-01-01");
+        assert_eq!(dirty_from(&helper.conn), "2029-01-01");
+        assert_eq!(dirty_from(&store.conn), "2029-01-01");
+        read.commit().unwrap();
+        assert_eq!(dirty_from(&store.conn), "2031-01-01");
+    }
+
+    #[test]
+    fn a_second_reader_is_not_used_for_a_journal_in_memory_or_inside_a_transaction() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(store.second_reader().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let store = generated_journal(dir.path(), day("2026-11-22"));
+        let read = store.conn.unchecked_transaction().unwrap();
+        assert!(
+            store.second_reader().is_none(),
+            "it could not see what this connection's transaction may have written"
+        );
+        read.commit().unwrap();
+        assert!(store.second_reader().is_some());
+    }
 
     #[test]
     fn kept_morning_ids_read_back_as_written_and_torn_bytes_are_refused() {
