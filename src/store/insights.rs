@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::entry_row::{get_datetime, get_opt_datetime};
+use super::two_readers::SecondReader;
 use super::{Result, Store};
 use crate::domain::dates::{
     format_date, format_datetime, parse_stored_date, parse_stored_datetime,
@@ -272,36 +273,6 @@ struct FactBounds {
     problems_since: String,
 }
 
-/// A second connection to a journal, read-only, to read part of an opening's facts on
-/// another thread while the first connection reads the rest (issue 15).
-///
-/// Both must read the same snapshot of the journal. Opened before the first connection
-/// begins its read transaction, it notes `PRAGMA data_version`; once the first
-/// connection's transaction has read (its snapshot is then fixed), it begins its own and
-/// reads `data_version` again: unchanged, no other connection committed anything between
-/// the two, so both snapshots are the state of the journal at the first look. Otherwise
-/// it is not used, and the first connection reads everything alone.
-struct SecondReader {
-    store: Store,
-    data_version: i64,
-}
-
-impl SecondReader {
-    /// The reader in a read transaction of the same snapshot as the connection whose
-    /// transaction began (and read) since [`Store::second_reader`] opened it; `None` when
-    /// another connection committed meanwhile, or the transaction cannot begin.
-    fn begin_in_same_snapshot(self) -> Option<Store> {
-        self.store.conn.execute_batch("BEGIN").ok()?;
-        // Read inside the transaction, this is the version of its snapshot.
-        let now: i64 = self
-            .store
-            .conn
-            .pragma_query_value(None, "data_version", |row| row.get(0))
-            .ok()?;
-        (now == self.data_version).then_some(self.store)
-    }
-}
-
 /// What [`Store::kept_mornings`] found.
 struct KeptMornings {
     mornings: BTreeMap<NaiveDate, Morning>,
@@ -400,24 +371,6 @@ impl Store {
     pub fn keep_insight_mornings_read_here(&self, keep: &MorningsToKeep) -> Result<()> {
         self.write_mornings(keep, Some(keep.data_version))
             .map_err(self.fail())
-    }
-
-    /// A second connection to this journal, read-only, noting `data_version` now (see
-    /// [`SecondReader`]): to be called while this connection has no transaction open.
-    /// `None` for a journal in memory, or when it cannot be opened.
-    fn second_reader(&self) -> Option<SecondReader> {
-        if self.path.as_os_str() == ":memory:" || !self.conn.is_autocommit() {
-            return None;
-        }
-        let store = Store::connect(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-        let data_version = store
-            .conn
-            .pragma_query_value(None, "data_version", |row| row.get(0))
-            .ok()?;
-        Some(SecondReader {
-            store,
-            data_version,
-        })
     }
 
     /// The number of rows this connection has inserted, changed or deleted since it was
