@@ -174,8 +174,7 @@ impl Store {
         current: bool,
         ids: (i64, i64),
     ) -> Result<Vec<CustomerFacts>> {
-        let facts = self.customer_rows(current, ids)?;
-        let mut facts = facts;
+        let mut facts = self.customer_rows(current, ids)?;
         self.attach_pending_announcements(&mut facts, today)?;
         for (customer, handover) in self.take_overs()? {
             if let Some(i) = position_of(&facts, customer.0) {
