@@ -28,45 +28,66 @@ trap cleanup EXIT
 
 "$bin" demo --db "$work/demo.sqlite3" >/dev/null
 
-# Start Xvfb on a free display and wait until it takes connections (its socket exists): a
+# Starts Xvfb on a free display and waits until it takes connections (its socket exists): a
 # fixed pause lost the race on a loaded machine. A display already in use makes Xvfb exit:
-# then another is tried.
-display=""
-for _ in 1 2 3 4 5; do
-    candidate=":$((100 + RANDOM % 400))"
-    Xvfb "$candidate" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-    xvfb_pid=$!
-    for _ in $(seq 1 100); do
-        if [ -S "/tmp/.X11-unix/X${candidate#:}" ] && DISPLAY="$candidate" xdotool getmouselocation >/dev/null 2>&1; then
-            display="$candidate"
-            break
-        fi
-        kill -0 "$xvfb_pid" 2>/dev/null || break
-        sleep 0.1
+# then another is tried. Sets `display` and `xvfb_pid`.
+start_xvfb() {
+    display=""
+    for _ in 1 2 3 4 5; do
+        candidate=":$((100 + RANDOM % 400))"
+        Xvfb "$candidate" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+        xvfb_pid=$!
+        for _ in $(seq 1 100); do
+            if [ -S "/tmp/.X11-unix/X${candidate#:}" ] && DISPLAY="$candidate" xdotool getmouselocation >/dev/null 2>&1; then
+                display="$candidate"
+                break
+            fi
+            kill -0 "$xvfb_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$display" ] && break
+        kill "$xvfb_pid" 2>/dev/null || true
+        wait "$xvfb_pid" 2>/dev/null || true
+        xvfb_pid=""
     done
-    [ -n "$display" ] && break
-    kill "$xvfb_pid" 2>/dev/null || true
-    wait "$xvfb_pid" 2>/dev/null || true
-    xvfb_pid=""
-done
-[ -n "$display" ] || { echo "smoke test: Xvfb did not start:" >&2; cat "$work/xvfb.log" >&2; exit 1; }
+    [ -n "$display" ] || { echo "smoke test: Xvfb did not start:" >&2; cat "$work/xvfb.log" >&2; exit 1; }
+}
 
-# A private HOME keeps the test away from the user's own preferences and journal.
-env -u WAYLAND_DISPLAY DISPLAY="$display" HOME="$work/home" XDG_DATA_HOME="$work/data" \
-    XDG_CONFIG_HOME="$work/config" "$bin" --db "$work/demo.sqlite3" >"$work/app.log" 2>&1 &
-app_pid=$!
+# Starts candor on the display and waits for its window (sets `app_pid` and `window`);
+# returns 1 when candor exited first.
+start_candor() {
+    # A private HOME keeps the test away from the user's own preferences and journal.
+    env -u WAYLAND_DISPLAY DISPLAY="$display" HOME="$work/home" XDG_DATA_HOME="$work/data" \
+        XDG_CONFIG_HOME="$work/config" "$bin" --db "$work/demo.sqlite3" >"$work/app.log" 2>&1 &
+    app_pid=$!
+    window=""
+    for _ in $(seq 1 60); do
+        kill -0 "$app_pid" 2>/dev/null || return 1
+        window=$(DISPLAY="$display" xdotool search --name "^Candor" 2>/dev/null | head -n 1 || true)
+        [ -n "$window" ] && return 0
+        sleep 0.5
+    done
+}
 
-window=""
-for _ in $(seq 1 60); do
-    if ! kill -0 "$app_pid" 2>/dev/null; then
+# Once in CI (2026-12-03) candor could not connect to an Xvfb that had just answered: that
+# is the virtual display's fault, not the app's, so a display that refuses candor is
+# replaced once. Any other early exit fails at once.
+start_xvfb
+if ! start_candor; then
+    if grep -q "connection to X server" "$work/app.log" && [ -z "${retried:-}" ]; then
+        echo "smoke test: the X server refused candor (Xvfb $(kill -0 "$xvfb_pid" 2>/dev/null && echo running || echo gone)); trying a new display once" >&2
+        cat "$work/xvfb.log" >&2
+        retried=1
+        kill "$xvfb_pid" 2>/dev/null || true
+        wait "$xvfb_pid" 2>/dev/null || true
+        start_xvfb
+        start_candor || { echo "smoke test: candor exited before showing a window:" >&2; cat "$work/app.log" >&2; exit 1; }
+    else
         echo "smoke test: candor exited before showing a window:" >&2
         cat "$work/app.log" >&2
         exit 1
     fi
-    window=$(DISPLAY="$display" xdotool search --name "^Candor" 2>/dev/null | head -n 1 || true)
-    [ -n "$window" ] && break
-    sleep 0.5
-done
+fi
 [ -n "$window" ] || { echo "smoke test: no Candor window appeared within 30 s" >&2; cat "$work/app.log" >&2; exit 1; }
 sleep 3
 
