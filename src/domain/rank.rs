@@ -519,28 +519,48 @@ pub fn rank(
     join_ranked(parts)
 }
 
-/// The customers of `facts` who need a call as of `today`, scored, in no particular order:
+/// The customers of `facts` who need a call as of `today`, scored and in the list's order:
 /// one part of a list scored in parts, one per core, then joined by [`join_ranked`].
 pub fn score_part(
     facts: &[CustomerFacts],
     today: NaiveDate,
     settings: &RankSettings,
 ) -> Vec<RankedCustomer> {
-    facts
+    let mut part: Vec<RankedCustomer> = facts
         .iter()
         .filter_map(|f| listed(f, today, settings))
-        .collect()
+        .collect();
+    // Sorted here, on the part's own core: the join then only merges.
+    sort_list(&mut part);
+    part
 }
 
-/// The list made of parts scored apart ([`score_part`]): exactly the list [`rank`] gives for
-/// all their facts at once, first to call first.
+/// The list made of parts scored apart ([`score_part`], each in the list's order): exactly
+/// the list [`rank`] gives for all their facts at once, first to call first.
 pub fn join_ranked(parts: Vec<Vec<RankedCustomer>>) -> Vec<RankedCustomer> {
-    let mut ranked = parts.into_iter().flatten().collect::<Vec<_>>();
-    sort_list(&mut ranked);
+    let mut ranked = parts.into_iter().reduce(merge_in_order).unwrap_or_default();
     for (index, customer) in ranked.iter_mut().enumerate() {
         customer.rank = index + 1;
     }
     ranked
+}
+
+/// Two lists, each in the list's order ([`list_cmp`], a total order), as one.
+fn merge_in_order(a: Vec<RankedCustomer>, b: Vec<RankedCustomer>) -> Vec<RankedCustomer> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if list_cmp(x, y).is_le() {
+            a.next()
+        } else {
+            b.next()
+        };
+        merged.extend(next);
+    }
+    merged.extend(a);
+    merged.extend(b);
+    merged
 }
 
 /// Puts a whole list in its order: highest score first, then who has waited longest, then
