@@ -269,21 +269,24 @@ mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
     cat <<'NOTES'
 ## How the figures come about
 
-- **Timeline export**: rows are read from SQLite in storage order (an `ORDER BY
-  occurred_at` would make SQLite sort a million wide rows), formatted by `csv-core` into
-  runs of 16 MB, and each full run is sorted by (time, id) and appended to a temporary
-  file beside the report; at the end the runs are merged into the report
-  (`src/io/sorted_rows.rs`). Memory is one run plus a 64 KB buffer per run, however long
-  the journal is; the rows are written once more to the temporary file, which the file
-  system cache mostly absorbs.
+- **Timeline export**: the entries are read in two halves by id, each on its own
+  connection and core, in one snapshot (`store/two_readers.rs`), and in storage order (an
+  `ORDER BY occurred_at` would make SQLite sort a million wide rows). Each half is
+  formatted by `csv-core` into runs of 8 MB; each full run is sorted by (time, id) and
+  appended to a temporary file beside the report; at the end the runs of both halves are
+  merged into the report (`src/io/sorted_rows.rs`). Memory is one run per half plus a
+  64 KB buffer per run, however long the journal is; the rows are written once more to the
+  temporary file, which the file system cache mostly absorbs.
 - **Backups**: the daily backup is checked with `PRAGMA quick_check`; the first of each
   week and a backup about to be restored get `PRAGMA integrity_check` (see the README's
   "Your data").
 - **Page cache**: 8 MiB for windows and commands (`store::APP_CACHE_KIB`), 64 MiB during
   bulk writes such as imports and `candor generate` (`store::BULK_CACHE_KIB`).
-- **`candor rank` and `candor export`** run SQLite's quick check of the whole journal for
-  damage (see the README) on a second thread beside the report; the process ends when both
-  are done, so on a large journal its time is mostly that check.
+- **`candor rank`** reads and scores each half of the customers by id on its own
+  connection and core, in one snapshot, and sorts each half there; the halves are then
+  merged. Its JSON is written by two threads: the second half of the list is rendered on
+  the other core while the first is written. The command-line reports do not check the
+  journal for damage; the app does, on a thread of its own, when it opens a journal.
 - **Imports** of a large timeline check the whole file first (encoding, runaway quotes,
   the ids bad news relates to), then read it a record at a time on one thread and write
   it on another in one transaction (`src/io/import/stream.rs`), so memory does not grow
