@@ -755,11 +755,7 @@ fn write_promises(
     today: NaiveDate,
     out: &mut impl Write,
 ) -> Result<usize, ExportError> {
-    let customers: HashMap<CustomerId, (String, String)> = store
-        .customers()?
-        .into_iter()
-        .map(|c| (c.id, (c.name, c.company)))
-        .collect();
+    let customers = store.customer_names()?;
     let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
     let mut writer = super::csv_writer_without_header(out);
     writer.write_record(PROMISE_COLUMNS)?;

@@ -1,5 +1,7 @@
 //! Customers: add, edit, archive, list.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -149,6 +151,21 @@ impl Store {
             .map_err(self.fail())?;
         statement
             .query_map([], read_customer)
+            .and_then(|rows| rows.collect())
+            .map_err(self.fail())
+    }
+
+    /// Each customer's name and company (customers not in the trash), for a report that
+    /// names the customer beside each row: no other column read, no order.
+    pub fn customer_names(&self) -> Result<HashMap<CustomerId, (String, String)>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT id, name, company FROM customers WHERE deleted_at IS NULL")
+            .map_err(self.fail())?;
+        statement
+            .query_map([], |row| {
+                Ok((CustomerId(row.get(0)?), (row.get(1)?, row.get(2)?)))
+            })
             .and_then(|rows| rows.collect())
             .map_err(self.fail())
     }

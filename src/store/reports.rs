@@ -161,6 +161,44 @@ fn promises_and_bad_news_sql() -> String {
     )
 }
 
+/// The promises made in a period (`?1..=?2`), found through the index on (kind, time): for
+/// a period holding few of them (see [`FEW_PROMISES_PER_ENTRY`]).
+fn promises_in_period_sql() -> String {
+    format!(
+        "SELECT {SELECT_COLUMNS} FROM entries INDEXED BY entries_by_kind_time \
+         WHERE kind = 'promise' AND deleted_at IS NULL \
+         AND occurred_at >= ?1 AND occurred_at <= ?2 {NOT_OF_DELETED_CUSTOMERS}"
+    )
+}
+
+/// When the first bad news about each entry was delivered, from the covering index of bad
+/// news about an entry (`entries_bad_news_about`), with the same entries as the pass.
+fn first_bad_news_sql() -> String {
+    format!(
+        "SELECT related_id, MIN(occurred_at) FROM entries INDEXED BY entries_bad_news_about \
+         WHERE kind = 'bad_news' AND related_id IS NOT NULL AND deleted_at IS NULL \
+         {NOT_OF_DELETED_CUSTOMERS} GROUP BY related_id"
+    )
+}
+
+/// A period with at most one promise for this many entries is read through the index on
+/// (kind, time) instead of by one pass over the table. Through the index each promise costs
+/// a read of its own page, and promises lie on nearly every page, so past a point the pass
+/// is quicker. Measured in the sqlite3 shell on the 10k / 1M journal (every column of the
+/// promises, 2026-12-04): a month, 5,050 promises, 0.06 s through the index against 0.14 s
+/// for the pass; half a year, 30,179, 0.10 s against 0.14 s; a year, 60,222, 0.20 s against
+/// 0.18 s; every promise, 119,892, 0.45 s against 0.28 s.
+const FEW_PROMISES_PER_ENTRY: i64 = 25;
+
+/// How the promises of a period are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PromiseRead {
+    /// One pass over the table, in two halves on two connections.
+    Pass,
+    /// The period's promises through the index, the first bad news through theirs.
+    Index,
+}
+
 impl Store {
     /// Visits every entry not in the trash whose time is within `from..=to`, in storage
     /// order (not time order: sorting a million rows is the caller's choice), as raw cells.
@@ -268,12 +306,62 @@ impl Store {
     /// ([`Store::read_on_two_connections`]): the pass is most of the customers and promises
     /// reports' time, and one core read it while the other waited (issue 14). The promises
     /// come in the order of their ids, as from one pass.
+    ///
+    /// A short period (a month of a large journal) is read through indexes instead
+    /// ([`FEW_PROMISES_PER_ENTRY`]): its promises through the index on (kind, time), the
+    /// first bad news through the covering index of bad news about an entry, each on its
+    /// own connection. The promises then come in the order of their time.
     fn scan_promises_and_first_bad_news<T: Send>(
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
         read: impl Fn(&Row<'_>) -> rusqlite::Result<T> + Sync,
     ) -> Result<(Vec<T>, HashMap<EntryId, NaiveDateTime>)> {
+        let how = self.how_to_read_promises(from, to)?;
+        self.read_promises_and_first_bad_news(from, to, how, read)
+    }
+
+    /// [`PromiseRead::Index`] when the period holds at most one promise for
+    /// [`FEW_PROMISES_PER_ENTRY`] entries of the journal. Counting them reads the index on
+    /// (kind, time) alone, about a millisecond per 20,000 promises.
+    fn how_to_read_promises(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<PromiseRead> {
+        let (promises, entries): (i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT COUNT(*) FROM entries INDEXED BY entries_by_kind_time \
+                   WHERE kind = 'promise' AND deleted_at IS NULL \
+                   AND occurred_at >= ?1 AND occurred_at <= ?2), \
+                 (SELECT COALESCE(MAX(id), 0) FROM entries) \
+                   - (SELECT COALESCE(MIN(id), 1) FROM entries) + 1",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(params![format_datetime(from), format_datetime(to)], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+            })
+            .map_err(self.fail())?;
+        Ok(
+            if promises.saturating_mul(FEW_PROMISES_PER_ENTRY) <= entries {
+                PromiseRead::Index
+            } else {
+                PromiseRead::Pass
+            },
+        )
+    }
+
+    fn read_promises_and_first_bad_news<T: Send>(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        how: PromiseRead,
+        read: impl Fn(&Row<'_>) -> rusqlite::Result<T> + Sync,
+    ) -> Result<(Vec<T>, HashMap<EntryId, NaiveDateTime>)> {
+        if how == PromiseRead::Index {
+            return self.read_on_two_connections(
+                |store| store.promises_in_period(from, to, &read),
+                |store| store.first_bad_news_of_live_entries(),
+            );
+        }
         let [first, second] = self.entry_id_halves()?;
         let ((mut promises, mut first_bad_news), (later, later_bad_news)) = self
             .read_on_two_connections(
@@ -288,6 +376,45 @@ impl Store {
                 .or_insert(at);
         }
         Ok((promises, first_bad_news))
+    }
+
+    /// `read` of every promise made within `from..=to`, through the index on (kind, time).
+    fn promises_in_period<T>(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        read: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(&promises_in_period_sql())
+            .map_err(&fail)?;
+        let mut rows = statement
+            .query(params![format_datetime(from), format_datetime(to)])
+            .map_err(&fail)?;
+        let mut promises = Vec::new();
+        while let Some(row) = rows.next().map_err(&fail)? {
+            promises.push(read(row).map_err(&fail)?);
+        }
+        Ok(promises)
+    }
+
+    /// When the first bad news about each entry was delivered, among the entries the pass
+    /// of [`Self::scan_promises_in`] reads (none of a customer in the trash).
+    fn first_bad_news_of_live_entries(&self) -> Result<HashMap<EntryId, NaiveDateTime>> {
+        let fail = self.fail();
+        let mut statement = self
+            .conn
+            .prepare_cached(&first_bad_news_sql())
+            .map_err(&fail)?;
+        let mut rows = statement.query([]).map_err(&fail)?;
+        let mut out = HashMap::new();
+        while let Some(row) = rows.next().map_err(&fail)? {
+            let id: i64 = row.get(0).map_err(&fail)?;
+            out.insert(EntryId(id), get_datetime(row, 1).map_err(&fail)?);
+        }
+        Ok(out)
     }
 
     /// [`Self::scan_promises_and_first_bad_news`] over the entries with ids in
@@ -389,6 +516,180 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::domain::{
+        BadNews, BadNewsKind, CustomerDraft, EntryDraft, EntryKind, PromiseCategory, PromiseStatus,
+    };
+
+    fn at(day: &str) -> NaiveDateTime {
+        NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+    }
+
+    /// Two years of a small journal: each of four customers gets a note every day and a
+    /// promise every ninth day (kept, broken or open), a third of the promises get bad
+    /// news about them (some twice, some before their due date); then one promise, one bad
+    /// news and one customer go to the trash.
+    fn two_years() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let customers = store
+            .bulk_write(at("2025-01-01"), |w| {
+                let mut customers = Vec::new();
+                for name in ["Ada", "Ben", "Cleo", "Dev"] {
+                    let customer = w.add_customer(CustomerDraft::named(name), at("2025-01-01"))?;
+                    customers.push(customer);
+                }
+                for day in 0..730 {
+                    let date = start + chrono::Days::new(day);
+                    let when = date.and_hms_opt(9, 0, 0).unwrap();
+                    for (n, &customer) in customers.iter().enumerate() {
+                        w.add_entry(EntryDraft {
+                            customer_id: customer,
+                            occurred_at: when,
+                            summary: "Called".to_owned(),
+                            kind: EntryKind::Note,
+                        })?;
+                        if !(day + n as u64).is_multiple_of(9) {
+                            continue;
+                        }
+                        let due = date + chrono::Days::new(14);
+                        let mut promise = crate::domain::Promise::new(due, PromiseCategory::Other);
+                        let round = day / 9;
+                        promise.status = match round % 3 {
+                            0 => PromiseStatus::Kept(due),
+                            1 => PromiseStatus::Broken(due + chrono::Days::new(2)),
+                            _ => PromiseStatus::Open,
+                        };
+                        let id = w.add_entry(EntryDraft {
+                            customer_id: customer,
+                            occurred_at: when,
+                            summary: "Quote by the 14th".to_owned(),
+                            kind: EntryKind::Promise(promise),
+                        })?;
+                        for later in [3, 20].into_iter().take(((round + 1) % 3) as usize) {
+                            w.add_entry(EntryDraft {
+                                customer_id: customer,
+                                occurred_at: (date + chrono::Days::new(later))
+                                    .and_hms_opt(11, 0, 0)
+                                    .unwrap(),
+                                summary: "The quote is late".to_owned(),
+                                kind: EntryKind::BadNews(BadNews {
+                                    about: BadNewsKind::Delay,
+                                    related: Some(id),
+                                    proactive: true,
+                                }),
+                            })?;
+                        }
+                    }
+                }
+                Ok(customers)
+            })
+            .unwrap();
+        let promise = |store: &Store, kind: &str, skip: i64| -> EntryId {
+            EntryId(
+                store
+                    .conn
+                    .query_row(
+                        "SELECT id FROM entries WHERE kind = ?1 AND customer_id = ?2 \
+                         ORDER BY id LIMIT 1 OFFSET ?3",
+                        params![kind, customers[0].0, skip],
+                        |row| row.get(0),
+                    )
+                    .unwrap(),
+            )
+        };
+        let trashed_promise = promise(&store, "promise", 40);
+        let trashed_news = promise(&store, "bad_news", 7);
+        store
+            .delete_entry(trashed_promise, at("2027-01-01"))
+            .unwrap();
+        store.delete_entry(trashed_news, at("2027-01-01")).unwrap();
+        store
+            .delete_customer(customers[3], at("2027-01-01"))
+            .unwrap();
+        store
+    }
+
+    type Counted = (Vec<(i64, i64, String)>, Vec<(i64, NaiveDateTime)>);
+
+    /// The promises (id, customer, promise) and first bad news `how` reads, in id order.
+    fn read_as(store: &Store, from: &str, to: &str, how: PromiseRead) -> Counted {
+        let (mut promises, news) = store
+            .read_promises_and_first_bad_news(at(from), at(to), how, |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    format!("{:?}", read_promise(row)?),
+                ))
+            })
+            .unwrap();
+        promises.sort();
+        let mut news: Vec<_> = news.into_iter().map(|(id, when)| (id.0, when)).collect();
+        news.sort();
+        (promises, news)
+    }
+
+    #[test]
+    fn a_period_read_through_the_indexes_gives_what_the_pass_gives() {
+        let store = two_years();
+        for (from, to) in [
+            ("2025-03-01", "2025-03-31"),
+            ("2026-12-24", "2027-01-10"),
+            ("2025-01-01", "2026-12-31"),
+            ("2024-01-01", "2024-12-31"),
+        ] {
+            let pass = read_as(&store, from, to, PromiseRead::Pass);
+            let index = read_as(&store, from, to, PromiseRead::Index);
+            assert_eq!(index, pass, "{from}..{to}");
+        }
+        // The fixture holds what the comparison is about.
+        let (promises, news) = read_as(&store, "2025-01-01", "2026-12-31", PromiseRead::Pass);
+        assert!(promises.len() > 200, "{}", promises.len());
+        assert!(news.len() > 50, "{}", news.len());
+        assert!(
+            !read_as(&store, "2025-03-01", "2025-03-31", PromiseRead::Index)
+                .0
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_short_period_is_read_through_the_index_and_a_long_one_in_one_pass() {
+        let store = two_years();
+        let how = |from, to| store.how_to_read_promises(at(from), at(to)).unwrap();
+        // About 80 promises among ~4,000 entries in two weeks; ~320 in two years.
+        assert_eq!(how("2025-03-01", "2025-03-14"), PromiseRead::Index);
+        assert_eq!(how("2025-01-01", "2026-12-31"), PromiseRead::Pass);
+        assert_eq!(how("2030-01-01", "2030-12-31"), PromiseRead::Index);
+        let empty = Store::open_in_memory().unwrap();
+        assert_eq!(
+            empty
+                .how_to_read_promises(at("2025-01-01"), at("2025-12-31"))
+                .unwrap(),
+            PromiseRead::Index
+        );
+    }
+
+    #[test]
+    fn a_period_is_read_through_the_index_on_kind_and_time() {
+        let promises = plan(&promises_in_period_sql());
+        assert!(
+            promises
+                .iter()
+                .any(|step| step.starts_with("SEARCH entries USING INDEX entries_by_kind_time")),
+            "{promises:?}"
+        );
+        let news = plan(&first_bad_news_sql());
+        assert!(
+            news.iter().any(|step| step
+                .starts_with("SEARCH entries USING COVERING INDEX entries_bad_news_about")
+                || step.starts_with("SCAN entries USING COVERING INDEX entries_bad_news_about")),
+            "{news:?}"
+        );
+    }
 
     #[test]
     fn the_columns_the_promise_pass_reads_are_found_by_name() {
