@@ -302,6 +302,12 @@ generated="$work/generated.md"
   "Your data").
 - **Page cache**: 8 MiB for windows and commands (`store::APP_CACHE_KIB`), 64 MiB during
   bulk writes such as imports and `candor generate` (`store::BULK_CACHE_KIB`).
+- **Customers and promises reports**: over the whole journal, one pass over the entries in
+  two halves by id on two connections (promises and bad news about an entry), `NOT
+  INDEXED`. For a short period (at most one promise in the period for 25 entries in the
+  journal, counted from the index first) the period's promises are read through the index
+  on (kind, time) and the first bad news through the covering index of bad news about an
+  entry, one on each connection (`store::reports::FEW_PROMISES_PER_ENTRY`).
 - **`candor rank`** reads and scores each half of the customers by id on its own
   connection and core, in one snapshot, and sorts each half there; the halves are then
   merged. Its JSON is written by two threads: the second half of the list is rendered on
