@@ -359,7 +359,7 @@ impl Store {
         if how == PromiseRead::Index {
             return self.read_on_two_connections(
                 |store| store.promises_in_period(from, to, &read),
-                |store| store.first_bad_news_of_live_entries(),
+                |store| store.first_bad_news_about(),
             );
         }
         let [first, second] = self.entry_id_halves()?;
@@ -398,23 +398,6 @@ impl Store {
             promises.push(read(row).map_err(&fail)?);
         }
         Ok(promises)
-    }
-
-    /// When the first bad news about each entry was delivered, among the entries the pass
-    /// of [`Self::scan_promises_in`] reads (none of a customer in the trash).
-    fn first_bad_news_of_live_entries(&self) -> Result<HashMap<EntryId, NaiveDateTime>> {
-        let fail = self.fail();
-        let mut statement = self
-            .conn
-            .prepare_cached(&first_bad_news_sql())
-            .map_err(&fail)?;
-        let mut rows = statement.query([]).map_err(&fail)?;
-        let mut out = HashMap::new();
-        while let Some(row) = rows.next().map_err(&fail)? {
-            let id: i64 = row.get(0).map_err(&fail)?;
-            out.insert(EntryId(id), get_datetime(row, 1).map_err(&fail)?);
-        }
-        Ok(out)
     }
 
     /// [`Self::scan_promises_and_first_bad_news`] over the entries with ids in
@@ -462,15 +445,12 @@ impl Store {
     }
 
     /// For every entry some bad news was delivered about, when the first such news was
-    /// delivered.
+    /// delivered (bad news of customers in the trash left out, as the reports leave them).
     pub fn first_bad_news_about(&self) -> Result<HashMap<EntryId, NaiveDateTime>> {
         let fail = self.fail();
         let mut statement = self
             .conn
-            .prepare_cached(
-                "SELECT related_id, MIN(occurred_at) FROM entries WHERE kind = 'bad_news' \
-                 AND related_id IS NOT NULL AND deleted_at IS NULL GROUP BY related_id",
-            )
+            .prepare_cached(&first_bad_news_sql())
             .map_err(&fail)?;
         let mut rows = statement.query([]).map_err(&fail)?;
         let mut out = HashMap::new();
