@@ -385,19 +385,16 @@ impl Store {
         to: NaiveDateTime,
         read: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
-        let fail = self.fail();
-        let mut statement = self
-            .conn
+        self.conn
             .prepare_cached(&promises_in_period_sql())
-            .map_err(&fail)?;
-        let mut rows = statement
-            .query(params![format_datetime(from), format_datetime(to)])
-            .map_err(&fail)?;
-        let mut promises = Vec::new();
-        while let Some(row) = rows.next().map_err(&fail)? {
-            promises.push(read(row).map_err(&fail)?);
-        }
-        Ok(promises)
+            .and_then(|mut statement| {
+                statement
+                    .query_map(params![format_datetime(from), format_datetime(to)], |row| {
+                        read(row)
+                    })?
+                    .collect()
+            })
+            .map_err(self.fail())
     }
 
     /// [`Self::scan_promises_and_first_bad_news`] over the entries with ids in
@@ -509,9 +506,10 @@ mod tests {
     }
 
     /// Two years of a small journal: each of four customers gets a note every day and a
-    /// promise every ninth day (kept, broken or open), a third of the promises get bad
-    /// news about them (some twice, some before their due date); then one promise, one bad
-    /// news and one customer go to the trash.
+    /// promise every ninth day (kept, broken or open); two promises in three get bad news
+    /// about them, three days after it was made (before its due date), and half of those
+    /// again after its due date; then one promise, one bad news and one customer go to the
+    /// trash.
     fn two_years() -> Store {
         let mut store = Store::open_in_memory().unwrap();
         let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
