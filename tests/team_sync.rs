@@ -942,6 +942,21 @@ fn kill_dash_nine_of_the_app_mid_sync_upload_or_download_loses_and_doubles_nothi
             // SIGKILL: no destructor, no rollback handler runs.
             let _ = child.kill();
             let _ = child.wait();
+            // A COMMIT the app sent just before it died still completes on the server:
+            // progress is read once the app's session there has ended, or a batch that
+            // lands a moment later goes unseen (seen once in CI: 5,000 events on the
+            // server after `progress` had read 0).
+            let sessions = format!(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE usename = '{}'",
+                team.login("ann")
+            );
+            let mut server = team.psql("meg");
+            for _ in 0..200 {
+                if count(&mut server, &sessions) == 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
             let store = Store::open(path).unwrap();
             let now = progress();
             eprintln!(
