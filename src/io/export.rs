@@ -23,7 +23,7 @@ use crate::domain::dates::{MAX_DATE, MIN_DATE, days_between, format_date, format
 use crate::domain::insights::{PromiseRecord, promise_record};
 use crate::domain::rank::{RankSettings, rank, weights};
 use crate::domain::{Cents, CustomerId, EntryKind, Promise, PromiseStatus};
-use crate::store::{EntryCells, Store, StoreError};
+use crate::store::{EntryCells, PromisesMade, Store, StoreError};
 
 /// The four CSV reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -755,8 +755,11 @@ fn write_promises(
     today: NaiveDate,
     out: &mut impl Write,
 ) -> Result<usize, ExportError> {
-    let customers = store.customer_names()?;
-    let (promises, first_bad_news) = store.promises_made_and_first_bad_news(from, to)?;
+    let PromisesMade {
+        promises,
+        first_bad_news,
+        names: customers,
+    } = store.promises_report(from, to)?;
     let mut writer = super::csv_writer_without_header(out);
     writer.write_record(PROMISE_COLUMNS)?;
     let mut rows = 0;

@@ -42,7 +42,7 @@ pub use first_upload::UploadPosition;
 pub use insights::MorningsToKeep;
 pub use merge::CustomerMerge;
 pub use new_journal::NewJournal;
-pub use reports::{EntryCells, IdHalves, OpenTotals, PromisesOfCustomers};
+pub use reports::{EntryCells, IdHalves, OpenTotals, PromisesMade, PromisesOfCustomers};
 pub use snapshot::{
     BACKUP_DIR_NAME, BackupContents, KeepPrevious, RestoredInto, SnapshotCheck, SnapshotInfo,
     backup_dir, backup_file_name, free_backup_path, inspect_backup, keep_raw_copy,
