@@ -915,6 +915,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command) -> Result<()> {
             let today = today_from(today.as_deref())?;
             let store = open_existing(&path)?;
             store.read_through_memory_map()?;
+            store.cache_for_one_read()?;
             let settings = RankSettings::with_money(store.money_format()?);
             // Each half of the customers is read and scored on its own core, on two
             // connections in one snapshot; the halves are then sorted as one list.

@@ -270,6 +270,8 @@ pub fn run_cli(
         });
     }
     let store = Store::open(journal)?;
+    // One report, then the process ends.
+    store.cache_for_one_read()?;
     if out.as_os_str() == "-" {
         let stdout = io::stdout();
         write_report(

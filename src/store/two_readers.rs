@@ -119,7 +119,8 @@ impl Store {
     }
 
     /// A second, read-only connection to this journal's file, configured as this one
-    /// (its memory map too), noting `data_version` now (see [`SecondReader`]): to be
+    /// (its memory map too) but with the page cache of one read
+    /// ([`super::COMMAND_CACHE_KIB`]), noting `data_version` now (see [`SecondReader`]): to be
     /// opened while this connection has no transaction open. `None` for a journal in
     /// memory, inside a transaction, or when it cannot be opened.
     pub(super) fn second_reader(&self) -> Option<SecondReader> {
@@ -127,6 +128,8 @@ impl Store {
             return None;
         }
         let store = Store::connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        // It reads once and closes: nothing to keep in a large cache.
+        store.cache_for_one_read().ok()?;
         let map: i64 = self
             .conn
             .pragma_query_value(None, "mmap_size", |row| row.get(0))
@@ -210,10 +213,17 @@ mod tests {
     fn the_second_read_runs_on_another_connection_on_another_thread() {
         let (_dir, store) = journal_with(&["Ada", "Ben"]);
         let here = std::thread::current().id();
-        let (a, (b, thread, second_read_only)) = store
+        let cache = |store: &Store| -> Result<i64> {
+            store
+                .conn
+                .pragma_query_value(None, "cache_size", |row| row.get(0))
+                .map_err(store.fail())
+        };
+        let (a, (b, thread, second_read_only, second_cache)) = store
             .read_on_two_connections(names, |second| {
                 let read_only = second.conn.is_readonly("main").map_err(second.fail())?;
-                Ok((names(second)?, std::thread::current().id(), read_only))
+                let id = std::thread::current().id();
+                Ok((names(second)?, id, read_only, cache(second)?))
             })
             .unwrap();
         assert_eq!(a, ["Ada", "Ben"]);
@@ -223,6 +233,11 @@ mod tests {
             second_read_only,
             "the second read ran on a writable connection"
         );
+        // The second connection reads once: SQLite's small cache, not the window's.
+        assert_eq!(second_cache, crate::store::COMMAND_CACHE_KIB);
+        assert_eq!(cache(&store).unwrap(), crate::store::APP_CACHE_KIB);
+        store.cache_for_one_read().unwrap();
+        assert_eq!(cache(&store).unwrap(), crate::store::COMMAND_CACHE_KIB);
         assert!(
             store.conn.is_autocommit(),
             "the read transaction was left open"
