@@ -346,13 +346,52 @@ fn write_partial(
     let fail = |e| StoreError::from_sqlite(dest, e);
     out.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
         .map_err(fail)?;
+    // Not synced page by page as it is written: the copy goes to disk while it is checked
+    // (below), and is synced once more before it is named. Until then it is a `.partial`
+    // file nobody reads.
+    out.pragma_update(None, "synchronous", "OFF")
+        .map_err(fail)?;
     copy_pages(source, source_path, &mut out, dest)?;
-    // A standalone file: no -wal beside it, synced on every commit.
+    // A standalone file: no -wal beside it.
     out.pragma_update_and_check(None, "journal_mode", "DELETE", |_| Ok(()))
         .map_err(|e| copy_error(source_path, dest, e))?;
-    // From here on, SQLite finding the copy malformed means the source is damaged: name
-    // it, not the copy (which is removed).
-    if let Err(problem) = run_check(&out, source_path, check)? {
+    let not_written =
+        |e: &std::io::Error| io_error(dest, "the backup could not be written to disk", e);
+    // The check reads the copy from memory while another thread waits for the disk to
+    // take it: the two overlap instead of adding up (issue 14: the daily backup of the
+    // 10k / 1M journal spent 0.1 s of its 0.8 s in that wait here, and a laptop's disk
+    // can take seconds).
+    let contents = thread::scope(|scope| {
+        let syncing = thread::Builder::new().spawn_scoped(scope, || {
+            fs::File::open(partial).and_then(|f| f.sync_data())
+        });
+        let checked = check_copy(&out, source_path, check);
+        // Where no thread was to be had, the sync below does it all. An error of this one
+        // is reported here: a file opened after a failed write may not hear of it again.
+        if let Ok(syncing) = syncing {
+            match syncing.join() {
+                Ok(synced) => synced.map_err(|e| not_written(&e))?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        checked
+    })?;
+    out.close().map_err(|(_, e)| fail(e))?;
+    fs::File::open(partial)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| not_written(&e))?;
+    Ok(contents)
+}
+
+/// Checks the fresh copy `out` of the journal at `source_path` and reads what it holds.
+fn check_copy(
+    out: &Connection,
+    source_path: &Path,
+    check: SnapshotCheck,
+) -> Result<BackupContents> {
+    // SQLite finding the copy malformed means the source is damaged: name it, not the
+    // copy (which is removed).
+    if let Err(problem) = run_check(out, source_path, check)? {
         return Err(StoreError::Corrupt {
             path: source_path.to_path_buf(),
             detail: format!(
@@ -361,12 +400,7 @@ fn write_partial(
             ),
         });
     }
-    let contents = contents(&out, source_path)?;
-    out.close().map_err(|(_, e)| fail(e))?;
-    fs::File::open(partial)
-        .and_then(|file| file.sync_all())
-        .map_err(|e| io_error(dest, "the backup could not be written to disk", &e))?;
-    Ok(contents)
+    contents(out, source_path)
 }
 
 /// Opens an existing journal or backup for reading after checking that it is a Candor
