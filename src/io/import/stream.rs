@@ -291,10 +291,11 @@ fn first_pass(
         {
             return Ok(None);
         }
-        for (i, pair) in chunk.windows(2).enumerate() {
-            if scanner.push(offset + i, pair[0], Some(pair[1])).is_some() {
-                return Ok(None);
-            }
+        if scanner
+            .push_bytes(offset, &chunk[..read - 1], Some(chunk[read - 1]))
+            .is_some()
+        {
+            return Ok(None);
         }
         if let Some(related) = &mut related {
             related.feed(chunk);
