@@ -95,8 +95,7 @@ impl NewJournal {
             .close()
             .map_err(|(_, e)| StoreError::from_sqlite(&temp, e))?;
         let io = |what: &str, e: &std::io::Error| StoreError::from_io(&target, what, e);
-        fs::File::open(&temp)
-            .and_then(|f| f.sync_all())
+        super::private_files::sync_file(&temp)
             .map_err(|e| io("the new journal cannot be written to the disk", &e))?;
         // A hard link never replaces a file that appeared at the target meanwhile.
         match fs::hard_link(&temp, &target) {

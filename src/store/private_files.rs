@@ -37,6 +37,19 @@ pub fn create_new_file(path: &Path) -> io::Result<fs::File> {
     options.open(path)
 }
 
+/// Waits until the file at `path` is on the disk (its content and size). Windows flushes a
+/// file only through a handle that may write to it (`FlushFileBuffers` refuses a read-only
+/// one with "access denied"), so there it is opened for writing; nothing is written.
+pub fn sync_file(path: &Path) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    if cfg!(windows) {
+        options.write(true);
+    } else {
+        options.read(true);
+    }
+    options.open(path)?.sync_all()
+}
+
 /// The folders `create_dir_all(dir)` would create, deepest first: to remove them again if
 /// what they were made for fails.
 pub fn missing_dirs(dir: &Path) -> Vec<PathBuf> {
@@ -116,5 +129,24 @@ pub fn tighten_existing(journal: &Path) {
             side.push(suffix);
             make_private(Path::new(&side));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_synced_as_it_is_and_a_missing_one_is_not_created() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("backup.sqlite3");
+        fs::write(&path, b"pages").expect("written");
+        sync_file(&path).expect("synced");
+        assert_eq!(fs::read(&path).expect("read back"), b"pages");
+
+        let missing = dir.path().join("missing.sqlite3");
+        let error = sync_file(&missing).expect_err("nothing to sync");
+        assert_eq!(error.kind(), io::ErrorKind::NotFound);
+        assert!(!missing.exists(), "syncing must never create a file");
     }
 }

@@ -362,9 +362,8 @@ fn write_partial(
     // 10k / 1M journal spent 0.1 s of its 0.8 s in that wait here, and a laptop's disk
     // can take seconds).
     let contents = thread::scope(|scope| {
-        let syncing = thread::Builder::new().spawn_scoped(scope, || {
-            fs::File::open(partial).and_then(|f| f.sync_data())
-        });
+        let syncing =
+            thread::Builder::new().spawn_scoped(scope, || super::private_files::sync_file(partial));
         let checked = check_copy(&out, source_path, check);
         // Where no thread was to be had, the sync below does it all. An error of this one
         // is reported here: a file opened after a failed write may not hear of it again.
@@ -377,9 +376,7 @@ fn write_partial(
         checked
     })?;
     out.close().map_err(|(_, e)| fail(e))?;
-    fs::File::open(partial)
-        .and_then(|file| file.sync_all())
-        .map_err(|e| not_written(&e))?;
+    super::private_files::sync_file(partial).map_err(|e| not_written(&e))?;
     Ok(contents)
 }
 
@@ -546,8 +543,7 @@ pub fn keep_raw_copy(journal: &Path, dest: &Path) -> Result<()> {
     }
     let copy = |from: &Path, to: &Path| {
         fs::copy(from, to)
-            .and_then(|_| fs::File::open(to))
-            .and_then(|file| file.sync_all())
+            .and_then(|_| super::private_files::sync_file(to))
             .map_err(|e| io_error(to, "a copy of the damaged journal could not be written", &e))
     };
     copy(journal, dest)?;
