@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDateTime;
 use encoding_rs::{Encoding, UTF_8};
@@ -232,8 +233,15 @@ fn plan_utf8(
         .filter(|(_, h)| timeline && normalise_header(h) == "related_entry_id")
         .map(|(i, _)| i)
         .next_back();
-    let Some(referenced) =
-        first_pass(&mut file, skip, separator.byte, columns, related_column).map_err(read_error)?
+    let Some(referenced) = first_pass(
+        path,
+        &mut file,
+        skip,
+        separator.byte,
+        columns,
+        related_column,
+    )
+    .map_err(read_error)?
     else {
         return Ok(Planned::Whole);
     };
@@ -264,16 +272,75 @@ fn plan_utf8(
 /// runaway quoted field (either is left to the whole-file reading, which explains it).
 /// Else the entry ids named in `related_column`, so only those entries' new ids need be
 /// remembered while importing (`Some(None)`: remember them all).
+///
+/// The ids are collected on a second thread reading the file on its own: the two halves
+/// take about as long, and nothing can be written before both are done.
 fn first_pass(
+    path: &Path,
     file: &mut File,
     skip: u64,
     separator: u8,
     columns: usize,
     related_column: Option<usize>,
 ) -> std::io::Result<Option<Option<HashSet<i64>>>> {
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
+    std::thread::scope(|scope| {
+        let helper = related_column.map(|column| {
+            let helper = std::thread::Builder::new().spawn_scoped(scope, move || {
+                related_ids_in(path, skip, separator, column, stop)
+            });
+            (column, helper)
+        });
+        let checked = checked_text(file, skip, separator, columns);
+        if !matches!(checked, Ok(true)) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let ids = match helper {
+            None => Some(HashSet::new()),
+            Some((_, Ok(helper))) => helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            // No second thread to be had: read here, after the check.
+            Some((column, Err(_))) => related_ids_in(path, skip, separator, column, stop)?,
+        };
+        Ok(checked?.then_some(ids))
+    })
+}
+
+/// The ids [`RelatedIds`] finds in `column` of the file at `path` from byte `skip` on,
+/// unless `stop` is set before the end.
+fn related_ids_in(
+    path: &Path,
+    skip: u64,
+    separator: u8,
+    column: usize,
+    stop: &AtomicBool,
+) -> std::io::Result<Option<HashSet<i64>>> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(skip))?;
+    let mut related = RelatedIds::new(separator, column);
+    let mut buffer = vec![0u8; CHUNK_BYTES];
+    while !stop.load(Ordering::Relaxed) {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        related.feed(&buffer[..read]);
+    }
+    related.feed(&[]);
+    Ok(related.ids)
+}
+
+/// Whether the text from byte `skip` on is valid UTF-8 and holds no runaway quoted field.
+fn checked_text(
+    file: &mut File,
+    skip: u64,
+    separator: u8,
+    columns: usize,
+) -> std::io::Result<bool> {
     file.seek(SeekFrom::Start(skip))?;
     let mut scanner = RunawayScanner::new(separator, columns);
-    let mut related = related_column.map(|column| RelatedIds::new(separator, column));
     let mut buffer = vec![0u8; CHUNK_BYTES + 4];
     // Bytes of a character cut by the end of the last chunk.
     let mut carried = 0usize;
@@ -289,16 +356,13 @@ fn first_pass(
         if let Some((at, byte)) = held.take()
             && scanner.push(at, byte, Some(chunk[0])).is_some()
         {
-            return Ok(None);
+            return Ok(false);
         }
         if scanner
             .push_bytes(offset, &chunk[..read - 1], Some(chunk[read - 1]))
             .is_some()
         {
-            return Ok(None);
-        }
-        if let Some(related) = &mut related {
-            related.feed(chunk);
+            return Ok(false);
         }
         held = Some((offset + read - 1, chunk[read - 1]));
         offset += read;
@@ -306,29 +370,20 @@ fn first_pass(
         carried = match std::str::from_utf8(whole) {
             Ok(_) => 0,
             Err(e) if e.error_len().is_none() => whole.len() - e.valid_up_to(),
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(false),
         };
         let from = whole.len() - carried;
         buffer.copy_within(from..from + carried, 0);
     }
     if carried > 0 {
-        return Ok(None);
+        return Ok(false);
     }
     if let Some((at, byte)) = held
         && scanner.push(at, byte, None).is_some()
     {
-        return Ok(None);
+        return Ok(false);
     }
-    if scanner.finish().is_some() {
-        return Ok(None);
-    }
-    Ok(Some(match related {
-        Some(mut related) => {
-            related.feed(&[]);
-            related.ids
-        }
-        None => Some(HashSet::new()),
-    }))
+    Ok(scanner.finish().is_none())
 }
 
 /// Collects every whole number in one column of CSV text fed in pieces: more than the ids
