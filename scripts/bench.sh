@@ -299,7 +299,9 @@ generated="$work/generated.md"
   temporary file, which the file system cache mostly absorbs.
 - **Backups**: the daily backup is checked with `PRAGMA quick_check`; the first of each
   week and a backup about to be restored get `PRAGMA integrity_check` (see the README's
-  "Your data").
+  "Your data"). The copy is not synced page by page: it goes to disk on a second thread
+  while it is checked, and is synced once more before it takes its name
+  (`store/snapshot.rs`, `write_partial`).
 - **Page cache**: 8 MiB for windows and commands (`store::APP_CACHE_KIB`), 64 MiB during
   bulk writes such as imports and `candor generate` (`store::BULK_CACHE_KIB`).
 - **Customers and promises reports**: over the whole journal, one pass over the entries in
