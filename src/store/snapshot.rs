@@ -365,15 +365,18 @@ fn write_partial(
         let syncing =
             thread::Builder::new().spawn_scoped(scope, || super::private_files::sync_file(partial));
         let checked = check_copy(&out, source_path, check);
-        // Where no thread was to be had, the sync below does it all. An error of this one
-        // is reported here: a file opened after a failed write may not hear of it again.
-        if let Ok(syncing) = syncing {
-            match syncing.join() {
-                Ok(synced) => synced.map_err(|e| not_written(&e))?,
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        checked
+        // Where no thread was to be had, the sync below does it all.
+        let synced = match syncing.map(|syncing| syncing.join()) {
+            Ok(Ok(synced)) => synced,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Ok(()),
+        };
+        // A copy that fails its check is removed: what the check says matters, not whether
+        // the copy reached the disk. Else an error of this sync is reported here: a file
+        // opened after a failed write may not hear of it again.
+        let contents = checked?;
+        synced.map_err(|e| not_written(&e))?;
+        Ok::<_, StoreError>(contents)
     })?;
     out.close().map_err(|(_, e)| fail(e))?;
     super::private_files::sync_file(partial).map_err(|e| not_written(&e))?;
